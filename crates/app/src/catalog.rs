@@ -1,0 +1,190 @@
+//! Support units and categories: what admins configure and everyone reads.
+
+use helpdesk_domain::category::{Category, FieldDef, check_category};
+use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::policy::{Action, Actor, check};
+use helpdesk_domain::unit::{Integration, Unit, check_unit};
+use helpdesk_domain::{CategoryId, UnitId};
+use helpdesk_store::{NewCategory, NewUnit, Tx};
+
+use crate::{App, AppError, AppResult};
+
+/// A unit as an admin describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitInput {
+    /// Its name.
+    pub name: String,
+    /// What it handles.
+    pub description: String,
+    /// 1, 2 or 3.
+    pub level: i16,
+    /// Its address.
+    pub email: String,
+    /// How it works its tickets.
+    pub integration: Integration,
+}
+
+/// A change to some of a unit's fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New level.
+    pub level: Option<i16>,
+    /// New address.
+    pub email: Option<String>,
+    /// New integration mode.
+    pub integration: Option<Integration>,
+}
+
+/// A category as an admin describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryInput {
+    /// Its name.
+    pub name: String,
+    /// What belongs in it.
+    pub description: String,
+    /// Where its tickets go.
+    pub default_unit: UnitId,
+    /// Its own fields.
+    pub fields: Vec<FieldDef>,
+}
+
+/// A change to some of a category's fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CategoryPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New default unit.
+    pub default_unit: Option<UnitId>,
+    /// New field definitions (tickets keep the values they have).
+    pub fields: Option<Vec<FieldDef>>,
+}
+
+impl App {
+    /// Creates a support unit.
+    pub async fn create_unit(&self, actor: &Actor, input: UnitInput) -> AppResult<Unit> {
+        check(actor, Action::ManageCatalog)?;
+        let new = NewUnit {
+            name: input.name.trim().to_owned(),
+            description: input.description,
+            level: input.level,
+            email: input.email.trim().to_owned(),
+            integration: input.integration,
+        };
+        check_unit(&new.name, new.level, &new.email, &new.description)?;
+        let mut tx = self.store.begin().await?;
+        let unit = tx.insert_unit(&new, self.now()).await?;
+        tx.commit().await?;
+        Ok(unit)
+    }
+
+    /// Changes some of a unit's fields.
+    pub async fn update_unit(&self, actor: &Actor, id: UnitId, patch: UnitPatch) -> AppResult<Unit> {
+        check(actor, Action::ManageCatalog)?;
+        let mut tx = self.store.begin().await?;
+        let mut unit = tx.unit(id).await?.ok_or_else(|| unit_not_found(id))?;
+        if let Some(name) = patch.name {
+            unit.name = name.trim().to_owned();
+        }
+        if let Some(description) = patch.description {
+            unit.description = description;
+        }
+        if let Some(level) = patch.level {
+            unit.level = level;
+        }
+        if let Some(email) = patch.email {
+            unit.email = email.trim().to_owned();
+        }
+        if let Some(integration) = patch.integration {
+            unit.integration = integration;
+        }
+        check_unit(&unit.name, unit.level, &unit.email, &unit.description)?;
+        unit.updated_at = self.now();
+        tx.update_unit(&unit).await?;
+        tx.commit().await?;
+        Ok(unit)
+    }
+
+    /// One unit.
+    pub async fn unit(&self, actor: &Actor, id: UnitId) -> AppResult<Unit> {
+        check(actor, Action::ReadCatalog)?;
+        self.store.unit(id).await?.ok_or_else(|| unit_not_found(id))
+    }
+
+    /// A page of units, by name.
+    pub async fn units(&self, actor: &Actor, page: PageRequest) -> AppResult<Page<Unit>> {
+        check(actor, Action::ReadCatalog)?;
+        Ok(self.store.units(page).await?)
+    }
+
+    /// Creates a category.
+    pub async fn create_category(&self, actor: &Actor, input: CategoryInput) -> AppResult<Category> {
+        check(actor, Action::ManageCatalog)?;
+        let new = NewCategory {
+            name: input.name.trim().to_owned(),
+            description: input.description,
+            default_unit: input.default_unit,
+            fields: input.fields,
+        };
+        check_category(&new.name, &new.description, &new.fields)?;
+        let mut tx = self.store.begin().await?;
+        existing_unit(&mut *tx, new.default_unit).await?;
+        let category = tx.insert_category(&new, self.now()).await?;
+        tx.commit().await?;
+        Ok(category)
+    }
+
+    /// Changes some of a category's fields.
+    pub async fn update_category(&self, actor: &Actor, id: CategoryId, patch: CategoryPatch) -> AppResult<Category> {
+        check(actor, Action::ManageCatalog)?;
+        let mut tx = self.store.begin().await?;
+        let mut category =
+            tx.category(id).await?.ok_or_else(|| AppError::NotFound(format!("there is no category {id}")))?;
+        if let Some(name) = patch.name {
+            category.name = name.trim().to_owned();
+        }
+        if let Some(description) = patch.description {
+            category.description = description;
+        }
+        if let Some(fields) = patch.fields {
+            category.fields = fields;
+        }
+        check_category(&category.name, &category.description, &category.fields)?;
+        if let Some(unit) = patch.default_unit {
+            existing_unit(&mut *tx, unit).await?;
+            category.default_unit = unit;
+        }
+        category.updated_at = self.now();
+        tx.update_category(&category).await?;
+        tx.commit().await?;
+        Ok(category)
+    }
+
+    /// One category.
+    pub async fn category(&self, actor: &Actor, id: CategoryId) -> AppResult<Category> {
+        check(actor, Action::ReadCatalog)?;
+        self.store.category(id).await?.ok_or_else(|| AppError::NotFound(format!("there is no category {id}")))
+    }
+
+    /// A page of categories, by name.
+    pub async fn categories(&self, actor: &Actor, page: PageRequest) -> AppResult<Page<Category>> {
+        check(actor, Action::ReadCatalog)?;
+        Ok(self.store.categories(page).await?)
+    }
+}
+
+fn unit_not_found(id: UnitId) -> AppError {
+    AppError::NotFound(format!("there is no unit {id}"))
+}
+
+async fn existing_unit(tx: &mut dyn Tx, id: UnitId) -> AppResult<()> {
+    match tx.unit(id).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid("default_unit", format!("there is no unit {id}"))),
+    }
+}

@@ -1,0 +1,166 @@
+//! Tickets: open, read, list, change, reply, and their history.
+
+use helpdesk_domain::history::{Change, HistoryEntry};
+use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, visibility};
+use helpdesk_domain::status::Status;
+use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
+use helpdesk_domain::workflow::{self, OpenTicket, TicketPatch};
+use helpdesk_domain::{CategoryId, TicketId, UnitId};
+use helpdesk_store::{NewArticle, OpenState, TicketQuery, Tx};
+
+use crate::{App, AppError, AppResult};
+
+/// Filters of a ticket list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketFilter {
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only open, or only finished, tickets.
+    pub state: Option<OpenState>,
+    /// Only this category.
+    pub category: Option<CategoryId>,
+    /// Only this unit.
+    pub unit: Option<UnitId>,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+}
+
+fn not_found(id: TicketId) -> AppError {
+    AppError::NotFound(format!("there is no ticket #{id}"))
+}
+
+impl App {
+    /// Opens a ticket: validated, triaged, routed to its category's unit, with its history.
+    pub async fn open_ticket(&self, actor: &Actor, cmd: OpenTicket) -> AppResult<Ticket> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let category = tx
+            .category(cmd.category)
+            .await?
+            .ok_or_else(|| AppError::invalid("category", format!("there is no category {}", cmd.category)))?;
+        let (new, changes) = workflow::open(actor, cmd, &category)?;
+        let ticket = tx.insert_ticket(&new, now).await?;
+        record(&mut *tx, actor, ticket.id, changes, now).await?;
+        tx.log_change(ticket.id, "ticket.opened", now).await?;
+        tx.commit().await?;
+        Ok(ticket)
+    }
+
+    /// One ticket, if `actor` may read it. A ticket they may not read does not exist for them.
+    pub async fn ticket(&self, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
+        let ticket = self.store.ticket(id).await?.ok_or_else(|| not_found(id))?;
+        check_ticket(actor, TicketAction::Read, &TicketFacts::from(&ticket)).map_err(|_| not_found(id))?;
+        Ok(ticket)
+    }
+
+    /// A page of the tickets `actor` may read, newest first.
+    pub async fn tickets(&self, actor: &Actor, filter: TicketFilter, page: PageRequest) -> AppResult<Page<Ticket>> {
+        let query = TicketQuery {
+            visibility: visibility(actor),
+            status: filter.status,
+            state: filter.state,
+            category: filter.category,
+            unit: filter.unit,
+            priority: filter.priority,
+            page,
+        };
+        Ok(self.store.tickets(&query).await?)
+    }
+
+    /// Changes some of a ticket's fields; every change is checked and recorded.
+    pub async fn update_ticket(&self, actor: &Actor, id: TicketId, patch: TicketPatch) -> AppResult<Ticket> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let ticket = readable_for_update(&mut *tx, actor, id).await?;
+        if let Some(unit) = patch.unit.filter(|u| *u != ticket.unit)
+            && tx.unit(unit).await?.is_none()
+        {
+            return Err(AppError::invalid("unit", format!("there is no unit {unit}")));
+        }
+        if let Some(Some(owner)) = patch.owner.filter(|o| *o != ticket.owner) {
+            match tx.account(owner).await? {
+                Some(account) if !account.disabled => {}
+                _ => return Err(AppError::invalid("owner", format!("there is no active account {owner}"))),
+            }
+        }
+        let (mut next, changes) = workflow::update(actor, &ticket, &patch)?;
+        if changes.is_empty() {
+            return Ok(ticket);
+        }
+        next.updated_at = now;
+        tx.update_ticket(&next).await?;
+        record(&mut *tx, actor, id, changes, now).await?;
+        tx.log_change(id, "ticket.updated", now).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Adds a public reply or an internal note. A reply from the submitter on a ticket waiting
+    /// for them moves it back to `in_progress`.
+    pub async fn add_article(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        body: String,
+        internal: bool,
+        channel: Channel,
+    ) -> AppResult<Article> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let mut ticket = readable_for_update(&mut *tx, actor, id).await?;
+        let status_change = workflow::add_article(actor, &ticket, &body, internal)?;
+        let article = tx
+            .insert_article(&NewArticle { ticket: id, author: actor.account, body, internal, channel, at: now })
+            .await?;
+        let mut changes = vec![Change::new("article", serde_json::Value::Null, article.id).internal(internal)];
+        if let Some((status, change)) = status_change {
+            ticket.status = status;
+            changes.push(change);
+        }
+        ticket.updated_at = now;
+        tx.update_ticket(&ticket).await?;
+        record(&mut *tx, actor, id, changes, now).await?;
+        tx.log_change(id, "article.added", now).await?;
+        tx.commit().await?;
+        Ok(article)
+    }
+
+    /// A page of a ticket's conversation; internal notes only for those who may read them.
+    pub async fn articles(&self, actor: &Actor, id: TicketId, page: PageRequest) -> AppResult<Page<Article>> {
+        let ticket = self.ticket(actor, id).await?;
+        let internal = check_ticket(actor, TicketAction::ReadInternal, &TicketFacts::from(&ticket)).is_ok();
+        Ok(self.store.articles(id, internal, page).await?)
+    }
+
+    /// A page of a ticket's history; entries about internal notes only for those who may read them.
+    pub async fn history(&self, actor: &Actor, id: TicketId, page: PageRequest) -> AppResult<Page<HistoryEntry>> {
+        let ticket = self.ticket(actor, id).await?;
+        let internal = check_ticket(actor, TicketAction::ReadInternal, &TicketFacts::from(&ticket)).is_ok();
+        Ok(self.store.history(id, internal, page).await?)
+    }
+
+    /// The statuses `actor` may move a ticket to next.
+    pub async fn next_statuses(&self, actor: &Actor, id: TicketId) -> AppResult<Vec<Status>> {
+        let ticket = self.ticket(actor, id).await?;
+        Ok(workflow::allowed_for(actor, &TicketFacts::from(&ticket)))
+    }
+}
+
+/// The ticket, locked for this transaction, if `actor` may read it.
+async fn readable_for_update(tx: &mut dyn Tx, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
+    let ticket = tx.ticket_for_update(id).await?.ok_or_else(|| not_found(id))?;
+    check_ticket(actor, TicketAction::Read, &TicketFacts::from(&ticket)).map_err(|_| not_found(id))?;
+    Ok(ticket)
+}
+
+async fn record(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    id: TicketId,
+    changes: Vec<Change>,
+    at: time::OffsetDateTime,
+) -> AppResult<()> {
+    let entries: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(at, actor.account)).collect();
+    Ok(tx.record_history(id, &entries).await?)
+}

@@ -1,0 +1,154 @@
+//! The worker: runs the jobs that changes queued in their own transaction (notifications, syncs).
+//!
+//! At least once: a job is claimed with a lease, removed only when its handler succeeds, released
+//! with a growing delay when it fails, and claimed again when a crashed worker's lease runs out.
+//! Handlers must therefore be idempotent. A job that keeps failing is kept, marked failed, for
+//! an admin to look at: nothing is dropped.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use helpdesk_store::{Job, Store};
+use tokio::sync::watch;
+
+use crate::{AppResult, Clock};
+
+/// Runs one kind of job.
+#[async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    /// Does the job; an error says why it should be tried again later.
+    async fn run(&self, job: &Job) -> Result<(), String>;
+}
+
+/// How often and how long to retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The delay after the first failure; it doubles with each further one.
+    pub first_delay: Duration,
+    /// The longest delay.
+    pub max_delay: Duration,
+    /// After this many attempts the job is marked failed.
+    pub max_attempts: i64,
+}
+
+impl Default for RetryPolicy {
+    /// Doubling from 5 s up to an hour, 30 attempts: about a day of outage before giving up.
+    fn default() -> Self {
+        RetryPolicy { first_delay: Duration::from_secs(5), max_delay: Duration::from_secs(3600), max_attempts: 30 }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `attempts + 1`, or `None` when it is time to give up.
+    pub fn delay_after(&self, attempts: i64) -> Option<Duration> {
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        Some(self.first_delay.saturating_mul(2u32.saturating_pow(doublings)).min(self.max_delay))
+    }
+}
+
+/// Claims and runs jobs.
+pub struct Worker {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    name: String,
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+    retry: RetryPolicy,
+    lease: Duration,
+    batch: i64,
+}
+
+impl Worker {
+    /// A worker with no handlers, named `name` in the job table's locks.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, name: impl Into<String>) -> Worker {
+        Worker {
+            store,
+            clock,
+            name: name.into(),
+            handlers: HashMap::new(),
+            retry: RetryPolicy::default(),
+            lease: Duration::from_secs(300),
+            batch: 20,
+        }
+    }
+
+    /// Runs jobs of `kind` with `handler`.
+    pub fn handle(mut self, kind: &str, handler: Arc<dyn JobHandler>) -> Worker {
+        self.handlers.insert(kind.to_owned(), handler);
+        self
+    }
+
+    /// Retries by `retry` instead of the default.
+    pub fn retry(mut self, retry: RetryPolicy) -> Worker {
+        self.retry = retry;
+        self
+    }
+
+    /// Claims one batch of due jobs and runs them; returns how many it ran.
+    pub async fn run_once(&self) -> AppResult<usize> {
+        let now = self.clock.now();
+        let jobs = self.store.claim_jobs(&self.name, now, now + self.lease, self.batch).await?;
+        for job in &jobs {
+            let outcome = match self.handlers.get(&job.kind) {
+                Some(handler) => handler.run(job).await,
+                // Another node, or a later version, may know it; keep it and try again.
+                None => Err(format!("no handler for jobs of kind '{}' on this node", job.kind)),
+            };
+            match outcome {
+                Ok(()) => self.store.finish_job(job.id, &self.name).await?,
+                Err(error) => {
+                    let now = self.clock.now();
+                    let retry_at = self.retry.delay_after(job.attempts).map(|d| now + d);
+                    if retry_at.is_none() {
+                        tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed for good");
+                    } else {
+                        tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
+                    }
+                    self.store.fail_job(job.id, &self.name, &error, retry_at, now).await?;
+                }
+            }
+        }
+        Ok(jobs.len())
+    }
+
+    /// Runs jobs until `shutdown` turns true, looking for new ones every `poll`.
+    pub async fn run(self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            let ran = match self.run_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "worker could not claim jobs");
+                    0
+                }
+            };
+            if *shutdown.borrow() {
+                return;
+            }
+            if ran == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(poll) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_double_up_to_the_cap_then_give_up() {
+        let policy =
+            RetryPolicy { first_delay: Duration::from_secs(5), max_delay: Duration::from_secs(60), max_attempts: 6 };
+        let table = [(1, Some(5)), (2, Some(10)), (3, Some(20)), (4, Some(40)), (5, Some(60)), (6, None), (9, None)];
+        for (attempts, expected) in table {
+            assert_eq!(policy.delay_after(attempts).map(|d| d.as_secs()), expected, "after {attempts} attempts");
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! `helpdesk bench`: programs that print figures. Never timing assertions in tests.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use helpdesk_app::App;
+use helpdesk_domain::account::Role;
+use helpdesk_domain::policy::Actor;
+use serde_json::{Value, json};
+
+use crate::config;
+
+/// What to measure.
+#[derive(Subcommand)]
+pub enum BenchCommand {
+    /// Create tickets through the HTTP API with concurrent clients; print tickets/s and latency.
+    Api(ApiBench),
+}
+
+/// Options of the API benchmark.
+#[derive(Args)]
+pub struct ApiBench {
+    /// A running server to measure; without it, one is started on a fresh database
+    /// (SQLite in a temporary directory, or the --database-url given).
+    #[arg(long, requires = "token")]
+    url: Option<String>,
+    /// An admin's API token for --url.
+    #[arg(long)]
+    token: Option<String>,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 8)]
+    clients: usize,
+    /// Tickets to create in the measured run (the run also stops after --seconds).
+    #[arg(long, default_value_t = 20_000)]
+    requests: i64,
+    /// Longest measured run, in seconds.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
+    /// Tickets created before measuring, to warm caches and connections.
+    #[arg(long, default_value_t = 500)]
+    warmup: i64,
+}
+
+/// Runs a benchmark.
+pub async fn run(command: BenchCommand, data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Api(args) => api(args, data, database_url).await,
+    }
+}
+
+async fn api(args: ApiBench, data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<()> {
+    let (url, token, server) = match (&args.url, &args.token) {
+        (Some(url), Some(token)) => (url.trim_end_matches('/').to_owned(), token.clone(), None),
+        _ => {
+            let server = OwnServer::start(data, database_url).await?;
+            (server.url.clone(), server.token.clone(), Some(server))
+        }
+    };
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.clients)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let category = setup_category(&client, &url, &token).await?;
+    println!("Creating tickets at {url}/api/v1/tickets with {} clients", args.clients);
+    load(&client, &url, &token, category, args.clients, args.warmup, Duration::from_secs(args.seconds)).await?;
+    let report =
+        load(&client, &url, &token, category, args.clients, args.requests, Duration::from_secs(args.seconds)).await?;
+    report.print(args.clients);
+    drop(server);
+    Ok(())
+}
+
+/// A server started for the benchmark, stopped when dropped.
+struct OwnServer {
+    child: Child,
+    url: String,
+    token: String,
+    temp: Option<PathBuf>,
+}
+
+impl OwnServer {
+    async fn start(data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<OwnServer> {
+        let temp = match (data, database_url) {
+            (None, None) => Some(std::env::temp_dir().join(format!("helpdesk-bench-{}", std::process::id()))),
+            _ => None,
+        };
+        let data_dir = temp.clone().or_else(|| data.clone()).unwrap_or_else(|| PathBuf::from(config::DEFAULT_DATA_DIR));
+        let location = config::location(database_url, &data_dir)?;
+        println!("Starting a server on {}", config::describe(&location));
+        let app = App::new(helpdesk_store::open(&location).await?);
+        let email = format!("bench-{}@example.org", std::process::id());
+        app.create_account(&Actor::system(), &email, "Bench admin", &[Role::Admin]).await?;
+        let token = app.create_token(&Actor::system(), &email, "bench").await?.secret;
+        app.store().close().await;
+
+        let port = free_port()?;
+        let exe = std::env::current_exe().context("cannot find the helpdesk binary")?;
+        let mut command = Command::new(exe);
+        command.arg("serve").arg("--listen").arg(format!("127.0.0.1:{port}")).arg("--data").arg(&data_dir);
+        if let Some(url) = database_url {
+            command.arg("--database-url").arg(url);
+        }
+        let child =
+            command.env("HELPDESK_LOG", "warn").stdout(Stdio::null()).spawn().context("cannot start the server")?;
+        let server = OwnServer { child, url: format!("http://127.0.0.1:{port}"), token, temp };
+        server.wait_ready().await?;
+        Ok(server)
+    }
+
+    async fn wait_ready(&self) -> anyhow::Result<()> {
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(r) = client.get(format!("{}/readyz", self.url)).send().await
+                && r.status().is_success()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("the server did not become ready within 30 s")
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(dir) = &self.temp {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("cannot find a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+async fn setup_category(client: &reqwest::Client, url: &str, token: &str) -> anyhow::Result<i64> {
+    let suffix = std::process::id();
+    let unit: Value = post(
+        client,
+        url,
+        token,
+        "/api/v1/units",
+        &json!({
+            "name": format!("Bench 1st line {suffix}"), "level": 1, "email": "first-line@example.org"
+        }),
+    )
+    .await?;
+    let category: Value = post(client, url, token, "/api/v1/categories", &json!({
+        "name": format!("Bench installation {suffix}"),
+        "default_unit": unit["id"],
+        "fields": [
+            {"key": "version", "label": "Product version", "type": "text", "required": true},
+            {"key": "os", "label": "Operating system", "type": "choice", "choices": ["Ubuntu", "RHEL", "Debian"], "required": true},
+            {"key": "bits_64", "label": "64-bit hardware confirmed", "type": "bool", "required": true}
+        ]
+    }))
+    .await?;
+    category["id"].as_i64().context("the category has no id")
+}
+
+async fn post(client: &reqwest::Client, url: &str, token: &str, path: &str, body: &Value) -> anyhow::Result<Value> {
+    let response = client.post(format!("{url}{path}")).bearer_auth(token).json(body).send().await?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if !status.is_success() {
+        bail!("POST {path} answered {status}: {body}");
+    }
+    Ok(body)
+}
+
+/// Figures of one run.
+struct Report {
+    latencies: Vec<Duration>,
+    errors: i64,
+    elapsed: Duration,
+}
+
+impl Report {
+    fn percentile(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let rank = ((p / 100.0) * (self.latencies.len() as f64 - 1.0)).round() as usize;
+        self.latencies[rank.min(self.latencies.len() - 1)]
+    }
+
+    fn print(&self, clients: usize) {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let done = self.latencies.len();
+        println!(
+            "created {done} tickets in {:.2} s with {clients} clients: {:.0} tickets/s",
+            self.elapsed.as_secs_f64(),
+            done as f64 / self.elapsed.as_secs_f64()
+        );
+        println!(
+            "latency: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            ms(self.percentile(50.0)),
+            ms(self.percentile(90.0)),
+            ms(self.percentile(99.0)),
+            ms(self.percentile(100.0))
+        );
+        println!("errors: {}", self.errors);
+    }
+}
+
+/// Creates up to `count` tickets with `clients` concurrent clients, for at most `limit`.
+async fn load(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    category: i64,
+    clients: usize,
+    count: i64,
+    limit: Duration,
+) -> anyhow::Result<Report> {
+    let remaining = Arc::new(AtomicI64::new(count));
+    let started = Instant::now();
+    let deadline = started + limit;
+    let tasks: Vec<_> = (0..clients)
+        .map(|n| {
+            let (client, remaining) = (client.clone(), remaining.clone());
+            let endpoint = format!("{url}/api/v1/tickets");
+            let token = token.to_owned();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut errors = 0i64;
+                let mut i = n as i64;
+                while remaining.fetch_sub(1, Ordering::Relaxed) > 0 && Instant::now() < deadline {
+                    i += clients as i64;
+                    let body = ticket_body(category, i);
+                    let t0 = Instant::now();
+                    let ok = match client.post(&endpoint).bearer_auth(&token).json(&body).send().await {
+                        Ok(r) => r.status().as_u16() == 201 && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if ok {
+                        latencies.push(t0.elapsed());
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let mut report = Report { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO };
+    for task in futures::future::join_all(tasks).await {
+        let (latencies, errors) = task.context("a client task failed")?;
+        report.latencies.extend(latencies);
+        report.errors += errors;
+    }
+    report.elapsed = started.elapsed();
+    report.latencies.sort();
+    Ok(report)
+}
+
+/// A realistic ticket: a title, a few paragraphs, triage answers and category fields.
+fn ticket_body(category: i64, i: i64) -> Value {
+    let systems = ["login", "storage", "compute", "network", "certificate", "portal", "accounting"];
+    let system = systems[(i as usize) % systems.len()];
+    json!({
+        "title": format!("{system} service fails for our users (report {i})"),
+        "description": format!(
+            "Since this morning the {system} service answers with errors for several users of our \
+             group. We tried again from two sites and with two browsers; the problem stays.\n\n\
+             Steps: sign in, open the {system} page, submit the form. Expected: a confirmation. \
+             Got: an error page with code 502 after about 30 seconds.\n\nThanks for looking into it."
+        ),
+        "category": category,
+        "type": if i % 5 == 0 { "service_request" } else { "incident" },
+        "privacy": "public",
+        "affected_users": (i * 7) % 80,
+        "service_degraded": i % 11 == 0,
+        "fields": {"version": "4.5.2", "os": "Ubuntu", "bits_64": true}
+    })
+}

@@ -1,0 +1,112 @@
+//! Configuration: flags over `HELPDESK_*` environment variables over the TOML file over defaults.
+//! `helpdesk serve` runs with no file at all.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use helpdesk_store::Location;
+use serde::Deserialize;
+
+/// Where the data lives when nothing says otherwise.
+pub const DEFAULT_DATA_DIR: &str = "./helpdesk-data";
+/// Where `serve` listens when nothing says otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The keys of the configuration file (all optional). Later versions add keys, never rename.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on (`HELPDESK_LISTEN`, `--listen`).
+    pub listen: Option<SocketAddr>,
+    /// Data directory for the embedded database (`HELPDESK_DATA`, `--data`).
+    pub data: Option<PathBuf>,
+    /// PostgreSQL URL; when set, the data directory is not used for the database
+    /// (`HELPDESK_DATABASE_URL`, `--database-url`).
+    pub database_url: Option<String>,
+    /// Log filter, e.g. `info` or `helpdesk=debug` (`HELPDESK_LOG`).
+    pub log: Option<String>,
+    /// Whether `serve` runs the job worker in its own process (`HELPDESK_WORKER`).
+    pub worker: Option<bool>,
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing file is an error only when it was named explicitly.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else { return Ok(FileConfig::default()) };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{} is not a valid configuration file", path.display()))
+    }
+}
+
+/// Where the database is, from the resolved settings.
+pub fn location(database_url: Option<&str>, data: &Path) -> anyhow::Result<Location> {
+    match database_url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Location::Postgres(url.to_owned()))
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            Ok(Location::SqliteFile(PathBuf::from(path)))
+        }
+        Some(other) => bail!("--database-url must start with postgres:// (got '{}')", redact(other)),
+        None => Ok(Location::SqliteFile(data.join("helpdesk.db"))),
+    }
+}
+
+/// A database URL with its password hidden, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Describes a location for people.
+pub fn describe(location: &Location) -> String {
+    match location {
+        Location::SqliteFile(path) => format!("SQLite at {}", path.display()),
+        Location::Postgres(url) => format!("PostgreSQL at {}", redact(url)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations() {
+        let data = Path::new("/srv/hd");
+        assert_eq!(location(None, data).unwrap(), Location::SqliteFile("/srv/hd/helpdesk.db".into()));
+        assert_eq!(location(Some("postgres://u@h/db"), data).unwrap(), Location::Postgres("postgres://u@h/db".into()));
+        assert_eq!(location(Some("sqlite:///tmp/x.db"), data).unwrap(), Location::SqliteFile("/tmp/x.db".into()));
+        assert!(location(Some("mysql://u:secret@h/db"), data).unwrap_err().to_string().contains("u:***@h"));
+    }
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("helpdesk.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nlistne = 1\n").unwrap();
+        let err = format!("{:#}", FileConfig::load(Some(&path)).unwrap_err());
+        assert!(err.contains("listne"), "{err}");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\nworker = false\n").unwrap();
+        let config = FileConfig::load(Some(&path)).unwrap();
+        assert_eq!(config.listen, Some("127.0.0.1:9000".parse().unwrap()));
+        assert_eq!(config.worker, Some(false));
+    }
+}

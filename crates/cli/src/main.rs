@@ -1,0 +1,320 @@
+//! `helpdesk`: the one binary. Serves the web application and API, runs the job worker, migrates
+//! the database, administers accounts, and measures itself.
+
+mod bench;
+mod config;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use helpdesk_app::worker::Worker;
+use helpdesk_app::{App, AppError, SystemClock};
+use helpdesk_domain::account::Role;
+use helpdesk_domain::policy::Actor;
+use helpdesk_store::Location;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{DEFAULT_DATA_DIR, DEFAULT_LISTEN, FileConfig};
+
+/// Helpdesk: tickets, support units and the people who work them, in one binary.
+#[derive(Parser)]
+#[command(name = "helpdesk", version, about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Configuration file (TOML); every key can also be set by a HELPDESK_* variable or a flag.
+    #[arg(long, env = "HELPDESK_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Data directory of the embedded SQLite database [default: ./helpdesk-data].
+    #[arg(long, env = "HELPDESK_DATA", global = true)]
+    data: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://USER@HOST/DB), instead of the embedded SQLite database.
+    #[arg(long, env = "HELPDESK_DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (and run the job worker) until stopped.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "HELPDESK_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Do not run the job worker in this process (run `helpdesk worker` elsewhere).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run only the job worker, until stopped.
+    Worker,
+    /// Create or bring the database schema up to date, then exit.
+    Migrate,
+    /// Manage accounts and tokens without a browser.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+    /// Measure Helpdesk (prints figures; see the README's Performance section).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account.
+    CreateUser {
+        /// E-mail address (the account's login).
+        #[arg(long)]
+        email: String,
+        /// Name shown to others.
+        #[arg(long)]
+        name: String,
+        /// A granted role; repeat for several [default: community].
+        #[arg(long = "role", value_enum)]
+        roles: Vec<RoleArg>,
+    },
+    /// Issue an API token for an account; it is printed once, only its hash is stored.
+    CreateToken {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+/// The roles an account can be granted (the others follow from units and contracts).
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Community,
+    Partner,
+    Staff,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Community => Role::Community,
+            RoleArg::Partner => Role::Partner,
+            RoleArg::Staff => Role::Staff,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+/// The settings every command resolves from flags, environment, file and defaults.
+struct Settings {
+    file: FileConfig,
+    data: PathBuf,
+    location: Location,
+}
+
+impl Settings {
+    fn resolve(global: &Global) -> anyhow::Result<Settings> {
+        let file = FileConfig::load(global.config.as_deref())?;
+        let data = global.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database_url = global.database_url.clone().or_else(|| file.database_url.clone());
+        let location = config::location(database_url.as_deref(), &data)?;
+        Ok(Settings { file, data, location })
+    }
+
+    async fn app(&self) -> anyhow::Result<App> {
+        let store = helpdesk_store::open(&self.location)
+            .await
+            .with_context(|| format!("cannot open the database ({})", config::describe(&self.location)))?;
+        Ok(App::new(store))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::resolve(&cli.global) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    init_logging(settings.file.log.as_deref());
+    let runtime = match &cli.command {
+        // The load generator stays on one thread, leaving the other core to the server it measures.
+        Command::Bench { .. } => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        _ => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+    };
+    let runtime = match runtime {
+        Ok(r) => r,
+        Err(e) => return fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
+    };
+    match runtime.block_on(run(cli, settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &anyhow::Error) -> ExitCode {
+    match e.downcast_ref::<AppError>() {
+        Some(AppError::Invalid(errors)) => {
+            eprintln!("error: invalid input");
+            for error in errors {
+                eprintln!("  --{}: {}", error.field, error.message);
+            }
+        }
+        _ => eprintln!("error: {e:#}"),
+    }
+    ExitCode::FAILURE
+}
+
+fn init_logging(file_level: Option<&str>) {
+    let filter = std::env::var("HELPDESK_LOG")
+        .ok()
+        .or_else(|| file_level.map(str::to_owned))
+        .unwrap_or_else(|| "info,sqlx=warn".to_owned());
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { listen, no_worker } => serve(&settings, listen, !no_worker).await,
+        Command::Worker => {
+            let app = settings.app().await?;
+            let (tx, rx) = watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                let _ = tx.send(true);
+            });
+            eprintln!("Helpdesk worker running on {}", config::describe(&settings.location));
+            worker(&app).run(Duration::from_secs(1), rx).await;
+            Ok(())
+        }
+        Command::Migrate => {
+            let app = settings.app().await?;
+            app.store().close().await;
+            println!("The database is up to date ({}).", config::describe(&settings.location));
+            Ok(())
+        }
+        Command::Admin { command } => admin(&settings, command).await,
+        Command::Openapi => {
+            println!("{}", helpdesk_web::openapi_json());
+            Ok(())
+        }
+        Command::Bench { command } => bench::run(command, &cli.global.data, cli.global.database_url.as_deref()).await,
+    }
+}
+
+fn worker(app: &App) -> Worker {
+    let name = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()), std::process::id());
+    Worker::new(app.store().clone(), Arc::new(SystemClock), name)
+}
+
+async fn serve(settings: &Settings, listen: Option<SocketAddr>, run_worker: bool) -> anyhow::Result<()> {
+    let listen = match listen.or(settings.file.listen) {
+        Some(addr) => addr,
+        None => DEFAULT_LISTEN.parse().context("the default address")?,
+    };
+    let run_worker = run_worker && settings.file.worker.unwrap_or(true);
+    let app = settings.app().await?;
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr().context("the listening address")?;
+    println!(
+        "Helpdesk {} listening on http://{addr} ({})",
+        env!("CARGO_PKG_VERSION"),
+        config::describe(&settings.location)
+    );
+    if first_start(&app).await? {
+        let data = match &settings.location {
+            Location::SqliteFile(_) => format!(" --data {}", settings.data.display()),
+            Location::Postgres(_) => " --database-url ...".to_owned(),
+        };
+        println!("No account exists yet. Make the first admin, then a token for the API:");
+        println!("  helpdesk admin create-user --email you@example.org --name \"Your Name\" --role admin{data}");
+        println!("  helpdesk admin create-token --email you@example.org{data}");
+        println!("(from a source checkout: cargo run --release -- admin ...)");
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker_task = run_worker.then(|| tokio::spawn(worker(&app).run(Duration::from_secs(1), stop_rx.clone())));
+    let mut server_stop = stop_rx.clone();
+    let server = helpdesk_web::serve(listener, app.clone(), async move {
+        let _ = server_stop.wait_for(|stop| *stop).await;
+    });
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing the requests under way");
+        let _ = stop_tx.send(true);
+    });
+    server.await.context("the server stopped with an error")?;
+    if let Some(task) = worker_task {
+        let _ = task.await;
+    }
+    app.store().close().await;
+    Ok(())
+}
+
+async fn first_start(app: &App) -> anyhow::Result<bool> {
+    let counts = app.store().row_counts().await?;
+    Ok(counts.iter().any(|(table, n)| *table == "accounts" && *n == 0))
+}
+
+async fn admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()> {
+    let app = settings.app().await?;
+    let system = Actor::system();
+    let outcome = match command {
+        AdminCommand::CreateUser { email, name, roles } => {
+            let roles: Vec<Role> = roles.into_iter().map(Role::from).collect();
+            let account = app.create_account(&system, &email, &name, &roles).await?;
+            let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "Created account {} <{}> (id {}, roles: {}).",
+                account.name,
+                account.email,
+                account.id,
+                roles.join(", ")
+            );
+            Ok(())
+        }
+        AdminCommand::CreateToken { email, name } => {
+            let token = app.create_token(&system, &email, &name).await?;
+            println!("{}", token.secret);
+            eprintln!("This is the only time the token is shown; use it as 'Authorization: Bearer TOKEN'.");
+            Ok(())
+        }
+    };
+    app.store().close().await;
+    outcome
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,123 @@
+//! The `helpdesk` binary: serving, and administering without a browser.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::{ServeProcess, TestDb, run_helpdesk, snapshot};
+
+fn args<'a>(base: &'a [&'a str], db: &'a [String]) -> Vec<&'a str> {
+    base.iter().copied().chain(db.iter().map(String::as_str)).collect()
+}
+
+#[tokio::test]
+async fn serve_migrates_a_fresh_database_and_says_how_to_make_the_first_admin() {
+    let db = TestDb::under_test().await;
+    let server = ServeProcess::start(&db.cli_args());
+    assert!(server.banner[0].starts_with("Helpdesk "), "{:?}", server.banner);
+    let banner = server.banner.join("\n");
+    assert!(banner.contains("helpdesk admin create-user --email"), "{banner}");
+    assert!(banner.contains("--role admin"), "{banner}");
+    let client = reqwest::Client::new();
+    for path in ["/healthz", "/readyz"] {
+        let response = client.get(format!("{}{path}", server.url)).send().await.expect("answer");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn admin_commands_make_an_admin_whose_token_opens_the_api() {
+    let db = TestDb::under_test().await;
+    let db_args = db.cli_args();
+    let created = run_helpdesk(&args(
+        &["admin", "create-user", "--email", "Root@Example.org", "--name", "Root", "--role", "admin"],
+        &db_args,
+    ));
+    assert!(created.ok, "{}", created.stderr);
+    assert!(created.stdout.contains("root@example.org") && created.stdout.contains("admin"), "{}", created.stdout);
+    let token = run_helpdesk(&args(&["admin", "create-token", "--email", "root@example.org"], &db_args));
+    assert!(token.ok, "{}", token.stderr);
+    let token = token.stdout.trim().to_owned();
+    assert!(token.starts_with("hd_") && token.len() > 60, "{token}");
+    assert!(!token.contains(' '), "only the token goes to standard output, so TOKEN=$(...) works");
+
+    let server = ServeProcess::start(&db_args);
+    assert!(!server.banner.join("\n").contains("create-user"), "no hint once an account exists");
+    let client = reqwest::Client::new();
+    let unit = client
+        .post(format!("{}/api/v1/units", server.url))
+        .bearer_auth(&token)
+        .json(&json!({"name": "1st line", "level": 1, "email": "l1@example.org"}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(unit.status(), StatusCode::CREATED);
+    // The store keeps only the token's hash.
+    let store = db.open().await;
+    assert_eq!(store.account_by_token(&token).await.expect("lookup"), None);
+    assert!(store.account_by_token(&helpdesk_app::accounts::token_hash(&token)).await.expect("lookup").is_some());
+}
+
+#[tokio::test]
+async fn admin_commands_refuse_bad_input_and_write_nothing() {
+    let db = TestDb::under_test().await;
+    let db_args = db.cli_args();
+    assert!(run_helpdesk(&args(&["admin", "create-user", "--email", "a@example.org", "--name", "A"], &db_args)).ok);
+    let store = db.open().await;
+    let before = snapshot(&store).await;
+    // (arguments, exit code, what stderr must say)
+    let table: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["admin", "create-user", "--email", "A@example.org", "--name", "Again"], 1, "already exists"),
+        (vec!["admin", "create-user", "--email", "not-an-address", "--name", "X"], 1, "--email"),
+        (vec!["admin", "create-user", "--email", "b@example.org", "--name", " "], 1, "--name"),
+        (vec!["admin", "create-user", "--email", "b@example.org", "--name", "B", "--role", "wizard"], 2, "wizard"),
+        (vec!["admin", "create-token", "--email", "nobody@example.org"], 1, "no account"),
+        (vec!["admin", "create-user", "--email", "c@example.org"], 2, "--name"),
+    ];
+    for (argv, code, says) in table {
+        let out = run_helpdesk(&args(&argv, &db_args));
+        assert_eq!(out.code, Some(code), "{argv:?}: {}", out.stderr);
+        assert!(out.stderr.contains(says), "{argv:?} says {says}: {}", out.stderr);
+        assert_eq!(snapshot(&store).await, before, "{argv:?} wrote nothing");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_database_url_or_config_file_is_a_clear_error() {
+    let out = run_helpdesk(&["migrate", "--database-url", "mysql://u:secret@h/db"]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("postgres://") && !out.stderr.contains("secret"), "{}", out.stderr);
+    let out = run_helpdesk(&["migrate", "--config", "/nonexistent/helpdesk.toml"]);
+    assert_eq!(out.code, Some(1));
+    assert!(out.stderr.contains("/nonexistent/helpdesk.toml"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn the_configuration_file_and_environment_are_layered_under_the_flags() {
+    let db = TestDb::new(helpdesk_store::Engine::Sqlite).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let from_file = dir.path().join("from-file");
+    let config = dir.path().join("helpdesk.toml");
+    std::fs::write(&config, format!("data = \"{}\"\n", from_file.display())).expect("write");
+    let out = run_helpdesk(&["migrate", "--config", config.to_str().expect("utf-8")]);
+    assert!(out.ok, "{}", out.stderr);
+    assert!(from_file.join("helpdesk.db").exists(), "the file's data directory is used");
+    // A flag wins over the file.
+    let flag = dir.path().join("from-flag");
+    let out = run_helpdesk(&[
+        "migrate",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--data",
+        flag.to_str().expect("utf-8"),
+    ]);
+    assert!(out.ok && flag.join("helpdesk.db").exists(), "{}", out.stderr);
+    // The environment wins over the file.
+    let env_dir = dir.path().join("from-env");
+    let out = crate::common::helpdesk()
+        .args(["migrate", "--config", config.to_str().expect("utf-8")])
+        .env("HELPDESK_DATA", &env_dir)
+        .output()
+        .expect("runs");
+    assert!(out.status.success() && env_dir.join("helpdesk.db").exists());
+    drop(db);
+}

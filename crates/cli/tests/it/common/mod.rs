@@ -1,0 +1,428 @@
+//! What every integration test shares: a fresh database on the engine under test, a real server
+//! on a loopback port, accounts with tokens, and the proof that a refusal wrote nothing.
+//!
+//! The engine: SQLite by default; PostgreSQL when `HELPDESK_TEST_POSTGRES` holds a server URL
+//! (e.g. `postgres://postgres@127.0.0.1:5432/postgres`). Each test gets its own database.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use helpdesk_app::App;
+use helpdesk_domain::account::{Account, Role};
+use helpdesk_domain::policy::Actor;
+use helpdesk_store::{Engine, Location, Store};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// The environment variable that names a PostgreSQL server for the tests.
+pub const POSTGRES_VAR: &str = "HELPDESK_TEST_POSTGRES";
+
+/// The PostgreSQL server URL, if the tests were given one.
+pub fn postgres_url() -> Option<String> {
+    std::env::var(POSTGRES_VAR).ok().filter(|v| !v.is_empty())
+}
+
+/// Says, where the test output shows it (not captured), that the PostgreSQL half did not run.
+pub fn say_postgres_skipped(what: &str) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nNOTE: the PostgreSQL half of the {what} did NOT run: set {POSTGRES_VAR}=postgres://USER@HOST:PORT/DB to run it.\n"
+        );
+    });
+}
+
+/// The engine the engine-agnostic tests run on.
+pub fn engine_under_test() -> Engine {
+    if postgres_url().is_some() { Engine::Postgres } else { Engine::Sqlite }
+}
+
+/// A fresh, empty database, removed when dropped.
+pub struct TestDb {
+    pub location: Location,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    /// A fresh database on `engine`.
+    pub async fn new(engine: Engine) -> TestDb {
+        match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let location = Location::SqliteFile(dir.path().join("helpdesk.db"));
+                TestDb { location, _dir: Some(dir), pg: None }
+            }
+            Engine::Postgres => {
+                let admin_url = postgres_url().expect("HELPDESK_TEST_POSTGRES is set for PostgreSQL tests");
+                let name = format!("helpdesk_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+                let mut admin = connect_admin(&admin_url).await;
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("drop");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create database");
+                let location = Location::Postgres(with_database(&admin_url, &name));
+                TestDb { location, _dir: None, pg: Some((admin_url, name)) }
+            }
+        }
+    }
+
+    /// A fresh database on the engine under test.
+    pub async fn under_test() -> TestDb {
+        TestDb::new(engine_under_test()).await
+    }
+
+    /// The store over this database, migrated.
+    pub async fn open(&self) -> Arc<dyn Store> {
+        helpdesk_store::open(&self.location).await.expect("the store opens and migrates")
+    }
+
+    /// The `--data` / `--database-url` arguments that point the binary here.
+    pub fn cli_args(&self) -> Vec<String> {
+        match &self.location {
+            Location::SqliteFile(path) => {
+                vec!["--data".into(), path.parent().expect("a data dir").display().to_string()]
+            }
+            Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.pg.take() {
+            // Drop runs outside any runtime we may block; a small one of its own does the work.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    rt.block_on(async {
+                        let mut admin = connect_admin(&admin_url).await;
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await;
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+async fn connect_admin(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url).await.expect("the PostgreSQL server of HELPDESK_TEST_POSTGRES answers")
+}
+
+/// `url` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Row counts of every table, to compare before and after a refusal.
+pub async fn snapshot(store: &Arc<dyn Store>) -> Vec<(&'static str, i64)> {
+    store.row_counts().await.expect("row counts")
+}
+
+/// A Helpdesk serving on a loopback port, with its own fresh database.
+pub struct TestServer {
+    pub url: String,
+    pub app: App,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    pub db: TestDb,
+}
+
+/// An answer: status, JSON body (or the text as a JSON string), content type.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub content_type: String,
+    pub location: Option<String>,
+}
+
+impl TestServer {
+    /// Starts a server on the engine under test.
+    pub async fn start() -> TestServer {
+        let db = TestDb::under_test().await;
+        let store = db.open().await;
+        let app = App::new(store);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let (stop, stopped) = oneshot::channel();
+        let served = app.clone();
+        tokio::spawn(async move {
+            let _ = helpdesk_web::serve(listener, served, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        let client = reqwest::Client::new();
+        TestServer { url, app, client, stop: Some(stop), db }
+    }
+
+    /// The store behind the server.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        self.app.store()
+    }
+
+    /// An account with the given roles, and a token for it.
+    pub async fn account(&self, email: &str, roles: &[Role]) -> (Account, String) {
+        let system = Actor::system();
+        let account = self
+            .app
+            .create_account(&system, email, email.split('@').next().unwrap_or("x"), roles)
+            .await
+            .expect("account");
+        let token = self.app.create_token(&system, email, "test").await.expect("token").secret;
+        (account, token)
+    }
+
+    /// Sends a request with an optional token and JSON body.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+        let mut request = self.client.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request.send().await.expect("the server answers")).await
+    }
+
+    /// Sends a raw body with the given content type.
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Answer {
+        let mut request = self.client.request(method, format!("{}{path}", self.url)).body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        answer(request.send().await.expect("the server answers")).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PATCH, path, Some(token), Some(body)).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = header("content-type").unwrap_or_default();
+    let location = header("location");
+    let text = response.text().await.expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Answer { status, body, content_type, location }
+}
+
+/// A server with an admin, a 1st-level unit, a 2nd-level unit, and a category in the manner of
+/// the Gluu support portal (version, operating system, 64-bit confirmed).
+pub struct Fixture {
+    pub server: TestServer,
+    pub admin: String,
+    pub first_line: i64,
+    pub second_line: i64,
+    pub category: i64,
+}
+
+impl Fixture {
+    pub async fn new() -> Fixture {
+        let server = TestServer::start().await;
+        let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+        let first_line = created(
+            server
+                .post("/api/v1/units", &admin, json!({"name": "1st line", "level": 1, "email": "first@example.org"}))
+                .await,
+        );
+        let second_line = created(
+            server
+                .post("/api/v1/units", &admin, json!({"name": "Storage", "level": 2, "email": "storage@example.org"}))
+                .await,
+        );
+        let category = created(
+            server
+                .post(
+                    "/api/v1/categories",
+                    &admin,
+                    json!({
+                        "name": "Installation",
+                        "default_unit": first_line,
+                        "fields": [
+                            {"key": "version", "label": "Product version", "type": "text", "required": true},
+                            {"key": "os", "label": "Operating system", "type": "choice", "choices": ["Ubuntu", "RHEL"], "required": true},
+                            {"key": "bits_64", "label": "64-bit confirmed", "type": "bool", "required": true},
+                            {"key": "ram_gb", "label": "RAM (GB)", "type": "number", "required": false}
+                        ]
+                    }),
+                )
+                .await,
+        );
+        Fixture { server, admin, first_line, second_line, category }
+    }
+
+    /// A valid ticket body in the fixture's category; `changes` overrides its keys.
+    pub fn ticket(&self, changes: Value) -> Value {
+        let mut body = json!({
+            "title": "Login fails after upgrade",
+            "description": "Since the upgrade to 4.5 nobody can log in.",
+            "category": self.category,
+            "type": "incident",
+            "privacy": "public",
+            "fields": {"version": "4.5", "os": "Ubuntu", "bits_64": true}
+        });
+        if let (Some(base), Some(changes)) = (body.as_object_mut(), changes.as_object()) {
+            for (k, v) in changes {
+                base.insert(k.clone(), v.clone());
+            }
+        }
+        body
+    }
+
+    /// Opens a ticket as `token`; returns its number.
+    pub async fn open(&self, token: &str, changes: Value) -> i64 {
+        created(self.server.post("/api/v1/tickets", token, self.ticket(changes)).await)
+    }
+}
+
+/// The id of a 201 answer.
+pub fn created(answer: Answer) -> i64 {
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    answer.body["id"].as_i64().expect("an id")
+}
+
+/// Asserts a problem+json answer with the status, and a title and detail.
+pub fn assert_problem(answer: &Answer, status: StatusCode) {
+    assert_eq!(answer.status, status, "{:?}", answer.body);
+    assert_eq!(answer.content_type, "application/problem+json", "{:?}", answer.body);
+    assert!(answer.body["title"].as_str().is_some_and(|t| !t.is_empty()), "a title: {:?}", answer.body);
+    assert!(answer.body["detail"].as_str().is_some_and(|t| !t.is_empty()), "a detail: {:?}", answer.body);
+    assert_eq!(answer.body["status"], status.as_u16(), "{:?}", answer.body);
+}
+
+/// The `helpdesk` binary.
+pub fn helpdesk() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+    command
+        .env_remove("HELPDESK_DATABASE_URL")
+        .env_remove("HELPDESK_DATA")
+        .env_remove("HELPDESK_CONFIG")
+        .env("HELPDESK_LOG", "warn");
+    command
+}
+
+/// What a finished command printed.
+pub struct Output {
+    pub ok: bool,
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `helpdesk ARGS` to the end.
+pub fn run_helpdesk(args: &[&str]) -> Output {
+    let out = helpdesk().args(args).output().expect("the binary runs");
+    Output {
+        ok: out.status.success(),
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `helpdesk serve` as a child process on a loopback port, stopped when dropped.
+pub struct ServeProcess {
+    child: std::process::Child,
+    pub url: String,
+    pub banner: Vec<String>,
+}
+
+impl ServeProcess {
+    /// Starts `helpdesk serve --listen 127.0.0.1:0 ARGS` and reads its banner.
+    pub fn start(args: &[String]) -> ServeProcess {
+        use std::io::BufRead;
+        let mut child = helpdesk()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let url = first
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("serve printed its address: {first:?}"))
+            .to_owned();
+        let mut banner = vec![first];
+        // The hint about the first admin follows at once when there is no account.
+        if banner[0].contains("listening") {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        while let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(300)) {
+            banner.push(line);
+        }
+        ServeProcess { child, url, banner }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,482 @@
+//! The store conformance suite: every engine must pass the same tests. SQLite always runs;
+//! PostgreSQL runs when HELPDESK_TEST_POSTGRES is set, and says plainly when it did not.
+
+use std::sync::Arc;
+
+use helpdesk_domain::account::Role;
+use helpdesk_domain::category::{FieldDef, FieldType};
+use helpdesk_domain::history::Change;
+use helpdesk_domain::paging::PageRequest;
+use helpdesk_domain::policy::{Actor, TicketFacts, Visibility};
+use helpdesk_domain::status::Status;
+use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
+use helpdesk_domain::unit::Integration;
+use helpdesk_domain::workflow::NewTicket;
+use helpdesk_store::{Engine, NewArticle, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError, TicketQuery};
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+
+use crate::common::{TestDb, postgres_url, say_postgres_skipped};
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(crate::common::TestDb::new(helpdesk_store::Engine::Sqlite).await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if crate::common::postgres_url().is_none() {
+                        crate::common::say_postgres_skipped("store conformance suite");
+                        return;
+                    }
+                    super::$name(crate::common::TestDb::new(helpdesk_store::Engine::Postgres).await).await
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    tickets_get_increasing_numbers_and_round_trip,
+    a_dropped_transaction_writes_nothing,
+    lists_are_paged_filtered_and_newest_first,
+    the_visibility_filter_matches_the_policy,
+    articles_hide_internal_notes_unless_asked,
+    history_keeps_values_and_reasons,
+    names_are_unique_ignoring_case,
+    accounts_and_tokens,
+    jobs_are_claimed_once_retried_and_kept_when_failed,
+    a_queued_job_is_invisible_until_commit_and_deduplicated,
+    timestamps_keep_microseconds_and_order,
+);
+
+fn at(seconds: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_800_000_000 + seconds).expect("a time")
+}
+
+/// A unit, a category and an account to hang tickets on.
+struct Base {
+    store: Arc<dyn Store>,
+    unit: i64,
+    other_unit: i64,
+    category: i64,
+    submitter: i64,
+    other: i64,
+}
+
+async fn base(db: &TestDb) -> Base {
+    let store = db.open().await;
+    let mut tx = store.begin().await.expect("begin");
+    let unit = new_unit(&mut *tx, "1st line").await;
+    let other_unit = new_unit(&mut *tx, "Storage").await;
+    let category = tx
+        .insert_category(
+            &NewCategory {
+                name: "Installation".into(),
+                description: String::new(),
+                default_unit: unit,
+                fields: vec![FieldDef {
+                    key: "version".into(),
+                    label: "Version".into(),
+                    field_type: FieldType::Text,
+                    choices: None,
+                    required: true,
+                }],
+            },
+            at(0),
+        )
+        .await
+        .expect("category")
+        .id;
+    let submitter = tx.insert_account("sub@example.org", "Sub", &[Role::Community], at(0)).await.expect("account").id;
+    let other = tx.insert_account("other@example.org", "Other", &[Role::Community], at(0)).await.expect("account").id;
+    tx.commit().await.expect("commit");
+    Base { store, unit, other_unit, category, submitter, other }
+}
+
+async fn new_unit(tx: &mut dyn helpdesk_store::Tx, name: &str) -> i64 {
+    let unit = NewUnit {
+        name: name.into(),
+        description: String::new(),
+        level: 1,
+        email: "u@example.org".into(),
+        integration: Integration::Direct,
+    };
+    tx.insert_unit(&unit, at(0)).await.expect("unit").id
+}
+
+fn new_ticket(b: &Base, title: &str, privacy: Privacy) -> NewTicket {
+    NewTicket {
+        title: title.into(),
+        description: "It broke.".into(),
+        ticket_type: TicketType::Incident,
+        category: b.category,
+        unit: b.unit,
+        status: Status::New,
+        priority: Priority::Medium,
+        suggested_priority: Priority::Medium,
+        privacy,
+        fields: json!({"version": "4.5", "ram": 8}).as_object().cloned().unwrap_or_default(),
+        affected_users: 7,
+        service_degraded: false,
+        security_risk: SecurityRisk::Trivial,
+        submitter: b.submitter,
+    }
+}
+
+async fn insert(b: &Base, t: NewTicket, when: OffsetDateTime) -> Ticket {
+    let mut tx = b.store.begin().await.expect("begin");
+    let ticket = tx.insert_ticket(&t, when).await.expect("insert");
+    tx.commit().await.expect("commit");
+    ticket
+}
+
+async fn tickets_get_increasing_numbers_and_round_trip(db: TestDb) {
+    let b = base(&db).await;
+    let first = insert(&b, new_ticket(&b, "First", Privacy::Public), at(1)).await;
+    let second = insert(&b, new_ticket(&b, "Second", Privacy::Private), at(2)).await;
+    assert!(second.id > first.id, "numbers increase");
+    let stored = b.store.ticket(first.id).await.expect("read").expect("found");
+    assert_eq!(stored, first, "what is read back is what was written");
+    assert_eq!(stored.fields["ram"], json!(8));
+    assert_eq!(stored.security_risk, SecurityRisk::Trivial);
+
+    let mut changed = stored.clone();
+    changed.status = Status::Solved;
+    changed.resolution = Some(helpdesk_domain::status::Resolution::Workaround);
+    changed.owner = Some(b.other);
+    changed.unit = b.other_unit;
+    changed.priority = Priority::Top;
+    changed.privacy = Privacy::Private;
+    changed.updated_at = at(10);
+    let mut tx = b.store.begin().await.expect("begin");
+    let locked = tx.ticket_for_update(first.id).await.expect("lock").expect("found");
+    assert_eq!(locked, stored);
+    tx.update_ticket(&changed).await.expect("update");
+    tx.commit().await.expect("commit");
+    assert_eq!(b.store.ticket(first.id).await.expect("read"), Some(changed));
+    assert_eq!(b.store.ticket(second.id + 1000).await.expect("read"), None);
+}
+
+async fn a_dropped_transaction_writes_nothing(db: TestDb) {
+    let b = base(&db).await;
+    let before = b.store.row_counts().await.expect("counts");
+    {
+        let mut tx = b.store.begin().await.expect("begin");
+        let t = tx.insert_ticket(&new_ticket(&b, "Never", Privacy::Public), at(1)).await.expect("insert");
+        tx.log_change(t.id, "ticket.opened", at(1)).await.expect("log");
+        tx.enqueue_job(&NewJob { kind: "k".into(), payload: json!({}), dedupe_key: None, run_at: at(1) })
+            .await
+            .expect("job");
+    }
+    assert_eq!(b.store.row_counts().await.expect("counts"), before);
+    // The writer is free again after the rollback.
+    insert(&b, new_ticket(&b, "Later", Privacy::Public), at(2)).await;
+}
+
+async fn lists_are_paged_filtered_and_newest_first(db: TestDb) {
+    let b = base(&db).await;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let mut t = new_ticket(&b, &format!("T{i}"), Privacy::Public);
+        t.priority = if i % 2 == 0 { Priority::Low } else { Priority::High };
+        if i == 6 {
+            t.unit = b.other_unit;
+            t.status = Status::Solved;
+        }
+        ids.push(insert(&b, t, at(i)).await.id);
+    }
+    let all = |page, per_page| TicketQuery {
+        page: PageRequest::new(Some(page), Some(per_page)).expect("page"),
+        ..TicketQuery::all(Visibility::All)
+    };
+    let p1 = b.store.tickets(&all(1, 3)).await.expect("page 1");
+    let p3 = b.store.tickets(&all(3, 3)).await.expect("page 3");
+    assert_eq!(p1.total, 7);
+    assert_eq!(p1.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![ids[6], ids[5], ids[4]]);
+    assert_eq!(p3.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![ids[0]]);
+    assert_eq!((p3.page, p3.per_page), (3, 3));
+
+    let count = |q: TicketQuery| {
+        let store = b.store.clone();
+        async move { store.tickets(&q).await.expect("list").total }
+    };
+    let base_q = TicketQuery::all(Visibility::All);
+    assert_eq!(count(TicketQuery { priority: Some(Priority::High), ..base_q.clone() }).await, 3);
+    assert_eq!(count(TicketQuery { unit: Some(b.other_unit), ..base_q.clone() }).await, 1);
+    assert_eq!(count(TicketQuery { status: Some(Status::New), ..base_q.clone() }).await, 6);
+    assert_eq!(count(TicketQuery { state: Some(OpenState::Open), ..base_q.clone() }).await, 6);
+    assert_eq!(count(TicketQuery { state: Some(OpenState::Closed), ..base_q.clone() }).await, 1);
+    assert_eq!(count(TicketQuery { category: Some(b.category + 99), ..base_q.clone() }).await, 0);
+    assert_eq!(
+        count(TicketQuery { unit: Some(b.unit), priority: Some(Priority::Low), ..base_q }).await,
+        3,
+        "filters combine"
+    );
+}
+
+async fn the_visibility_filter_matches_the_policy(db: TestDb) {
+    let b = base(&db).await;
+    let mut tickets = Vec::new();
+    for (i, (privacy, unit, submitter)) in [
+        (Privacy::Public, b.unit, b.submitter),
+        (Privacy::Private, b.unit, b.submitter),
+        (Privacy::Private, b.other_unit, b.submitter),
+        (Privacy::Private, b.other_unit, b.other),
+        (Privacy::Public, b.other_unit, b.other),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let t = NewTicket { privacy, unit, submitter, ..new_ticket(&b, &format!("V{i}"), privacy) };
+        tickets.push(insert(&b, t, at(i as i64)).await);
+    }
+    let actors = [
+        Actor::anonymous(),
+        Actor::person(b.submitter, vec![Role::Community], vec![], vec![]),
+        Actor::person(b.other, vec![Role::Community], vec![], vec![]),
+        Actor::person(999, vec![Role::Supporter], vec![b.other_unit], vec![]),
+        Actor::person(998, vec![Role::Supporter], vec![b.unit, b.other_unit], vec![]),
+        Actor::person(997, vec![Role::Staff], vec![], vec![]),
+    ];
+    for actor in actors {
+        let visibility = helpdesk_domain::policy::visibility(&actor);
+        let listed: Vec<i64> = b
+            .store
+            .tickets(&TicketQuery::all(visibility.clone()))
+            .await
+            .expect("list")
+            .items
+            .iter()
+            .map(|t| t.id)
+            .collect();
+        let mut expected: Vec<i64> =
+            tickets.iter().filter(|t| visibility.admits(&TicketFacts::from(*t))).map(|t| t.id).collect();
+        expected.reverse();
+        assert_eq!(listed, expected, "{actor:?}");
+    }
+}
+
+async fn articles_hide_internal_notes_unless_asked(db: TestDb) {
+    let b = base(&db).await;
+    let t = insert(&b, new_ticket(&b, "A", Privacy::Public), at(0)).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    for (i, internal) in [false, true, false].into_iter().enumerate() {
+        let article = NewArticle {
+            ticket: t.id,
+            author: Some(b.submitter),
+            body: format!("body {i}"),
+            internal,
+            channel: Channel::Api,
+            at: at(i as i64),
+        };
+        let stored = tx.insert_article(&article).await.expect("article");
+        assert_eq!(
+            (stored.internal, stored.channel, stored.body.as_str()),
+            (internal, Channel::Api, article.body.as_str())
+        );
+    }
+    tx.commit().await.expect("commit");
+    let public = b.store.articles(t.id, false, PageRequest::default()).await.expect("articles");
+    assert_eq!(public.total, 2);
+    assert_eq!(public.items.iter().map(|a| a.body.as_str()).collect::<Vec<_>>(), ["body 0", "body 2"]);
+    let all = b.store.articles(t.id, true, PageRequest::new(Some(2), Some(2)).expect("page")).await.expect("articles");
+    assert_eq!((all.total, all.items.len(), all.items[0].body.as_str()), (3, 1, "body 2"));
+}
+
+async fn history_keeps_values_and_reasons(db: TestDb) {
+    let b = base(&db).await;
+    let t = insert(&b, new_ticket(&b, "H", Privacy::Public), at(0)).await;
+    let entries = vec![
+        Change::new("status", serde_json::Value::Null, Status::New).at(at(0), Some(b.submitter)),
+        Change::new("priority", Priority::Low, Priority::Top).because(Some("VIP".into())).at(at(1), Some(b.other)),
+        Change::new("article", serde_json::Value::Null, 5).internal(true).at(at(2), None),
+    ];
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.record_history(t.id, &entries).await.expect("history");
+    tx.record_history(t.id, &[]).await.expect("nothing to record");
+    tx.commit().await.expect("commit");
+    let all = b.store.history(t.id, true, PageRequest::default()).await.expect("history");
+    assert_eq!(all.items, entries);
+    let public = b.store.history(t.id, false, PageRequest::default()).await.expect("history");
+    assert_eq!(public.total, 2);
+    assert_eq!(public.items[1].reason.as_deref(), Some("VIP"));
+}
+
+async fn names_are_unique_ignoring_case(db: TestDb) {
+    let b = base(&db).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    let unit = NewUnit {
+        name: "1ST LINE".into(),
+        description: String::new(),
+        level: 1,
+        email: "x@example.org".into(),
+        integration: Integration::Direct,
+    };
+    assert!(matches!(tx.insert_unit(&unit, at(0)).await, Err(StoreError::Duplicate(_))));
+    drop(tx);
+    let mut tx = b.store.begin().await.expect("begin");
+    assert!(matches!(tx.insert_account("sub@example.org", "Again", &[], at(0)).await, Err(StoreError::Duplicate(_))));
+    drop(tx);
+    let units = b.store.units(PageRequest::default()).await.expect("units");
+    assert_eq!(units.items.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["1st line", "Storage"]);
+}
+
+async fn accounts_and_tokens(db: TestDb) {
+    let b = base(&db).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    let account =
+        tx.insert_account("ops@example.org", "Ops", &[Role::Staff, Role::Admin], at(0)).await.expect("account");
+    tx.insert_token(account.id, "ci", "hash-1", at(0)).await.expect("token");
+    tx.commit().await.expect("commit");
+    assert_eq!(account.roles, vec![Role::Staff, Role::Admin]);
+    assert_eq!(b.store.account_by_token("hash-1").await.expect("lookup"), Some(account.clone()));
+    assert_eq!(b.store.account_by_token("hash-2").await.expect("lookup"), None);
+    assert_eq!(b.store.account_by_email("ops@example.org").await.expect("lookup"), Some(account.clone()));
+    assert_eq!(b.store.account(account.id).await.expect("lookup"), Some(account));
+}
+
+async fn jobs_are_claimed_once_retried_and_kept_when_failed(db: TestDb) {
+    let b = base(&db).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    for i in 0..3 {
+        tx.enqueue_job(&NewJob { kind: "notify".into(), payload: json!({"n": i}), dedupe_key: None, run_at: at(i) })
+            .await
+            .expect("enqueue");
+    }
+    tx.enqueue_job(&NewJob { kind: "later".into(), payload: json!({}), dedupe_key: None, run_at: at(100) })
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+
+    let now = at(10);
+    let (first, second) = tokio::join!(
+        b.store.claim_jobs("w1", now, now + Duration::minutes(5), 2),
+        b.store.claim_jobs("w2", now, now + Duration::minutes(5), 2),
+    );
+    let (first, second) = (first.expect("claim"), second.expect("claim"));
+    let mut claimed: Vec<i64> = first.iter().chain(&second).map(|j| j.id).collect();
+    claimed.sort();
+    claimed.dedup();
+    assert_eq!(claimed.len(), 3, "each due job is claimed by exactly one worker");
+    assert!(first.iter().chain(&second).all(|j| j.kind == "notify" && j.attempts == 1));
+    assert!(
+        b.store.claim_jobs("w3", now, now + Duration::minutes(5), 10).await.expect("claim").is_empty(),
+        "leased jobs wait"
+    );
+
+    let (done, failing) = (&first[0], first.get(1).or(second.first()).expect("another job"));
+    let owner_of = |id: i64| if first.iter().any(|j| j.id == id) { "w1" } else { "w2" };
+    b.store.finish_job(done.id, "w9").await.expect("finish by a stranger is a no-op");
+    b.store.finish_job(done.id, owner_of(done.id)).await.expect("finish");
+    b.store.fail_job(failing.id, owner_of(failing.id), "SMTP down", Some(at(60)), now).await.expect("fail");
+
+    // After the lease runs out the remaining claimed job comes back; the failed one waits.
+    let later = at(10 + 301);
+    let again = b.store.claim_jobs("w4", later, later + Duration::minutes(5), 10).await.expect("claim");
+    assert_eq!(again.len(), 3, "the expired lease, the retried job, the later job: {again:?}");
+    let retried = again.iter().find(|j| j.id == failing.id).expect("the failed job is retried");
+    assert_eq!((retried.attempts, retried.last_error.as_deref()), (2, Some("SMTP down")));
+    for job in &again {
+        b.store.fail_job(job.id, "w4", "gone for good", None, later).await.expect("give up");
+    }
+    assert!(b.store.claim_jobs("w5", at(10_000), at(10_300), 10).await.expect("claim").is_empty());
+    let failed = b.store.failed_jobs(PageRequest::default()).await.expect("failed");
+    assert_eq!(failed.total, 3, "jobs given up on are kept for an admin");
+}
+
+async fn a_queued_job_is_invisible_until_commit_and_deduplicated(db: TestDb) {
+    let b = base(&db).await;
+    let job = NewJob {
+        kind: "sync".into(),
+        payload: json!({"ticket": 1}),
+        dedupe_key: Some("sync:1:7".into()),
+        run_at: at(0),
+    };
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.enqueue_job(&job).await.expect("enqueue");
+    tx.enqueue_job(&job).await.expect("a duplicate is ignored");
+    // Readers (other connections) do not see it before the commit.
+    let jobs = b.store.row_counts().await.expect("counts").into_iter().find(|(t, _)| *t == "jobs").map(|(_, n)| n);
+    assert_eq!(jobs, Some(0));
+    tx.commit().await.expect("commit");
+    let claimed = b.store.claim_jobs("w", at(1), at(100), 10).await.expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].payload, json!({"ticket": 1}));
+}
+
+async fn timestamps_keep_microseconds_and_order(db: TestDb) {
+    let b = base(&db).await;
+    let precise = OffsetDateTime::from_unix_timestamp_nanos(1_800_000_000_123_456_789).expect("a time");
+    let t = insert(&b, new_ticket(&b, "T", Privacy::Public), precise).await;
+    assert_eq!(t.created_at, OffsetDateTime::from_unix_timestamp_nanos(1_800_000_000_123_456_000).expect("a time"));
+    // A whole second sorts before a later fraction of it (text timestamps must not break this).
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.enqueue_job(&NewJob {
+        kind: "a".into(),
+        payload: json!({}),
+        dedupe_key: None,
+        run_at: at(5) + Duration::milliseconds(500),
+    })
+    .await
+    .expect("enqueue");
+    tx.enqueue_job(&NewJob { kind: "b".into(), payload: json!({}), dedupe_key: None, run_at: at(5) })
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+    assert!(b.store.claim_jobs("w", at(4), at(100), 10).await.expect("claim").is_empty());
+    let due = b.store.claim_jobs("w", at(5), at(100), 10).await.expect("claim");
+    assert_eq!(due.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>(), ["b"], "only the job due at :05.000");
+}
+
+#[tokio::test]
+async fn the_engines_migrations_are_in_step() {
+    let sqlite = helpdesk_store::migrations(Engine::Sqlite);
+    let postgres = helpdesk_store::migrations(Engine::Postgres);
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, postgres, "every migration exists for both engines, with the same version and name");
+}
+
+/// Columns only one engine has, and why.
+const ENGINE_ONLY_COLUMNS: &[(&str, &str)] =
+    &[("change_log.txid", "PostgreSQL only: lets the log's followers read in commit order")];
+
+#[tokio::test]
+async fn the_engines_schemas_have_the_same_tables_and_columns() {
+    if postgres_url().is_none() {
+        say_postgres_skipped("store conformance suite");
+        return;
+    }
+    let (sqlite_db, pg_db) = (TestDb::new(Engine::Sqlite).await, TestDb::new(Engine::Postgres).await);
+    let _ = (sqlite_db.open().await, pg_db.open().await);
+    let sqlite_cols = columns(&sqlite_db, "SELECT m.name || '.' || p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'").await;
+    let pg_cols = columns(&pg_db, "SELECT table_name || '.' || column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%'").await;
+    let only = |a: &Vec<String>, b: &Vec<String>| -> Vec<String> {
+        a.iter().filter(|c| !b.contains(c) && !ENGINE_ONLY_COLUMNS.iter().any(|(k, _)| k == c)).cloned().collect()
+    };
+    assert_eq!(only(&sqlite_cols, &pg_cols), Vec::<String>::new(), "columns only SQLite has");
+    assert_eq!(only(&pg_cols, &sqlite_cols), Vec::<String>::new(), "columns only PostgreSQL has");
+}
+
+async fn columns(db: &TestDb, sql: &'static str) -> Vec<String> {
+    use sqlx::Connection;
+    let mut cols: Vec<String> = match &db.location {
+        helpdesk_store::Location::SqliteFile(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display())).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_all(&mut c).await.expect("columns")
+        }
+        helpdesk_store::Location::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+            sqlx::query_scalar(sql).fetch_all(&mut c).await.expect("columns")
+        }
+    };
+    cols.sort();
+    cols
+}

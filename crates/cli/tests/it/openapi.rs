@@ -1,0 +1,69 @@
+//! The OpenAPI document is generated from the code and describes what is served.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::common::{TestServer, run_helpdesk};
+
+#[tokio::test]
+async fn the_document_describes_every_operation_and_shape() {
+    let server = TestServer::start().await;
+    let response = server.client.get(format!("{}/api/v1/openapi.json", server.url)).send().await.expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: Value = response.json().await.expect("json");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    let operations = [
+        ("/api/v1/tickets", "get"),
+        ("/api/v1/tickets", "post"),
+        ("/api/v1/tickets/{id}", "get"),
+        ("/api/v1/tickets/{id}", "patch"),
+        ("/api/v1/tickets/{id}/articles", "get"),
+        ("/api/v1/tickets/{id}/articles", "post"),
+        ("/api/v1/tickets/{id}/history", "get"),
+        ("/api/v1/categories", "get"),
+        ("/api/v1/categories", "post"),
+        ("/api/v1/categories/{id}", "get"),
+        ("/api/v1/categories/{id}", "patch"),
+        ("/api/v1/units", "get"),
+        ("/api/v1/units", "post"),
+        ("/api/v1/units/{id}", "get"),
+        ("/api/v1/units/{id}", "patch"),
+        ("/api/v1/me", "get"),
+    ];
+    for (path, method) in operations {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is described");
+        assert!(op["responses"]["401"].is_object(), "{method} {path} says it needs a token");
+    }
+    let ticket = &doc["components"]["schemas"]["Ticket"];
+    let required: Vec<&str> =
+        ticket["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
+    for key in [
+        "id",
+        "title",
+        "description",
+        "type",
+        "category",
+        "unit",
+        "status",
+        "priority",
+        "privacy",
+        "fields",
+        "submitter",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(required.contains(&key), "a ticket always carries {key}");
+    }
+    let statuses = &doc["components"]["schemas"]["Status"]["enum"];
+    assert_eq!(statuses.as_array().map(|s| s.len()), Some(10));
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let printed = run_helpdesk(&["openapi"]);
+    assert!(printed.ok);
+    assert_eq!(
+        serde_json::from_str::<Value>(&printed.stdout).expect("json"),
+        doc,
+        "the CLI prints the served document"
+    );
+}

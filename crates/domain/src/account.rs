@@ -1,0 +1,71 @@
+//! Accounts and the roles a person may hold.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::{AccountId, named_enum};
+
+/// A role a person holds (DOMAIN.md "Who uses it"). Several may be held at once.
+///
+/// `community`, `partner`, `staff` and `admin` are granted to an account; `named`, `supporter` and
+/// `unit_manager` follow from organisation contracts and unit memberships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Registered, no support contract.
+    Community,
+    /// Member of an organisation with an active support contract.
+    Named,
+    /// Certified service partner of some organisations.
+    Partner,
+    /// Member of one or more support units.
+    Supporter,
+    /// Responsible for a support unit.
+    UnitManager,
+    /// Helpdesk operator: reads and works every ticket.
+    Staff,
+    /// Runs the installation.
+    Admin,
+}
+
+named_enum!(Role {
+    Community => "community",
+    Named => "named",
+    Partner => "partner",
+    Supporter => "supporter",
+    UnitManager => "unit_manager",
+    Staff => "staff",
+    Admin => "admin",
+});
+
+impl Role {
+    /// Whether this role is granted to an account directly (rather than following from
+    /// memberships and contracts).
+    pub fn is_grantable(self) -> bool {
+        matches!(self, Role::Community | Role::Partner | Role::Staff | Role::Admin)
+    }
+}
+
+/// A person's account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Account {
+    /// The account's id.
+    pub id: AccountId,
+    /// The e-mail address, lower-case, unique.
+    pub email: String,
+    /// The name shown to others.
+    pub name: String,
+    /// The roles granted to the account.
+    pub roles: Vec<Role>,
+    /// A disabled account can do nothing.
+    pub disabled: bool,
+    /// When it was created.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Normalises an e-mail address for storage and lookup: trimmed and lower-cased.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}

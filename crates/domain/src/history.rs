@@ -1,0 +1,85 @@
+//! A ticket's history: every change of every field, as an immutable event.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::AccountId;
+
+/// One recorded change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    /// When it happened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who made it; none when the system did.
+    pub actor: Option<AccountId>,
+    /// Which field changed (`status`, `priority`, `unit`, `article`, ...).
+    pub field: String,
+    /// The value before; null when the field was first set.
+    #[schema(value_type = Object)]
+    pub old: Value,
+    /// The value after.
+    #[schema(value_type = Object)]
+    pub new: Value,
+    /// Why, where the rules ask for a reason (a priority override).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Whether only those who may read internal notes may see this entry.
+    #[serde(skip)]
+    pub internal: bool,
+}
+
+/// A change about to be recorded, before it has a time and an actor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Which field changed.
+    pub field: &'static str,
+    /// The value before.
+    pub old: Value,
+    /// The value after.
+    pub new: Value,
+    /// Why, where the rules ask for a reason.
+    pub reason: Option<String>,
+    /// Whether it concerns an internal note.
+    pub internal: bool,
+}
+
+impl Change {
+    /// A change of `field` from `old` to `new`.
+    pub fn new(field: &'static str, old: impl Serialize, new: impl Serialize) -> Self {
+        Change {
+            field,
+            old: serde_json::to_value(old).unwrap_or(Value::Null),
+            new: serde_json::to_value(new).unwrap_or(Value::Null),
+            reason: None,
+            internal: false,
+        }
+    }
+
+    /// The same change, with the reason given for it.
+    pub fn because(mut self, reason: Option<String>) -> Self {
+        self.reason = reason;
+        self
+    }
+
+    /// The same change, seen only by those who may read internal notes.
+    pub fn internal(mut self, internal: bool) -> Self {
+        self.internal = internal;
+        self
+    }
+
+    /// The entry this change becomes when `actor` makes it at `at`.
+    pub fn at(self, at: OffsetDateTime, actor: Option<AccountId>) -> HistoryEntry {
+        HistoryEntry {
+            at,
+            actor,
+            field: self.field.to_owned(),
+            old: self.old,
+            new: self.new,
+            reason: self.reason,
+            internal: self.internal,
+        }
+    }
+}

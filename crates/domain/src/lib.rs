@@ -1,0 +1,78 @@
+//! Helpdesk's domain: the rules of tickets, support units and access, with no I/O.
+//!
+//! Everything here is pure and synchronous so that the rules can be tested exhaustively and used
+//! unchanged by every channel (API, web, e-mail, external systems).
+
+pub mod account;
+pub mod category;
+pub mod history;
+pub mod paging;
+pub mod policy;
+pub mod status;
+pub mod ticket;
+pub mod triage;
+pub mod unit;
+pub mod validation;
+pub mod workflow;
+
+/// A ticket's number: a plain increasing integer that people can say on the phone.
+pub type TicketId = i64;
+/// An account's id.
+pub type AccountId = i64;
+/// A support unit's id.
+pub type UnitId = i64;
+/// A category's id.
+pub type CategoryId = i64;
+/// An article's id.
+pub type ArticleId = i64;
+
+/// Implements `as_str`, `Display` and `FromStr` for a fieldless enum from one list of names,
+/// so that the name stored in the database, shown in the API and parsed from a query string
+/// can never drift apart.
+#[macro_export]
+macro_rules! named_enum {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
+
+            /// The value's stable name, as stored and as shown in the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),+ }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $crate::UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($name => Ok($ty::$variant),)+
+                    _ => Err($crate::UnknownName {
+                        kind: stringify!($ty),
+                        value: s.to_owned(),
+                        expected: &[$($name),+],
+                    }),
+                }
+            }
+        }
+    };
+}
+
+/// A name that is not one of an enum's values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{value}' is not a valid {kind}; expected one of: {}", expected.join(", "))]
+pub struct UnknownName {
+    /// Which enum was parsed.
+    pub kind: &'static str,
+    /// What was given.
+    pub value: String,
+    /// The names that would have been accepted.
+    pub expected: &'static [&'static str],
+}

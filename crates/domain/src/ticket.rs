@@ -1,0 +1,162 @@
+//! Tickets: their kinds, priorities, privacy and the ticket record itself.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::status::{Resolution, Status};
+use crate::{AccountId, CategoryId, TicketId, UnitId, named_enum};
+
+/// Longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+
+/// Incident or service request (GGUS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketType {
+    /// Something is broken.
+    Incident,
+    /// Somebody asks for something.
+    ServiceRequest,
+}
+
+named_enum!(TicketType { Incident => "incident", ServiceRequest => "service_request" });
+
+/// Who may read a ticket besides those who work on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Privacy {
+    /// Everyone, anonymous visitors included.
+    Public,
+    /// Only those the access policy names.
+    Private,
+}
+
+named_enum!(Privacy { Public => "public", Private => "private" });
+
+/// How urgent a ticket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Every ticket starts here.
+    Low,
+    /// More than 5 users affected.
+    Medium,
+    /// More than 50 users affected.
+    High,
+    /// A service is degraded, or an imminent security risk.
+    Top,
+}
+
+named_enum!(Priority { Low => "low", Medium => "medium", High => "high", Top => "top" });
+
+impl Priority {
+    /// One level more, never above top.
+    pub fn raised(self) -> Priority {
+        match self {
+            Priority::Low => Priority::Medium,
+            Priority::Medium => Priority::High,
+            Priority::High | Priority::Top => Priority::Top,
+        }
+    }
+}
+
+/// The security risk a submitter reports at triage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityRisk {
+    /// No security risk.
+    #[default]
+    None,
+    /// A trivial risk: one priority level more.
+    Trivial,
+    /// An imminent risk: top priority at once.
+    Imminent,
+}
+
+named_enum!(SecurityRisk { None => "none", Trivial => "trivial", Imminent => "imminent" });
+
+/// A ticket as stored: the fields every channel reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Ticket {
+    /// The ticket number.
+    pub id: TicketId,
+    /// One line saying what it is about.
+    pub title: String,
+    /// The submitter's description (Markdown).
+    pub description: String,
+    /// Incident or service request.
+    #[serde(rename = "type")]
+    pub ticket_type: TicketType,
+    /// The category (type of problem).
+    pub category: CategoryId,
+    /// The support unit it is assigned to.
+    pub unit: UnitId,
+    /// The person who owns it, if any.
+    pub owner: Option<AccountId>,
+    /// Where it stands.
+    pub status: Status,
+    /// The qualifier of a solved or unsolved ticket.
+    pub resolution: Option<Resolution>,
+    /// How urgent it is.
+    pub priority: Priority,
+    /// The priority the triage rules gave it.
+    pub suggested_priority: Priority,
+    /// Who may read it.
+    pub privacy: Privacy,
+    /// The values of the category's own fields.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Number of users affected, as reported at triage.
+    pub affected_users: i64,
+    /// Whether the incident degrades a service, as reported at triage.
+    pub service_degraded: bool,
+    /// The security risk, as reported at triage.
+    pub security_risk: SecurityRisk,
+    /// Who opened it.
+    pub submitter: AccountId,
+    /// When it was opened.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When anything about it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Where a ticket's article came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The web pages.
+    Web,
+    /// The JSON API.
+    Api,
+    /// E-mail.
+    Email,
+    /// An external ticketing system.
+    External,
+    /// Written by Helpdesk itself.
+    System,
+}
+
+named_enum!(Channel { Web => "web", Api => "api", Email => "email", External => "external", System => "system" });
+
+/// One entry of a ticket's conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Article {
+    /// The article's id.
+    pub id: crate::ArticleId,
+    /// The ticket it belongs to.
+    pub ticket: TicketId,
+    /// Who wrote it (none for system entries).
+    pub author: Option<AccountId>,
+    /// The text (Markdown).
+    pub body: String,
+    /// An internal note, only for those who work on the ticket.
+    pub internal: bool,
+    /// Where it came from.
+    pub channel: Channel,
+    /// When it was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}

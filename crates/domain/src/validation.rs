@@ -1,0 +1,140 @@
+//! Field-level validation errors, shared by every rule that checks what a person typed.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One reason a submitted value was refused, naming the field it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as named in the request (`fields.os` for a category field).
+    pub field: String,
+    /// What is wrong, in words a person can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A refusal of `field` for the given reason.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// Collects field errors, so that a person sees every problem at once rather than one per try.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// An empty collection.
+    pub fn new() -> Self {
+        Errors::default()
+    }
+
+    /// Records a refusal.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// Records a refusal when `failed` holds.
+    pub fn check(&mut self, failed: bool, field: &str, message: impl Into<String>) {
+        if failed {
+            self.add(field, message);
+        }
+    }
+
+    /// Takes the errors of another check.
+    pub fn extend(&mut self, other: Vec<FieldError>) {
+        self.0.extend(other);
+    }
+
+    /// `Ok(value)` when nothing was refused, else every refusal.
+    pub fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
+    }
+}
+
+/// Checks a one-line name or title: not blank, at most `max` characters, no control characters.
+pub fn check_line(errors: &mut Errors, field: &str, value: &str, max: usize) {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        errors.add(field, "must not be empty");
+    } else if trimmed.chars().count() > max {
+        errors.add(field, format!("must be at most {max} characters (got {})", trimmed.chars().count()));
+    } else if trimmed.chars().any(char::is_control) {
+        errors.add(field, "must be one line without control characters");
+    }
+}
+
+/// Checks a text body: not blank, at most `max_bytes` bytes.
+pub fn check_text(errors: &mut Errors, field: &str, value: &str, max_bytes: usize) {
+    if value.trim().is_empty() {
+        errors.add(field, "must not be empty");
+    } else if value.len() > max_bytes {
+        errors.add(field, format!("must be at most {max_bytes} bytes (got {})", value.len()));
+    }
+}
+
+/// Checks an e-mail address loosely: one `@`, something on both sides, a dot in the domain.
+/// Delivery is the real test; this only catches typing mistakes.
+pub fn check_email(errors: &mut Errors, field: &str, value: &str) {
+    let ok = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !domain.contains('@')
+        }
+        None => false,
+    };
+    if !ok {
+        errors.add(field, format!("'{value}' is not an e-mail address"));
+    } else if value.len() > 254 {
+        errors.add(field, "must be at most 254 characters");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(value: &str) -> Vec<FieldError> {
+        let mut e = Errors::new();
+        check_line(&mut e, "title", value, 10);
+        e.finish(()).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn lines() {
+        for (value, ok) in [
+            ("Printer", true),
+            ("  padded  ", true),
+            ("", false),
+            ("   ", false),
+            ("0123456789", true),
+            ("01234567890", false),
+            ("ééééééééé", true),
+            ("two\nlines", false),
+        ] {
+            assert_eq!(line(value).is_empty(), ok, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for (value, ok) in [
+            ("a@example.org", true),
+            ("unit-list@lists.example.eu", true),
+            ("no-at.example.org", false),
+            ("@example.org", false),
+            ("a@localhost", false),
+            ("a@b@example.org", false),
+            ("a b@example.org", false),
+            ("a@example.", false),
+        ] {
+            let mut e = Errors::new();
+            check_email(&mut e, "email", value);
+            assert_eq!(e.finish(()).is_ok(), ok, "{value}");
+        }
+    }
+}

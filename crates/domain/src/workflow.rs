@@ -1,0 +1,665 @@
+//! What opening, changing and replying to a ticket does: the rules applied in order, returning
+//! the new state and the history it leaves, or why it is refused. The app layer loads, calls one
+//! of these, and writes the result in one transaction.
+
+use serde_json::{Map, Value};
+
+use crate::category::{Category, check_field_values};
+use crate::history::Change;
+use crate::policy::{Action, Actor, Denied, TicketAction, TicketFacts, check, check_ticket};
+use crate::status::{Resolution, Status};
+use crate::ticket::{MAX_TITLE_CHARS, Priority, Privacy, SecurityRisk, Ticket, TicketType};
+use crate::triage::{TriageInput, suggested_priority};
+use crate::validation::{Errors, FieldError, check_line, check_text};
+use crate::{AccountId, CategoryId, UnitId};
+
+/// Largest description or article body, in bytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Longest reason for a priority override, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Why a rule refused a command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// The access policy said no.
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    /// The command clashes with the ticket's state (e.g. a move the status table forbids).
+    #[error("{detail}")]
+    Conflict {
+        /// What clashes, in words a person can act on.
+        detail: String,
+        /// The statuses the actor could move the ticket to instead.
+        allowed: Vec<Status>,
+    },
+    /// Some values are not acceptable.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+}
+
+impl From<Vec<FieldError>> for RuleError {
+    fn from(errors: Vec<FieldError>) -> Self {
+        RuleError::Invalid(errors)
+    }
+}
+
+/// What a person asks for when opening a ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenTicket {
+    /// One line.
+    pub title: String,
+    /// The description.
+    pub description: String,
+    /// Incident or service request.
+    pub ticket_type: TicketType,
+    /// The category.
+    pub category: CategoryId,
+    /// Public or private.
+    pub privacy: Privacy,
+    /// Users affected (triage).
+    pub affected_users: i64,
+    /// Whether a service is degraded (triage).
+    pub service_degraded: bool,
+    /// Security risk (triage).
+    pub security_risk: SecurityRisk,
+    /// Values of the category's fields.
+    pub fields: Map<String, Value>,
+}
+
+/// A ticket ready to be stored (it gets its number and times from the store).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicket {
+    /// One line, trimmed.
+    pub title: String,
+    /// The description.
+    pub description: String,
+    /// Incident or service request.
+    pub ticket_type: TicketType,
+    /// The category.
+    pub category: CategoryId,
+    /// The category's default unit.
+    pub unit: UnitId,
+    /// Always `new`.
+    pub status: Status,
+    /// The triage result.
+    pub priority: Priority,
+    /// The triage result, kept to judge later overrides.
+    pub suggested_priority: Priority,
+    /// Public or private.
+    pub privacy: Privacy,
+    /// Validated category field values.
+    pub fields: Map<String, Value>,
+    /// Users affected (triage).
+    pub affected_users: i64,
+    /// Whether a service is degraded (triage).
+    pub service_degraded: bool,
+    /// Security risk (triage).
+    pub security_risk: SecurityRisk,
+    /// Who opens it.
+    pub submitter: AccountId,
+}
+
+/// Opens a ticket in `category`: checks the policy and every value, runs triage, routes it to
+/// the category's default unit. Returns the ticket and the history of its creation.
+pub fn open(actor: &Actor, cmd: OpenTicket, category: &Category) -> Result<(NewTicket, Vec<Change>), RuleError> {
+    check(actor, Action::OpenTicket(cmd.privacy))?;
+    let submitter = actor.account.ok_or_else(|| Denied("sign in to open a ticket".into()))?;
+    let mut errors = Errors::new();
+    check_line(&mut errors, "title", &cmd.title, MAX_TITLE_CHARS);
+    check_text(&mut errors, "description", &cmd.description, MAX_BODY_BYTES);
+    errors.check(cmd.affected_users < 0, "affected_users", "must be 0 or more");
+    let fields = match check_field_values(&category.fields, &cmd.fields) {
+        Ok(fields) => fields,
+        Err(field_errors) => {
+            errors.extend(field_errors);
+            Map::new()
+        }
+    };
+    errors.finish(())?;
+    let priority = suggested_priority(&TriageInput {
+        ticket_type: cmd.ticket_type,
+        affected_users: cmd.affected_users,
+        service_degraded: cmd.service_degraded,
+        security_risk: cmd.security_risk,
+    });
+    let ticket = NewTicket {
+        title: cmd.title.trim().to_owned(),
+        description: cmd.description,
+        ticket_type: cmd.ticket_type,
+        category: category.id,
+        unit: category.default_unit,
+        status: Status::New,
+        priority,
+        suggested_priority: priority,
+        privacy: cmd.privacy,
+        fields,
+        affected_users: cmd.affected_users,
+        service_degraded: cmd.service_degraded,
+        security_risk: cmd.security_risk,
+        submitter,
+    };
+    let none = Value::Null;
+    let history = vec![
+        Change::new("status", &none, ticket.status),
+        Change::new("priority", &none, ticket.priority).because(Some("triage".into())),
+        Change::new("unit", &none, ticket.unit),
+        Change::new("privacy", &none, ticket.privacy),
+    ];
+    Ok((ticket, history))
+}
+
+/// A change to some of a ticket's fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketPatch {
+    /// The new status.
+    pub status: Option<Status>,
+    /// The qualifier of a solved or unsolved status.
+    pub resolution: Option<Resolution>,
+    /// The new priority.
+    pub priority: Option<Priority>,
+    /// Why the priority differs from the triage result.
+    pub priority_reason: Option<String>,
+    /// The unit to reassign or escalate to.
+    pub unit: Option<UnitId>,
+    /// The new owner; `Some(None)` takes the owner away.
+    pub owner: Option<Option<AccountId>>,
+    /// Public or private.
+    pub privacy: Option<Privacy>,
+}
+
+/// Applies `patch` to `ticket` as `actor`: every changed field is checked against the policy and
+/// the rules, and the result is the changed ticket with one history change per changed field.
+/// A field set to its current value is no change. Assigning another unit moves the ticket to
+/// `assigned` (unless a status is given too) and gives back its owner (unless one is given).
+pub fn update(actor: &Actor, ticket: &Ticket, patch: &TicketPatch) -> Result<(Ticket, Vec<Change>), RuleError> {
+    let facts = TicketFacts::from(ticket);
+    check_ticket(actor, TicketAction::Read, &facts)?;
+    let mut next = ticket.clone();
+    let mut changes = Vec::new();
+    check_patch_shape(patch)?;
+
+    let changes_unit = patch.unit.is_some_and(|u| u != ticket.unit);
+    let changes_status = patch.status.is_some_and(|s| s != ticket.status);
+    let anything = changes_unit
+        || changes_status
+        || patch.priority.is_some_and(|p| p != ticket.priority)
+        || patch.owner.is_some_and(|o| o != ticket.owner)
+        || patch.privacy.is_some_and(|p| p != ticket.privacy)
+        || patch.resolution.is_some_and(|r| Some(r) != ticket.resolution);
+    if anything && ticket.status.is_frozen() {
+        return Err(RuleError::Conflict {
+            detail: format!("ticket #{} is {}; nothing about it changes any more", ticket.id, ticket.status),
+            allowed: vec![],
+        });
+    }
+
+    if let Some(unit) = patch.unit.filter(|_| changes_unit) {
+        check_ticket(actor, TicketAction::SetUnit, &facts)?;
+        if ticket.status.is_terminal() {
+            return Err(RuleError::Conflict {
+                detail: format!("ticket #{} is {}; reopen it before assigning another unit", ticket.id, ticket.status),
+                allowed: allowed_for(actor, &facts),
+            });
+        }
+        changes.push(Change::new("unit", ticket.unit, unit));
+        next.unit = unit;
+        if patch.owner.is_none() && ticket.owner.is_some() {
+            changes.push(Change::new("owner", ticket.owner, Value::Null));
+            next.owner = None;
+        }
+    }
+
+    let target_status = match patch.status {
+        Some(s) => Some(s),
+        None if changes_unit && ticket.status != Status::Assigned => Some(Status::Assigned),
+        None => None,
+    };
+    if let Some(to) = target_status.filter(|s| *s != ticket.status) {
+        if !ticket.status.can_move_to(to) {
+            let allowed = allowed_for(actor, &facts);
+            let list: Vec<&str> = allowed.iter().map(|s| s.as_str()).collect();
+            return Err(RuleError::Conflict {
+                detail: format!(
+                    "ticket #{} cannot move from {} to {}; allowed next: {}",
+                    ticket.id,
+                    ticket.status,
+                    to,
+                    if list.is_empty() { "none".to_owned() } else { list.join(", ") }
+                ),
+                allowed,
+            });
+        }
+        // An implied `assigned` was allowed by SetUnit above; a chosen one is checked here.
+        if patch.status.is_some() {
+            check_ticket(actor, TicketAction::SetStatus(to), &facts)?;
+        }
+        changes.push(Change::new("status", ticket.status, to));
+        next.status = to;
+    }
+    let resolution = match next.status {
+        Status::Solved | Status::Unsolved => {
+            let kept = if changes_status { None } else { ticket.resolution };
+            patch.resolution.or(kept).or(Resolution::default_for(next.status))
+        }
+        _ if patch.resolution.is_some() => {
+            return Err(RuleError::Invalid(vec![FieldError::new(
+                "resolution",
+                format!("a qualifier goes with a solved or unsolved ticket, and this one is {}", next.status),
+            )]));
+        }
+        Status::Verified | Status::Closed => ticket.resolution,
+        _ => None,
+    };
+    if let Some(r) = resolution.filter(|r| r.status() != next.status && !next.status.is_frozen()) {
+        return Err(RuleError::Invalid(vec![FieldError::new(
+            "resolution",
+            format!("'{r}' qualifies a {} ticket, not a {} one", r.status(), next.status),
+        )]));
+    }
+    if resolution != ticket.resolution {
+        if !changes_status {
+            check_ticket(actor, TicketAction::SetStatus(next.status), &facts)?;
+        }
+        changes.push(Change::new("resolution", ticket.resolution, resolution));
+        next.resolution = resolution;
+    }
+
+    if let Some(priority) = patch.priority.filter(|p| *p != ticket.priority) {
+        check_ticket(actor, TicketAction::SetPriority, &facts)?;
+        let reason = patch.priority_reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+        if priority != ticket.suggested_priority && reason.is_none() {
+            return Err(RuleError::Invalid(vec![FieldError::new(
+                "priority_reason",
+                format!("triage suggests {}; a priority of {priority} needs a reason", ticket.suggested_priority),
+            )]));
+        }
+        changes.push(Change::new("priority", ticket.priority, priority).because(reason.map(str::to_owned)));
+        next.priority = priority;
+    }
+
+    if let Some(owner) = patch.owner.filter(|o| *o != ticket.owner) {
+        check_ticket(actor, TicketAction::SetOwner(owner), &TicketFacts { unit: next.unit, ..facts })?;
+        changes.push(Change::new("owner", next.owner, owner));
+        next.owner = owner;
+    }
+
+    if let Some(privacy) = patch.privacy.filter(|p| *p != ticket.privacy) {
+        check_ticket(actor, TicketAction::SetPrivacy, &facts)?;
+        changes.push(Change::new("privacy", ticket.privacy, privacy));
+        next.privacy = privacy;
+    }
+    Ok((next, changes))
+}
+
+/// Refusals that depend on the patch alone.
+fn check_patch_shape(patch: &TicketPatch) -> Result<(), RuleError> {
+    let mut errors = Errors::new();
+    if let Some(reason) = &patch.priority_reason {
+        errors.check(patch.priority.is_none(), "priority_reason", "goes with a priority");
+        errors.check(
+            reason.chars().count() > MAX_REASON_CHARS,
+            "priority_reason",
+            format!("must be at most {MAX_REASON_CHARS} characters"),
+        );
+    }
+    if let (Some(r), Some(s)) = (patch.resolution, patch.status)
+        && r.status() != s
+    {
+        errors.add("resolution", format!("'{r}' qualifies a {} ticket, not a {s} one", r.status()));
+    }
+    Ok(errors.finish(())?)
+}
+
+/// The statuses `actor` may move the ticket to next: the table, less what the policy forbids.
+pub fn allowed_for(actor: &Actor, facts: &TicketFacts) -> Vec<Status> {
+    facts
+        .status
+        .next_for_person()
+        .into_iter()
+        .filter(|s| check_ticket(actor, TicketAction::SetStatus(*s), facts).is_ok())
+        .collect()
+}
+
+/// Adds a reply or an internal note: checks the policy, the body, and that the ticket still
+/// takes articles. A public reply by the submitter on a ticket waiting for their reply moves it
+/// back to `in_progress`; the status change, if any, is returned with its history.
+pub fn add_article(
+    actor: &Actor,
+    ticket: &Ticket,
+    body: &str,
+    internal: bool,
+) -> Result<Option<(Status, Change)>, RuleError> {
+    let facts = TicketFacts::from(ticket);
+    let action = if internal { TicketAction::AddInternalNote } else { TicketAction::Reply };
+    check_ticket(actor, action, &facts)?;
+    let mut errors = Errors::new();
+    check_text(&mut errors, "body", body, MAX_BODY_BYTES);
+    errors.finish(())?;
+    if ticket.status.is_frozen() {
+        return Err(RuleError::Conflict {
+            detail: format!("ticket #{} is {}; please open a new ticket", ticket.id, ticket.status),
+            allowed: vec![],
+        });
+    }
+    let from_submitter = actor.account == Some(ticket.submitter);
+    if !internal && from_submitter && ticket.status == Status::WaitingForReply {
+        return Ok(Some((Status::InProgress, Change::new("status", ticket.status, Status::InProgress))));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::Role;
+    use crate::category::{FieldDef, FieldType};
+    use serde_json::json;
+    use time::OffsetDateTime;
+
+    const SUBMITTER: AccountId = 1;
+    const SUPPORTER: AccountId = 3;
+    const UNIT: UnitId = 10;
+
+    fn category() -> Category {
+        Category {
+            id: 7,
+            name: "Installation".into(),
+            description: String::new(),
+            default_unit: UNIT,
+            fields: vec![FieldDef {
+                key: "version".into(),
+                label: "Version".into(),
+                field_type: FieldType::Text,
+                choices: None,
+                required: true,
+            }],
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn cmd() -> OpenTicket {
+        OpenTicket {
+            title: "  Login fails  ".into(),
+            description: "Since the upgrade nobody can log in.".into(),
+            ticket_type: TicketType::Incident,
+            category: 7,
+            privacy: Privacy::Public,
+            affected_users: 60,
+            service_degraded: false,
+            security_risk: SecurityRisk::None,
+            fields: json!({"version": "4.5"}).as_object().unwrap().clone(),
+        }
+    }
+
+    fn submitter() -> Actor {
+        Actor::person(SUBMITTER, vec![Role::Community], vec![], vec![])
+    }
+
+    fn supporter() -> Actor {
+        Actor::person(SUPPORTER, vec![Role::Supporter], vec![UNIT], vec![])
+    }
+
+    fn staff() -> Actor {
+        Actor::person(9, vec![Role::Staff], vec![], vec![])
+    }
+
+    fn ticket(status: Status) -> Ticket {
+        let (t, _) = open(&submitter(), cmd(), &category()).unwrap();
+        Ticket {
+            id: 42,
+            title: t.title,
+            description: t.description,
+            ticket_type: t.ticket_type,
+            category: t.category,
+            unit: t.unit,
+            owner: None,
+            status,
+            resolution: Resolution::default_for(status),
+            priority: t.priority,
+            suggested_priority: t.suggested_priority,
+            privacy: t.privacy,
+            fields: t.fields,
+            affected_users: t.affected_users,
+            service_degraded: t.service_degraded,
+            security_risk: t.security_risk,
+            submitter: t.submitter,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn fields_of(err: RuleError) -> Vec<String> {
+        match err {
+            RuleError::Invalid(e) => e.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn opening_triages_and_routes() {
+        let (t, history) = open(&submitter(), cmd(), &category()).unwrap();
+        assert_eq!((t.status, t.priority, t.unit, t.submitter), (Status::New, Priority::High, UNIT, SUBMITTER));
+        assert_eq!(t.title, "Login fails");
+        let fields: Vec<&str> = history.iter().map(|c| c.field).collect();
+        assert_eq!(fields, ["status", "priority", "unit", "privacy"]);
+    }
+
+    #[test]
+    fn opening_refusals() {
+        let long = "x".repeat(MAX_TITLE_CHARS + 1);
+        let table: Vec<(OpenTicket, Vec<&str>)> = vec![
+            (OpenTicket { title: "".into(), ..cmd() }, vec!["title"]),
+            (OpenTicket { title: long, ..cmd() }, vec!["title"]),
+            (OpenTicket { description: " ".into(), ..cmd() }, vec!["description"]),
+            (OpenTicket { description: "x".repeat(MAX_BODY_BYTES + 1), ..cmd() }, vec!["description"]),
+            (OpenTicket { affected_users: -1, ..cmd() }, vec!["affected_users"]),
+            (OpenTicket { fields: Map::new(), ..cmd() }, vec!["fields.version"]),
+            (OpenTicket { title: "".into(), fields: Map::new(), ..cmd() }, vec!["title", "fields.version"]),
+        ];
+        for (c, refused) in table {
+            assert_eq!(fields_of(open(&submitter(), c, &category()).unwrap_err()), refused);
+        }
+        let private = OpenTicket { privacy: Privacy::Private, ..cmd() };
+        assert!(matches!(open(&submitter(), private, &category()), Err(RuleError::Denied(_))));
+        assert!(matches!(open(&Actor::anonymous(), cmd(), &category()), Err(RuleError::Denied(_))));
+    }
+
+    #[test]
+    fn an_illegal_move_names_the_allowed_ones() {
+        let patch = TicketPatch { status: Some(Status::Reopened), ..Default::default() };
+        match update(&supporter(), &ticket(Status::InProgress), &patch) {
+            Err(RuleError::Conflict { allowed, detail }) => {
+                assert_eq!(allowed, vec![Status::WaitingForReply, Status::OnHold, Status::Solved, Status::Unsolved]);
+                assert!(detail.contains("waiting_for_reply"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// What an update is expected to do.
+    #[derive(Debug)]
+    enum Expect {
+        /// Succeed, changing these fields in this order.
+        Changes(&'static [&'static str]),
+        Denied,
+        Conflicts,
+        Invalid,
+    }
+
+    #[test]
+    fn updates() {
+        use Expect::*;
+        use Status::*;
+        let p = TicketPatch::default;
+        // (who, current status, patch, expectation, why)
+        let table: Vec<(Actor, Status, TicketPatch, Expect, &str)> = vec![
+            (supporter(), New, TicketPatch { status: Some(InProgress), ..p() }, Changes(&["status"]), "take it up"),
+            (supporter(), New, TicketPatch { status: Some(New), ..p() }, Changes(&[]), "no change is no change"),
+            (supporter(), New, p(), Changes(&[]), "an empty patch changes nothing"),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { unit: Some(11), ..p() },
+                Changes(&["unit", "status"]),
+                "escalating assigns",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { unit: Some(11), status: Some(OnHold), ..p() },
+                Changes(&["unit", "status"]),
+                "escalate and park",
+            ),
+            (supporter(), Solved, TicketPatch { unit: Some(11), ..p() }, Conflicts, "reopen before reassigning"),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { status: Some(Solved), ..p() },
+                Changes(&["status", "resolution"]),
+                "solving records the qualifier",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { status: Some(Solved), resolution: Some(Resolution::Duplicate), ..p() },
+                Invalid,
+                "duplicate qualifies unsolved",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { resolution: Some(Resolution::Fixed), ..p() },
+                Invalid,
+                "a qualifier needs a finished ticket",
+            ),
+            (
+                supporter(),
+                Solved,
+                TicketPatch { status: Some(Reopened), ..p() },
+                Changes(&["status", "resolution"]),
+                "reopening clears the qualifier",
+            ),
+            (
+                submitter(),
+                Solved,
+                TicketPatch { status: Some(Verified), ..p() },
+                Changes(&["status"]),
+                "the submitter verifies",
+            ),
+            (
+                staff(),
+                Solved,
+                TicketPatch { status: Some(Verified), ..p() },
+                Denied,
+                "staff cannot verify for the submitter",
+            ),
+            (submitter(), Verified, TicketPatch { status: Some(Reopened), ..p() }, Conflicts, "verified is final"),
+            (staff(), Closed, TicketPatch { privacy: Some(Privacy::Private), ..p() }, Conflicts, "closed is final"),
+            (
+                submitter(),
+                InProgress,
+                TicketPatch { status: Some(OnHold), ..p() },
+                Denied,
+                "a submitter cannot park it",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { priority: Some(Priority::Top), ..p() },
+                Invalid,
+                "an override needs a reason",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { priority: Some(Priority::Top), priority_reason: Some("  ".into()), ..p() },
+                Invalid,
+                "a blank reason is none",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { priority: Some(Priority::Top), priority_reason: Some("VIP".into()), ..p() },
+                Changes(&["priority"]),
+                "override with reason",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { priority_reason: Some("why".into()), ..p() },
+                Invalid,
+                "a reason alone",
+            ),
+            (
+                submitter(),
+                InProgress,
+                TicketPatch { priority: Some(Priority::Top), priority_reason: Some("urgent".into()), ..p() },
+                Denied,
+                "a community submitter cannot",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { owner: Some(Some(SUPPORTER)), ..p() },
+                Changes(&["owner"]),
+                "take it",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { privacy: Some(Privacy::Private), ..p() },
+                Changes(&["privacy"]),
+                "make private",
+            ),
+        ];
+        for (actor, status, patch, expect, why) in table {
+            let got = update(&actor, &ticket(status), &patch);
+            let ok = match (&expect, &got) {
+                (Changes(fields), Ok((_, changes))) => changes.iter().map(|c| c.field).collect::<Vec<_>>() == *fields,
+                (Denied, Err(RuleError::Denied(_))) => true,
+                (Conflicts, Err(RuleError::Conflict { .. })) => true,
+                (Invalid, Err(RuleError::Invalid(_))) => true,
+                _ => false,
+            };
+            assert!(ok, "{why}: expected {expect:?}, got {got:?}");
+        }
+    }
+
+    #[test]
+    fn escalating_gives_back_the_owner() {
+        let mut t = ticket(Status::InProgress);
+        t.owner = Some(SUPPORTER);
+        let (next, changes) = update(&supporter(), &t, &TicketPatch { unit: Some(11), ..Default::default() }).unwrap();
+        assert_eq!((next.unit, next.owner, next.status), (11, None, Status::Assigned));
+        assert_eq!(changes.iter().map(|c| c.field).collect::<Vec<_>>(), ["unit", "owner", "status"]);
+    }
+
+    #[test]
+    fn articles() {
+        use Status::*;
+        // (who, status, internal, outcome)
+        type Outcome = Result<Option<Status>, &'static str>;
+        let table: Vec<(Actor, Status, bool, Outcome)> = vec![
+            (submitter(), WaitingForReply, false, Ok(Some(InProgress))),
+            (submitter(), InProgress, false, Ok(None)),
+            (supporter(), WaitingForReply, false, Ok(None)),
+            (supporter(), WaitingForReply, true, Ok(None)),
+            (submitter(), InProgress, true, Err("denied")),
+            (Actor::anonymous(), InProgress, false, Err("denied")),
+            (submitter(), Verified, false, Err("conflict")),
+            (supporter(), Closed, true, Err("conflict")),
+        ];
+        for (actor, status, internal, expected) in table {
+            let got = add_article(&actor, &ticket(status), "Thanks, it works again.", internal);
+            let got = match got {
+                Ok(change) => Ok(change.map(|(s, _)| s)),
+                Err(RuleError::Denied(_)) => Err("denied"),
+                Err(RuleError::Conflict { .. }) => Err("conflict"),
+                Err(RuleError::Invalid(_)) => Err("invalid"),
+            };
+            assert_eq!(got, expected, "{actor:?} {status} internal={internal}");
+        }
+        assert!(matches!(add_article(&submitter(), &ticket(Status::New), "  ", false), Err(RuleError::Invalid(_))));
+    }
+}

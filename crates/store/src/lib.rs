@@ -1,0 +1,180 @@
+//! Helpdesk's persistence: one repository API over SQLite (embedded, the default) and
+//! PostgreSQL (for several nodes). All SQL of the project lives in this crate.
+//!
+//! Reads go through [`Store`]; every change goes through a [`Tx`], so that a change, its history,
+//! its change-log entry and its follow-up jobs are committed together or not at all.
+
+mod error;
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+mod types;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use helpdesk_domain::account::{Account, Role};
+use helpdesk_domain::category::Category;
+use helpdesk_domain::history::HistoryEntry;
+use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::ticket::{Article, Ticket};
+use helpdesk_domain::unit::Unit;
+use helpdesk_domain::workflow::NewTicket;
+use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
+use time::OffsetDateTime;
+
+pub use error::{StoreError, StoreResult};
+pub use types::*;
+
+/// The database engine behind a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which engine this is.
+    fn engine(&self) -> Engine;
+    /// Checks that the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Starts a write transaction. Nothing it writes is seen until [`Tx::commit`].
+    async fn begin(&self) -> StoreResult<Box<dyn Tx>>;
+    /// Closes the connections.
+    async fn close(&self);
+
+    /// One ticket.
+    async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>>;
+    /// A page of tickets matching `query`, newest first, with the total.
+    async fn tickets(&self, query: &TicketQuery) -> StoreResult<Page<Ticket>>;
+    /// A page of a ticket's articles, oldest first; internal notes only with `internal`.
+    async fn articles(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<Article>>;
+    /// A page of a ticket's history, oldest first; internal entries only with `internal`.
+    async fn history(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<HistoryEntry>>;
+
+    /// One unit.
+    async fn unit(&self, id: UnitId) -> StoreResult<Option<Unit>>;
+    /// A page of units, by name.
+    async fn units(&self, page: PageRequest) -> StoreResult<Page<Unit>>;
+    /// One category.
+    async fn category(&self, id: CategoryId) -> StoreResult<Option<Category>>;
+    /// A page of categories, by name.
+    async fn categories(&self, page: PageRequest) -> StoreResult<Page<Category>>;
+
+    /// One account.
+    async fn account(&self, id: AccountId) -> StoreResult<Option<Account>>;
+    /// The account with this e-mail address (already normalised).
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>>;
+    /// The account an unrevoked API token with this hash belongs to.
+    async fn account_by_token(&self, token_hash: &str) -> StoreResult<Option<Account>>;
+
+    /// Claims up to `limit` due jobs for `worker` until `lease_until`; a job whose lease runs
+    /// out is claimed again, so a crashed worker loses nothing.
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: i64,
+    ) -> StoreResult<Vec<Job>>;
+    /// Removes a job `worker` has done.
+    async fn finish_job(&self, id: i64, worker: &str) -> StoreResult<()>;
+    /// Releases a job that failed, to run again at `retry_at`, or never again when `None`.
+    async fn fail_job(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Jobs that failed for good, newest first.
+    async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>>;
+    /// How many rows each table holds, to prove in tests that a refusal wrote nothing.
+    async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>>;
+}
+
+/// One write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+#[async_trait]
+pub trait Tx: Send {
+    /// Commits every write of this transaction at once.
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    /// One ticket, locked against other writers until this transaction ends.
+    async fn ticket_for_update(&mut self, id: TicketId) -> StoreResult<Option<Ticket>>;
+    /// Stores a new ticket; it gets the next number.
+    async fn insert_ticket(&mut self, ticket: &NewTicket, at: OffsetDateTime) -> StoreResult<Ticket>;
+    /// Writes a ticket's changeable fields back.
+    async fn update_ticket(&mut self, ticket: &Ticket) -> StoreResult<()>;
+    /// Adds an article to a ticket.
+    async fn insert_article(&mut self, article: &NewArticle) -> StoreResult<Article>;
+    /// Records history entries of a ticket.
+    async fn record_history(&mut self, ticket: TicketId, entries: &[HistoryEntry]) -> StoreResult<()>;
+    /// Notes that a ticket's searchable text or visibility changed.
+    async fn log_change(&mut self, ticket: TicketId, kind: &str, at: OffsetDateTime) -> StoreResult<()>;
+    /// Queues follow-up work; a job whose `dedupe_key` is already queued is not queued twice.
+    async fn enqueue_job(&mut self, job: &NewJob) -> StoreResult<()>;
+
+    /// One unit.
+    async fn unit(&mut self, id: UnitId) -> StoreResult<Option<Unit>>;
+    /// Stores a new unit.
+    async fn insert_unit(&mut self, unit: &NewUnit, at: OffsetDateTime) -> StoreResult<Unit>;
+    /// Writes a unit back.
+    async fn update_unit(&mut self, unit: &Unit) -> StoreResult<()>;
+    /// One category.
+    async fn category(&mut self, id: CategoryId) -> StoreResult<Option<Category>>;
+    /// Stores a new category.
+    async fn insert_category(&mut self, category: &NewCategory, at: OffsetDateTime) -> StoreResult<Category>;
+    /// Writes a category back.
+    async fn update_category(&mut self, category: &Category) -> StoreResult<()>;
+
+    /// One account.
+    async fn account(&mut self, id: AccountId) -> StoreResult<Option<Account>>;
+    /// Stores a new account with its granted roles.
+    async fn insert_account(
+        &mut self,
+        email: &str,
+        name: &str,
+        roles: &[Role],
+        at: OffsetDateTime,
+    ) -> StoreResult<Account>;
+    /// Stores the hash of a new API token.
+    async fn insert_token(
+        &mut self,
+        account: AccountId,
+        name: &str,
+        token_hash: &str,
+        at: OffsetDateTime,
+    ) -> StoreResult<i64>;
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file, created when missing.
+    SqliteFile(std::path::PathBuf),
+    /// A PostgreSQL server, by URL.
+    Postgres(String),
+}
+
+/// Opens the store at `location` and brings its schema up to date.
+pub async fn open(location: &Location) -> StoreResult<Arc<dyn Store>> {
+    match location {
+        Location::SqliteFile(path) => Ok(Arc::new(sqlite::open(path).await?)),
+        Location::Postgres(url) => Ok(Arc::new(postgres::open(url).await?)),
+    }
+}
+
+/// The migrations each engine runs, by version and description, to keep the two in step.
+pub fn migrations(engine: Engine) -> Vec<(i64, String)> {
+    let migrator = match engine {
+        Engine::Sqlite => &sqlite::MIGRATOR,
+        Engine::Postgres => &postgres::MIGRATOR,
+    };
+    migrator.iter().map(|m| (m.version, m.description.to_string())).collect()
+}

@@ -1,0 +1,35 @@
+//! The PostgreSQL engine: every node of several shares one database.
+
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::sql::sql_store;
+
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+sql_store! {
+    db: sqlx::Postgres,
+    engine: Engine::Postgres,
+    begin: "BEGIN",
+    for_update: " FOR UPDATE",
+    // Several workers claim jobs at once; each takes rows no other has locked.
+    skip_locked: " FOR UPDATE SKIP LOCKED",
+    roles_agg: "string_agg(role, ',')",
+}
+
+/// Connections per node.
+const CONNECTIONS: u32 = 16;
+
+/// Connects to the server at `url` and migrates the database.
+pub(crate) async fn open(url: &str) -> Result<SqlStore, StoreError> {
+    let options: PgConnectOptions = url.parse()?;
+    let pool = PgPoolOptions::new()
+        .max_connections(CONNECTIONS)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(SqlStore { read: pool.clone(), write: pool })
+}

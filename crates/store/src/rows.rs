@@ -1,0 +1,324 @@
+//! Rows as the database returns them, and their conversion into the domain's records.
+
+use std::str::FromStr;
+
+use helpdesk_domain::account::{Account, Role};
+use helpdesk_domain::category::{Category, FieldDef};
+use helpdesk_domain::history::HistoryEntry;
+use helpdesk_domain::ticket::{Article, Ticket};
+use helpdesk_domain::unit::Unit;
+use serde_json::{Map, Value};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::types::Json;
+use sqlx::{Database, Decode, Encode, Postgres, Sqlite, Type};
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::{Job, StoreError, StoreResult};
+
+/// A point in time as stored: UTC, to the microsecond. On SQLite it is fixed-width text, so that
+/// comparing and ordering the text compares and orders the times (the driver's own encoding
+/// drops trailing zeros of the fraction, which breaks that).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Ts(pub OffsetDateTime);
+
+impl Ts {
+    /// `at`, in UTC, truncated to the microsecond (what PostgreSQL keeps).
+    pub(crate) fn from(at: OffsetDateTime) -> Ts {
+        let at = at.to_offset(UtcOffset::UTC);
+        let micros = at.nanosecond() / 1_000 * 1_000;
+        Ts(at.replace_nanosecond(micros).unwrap_or(at))
+    }
+}
+
+impl Type<Sqlite> for Ts {
+    fn type_info() -> <Sqlite as Database>::TypeInfo {
+        <String as Type<Sqlite>>::type_info()
+    }
+
+    fn compatible(ty: &<Sqlite as Database>::TypeInfo) -> bool {
+        <String as Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Sqlite> for Ts {
+    fn encode_by_ref(&self, buf: &mut <Sqlite as Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+        Encode::<Sqlite>::encode(Ts::from(self.0).0.format(&format)?, buf)
+    }
+}
+
+impl<'r> Decode<'r, Sqlite> for Ts {
+    fn decode(value: <Sqlite as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        let text = <&str as Decode<Sqlite>>::decode(value)?;
+        Ok(Ts(OffsetDateTime::parse(text, &Rfc3339)?))
+    }
+}
+
+impl Type<Postgres> for Ts {
+    fn type_info() -> <Postgres as Database>::TypeInfo {
+        <OffsetDateTime as Type<Postgres>>::type_info()
+    }
+
+    fn compatible(ty: &<Postgres as Database>::TypeInfo) -> bool {
+        <OffsetDateTime as Type<Postgres>>::compatible(ty)
+    }
+}
+
+impl Encode<'_, Postgres> for Ts {
+    fn encode_by_ref(&self, buf: &mut <Postgres as Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        Encode::<Postgres>::encode(Ts::from(self.0).0, buf)
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Ts {
+    fn decode(value: <Postgres as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        Ok(Ts(<OffsetDateTime as Decode<Postgres>>::decode(value)?.to_offset(UtcOffset::UTC)))
+    }
+}
+
+/// Parses a stored name into its enum, or says which column holds nonsense.
+fn parse<T: FromStr>(column: &str, value: &str) -> StoreResult<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value.parse().map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+fn parse_opt<T: FromStr>(column: &str, value: Option<&str>) -> StoreResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    value.map(|v| parse(column, v)).transpose()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TicketRow {
+    id: i64,
+    title: String,
+    description: String,
+    #[sqlx(rename = "type")]
+    ticket_type: String,
+    category_id: i64,
+    unit_id: i64,
+    owner_id: Option<i64>,
+    status: String,
+    resolution: Option<String>,
+    priority: String,
+    suggested_priority: String,
+    privacy: String,
+    fields: Json<Map<String, Value>>,
+    affected_users: i64,
+    service_degraded: bool,
+    security_risk: String,
+    submitter_id: i64,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+impl TryFrom<TicketRow> for Ticket {
+    type Error = StoreError;
+
+    fn try_from(r: TicketRow) -> StoreResult<Ticket> {
+        Ok(Ticket {
+            id: r.id,
+            title: r.title,
+            description: r.description,
+            ticket_type: parse("tickets.type", &r.ticket_type)?,
+            category: r.category_id,
+            unit: r.unit_id,
+            owner: r.owner_id,
+            status: parse("tickets.status", &r.status)?,
+            resolution: parse_opt("tickets.resolution", r.resolution.as_deref())?,
+            priority: parse("tickets.priority", &r.priority)?,
+            suggested_priority: parse("tickets.suggested_priority", &r.suggested_priority)?,
+            privacy: parse("tickets.privacy", &r.privacy)?,
+            fields: r.fields.0,
+            affected_users: r.affected_users,
+            service_degraded: r.service_degraded,
+            security_risk: parse("tickets.security_risk", &r.security_risk)?,
+            submitter: r.submitter_id,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ArticleRow {
+    id: i64,
+    ticket_id: i64,
+    author_id: Option<i64>,
+    body: String,
+    internal: bool,
+    channel: String,
+    created_at: Ts,
+}
+
+impl TryFrom<ArticleRow> for Article {
+    type Error = StoreError;
+
+    fn try_from(r: ArticleRow) -> StoreResult<Article> {
+        Ok(Article {
+            id: r.id,
+            ticket: r.ticket_id,
+            author: r.author_id,
+            body: r.body,
+            internal: r.internal,
+            channel: parse("articles.channel", &r.channel)?,
+            created_at: r.created_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct HistoryRow {
+    at: Ts,
+    actor_id: Option<i64>,
+    field: String,
+    old_value: Json<Value>,
+    new_value: Json<Value>,
+    reason: Option<String>,
+    internal: bool,
+}
+
+impl TryFrom<HistoryRow> for HistoryEntry {
+    type Error = StoreError;
+
+    fn try_from(r: HistoryRow) -> StoreResult<HistoryEntry> {
+        Ok(HistoryEntry {
+            at: r.at.0,
+            actor: r.actor_id,
+            field: r.field,
+            old: r.old_value.0,
+            new: r.new_value.0,
+            reason: r.reason,
+            internal: r.internal,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UnitRow {
+    id: i64,
+    name: String,
+    description: String,
+    level: i16,
+    email: String,
+    integration: String,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+impl TryFrom<UnitRow> for Unit {
+    type Error = StoreError;
+
+    fn try_from(r: UnitRow) -> StoreResult<Unit> {
+        Ok(Unit {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            level: r.level,
+            email: r.email,
+            integration: parse("units.integration", &r.integration)?,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CategoryRow {
+    id: i64,
+    name: String,
+    description: String,
+    default_unit_id: i64,
+    fields: Json<Vec<FieldDef>>,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+impl TryFrom<CategoryRow> for Category {
+    type Error = StoreError;
+
+    fn try_from(r: CategoryRow) -> StoreResult<Category> {
+        Ok(Category {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            default_unit: r.default_unit_id,
+            fields: r.fields.0,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    id: i64,
+    email: String,
+    name: String,
+    disabled: bool,
+    created_at: Ts,
+    /// The granted roles, comma-separated (aggregated in the query).
+    roles: Option<String>,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+
+    fn try_from(r: AccountRow) -> StoreResult<Account> {
+        let mut roles: Vec<Role> = r
+            .roles
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| parse("account_roles.role", s))
+            .collect::<StoreResult<_>>()?;
+        roles.sort();
+        Ok(Account { id: r.id, email: r.email, name: r.name, roles, disabled: r.disabled, created_at: r.created_at.0 })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    id: i64,
+    kind: String,
+    payload: Json<Value>,
+    attempts: i32,
+    last_error: Option<String>,
+    created_at: Ts,
+}
+
+impl JobRow {
+    pub(crate) fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+
+    fn try_from(r: JobRow) -> StoreResult<Job> {
+        Ok(Job {
+            id: r.id,
+            kind: r.kind,
+            payload: r.payload.0,
+            attempts: r.attempts.into(),
+            last_error: r.last_error,
+            created_at: r.created_at.0,
+        })
+    }
+}
+
+/// Converts every row of a page.
+pub(crate) fn convert<R, T>(rows: Vec<R>) -> StoreResult<Vec<T>>
+where
+    T: TryFrom<R, Error = StoreError>,
+{
+    rows.into_iter().map(T::try_from).collect()
+}

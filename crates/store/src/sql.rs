@@ -1,0 +1,661 @@
+//! The repository's SQL, written once and instantiated for each engine by `sql_store!`.
+//!
+//! Both engines take `$N` placeholders and `RETURNING`, so almost every statement is the same
+//! text; where they differ (locking, string aggregation) the engine passes its own fragment.
+//! A macro rather than generic code: sqlx's generic executor bounds for every bound type and row
+//! would be longer than the SQL they serve, and each expansion is checked against its concrete
+//! driver.
+
+/// The columns of a ticket row, in `TicketRow`'s order.
+macro_rules! ticket_columns {
+    () => {
+        "id, title, description, type, category_id, unit_id, owner_id, status, resolution, priority, \
+         suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
+         submitter_id, created_at, updated_at"
+    };
+}
+
+macro_rules! unit_columns {
+    () => {
+        "id, name, description, level, email, integration, created_at, updated_at"
+    };
+}
+
+macro_rules! category_columns {
+    () => {
+        "id, name, description, default_unit_id, fields, created_at, updated_at"
+    };
+}
+
+macro_rules! article_columns {
+    () => {
+        "id, ticket_id, author_id, body, internal, channel, created_at"
+    };
+}
+
+macro_rules! job_columns {
+    () => {
+        "id, kind, payload, attempts, last_error, created_at"
+    };
+}
+
+/// An account with its granted roles aggregated by the engine's own function.
+macro_rules! account_select {
+    ($roles_agg:literal) => {
+        concat!(
+            "SELECT a.id, a.email, a.name, a.disabled, a.created_at, (SELECT ",
+            $roles_agg,
+            " FROM account_roles r WHERE r.account_id = a.id) AS roles "
+        )
+    };
+}
+
+/// Every table, for row counts.
+pub(crate) const TABLES: &[&str] = &[
+    "accounts",
+    "account_roles",
+    "api_tokens",
+    "units",
+    "categories",
+    "tickets",
+    "articles",
+    "ticket_history",
+    "jobs",
+    "change_log",
+];
+
+macro_rules! sql_store {
+    (
+        db: $db:ty,
+        engine: $engine:expr,
+        begin: $begin:literal,
+        for_update: $for_update:literal,
+        skip_locked: $skip_locked:literal,
+        roles_agg: $roles_agg:literal $(,)?
+    ) => {
+        use async_trait::async_trait;
+        use helpdesk_domain::account::{Account, Role};
+        use helpdesk_domain::category::Category;
+        use helpdesk_domain::history::HistoryEntry;
+        use helpdesk_domain::paging::{Page, PageRequest};
+        use helpdesk_domain::policy::Visibility;
+        use helpdesk_domain::status::Status;
+        use helpdesk_domain::ticket::{Article, Ticket};
+        use helpdesk_domain::unit::Unit;
+        use helpdesk_domain::workflow::NewTicket;
+        use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
+        use sqlx::types::Json;
+        use sqlx::{Executor, QueryBuilder};
+        use time::OffsetDateTime;
+
+        use crate::rows::{AccountRow, ArticleRow, CategoryRow, HistoryRow, JobRow, TicketRow, Ts, UnitRow, convert};
+        use crate::{
+            Engine, Job, NewArticle, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError, StoreResult,
+            TicketQuery, Tx,
+        };
+
+        /// The store over one engine: reads through `read`, writes through `write`.
+        pub(crate) struct SqlStore {
+            pub(crate) read: sqlx::Pool<$db>,
+            pub(crate) write: sqlx::Pool<$db>,
+        }
+
+        /// A write transaction.
+        pub(crate) struct SqlTx {
+            tx: sqlx::Transaction<'static, $db>,
+        }
+
+        async fn fetch_ticket<'e, E: Executor<'e, Database = $db>>(e: E, id: TicketId) -> StoreResult<Option<Ticket>> {
+            let row: Option<TicketRow> =
+                sqlx::query_as(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(e)
+                    .await?;
+            row.map(Ticket::try_from).transpose()
+        }
+
+        async fn fetch_unit<'e, E: Executor<'e, Database = $db>>(e: E, id: UnitId) -> StoreResult<Option<Unit>> {
+            let row: Option<UnitRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::unit_columns!(), " FROM units WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(e)
+                .await?;
+            row.map(Unit::try_from).transpose()
+        }
+
+        async fn fetch_category<'e, E: Executor<'e, Database = $db>>(e: E, id: CategoryId) -> StoreResult<Option<Category>> {
+            let row: Option<CategoryRow> =
+                sqlx::query_as(concat!("SELECT ", $crate::sql::category_columns!(), " FROM categories WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(e)
+                    .await?;
+            row.map(Category::try_from).transpose()
+        }
+
+        async fn fetch_account<'e, E: Executor<'e, Database = $db>>(e: E, id: AccountId) -> StoreResult<Option<Account>> {
+            let row: Option<AccountRow> = sqlx::query_as(concat!(
+                $crate::sql::account_select!($roles_agg),
+                "FROM accounts a WHERE a.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(e)
+            .await?;
+            row.map(Account::try_from).transpose()
+        }
+
+        /// Appends the WHERE clause of a ticket list. Only bound values and our own status names
+        /// reach the SQL text.
+        fn push_ticket_filters(qb: &mut QueryBuilder<$db>, q: &TicketQuery) {
+            qb.push(" WHERE 1 = 1");
+            if let Visibility::Restricted { account, units } = &q.visibility {
+                qb.push(" AND (privacy = 'public'");
+                if let Some(account) = account {
+                    qb.push(" OR submitter_id = ").push_bind(*account);
+                }
+                if !units.is_empty() {
+                    qb.push(" OR unit_id IN (");
+                    let mut list = qb.separated(", ");
+                    for unit in units {
+                        list.push_bind(*unit);
+                    }
+                    qb.push(")");
+                }
+                qb.push(")");
+            }
+            if let Some(status) = q.status {
+                qb.push(" AND status = ").push_bind(status.as_str());
+            }
+            if let Some(state) = q.state {
+                let names: Vec<String> =
+                    Status::ALL.iter().filter(|s| s.is_terminal()).map(|s| format!("'{}'", s.as_str())).collect();
+                let not = if state == OpenState::Open { "NOT " } else { "" };
+                qb.push(format!(" AND status {not}IN ({})", names.join(", ")));
+            }
+            if let Some(category) = q.category {
+                qb.push(" AND category_id = ").push_bind(category);
+            }
+            if let Some(unit) = q.unit {
+                qb.push(" AND unit_id = ").push_bind(unit);
+            }
+            if let Some(priority) = q.priority {
+                qb.push(" AND priority = ").push_bind(priority.as_str());
+            }
+        }
+
+        #[async_trait]
+        impl Store for SqlStore {
+            fn engine(&self) -> Engine {
+                $engine
+            }
+
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.read).await?;
+                Ok(())
+            }
+
+            async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
+                Ok(Box::new(SqlTx { tx: self.write.begin_with($begin).await? }))
+            }
+
+            async fn close(&self) {
+                self.write.close().await;
+                self.read.close().await;
+            }
+
+            async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>> {
+                fetch_ticket(&self.read, id).await
+            }
+
+            async fn tickets(&self, q: &TicketQuery) -> StoreResult<Page<Ticket>> {
+                let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM tickets");
+                push_ticket_filters(&mut count, q);
+                let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+                let mut select = QueryBuilder::<$db>::new(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets"));
+                push_ticket_filters(&mut select, q);
+                select.push(" ORDER BY id DESC LIMIT ").push_bind(q.page.per_page);
+                select.push(" OFFSET ").push_bind(q.page.offset());
+                let rows: Vec<TicketRow> = select.build_query_as().fetch_all(&self.read).await?;
+                Ok(Page::new(convert(rows)?, total, q.page))
+            }
+
+            async fn articles(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<Article>> {
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM articles WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE)",
+                )
+                .bind(ticket)
+                .bind(internal)
+                .fetch_one(&self.read)
+                .await?;
+                let rows: Vec<ArticleRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::article_columns!(), " FROM articles ",
+                    "WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE) ORDER BY id LIMIT $3 OFFSET $4"
+                ))
+                .bind(ticket)
+                .bind(internal)
+                .bind(page.per_page)
+                .bind(page.offset())
+                .fetch_all(&self.read)
+                .await?;
+                Ok(Page::new(convert(rows)?, total, page))
+            }
+
+            async fn history(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<HistoryEntry>> {
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM ticket_history WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE)",
+                )
+                .bind(ticket)
+                .bind(internal)
+                .fetch_one(&self.read)
+                .await?;
+                let rows: Vec<HistoryRow> = sqlx::query_as(
+                    "SELECT at, actor_id, field, old_value, new_value, reason, internal FROM ticket_history \
+                     WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE) ORDER BY id LIMIT $3 OFFSET $4",
+                )
+                .bind(ticket)
+                .bind(internal)
+                .bind(page.per_page)
+                .bind(page.offset())
+                .fetch_all(&self.read)
+                .await?;
+                Ok(Page::new(convert(rows)?, total, page))
+            }
+
+            async fn unit(&self, id: UnitId) -> StoreResult<Option<Unit>> {
+                fetch_unit(&self.read, id).await
+            }
+
+            async fn units(&self, page: PageRequest) -> StoreResult<Page<Unit>> {
+                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(&self.read).await?;
+                let rows: Vec<UnitRow> =
+                    sqlx::query_as(concat!("SELECT ", $crate::sql::unit_columns!(), " FROM units ORDER BY lower(name), id LIMIT $1 OFFSET $2"))
+                        .bind(page.per_page)
+                        .bind(page.offset())
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(Page::new(convert(rows)?, total, page))
+            }
+
+            async fn category(&self, id: CategoryId) -> StoreResult<Option<Category>> {
+                fetch_category(&self.read, id).await
+            }
+
+            async fn categories(&self, page: PageRequest) -> StoreResult<Page<Category>> {
+                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM categories").fetch_one(&self.read).await?;
+                let rows: Vec<CategoryRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::category_columns!(), " FROM categories ORDER BY lower(name), id LIMIT $1 OFFSET $2"
+                ))
+                .bind(page.per_page)
+                .bind(page.offset())
+                .fetch_all(&self.read)
+                .await?;
+                Ok(Page::new(convert(rows)?, total, page))
+            }
+
+            async fn account(&self, id: AccountId) -> StoreResult<Option<Account>> {
+                fetch_account(&self.read, id).await
+            }
+
+            async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
+                let row: Option<AccountRow> = sqlx::query_as(concat!(
+                    $crate::sql::account_select!($roles_agg),
+                    "FROM accounts a WHERE a.email = $1"
+                ))
+                .bind(email)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(Account::try_from).transpose()
+            }
+
+            async fn account_by_token(&self, token_hash: &str) -> StoreResult<Option<Account>> {
+                let row: Option<AccountRow> = sqlx::query_as(concat!(
+                    $crate::sql::account_select!($roles_agg),
+                    "FROM accounts a JOIN api_tokens t ON t.account_id = a.id ",
+                    "WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+                ))
+                .bind(token_hash)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(Account::try_from).transpose()
+            }
+
+            async fn claim_jobs(
+                &self,
+                worker: &str,
+                now: OffsetDateTime,
+                lease_until: OffsetDateTime,
+                limit: i64,
+            ) -> StoreResult<Vec<Job>> {
+                let mut rows: Vec<JobRow> = sqlx::query_as(concat!(
+                    "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 ",
+                    "WHERE id IN (SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $3 ",
+                    "AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at, id LIMIT $4",
+                    $skip_locked,
+                    ") RETURNING ",
+                    $crate::sql::job_columns!()
+                ))
+                .bind(worker)
+                .bind(Ts::from(lease_until))
+                .bind(Ts::from(now))
+                .bind(limit)
+                .fetch_all(&self.write)
+                .await?;
+                rows.sort_by_key(|r| r.id());
+                convert(rows)
+            }
+
+            async fn finish_job(&self, id: i64, worker: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2")
+                    .bind(id)
+                    .bind(worker)
+                    .execute(&self.write)
+                    .await?;
+                Ok(())
+            }
+
+            async fn fail_job(
+                &self,
+                id: i64,
+                worker: &str,
+                error: &str,
+                retry_at: Option<OffsetDateTime>,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                let failed_at = if retry_at.is_none() { Some(Ts::from(now)) } else { None };
+                sqlx::query(
+                    "UPDATE jobs SET locked_by = NULL, locked_until = NULL, last_error = $3, \
+                     run_at = COALESCE($4, run_at), failed_at = $5 WHERE id = $1 AND locked_by = $2",
+                )
+                .bind(id)
+                .bind(worker)
+                .bind(error)
+                .bind(retry_at.map(Ts::from))
+                .bind(failed_at)
+                .execute(&self.write)
+                .await?;
+                Ok(())
+            }
+
+            async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>> {
+                let total: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE failed_at IS NOT NULL").fetch_one(&self.read).await?;
+                let rows: Vec<JobRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::job_columns!(), " FROM jobs WHERE failed_at IS NOT NULL ORDER BY id DESC LIMIT $1 OFFSET $2"
+                ))
+                .bind(page.per_page)
+                .bind(page.offset())
+                .fetch_all(&self.read)
+                .await?;
+                Ok(Page::new(convert(rows)?, total, page))
+            }
+
+            async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
+                let mut counts = Vec::new();
+                for table in crate::sql::TABLES {
+                    // Table names come from our own constant list, never from input.
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+                    let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.read).await?;
+                    counts.push((*table, n));
+                }
+                Ok(counts)
+            }
+        }
+
+        #[async_trait]
+        impl Tx for SqlTx {
+            async fn commit(self: Box<Self>) -> StoreResult<()> {
+                self.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn ticket_for_update(&mut self, id: TicketId) -> StoreResult<Option<Ticket>> {
+                let row: Option<TicketRow> =
+                    sqlx::query_as(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets WHERE id = $1", $for_update))
+                        .bind(id)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
+                row.map(Ticket::try_from).transpose()
+            }
+
+            async fn insert_ticket(&mut self, t: &NewTicket, at: OffsetDateTime) -> StoreResult<Ticket> {
+                let row: TicketRow = sqlx::query_as(concat!(
+                    "INSERT INTO tickets (title, description, type, category_id, unit_id, status, priority, ",
+                    "suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, ",
+                    "submitter_id, created_at, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING ",
+                    $crate::sql::ticket_columns!()
+                ))
+                .bind(&t.title)
+                .bind(&t.description)
+                .bind(t.ticket_type.as_str())
+                .bind(t.category)
+                .bind(t.unit)
+                .bind(t.status.as_str())
+                .bind(t.priority.as_str())
+                .bind(t.suggested_priority.as_str())
+                .bind(t.privacy.as_str())
+                .bind(Json(&t.fields))
+                .bind(t.affected_users)
+                .bind(t.service_degraded)
+                .bind(t.security_risk.as_str())
+                .bind(t.submitter)
+                .bind(Ts::from(at))
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ticket::try_from(row)
+            }
+
+            async fn update_ticket(&mut self, t: &Ticket) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE tickets SET title = $2, description = $3, category_id = $4, unit_id = $5, owner_id = $6, \
+                     status = $7, resolution = $8, priority = $9, privacy = $10, fields = $11, updated_at = $12 \
+                     WHERE id = $1",
+                )
+                .bind(t.id)
+                .bind(&t.title)
+                .bind(&t.description)
+                .bind(t.category)
+                .bind(t.unit)
+                .bind(t.owner)
+                .bind(t.status.as_str())
+                .bind(t.resolution.map(|r| r.as_str()))
+                .bind(t.priority.as_str())
+                .bind(t.privacy.as_str())
+                .bind(Json(&t.fields))
+                .bind(Ts::from(t.updated_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn insert_article(&mut self, a: &NewArticle) -> StoreResult<Article> {
+                let row: ArticleRow = sqlx::query_as(concat!(
+                    "INSERT INTO articles (ticket_id, author_id, body, internal, channel, created_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+                    $crate::sql::article_columns!()
+                ))
+                .bind(a.ticket)
+                .bind(a.author)
+                .bind(&a.body)
+                .bind(a.internal)
+                .bind(a.channel.as_str())
+                .bind(Ts::from(a.at))
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Article::try_from(row)
+            }
+
+            async fn record_history(&mut self, ticket: TicketId, entries: &[HistoryEntry]) -> StoreResult<()> {
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO ticket_history (ticket_id, at, actor_id, field, old_value, new_value, reason, internal) ",
+                );
+                qb.push_values(entries, |mut row, e| {
+                    row.push_bind(ticket)
+                        .push_bind(Ts::from(e.at))
+                        .push_bind(e.actor)
+                        .push_bind(e.field.clone())
+                        .push_bind(Json(e.old.clone()))
+                        .push_bind(Json(e.new.clone()))
+                        .push_bind(e.reason.clone())
+                        .push_bind(e.internal);
+                });
+                qb.build().execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn log_change(&mut self, ticket: TicketId, kind: &str, at: OffsetDateTime) -> StoreResult<()> {
+                sqlx::query("INSERT INTO change_log (ticket_id, kind, at) VALUES ($1, $2, $3)")
+                    .bind(ticket)
+                    .bind(kind)
+                    .bind(Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn enqueue_job(&mut self, job: &NewJob) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
+                     ON CONFLICT (dedupe_key) DO NOTHING",
+                )
+                .bind(&job.kind)
+                .bind(Json(&job.payload))
+                .bind(&job.dedupe_key)
+                .bind(Ts::from(job.run_at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn unit(&mut self, id: UnitId) -> StoreResult<Option<Unit>> {
+                fetch_unit(&mut *self.tx, id).await
+            }
+
+            async fn insert_unit(&mut self, u: &NewUnit, at: OffsetDateTime) -> StoreResult<Unit> {
+                let row: UnitRow = sqlx::query_as(concat!(
+                    "INSERT INTO units (name, description, level, email, integration, created_at, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
+                    $crate::sql::unit_columns!()
+                ))
+                .bind(&u.name)
+                .bind(&u.description)
+                .bind(u.level)
+                .bind(&u.email)
+                .bind(u.integration.as_str())
+                .bind(Ts::from(at))
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(|e| named_duplicate(e, "a unit with this name"))?;
+                Unit::try_from(row)
+            }
+
+            async fn update_unit(&mut self, u: &Unit) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE units SET name = $2, description = $3, level = $4, email = $5, integration = $6, \
+                     updated_at = $7 WHERE id = $1",
+                )
+                .bind(u.id)
+                .bind(&u.name)
+                .bind(&u.description)
+                .bind(u.level)
+                .bind(&u.email)
+                .bind(u.integration.as_str())
+                .bind(Ts::from(u.updated_at))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(|e| named_duplicate(e, "a unit with this name"))?;
+                Ok(())
+            }
+
+            async fn category(&mut self, id: CategoryId) -> StoreResult<Option<Category>> {
+                fetch_category(&mut *self.tx, id).await
+            }
+
+            async fn insert_category(&mut self, c: &NewCategory, at: OffsetDateTime) -> StoreResult<Category> {
+                let row: CategoryRow = sqlx::query_as(concat!(
+                    "INSERT INTO categories (name, description, default_unit_id, fields, created_at, updated_at) ",
+                    "VALUES ($1, $2, $3, $4, $5, $5) RETURNING ",
+                    $crate::sql::category_columns!()
+                ))
+                .bind(&c.name)
+                .bind(&c.description)
+                .bind(c.default_unit)
+                .bind(Json(&c.fields))
+                .bind(Ts::from(at))
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(|e| named_duplicate(e, "a category with this name"))?;
+                Category::try_from(row)
+            }
+
+            async fn update_category(&mut self, c: &Category) -> StoreResult<()> {
+                sqlx::query(
+                    "UPDATE categories SET name = $2, description = $3, default_unit_id = $4, fields = $5, \
+                     updated_at = $6 WHERE id = $1",
+                )
+                .bind(c.id)
+                .bind(&c.name)
+                .bind(&c.description)
+                .bind(c.default_unit)
+                .bind(Json(&c.fields))
+                .bind(Ts::from(c.updated_at))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(|e| named_duplicate(e, "a category with this name"))?;
+                Ok(())
+            }
+
+            async fn account(&mut self, id: AccountId) -> StoreResult<Option<Account>> {
+                fetch_account(&mut *self.tx, id).await
+            }
+
+            async fn insert_account(&mut self, email: &str, name: &str, roles: &[Role], at: OffsetDateTime) -> StoreResult<Account> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO accounts (email, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(email)
+                .bind(name)
+                .bind(Ts::from(at))
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(|e| named_duplicate(e, "an account with this e-mail address"))?;
+                for role in roles {
+                    sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(role.as_str())
+                        .execute(&mut *self.tx)
+                        .await?;
+                }
+                fetch_account(&mut *self.tx, id)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt(format!("account {id} vanished after insert")))
+            }
+
+            async fn insert_token(&mut self, account: AccountId, name: &str, token_hash: &str, at: OffsetDateTime) -> StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO api_tokens (account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(account)
+                .bind(name)
+                .bind(token_hash)
+                .bind(Ts::from(at))
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(id)
+            }
+        }
+
+        /// A unique violation named for a person, other errors as they are.
+        fn named_duplicate(e: sqlx::Error, what: &str) -> StoreError {
+            match StoreError::from(e) {
+                StoreError::Duplicate(_) => StoreError::Duplicate(what.to_owned()),
+                other => other,
+            }
+        }
+    };
+}
+
+pub(crate) use {
+    account_select, article_columns, category_columns, job_columns, sql_store, ticket_columns, unit_columns,
+};

@@ -1,0 +1,58 @@
+//! The embedded SQLite engine: one file in the data directory, one writer, several readers.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::sql::sql_store;
+
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+sql_store! {
+    db: sqlx::Sqlite,
+    engine: Engine::Sqlite,
+    // Take the write lock at once: a deferred transaction that upgrades later can fail with
+    // SQLITE_BUSY when another process (the CLI) wrote in between.
+    begin: "BEGIN IMMEDIATE",
+    // SQLite locks the whole database for the writer; there is nothing finer to lock.
+    for_update: "",
+    skip_locked: "",
+    roles_agg: "group_concat(role, ',')",
+}
+
+/// Readers beside the one writer. WAL lets them read while it writes.
+const READERS: u32 = 4;
+
+/// Opens (creating when missing) the database file at `path` and migrates it.
+pub(crate) async fn open(path: &Path) -> Result<SqlStore, StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::Io { context: format!("cannot create {}", dir.display()), source })?;
+    }
+    let options = SqliteConnectOptions::from_str("sqlite:")?
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // In WAL mode NORMAL is durable against application crashes; only a power loss can take
+        // the last commits, and never corrupts the file.
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10));
+    // One writer: SQLite allows one at a time anyway, and queueing in the pool is fair and cheap
+    // where waiting on the file lock sleeps and retries.
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options.clone())
+        .await?;
+    MIGRATOR.run(&write).await?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(READERS)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options.read_only(true))
+        .await?;
+    Ok(SqlStore { read, write })
+}

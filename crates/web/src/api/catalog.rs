@@ -1,0 +1,244 @@
+//! `/api/v1/units` and `/api/v1/categories`: read by everyone, written by admins.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use helpdesk_app::catalog::{CategoryInput, CategoryPatch, UnitInput, UnitPatch};
+use helpdesk_domain::category::{Category, FieldDef};
+use helpdesk_domain::paging::Page;
+use helpdesk_domain::unit::{Integration, Unit};
+use helpdesk_domain::{CategoryId, UnitId};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::PageParams;
+use crate::AppState;
+use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
+
+/// A new support unit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUnit {
+    /// Its name, unique.
+    pub name: String,
+    /// 1st, 2nd or 3rd line.
+    pub level: i16,
+    /// Its address, often a mailing list.
+    pub email: String,
+    /// What it handles.
+    #[serde(default)]
+    pub description: String,
+    /// How it works its tickets (direct when not given).
+    #[serde(default)]
+    pub integration: Integration,
+}
+
+/// A change to some of a unit's fields.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUnit {
+    /// New name.
+    pub name: Option<String>,
+    /// New level.
+    pub level: Option<i16>,
+    /// New address.
+    pub email: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New integration mode.
+    pub integration: Option<Integration>,
+}
+
+/// A new category.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCategory {
+    /// Its name, unique.
+    pub name: String,
+    /// The unit its new tickets go to.
+    pub default_unit: UnitId,
+    /// Its own fields.
+    #[serde(default)]
+    pub fields: Vec<FieldDef>,
+    /// What belongs in it.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A change to some of a category's fields.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCategory {
+    /// New name.
+    pub name: Option<String>,
+    /// New default unit.
+    pub default_unit: Option<UnitId>,
+    /// New field definitions; existing tickets keep their values.
+    pub fields: Option<Vec<FieldDef>>,
+    /// New description.
+    pub description: Option<String>,
+}
+
+/// Lists the support units, by name.
+#[utoipa::path(get, path = "/api/v1/units", tag = "catalog", params(PageParams), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of units", body = Page<Unit>),
+        (status = 401, description = "No valid token", body = Problem),
+    ))]
+pub async fn list_units(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Page<Unit>>, Problem> {
+    Ok(Json(state.app.units(&actor, page.request()?).await?))
+}
+
+/// Creates a support unit (admins only).
+#[utoipa::path(post, path = "/api/v1/units", tag = "catalog", request_body = CreateUnit, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new unit", body = Unit),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 409, description = "The name is taken", body = Problem),
+        (status = 422, description = "Invalid values, each named", body = Problem),
+    ))]
+pub async fn create_unit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<CreateUnit>,
+) -> Result<impl IntoResponse, Problem> {
+    let input = UnitInput {
+        name: body.name,
+        description: body.description,
+        level: body.level,
+        email: body.email,
+        integration: body.integration,
+    };
+    let unit = state.app.create_unit(&actor, input).await?;
+    let location = format!("/api/v1/units/{}", unit.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(unit)))
+}
+
+/// One support unit.
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "catalog", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The unit", body = Unit),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such unit", body = Problem),
+    ))]
+pub async fn get_unit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<UnitId>,
+) -> Result<Json<Unit>, Problem> {
+    Ok(Json(state.app.unit(&actor, id).await?))
+}
+
+/// Changes some of a unit's fields (admins only).
+#[utoipa::path(patch, path = "/api/v1/units/{id}", tag = "catalog", params(("id" = i64, Path)), request_body = UpdateUnit,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed unit", body = Unit),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such unit", body = Problem),
+        (status = 409, description = "The name is taken", body = Problem),
+        (status = 422, description = "Invalid values, each named", body = Problem),
+    ))]
+pub async fn update_unit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<UnitId>,
+    ApiJson(body): ApiJson<UpdateUnit>,
+) -> Result<Json<Unit>, Problem> {
+    let patch = UnitPatch {
+        name: body.name,
+        description: body.description,
+        level: body.level,
+        email: body.email,
+        integration: body.integration,
+    };
+    Ok(Json(state.app.update_unit(&actor, id, patch).await?))
+}
+
+/// Lists the categories, by name.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", params(PageParams), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of categories", body = Page<Category>),
+        (status = 401, description = "No valid token", body = Problem),
+    ))]
+pub async fn list_categories(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Page<Category>>, Problem> {
+    Ok(Json(state.app.categories(&actor, page.request()?).await?))
+}
+
+/// Creates a category with its own fields (admins only).
+#[utoipa::path(post, path = "/api/v1/categories", tag = "catalog", request_body = CreateCategory, security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new category", body = Category),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 409, description = "The name is taken", body = Problem),
+        (status = 422, description = "Invalid values, each named (an unknown unit, a bad field definition)", body = Problem),
+    ))]
+pub async fn create_category(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<CreateCategory>,
+) -> Result<impl IntoResponse, Problem> {
+    let input = CategoryInput {
+        name: body.name,
+        description: body.description,
+        default_unit: body.default_unit,
+        fields: body.fields,
+    };
+    let category = state.app.create_category(&actor, input).await?;
+    let location = format!("/api/v1/categories/{}", category.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(category)))
+}
+
+/// One category.
+#[utoipa::path(get, path = "/api/v1/categories/{id}", tag = "catalog", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The category", body = Category),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such category", body = Problem),
+    ))]
+pub async fn get_category(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<CategoryId>,
+) -> Result<Json<Category>, Problem> {
+    Ok(Json(state.app.category(&actor, id).await?))
+}
+
+/// Changes some of a category's fields (admins only).
+#[utoipa::path(patch, path = "/api/v1/categories/{id}", tag = "catalog", params(("id" = i64, Path)), request_body = UpdateCategory,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed category", body = Category),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such category", body = Problem),
+        (status = 409, description = "The name is taken", body = Problem),
+        (status = 422, description = "Invalid values, each named", body = Problem),
+    ))]
+pub async fn update_category(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<CategoryId>,
+    ApiJson(body): ApiJson<UpdateCategory>,
+) -> Result<Json<Category>, Problem> {
+    let patch = CategoryPatch {
+        name: body.name,
+        description: body.description,
+        default_unit: body.default_unit,
+        fields: body.fields,
+    };
+    Ok(Json(state.app.update_category(&actor, id, patch).await?))
+}

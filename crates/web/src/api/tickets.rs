@@ -1,0 +1,296 @@
+//! `/api/v1/tickets`: open, list, read, change, reply, history.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use helpdesk_app::tickets::TicketFilter;
+use helpdesk_domain::history::HistoryEntry;
+use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::status::{Resolution, Status};
+use helpdesk_domain::ticket::{Article, Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
+use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
+use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
+use helpdesk_store::OpenState;
+use serde::{Deserialize, Deserializer};
+use utoipa::{IntoParams, ToSchema};
+
+use super::PageParams;
+use crate::AppState;
+use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
+
+/// What opening a ticket takes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicket {
+    /// One line, at most 200 characters.
+    pub title: String,
+    /// The description (Markdown).
+    pub description: String,
+    /// The category's id.
+    pub category: CategoryId,
+    /// Incident or service request.
+    #[serde(rename = "type")]
+    pub ticket_type: TicketType,
+    /// Public or private.
+    pub privacy: Privacy,
+    /// Users affected (triage), 0 when not given.
+    #[serde(default)]
+    pub affected_users: Option<i64>,
+    /// Whether the incident degrades a service (triage).
+    #[serde(default)]
+    pub service_degraded: Option<bool>,
+    /// The security risk (triage).
+    #[serde(default)]
+    pub security_risk: Option<SecurityRisk>,
+    /// Values of the category's own fields, by key.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A change to some of a ticket's fields; a field left out stays as it is.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTicket {
+    /// The new status (the transition table decides which are allowed).
+    pub status: Option<Status>,
+    /// The qualifier of a solved or unsolved ticket.
+    pub resolution: Option<Resolution>,
+    /// The new priority.
+    pub priority: Option<Priority>,
+    /// Why the priority differs from the triage result; required when it does.
+    pub priority_reason: Option<String>,
+    /// The unit to reassign or escalate to.
+    pub unit: Option<UnitId>,
+    /// The new owner's account id; null takes the owner away.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub owner: Option<Option<AccountId>>,
+    /// Public or private.
+    pub privacy: Option<Privacy>,
+}
+
+/// Tells a field given as null (`Some(None)`) from one left out (`None`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A reply or an internal note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArticle {
+    /// The text (Markdown).
+    pub body: String,
+    /// An internal note, seen only by the ticket's supporters and staff.
+    #[serde(default)]
+    pub internal: bool,
+}
+
+/// Filters and page of the ticket list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTickets {
+    /// One status.
+    pub status: Option<String>,
+    /// `open` for every status not yet finished, `closed` for solved, unsolved, verified or closed.
+    pub state: Option<String>,
+    /// A category's id.
+    pub category: Option<CategoryId>,
+    /// A unit's id.
+    pub unit: Option<UnitId>,
+    /// low, medium, high or top.
+    pub priority: Option<String>,
+    /// The page, from 1.
+    pub page: Option<i64>,
+    /// Items per page, 1 to 100 (25 when not given).
+    pub per_page: Option<i64>,
+}
+
+impl ListTickets {
+    fn filter(&self) -> Result<(TicketFilter, PageRequest), Problem> {
+        let status = self.status.as_deref().map(str::parse).transpose().map_err(|e| bad_query("status", e))?;
+        let state = match self.state.as_deref() {
+            None => None,
+            Some("open") => Some(OpenState::Open),
+            Some("closed") => Some(OpenState::Closed),
+            Some(other) => {
+                return Err(Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "Invalid query",
+                    format!("state: '{other}' is not one of: open, closed"),
+                ));
+            }
+        };
+        let priority = self.priority.as_deref().map(str::parse).transpose().map_err(|e| bad_query("priority", e))?;
+        let page = PageRequest::new(self.page, self.per_page).map_err(helpdesk_app::AppError::Invalid)?;
+        Ok((TicketFilter { status, state, category: self.category, unit: self.unit, priority }, page))
+    }
+}
+
+fn bad_query(name: &str, e: helpdesk_domain::UnknownName) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "Invalid query",
+        format!("{name}: '{}' is not one of: {}", e.value, e.expected.join(", ")),
+    )
+}
+
+/// Opens a ticket: triaged, routed to its category's default unit, status `new`.
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = CreateTicket,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new ticket", body = Ticket),
+        (status = 400, description = "Malformed JSON", body = Problem),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "The role may not (e.g. a private ticket)", body = Problem),
+        (status = 413, description = "Body over 1 MiB", body = Problem),
+        (status = 422, description = "Invalid values, each named", body = Problem),
+    ))]
+pub async fn create_ticket(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<CreateTicket>,
+) -> Result<impl IntoResponse, Problem> {
+    let cmd = OpenTicket {
+        title: body.title,
+        description: body.description,
+        ticket_type: body.ticket_type,
+        category: body.category,
+        privacy: body.privacy,
+        affected_users: body.affected_users.unwrap_or(0),
+        service_degraded: body.service_degraded.unwrap_or(false),
+        security_risk: body.security_risk.unwrap_or_default(),
+        fields: body.fields.unwrap_or_default(),
+    };
+    let ticket = state.app.open_ticket(&actor, cmd).await?;
+    let location = format!("/api/v1/tickets/{}", ticket.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(ticket)))
+}
+
+/// Lists the tickets the caller may read, newest first.
+#[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListTickets),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of tickets", body = Page<Ticket>),
+        (status = 400, description = "An unknown filter value", body = Problem),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 422, description = "An invalid page", body = Problem),
+    ))]
+pub async fn list_tickets(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ListTickets>,
+) -> Result<Json<Page<Ticket>>, Problem> {
+    let (filter, page) = query.filter()?;
+    Ok(Json(state.app.tickets(&actor, filter, page).await?))
+}
+
+/// One ticket.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ticket", body = Ticket),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such ticket, or one the caller may not read", body = Problem),
+    ))]
+pub async fn get_ticket(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<TicketId>,
+) -> Result<Json<Ticket>, Problem> {
+    Ok(Json(state.app.ticket(&actor, id).await?))
+}
+
+/// Changes some of a ticket's fields. Each change is checked against the access policy, the
+/// status table and the triage rules, and recorded in the history.
+#[utoipa::path(patch, path = "/api/v1/tickets/{id}", tag = "tickets", request_body = UpdateTicket,
+    params(("id" = i64, Path, description = "The ticket number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The changed ticket", body = Ticket),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "The caller may not make this change", body = Problem),
+        (status = 404, description = "No such ticket", body = Problem),
+        (status = 409, description = "A status move the table forbids; `allowed` lists the possible ones", body = Problem),
+        (status = 422, description = "Invalid values (e.g. a priority override without a reason)", body = Problem),
+    ))]
+pub async fn update_ticket(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiJson(body): ApiJson<UpdateTicket>,
+) -> Result<Json<Ticket>, Problem> {
+    let patch = TicketPatch {
+        status: body.status,
+        resolution: body.resolution,
+        priority: body.priority,
+        priority_reason: body.priority_reason,
+        unit: body.unit,
+        owner: body.owner,
+        privacy: body.privacy,
+    };
+    Ok(Json(state.app.update_ticket(&actor, id, patch).await?))
+}
+
+/// Adds a public reply or an internal note.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/articles", tag = "tickets", request_body = CreateArticle,
+    params(("id" = i64, Path, description = "The ticket number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new article", body = Article),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 403, description = "The caller may not write this kind of article", body = Problem),
+        (status = 404, description = "No such ticket", body = Problem),
+        (status = 409, description = "The ticket is verified or closed", body = Problem),
+        (status = 422, description = "An empty or oversized body", body = Problem),
+    ))]
+pub async fn create_article(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiJson(body): ApiJson<CreateArticle>,
+) -> Result<impl IntoResponse, Problem> {
+    let article = state.app.add_article(&actor, id, body.body, body.internal, Channel::Api).await?;
+    let location = format!("/api/v1/tickets/{id}/articles");
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(article)))
+}
+
+/// A ticket's conversation, oldest first; internal notes only for those who may read them.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/articles", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number"), PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of articles", body = Page<Article>),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such ticket", body = Problem),
+    ))]
+pub async fn list_articles(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Page<Article>>, Problem> {
+    Ok(Json(state.app.articles(&actor, id, page.request()?).await?))
+}
+
+/// Every change ever made to a ticket: who, when, which field, old and new value.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/history", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number"), PageParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of history entries, oldest first", body = Page<HistoryEntry>),
+        (status = 401, description = "No valid token", body = Problem),
+        (status = 404, description = "No such ticket", body = Problem),
+    ))]
+pub async fn ticket_history(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Page<HistoryEntry>>, Problem> {
+    Ok(Json(state.app.history(&actor, id, page.request()?).await?))
+}

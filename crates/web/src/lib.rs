@@ -1,0 +1,86 @@
+//! Helpdesk's HTTP face: the JSON API v1 with its OpenAPI document, and health checks.
+
+mod api;
+mod extract;
+mod problem;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use helpdesk_app::App;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use problem::Problem;
+
+/// Largest request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    app: App,
+    openapi: Arc<String>,
+}
+
+/// The OpenAPI 3 document of the API, as JSON.
+pub fn openapi_json() -> String {
+    let (_, openapi) = api::routes().split_for_parts();
+    openapi.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// The whole HTTP application over `app`.
+pub fn router(app: App) -> Router {
+    let (api, openapi) = api::routes().split_for_parts();
+    let openapi = Arc::new(openapi.to_pretty_json().unwrap_or_default());
+    let state = AppState { app, openapi };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/api/v1/openapi.json", get(openapi_document))
+        .merge(api)
+        .fallback(|| async { Problem::no_route() })
+        .method_not_allowed_fallback(|| async { Problem::wrong_method() })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(|_| {
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the request failed; nothing was changed")
+                .into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then finishes the requests under way.
+pub async fn serve(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+}
+
+/// The process lives.
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The database answers.
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.app.ready().await {
+        Ok(()) => "ready\n".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Not ready", "the database does not answer").into_response()
+        }
+    }
+}
+
+async fn openapi_document(State(state): State<AppState>) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], state.openapi.as_str().to_owned()).into_response()
+}

@@ -1,0 +1,141 @@
+//! Every error answer of the API: `application/problem+json` (RFC 9457) with a title and a
+//! detail a person can act on.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use helpdesk_app::AppError;
+use helpdesk_domain::status::Status;
+use helpdesk_domain::validation::FieldError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`about:blank`: the title says it all).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// A short summary of the kind of problem.
+    pub title: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong here, and what to do about it.
+    pub detail: String,
+    /// For invalid input: each refused field and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// For a refused status change: the statuses allowed next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<Status>>,
+}
+
+impl Problem {
+    /// A problem with `status`, `title` and `detail`.
+    pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: None,
+            allowed: None,
+        }
+    }
+
+    /// 404 for a path that does not exist.
+    pub fn no_route() -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "Not found", "there is nothing at this address; see /api/v1/openapi.json")
+    }
+
+    /// 405 for a method a path does not take.
+    pub fn wrong_method() -> Problem {
+        Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            "this address does not take this method; see /api/v1/openapi.json",
+        )
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let body = serde_json::to_vec(&self).unwrap_or_else(|_| br#"{"title":"Internal error"}"#.to_vec());
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<AppError> for Problem {
+    fn from(e: AppError) -> Problem {
+        match e {
+            AppError::Unauthenticated(detail) => Problem::new(StatusCode::UNAUTHORIZED, "Not signed in", detail),
+            AppError::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "Not allowed", detail),
+            AppError::NotFound(detail) => Problem::new(StatusCode::NOT_FOUND, "Not found", detail),
+            AppError::Conflict { detail, allowed } => {
+                Problem { allowed, ..Problem::new(StatusCode::CONFLICT, "Conflict", detail) }
+            }
+            AppError::Invalid(errors) => {
+                let detail =
+                    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                Problem {
+                    errors: Some(errors),
+                    ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", detail)
+                }
+            }
+            AppError::Store(e) => {
+                // The cause goes to the log, not to the client: it may name tables and values.
+                tracing::error!(error = %e, "request failed in the store");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal error",
+                    "the request could not be completed; nothing was changed. Try again, and tell the administrators if it persists",
+                )
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for Problem {
+    fn from(r: JsonRejection) -> Problem {
+        match &r {
+            JsonRejection::JsonSyntaxError(_) => Problem::new(StatusCode::BAD_REQUEST, "Malformed JSON", r.body_text()),
+            JsonRejection::JsonDataError(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request body", r.body_text())
+            }
+            JsonRejection::MissingJsonContentType(_) => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Not JSON",
+                "send the body as JSON with Content-Type: application/json",
+            ),
+            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body too large",
+                format!("a request body may hold at most {} bytes", crate::MAX_BODY_BYTES),
+            ),
+            _ => Problem::new(r.status(), "Unreadable request body", r.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for Problem {
+    fn from(r: PathRejection) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "Invalid address", r.body_text())
+    }
+}
+
+impl From<QueryRejection> for Problem {
+    fn from(r: QueryRejection) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "Invalid query", r.body_text())
+    }
+}
