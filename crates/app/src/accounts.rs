@@ -54,10 +54,13 @@ impl App {
         if roles.is_empty() {
             roles.push(Role::Community);
         }
-        let mut tx = self.store.begin().await?;
-        let account = tx.insert_account(&email, name.trim(), &roles, self.now()).await?;
-        tx.commit().await?;
-        Ok(account)
+        let (name, now) = (name.trim().to_owned(), self.now());
+        self.write(move |mut tx| async move {
+            let account = tx.insert_account(&email, &name, &roles, now).await?;
+            tx.commit().await?;
+            Ok(account)
+        })
+        .await
     }
 
     /// Issues an API token for the account with this e-mail address.
@@ -75,9 +78,14 @@ impl App {
         check_line(&mut errors, "name", name, 100);
         errors.finish(())?;
         let secret = new_token_secret();
-        let mut tx = self.store.begin().await?;
-        let id = tx.insert_token(account.id, name.trim(), &token_hash(&secret), self.now()).await?;
-        tx.commit().await?;
+        let (hash, name, now) = (token_hash(&secret), name.trim().to_owned(), self.now());
+        let id = self
+            .write(move |mut tx| async move {
+                let id = tx.insert_token(account.id, &name, &hash, now).await?;
+                tx.commit().await?;
+                Ok(id)
+            })
+            .await?;
         Ok(IssuedToken { id, secret })
     }
 

@@ -77,37 +77,43 @@ impl App {
             integration: input.integration,
         };
         check_unit(&new.name, new.level, &new.email, &new.description)?;
-        let mut tx = self.store.begin().await?;
-        let unit = tx.insert_unit(&new, self.now()).await?;
-        tx.commit().await?;
-        Ok(unit)
+        let now = self.now();
+        self.write(move |mut tx| async move {
+            let unit = tx.insert_unit(&new, now).await?;
+            tx.commit().await?;
+            Ok(unit)
+        })
+        .await
     }
 
     /// Changes some of a unit's fields.
     pub async fn update_unit(&self, actor: &Actor, id: UnitId, patch: UnitPatch) -> AppResult<Unit> {
         check(actor, Action::ManageCatalog)?;
-        let mut tx = self.store.begin().await?;
-        let mut unit = tx.unit(id).await?.ok_or_else(|| unit_not_found(id))?;
-        if let Some(name) = patch.name {
-            unit.name = name.trim().to_owned();
-        }
-        if let Some(description) = patch.description {
-            unit.description = description;
-        }
-        if let Some(level) = patch.level {
-            unit.level = level;
-        }
-        if let Some(email) = patch.email {
-            unit.email = email.trim().to_owned();
-        }
-        if let Some(integration) = patch.integration {
-            unit.integration = integration;
-        }
-        check_unit(&unit.name, unit.level, &unit.email, &unit.description)?;
-        unit.updated_at = self.now();
-        tx.update_unit(&unit).await?;
-        tx.commit().await?;
-        Ok(unit)
+        let now = self.now();
+        self.write(move |mut tx| async move {
+            let mut unit = tx.unit(id).await?.ok_or_else(|| unit_not_found(id))?;
+            if let Some(name) = patch.name {
+                unit.name = name.trim().to_owned();
+            }
+            if let Some(description) = patch.description {
+                unit.description = description;
+            }
+            if let Some(level) = patch.level {
+                unit.level = level;
+            }
+            if let Some(email) = patch.email {
+                unit.email = email.trim().to_owned();
+            }
+            if let Some(integration) = patch.integration {
+                unit.integration = integration;
+            }
+            check_unit(&unit.name, unit.level, &unit.email, &unit.description)?;
+            unit.updated_at = now;
+            tx.update_unit(&unit).await?;
+            tx.commit().await?;
+            Ok(unit)
+        })
+        .await
     }
 
     /// One unit.
@@ -132,37 +138,43 @@ impl App {
             fields: input.fields,
         };
         check_category(&new.name, &new.description, &new.fields)?;
-        let mut tx = self.store.begin().await?;
-        existing_unit(&mut *tx, new.default_unit).await?;
-        let category = tx.insert_category(&new, self.now()).await?;
-        tx.commit().await?;
-        Ok(category)
+        let now = self.now();
+        self.write(move |mut tx| async move {
+            existing_unit(&mut *tx, new.default_unit).await?;
+            let category = tx.insert_category(&new, now).await?;
+            tx.commit().await?;
+            Ok(category)
+        })
+        .await
     }
 
     /// Changes some of a category's fields.
     pub async fn update_category(&self, actor: &Actor, id: CategoryId, patch: CategoryPatch) -> AppResult<Category> {
         check(actor, Action::ManageCatalog)?;
-        let mut tx = self.store.begin().await?;
-        let mut category =
-            tx.category(id).await?.ok_or_else(|| AppError::NotFound(format!("there is no category {id}")))?;
-        if let Some(name) = patch.name {
-            category.name = name.trim().to_owned();
-        }
-        if let Some(description) = patch.description {
-            category.description = description;
-        }
-        if let Some(fields) = patch.fields {
-            category.fields = fields;
-        }
-        check_category(&category.name, &category.description, &category.fields)?;
-        if let Some(unit) = patch.default_unit {
-            existing_unit(&mut *tx, unit).await?;
-            category.default_unit = unit;
-        }
-        category.updated_at = self.now();
-        tx.update_category(&category).await?;
-        tx.commit().await?;
-        Ok(category)
+        let now = self.now();
+        self.write(move |mut tx| async move {
+            let mut category =
+                tx.category(id).await?.ok_or_else(|| AppError::NotFound(format!("there is no category {id}")))?;
+            if let Some(name) = patch.name {
+                category.name = name.trim().to_owned();
+            }
+            if let Some(description) = patch.description {
+                category.description = description;
+            }
+            if let Some(fields) = patch.fields {
+                category.fields = fields;
+            }
+            check_category(&category.name, &category.description, &category.fields)?;
+            if let Some(unit) = patch.default_unit {
+                existing_unit(&mut *tx, unit).await?;
+                category.default_unit = unit;
+            }
+            category.updated_at = now;
+            tx.update_category(&category).await?;
+            tx.commit().await?;
+            Ok(category)
+        })
+        .await
     }
 
     /// One category.

@@ -32,6 +32,9 @@ pub enum AppError {
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),
+    /// Something failed that is not the caller's doing.
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// Results of use cases.

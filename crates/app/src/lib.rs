@@ -8,9 +8,10 @@ mod error;
 pub mod tickets;
 pub mod worker;
 
+use std::future::Future;
 use std::sync::Arc;
 
-use helpdesk_store::Store;
+use helpdesk_store::{Engine, Store, Tx};
 use time::OffsetDateTime;
 
 pub use error::{AppError, AppResult};
@@ -36,12 +37,66 @@ impl Clock for SystemClock {
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    write_lane: Option<Arc<WriteLane>>,
+}
+
+/// A thread of its own on which write transactions run when the engine has a single writer.
+///
+/// SQLite lets one transaction write at a time, so its duration bounds the write throughput.
+/// Each statement is a round trip to the driver's thread; on the shared runtime the task holding
+/// the transaction then waits in the run queue behind request parsing and rendering, and
+/// everybody waits with it. On this lane it runs as soon as its statement returns.
+struct WriteLane {
+    handle: tokio::runtime::Handle,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl WriteLane {
+    fn start() -> std::io::Result<WriteLane> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new().name("helpdesk-writer".into()).spawn(move || {
+            runtime.block_on(async {
+                let _ = stopped.await;
+            })
+        })?;
+        Ok(WriteLane { handle, _stop: stop })
+    }
 }
 
 impl App {
     /// The application over `store`, on the machine's clock.
     pub fn new(store: Arc<dyn Store>) -> App {
-        App { store, clock: Arc::new(SystemClock) }
+        let write_lane = match store.engine() {
+            Engine::Sqlite => match WriteLane::start() {
+                Ok(lane) => Some(Arc::new(lane)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "no writer thread; writes run on the shared runtime");
+                    None
+                }
+            },
+            Engine::Postgres => None,
+        };
+        App { store, clock: Arc::new(SystemClock), write_lane }
+    }
+
+    /// Runs `work` in a new write transaction (on the write lane when there is one). `work`
+    /// commits; a transaction it does not commit is rolled back.
+    async fn write<T, F, Fut>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(Box<dyn Tx>) -> Fut + Send + 'static,
+        Fut: Future<Output = AppResult<T>> + Send + 'static,
+    {
+        let store = self.store.clone();
+        let job = async move { work(store.begin().await?).await };
+        match &self.write_lane {
+            Some(lane) => {
+                lane.handle.spawn(job).await.map_err(|e| AppError::Internal(format!("a write failed: {e}")))?
+            }
+            None => job.await,
+        }
     }
 
     /// The same application on another clock.

@@ -6,7 +6,7 @@ use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, vi
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
 use helpdesk_domain::workflow::{self, OpenTicket, TicketPatch};
-use helpdesk_domain::{CategoryId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
 use helpdesk_store::{NewArticle, OpenState, TicketQuery, Tx};
 
 use crate::{App, AppError, AppResult};
@@ -33,18 +33,23 @@ fn not_found(id: TicketId) -> AppError {
 impl App {
     /// Opens a ticket: validated, triaged, routed to its category's unit, with its history.
     pub async fn open_ticket(&self, actor: &Actor, cmd: OpenTicket) -> AppResult<Ticket> {
-        let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let category = tx
+        // Read outside the write transaction: SQLite has one writer, and every statement inside
+        // its transaction holds up all the others. The foreign key still guards the category.
+        let category = self
+            .store
             .category(cmd.category)
             .await?
             .ok_or_else(|| AppError::invalid("category", format!("there is no category {}", cmd.category)))?;
         let (new, changes) = workflow::open(actor, cmd, &category)?;
-        let ticket = tx.insert_ticket(&new, now).await?;
-        record(&mut *tx, actor, ticket.id, changes, now).await?;
-        tx.log_change(ticket.id, "ticket.opened", now).await?;
-        tx.commit().await?;
-        Ok(ticket)
+        let now = self.now();
+        let by = actor.account;
+        self.write(move |mut tx| async move {
+            let ticket = tx.insert_ticket(&new, now).await?;
+            record(&mut *tx, by, ticket.id, changes, now).await?;
+            tx.commit().await?;
+            Ok(ticket)
+        })
+        .await
     }
 
     /// One ticket, if `actor` may read it. A ticket they may not read does not exist for them.
@@ -71,29 +76,31 @@ impl App {
     /// Changes some of a ticket's fields; every change is checked and recorded.
     pub async fn update_ticket(&self, actor: &Actor, id: TicketId, patch: TicketPatch) -> AppResult<Ticket> {
         let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let ticket = readable_for_update(&mut *tx, actor, id).await?;
-        if let Some(unit) = patch.unit.filter(|u| *u != ticket.unit)
-            && tx.unit(unit).await?.is_none()
-        {
-            return Err(AppError::invalid("unit", format!("there is no unit {unit}")));
-        }
-        if let Some(Some(owner)) = patch.owner.filter(|o| *o != ticket.owner) {
-            match tx.account(owner).await? {
-                Some(account) if !account.disabled => {}
-                _ => return Err(AppError::invalid("owner", format!("there is no active account {owner}"))),
+        let actor = actor.clone();
+        self.write(move |mut tx| async move {
+            let ticket = readable_for_update(&mut *tx, &actor, id).await?;
+            if let Some(unit) = patch.unit.filter(|u| *u != ticket.unit)
+                && tx.unit(unit).await?.is_none()
+            {
+                return Err(AppError::invalid("unit", format!("there is no unit {unit}")));
             }
-        }
-        let (mut next, changes) = workflow::update(actor, &ticket, &patch)?;
-        if changes.is_empty() {
-            return Ok(ticket);
-        }
-        next.updated_at = now;
-        tx.update_ticket(&next).await?;
-        record(&mut *tx, actor, id, changes, now).await?;
-        tx.log_change(id, "ticket.updated", now).await?;
-        tx.commit().await?;
-        Ok(next)
+            if let Some(Some(owner)) = patch.owner.filter(|o| *o != ticket.owner) {
+                match tx.account(owner).await? {
+                    Some(account) if !account.disabled => {}
+                    _ => return Err(AppError::invalid("owner", format!("there is no active account {owner}"))),
+                }
+            }
+            let (mut next, changes) = workflow::update(&actor, &ticket, &patch)?;
+            if changes.is_empty() {
+                return Ok(ticket);
+            }
+            next.updated_at = now;
+            tx.update_ticket(&next).await?;
+            record(&mut *tx, actor.account, id, changes, now).await?;
+            tx.commit().await?;
+            Ok(next)
+        })
+        .await
     }
 
     /// Adds a public reply or an internal note. A reply from the submitter on a ticket waiting
@@ -107,23 +114,25 @@ impl App {
         channel: Channel,
     ) -> AppResult<Article> {
         let now = self.now();
-        let mut tx = self.store.begin().await?;
-        let mut ticket = readable_for_update(&mut *tx, actor, id).await?;
-        let status_change = workflow::add_article(actor, &ticket, &body, internal)?;
-        let article = tx
-            .insert_article(&NewArticle { ticket: id, author: actor.account, body, internal, channel, at: now })
-            .await?;
-        let mut changes = vec![Change::new("article", serde_json::Value::Null, article.id).internal(internal)];
-        if let Some((status, change)) = status_change {
-            ticket.status = status;
-            changes.push(change);
-        }
-        ticket.updated_at = now;
-        tx.update_ticket(&ticket).await?;
-        record(&mut *tx, actor, id, changes, now).await?;
-        tx.log_change(id, "article.added", now).await?;
-        tx.commit().await?;
-        Ok(article)
+        let actor = actor.clone();
+        self.write(move |mut tx| async move {
+            let mut ticket = readable_for_update(&mut *tx, &actor, id).await?;
+            let status_change = workflow::add_article(&actor, &ticket, &body, internal)?;
+            let author = actor.account;
+            let article =
+                tx.insert_article(&NewArticle { ticket: id, author, body, internal, channel, at: now }).await?;
+            let mut changes = vec![Change::new("article", serde_json::Value::Null, article.id).internal(internal)];
+            if let Some((status, change)) = status_change {
+                ticket.status = status;
+                changes.push(change);
+            }
+            ticket.updated_at = now;
+            tx.update_ticket(&ticket).await?;
+            record(&mut *tx, author, id, changes, now).await?;
+            tx.commit().await?;
+            Ok(article)
+        })
+        .await
     }
 
     /// A page of a ticket's conversation; internal notes only for those who may read them.
@@ -156,11 +165,11 @@ async fn readable_for_update(tx: &mut dyn Tx, actor: &Actor, id: TicketId) -> Ap
 
 async fn record(
     tx: &mut dyn Tx,
-    actor: &Actor,
+    actor: Option<AccountId>,
     id: TicketId,
     changes: Vec<Change>,
     at: time::OffsetDateTime,
 ) -> AppResult<()> {
-    let entries: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(at, actor.account)).collect();
+    let entries: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(at, actor)).collect();
     Ok(tx.record_history(id, &entries).await?)
 }

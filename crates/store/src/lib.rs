@@ -2,7 +2,8 @@
 //! PostgreSQL (for several nodes). All SQL of the project lives in this crate.
 //!
 //! Reads go through [`Store`]; every change goes through a [`Tx`], so that a change, its history,
-//! its change-log entry and its follow-up jobs are committed together or not at all.
+//! its change-log entry and its follow-up jobs are committed together or not at all. The change
+//! log is written by triggers on `tickets` and `articles`, so no write can forget it.
 
 mod error;
 mod postgres;
@@ -115,8 +116,6 @@ pub trait Tx: Send {
     async fn insert_article(&mut self, article: &NewArticle) -> StoreResult<Article>;
     /// Records history entries of a ticket.
     async fn record_history(&mut self, ticket: TicketId, entries: &[HistoryEntry]) -> StoreResult<()>;
-    /// Notes that a ticket's searchable text or visibility changed.
-    async fn log_change(&mut self, ticket: TicketId, kind: &str, at: OffsetDateTime) -> StoreResult<()>;
     /// Queues follow-up work; a job whose `dedupe_key` is already queued is not queued twice.
     async fn enqueue_job(&mut self, job: &NewJob) -> StoreResult<()>;
 

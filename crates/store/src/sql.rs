@@ -98,6 +98,16 @@ macro_rules! sql_store {
         pub(crate) struct SqlStore {
             pub(crate) read: sqlx::Pool<$db>,
             pub(crate) write: sqlx::Pool<$db>,
+            /// Background upkeep that lives as long as the store.
+            pub(crate) upkeep: Option<tokio::task::AbortHandle>,
+        }
+
+        impl Drop for SqlStore {
+            fn drop(&mut self) {
+                if let Some(task) = &self.upkeep {
+                    task.abort();
+                }
+            }
         }
 
         /// A write transaction.
@@ -197,6 +207,9 @@ macro_rules! sql_store {
             }
 
             async fn close(&self) {
+                if let Some(task) = &self.upkeep {
+                    task.abort();
+                }
                 self.write.close().await;
                 self.read.close().await;
             }
@@ -501,16 +514,6 @@ macro_rules! sql_store {
                         .push_bind(e.internal);
                 });
                 qb.build().execute(&mut *self.tx).await?;
-                Ok(())
-            }
-
-            async fn log_change(&mut self, ticket: TicketId, kind: &str, at: OffsetDateTime) -> StoreResult<()> {
-                sqlx::query("INSERT INTO change_log (ticket_id, kind, at) VALUES ($1, $2, $3)")
-                    .bind(ticket)
-                    .bind(kind)
-                    .bind(Ts::from(at))
-                    .execute(&mut *self.tx)
-                    .await?;
                 Ok(())
             }
 

@@ -43,16 +43,36 @@ pub(crate) async fn open(path: &Path) -> Result<SqlStore, StoreError> {
         .busy_timeout(Duration::from_secs(10));
     // One writer: SQLite allows one at a time anyway, and queueing in the pool is fair and cheap
     // where waiting on the file lock sleeps and retries.
+    // Checkpoints are left to the upkeep task below: run by the writer at commit time, they stall
+    // every writer behind them while they sync the file.
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(30))
-        .connect_with(options.clone())
+        .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
         .await?;
     MIGRATOR.run(&write).await?;
     let read = SqlitePoolOptions::new()
         .max_connections(READERS)
         .acquire_timeout(Duration::from_secs(30))
-        .connect_with(options.read_only(true))
+        .connect_with(options.clone().read_only(true))
         .await?;
-    Ok(SqlStore { read, write })
+    let checkpointer = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+    let upkeep = tokio::spawn(checkpoint_regularly(checkpointer)).abort_handle();
+    Ok(SqlStore { read, write, upkeep: Some(upkeep) })
+}
+
+/// How often the write-ahead log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Copies the write-ahead log into the database file in the background. A passive checkpoint
+/// waits for nobody: writers go on appending while it syncs, and readers keep their snapshots.
+async fn checkpoint_regularly(pool: sqlx::SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
+        }
+    }
 }

@@ -93,9 +93,9 @@ impl From<AppError> for Problem {
                     ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", detail)
                 }
             }
-            AppError::Store(e) => {
+            e @ (AppError::Store(_) | AppError::Internal(_)) => {
                 // The cause goes to the log, not to the client: it may name tables and values.
-                tracing::error!(error = %e, "request failed in the store");
+                tracing::error!(error = %e, "request failed");
                 Problem::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Internal error",

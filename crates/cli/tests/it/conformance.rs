@@ -55,6 +55,7 @@ conformance!(
     jobs_are_claimed_once_retried_and_kept_when_failed,
     a_queued_job_is_invisible_until_commit_and_deduplicated,
     timestamps_keep_microseconds_and_order,
+    every_ticket_and_article_write_is_in_the_change_log,
 );
 
 fn at(seconds: i64) -> OffsetDateTime {
@@ -170,8 +171,7 @@ async fn a_dropped_transaction_writes_nothing(db: TestDb) {
     let before = b.store.row_counts().await.expect("counts");
     {
         let mut tx = b.store.begin().await.expect("begin");
-        let t = tx.insert_ticket(&new_ticket(&b, "Never", Privacy::Public), at(1)).await.expect("insert");
-        tx.log_change(t.id, "ticket.opened", at(1)).await.expect("log");
+        tx.insert_ticket(&new_ticket(&b, "Never", Privacy::Public), at(1)).await.expect("insert");
         tx.enqueue_job(&NewJob { kind: "k".into(), payload: json!({}), dedupe_key: None, run_at: at(1) })
             .await
             .expect("job");
@@ -479,4 +479,32 @@ async fn columns(db: &TestDb, sql: &'static str) -> Vec<String> {
     };
     cols.sort();
     cols
+}
+
+async fn every_ticket_and_article_write_is_in_the_change_log(db: TestDb) {
+    let b = base(&db).await;
+    let logged = || {
+        let store = b.store.clone();
+        async move {
+            let counts = store.row_counts().await.expect("counts");
+            counts.into_iter().find(|(t, _)| *t == "change_log").map(|(_, n)| n).unwrap_or(-1)
+        }
+    };
+    assert_eq!(logged().await, 0);
+    let t = insert(&b, new_ticket(&b, "Logged", Privacy::Public), at(0)).await;
+    assert_eq!(logged().await, 1, "a new ticket");
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.update_ticket(&Ticket { privacy: Privacy::Private, updated_at: at(1), ..t.clone() }).await.expect("update");
+    tx.insert_article(&NewArticle {
+        ticket: t.id,
+        author: None,
+        body: "note".into(),
+        internal: true,
+        channel: Channel::System,
+        at: at(2),
+    })
+    .await
+    .expect("article");
+    tx.commit().await.expect("commit");
+    assert_eq!(logged().await, 3, "a change of the ticket and a new article");
 }

@@ -114,10 +114,23 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_due ON jobs(run_at, id) WHERE failed_at IS NULL;
 
--- Every change to searchable text or visibility, in commit order, for the search index to follow.
+-- Every change to a ticket or its conversation, in commit order, for the search index to follow.
+-- Written by triggers, so that no code path that changes a ticket can forget it.
 CREATE TABLE change_log (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     ticket_id   INTEGER NOT NULL,
     kind        TEXT    NOT NULL,
     at          TEXT    NOT NULL
 );
+
+CREATE TRIGGER tickets_logged_on_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO change_log (ticket_id, kind, at) VALUES (NEW.id, 'ticket', NEW.updated_at);
+END;
+
+CREATE TRIGGER tickets_logged_on_update AFTER UPDATE ON tickets BEGIN
+    INSERT INTO change_log (ticket_id, kind, at) VALUES (NEW.id, 'ticket', NEW.updated_at);
+END;
+
+CREATE TRIGGER articles_logged_on_insert AFTER INSERT ON articles BEGIN
+    INSERT INTO change_log (ticket_id, kind, at) VALUES (NEW.ticket_id, 'article', NEW.created_at);
+END;
