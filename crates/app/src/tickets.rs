@@ -44,8 +44,8 @@ impl App {
         let now = self.now();
         let by = actor.account;
         self.write(move |mut tx| async move {
-            let ticket = tx.insert_ticket(&new, now).await?;
-            record(&mut *tx, by, ticket.id, changes, now).await?;
+            let history: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(now, by)).collect();
+            let ticket = tx.insert_ticket(&new, &history, now).await?;
             tx.commit().await?;
             Ok(ticket)
         })

@@ -108,8 +108,13 @@ pub trait Tx: Send {
 
     /// One ticket, locked against other writers until this transaction ends.
     async fn ticket_for_update(&mut self, id: TicketId) -> StoreResult<Option<Ticket>>;
-    /// Stores a new ticket; it gets the next number.
-    async fn insert_ticket(&mut self, ticket: &NewTicket, at: OffsetDateTime) -> StoreResult<Ticket>;
+    /// Stores a new ticket with the history of its creation; it gets the next number.
+    async fn insert_ticket(
+        &mut self,
+        ticket: &NewTicket,
+        history: &[HistoryEntry],
+        at: OffsetDateTime,
+    ) -> StoreResult<Ticket>;
     /// Writes a ticket's changeable fields back.
     async fn update_ticket(&mut self, ticket: &Ticket) -> StoreResult<()>;
     /// Adds an article to a ticket.

@@ -17,6 +17,8 @@ sql_store! {
     // Several workers claim jobs at once; each takes rows no other has locked.
     skip_locked: " FOR UPDATE SKIP LOCKED",
     roles_agg: "string_agg(role, ',')",
+    // The extended protocol prepares one statement at a time.
+    one_command: false,
 }
 
 /// Connections per node.

@@ -71,7 +71,8 @@ macro_rules! sql_store {
         begin: $begin:literal,
         for_update: $for_update:literal,
         skip_locked: $skip_locked:literal,
-        roles_agg: $roles_agg:literal $(,)?
+        roles_agg: $roles_agg:literal,
+        one_command: $one_command:literal $(,)?
     ) => {
         use async_trait::async_trait;
         use helpdesk_domain::account::{Account, Role};
@@ -189,6 +190,25 @@ macro_rules! sql_store {
             if let Some(priority) = q.priority {
                 qb.push(" AND priority = ").push_bind(priority.as_str());
             }
+        }
+
+        /// Appends an insert of history entries for the ticket `ticket`, or, when it is `None`,
+        /// for the ticket the SQL expression `ticket_sql` names.
+        fn push_history(qb: &mut QueryBuilder<$db>, ticket_sql: &str, ticket: Option<TicketId>, entries: &[HistoryEntry]) {
+            qb.push("INSERT INTO ticket_history (ticket_id, at, actor_id, field, old_value, new_value, reason, internal) ");
+            qb.push_values(entries, |mut row, e| {
+                match ticket {
+                    Some(id) => row.push_bind(id),
+                    None => row.push(ticket_sql),
+                };
+                row.push_bind(Ts::from(e.at))
+                    .push_bind(e.actor)
+                    .push_bind(e.field.clone())
+                    .push_bind(Json(e.old.clone()))
+                    .push_bind(Json(e.new.clone()))
+                    .push_bind(e.reason.clone())
+                    .push_bind(e.internal);
+            });
         }
 
         #[async_trait]
@@ -428,32 +448,44 @@ macro_rules! sql_store {
                 row.map(Ticket::try_from).transpose()
             }
 
-            async fn insert_ticket(&mut self, t: &NewTicket, at: OffsetDateTime) -> StoreResult<Ticket> {
-                let row: TicketRow = sqlx::query_as(concat!(
-                    "INSERT INTO tickets (title, description, type, category_id, unit_id, status, priority, ",
-                    "suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, ",
-                    "submitter_id, created_at, updated_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING ",
-                    $crate::sql::ticket_columns!()
-                ))
-                .bind(&t.title)
-                .bind(&t.description)
-                .bind(t.ticket_type.as_str())
-                .bind(t.category)
-                .bind(t.unit)
-                .bind(t.status.as_str())
-                .bind(t.priority.as_str())
-                .bind(t.suggested_priority.as_str())
-                .bind(t.privacy.as_str())
-                .bind(Json(&t.fields))
-                .bind(t.affected_users)
-                .bind(t.service_degraded)
-                .bind(t.security_risk.as_str())
-                .bind(t.submitter)
-                .bind(Ts::from(at))
-                .fetch_one(&mut *self.tx)
-                .await?;
-                Ticket::try_from(row)
+            async fn insert_ticket(&mut self, t: &NewTicket, history: &[HistoryEntry], at: OffsetDateTime) -> StoreResult<Ticket> {
+                let mut qb = QueryBuilder::<$db>::new(
+                    "INSERT INTO tickets (title, description, type, category_id, unit_id, status, priority, \
+                     suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
+                     submitter_id, created_at, updated_at) VALUES (",
+                );
+                let mut values = qb.separated(", ");
+                values
+                    .push_bind(t.title.clone())
+                    .push_bind(t.description.clone())
+                    .push_bind(t.ticket_type.as_str())
+                    .push_bind(t.category)
+                    .push_bind(t.unit)
+                    .push_bind(t.status.as_str())
+                    .push_bind(t.priority.as_str())
+                    .push_bind(t.suggested_priority.as_str())
+                    .push_bind(t.privacy.as_str())
+                    .push_bind(Json(t.fields.clone()))
+                    .push_bind(t.affected_users)
+                    .push_bind(t.service_degraded)
+                    .push_bind(t.security_risk.as_str())
+                    .push_bind(t.submitter)
+                    .push_bind(Ts::from(at))
+                    .push_bind(Ts::from(at));
+                qb.push(concat!(") RETURNING ", $crate::sql::ticket_columns!()));
+                if $one_command && !history.is_empty() {
+                    // One round trip to the single writer instead of two. The new ticket's number
+                    // is the largest: numbers only grow, and this transaction holds the write lock.
+                    qb.push("; ");
+                    push_history(&mut qb, "(SELECT max(id) FROM tickets)", None, history);
+                    let mut rows: Vec<TicketRow> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
+                    let row = rows.pop().ok_or_else(|| StoreError::Corrupt("no ticket returned by insert".into()))?;
+                    return Ticket::try_from(row);
+                }
+                let row: TicketRow = qb.build_query_as().fetch_one(&mut *self.tx).await?;
+                let ticket = Ticket::try_from(row)?;
+                self.record_history(ticket.id, history).await?;
+                Ok(ticket)
             }
 
             async fn update_ticket(&mut self, t: &Ticket) -> StoreResult<()> {
@@ -500,19 +532,8 @@ macro_rules! sql_store {
                 if entries.is_empty() {
                     return Ok(());
                 }
-                let mut qb = QueryBuilder::<$db>::new(
-                    "INSERT INTO ticket_history (ticket_id, at, actor_id, field, old_value, new_value, reason, internal) ",
-                );
-                qb.push_values(entries, |mut row, e| {
-                    row.push_bind(ticket)
-                        .push_bind(Ts::from(e.at))
-                        .push_bind(e.actor)
-                        .push_bind(e.field.clone())
-                        .push_bind(Json(e.old.clone()))
-                        .push_bind(Json(e.new.clone()))
-                        .push_bind(e.reason.clone())
-                        .push_bind(e.internal);
-                });
+                let mut qb = QueryBuilder::<$db>::new("");
+                push_history(&mut qb, "", Some(ticket), entries);
                 qb.build().execute(&mut *self.tx).await?;
                 Ok(())
             }

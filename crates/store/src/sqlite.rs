@@ -21,6 +21,8 @@ sql_store! {
     for_update: "",
     skip_locked: "",
     roles_agg: "group_concat(role, ',')",
+    // Several statements travel to the single writer as one command.
+    one_command: true,
 }
 
 /// Readers beside the one writer. WAL lets them read while it writes.

@@ -56,6 +56,7 @@ conformance!(
     a_queued_job_is_invisible_until_commit_and_deduplicated,
     timestamps_keep_microseconds_and_order,
     every_ticket_and_article_write_is_in_the_change_log,
+    a_new_tickets_history_is_written_with_it,
 );
 
 fn at(seconds: i64) -> OffsetDateTime {
@@ -134,7 +135,8 @@ fn new_ticket(b: &Base, title: &str, privacy: Privacy) -> NewTicket {
 
 async fn insert(b: &Base, t: NewTicket, when: OffsetDateTime) -> Ticket {
     let mut tx = b.store.begin().await.expect("begin");
-    let ticket = tx.insert_ticket(&t, when).await.expect("insert");
+    let history = [Change::new("status", serde_json::Value::Null, t.status).at(when, Some(t.submitter))];
+    let ticket = tx.insert_ticket(&t, &history, when).await.expect("insert");
     tx.commit().await.expect("commit");
     ticket
 }
@@ -171,7 +173,7 @@ async fn a_dropped_transaction_writes_nothing(db: TestDb) {
     let before = b.store.row_counts().await.expect("counts");
     {
         let mut tx = b.store.begin().await.expect("begin");
-        tx.insert_ticket(&new_ticket(&b, "Never", Privacy::Public), at(1)).await.expect("insert");
+        tx.insert_ticket(&new_ticket(&b, "Never", Privacy::Public), &[], at(1)).await.expect("insert");
         tx.enqueue_job(&NewJob { kind: "k".into(), payload: json!({}), dedupe_key: None, run_at: at(1) })
             .await
             .expect("job");
@@ -304,10 +306,11 @@ async fn history_keeps_values_and_reasons(db: TestDb) {
     tx.record_history(t.id, &[]).await.expect("nothing to record");
     tx.commit().await.expect("commit");
     let all = b.store.history(t.id, true, PageRequest::default()).await.expect("history");
-    assert_eq!(all.items, entries);
+    assert_eq!(all.items[0].field, "status", "the creation's entry comes first");
+    assert_eq!(all.items[1..], entries[..]);
     let public = b.store.history(t.id, false, PageRequest::default()).await.expect("history");
-    assert_eq!(public.total, 2);
-    assert_eq!(public.items[1].reason.as_deref(), Some("VIP"));
+    assert_eq!(public.total, 3);
+    assert_eq!(public.items[2].reason.as_deref(), Some("VIP"));
 }
 
 async fn names_are_unique_ignoring_case(db: TestDb) {
@@ -507,4 +510,23 @@ async fn every_ticket_and_article_write_is_in_the_change_log(db: TestDb) {
     .expect("article");
     tx.commit().await.expect("commit");
     assert_eq!(logged().await, 3, "a change of the ticket and a new article");
+}
+
+async fn a_new_tickets_history_is_written_with_it(db: TestDb) {
+    let b = base(&db).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let t = new_ticket(&b, &format!("With history {n}"), Privacy::Public);
+        let history: Vec<_> = (0..=n)
+            .map(|i| Change::new("step", serde_json::Value::Null, format!("{n}.{i}")).at(at(n), Some(b.submitter)))
+            .collect();
+        let mut tx = b.store.begin().await.expect("begin");
+        let ticket = tx.insert_ticket(&t, &history, at(n)).await.expect("insert");
+        tx.commit().await.expect("commit");
+        ids.push((ticket.id, history));
+    }
+    for (id, history) in ids {
+        let stored = b.store.history(id, true, PageRequest::default()).await.expect("history");
+        assert_eq!(stored.items, history, "ticket {id} has exactly its own history");
+    }
 }
