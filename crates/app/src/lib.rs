@@ -110,8 +110,11 @@ impl App {
         &self.store
     }
 
+    /// The time, to the microsecond: what both engines store, so that what a use case returns
+    /// is what a later read gives.
     fn now(&self) -> OffsetDateTime {
-        self.clock.now()
+        let now = self.clock.now();
+        now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
     }
 
     /// Whether the database answers.

@@ -185,7 +185,8 @@ fn init_logging(file_level: Option<&str>) {
         .unwrap_or_else(|| "info,sqlx=warn".to_owned());
     let filter =
         tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }
 
 async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {

@@ -187,6 +187,7 @@ async fn the_lifecycle_of_a_ticket_is_checked_and_recorded() {
     step(json!({"status": "in_progress", "owner": staff_account.id}), &staff).await;
     let waiting = step(json!({"status": "waiting_for_reply"}), &staff).await;
     assert_eq!(waiting["status"], "waiting_for_reply");
+    assert_eq!(f.server.get(&path, &staff).await.body, waiting, "the answer to a change is what is stored");
     // The submitter's reply brings it back to in progress.
     let reply =
         f.server.post(&format!("{path}/articles"), &sub, json!({"body": "Here is the log you asked for."})).await;
