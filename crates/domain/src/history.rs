@@ -14,6 +14,7 @@ pub struct HistoryEntry {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// Who made it; none when the system did.
+    #[schema(required = true)]
     pub actor: Option<AccountId>,
     /// Which field changed (`status`, `priority`, `unit`, `article`, ...).
     pub field: String,

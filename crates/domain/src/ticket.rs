@@ -93,10 +93,12 @@ pub struct Ticket {
     /// The support unit it is assigned to.
     pub unit: UnitId,
     /// The person who owns it, if any.
+    #[schema(required = true)]
     pub owner: Option<AccountId>,
     /// Where it stands.
     pub status: Status,
     /// The qualifier of a solved or unsolved ticket.
+    #[schema(required = true)]
     pub resolution: Option<Resolution>,
     /// How urgent it is.
     pub priority: Priority,
@@ -149,6 +151,7 @@ pub struct Article {
     /// The ticket it belongs to.
     pub ticket: TicketId,
     /// Who wrote it (none for system entries).
+    #[schema(required = true)]
     pub author: Option<AccountId>,
     /// The text (Markdown).
     pub body: String,

@@ -4,7 +4,7 @@ use helpdesk_domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, assert_problem, created, snapshot};
+use crate::common::{Fixture, TICKET_KEYS, assert_problem, created, snapshot};
 
 fn fields_of(history: &Value) -> Vec<(String, Value, Value)> {
     history["items"]
@@ -29,22 +29,7 @@ async fn an_opened_ticket_is_triaged_routed_and_recorded() {
     assert_eq!(t["unit"], f.first_line, "the category's default unit");
     assert_eq!(t["submitter"], user.id);
     assert_eq!(t["owner"], Value::Null);
-    for key in [
-        "id",
-        "title",
-        "description",
-        "type",
-        "category",
-        "unit",
-        "owner",
-        "status",
-        "priority",
-        "privacy",
-        "fields",
-        "submitter",
-        "created_at",
-        "updated_at",
-    ] {
+    for key in TICKET_KEYS {
         assert!(t.get(key).is_some(), "a ticket carries {key}");
     }
     assert_eq!(f.server.get(&format!("/api/v1/tickets/{id}"), &token).await.body, answer.body);

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common::{TestServer, run_helpdesk};
+use crate::common::{TICKET_KEYS, TestServer, run_helpdesk};
 
 #[tokio::test]
 async fn the_document_describes_every_operation_and_shape() {
@@ -38,21 +38,7 @@ async fn the_document_describes_every_operation_and_shape() {
     let ticket = &doc["components"]["schemas"]["Ticket"];
     let required: Vec<&str> =
         ticket["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
-    for key in [
-        "id",
-        "title",
-        "description",
-        "type",
-        "category",
-        "unit",
-        "status",
-        "priority",
-        "privacy",
-        "fields",
-        "submitter",
-        "created_at",
-        "updated_at",
-    ] {
+    for key in TICKET_KEYS {
         assert!(required.contains(&key), "a ticket always carries {key}");
     }
     let statuses = &doc["components"]["schemas"]["Status"]["enum"];

@@ -18,6 +18,24 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+/// The keys every ticket carries in the API (issue #2's stable shape).
+pub const TICKET_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "description",
+    "type",
+    "category",
+    "unit",
+    "owner",
+    "status",
+    "priority",
+    "privacy",
+    "fields",
+    "submitter",
+    "created_at",
+    "updated_at",
+];
+
 /// The environment variable that names a PostgreSQL server for the tests.
 pub const POSTGRES_VAR: &str = "HELPDESK_TEST_POSTGRES";
 
