@@ -39,7 +39,7 @@ async fn the_document_describes_every_operation_and_shape() {
     let required: Vec<&str> =
         ticket["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();
     for key in TICKET_KEYS {
-        assert!(required.contains(&key), "a ticket always carries {key}");
+        assert!(required.contains(key), "a ticket always carries {key}");
     }
     let statuses = &doc["components"]["schemas"]["Status"]["enum"];
     assert_eq!(statuses.as_array().map(|s| s.len()), Some(10));
