@@ -45,6 +45,13 @@ async fn the_document_describes_every_operation_and_shape() {
     assert_eq!(statuses.as_array().map(|s| s.len()), Some(10));
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for reference in references(&doc) {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        assert!(schemas.contains_key(name), "{reference} is defined");
+    }
+    let problem = &doc["paths"]["/api/v1/tickets"]["post"]["responses"]["422"]["content"]["application/problem+json"];
+    assert!(problem.is_object(), "errors are described as application/problem+json");
     let printed = run_helpdesk(&["openapi"]);
     assert!(printed.ok);
     assert_eq!(
@@ -52,4 +59,19 @@ async fn the_document_describes_every_operation_and_shape() {
         doc,
         "the CLI prints the served document"
     );
+}
+
+/// Every `$ref` in the document.
+fn references(value: &Value) -> Vec<String> {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .flat_map(|(k, v)| match (k.as_str(), v) {
+                ("$ref", Value::String(r)) => vec![r.clone()],
+                _ => references(v),
+            })
+            .collect(),
+        Value::Array(items) => items.iter().flat_map(references).collect(),
+        _ => vec![],
+    }
 }

@@ -12,7 +12,7 @@ use helpdesk_domain::{CategoryId, UnitId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::PageParams;
+use super::{PageParams, ReadRefusals, WriteRefusals};
 use crate::AppState;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
@@ -22,10 +22,13 @@ use crate::problem::Problem;
 #[serde(deny_unknown_fields)]
 pub struct CreateUnit {
     /// Its name, unique.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// 1st, 2nd or 3rd line.
+    #[schema(minimum = 1, maximum = 3)]
     pub level: i16,
     /// Its address, often a mailing list.
+    #[schema(format = Email)]
     pub email: String,
     /// What it handles.
     #[serde(default)]
@@ -42,8 +45,10 @@ pub struct UpdateUnit {
     /// New name.
     pub name: Option<String>,
     /// New level.
+    #[schema(minimum = 1, maximum = 3)]
     pub level: Option<i16>,
     /// New address.
+    #[schema(format = Email)]
     pub email: Option<String>,
     /// New description.
     pub description: Option<String>,
@@ -56,6 +61,7 @@ pub struct UpdateUnit {
 #[serde(deny_unknown_fields)]
 pub struct CreateCategory {
     /// Its name, unique.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// The unit its new tickets go to.
     pub default_unit: UnitId,
@@ -85,7 +91,7 @@ pub struct UpdateCategory {
 #[utoipa::path(get, path = "/api/v1/units", tag = "catalog", params(PageParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of units", body = Page<Unit>),
-        (status = 401, description = "No valid token", body = Problem),
+        ReadRefusals,
     ))]
 pub async fn list_units(
     State(state): State<AppState>,
@@ -99,10 +105,7 @@ pub async fn list_units(
 #[utoipa::path(post, path = "/api/v1/units", tag = "catalog", request_body = CreateUnit, security(("bearer" = [])),
     responses(
         (status = 201, description = "The new unit", body = Unit),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 403, description = "Not an admin", body = Problem),
-        (status = 409, description = "The name is taken", body = Problem),
-        (status = 422, description = "Invalid values, each named", body = Problem),
+        WriteRefusals,
     ))]
 pub async fn create_unit(
     State(state): State<AppState>,
@@ -125,8 +128,7 @@ pub async fn create_unit(
 #[utoipa::path(get, path = "/api/v1/units/{id}", tag = "catalog", params(("id" = i64, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "The unit", body = Unit),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 404, description = "No such unit", body = Problem),
+        ReadRefusals,
     ))]
 pub async fn get_unit(
     State(state): State<AppState>,
@@ -141,11 +143,7 @@ pub async fn get_unit(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed unit", body = Unit),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 403, description = "Not an admin", body = Problem),
-        (status = 404, description = "No such unit", body = Problem),
-        (status = 409, description = "The name is taken", body = Problem),
-        (status = 422, description = "Invalid values, each named", body = Problem),
+        WriteRefusals,
     ))]
 pub async fn update_unit(
     State(state): State<AppState>,
@@ -167,7 +165,7 @@ pub async fn update_unit(
 #[utoipa::path(get, path = "/api/v1/categories", tag = "catalog", params(PageParams), security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of categories", body = Page<Category>),
-        (status = 401, description = "No valid token", body = Problem),
+        ReadRefusals,
     ))]
 pub async fn list_categories(
     State(state): State<AppState>,
@@ -181,10 +179,7 @@ pub async fn list_categories(
 #[utoipa::path(post, path = "/api/v1/categories", tag = "catalog", request_body = CreateCategory, security(("bearer" = [])),
     responses(
         (status = 201, description = "The new category", body = Category),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 403, description = "Not an admin", body = Problem),
-        (status = 409, description = "The name is taken", body = Problem),
-        (status = 422, description = "Invalid values, each named (an unknown unit, a bad field definition)", body = Problem),
+        WriteRefusals,
     ))]
 pub async fn create_category(
     State(state): State<AppState>,
@@ -206,8 +201,7 @@ pub async fn create_category(
 #[utoipa::path(get, path = "/api/v1/categories/{id}", tag = "catalog", params(("id" = i64, Path)), security(("bearer" = [])),
     responses(
         (status = 200, description = "The category", body = Category),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 404, description = "No such category", body = Problem),
+        ReadRefusals,
     ))]
 pub async fn get_category(
     State(state): State<AppState>,
@@ -222,11 +216,7 @@ pub async fn get_category(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed category", body = Category),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 403, description = "Not an admin", body = Problem),
-        (status = 404, description = "No such category", body = Problem),
-        (status = 409, description = "The name is taken", body = Problem),
-        (status = 422, description = "Invalid values, each named", body = Problem),
+        WriteRefusals,
     ))]
 pub async fn update_category(
     State(state): State<AppState>,

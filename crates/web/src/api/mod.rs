@@ -10,7 +10,7 @@ use helpdesk_domain::account::Account;
 use helpdesk_domain::paging::PageRequest;
 use serde::Deserialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -24,9 +24,60 @@ use crate::problem::Problem;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100 (25 when not given).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
+}
+
+/// How a read can be refused.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // Only describes responses; the values are built as `Problem`s.
+pub enum ReadRefusals {
+    /// A query or path that cannot be read (an unknown filter, a number that is not one).
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No valid token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// Nothing there, or nothing the caller may read.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// An invalid page.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// How a change can be refused. Nothing is written in any of these cases.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // Only describes responses; the values are built as `Problem`s.
+pub enum WriteRefusals {
+    /// Malformed JSON, or a path that cannot be read.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No valid token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// The caller's roles do not allow it.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Nothing there, or nothing the caller may read.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// It clashes with the current state: a status move the table forbids (`allowed` lists the
+    /// possible ones), a name already taken, a ticket that is final.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// The body is over 1 MiB.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not sent as JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    NotJson(Problem),
+    /// Values that are not acceptable; `errors` names each field and why.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
 }
 
 impl PageParams {
@@ -41,6 +92,7 @@ impl PageParams {
         Every request needs `Authorization: Bearer TOKEN` (make one with `helpdesk admin create-token`). \
         Errors are `application/problem+json`."),
     modifiers(&BearerAuth),
+    components(schemas(Problem, helpdesk_domain::validation::FieldError, tickets::TicketState)),
     tags((name = "tickets", description = "Tickets, their conversation and history"),
          (name = "catalog", description = "Support units and categories"),
          (name = "accounts", description = "Who is calling")),
@@ -63,10 +115,7 @@ impl Modify for BearerAuth {
 
 /// The account the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The caller's account", body = Account),
-        (status = 401, description = "No valid token", body = Problem),
-    ))]
+    responses((status = 200, description = "The caller's account", body = Account), ReadRefusals))]
 async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Account>, Problem> {
     Ok(Json(state.app.me(&actor).await?))
 }

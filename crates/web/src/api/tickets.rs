@@ -15,7 +15,7 @@ use helpdesk_store::OpenState;
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
-use super::PageParams;
+use super::{PageParams, ReadRefusals, WriteRefusals};
 use crate::AppState;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
@@ -25,8 +25,10 @@ use crate::problem::Problem;
 #[serde(deny_unknown_fields)]
 pub struct CreateTicket {
     /// One line, at most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
-    /// The description (Markdown).
+    /// The description (Markdown), at most 256 KiB.
+    #[schema(min_length = 1)]
     pub description: String,
     /// The category's id.
     pub category: CategoryId,
@@ -37,6 +39,7 @@ pub struct CreateTicket {
     pub privacy: Privacy,
     /// Users affected (triage), 0 when not given.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub affected_users: Option<i64>,
     /// Whether the incident degrades a service (triage).
     #[serde(default)]
@@ -81,11 +84,22 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArticle {
-    /// The text (Markdown).
+    /// The text (Markdown), at most 256 KiB.
+    #[schema(min_length = 1)]
     pub body: String,
     /// An internal note, seen only by the ticket's supporters and staff.
     #[serde(default)]
     pub internal: bool,
+}
+
+/// Open or finished tickets.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketState {
+    /// Every status not yet finished.
+    Open,
+    /// Solved, unsolved, verified or closed.
+    Closed,
 }
 
 /// Filters and page of the ticket list.
@@ -94,48 +108,41 @@ pub struct CreateArticle {
 #[into_params(parameter_in = Query)]
 pub struct ListTickets {
     /// One status.
-    pub status: Option<String>,
-    /// `open` for every status not yet finished, `closed` for solved, unsolved, verified or closed.
-    pub state: Option<String>,
+    pub status: Option<Status>,
+    /// Open or finished tickets.
+    pub state: Option<TicketState>,
     /// A category's id.
     pub category: Option<CategoryId>,
     /// A unit's id.
     pub unit: Option<UnitId>,
-    /// low, medium, high or top.
-    pub priority: Option<String>,
+    /// One priority.
+    pub priority: Option<Priority>,
     /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100 (25 when not given).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
 }
 
 impl ListTickets {
     fn filter(&self) -> Result<(TicketFilter, PageRequest), Problem> {
-        let status = self.status.as_deref().map(str::parse).transpose().map_err(|e| bad_query("status", e))?;
-        let state = match self.state.as_deref() {
-            None => None,
-            Some("open") => Some(OpenState::Open),
-            Some("closed") => Some(OpenState::Closed),
-            Some(other) => {
-                return Err(Problem::new(
-                    StatusCode::BAD_REQUEST,
-                    "Invalid query",
-                    format!("state: '{other}' is not one of: open, closed"),
-                ));
-            }
-        };
-        let priority = self.priority.as_deref().map(str::parse).transpose().map_err(|e| bad_query("priority", e))?;
+        let state = self.state.map(|s| match s {
+            TicketState::Open => OpenState::Open,
+            TicketState::Closed => OpenState::Closed,
+        });
         let page = PageRequest::new(self.page, self.per_page).map_err(helpdesk_app::AppError::Invalid)?;
-        Ok((TicketFilter { status, state, category: self.category, unit: self.unit, priority }, page))
+        Ok((
+            TicketFilter {
+                status: self.status,
+                state,
+                category: self.category,
+                unit: self.unit,
+                priority: self.priority,
+            },
+            page,
+        ))
     }
-}
-
-fn bad_query(name: &str, e: helpdesk_domain::UnknownName) -> Problem {
-    Problem::new(
-        StatusCode::BAD_REQUEST,
-        "Invalid query",
-        format!("{name}: '{}' is not one of: {}", e.value, e.expected.join(", ")),
-    )
 }
 
 /// Opens a ticket: triaged, routed to its category's default unit, status `new`.
@@ -143,11 +150,7 @@ fn bad_query(name: &str, e: helpdesk_domain::UnknownName) -> Problem {
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new ticket", body = Ticket),
-        (status = 400, description = "Malformed JSON", body = Problem),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 403, description = "The role may not (e.g. a private ticket)", body = Problem),
-        (status = 413, description = "Body over 1 MiB", body = Problem),
-        (status = 422, description = "Invalid values, each named", body = Problem),
+        WriteRefusals,
     ))]
 pub async fn create_ticket(
     State(state): State<AppState>,
@@ -175,9 +178,7 @@ pub async fn create_ticket(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of tickets", body = Page<Ticket>),
-        (status = 400, description = "An unknown filter value", body = Problem),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 422, description = "An invalid page", body = Problem),
+        ReadRefusals,
     ))]
 pub async fn list_tickets(
     State(state): State<AppState>,
@@ -194,8 +195,7 @@ pub async fn list_tickets(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ticket", body = Ticket),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 404, description = "No such ticket, or one the caller may not read", body = Problem),
+        ReadRefusals,
     ))]
 pub async fn get_ticket(
     State(state): State<AppState>,
@@ -212,11 +212,7 @@ pub async fn get_ticket(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The changed ticket", body = Ticket),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 403, description = "The caller may not make this change", body = Problem),
-        (status = 404, description = "No such ticket", body = Problem),
-        (status = 409, description = "A status move the table forbids; `allowed` lists the possible ones", body = Problem),
-        (status = 422, description = "Invalid values (e.g. a priority override without a reason)", body = Problem),
+        WriteRefusals,
     ))]
 pub async fn update_ticket(
     State(state): State<AppState>,
@@ -242,11 +238,7 @@ pub async fn update_ticket(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new article", body = Article),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 403, description = "The caller may not write this kind of article", body = Problem),
-        (status = 404, description = "No such ticket", body = Problem),
-        (status = 409, description = "The ticket is verified or closed", body = Problem),
-        (status = 422, description = "An empty or oversized body", body = Problem),
+        WriteRefusals,
     ))]
 pub async fn create_article(
     State(state): State<AppState>,
@@ -265,8 +257,7 @@ pub async fn create_article(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of articles", body = Page<Article>),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 404, description = "No such ticket", body = Problem),
+        ReadRefusals,
     ))]
 pub async fn list_articles(
     State(state): State<AppState>,
@@ -283,8 +274,7 @@ pub async fn list_articles(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of history entries, oldest first", body = Page<HistoryEntry>),
-        (status = 401, description = "No valid token", body = Problem),
-        (status = 404, description = "No such ticket", body = Problem),
+        ReadRefusals,
     ))]
 pub async fn ticket_history(
     State(state): State<AppState>,
