@@ -1,6 +1,7 @@
 //! Accounts and API tokens, and turning a token into an actor.
 
-use helpdesk_domain::account::{Account, Role, normalise_email};
+use helpdesk_domain::account::{Account, ApiToken, Profile, Role, normalise_email};
+use helpdesk_domain::organisation::email_domain;
 use helpdesk_domain::policy::{Action, Actor, check};
 use helpdesk_domain::validation::{Errors, check_email, check_line};
 use rand::RngCore;
@@ -55,8 +56,14 @@ impl App {
             roles.push(Role::Community);
         }
         let (name, now) = (name.trim().to_owned(), self.now());
+        // An admin vouches for the address: the account counts as verified at once, and joins
+        // the organisations of its domain.
         self.write(move |mut tx| async move {
             let account = tx.insert_account(&email, &name, &roles, now).await?;
+            tx.mark_email_verified(account.id, now).await?;
+            if let Some(domain) = email_domain(&account.email) {
+                tx.join_organisations_by_domain(account.id, &domain, now).await?;
+            }
             tx.commit().await?;
             Ok(account)
         })
@@ -100,14 +107,25 @@ impl App {
         if account.disabled {
             return Err(AppError::Unauthenticated("this account is disabled".into()));
         }
-        Ok(actor_for(&account))
+        self.actor_for(&account).await
     }
-}
 
-/// The actor an account acts as. Unit memberships and contracts are not modelled yet, so the
-/// granted roles are the whole story.
-pub fn actor_for(account: &Account) -> Actor {
-    Actor::person(account.id, account.roles.clone(), vec![], vec![])
+    /// The actor an account acts as today: its granted roles, plus those that follow from its
+    /// memberships (named user, supporter, unit manager). Read afresh on every request, so that
+    /// a removed member or an ended contract loses access at once.
+    pub async fn actor_for(&self, account: &Account) -> AppResult<Actor> {
+        let m = self.store.memberships(account.id, self.now().date()).await?;
+        let mut roles = account.roles.clone();
+        let derived = [
+            (Role::Named, !m.supported.is_empty()),
+            (Role::Supporter, !m.units.is_empty()),
+            (Role::UnitManager, !m.managed_units.is_empty()),
+        ];
+        roles.extend(derived.into_iter().filter(|(_, holds)| *holds).map(|(role, _)| role));
+        roles.sort();
+        roles.dedup();
+        Ok(Actor::person(account.id, roles, m.units, m.managed_units).named_in(m.supported).serving(m.partner_of))
+    }
 }
 
 impl App {
@@ -115,5 +133,45 @@ impl App {
     pub async fn me(&self, actor: &Actor) -> AppResult<Account> {
         let id = actor.account.ok_or_else(|| AppError::Unauthenticated("not signed in".into()))?;
         self.store.account(id).await?.ok_or_else(|| AppError::Unauthenticated("the account no longer exists".into()))
+    }
+
+    /// The caller as they stand today: roles in effect, units, organisations.
+    pub async fn profile(&self, actor: &Actor) -> AppResult<Profile> {
+        let account = Account { roles: actor.roles.clone(), ..self.me(actor).await? };
+        Ok(Profile {
+            account,
+            units: actor.units.clone(),
+            managed_units: actor.managed_units.clone(),
+            organisations: actor.organisations.clone(),
+            partner_of: actor.partner_of.clone(),
+        })
+    }
+}
+
+impl App {
+    /// The caller's own API tokens.
+    pub async fn my_tokens(&self, actor: &Actor) -> AppResult<Vec<ApiToken>> {
+        let id = actor.account.ok_or_else(|| AppError::Unauthenticated("not signed in".into()))?;
+        Ok(self.store.tokens(id).await?)
+    }
+
+    /// Issues a new token for the caller.
+    pub async fn create_my_token(&self, actor: &Actor, name: &str) -> AppResult<IssuedToken> {
+        let account = self.me(actor).await?;
+        self.create_token(actor, &account.email, name).await
+    }
+
+    /// Revokes one of the caller's tokens; a token of someone else does not exist for them.
+    pub async fn revoke_my_token(&self, actor: &Actor, token: i64) -> AppResult<()> {
+        let id = actor.account.ok_or_else(|| AppError::Unauthenticated("not signed in".into()))?;
+        let now = self.now();
+        self.write(move |mut tx| async move {
+            if !tx.revoke_token(id, token, now).await? {
+                return Err(AppError::NotFound(format!("you have no active token {token}")));
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 }

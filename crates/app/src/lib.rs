@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod catalog;
 mod error;
+pub mod membership;
+pub mod organisations;
 pub mod tickets;
 pub mod worker;
 

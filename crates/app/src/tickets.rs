@@ -5,7 +5,7 @@ use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, visibility};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
-use helpdesk_domain::workflow::{self, OpenTicket, TicketPatch};
+use helpdesk_domain::workflow::{self, OpenTicket, Requester, TicketPatch};
 use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
 use helpdesk_store::{NewArticle, OpenState, TicketQuery, Tx};
 
@@ -40,7 +40,8 @@ impl App {
             .category(cmd.category)
             .await?
             .ok_or_else(|| AppError::invalid("category", format!("there is no category {}", cmd.category)))?;
-        let (new, changes) = workflow::open(actor, cmd, &category)?;
+        let requester = self.requester(actor, cmd.on_behalf_of).await?;
+        let (new, changes) = workflow::open(actor, cmd, &category, &requester)?;
         let now = self.now();
         let by = actor.account;
         self.write(move |mut tx| async move {
@@ -50,6 +51,19 @@ impl App {
             Ok(ticket)
         })
         .await
+    }
+
+    /// Who a new ticket is for: the actor, or the customer named as `on_behalf_of`.
+    async fn requester(&self, actor: &Actor, on_behalf_of: Option<AccountId>) -> AppResult<Requester> {
+        let account = match on_behalf_of {
+            Some(customer) => match self.store.account(customer).await? {
+                Some(a) if !a.disabled => a.id,
+                _ => return Err(AppError::invalid("on_behalf_of", format!("there is no active account {customer}"))),
+            },
+            None => actor.account.ok_or_else(|| AppError::Forbidden("sign in to open a ticket".into()))?,
+        };
+        let organisations = self.store.memberships(account, self.now().date()).await?.organisations;
+        Ok(Requester { account, organisations })
     }
 
     /// One ticket, if `actor` may read it. A ticket they may not read does not exist for them.

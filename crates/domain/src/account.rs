@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use crate::{AccountId, named_enum};
+use crate::{AccountId, OrgId, UnitId, named_enum};
 
 /// A role a person holds (DOMAIN.md "Who uses it"). Several may be held at once.
 ///
@@ -68,4 +68,37 @@ pub struct Account {
 /// Normalises an e-mail address for storage and lookup: trimmed and lower-cased.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// An API token as its owner sees it (the secret itself is never shown again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ApiToken {
+    /// The token's id.
+    pub id: i64,
+    /// What it is for.
+    pub name: String,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was revoked; a revoked token opens nothing.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(required = true)]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// A person as they stand today: their account with the roles in effect (granted, and those
+/// that follow from memberships and contracts), and what those roles come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Profile {
+    /// The account; its `roles` are the roles in effect.
+    #[serde(flatten)]
+    pub account: Account,
+    /// The support units they are a member of.
+    pub units: Vec<UnitId>,
+    /// The support units they manage.
+    pub managed_units: Vec<UnitId>,
+    /// The organisations they are a named user of.
+    pub organisations: Vec<OrgId>,
+    /// The organisations they serve as a partner.
+    pub partner_of: Vec<OrgId>,
 }

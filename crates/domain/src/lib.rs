@@ -6,6 +6,7 @@
 pub mod account;
 pub mod category;
 pub mod history;
+pub mod organisation;
 pub mod paging;
 pub mod policy;
 pub mod status;
@@ -25,6 +26,8 @@ pub type UnitId = i64;
 pub type CategoryId = i64;
 /// An article's id.
 pub type ArticleId = i64;
+/// An organisation's id.
+pub type OrgId = i64;
 
 /// Implements `as_str`, `Display` and `FromStr` for a fieldless enum from one list of names,
 /// so that the name stored in the database, shown in the API and parsed from a query string

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::status::{Resolution, Status};
-use crate::{AccountId, CategoryId, TicketId, UnitId, named_enum};
+use crate::{AccountId, CategoryId, OrgId, TicketId, UnitId, named_enum};
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
@@ -117,6 +117,12 @@ pub struct Ticket {
     pub security_risk: SecurityRisk,
     /// Who opened it.
     pub submitter: AccountId,
+    /// The customer it was opened for, when a partner or staff opened it on their behalf.
+    #[schema(required = true)]
+    pub on_behalf_of: Option<AccountId>,
+    /// The requester's organisation when it was opened; its named users and partners read it.
+    #[schema(required = true)]
+    pub organisation: Option<OrgId>,
     /// When it was opened.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -11,7 +11,7 @@ use crate::status::{Resolution, Status};
 use crate::ticket::{MAX_TITLE_CHARS, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use crate::triage::{TriageInput, suggested_priority};
 use crate::validation::{Errors, FieldError, check_line, check_text};
-use crate::{AccountId, CategoryId, UnitId};
+use crate::{AccountId, CategoryId, OrgId, UnitId};
 
 /// Largest description or article body, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -64,6 +64,18 @@ pub struct OpenTicket {
     pub security_risk: SecurityRisk,
     /// Values of the category's fields.
     pub fields: Map<String, Value>,
+    /// The customer to open it for, if not the actor.
+    pub on_behalf_of: Option<AccountId>,
+}
+
+/// Who a new ticket is for, as the store knows them: the actor, or the customer it is opened
+/// on behalf of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    /// Their account.
+    pub account: AccountId,
+    /// The organisations they are a member of, those with an active contract first.
+    pub organisations: Vec<OrgId>,
 }
 
 /// A ticket ready to be stored (it gets its number and times from the store).
@@ -97,13 +109,33 @@ pub struct NewTicket {
     pub security_risk: SecurityRisk,
     /// Who opens it.
     pub submitter: AccountId,
+    /// The customer it is for, if not the submitter.
+    pub on_behalf_of: Option<AccountId>,
+    /// The requester's organisation.
+    pub organisation: Option<OrgId>,
 }
 
-/// Opens a ticket in `category`: checks the policy and every value, runs triage, routes it to
-/// the category's default unit. Returns the ticket and the history of its creation.
-pub fn open(actor: &Actor, cmd: OpenTicket, category: &Category) -> Result<(NewTicket, Vec<Change>), RuleError> {
+/// Opens a ticket in `category` for `requester`: checks the policy and every value, runs triage,
+/// routes it to the category's default unit. The ticket belongs to the requester's organisation
+/// (for a partner, the one they serve). Returns the ticket and the history of its creation.
+pub fn open(
+    actor: &Actor,
+    cmd: OpenTicket,
+    category: &Category,
+    requester: &Requester,
+) -> Result<(NewTicket, Vec<Change>), RuleError> {
     check(actor, Action::OpenTicket(cmd.privacy))?;
     let submitter = actor.account.ok_or_else(|| Denied("sign in to open a ticket".into()))?;
+    let on_behalf_of = (requester.account != submitter).then_some(requester.account);
+    if on_behalf_of.is_some() {
+        check(actor, Action::OpenOnBehalfOf(requester.organisations.clone()))?;
+    }
+    let organisation = requester
+        .organisations
+        .iter()
+        .find(|o| on_behalf_of.is_some() && actor.partner_of.contains(o))
+        .or(requester.organisations.first())
+        .copied();
     let mut errors = Errors::new();
     check_line(&mut errors, "title", &cmd.title, MAX_TITLE_CHARS);
     check_text(&mut errors, "description", &cmd.description, MAX_BODY_BYTES);
@@ -137,14 +169,19 @@ pub fn open(actor: &Actor, cmd: OpenTicket, category: &Category) -> Result<(NewT
         service_degraded: cmd.service_degraded,
         security_risk: cmd.security_risk,
         submitter,
+        on_behalf_of,
+        organisation,
     };
     let none = Value::Null;
-    let history = vec![
+    let mut history = vec![
         Change::new("status", &none, ticket.status),
         Change::new("priority", &none, ticket.priority).because(Some("triage".into())),
         Change::new("unit", &none, ticket.unit),
         Change::new("privacy", &none, ticket.privacy),
     ];
+    if let Some(customer) = on_behalf_of {
+        history.push(Change::new("on_behalf_of", &none, customer));
+    }
     Ok((ticket, history))
 }
 
@@ -389,7 +426,12 @@ mod tests {
             service_degraded: false,
             security_risk: SecurityRisk::None,
             fields: json!({"version": "4.5"}).as_object().unwrap().clone(),
+            on_behalf_of: None,
         }
+    }
+
+    fn me() -> Requester {
+        Requester { account: SUBMITTER, organisations: vec![] }
     }
 
     fn submitter() -> Actor {
@@ -405,7 +447,7 @@ mod tests {
     }
 
     fn ticket(status: Status) -> Ticket {
-        let (t, _) = open(&submitter(), cmd(), &category()).unwrap();
+        let (t, _) = open(&submitter(), cmd(), &category(), &me()).unwrap();
         Ticket {
             id: 42,
             title: t.title,
@@ -424,6 +466,8 @@ mod tests {
             service_degraded: t.service_degraded,
             security_risk: t.security_risk,
             submitter: t.submitter,
+            on_behalf_of: None,
+            organisation: None,
             created_at: OffsetDateTime::UNIX_EPOCH,
             updated_at: OffsetDateTime::UNIX_EPOCH,
         }
@@ -438,7 +482,7 @@ mod tests {
 
     #[test]
     fn opening_triages_and_routes() {
-        let (t, history) = open(&submitter(), cmd(), &category()).unwrap();
+        let (t, history) = open(&submitter(), cmd(), &category(), &me()).unwrap();
         assert_eq!((t.status, t.priority, t.unit, t.submitter), (Status::New, Priority::High, UNIT, SUBMITTER));
         assert_eq!(t.title, "Login fails");
         let fields: Vec<&str> = history.iter().map(|c| c.field).collect();
@@ -458,11 +502,28 @@ mod tests {
             (OpenTicket { title: "".into(), fields: Map::new(), ..cmd() }, vec!["title", "fields.version"]),
         ];
         for (c, refused) in table {
-            assert_eq!(fields_of(open(&submitter(), c, &category()).unwrap_err()), refused);
+            assert_eq!(fields_of(open(&submitter(), c, &category(), &me()).unwrap_err()), refused);
         }
         let private = OpenTicket { privacy: Privacy::Private, ..cmd() };
-        assert!(matches!(open(&submitter(), private, &category()), Err(RuleError::Denied(_))));
-        assert!(matches!(open(&Actor::anonymous(), cmd(), &category()), Err(RuleError::Denied(_))));
+        assert!(matches!(open(&submitter(), private, &category(), &me()), Err(RuleError::Denied(_))));
+        assert!(matches!(open(&Actor::anonymous(), cmd(), &category(), &me()), Err(RuleError::Denied(_))));
+    }
+
+    #[test]
+    fn opening_on_behalf_of_a_customer() {
+        let customer = Requester { account: 50, organisations: vec![7, 8] };
+        let partner = Actor::person(60, vec![Role::Partner], vec![], vec![]).serving(vec![8]);
+        let (t, history) = open(&partner, cmd(), &category(), &customer).unwrap();
+        assert_eq!((t.submitter, t.on_behalf_of, t.organisation), (60, Some(50), Some(8)), "the organisation served");
+        assert_eq!(history.last().map(|c| c.field), Some("on_behalf_of"));
+        let stranger = Requester { account: 51, organisations: vec![9] };
+        assert!(matches!(open(&partner, cmd(), &category(), &stranger), Err(RuleError::Denied(_))));
+        assert!(matches!(open(&submitter(), cmd(), &category(), &customer), Err(RuleError::Denied(_))));
+        let staff = Actor::person(61, vec![Role::Staff], vec![], vec![]);
+        let (t, _) = open(&staff, cmd(), &category(), &customer).unwrap();
+        assert_eq!(t.organisation, Some(7), "the customer's first organisation");
+        let named = Requester { account: SUBMITTER, organisations: vec![3] };
+        assert_eq!(open(&submitter(), cmd(), &category(), &named).unwrap().0.organisation, Some(3));
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! log is written by triggers on `tickets` and `articles`, so no write can forget it.
 
 mod error;
+mod identity;
 mod postgres;
 mod rows;
 mod sql;
+mod sql_identity;
 mod sqlite;
 mod types;
 
@@ -26,6 +28,7 @@ use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
 use time::OffsetDateTime;
 
 pub use error::{StoreError, StoreResult};
+pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use types::*;
 
 /// The database engine behind a store.
@@ -39,7 +42,7 @@ pub enum Engine {
 
 /// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: IdentityStore + Send + Sync + 'static {
     /// Which engine this is.
     fn engine(&self) -> Engine;
     /// Checks that the database answers.
@@ -100,9 +103,11 @@ pub trait Store: Send + Sync + 'static {
     async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>>;
 }
 
-/// One write transaction. Dropping it without [`Tx::commit`] rolls everything back.
+/// One write transaction. Dropping it without [`Tx::commit`] rolls everything back. After any
+/// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
+/// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: Send {
+pub trait Tx: IdentityTx + Send {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

@@ -6,6 +6,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::sql::sql_store;
+use crate::sql_identity::identity_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -19,6 +20,11 @@ sql_store! {
     roles_agg: "string_agg(role, ',')",
     // The extended protocol prepares one statement at a time.
     one_command: false,
+}
+
+identity_sql! {
+    db: sqlx::Postgres,
+    roles_agg: "string_agg(role, ',')",
 }
 
 /// Connections per node.

@@ -2,9 +2,10 @@
 
 use std::str::FromStr;
 
-use helpdesk_domain::account::{Account, Role};
+use helpdesk_domain::account::{Account, ApiToken, Role};
 use helpdesk_domain::category::{Category, FieldDef};
 use helpdesk_domain::history::HistoryEntry;
+use helpdesk_domain::organisation::{Contract, JoinRequest, UnitMember};
 use helpdesk_domain::ticket::{Article, Ticket};
 use helpdesk_domain::unit::Unit;
 use serde_json::{Map, Value};
@@ -14,7 +15,7 @@ use sqlx::types::Json;
 use sqlx::{Database, Decode, Encode, Postgres, Sqlite, Type};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::{Job, StoreError, StoreResult};
 
@@ -114,6 +115,8 @@ pub(crate) struct TicketRow {
     service_degraded: bool,
     security_risk: String,
     submitter_id: i64,
+    on_behalf_of: Option<i64>,
+    organisation_id: Option<i64>,
     created_at: Ts,
     updated_at: Ts,
 }
@@ -140,6 +143,8 @@ impl TryFrom<TicketRow> for Ticket {
             service_degraded: r.service_degraded,
             security_risk: parse("tickets.security_risk", &r.security_risk)?,
             submitter: r.submitter_id,
+            on_behalf_of: r.on_behalf_of,
+            organisation: r.organisation_id,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
         })
@@ -321,4 +326,104 @@ where
     T: TryFrom<R, Error = StoreError>,
 {
     rows.into_iter().map(T::try_from).collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganisationRow {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) created_at: Ts,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ContractRow {
+    id: i64,
+    organisation_id: i64,
+    plan: String,
+    starts_on: Date,
+    ends_on: Option<Date>,
+    includes: String,
+}
+
+impl From<ContractRow> for Contract {
+    fn from(r: ContractRow) -> Contract {
+        Contract {
+            id: r.id,
+            organisation: r.organisation_id,
+            plan: r.plan,
+            starts_on: r.starts_on,
+            ends_on: r.ends_on,
+            includes: r.includes,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UnitMemberRow {
+    unit_id: i64,
+    account_id: i64,
+    name: String,
+    email: String,
+    manager: bool,
+    since: Ts,
+}
+
+impl From<UnitMemberRow> for UnitMember {
+    fn from(r: UnitMemberRow) -> UnitMember {
+        UnitMember {
+            unit: r.unit_id,
+            account: r.account_id,
+            name: r.name,
+            email: r.email,
+            manager: r.manager,
+            since: r.since.0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JoinRequestRow {
+    id: i64,
+    unit_id: i64,
+    account_id: i64,
+    name: String,
+    email: String,
+    message: String,
+    state: String,
+    created_at: Ts,
+    decided_at: Option<Ts>,
+    decided_by: Option<i64>,
+}
+
+impl TryFrom<JoinRequestRow> for JoinRequest {
+    type Error = StoreError;
+
+    fn try_from(r: JoinRequestRow) -> StoreResult<JoinRequest> {
+        Ok(JoinRequest {
+            id: r.id,
+            unit: r.unit_id,
+            account: r.account_id,
+            name: r.name,
+            email: r.email,
+            message: r.message,
+            state: parse("join_requests.state", &r.state)?,
+            created_at: r.created_at.0,
+            decided_at: r.decided_at.map(|t| t.0),
+            decided_by: r.decided_by,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TokenRow {
+    id: i64,
+    name: String,
+    created_at: Ts,
+    revoked_at: Option<Ts>,
+}
+
+impl From<TokenRow> for ApiToken {
+    fn from(r: TokenRow) -> ApiToken {
+        ApiToken { id: r.id, name: r.name, created_at: r.created_at.0, revoked_at: r.revoked_at.map(|t| t.0) }
+    }
 }

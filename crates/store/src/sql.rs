@@ -11,7 +11,7 @@ macro_rules! ticket_columns {
     () => {
         "id, title, description, type, category_id, unit_id, owner_id, status, resolution, priority, \
          suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
-         submitter_id, created_at, updated_at"
+         submitter_id, on_behalf_of, organisation_id, created_at, updated_at"
     };
 }
 
@@ -30,6 +30,12 @@ macro_rules! category_columns {
 macro_rules! article_columns {
     () => {
         "id, ticket_id, author_id, body, internal, channel, created_at"
+    };
+}
+
+macro_rules! contract_columns {
+    () => {
+        "id, organisation_id, plan, starts_on, ends_on, includes"
     };
 }
 
@@ -62,6 +68,18 @@ pub(crate) const TABLES: &[&str] = &[
     "ticket_history",
     "jobs",
     "change_log",
+    "organisations",
+    "organisation_domains",
+    "organisation_members",
+    "organisation_partners",
+    "contracts",
+    "unit_members",
+    "join_requests",
+    "sessions",
+    "login_failures",
+    "oidc_identities",
+    "certificates",
+    "settings",
 ];
 
 macro_rules! sql_store {
@@ -157,10 +175,19 @@ macro_rules! sql_store {
         /// reach the SQL text.
         fn push_ticket_filters(qb: &mut QueryBuilder<$db>, q: &TicketQuery) {
             qb.push(" WHERE 1 = 1");
-            if let Visibility::Restricted { account, units } = &q.visibility {
+            if let Visibility::Restricted { account, units, organisations } = &q.visibility {
                 qb.push(" AND (privacy = 'public'");
                 if let Some(account) = account {
                     qb.push(" OR submitter_id = ").push_bind(*account);
+                    qb.push(" OR on_behalf_of = ").push_bind(*account);
+                }
+                if !organisations.is_empty() {
+                    qb.push(" OR organisation_id IN (");
+                    let mut list = qb.separated(", ");
+                    for org in organisations {
+                        list.push_bind(*org);
+                    }
+                    qb.push(")");
                 }
                 if !units.is_empty() {
                     qb.push(" OR unit_id IN (");
@@ -452,7 +479,7 @@ macro_rules! sql_store {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO tickets (title, description, type, category_id, unit_id, status, priority, \
                      suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
-                     submitter_id, created_at, updated_at) VALUES (",
+                     submitter_id, on_behalf_of, organisation_id, created_at, updated_at) VALUES (",
                 );
                 let mut values = qb.separated(", ");
                 values
@@ -470,6 +497,8 @@ macro_rules! sql_store {
                     .push_bind(t.service_degraded)
                     .push_bind(t.security_risk.as_str())
                     .push_bind(t.submitter)
+                    .push_bind(t.on_behalf_of)
+                    .push_bind(t.organisation)
                     .push_bind(Ts::from(at))
                     .push_bind(Ts::from(at));
                 qb.push(concat!(") RETURNING ", $crate::sql::ticket_columns!()));
@@ -681,5 +710,6 @@ macro_rules! sql_store {
 }
 
 pub(crate) use {
-    account_select, article_columns, category_columns, job_columns, sql_store, ticket_columns, unit_columns,
+    account_select, article_columns, category_columns, contract_columns, job_columns, sql_store, ticket_columns,
+    unit_columns,
 };

@@ -8,6 +8,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::sql::sql_store;
+use crate::sql_identity::identity_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -23,6 +24,11 @@ sql_store! {
     roles_agg: "group_concat(role, ',')",
     // Several statements travel to the single writer as one command.
     one_command: true,
+}
+
+identity_sql! {
+    db: sqlx::Sqlite,
+    roles_agg: "group_concat(role, ',')",
 }
 
 /// Readers beside the one writer. WAL lets them read while it writes.

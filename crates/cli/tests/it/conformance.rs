@@ -6,6 +6,7 @@ use std::sync::Arc;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::category::{FieldDef, FieldType};
 use helpdesk_domain::history::Change;
+use helpdesk_domain::organisation::JoinState;
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Actor, TicketFacts, Visibility};
 use helpdesk_domain::status::Status;
@@ -57,6 +58,9 @@ conformance!(
     timestamps_keep_microseconds_and_order,
     every_ticket_and_article_write_is_in_the_change_log,
     a_new_tickets_history_is_written_with_it,
+    memberships_follow_units_contracts_and_partnerships,
+    organisations_carry_their_domains_partners_contracts_and_members,
+    join_requests_and_tokens,
 );
 
 fn at(seconds: i64) -> OffsetDateTime {
@@ -130,6 +134,8 @@ fn new_ticket(b: &Base, title: &str, privacy: Privacy) -> NewTicket {
         service_degraded: false,
         security_risk: SecurityRisk::Trivial,
         submitter: b.submitter,
+        on_behalf_of: None,
+        organisation: None,
     }
 }
 
@@ -226,6 +232,9 @@ async fn lists_are_paged_filtered_and_newest_first(db: TestDb) {
 
 async fn the_visibility_filter_matches_the_policy(db: TestDb) {
     let b = base(&db).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    let org = tx.insert_organisation("Seventy-seven", at(0)).await.expect("organisation");
+    tx.commit().await.expect("commit");
     let mut tickets = Vec::new();
     for (i, (privacy, unit, submitter)) in [
         (Privacy::Public, b.unit, b.submitter),
@@ -233,11 +242,23 @@ async fn the_visibility_filter_matches_the_policy(db: TestDb) {
         (Privacy::Private, b.other_unit, b.submitter),
         (Privacy::Private, b.other_unit, b.other),
         (Privacy::Public, b.other_unit, b.other),
+        (Privacy::Private, b.other_unit, b.other),
+        (Privacy::Private, b.other_unit, b.other),
     ]
     .into_iter()
     .enumerate()
     {
-        let t = NewTicket { privacy, unit, submitter, ..new_ticket(&b, &format!("V{i}"), privacy) };
+        // The last two: one opened for the submitter, one of the organisation.
+        let on_behalf_of = (i == 5).then_some(b.submitter);
+        let organisation = (i == 6).then_some(org);
+        let t = NewTicket {
+            privacy,
+            unit,
+            submitter,
+            on_behalf_of,
+            organisation,
+            ..new_ticket(&b, &format!("V{i}"), privacy)
+        };
         tickets.push(insert(&b, t, at(i as i64)).await);
     }
     let actors = [
@@ -247,6 +268,8 @@ async fn the_visibility_filter_matches_the_policy(db: TestDb) {
         Actor::person(999, vec![Role::Supporter], vec![b.other_unit], vec![]),
         Actor::person(998, vec![Role::Supporter], vec![b.unit, b.other_unit], vec![]),
         Actor::person(997, vec![Role::Staff], vec![], vec![]),
+        Actor::person(996, vec![Role::Named], vec![], vec![]).named_in(vec![org]),
+        Actor::person(995, vec![Role::Partner], vec![], vec![]).serving(vec![org + 1, org]),
     ];
     for actor in actors {
         let visibility = helpdesk_domain::policy::visibility(&actor);
@@ -529,4 +552,162 @@ async fn a_new_tickets_history_is_written_with_it(db: TestDb) {
         let stored = b.store.history(id, true, PageRequest::default()).await.expect("history");
         assert_eq!(stored.items, history, "ticket {id} has exactly its own history");
     }
+}
+
+fn today() -> time::Date {
+    OffsetDateTime::now_utc().date()
+}
+
+async fn org_with_contract(b: &Base, name: &str, starts: i64, ends: Option<i64>) -> i64 {
+    let mut tx = b.store.begin().await.expect("begin");
+    let org = tx.insert_organisation(name, at(0)).await.expect("organisation");
+    let contract = helpdesk_store::NewContract {
+        plan: "Gold".into(),
+        starts_on: today() + Duration::days(starts),
+        ends_on: ends.map(|e| today() + Duration::days(e)),
+        includes: String::new(),
+    };
+    tx.insert_contract(org, &contract, at(0)).await.expect("contract");
+    tx.commit().await.expect("commit");
+    org
+}
+
+async fn memberships_follow_units_contracts_and_partnerships(db: TestDb) {
+    let b = base(&db).await;
+    let running = org_with_contract(&b, "Running", 0, Some(0)).await;
+    let ended = org_with_contract(&b, "Ended", -10, Some(-1)).await;
+    let future = org_with_contract(&b, "Future", 1, None).await;
+    let open_ended = org_with_contract(&b, "Open-ended", -100, None).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    for org in [running, ended, future, open_ended] {
+        tx.add_organisation_member(org, b.submitter, at(1)).await.expect("member");
+    }
+    tx.add_organisation_member(running, b.submitter, at(2)).await.expect("a second time changes nothing");
+    tx.add_partner(future, b.submitter, at(1)).await.expect("partner");
+    tx.set_unit_member(b.unit, b.submitter, false, at(1)).await.expect("unit");
+    tx.set_unit_member(b.other_unit, b.submitter, false, at(1)).await.expect("unit");
+    tx.set_unit_member(b.other_unit, b.submitter, true, at(2)).await.expect("now a manager");
+    tx.commit().await.expect("commit");
+    let m = b.store.memberships(b.submitter, today()).await.expect("memberships");
+    let mut supported = vec![running, open_ended];
+    supported.sort();
+    assert_eq!(m.supported, supported, "contracts running today, first and last day included");
+    assert_eq!(&m.organisations[..2], &supported[..], "supported organisations first");
+    assert_eq!(m.organisations.len(), 4);
+    assert_eq!(m.partner_of, vec![future]);
+    assert_eq!(m.units, vec![b.unit, b.other_unit]);
+    assert_eq!(m.managed_units, vec![b.other_unit]);
+    assert_eq!(b.store.memberships(b.other, today()).await.expect("memberships"), Default::default());
+
+    let mut tx = b.store.begin().await.expect("begin");
+    assert!(tx.remove_unit_member(b.unit, b.submitter).await.expect("remove"));
+    assert!(!tx.remove_unit_member(b.unit, b.submitter).await.expect("remove again"));
+    assert!(tx.remove_organisation_member(running, b.submitter).await.expect("remove"));
+    assert!(tx.remove_partner(future, b.submitter).await.expect("remove"));
+    tx.commit().await.expect("commit");
+    let m = b.store.memberships(b.submitter, today()).await.expect("memberships");
+    assert_eq!((m.units, m.supported, m.partner_of), (vec![b.other_unit], vec![open_ended], vec![]));
+}
+
+async fn organisations_carry_their_domains_partners_contracts_and_members(db: TestDb) {
+    let b = base(&db).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    let verified = tx.insert_account("vera@lab.example.org", "Vera", &[], at(0)).await.expect("account");
+    tx.mark_email_verified(verified.id, at(0)).await.expect("verified");
+    tx.insert_account("ulf@lab.example.org", "Ulf", &[], at(0)).await.expect("an unverified account");
+    let org = tx.insert_organisation("Lab", at(0)).await.expect("organisation");
+    assert_eq!(
+        tx.add_domain(org, "lab.example.org", at(1)).await.expect("domain"),
+        1,
+        "only the verified account joins"
+    );
+    tx.commit().await.expect("commit");
+    let mut tx = b.store.begin().await.expect("begin");
+    assert!(matches!(tx.add_domain(org, "lab.example.org", at(1)).await, Err(StoreError::Duplicate(_))));
+    drop(tx);
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.add_domain(org, "lab2.example.org", at(1)).await.expect("domain");
+    tx.add_partner(org, b.other, at(1)).await.expect("partner");
+    let first = helpdesk_store::NewContract {
+        plan: "Base".into(),
+        starts_on: today() - Duration::days(400),
+        ends_on: Some(today() - Duration::days(35)),
+        includes: "mail".into(),
+    };
+    let second = helpdesk_store::NewContract {
+        plan: "Gold".into(),
+        starts_on: today() - Duration::days(30),
+        ends_on: None,
+        includes: "24/7".into(),
+    };
+    tx.insert_contract(org, &first, at(1)).await.expect("contract");
+    let gold = tx.insert_contract(org, &second, at(1)).await.expect("contract");
+    assert!(tx.rename_organisation(org, "Laboratory", at(2)).await.expect("rename"));
+    assert!(!tx.rename_organisation(org + 100, "Nobody", at(2)).await.expect("rename"));
+    tx.commit().await.expect("commit");
+    let loaded = b.store.organisation(org, today()).await.expect("read").expect("found");
+    assert_eq!(loaded.name, "Laboratory");
+    assert_eq!(loaded.domains, vec!["lab.example.org", "lab2.example.org"]);
+    assert_eq!(loaded.partners, vec![b.other]);
+    assert_eq!(loaded.contracts.iter().map(|c| c.plan.as_str()).collect::<Vec<_>>(), ["Gold", "Base"], "newest first");
+    assert!(loaded.supported);
+    assert!(
+        !b.store.organisation(org, today() - Duration::days(32)).await.expect("read").expect("found").supported,
+        "between the two"
+    );
+    let members = b.store.organisation_members(org, PageRequest::default()).await.expect("members");
+    assert_eq!(members.items.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(), ["vera@lab.example.org"]);
+    let page = b.store.organisations(PageRequest::default(), today()).await.expect("list");
+    assert_eq!((page.total, page.items[0].domains.len()), (1, 2));
+    // A later account joins by its domain once verified.
+    let mut tx = b.store.begin().await.expect("begin");
+    let late = tx.insert_account("lea@lab2.example.org", "Lea", &[], at(3)).await.expect("account");
+    assert_eq!(tx.join_organisations_by_domain(late.id, "lab2.example.org", at(3)).await.expect("join"), 1);
+    let mut ended = gold.clone();
+    ended.ends_on = Some(today() - Duration::days(1));
+    tx.update_contract(&ended).await.expect("end it");
+    assert_eq!(tx.contract(org, gold.id).await.expect("read"), Some(ended));
+    assert!(tx.remove_domain(org, "lab2.example.org").await.expect("remove"));
+    assert!(!tx.remove_domain(org, "lab2.example.org").await.expect("remove again"));
+    tx.commit().await.expect("commit");
+    assert!(!b.store.organisation(org, today()).await.expect("read").expect("found").supported);
+    assert_eq!(
+        b.store.organisation_members(org, PageRequest::default()).await.expect("members").total,
+        2,
+        "members stay"
+    );
+}
+
+async fn join_requests_and_tokens(db: TestDb) {
+    let b = base(&db).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    let id = tx.insert_join_request(b.unit, b.submitter, "let me in", at(1)).await.expect("request");
+    tx.commit().await.expect("commit");
+    let mut tx = b.store.begin().await.expect("begin");
+    assert!(matches!(tx.insert_join_request(b.unit, b.submitter, "again", at(2)).await, Err(StoreError::Duplicate(_))));
+    drop(tx);
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.decide_join_request(id, JoinState::Refused, b.other, at(3)).await.expect("decide");
+    let again =
+        tx.insert_join_request(b.unit, b.submitter, "please", at(4)).await.expect("a new request after a refusal");
+    assert!(tx.join_request(b.other_unit, id).await.expect("read").is_none(), "a request belongs to its unit");
+    tx.commit().await.expect("commit");
+    let all = b.store.join_requests(b.unit, None, PageRequest::default()).await.expect("list");
+    assert_eq!(
+        all.items.iter().map(|r| (r.id, r.state)).collect::<Vec<_>>(),
+        vec![(id, JoinState::Refused), (again, JoinState::Pending)]
+    );
+    assert_eq!((all.items[0].decided_by, all.items[0].email.as_str()), (Some(b.other), "sub@example.org"));
+    let pending = b.store.join_requests(b.unit, Some(JoinState::Pending), PageRequest::default()).await.expect("list");
+    assert_eq!(pending.total, 1);
+
+    let mut tx = b.store.begin().await.expect("begin");
+    let token = tx.insert_token(b.submitter, "ci", "hash-a", at(1)).await.expect("token");
+    assert!(!tx.revoke_token(b.other, token, at(2)).await.expect("not theirs"));
+    assert!(tx.revoke_token(b.submitter, token, at(2)).await.expect("revoke"));
+    assert!(!tx.revoke_token(b.submitter, token, at(3)).await.expect("once"));
+    tx.commit().await.expect("commit");
+    assert_eq!(b.store.account_by_token("hash-a").await.expect("lookup"), None, "a revoked token opens nothing");
+    let tokens = b.store.tokens(b.submitter).await.expect("tokens");
+    assert_eq!((tokens.len(), tokens[0].revoked_at), (1, Some(at(2))));
 }

@@ -1,6 +1,7 @@
 //! Helpdesk's integration tests, in one binary: the store conformance suite, the HTTP API
 //! through a real server on a loopback port, the CLI, and the job worker.
 
+mod api_access;
 mod api_catalog;
 mod api_refusals;
 mod api_tickets;

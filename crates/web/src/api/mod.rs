@@ -1,12 +1,16 @@
 //! The JSON API v1 and its OpenAPI document, generated from the handlers.
 
 mod catalog;
+mod membership;
+mod organisations;
 mod tickets;
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use helpdesk_app::AppError;
-use helpdesk_domain::account::Account;
+use helpdesk_domain::account::{ApiToken, Profile};
 use helpdesk_domain::paging::PageRequest;
 use serde::Deserialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -95,7 +99,9 @@ impl PageParams {
     components(schemas(Problem, helpdesk_domain::validation::FieldError, tickets::TicketState)),
     tags((name = "tickets", description = "Tickets, their conversation and history"),
          (name = "catalog", description = "Support units and categories"),
-         (name = "accounts", description = "Who is calling")),
+         (name = "accounts", description = "Who is calling, and their tokens"),
+         (name = "organisations", description = "Organisations, their domains, partners, contracts and members"),
+         (name = "units", description = "Support units' members and join requests")),
 )]
 struct ApiDoc;
 
@@ -113,11 +119,64 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The account the token belongs to.
+/// The caller: their account with the roles in effect, their units and organisations.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
-    responses((status = 200, description = "The caller's account", body = Account), ReadRefusals))]
-async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Account>, Problem> {
-    Ok(Json(state.app.me(&actor).await?))
+    responses((status = 200, description = "The caller", body = Profile), ReadRefusals))]
+async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Profile>, Problem> {
+    Ok(Json(state.app.profile(&actor).await?))
+}
+
+/// A token to make.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    /// What it is for.
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: String,
+}
+
+/// A new token: the secret is shown this once.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct NewToken {
+    /// The token's id.
+    pub id: i64,
+    /// What it is for.
+    pub name: String,
+    /// The token itself, for `Authorization: Bearer`; it cannot be shown again.
+    pub token: String,
+}
+
+/// The caller's API tokens, newest first.
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, description = "The tokens", body = Vec<ApiToken>), ReadRefusals))]
+async fn my_tokens(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Vec<ApiToken>>, Problem> {
+    Ok(Json(state.app.my_tokens(&actor).await?))
+}
+
+/// Makes a token for the caller; it acts with the caller's rights.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = CreateToken, security(("bearer" = [])),
+    responses((status = 201, description = "The token, shown once", body = NewToken), WriteRefusals))]
+async fn create_my_token(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    crate::extract::ApiJson(body): crate::extract::ApiJson<CreateToken>,
+) -> Result<impl IntoResponse, Problem> {
+    let issued = state.app.create_my_token(&actor, &body.name).await?;
+    let location = format!("/api/v1/me/tokens/{}", issued.id);
+    let body = NewToken { id: issued.id, name: body.name.trim().to_owned(), token: issued.secret };
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(body)))
+}
+
+/// Revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts", params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 204, description = "Revoked"), WriteRefusals))]
+async fn revoke_my_token(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
+) -> Result<StatusCode, Problem> {
+    state.app.revoke_my_token(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The API's routes, with the OpenAPI document they describe.
@@ -132,4 +191,21 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::list_categories, catalog::create_category))
         .routes(routes!(catalog::get_category, catalog::update_category))
         .routes(routes!(me))
+        .routes(routes!(my_tokens, create_my_token))
+        .routes(routes!(revoke_my_token))
+        .routes(routes!(organisations::list_organisations, organisations::create_organisation))
+        .routes(routes!(organisations::get_organisation, organisations::update_organisation))
+        .routes(routes!(organisations::add_domain))
+        .routes(routes!(organisations::remove_domain))
+        .routes(routes!(organisations::add_partner))
+        .routes(routes!(organisations::remove_partner))
+        .routes(routes!(organisations::add_contract))
+        .routes(routes!(organisations::update_contract))
+        .routes(routes!(organisations::list_members, organisations::add_member))
+        .routes(routes!(organisations::remove_member))
+        .routes(routes!(membership::list_members, membership::set_member))
+        .routes(routes!(membership::remove_member))
+        .routes(routes!(membership::ask_to_join, membership::list_join_requests))
+        .routes(routes!(membership::approve))
+        .routes(routes!(membership::refuse))
 }

@@ -51,6 +51,9 @@ pub struct CreateTicket {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub fields: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The customer to open it for (partners, for the organisations they serve; staff).
+    #[serde(default)]
+    pub on_behalf_of: Option<AccountId>,
 }
 
 /// A change to some of a ticket's fields; a field left out stays as it is.
@@ -167,6 +170,7 @@ pub async fn create_ticket(
         service_degraded: body.service_degraded.unwrap_or(false),
         security_risk: body.security_risk.unwrap_or_default(),
         fields: body.fields.unwrap_or_default(),
+        on_behalf_of: body.on_behalf_of,
     };
     let ticket = state.app.open_ticket(&actor, cmd).await?;
     let location = format!("/api/v1/tickets/{}", ticket.id);

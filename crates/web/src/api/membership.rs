@@ -1,0 +1,143 @@
+//! `/api/v1/units/{id}/members` and `/api/v1/units/{id}/join-requests`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use helpdesk_domain::organisation::{JoinRequest, JoinState, UnitMember};
+use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::{AccountId, UnitId};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ReadRefusals, WriteRefusals};
+use crate::AppState;
+use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
+
+/// A member to add, or a member's new standing.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetMember {
+    /// The account.
+    pub account: AccountId,
+    /// Whether they manage the unit.
+    #[serde(default)]
+    pub manager: bool,
+}
+
+/// A request to join a unit.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AskToJoin {
+    /// Why, for the unit's managers.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// Which join requests to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListJoinRequests {
+    /// Only requests in this state.
+    pub state: Option<JoinState>,
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
+    pub page: Option<i64>,
+    /// Items per page, 1 to 100.
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+}
+
+/// A unit's members, managers first (for its members, managers and staff).
+#[utoipa::path(get, path = "/api/v1/units/{id}/members", tag = "units", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "The members", body = Vec<UnitMember>), ReadRefusals,
+        (status = 403, description = "Not a member of the unit", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(unit): ApiPath<UnitId>,
+) -> Result<Json<Vec<UnitMember>>, Problem> {
+    Ok(Json(state.app.unit_members(&actor, unit).await?))
+}
+
+/// Adds a member or manager, or changes whether a member manages (the unit's managers, staff).
+#[utoipa::path(post, path = "/api/v1/units/{id}/members", tag = "units", params(("id" = i64, Path)),
+    request_body = SetMember, security(("bearer" = [])),
+    responses((status = 200, description = "The members", body = Vec<UnitMember>), WriteRefusals))]
+pub async fn set_member(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(unit): ApiPath<UnitId>,
+    ApiJson(body): ApiJson<SetMember>,
+) -> Result<Json<Vec<UnitMember>>, Problem> {
+    Ok(Json(state.app.set_unit_member(&actor, unit, body.account, body.manager).await?))
+}
+
+/// Removes a member: they lose access to the unit's private tickets at once.
+#[utoipa::path(delete, path = "/api/v1/units/{id}/members/{account}", tag = "units",
+    params(("id" = i64, Path), ("account" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Removed"), WriteRefusals))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((unit, account)): ApiPath<(UnitId, AccountId)>,
+) -> Result<StatusCode, Problem> {
+    state.app.remove_unit_member(&actor, unit, account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Asks to join the unit; its managers decide.
+#[utoipa::path(post, path = "/api/v1/units/{id}/join-requests", tag = "units", params(("id" = i64, Path)),
+    request_body = AskToJoin, security(("bearer" = [])),
+    responses((status = 201, description = "The request", body = JoinRequest), WriteRefusals))]
+pub async fn ask_to_join(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(unit): ApiPath<UnitId>,
+    ApiJson(body): ApiJson<AskToJoin>,
+) -> Result<impl IntoResponse, Problem> {
+    let request = state.app.request_to_join(&actor, unit, body.message).await?;
+    let location = format!("/api/v1/units/{unit}/join-requests/{}", request.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(request)))
+}
+
+/// The unit's join requests, oldest first (the unit's managers, staff).
+#[utoipa::path(get, path = "/api/v1/units/{id}/join-requests", tag = "units", params(("id" = i64, Path), ListJoinRequests),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of requests", body = Page<JoinRequest>), ReadRefusals,
+        (status = 403, description = "Not a manager of the unit", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_join_requests(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(unit): ApiPath<UnitId>,
+    ApiQuery(query): ApiQuery<ListJoinRequests>,
+) -> Result<Json<Page<JoinRequest>>, Problem> {
+    let page = PageRequest::new(query.page, query.per_page).map_err(helpdesk_app::AppError::Invalid)?;
+    Ok(Json(state.app.join_requests(&actor, unit, query.state, page).await?))
+}
+
+/// Approves a join request: the person becomes a member.
+#[utoipa::path(post, path = "/api/v1/units/{id}/join-requests/{request}/approve", tag = "units",
+    params(("id" = i64, Path), ("request" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "The decided request", body = JoinRequest), WriteRefusals))]
+pub async fn approve(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((unit, id)): ApiPath<(UnitId, i64)>,
+) -> Result<Json<JoinRequest>, Problem> {
+    Ok(Json(state.app.decide_join_request(&actor, unit, id, true).await?))
+}
+
+/// Refuses a join request.
+#[utoipa::path(post, path = "/api/v1/units/{id}/join-requests/{request}/refuse", tag = "units",
+    params(("id" = i64, Path), ("request" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, description = "The decided request", body = JoinRequest), WriteRefusals))]
+pub async fn refuse(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((unit, id)): ApiPath<(UnitId, i64)>,
+) -> Result<Json<JoinRequest>, Problem> {
+    Ok(Json(state.app.decide_join_request(&actor, unit, id, false).await?))
+}

@@ -1,0 +1,271 @@
+//! `/api/v1/organisations`: organisations, their domains, partners, contracts and members.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use helpdesk_app::organisations::ContractPatch;
+use helpdesk_domain::account::Account;
+use helpdesk_domain::organisation::{Contract, Organisation};
+use helpdesk_domain::paging::Page;
+use helpdesk_domain::{AccountId, OrgId};
+use helpdesk_store::NewContract;
+use serde::{Deserialize, Deserializer};
+use time::Date;
+use utoipa::ToSchema;
+
+use super::{PageParams, ReadRefusals, WriteRefusals};
+use crate::AppState;
+use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
+
+/// A new organisation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganisation {
+    /// Its name, unique.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// Its verified e-mail domains (e.g. `example.org`).
+    #[serde(default)]
+    pub domains: Vec<String>,
+}
+
+/// A change of an organisation's name.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrganisation {
+    /// The new name.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+}
+
+/// A domain to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddDomain {
+    /// The domain, e.g. `example.org`.
+    pub domain: String,
+}
+
+/// An account to add (a partner, a member).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountRef {
+    /// The account's id.
+    pub account: AccountId,
+}
+
+/// A new support contract.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateContract {
+    /// The plan, e.g. "Gold".
+    pub plan: String,
+    /// The first day, `YYYY-MM-DD`.
+    #[schema(value_type = String, format = Date)]
+    pub starts_on: Date,
+    /// The last day, `YYYY-MM-DD`; leave out for an open-ended contract.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub ends_on: Option<Date>,
+    /// What it includes.
+    #[serde(default)]
+    pub includes: String,
+}
+
+/// A change to a contract; `ends_on: null` makes it open-ended.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateContract {
+    /// New plan.
+    pub plan: Option<String>,
+    /// New first day.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub starts_on: Option<Date>,
+    /// New last day; null for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Date, nullable)]
+    pub ends_on: Option<Option<Date>>,
+    /// New description of what it includes.
+    pub includes: Option<String>,
+}
+
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse {
+    (StatusCode::CREATED, [(header::LOCATION, location)], Json(body))
+}
+
+/// Lists the organisations (admins).
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(PageParams), security(("bearer" = [])),
+    responses((status = 200, description = "A page of organisations", body = Page<Organisation>), ReadRefusals))]
+pub async fn list_organisations(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Page<Organisation>>, Problem> {
+    Ok(Json(state.app.organisations(&actor, page.request()?).await?))
+}
+
+/// Creates an organisation (admins). Accounts verified at its domains become members.
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = CreateOrganisation,
+    security(("bearer" = [])), responses((status = 201, description = "The new organisation", body = Organisation), WriteRefusals))]
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<CreateOrganisation>,
+) -> Result<impl IntoResponse, Problem> {
+    let org = state.app.create_organisation(&actor, &body.name, body.domains).await?;
+    Ok(created(format!("/api/v1/organisations/{}", org.id), org))
+}
+
+/// One organisation (admins; its named users and partners).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 200, description = "The organisation", body = Organisation), ReadRefusals))]
+pub async fn get_organisation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<OrgId>,
+) -> Result<Json<Organisation>, Problem> {
+    Ok(Json(state.app.organisation(&actor, id).await?))
+}
+
+/// Renames an organisation (admins).
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
+    request_body = UpdateOrganisation, security(("bearer" = [])),
+    responses((status = 200, description = "The organisation", body = Organisation), WriteRefusals))]
+pub async fn update_organisation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiJson(body): ApiJson<UpdateOrganisation>,
+) -> Result<Json<Organisation>, Problem> {
+    Ok(Json(state.app.rename_organisation(&actor, id, &body.name).await?))
+}
+
+/// Adds a verified domain (admins); accounts verified at it become members.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/domains", tag = "organisations", params(("id" = i64, Path)),
+    request_body = AddDomain, security(("bearer" = [])),
+    responses((status = 201, description = "The organisation", body = Organisation), WriteRefusals))]
+pub async fn add_domain(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiJson(body): ApiJson<AddDomain>,
+) -> Result<impl IntoResponse, Problem> {
+    let org = state.app.add_domain(&actor, id, &body.domain).await?;
+    Ok(created(format!("/api/v1/organisations/{id}"), org))
+}
+
+/// Removes a domain (admins); members stay members.
+#[utoipa::path(delete, path = "/api/v1/organisations/{id}/domains/{domain}", tag = "organisations",
+    params(("id" = i64, Path), ("domain" = String, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Removed"), WriteRefusals))]
+pub async fn remove_domain(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, domain)): ApiPath<(OrgId, String)>,
+) -> Result<StatusCode, Problem> {
+    state.app.remove_domain(&actor, id, &domain).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Makes an account a partner serving the organisation (admins).
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/partners", tag = "organisations", params(("id" = i64, Path)),
+    request_body = AccountRef, security(("bearer" = [])),
+    responses((status = 201, description = "The organisation", body = Organisation), WriteRefusals))]
+pub async fn add_partner(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiJson(body): ApiJson<AccountRef>,
+) -> Result<impl IntoResponse, Problem> {
+    let org = state.app.add_partner(&actor, id, body.account).await?;
+    Ok(created(format!("/api/v1/organisations/{id}"), org))
+}
+
+/// Ends a partnership (admins).
+#[utoipa::path(delete, path = "/api/v1/organisations/{id}/partners/{account}", tag = "organisations",
+    params(("id" = i64, Path), ("account" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Removed"), WriteRefusals))]
+pub async fn remove_partner(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, account)): ApiPath<(OrgId, AccountId)>,
+) -> Result<StatusCode, Problem> {
+    state.app.remove_partner(&actor, id, account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Adds a support contract (admins). While it runs, the members are named users.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/contracts", tag = "organisations", params(("id" = i64, Path)),
+    request_body = CreateContract, security(("bearer" = [])),
+    responses((status = 201, description = "The contract", body = Contract), WriteRefusals))]
+pub async fn add_contract(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiJson(body): ApiJson<CreateContract>,
+) -> Result<impl IntoResponse, Problem> {
+    let contract =
+        NewContract { plan: body.plan, starts_on: body.starts_on, ends_on: body.ends_on, includes: body.includes };
+    let contract = state.app.add_contract(&actor, id, contract).await?;
+    Ok(created(format!("/api/v1/organisations/{id}/contracts/{}", contract.id), contract))
+}
+
+/// Changes a contract, e.g. ends it (admins).
+#[utoipa::path(patch, path = "/api/v1/organisations/{id}/contracts/{contract}", tag = "organisations",
+    params(("id" = i64, Path), ("contract" = i64, Path)), request_body = UpdateContract, security(("bearer" = [])),
+    responses((status = 200, description = "The contract", body = Contract), WriteRefusals))]
+pub async fn update_contract(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, contract)): ApiPath<(OrgId, i64)>,
+    ApiJson(body): ApiJson<UpdateContract>,
+) -> Result<Json<Contract>, Problem> {
+    let patch =
+        ContractPatch { plan: body.plan, starts_on: body.starts_on, ends_on: body.ends_on, includes: body.includes };
+    Ok(Json(state.app.update_contract(&actor, id, contract, patch).await?))
+}
+
+/// Lists an organisation's members (admins).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/members", tag = "organisations",
+    params(("id" = i64, Path), PageParams), security(("bearer" = [])),
+    responses((status = 200, description = "A page of members", body = Page<Account>), ReadRefusals))]
+pub async fn list_members(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<Page<Account>>, Problem> {
+    Ok(Json(state.app.organisation_members(&actor, id, page.request()?).await?))
+}
+
+/// Makes an account a member by hand (admins), e.g. for an address outside the domains.
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/members", tag = "organisations", params(("id" = i64, Path)),
+    request_body = AccountRef, security(("bearer" = [])), responses((status = 204, description = "Added"), WriteRefusals))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<OrgId>,
+    ApiJson(body): ApiJson<AccountRef>,
+) -> Result<StatusCode, Problem> {
+    state.app.add_organisation_member(&actor, id, body.account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends a membership (admins).
+#[utoipa::path(delete, path = "/api/v1/organisations/{id}/members/{account}", tag = "organisations",
+    params(("id" = i64, Path), ("account" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204, description = "Removed"), WriteRefusals))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, account)): ApiPath<(OrgId, AccountId)>,
+) -> Result<StatusCode, Problem> {
+    state.app.remove_organisation_member(&actor, id, account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
