@@ -29,6 +29,12 @@ pub enum AppError {
     /// Some values are not acceptable.
     #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
+    /// Too many failed attempts; try again after `retry_after` seconds.
+    #[error("too many failed attempts; try again in {} minutes", retry_after.div_ceil(60))]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(StoreError),

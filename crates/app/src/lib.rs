@@ -3,8 +3,11 @@
 //! change-log entry and its follow-up jobs in one transaction.
 
 pub mod accounts;
+pub mod auth;
 pub mod catalog;
 mod error;
+pub mod links;
+pub mod mail;
 pub mod membership;
 pub mod organisations;
 pub mod tickets;
@@ -40,6 +43,7 @@ pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     write_lane: Option<Arc<WriteLane>>,
+    public_url: Arc<str>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -80,7 +84,18 @@ impl App {
             },
             Engine::Postgres => None,
         };
-        App { store, clock: Arc::new(SystemClock), write_lane }
+        App { store, clock: Arc::new(SystemClock), write_lane, public_url: Arc::from("http://127.0.0.1:8080") }
+    }
+
+    /// The same application, telling people it is reached at `url` (in e-mailed links).
+    pub fn with_public_url(mut self, url: &str) -> App {
+        self.public_url = Arc::from(url.trim_end_matches('/'));
+        self
+    }
+
+    /// Where people reach this installation.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// Runs `work` in a new write transaction (on the write lane when there is one). `work`

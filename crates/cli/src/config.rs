@@ -28,6 +28,14 @@ pub struct FileConfig {
     pub log: Option<String>,
     /// Whether `serve` runs the job worker in its own process (`HELPDESK_WORKER`).
     pub worker: Option<bool>,
+    /// The address people reach this installation at, used in e-mailed links
+    /// (`HELPDESK_PUBLIC_URL`, `--public-url`); `https://` marks cookies Secure.
+    pub public_url: Option<String>,
+    /// The SMTP server for outgoing mail, e.g. `smtp://user:pass@mail.example.org:587`
+    /// (`HELPDESK_SMTP_URL`); without it, mail is written as files to `DATA/outbox`.
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing mail (`HELPDESK_MAIL_FROM`).
+    pub mail_from: Option<String>,
 }
 
 impl FileConfig {

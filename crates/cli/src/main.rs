@@ -12,10 +12,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use helpdesk_app::mail::SEND_MAIL;
 use helpdesk_app::worker::Worker;
 use helpdesk_app::{App, AppError, SystemClock};
 use helpdesk_domain::account::Role;
 use helpdesk_domain::policy::Actor;
+use helpdesk_mail::Mailer;
 use helpdesk_store::Location;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -43,6 +45,15 @@ struct Global {
     /// PostgreSQL URL (postgres://USER@HOST/DB), instead of the embedded SQLite database.
     #[arg(long, env = "HELPDESK_DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
+    /// The address people reach Helpdesk at, for links in e-mail [default: http://LISTEN].
+    #[arg(long, env = "HELPDESK_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+    /// SMTP server for outgoing mail (smtp://, smtps://; user:password@ for credentials).
+    #[arg(long, env = "HELPDESK_SMTP_URL", global = true, hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender of outgoing mail [default: Helpdesk <helpdesk@localhost>].
+    #[arg(long, env = "HELPDESK_MAIL_FROM", global = true)]
+    mail_from: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -88,6 +99,12 @@ enum AdminCommand {
         #[arg(long = "role", value_enum)]
         roles: Vec<RoleArg>,
     },
+    /// Set an account's password, read from standard input (one line).
+    SetPassword {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
     /// Issue an API token for an account; it is printed once, only its hash is stored.
     CreateToken {
         /// The account's e-mail address.
@@ -124,6 +141,9 @@ struct Settings {
     file: FileConfig,
     data: PathBuf,
     location: Location,
+    public_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: String,
 }
 
 impl Settings {
@@ -132,14 +152,32 @@ impl Settings {
         let data = global.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let database_url = global.database_url.clone().or_else(|| file.database_url.clone());
         let location = config::location(database_url.as_deref(), &data)?;
-        Ok(Settings { file, data, location })
+        let public_url = global.public_url.clone().or_else(|| file.public_url.clone());
+        let smtp_url = global.smtp_url.clone().or_else(|| file.smtp_url.clone());
+        let mail_from = global
+            .mail_from
+            .clone()
+            .or_else(|| file.mail_from.clone())
+            .unwrap_or_else(|| "Helpdesk <helpdesk@localhost>".to_owned());
+        Ok(Settings { file, data, location, public_url, smtp_url, mail_from })
     }
 
     async fn app(&self) -> anyhow::Result<App> {
         let store = helpdesk_store::open(&self.location)
             .await
             .with_context(|| format!("cannot open the database ({})", config::describe(&self.location)))?;
-        Ok(App::new(store))
+        let app = App::new(store);
+        Ok(match &self.public_url {
+            Some(url) => app.with_public_url(url),
+            None => app,
+        })
+    }
+
+    fn mailer(&self) -> anyhow::Result<Mailer> {
+        Ok(match &self.smtp_url {
+            Some(url) => Mailer::smtp(url, &self.mail_from)?,
+            None => Mailer::files(self.data.join("outbox"), &self.mail_from)?,
+        })
     }
 }
 
@@ -199,8 +237,9 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 shutdown_signal().await;
                 let _ = tx.send(true);
             });
+            let worker = worker(&app, &settings)?;
             eprintln!("Helpdesk worker running on {}", config::describe(&settings.location));
-            worker(&app).run(Duration::from_secs(1), rx).await;
+            worker.run(Duration::from_secs(1), rx).await;
             Ok(())
         }
         Command::Migrate => {
@@ -218,9 +257,12 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-fn worker(app: &App) -> Worker {
+/// The job worker with every handler this node has.
+fn worker(app: &App, settings: &Settings) -> anyhow::Result<Worker> {
     let name = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()), std::process::id());
-    Worker::new(app.store().clone(), Arc::new(SystemClock), name)
+    let mailer = settings.mailer()?;
+    tracing::info!("outgoing mail goes to {}", mailer.describe());
+    Ok(Worker::new(app.store().clone(), Arc::new(SystemClock), name).handle(SEND_MAIL, Arc::new(mailer)))
 }
 
 async fn serve(settings: &Settings, listen: Option<SocketAddr>, run_worker: bool) -> anyhow::Result<()> {
@@ -229,9 +271,11 @@ async fn serve(settings: &Settings, listen: Option<SocketAddr>, run_worker: bool
         None => DEFAULT_LISTEN.parse().context("the default address")?,
     };
     let run_worker = run_worker && settings.file.worker.unwrap_or(true);
-    let app = settings.app().await?;
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr().context("the listening address")?;
+    let app = settings.app().await?;
+    let app = if settings.public_url.is_none() { app.with_public_url(&format!("http://{addr}")) } else { app };
+    let worker = if run_worker { Some(worker(&app, settings)?) } else { None };
     println!(
         "Helpdesk {} listening on http://{addr} ({})",
         env!("CARGO_PKG_VERSION"),
@@ -248,7 +292,7 @@ async fn serve(settings: &Settings, listen: Option<SocketAddr>, run_worker: bool
         println!("(from a source checkout: cargo run --release -- admin ...)");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker_task = run_worker.then(|| tokio::spawn(worker(&app).run(Duration::from_secs(1), stop_rx.clone())));
+    let worker_task = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(1), stop_rx.clone())));
     let mut server_stop = stop_rx.clone();
     let server = helpdesk_web::serve(listener, app.clone(), async move {
         let _ = server_stop.wait_for(|stop| *stop).await;
@@ -286,6 +330,14 @@ async fn admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()>
                 account.id,
                 roles.join(", ")
             );
+            Ok(())
+        }
+        AdminCommand::SetPassword { email } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            app.set_password(&system, &email, password).await?;
+            println!("The password of {email} is set; its sessions have ended.");
             Ok(())
         }
         AdminCommand::CreateToken { email, name } => {

@@ -60,6 +60,8 @@ pub struct Account {
     pub roles: Vec<Role>,
     /// A disabled account can do nothing.
     pub disabled: bool,
+    /// Whether the owner proved the address is theirs; until then the account can only verify.
+    pub verified: bool,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -101,4 +103,47 @@ pub struct Profile {
     pub organisations: Vec<OrgId>,
     /// The organisations they serve as a partner.
     pub partner_of: Vec<OrgId>,
+}
+
+/// Shortest password, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password, in bytes (hashing a huge input costs the server, not the guesser).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Checks a new password: long enough, not too long, not the e-mail address.
+pub fn check_password(field: &str, password: &str, email: &str) -> Result<(), Vec<crate::validation::FieldError>> {
+    let mut errors = crate::validation::Errors::new();
+    errors.check(
+        password.chars().count() < MIN_PASSWORD_CHARS,
+        field,
+        format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+    );
+    errors.check(password.len() > MAX_PASSWORD_BYTES, field, format!("must be at most {MAX_PASSWORD_BYTES} bytes"));
+    errors.check(
+        !email.is_empty() && password.trim().eq_ignore_ascii_case(email.trim()),
+        field,
+        "must not be your e-mail address",
+    );
+    errors.finish(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords() {
+        let table = [
+            ("correct horse battery", true),
+            ("short", false),
+            ("123456789", false),
+            ("1234567890", true),
+            ("ann@example.org", false),
+            ("ANN@EXAMPLE.ORG", false),
+        ];
+        for (password, ok) in table {
+            assert_eq!(check_password("password", password, "ann@example.org").is_ok(), ok, "{password}");
+        }
+        assert!(check_password("password", &"x".repeat(MAX_PASSWORD_BYTES + 1), "a@b.org").is_err());
+    }
 }

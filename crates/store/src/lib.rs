@@ -5,11 +5,13 @@
 //! its change-log entry and its follow-up jobs are committed together or not at all. The change
 //! log is written by triggers on `tickets` and `articles`, so no write can forget it.
 
+mod auth;
 mod error;
 mod identity;
 mod postgres;
 mod rows;
 mod sql;
+mod sql_auth;
 mod sql_identity;
 mod sqlite;
 mod types;
@@ -27,6 +29,7 @@ use helpdesk_domain::workflow::NewTicket;
 use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
 use time::OffsetDateTime;
 
+pub use auth::{AuthStore, AuthTx};
 pub use error::{StoreError, StoreResult};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use types::*;
@@ -42,7 +45,7 @@ pub enum Engine {
 
 /// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
 #[async_trait]
-pub trait Store: IdentityStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + AuthStore + Send + Sync + 'static {
     /// Which engine this is.
     fn engine(&self) -> Engine;
     /// Checks that the database answers.
@@ -107,7 +110,7 @@ pub trait Store: IdentityStore + Send + Sync + 'static {
 /// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: IdentityTx + Send {
+pub trait Tx: IdentityTx + AuthTx + Send {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

@@ -6,6 +6,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::sql::sql_store;
+use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -23,6 +24,11 @@ sql_store! {
 }
 
 identity_sql! {
+    db: sqlx::Postgres,
+    roles_agg: "string_agg(role, ',')",
+}
+
+auth_sql! {
     db: sqlx::Postgres,
     roles_agg: "string_agg(role, ',')",
 }

@@ -268,6 +268,7 @@ pub(crate) struct AccountRow {
     name: String,
     disabled: bool,
     created_at: Ts,
+    email_verified_at: Option<Ts>,
     /// The granted roles, comma-separated (aggregated in the query).
     roles: Option<String>,
 }
@@ -285,7 +286,15 @@ impl TryFrom<AccountRow> for Account {
             .map(|s| parse("account_roles.role", s))
             .collect::<StoreResult<_>>()?;
         roles.sort();
-        Ok(Account { id: r.id, email: r.email, name: r.name, roles, disabled: r.disabled, created_at: r.created_at.0 })
+        Ok(Account {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            roles,
+            disabled: r.disabled,
+            verified: r.email_verified_at.is_some(),
+            created_at: r.created_at.0,
+        })
     }
 }
 

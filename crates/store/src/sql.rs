@@ -49,7 +49,7 @@ macro_rules! job_columns {
 macro_rules! account_select {
     ($roles_agg:literal) => {
         concat!(
-            "SELECT a.id, a.email, a.name, a.disabled, a.created_at, (SELECT ",
+            "SELECT a.id, a.email, a.name, a.disabled, a.created_at, a.email_verified_at, (SELECT ",
             $roles_agg,
             " FROM account_roles r WHERE r.account_id = a.id) AS roles "
         )

@@ -8,6 +8,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::sql::sql_store;
+use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -27,6 +28,11 @@ sql_store! {
 }
 
 identity_sql! {
+    db: sqlx::Sqlite,
+    roles_agg: "group_concat(role, ',')",
+}
+
+auth_sql! {
     db: sqlx::Sqlite,
     roles_agg: "group_concat(role, ',')",
 }

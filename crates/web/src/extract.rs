@@ -1,13 +1,19 @@
-//! Extractors whose refusals are problems, and the bearer-token actor.
+//! Extractors whose refusals are problems: JSON bodies, queries, paths, the caller (by bearer
+//! token or session cookie) and the caller's address.
 
-use axum::extract::{FromRequest, FromRequestParts};
-use axum::http::header;
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use helpdesk_app::AppError;
 use helpdesk_domain::policy::Actor;
 
 use crate::AppState;
 use crate::problem::Problem;
+
+/// The cookie that carries a browser's session.
+pub const SESSION_COOKIE: &str = "hd_session";
 
 /// A JSON body; refusals are problems.
 #[derive(FromRequest)]
@@ -24,24 +30,120 @@ pub struct ApiQuery<T>(pub T);
 #[from_request(via(axum::extract::Path), rejection(Problem))]
 pub struct ApiPath<T>(pub T);
 
-/// Who calls, from `Authorization: Bearer TOKEN`.
+/// Who calls: from `Authorization: Bearer TOKEN`, or from the session cookie.
 pub struct ApiActor(pub Actor);
+
+/// The session token of the request's cookie, if it has one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Whether a browser sent this request from another site. Browsers say so in `Sec-Fetch-Site`,
+/// older ones in `Origin`; a request with neither did not come from a browser, and carries no
+/// cookie a page could have made it send.
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+            host.to_str().map(|h| !h.eq_ignore_ascii_case(origin_host)).unwrap_or(true)
+        }
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// Refuses a cross-site request that would change something.
+pub fn refuse_cross_site(parts: &Parts) -> Result<(), Problem> {
+    if !parts.method.is_safe() && cross_site(&parts.headers) {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "Cross-site request",
+            "this request came from another site and was refused; send it from Helpdesk's own pages",
+        ));
+    }
+    Ok(())
+}
 
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
-            Problem::from(AppError::Unauthenticated("send an API token as 'Authorization: Bearer TOKEN'".into()))
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .ok_or_else(|| {
-                Problem::from(AppError::Unauthenticated("the Authorization header must be 'Bearer TOKEN'".into()))
-            })?;
-        Ok(ApiActor(state.app.authenticate_token(token).await?))
+        if let Some(header) = parts.headers.get(header::AUTHORIZATION) {
+            let token = header
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .map(str::trim)
+                .ok_or_else(|| {
+                    Problem::from(AppError::Unauthenticated("the Authorization header must be 'Bearer TOKEN'".into()))
+                })?;
+            return Ok(ApiActor(state.app.authenticate_token(token).await?));
+        }
+        if let Some(session) = session_cookie(&parts.headers) {
+            // A cookie is sent by the browser whatever page asks: changes must come from our own.
+            refuse_cross_site(parts)?;
+            return Ok(ApiActor(state.app.authenticate_session(&session).await?));
+        }
+        Err(AppError::Unauthenticated("sign in, or send an API token as 'Authorization: Bearer TOKEN'".into()).into())
+    }
+}
+
+/// The address the request came from, when the server knows it.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn cross_site_requests_are_recognised() {
+        let table: &[(&[(&str, &str)], bool)] = &[
+            (&[("sec-fetch-site", "same-origin")], false),
+            (&[("sec-fetch-site", "none")], false),
+            (&[("sec-fetch-site", "cross-site")], true),
+            (&[("sec-fetch-site", "same-site")], true),
+            (&[("origin", "http://helpdesk.example.org"), ("host", "helpdesk.example.org")], false),
+            (&[("origin", "https://evil.example.com"), ("host", "helpdesk.example.org")], true),
+            (&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")], false),
+            (&[("origin", "http://127.0.0.1:9999"), ("host", "127.0.0.1:8080")], true),
+            (&[("host", "helpdesk.example.org")], false),
+            (&[], false),
+        ];
+        for (pairs, expected) in table {
+            assert_eq!(cross_site(&headers(pairs)), *expected, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let map = headers(&[("cookie", "theme=dark; hd_session=hds_abc; lang=en")]);
+        assert_eq!(session_cookie(&map).as_deref(), Some("hds_abc"));
+        assert_eq!(session_cookie(&headers(&[("cookie", "hd_sessionx=1")])), None);
     }
 }

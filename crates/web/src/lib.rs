@@ -2,6 +2,7 @@
 
 mod api;
 mod extract;
+mod pages;
 mod problem;
 
 use std::future::Future;
@@ -27,6 +28,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     app: App,
     openapi: Arc<String>,
+    /// Whether cookies are marked Secure (the installation is reached over HTTPS).
+    secure_cookies: bool,
 }
 
 /// The OpenAPI 3 document of the API, as JSON.
@@ -39,11 +42,14 @@ pub fn openapi_json() -> String {
 pub fn router(app: App) -> Router {
     let (api, openapi) = api::routes().split_for_parts();
     let openapi = Arc::new(openapi.to_pretty_json().unwrap_or_default());
-    let state = AppState { app, openapi };
+    let secure_cookies = app.public_url().starts_with("https://");
+    let state = AppState { app, openapi, secure_cookies };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi_document))
+        .route("/verify", get(pages::verify))
+        .route("/reset-password", get(pages::reset_page).post(pages::reset_submit))
         .merge(api)
         .fallback(|| async { Problem::no_route() })
         .method_not_allowed_fallback(|| async { Problem::wrong_method() })
@@ -62,7 +68,8 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown).await
+    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 
 /// The process lives.

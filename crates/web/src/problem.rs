@@ -28,6 +28,9 @@ pub struct Problem {
     /// For a refused status change: the statuses allowed next.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed: Option<Vec<Status>>,
+    /// For too many attempts: seconds to wait (also sent as `Retry-After`).
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
 
 impl Problem {
@@ -40,6 +43,7 @@ impl Problem {
             detail: detail.into(),
             errors: None,
             allowed: None,
+            retry_after: None,
         }
     }
 
@@ -72,6 +76,9 @@ impl IntoResponse for Problem {
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -93,6 +100,14 @@ impl From<AppError> for Problem {
                     ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", detail)
                 }
             }
+            AppError::TooManyAttempts { retry_after } => Problem {
+                retry_after: Some(u32::try_from(retry_after).unwrap_or(u32::MAX)),
+                ..Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many attempts",
+                    too_many_attempts_detail(retry_after),
+                )
+            },
             e @ (AppError::Store(_) | AppError::Internal(_)) => {
                 // The cause goes to the log, not to the client: it may name tables and values.
                 tracing::error!(error = %e, "request failed");
@@ -104,6 +119,10 @@ impl From<AppError> for Problem {
             }
         }
     }
+}
+
+fn too_many_attempts_detail(retry_after: u64) -> String {
+    AppError::TooManyAttempts { retry_after }.to_string()
 }
 
 impl From<JsonRejection> for Problem {

@@ -2,6 +2,7 @@
 //! through a real server on a loopback port, the CLI, and the job worker.
 
 mod api_access;
+mod api_auth;
 mod api_catalog;
 mod api_refusals;
 mod api_tickets;

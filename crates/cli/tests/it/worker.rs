@@ -1,7 +1,7 @@
 //! The job worker against a real store: at least once, retried with backoff, never dropped.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,25 +10,8 @@ use helpdesk_app::worker::{JobHandler, RetryPolicy, Worker};
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_store::{Job, NewJob};
 use serde_json::json;
-use time::OffsetDateTime;
 
-use crate::common::TestDb;
-
-struct TestClock(Mutex<OffsetDateTime>);
-
-impl TestClock {
-    fn advance(&self, by: Duration) {
-        if let Ok(mut now) = self.0.lock() {
-            *now += by;
-        }
-    }
-}
-
-impl Clock for TestClock {
-    fn now(&self) -> OffsetDateTime {
-        self.0.lock().map(|t| *t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-    }
-}
+use crate::common::{TestClock, TestDb};
 
 /// Fails the first `failures` times, then succeeds; counts the runs.
 struct Flaky {
@@ -48,7 +31,7 @@ impl JobHandler for Flaky {
 async fn a_failing_job_is_retried_with_backoff_until_it_succeeds() {
     let db = TestDb::under_test().await;
     let store = db.open().await;
-    let clock = Arc::new(TestClock(Mutex::new(OffsetDateTime::now_utc())));
+    let clock = TestClock::now();
     let flaky = Arc::new(Flaky { failures: 2, runs: AtomicUsize::new(0) });
     let mut tx = store.begin().await.expect("begin");
     tx.enqueue_job(&NewJob {
@@ -81,7 +64,7 @@ async fn a_failing_job_is_retried_with_backoff_until_it_succeeds() {
 async fn a_job_nobody_can_run_is_kept_for_an_admin() {
     let db = TestDb::under_test().await;
     let store = db.open().await;
-    let clock = Arc::new(TestClock(Mutex::new(OffsetDateTime::now_utc())));
+    let clock = TestClock::now();
     let mut tx = store.begin().await.expect("begin");
     tx.enqueue_job(&NewJob { kind: "unknown".into(), payload: json!({}), dedupe_key: None, run_at: clock.now() })
         .await

@@ -114,3 +114,8 @@ CREATE TABLE settings (
     key         TEXT    PRIMARY KEY,
     value       TEXT    NOT NULL
 );
+
+-- The key that signs e-mailed links, made once per installation (gen_random_uuid draws on
+-- PostgreSQL's strong random source; two of them carry 244 random bits).
+INSERT INTO settings (key, value)
+    VALUES ('link_signing_key', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));

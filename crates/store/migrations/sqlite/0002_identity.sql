@@ -113,3 +113,7 @@ CREATE TABLE settings (
     key         TEXT    PRIMARY KEY,
     value       TEXT    NOT NULL
 );
+
+-- The key that signs e-mailed links, made once per installation (SQLite's randomness is
+-- ChaCha20 seeded by the operating system).
+INSERT INTO settings (key, value) VALUES ('link_signing_key', lower(hex(randomblob(32))));

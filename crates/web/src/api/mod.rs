@@ -1,5 +1,6 @@
 //! The JSON API v1 and its OpenAPI document, generated from the handlers.
 
+pub(crate) mod auth;
 mod catalog;
 mod membership;
 mod organisations;
@@ -101,7 +102,8 @@ impl PageParams {
          (name = "catalog", description = "Support units and categories"),
          (name = "accounts", description = "Who is calling, and their tokens"),
          (name = "organisations", description = "Organisations, their domains, partners, contracts and members"),
-         (name = "units", description = "Support units' members and join requests")),
+         (name = "units", description = "Support units' members and join requests"),
+         (name = "auth", description = "Registering, confirming an address, signing in and out, resetting a password")),
 )]
 struct ApiDoc;
 
@@ -192,6 +194,14 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::get_category, catalog::update_category))
         .routes(routes!(me))
         .routes(routes!(my_tokens, create_my_token))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::verify))
+        .routes(routes!(auth::resend))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::request_reset))
+        .routes(routes!(auth::confirm_reset))
         .routes(routes!(revoke_my_token))
         .routes(routes!(organisations::list_organisations, organisations::create_organisation))
         .routes(routes!(organisations::get_organisation, organisations::update_organisation))

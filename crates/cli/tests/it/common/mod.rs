@@ -46,13 +46,141 @@ pub fn postgres_url() -> Option<String> {
 
 /// Says, where the test output shows it (not captured), that the PostgreSQL half did not run.
 pub fn say_postgres_skipped(what: &str) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "\nNOTE: the PostgreSQL half of the {what} did NOT run: set {POSTGRES_VAR}=postgres://USER@HOST:PORT/DB to run it.\n"
-        );
-    });
+    say_not_run(&format!("the PostgreSQL half of the {what}"), &format!("{POSTGRES_VAR}=postgres://USER@HOST:PORT/DB"));
+}
+
+/// Says once per kind, where the test output shows it (not captured), that some tests did not run.
+pub fn say_not_run(what: &str, how: &str) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let Ok(mut said) = SAID.lock() else { return };
+    if !said.iter().any(|w| w == what) {
+        said.push(what.to_owned());
+        let _ = writeln!(std::io::stderr(), "\nNOTE: {what} did NOT run: set {how} to run it.\n");
+    }
+}
+
+/// A real SMTP server that captures what it is sent into a Maildir (../shared/peers/mail),
+/// named by `HELPDESK_TEST_SMTP` (an smtp:// URL) and `HELPDESK_TEST_MAILDIR`.
+#[derive(Debug, Clone)]
+pub struct MailPeer {
+    pub url: String,
+    pub maildir: std::path::PathBuf,
+}
+
+/// The mail peer, or None after saying that the mail tests did not run.
+pub fn mail_peer() -> Option<MailPeer> {
+    let url = std::env::var("HELPDESK_TEST_SMTP").ok().filter(|v| !v.is_empty());
+    let maildir = std::env::var("HELPDESK_TEST_MAILDIR").ok().filter(|v| !v.is_empty());
+    match (url, maildir) {
+        (Some(url), Some(maildir)) => Some(MailPeer { url, maildir: maildir.into() }),
+        _ => {
+            say_not_run(
+                "the tests that send mail",
+                "HELPDESK_TEST_SMTP=smtp://127.0.0.1:2525 and HELPDESK_TEST_MAILDIR=<the capture's Maildir> (../shared/peers/mail/start.sh)",
+            );
+            None
+        }
+    }
+}
+
+/// A received message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub auto_submitted: Option<String>,
+}
+
+impl Received {
+    /// The `token` of the first link in the text.
+    pub fn link_token(&self) -> String {
+        let link = self.text.split_whitespace().find(|w| w.contains("token=")).expect("a link with a token");
+        link.split("token=").nth(1).expect("a token").trim_end_matches(['.', ',', ')']).to_owned()
+    }
+}
+
+impl MailPeer {
+    /// Every message captured so far for `to`, oldest first.
+    pub fn messages_for(&self, to: &str) -> Vec<Received> {
+        let mut files: Vec<_> = std::fs::read_dir(self.maildir.join("new"))
+            .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter_map(|path| std::fs::read(path).ok())
+            .filter_map(|raw| {
+                let message = mail_parser::MessageParser::default().parse(&raw)?;
+                let to_header: String = message
+                    .to()
+                    .map(|a| a.iter().filter_map(|a| a.address()).collect::<Vec<_>>().join(","))
+                    .unwrap_or_default();
+                Some(Received {
+                    to: to_header,
+                    subject: message.subject().unwrap_or_default().to_owned(),
+                    text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+                    auto_submitted: message.header_raw("Auto-Submitted").map(|h| h.trim().to_owned()),
+                })
+            })
+            .filter(|m| m.to.eq_ignore_ascii_case(to))
+            .collect()
+    }
+
+    /// Waits (at most 15 s) until `count` messages for `to` have arrived; returns them.
+    pub async fn wait_for(&self, to: &str, count: usize) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let messages = self.messages_for(to);
+            if messages.len() >= count || std::time::Instant::now() > deadline {
+                assert!(messages.len() >= count, "{count} message(s) for {to} arrived; got {messages:?}");
+                return messages;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// An address no other test (in this or another run) uses.
+pub fn unique_address(name: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{name}.{}.{}.{nanos}@example.org", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A clock the test moves by hand.
+pub struct TestClock(std::sync::Mutex<time::OffsetDateTime>);
+
+impl TestClock {
+    /// A clock showing now.
+    pub fn now() -> Arc<TestClock> {
+        Arc::new(TestClock(std::sync::Mutex::new(time::OffsetDateTime::now_utc())))
+    }
+
+    /// Moves the clock on.
+    pub fn advance(&self, by: std::time::Duration) {
+        if let Ok(mut now) = self.0.lock() {
+            *now += by;
+        }
+    }
+}
+
+impl helpdesk_app::Clock for TestClock {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0.lock().map(|t| *t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+/// How a test server is set up.
+#[derive(Default)]
+pub struct Options {
+    /// A clock of the test's own.
+    pub clock: Option<Arc<dyn helpdesk_app::Clock>>,
+    /// Deliver mail to this peer (runs a worker).
+    pub mail: Option<MailPeer>,
+    /// Tell the app it is reached over HTTPS (cookies become Secure).
+    pub https: bool,
 }
 
 /// The engine the engine-agnostic tests run on.
@@ -182,11 +310,32 @@ pub struct Answer {
 impl TestServer {
     /// Starts a server on the engine under test.
     pub async fn start() -> TestServer {
+        TestServer::start_with(Options::default()).await
+    }
+
+    /// Starts a server on the engine under test, set up by `options`.
+    pub async fn start_with(options: Options) -> TestServer {
         let db = TestDb::under_test().await;
         let store = db.open().await;
-        let app = App::new(store);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
         let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let public = if options.https { url.replace("http://", "https://") } else { url.clone() };
+        let mut app = App::new(store).with_public_url(&public);
+        if let Some(clock) = options.clock.clone() {
+            app = app.with_clock(clock);
+        }
+        if let Some(peer) = &options.mail {
+            let mailer =
+                helpdesk_mail::Mailer::smtp(&peer.url, "Helpdesk <helpdesk@test.example.org>").expect("a mailer");
+            let clock = options.clock.clone().unwrap_or_else(|| Arc::new(helpdesk_app::SystemClock));
+            let worker = helpdesk_app::worker::Worker::new(app.store().clone(), clock, "test-worker")
+                .handle(helpdesk_app::mail::SEND_MAIL, Arc::new(mailer));
+            let (_keep, stop) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                let _keep = _keep;
+                worker.run(std::time::Duration::from_millis(50), stop).await;
+            });
+        }
         let (stop, stopped) = oneshot::channel();
         let served = app.clone();
         tokio::spawn(async move {

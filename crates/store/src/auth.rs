@@ -1,0 +1,55 @@
+//! The sign-in half of the repository: passwords, sessions, failed attempts, and the settings
+//! every node shares. Supertraits of [`Store`](crate::Store) and [`Tx`](crate::Tx).
+
+use async_trait::async_trait;
+use helpdesk_domain::AccountId;
+use helpdesk_domain::account::Account;
+use time::OffsetDateTime;
+
+use crate::StoreResult;
+
+/// Sign-in reads.
+#[async_trait]
+pub trait AuthStore: Send + Sync {
+    /// The account with this e-mail address (normalised) and its password hash, in one read,
+    /// so that signing in takes the same path whether the account exists or not.
+    async fn credentials(&self, email: &str) -> StoreResult<Option<(Account, Option<String>)>>;
+    /// The account's password hash (PHC string), if it has a password.
+    async fn password_hash(&self, account: AccountId) -> StoreResult<Option<String>>;
+    /// The account of an unexpired session with this token hash.
+    async fn account_by_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<Account>>;
+    /// How many failed sign-ins were recorded under `key` since `since`.
+    async fn login_failures(&self, key: &str, since: OffsetDateTime) -> StoreResult<i64>;
+    /// An installation-wide setting.
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+}
+
+/// Sign-in writes, inside a transaction.
+#[async_trait]
+pub trait AuthTx: Send {
+    /// Sets the account's password hash.
+    async fn set_password(&mut self, account: AccountId, hash: &str) -> StoreResult<()>;
+    /// Stores a session (its token's hash), and drops the account's expired ones.
+    async fn insert_session(
+        &mut self,
+        token_hash: &str,
+        account: AccountId,
+        at: OffsetDateTime,
+        expires: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Ends a session; false when there was none.
+    async fn delete_session(&mut self, token_hash: &str) -> StoreResult<bool>;
+    /// Ends all of an account's sessions but `except`; returns how many.
+    async fn delete_sessions(&mut self, account: AccountId, except: Option<&str>) -> StoreResult<u64>;
+    /// Records a failed sign-in under `key`, forgetting those of the same key before `forget_before`.
+    async fn record_login_failure(
+        &mut self,
+        key: &str,
+        at: OffsetDateTime,
+        forget_before: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Forgets the failed sign-ins under `key`.
+    async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()>;
+    /// Stores `value` under `key` unless a value is there; returns the value that is.
+    async fn setting_or_insert(&mut self, key: &str, value: &str) -> StoreResult<String>;
+}

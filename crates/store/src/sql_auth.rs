@@ -1,0 +1,139 @@
+//! The sign-in SQL, written once and instantiated for each engine by `auth_sql!` (see `sql.rs`
+//! for why a macro).
+
+macro_rules! auth_sql {
+    (db: $db:ty, roles_agg: $roles_agg:literal $(,)?) => {
+        use crate::auth::{AuthStore, AuthTx};
+
+        #[derive(sqlx::FromRow)]
+        struct CredentialsRow {
+            #[sqlx(flatten)]
+            account: AccountRow,
+            password_hash: Option<String>,
+        }
+
+        #[async_trait]
+        impl AuthStore for SqlStore {
+            async fn credentials(&self, email: &str) -> StoreResult<Option<(Account, Option<String>)>> {
+                let row: Option<CredentialsRow> = sqlx::query_as(concat!(
+                    $crate::sql::account_select!($roles_agg),
+                    ", a.password_hash FROM accounts a WHERE a.email = $1"
+                ))
+                .bind(email)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(|r| Ok((Account::try_from(r.account)?, r.password_hash))).transpose()
+            }
+
+            async fn password_hash(&self, account: AccountId) -> StoreResult<Option<String>> {
+                let hash: Option<Option<String>> = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE id = $1")
+                    .bind(account)
+                    .fetch_optional(&self.read)
+                    .await?;
+                Ok(hash.flatten())
+            }
+
+            async fn account_by_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<Account>> {
+                let row: Option<AccountRow> = sqlx::query_as(concat!(
+                    $crate::sql::account_select!($roles_agg),
+                    "FROM accounts a JOIN sessions s ON s.account_id = a.id WHERE s.token_hash = $1 AND s.expires_at > $2"
+                ))
+                .bind(token_hash)
+                .bind(Ts::from(now))
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(Account::try_from).transpose()
+            }
+
+            async fn login_failures(&self, key: &str, since: OffsetDateTime) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
+                    .bind(key)
+                    .bind(Ts::from(since))
+                    .fetch_one(&self.read)
+                    .await?)
+            }
+
+            async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?)
+            }
+        }
+
+        #[async_trait]
+        impl AuthTx for SqlTx {
+            async fn set_password(&mut self, account: AccountId, hash: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
+                    .bind(account)
+                    .bind(hash)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_session(
+                &mut self,
+                token_hash: &str,
+                account: AccountId,
+                at: OffsetDateTime,
+                expires: OffsetDateTime,
+            ) -> StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND expires_at <= $2")
+                    .bind(account)
+                    .bind(Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                sqlx::query("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(account)
+                    .bind(Ts::from(at))
+                    .bind(Ts::from(expires))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&mut self, token_hash: &str) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *self.tx).await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn delete_sessions(&mut self, account: AccountId, except: Option<&str>) -> StoreResult<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
+                    .bind(account)
+                    .bind(except)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn record_login_failure(&mut self, key: &str, at: OffsetDateTime, forget_before: OffsetDateTime) -> StoreResult<()> {
+                sqlx::query("DELETE FROM login_failures WHERE key = $1 AND at < $2")
+                    .bind(key)
+                    .bind(Ts::from(forget_before))
+                    .execute(&mut *self.tx)
+                    .await?;
+                sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                    .bind(key)
+                    .bind(Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn setting_or_insert(&mut self, key: &str, value: &str) -> StoreResult<String> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_one(&mut *self.tx).await?)
+            }
+        }
+    };
+}
+
+pub(crate) use auth_sql;
