@@ -87,7 +87,7 @@ fn wrong_credentials() -> AppError {
 
 impl App {
     /// The signer of e-mailed links, with the key every node shares (made on first use).
-    async fn links(&self) -> AppResult<LinkSigner> {
+    pub(crate) async fn links(&self) -> AppResult<LinkSigner> {
         if let Some(key) = self.store.setting(LINK_KEY).await? {
             return Ok(LinkSigner::new(key.into_bytes()));
         }
@@ -237,17 +237,39 @@ impl App {
                 account.email
             )));
         }
+        let account_key = keys[0].0.clone();
+        self.write(move |mut tx| async move {
+            tx.clear_login_failures(&account_key).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await?;
+        self.open_session(account).await
+    }
+
+    /// Starts a session for `account`.
+    pub(crate) async fn open_session(&self, account: helpdesk_domain::account::Account) -> AppResult<Session> {
+        let now = self.now();
         let token = format!("{SESSION_PREFIX}{}", random_hex(32));
-        let (hash, id, account_key) = (token_hash(&token), account.id, keys[0].0.clone());
+        let (hash, id) = (token_hash(&token), account.id);
         self.write(move |mut tx| async move {
             tx.insert_session(&hash, id, now, now + SESSION_TTL).await?;
-            tx.clear_login_failures(&account_key).await?;
             tx.commit().await?;
             Ok(())
         })
         .await?;
         let actor = self.actor_for(&account).await?;
         Ok(Session { token, profile: self.profile(&actor).await? })
+    }
+
+    /// Seals `data` for `ttl` under the installation's key (for state a browser carries).
+    pub async fn seal(&self, data: &str, ttl: Duration) -> AppResult<String> {
+        Ok(self.links().await?.seal(data, self.now() + ttl))
+    }
+
+    /// The data of a value sealed by [`App::seal`], if intact and unexpired.
+    pub async fn unseal(&self, sealed: &str) -> AppResult<String> {
+        self.links().await?.open(sealed, self.now()).map_err(bad_link)
     }
 
     /// The actor a session token stands for.

@@ -9,6 +9,7 @@ mod error;
 pub mod links;
 pub mod mail;
 pub mod membership;
+pub mod oidc;
 pub mod organisations;
 pub mod tickets;
 pub mod worker;

@@ -86,6 +86,31 @@ impl LinkSigner {
     }
 }
 
+impl LinkSigner {
+    /// Seals `data` (readable, not secret) so that it comes back unchanged until `expires`.
+    pub fn seal(&self, data: &str, expires: OffsetDateTime) -> String {
+        let payload = format!("{}\n{data}", expires.unix_timestamp());
+        // A distinct prefix keeps a sealed value from ever passing as a link, and back.
+        let mac = self.mac(&format!("sealed\n{payload}"));
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(mac))
+    }
+
+    /// The data of an intact, unexpired sealed value.
+    pub fn open(&self, sealed: &str, now: OffsetDateTime) -> Result<String, BadLink> {
+        let (payload, signature) = sealed.trim().split_once('.').ok_or(BadLink)?;
+        let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).map_err(|_| BadLink)?).map_err(|_| BadLink)?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| BadLink)?;
+        let mut mac = HmacSha256::new_from_slice(&self.key).map_err(|_| BadLink)?;
+        mac.update(format!("sealed\n{payload}").as_bytes());
+        mac.verify_slice(&signature).map_err(|_| BadLink)?;
+        let (expires, data) = payload.split_once('\n').ok_or(BadLink)?;
+        if expires.parse::<i64>().map_err(|_| BadLink)? < now.unix_timestamp() {
+            return Err(BadLink);
+        }
+        Ok(data.to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +145,18 @@ mod tests {
         for (token, purpose, at, why) in refused {
             assert_eq!(signer.check(&token, purpose, at), Err(BadLink), "{why}");
         }
+    }
+
+    #[test]
+    fn sealed_values_come_back_unchanged_until_they_expire() {
+        let now = OffsetDateTime::now_utc();
+        let signer = LinkSigner::new(b"one key".to_vec());
+        let sealed = signer.seal("provider\nsubject\n7", now + Duration::minutes(10));
+        assert_eq!(signer.open(&sealed, now).as_deref(), Ok("provider\nsubject\n7"));
+        assert_eq!(signer.open(&sealed, now + Duration::minutes(11)), Err(BadLink));
+        assert_eq!(LinkSigner::new(b"other".to_vec()).open(&sealed, now), Err(BadLink));
+        let link = signer.sign(Purpose::Verify, 1, "x", now + Duration::hours(1));
+        assert_eq!(signer.open(&link, now), Err(BadLink), "a link is not a sealed value");
+        assert_eq!(signer.check(&sealed, Purpose::Verify, now), Err(BadLink), "nor the other way round");
     }
 }

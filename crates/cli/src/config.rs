@@ -36,6 +36,10 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     /// The sender of outgoing mail (`HELPDESK_MAIL_FROM`).
     pub mail_from: Option<String>,
+    /// OpenID Connect providers to sign in with, as `[[oidc]]` tables (name, title, issuer,
+    /// client_id, client_secret); the redirect URI to register is PUBLIC_URL/auth/callback.
+    #[serde(default)]
+    pub oidc: Vec<helpdesk_web::oidc::ProviderConfig>,
 }
 
 impl FileConfig {

@@ -294,7 +294,8 @@ async fn serve(settings: &Settings, listen: Option<SocketAddr>, run_worker: bool
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker_task = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(1), stop_rx.clone())));
     let mut server_stop = stop_rx.clone();
-    let server = helpdesk_web::serve(listener, app.clone(), async move {
+    let web = helpdesk_web::WebConfig { oidc: settings.file.oidc.clone() };
+    let server = helpdesk_web::serve_with(listener, app.clone(), web, async move {
         let _ = server_stop.wait_for(|stop| *stop).await;
     });
     tokio::spawn(async move {

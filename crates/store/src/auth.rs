@@ -22,6 +22,8 @@ pub trait AuthStore: Send + Sync {
     async fn login_failures(&self, key: &str, since: OffsetDateTime) -> StoreResult<i64>;
     /// An installation-wide setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// The account an OpenID Connect identity is linked to.
+    async fn account_by_identity(&self, provider: &str, subject: &str) -> StoreResult<Option<Account>>;
 }
 
 /// Sign-in writes, inside a transaction.
@@ -50,6 +52,15 @@ pub trait AuthTx: Send {
     ) -> StoreResult<()>;
     /// Forgets the failed sign-ins under `key`.
     async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()>;
+    /// Links an OpenID Connect identity to an account (a second link of the same identity is a
+    /// duplicate).
+    async fn link_identity(
+        &mut self,
+        provider: &str,
+        subject: &str,
+        account: AccountId,
+        at: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Stores `value` under `key` unless a value is there; returns the value that is.
     async fn setting_or_insert(&mut self, key: &str, value: &str) -> StoreResult<String>;
 }

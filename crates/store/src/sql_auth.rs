@@ -53,6 +53,18 @@ macro_rules! auth_sql {
                     .await?)
             }
 
+            async fn account_by_identity(&self, provider: &str, subject: &str) -> StoreResult<Option<Account>> {
+                let row: Option<AccountRow> = sqlx::query_as(concat!(
+                    $crate::sql::account_select!($roles_agg),
+                    "FROM accounts a JOIN oidc_identities i ON i.account_id = a.id WHERE i.provider = $1 AND i.subject = $2"
+                ))
+                .bind(provider)
+                .bind(subject)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(Account::try_from).transpose()
+            }
+
             async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?)
             }
@@ -121,6 +133,18 @@ macro_rules! auth_sql {
 
             async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()> {
                 sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
+            async fn link_identity(&mut self, provider: &str, subject: &str, account: AccountId, at: OffsetDateTime) -> StoreResult<()> {
+                sqlx::query("INSERT INTO oidc_identities (provider, subject, account_id, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(provider)
+                    .bind(subject)
+                    .bind(account)
+                    .bind(Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "a link of this identity"))?;
                 Ok(())
             }
 

@@ -2,6 +2,7 @@
 
 mod api;
 mod extract;
+pub mod oidc;
 mod pages;
 mod problem;
 
@@ -30,6 +31,15 @@ pub struct AppState {
     openapi: Arc<String>,
     /// Whether cookies are marked Secure (the installation is reached over HTTPS).
     secure_cookies: bool,
+    /// The OpenID Connect providers.
+    oidc: Arc<oidc::Providers>,
+}
+
+/// How the HTTP face is set up beyond the application itself.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// The OpenID Connect providers to offer.
+    pub oidc: Vec<oidc::ProviderConfig>,
 }
 
 /// The OpenAPI 3 document of the API, as JSON.
@@ -38,18 +48,27 @@ pub fn openapi_json() -> String {
     openapi.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
 }
 
-/// The whole HTTP application over `app`.
+/// The whole HTTP application over `app`, with no OpenID Connect provider.
 pub fn router(app: App) -> Router {
+    router_with(app, WebConfig::default())
+}
+
+/// The whole HTTP application over `app`, set up by `config`.
+pub fn router_with(app: App, config: WebConfig) -> Router {
     let (api, openapi) = api::routes().split_for_parts();
     let openapi = Arc::new(openapi.to_pretty_json().unwrap_or_default());
     let secure_cookies = app.public_url().starts_with("https://");
-    let state = AppState { app, openapi, secure_cookies };
+    let oidc = Arc::new(oidc::Providers::new(config.oidc));
+    let state = AppState { app, openapi, secure_cookies, oidc };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi_document))
         .route("/verify", get(pages::verify))
         .route("/reset-password", get(pages::reset_page).post(pages::reset_submit))
+        .route("/auth/oidc/{name}", get(oidc::start))
+        .route("/auth/oidc/link", axum::routing::post(oidc::accept_link))
+        .route("/auth/callback", get(oidc::callback))
         .merge(api)
         .fallback(|| async { Problem::no_route() })
         .method_not_allowed_fallback(|| async { Problem::wrong_method() })
@@ -68,7 +87,17 @@ pub async fn serve(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    serve_with(listener, app, WebConfig::default(), shutdown).await
+}
+
+/// Serves `app`, set up by `config`, on `listener` until `shutdown` completes.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: App,
+    config: WebConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = router_with(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 

@@ -93,7 +93,7 @@ fn accepted(detail: &str) -> (StatusCode, Json<Accepted>) {
     (StatusCode::ACCEPTED, Json(Accepted { detail: detail.to_owned() }))
 }
 
-fn session_cookie_header(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn session_cookie_header(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("hd_session=; Max-Age=0"))
@@ -205,4 +205,11 @@ pub async fn change_password(
     let this_session = session_cookie(&headers);
     state.app.change_password(&actor, &body.current_password, &body.new_password, this_session.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The providers one may sign in with (OpenID Connect).
+#[utoipa::path(get, path = "/api/v1/auth/providers", tag = "auth",
+    responses((status = 200, description = "The providers, with where a browser starts signing in", body = Vec<crate::oidc::ProviderLink>)))]
+pub async fn providers(State(state): State<AppState>) -> Json<Vec<crate::oidc::ProviderLink>> {
+    Json(state.oidc.links())
 }

@@ -196,6 +196,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(my_tokens, create_my_token))
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::register))
+        .routes(routes!(auth::providers))
         .routes(routes!(auth::verify))
         .routes(routes!(auth::resend))
         .routes(routes!(auth::login))

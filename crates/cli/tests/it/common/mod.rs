@@ -181,6 +181,20 @@ pub struct Options {
     pub mail: Option<MailPeer>,
     /// Tell the app it is reached over HTTPS (cookies become Secure).
     pub https: bool,
+    /// OpenID Connect providers.
+    pub oidc: Vec<helpdesk_web::oidc::ProviderConfig>,
+}
+
+/// The real OpenID provider on loopback (../shared/peers/oidc), named by `HELPDESK_TEST_OIDC`.
+pub fn oidc_peer() -> Option<String> {
+    let issuer = std::env::var("HELPDESK_TEST_OIDC").ok().filter(|v| !v.is_empty());
+    if issuer.is_none() {
+        say_not_run(
+            "the OpenID Connect tests",
+            "HELPDESK_TEST_OIDC=http://127.0.0.1:9400 (../shared/peers/oidc/start.sh)",
+        );
+    }
+    issuer
 }
 
 /// The engine the engine-agnostic tests run on.
@@ -338,8 +352,9 @@ impl TestServer {
         }
         let (stop, stopped) = oneshot::channel();
         let served = app.clone();
+        let web = helpdesk_web::WebConfig { oidc: options.oidc.clone() };
         tokio::spawn(async move {
-            let _ = helpdesk_web::serve(listener, served, async {
+            let _ = helpdesk_web::serve_with(listener, served, web, async {
                 let _ = stopped.await;
             })
             .await;
@@ -394,6 +409,11 @@ impl TestServer {
             request = request.header("content-type", ct);
         }
         answer(request.send().await.expect("the server answers")).await
+    }
+
+    /// GETs a public JSON document.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.call(Method::GET, path, None, None).await.body
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {

@@ -1,0 +1,419 @@
+//! OpenID Connect single sign-on: the authorization code flow with PKCE, state and nonce, and
+//! the id_token checked against the provider's keys from its discovery document.
+//!
+//! The flow's secrets (state, nonce, PKCE verifier) ride in a short-lived HttpOnly cookie,
+//! sealed with the installation's key: any node can finish a flow another began, and the
+//! callback is tied to the browser that started it.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use helpdesk_app::AppError;
+use helpdesk_app::oidc::{IdentityOutcome, VerifiedIdentity};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::extract::session_cookie;
+use crate::pages::{escape, page};
+
+/// One configured provider (e.g. EGI Check-in, a Gluu server).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// A short name, used in addresses (`/auth/oidc/NAME`).
+    pub name: String,
+    /// What the sign-in button says, e.g. "EGI Check-in".
+    pub title: String,
+    /// The issuer; its discovery document is at ISSUER/.well-known/openid-configuration.
+    pub issuer: String,
+    /// The client id Helpdesk is registered with.
+    pub client_id: String,
+    /// The client secret, for a confidential client.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+}
+
+/// A provider offered for signing in.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProviderLink {
+    /// Its name.
+    pub name: String,
+    /// What to show.
+    pub title: String,
+    /// Where a browser goes to sign in with it.
+    pub login: String,
+}
+
+type Client =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
+
+/// A provider with its discovered client (made on first use, kept once it works).
+pub struct Provider {
+    config: ProviderConfig,
+    client: Mutex<Option<Arc<Client>>>,
+}
+
+/// The providers, with the HTTP client used to reach them.
+pub struct Providers {
+    list: Vec<Provider>,
+    http: reqwest::Client,
+}
+
+const FLOW_COOKIE: &str = "hd_oidc";
+const FLOW_TTL_MINUTES: i64 = 10;
+
+/// Why a step of the flow failed (the detail goes to the log; people see a plain message).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct OidcError(pub String);
+
+fn fail(e: impl std::fmt::Display) -> OidcError {
+    OidcError(e.to_string())
+}
+
+impl Providers {
+    /// The configured providers. Their discovery documents are read when first used.
+    pub fn new(configs: Vec<ProviderConfig>) -> Providers {
+        // The provider's answers are never followed elsewhere (an open redirect there must not
+        // make us fetch arbitrary addresses), and a slow provider must not hold requests.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(StdDuration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Providers {
+            list: configs.into_iter().map(|config| Provider { config, client: Mutex::new(None) }).collect(),
+            http,
+        }
+    }
+
+    /// The providers to offer.
+    pub fn links(&self) -> Vec<ProviderLink> {
+        self.list
+            .iter()
+            .map(|p| ProviderLink {
+                name: p.config.name.clone(),
+                title: p.config.title.clone(),
+                login: format!("/auth/oidc/{}", p.config.name),
+            })
+            .collect()
+    }
+
+    fn provider(&self, name: &str) -> Option<&Provider> {
+        self.list.iter().find(|p| p.config.name == name)
+    }
+
+    async fn client(&self, provider: &Provider, redirect: &str) -> Result<Arc<Client>, OidcError> {
+        let mut cached = provider.client.lock().await;
+        if let Some(client) = cached.as_ref() {
+            return Ok(client.clone());
+        }
+        let issuer = IssuerUrl::new(provider.config.issuer.clone()).map_err(fail)?;
+        let http = self.http.clone();
+        let fetch = move |request| send(http.clone(), request);
+        let metadata =
+            CoreProviderMetadata::discover_async(issuer, &fetch).await.map_err(|e| fail(format!("discovery: {e}")))?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(provider.config.client_id.clone()),
+            provider.config.client_secret.clone().map(ClientSecret::new),
+        )
+        .set_redirect_uri(RedirectUrl::new(redirect.to_owned()).map_err(fail)?);
+        let client = Arc::new(client);
+        *cached = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Checks an id_token as the callback does: signature against the provider's keys,
+    /// issuer, audience (our client id), expiry at `now`, and nonce. Public for the tests that
+    /// feed it forged, expired and foreign tokens.
+    pub async fn verify_id_token(
+        &self,
+        name: &str,
+        redirect: &str,
+        id_token: &str,
+        nonce: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<VerifiedIdentity, OidcError> {
+        let provider = self.provider(name).ok_or_else(|| fail(format!("no provider {name}")))?;
+        let client = self.client(provider, redirect).await?;
+        let token: CoreIdToken = id_token.parse().map_err(|e| fail(format!("not an id_token: {e}")))?;
+        identity(&client, &provider.config.name, &token, nonce, now)
+    }
+}
+
+fn identity(
+    client: &Client,
+    provider: &str,
+    token: &CoreIdToken,
+    nonce: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<VerifiedIdentity, OidcError> {
+    let verifier = client.id_token_verifier().set_time_fn(move || now);
+    let claims =
+        token.claims(&verifier, &Nonce::new(nonce.to_owned())).map_err(|e| fail(format!("id_token refused: {e}")))?;
+    Ok(VerifiedIdentity {
+        provider: provider.to_owned(),
+        subject: claims.subject().to_string(),
+        email: claims.email().map(|e| e.to_string()),
+        email_verified: claims.email_verified().unwrap_or(false),
+        name: claims.name().and_then(|n| n.get(None)).map(|n| n.to_string()),
+    })
+}
+
+/// Sends one request for the OpenID Connect library with our reqwest client.
+async fn send(
+    http: reqwest::Client,
+    request: openidconnect::HttpRequest,
+) -> Result<openidconnect::HttpResponse, reqwest::Error> {
+    let (parts, body) = request.into_parts();
+    let response = http.request(parts.method, parts.uri.to_string()).headers(parts.headers).body(body).send().await?;
+    let mut answer = axum::http::Response::builder().status(response.status());
+    if let Some(headers) = answer.headers_mut() {
+        *headers = response.headers().clone();
+    }
+    let body = response.bytes().await?.to_vec();
+    Ok(answer.body(body).unwrap_or_default())
+}
+
+fn redirect_uri(state: &AppState) -> String {
+    format!("{}/auth/callback", state.app.public_url())
+}
+
+fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{FLOW_COOKIE}={value}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("hd_oidc=; Max-Age=0"))
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn refused(status: StatusCode, message: &str) -> Response {
+    (status, page("Signing in did not work", &format!("<p>{}</p>", escape(message)))).into_response()
+}
+
+/// The flow as the cookie carries it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Flow {
+    provider: String,
+    state: String,
+    nonce: String,
+    verifier: String,
+    link: bool,
+}
+
+/// Whether to link the identity to the signed-in account.
+#[derive(Debug, Deserialize)]
+pub struct StartQuery {
+    #[serde(default)]
+    link: Option<String>,
+}
+
+/// Starts signing in with a provider: redirects the browser there.
+pub async fn start(State(state): State<AppState>, Path(name): Path<String>, Query(q): Query<StartQuery>) -> Response {
+    let Some(provider) = state.oidc.provider(&name) else {
+        return refused(StatusCode::NOT_FOUND, &format!("there is no sign-in provider '{name}'"));
+    };
+    let client = match state.oidc.client(provider, &redirect_uri(&state)).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(provider = %name, error = %e, "OpenID provider unavailable");
+            return refused(
+                StatusCode::BAD_GATEWAY,
+                &format!("{} cannot be reached just now; try again later", provider.config.title),
+            );
+        }
+    };
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = client
+        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("profile".into()))
+        .set_pkce_challenge(challenge)
+        .url();
+    let flow = Flow {
+        provider: name,
+        state: csrf.secret().clone(),
+        nonce: nonce.secret().clone(),
+        verifier: verifier.secret().clone(),
+        link: q.link.is_some(),
+    };
+    let sealed = match state
+        .app
+        .seal(&serde_json::to_string(&flow).unwrap_or_default(), time::Duration::minutes(FLOW_TTL_MINUTES))
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return crate::Problem::from(e).into_response(),
+    };
+    let cookie = flow_cookie(&state, &sealed, FLOW_TTL_MINUTES * 60);
+    ([(header::SET_COOKIE, cookie)], Redirect::to(url.as_str())).into_response()
+}
+
+/// The provider's answer.
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+}
+
+/// Finishes signing in: checks the state, exchanges the code (with the PKCE verifier), checks
+/// the id_token, and signs the person in (or offers to link the identity).
+pub async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(cb): Query<Callback>) -> Response {
+    let clear = flow_cookie(&state, "", 0);
+    let outcome = finish(&state, &headers, cb).await;
+    let mut response = match outcome {
+        Ok(r) => r,
+        Err(message) => refused(StatusCode::BAD_REQUEST, &message),
+    };
+    response.headers_mut().append(header::SET_COOKIE, clear);
+    response
+}
+
+async fn finish(state: &AppState, headers: &HeaderMap, cb: Callback) -> Result<Response, String> {
+    const EXPIRED: &str = "this sign-in was not started here, or took too long; please start again";
+    if let Some(error) = cb.error {
+        return Err(format!("the provider refused: {error}"));
+    }
+    let sealed = cookie(headers, FLOW_COOKIE).ok_or(EXPIRED)?;
+    let flow: Flow = match state.app.unseal(&sealed).await {
+        Ok(data) => serde_json::from_str(&data).map_err(|_| EXPIRED)?,
+        Err(_) => return Err(EXPIRED.into()),
+    };
+    if cb.state.as_deref() != Some(flow.state.as_str()) {
+        return Err(EXPIRED.into());
+    }
+    let provider = state.oidc.provider(&flow.provider).ok_or(EXPIRED)?;
+    let client = state.oidc.client(provider, &redirect_uri(state)).await.map_err(|e| {
+        tracing::warn!(error = %e, "OpenID provider unavailable");
+        format!("{} cannot be reached just now; try again later", provider.config.title)
+    })?;
+    if let Some(iss) = cb.iss.as_deref()
+        && iss.trim_end_matches('/') != provider.config.issuer.trim_end_matches('/')
+    {
+        return Err("the answer came from another provider than the one asked".into());
+    }
+    let code = cb.code.ok_or("the provider sent no code")?;
+    let http = state.oidc.http.clone();
+    let fetch = move |request| send(http.clone(), request);
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|e| e.to_string())?
+        .set_pkce_verifier(PkceCodeVerifier::new(flow.verifier))
+        .request_async(&fetch)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "OpenID code exchange failed");
+            "the provider did not confirm this sign-in; please start again".to_owned()
+        })?;
+    let id_token = tokens.id_token().ok_or("the provider sent no id_token")?;
+    let identity = identity(&client, &flow.provider, id_token, &flow.nonce, chrono::Utc::now()).map_err(|e| {
+        tracing::warn!(error = %e, "id_token refused");
+        "the provider's answer could not be verified".to_owned()
+    })?;
+    let signed_in = match (flow.link, session_cookie(headers)) {
+        (true, Some(session)) => Some(state.app.authenticate_session(&session).await.map_err(|e| e.to_string())?),
+        (true, None) => return Err("sign in first, then link the identity from your profile".into()),
+        _ => None,
+    };
+    match state.app.sign_in_with_identity(identity, signed_in.as_ref()).await {
+        Ok(IdentityOutcome::SignedIn(session)) => Ok(signed_in_page(state, &session)),
+        Ok(IdentityOutcome::OfferLink { offer, email }) => {
+            Ok(link_offer_page(&offer, &email, &provider.config.title, None))
+        }
+        Err(e @ (AppError::Store(_) | AppError::Internal(_))) => {
+            tracing::error!(error = %e, "signing in with an identity failed");
+            Err("something went wrong on our side; please try again".into())
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn signed_in_page(state: &AppState, session: &helpdesk_app::auth::Session) -> Response {
+    let cookie =
+        crate::api::auth::session_cookie_header(state, &session.token, helpdesk_app::auth::SESSION_TTL.whole_seconds());
+    let body = format!(
+        "<p>You are signed in as {} &lt;{}&gt;.</p>",
+        escape(&session.profile.account.name),
+        escape(&session.profile.account.email)
+    );
+    ([(header::SET_COOKIE, cookie)], page("Signed in", &body)).into_response()
+}
+
+fn link_offer_page(offer: &str, email: &str, provider: &str, error: Option<&str>) -> Response {
+    let error = error.map(|e| format!("<p role=\"alert\" style=\"color:#a00\">{}</p>", escape(e))).unwrap_or_default();
+    let body = format!(
+        "{error}<p>There is an account for {email} already. To sign in to it with {provider} from now on, sign in \
+         to it once with its password.</p>\
+         <form method=\"post\" action=\"/auth/oidc/link\"><input type=\"hidden\" name=\"offer\" value=\"{offer}\">\
+         <p><label for=\"password\">Password of {email}</label><br>\
+         <input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"current-password\"></p>\
+         <p><button type=\"submit\">Link and sign in</button></p></form>",
+        email = escape(email),
+        provider = escape(provider),
+        offer = escape(offer)
+    );
+    page("Link your account", &body).into_response()
+}
+
+/// The link offer as posted.
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    offer: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Accepts an offer to link an identity, with the account's password.
+pub async fn accept_link(
+    State(state): State<AppState>,
+    _: crate::api::auth::SameSite,
+    crate::extract::ClientAddress(from): crate::extract::ClientAddress,
+    Form(form): Form<LinkForm>,
+) -> Response {
+    match state.app.accept_link_offer(&form.offer, &form.password, from).await {
+        Ok(session) => signed_in_page(&state, &session),
+        Err(AppError::Invalid(_)) => {
+            refused(StatusCode::BAD_REQUEST, "this offer has expired; please sign in with the provider again")
+        }
+        Err(e @ (AppError::Store(_) | AppError::Internal(_))) => {
+            tracing::error!(error = %e, "linking an identity failed");
+            refused(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; please try again")
+        }
+        Err(e) => {
+            let status = if matches!(e, AppError::TooManyAttempts { .. }) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let mut response = link_offer_page(&form.offer, "your account", "the provider", Some(&e.to_string()));
+            *response.status_mut() = status;
+            response
+        }
+    }
+}
