@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod catalog;
+pub mod certificates;
 mod error;
 pub mod links;
 pub mod mail;

@@ -40,6 +40,22 @@ pub struct FileConfig {
     /// client_id, client_secret); the redirect URI to register is PUBLIC_URL/auth/callback.
     #[serde(default)]
     pub oidc: Vec<helpdesk_web::oidc::ProviderConfig>,
+    /// The server's TLS certificate chain (PEM); with `tls_key`, Helpdesk serves HTTPS itself
+    /// (`HELPDESK_TLS_CERT`, `--tls-cert`).
+    pub tls_cert: Option<PathBuf>,
+    /// The server's TLS private key (PEM) (`HELPDESK_TLS_KEY`, `--tls-key`).
+    pub tls_key: Option<PathBuf>,
+    /// CAs whose client certificates sign people in (PEM) (`HELPDESK_CLIENT_CA`, `--client-ca`).
+    pub client_ca: Option<PathBuf>,
+    /// Reverse proxies trusted to pass the client's address and verified certificate DN.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The header in which trusted proxies pass the certificate's subject DN
+    /// [default: X-SSL-Client-DN].
+    pub client_dn_header: Option<String>,
+    /// The header in which trusted proxies pass the certificate's issuer DN
+    /// [default: X-SSL-Client-I-DN].
+    pub client_issuer_header: Option<String>,
 }
 
 impl FileConfig {

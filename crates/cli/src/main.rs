@@ -66,6 +66,15 @@ enum Command {
         /// Do not run the job worker in this process (run `helpdesk worker` elsewhere).
         #[arg(long)]
         no_worker: bool,
+        /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+        #[arg(long, env = "HELPDESK_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, env = "HELPDESK_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Ask for client certificates from these CAs (PEM): a linked certificate signs its owner in.
+        #[arg(long, env = "HELPDESK_CLIENT_CA")]
+        client_ca: Option<PathBuf>,
     },
     /// Run only the job worker, until stopped.
     Worker,
@@ -182,6 +191,8 @@ impl Settings {
 }
 
 fn main() -> ExitCode {
+    // One TLS stack, one crypto provider: rustls with ring, for the server and every client.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     let settings = match Settings::resolve(&cli.global) {
         Ok(s) => s,
@@ -229,7 +240,17 @@ fn init_logging(file_level: Option<&str>) {
 
 async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { listen, no_worker } => serve(&settings, listen, !no_worker).await,
+        Command::Serve { listen, no_worker, tls_cert, tls_key, client_ca } => {
+            let cert = tls_cert.or_else(|| settings.file.tls_cert.clone());
+            let key = tls_key.or_else(|| settings.file.tls_key.clone());
+            let client_ca = client_ca.or_else(|| settings.file.client_ca.clone());
+            let tls = match (cert, key) {
+                (Some(cert), Some(key)) => Some(helpdesk_web::tls::TlsFiles { cert, key, client_ca }),
+                (None, None) if client_ca.is_none() => None,
+                _ => anyhow::bail!("serving HTTPS needs both tls_cert and tls_key (and client_ca needs both)"),
+            };
+            serve(&settings, listen, !no_worker, tls).await
+        }
         Command::Worker => {
             let app = settings.app().await?;
             let (tx, rx) = watch::channel(false);
@@ -265,7 +286,12 @@ fn worker(app: &App, settings: &Settings) -> anyhow::Result<Worker> {
     Ok(Worker::new(app.store().clone(), Arc::new(SystemClock), name).handle(SEND_MAIL, Arc::new(mailer)))
 }
 
-async fn serve(settings: &Settings, listen: Option<SocketAddr>, run_worker: bool) -> anyhow::Result<()> {
+async fn serve(
+    settings: &Settings,
+    listen: Option<SocketAddr>,
+    run_worker: bool,
+    tls: Option<helpdesk_web::tls::TlsFiles>,
+) -> anyhow::Result<()> {
     let listen = match listen.or(settings.file.listen) {
         Some(addr) => addr,
         None => DEFAULT_LISTEN.parse().context("the default address")?,
@@ -274,7 +300,8 @@ async fn serve(settings: &Settings, listen: Option<SocketAddr>, run_worker: bool
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr().context("the listening address")?;
     let app = settings.app().await?;
-    let app = if settings.public_url.is_none() { app.with_public_url(&format!("http://{addr}")) } else { app };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let app = if settings.public_url.is_none() { app.with_public_url(&format!("{scheme}://{addr}")) } else { app };
     let worker = if run_worker { Some(worker(&app, settings)?) } else { None };
     println!(
         "Helpdesk {} listening on http://{addr} ({})",
@@ -294,10 +321,26 @@ async fn serve(settings: &Settings, listen: Option<SocketAddr>, run_worker: bool
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker_task = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(1), stop_rx.clone())));
     let mut server_stop = stop_rx.clone();
-    let web = helpdesk_web::WebConfig { oidc: settings.file.oidc.clone() };
-    let server = helpdesk_web::serve_with(listener, app.clone(), web, async move {
+    let defaults = helpdesk_web::Proxies::default();
+    let proxies = helpdesk_web::Proxies {
+        trusted: settings.file.trusted_proxies.clone(),
+        subject_header: settings.file.client_dn_header.clone().unwrap_or(defaults.subject_header).to_lowercase(),
+        issuer_header: settings.file.client_issuer_header.clone().unwrap_or(defaults.issuer_header).to_lowercase(),
+    };
+    let web = helpdesk_web::WebConfig { oidc: settings.file.oidc.clone(), proxies };
+    let stopped = async move {
         let _ = server_stop.wait_for(|stop| *stop).await;
-    });
+    };
+    let server = async {
+        match &tls {
+            Some(files) => {
+                let config = helpdesk_web::tls::server_config(files)?;
+                let listener = helpdesk_web::tls::TlsListener::new(listener, config)?;
+                Ok::<_, anyhow::Error>(helpdesk_web::serve_tls(listener, app.clone(), web, stopped).await?)
+            }
+            None => Ok(helpdesk_web::serve_with(listener, app.clone(), web, stopped).await?),
+        }
+    };
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("stopping: finishing the requests under way");

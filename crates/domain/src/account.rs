@@ -105,6 +105,20 @@ pub struct Profile {
     pub partner_of: Vec<OrgId>,
 }
 
+/// A client certificate linked to an account: presenting it signs the person in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LinkedCertificate {
+    /// The link's id.
+    pub id: i64,
+    /// The certificate's subject, canonical form (`/DC=org/.../CN=Jane Doe`).
+    pub subject_dn: String,
+    /// Its issuer, canonical form.
+    pub issuer_dn: String,
+    /// When it was linked.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
 /// Shortest password, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Longest password, in bytes (hashing a huge input costs the server, not the guesser).

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod category;
+pub mod dn;
 pub mod history;
 pub mod organisation;
 pub mod paging;

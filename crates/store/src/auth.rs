@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use helpdesk_domain::AccountId;
-use helpdesk_domain::account::Account;
+use helpdesk_domain::account::{Account, LinkedCertificate};
 use time::OffsetDateTime;
 
 use crate::StoreResult;
@@ -22,6 +22,10 @@ pub trait AuthStore: Send + Sync {
     async fn login_failures(&self, key: &str, since: OffsetDateTime) -> StoreResult<i64>;
     /// An installation-wide setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
+    /// The account a certificate subject (canonical DN) is linked to.
+    async fn account_by_certificate(&self, subject_dn: &str) -> StoreResult<Option<Account>>;
+    /// The certificates linked to an account.
+    async fn certificates(&self, account: AccountId) -> StoreResult<Vec<LinkedCertificate>>;
     /// The account an OpenID Connect identity is linked to.
     async fn account_by_identity(&self, provider: &str, subject: &str) -> StoreResult<Option<Account>>;
 }
@@ -61,6 +65,16 @@ pub trait AuthTx: Send {
         account: AccountId,
         at: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// Links a certificate subject to an account (a subject linked already is a duplicate).
+    async fn insert_certificate(
+        &mut self,
+        account: AccountId,
+        subject_dn: &str,
+        issuer_dn: &str,
+        at: OffsetDateTime,
+    ) -> StoreResult<i64>;
+    /// Unlinks one of an account's certificates; false when it has no such link.
+    async fn delete_certificate(&mut self, account: AccountId, id: i64) -> StoreResult<bool>;
     /// Stores `value` under `key` unless a value is there; returns the value that is.
     async fn setting_or_insert(&mut self, key: &str, value: &str) -> StoreResult<String>;
 }

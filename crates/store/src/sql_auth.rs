@@ -4,6 +4,7 @@
 macro_rules! auth_sql {
     (db: $db:ty, roles_agg: $roles_agg:literal $(,)?) => {
         use crate::auth::{AuthStore, AuthTx};
+        use helpdesk_domain::account::LinkedCertificate;
 
         #[derive(sqlx::FromRow)]
         struct CredentialsRow {
@@ -51,6 +52,30 @@ macro_rules! auth_sql {
                     .bind(Ts::from(since))
                     .fetch_one(&self.read)
                     .await?)
+            }
+
+            async fn account_by_certificate(&self, subject_dn: &str) -> StoreResult<Option<Account>> {
+                let row: Option<AccountRow> = sqlx::query_as(concat!(
+                    $crate::sql::account_select!($roles_agg),
+                    "FROM accounts a JOIN certificates c ON c.account_id = a.id WHERE c.subject_dn = $1"
+                ))
+                .bind(subject_dn)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(Account::try_from).transpose()
+            }
+
+            async fn certificates(&self, account: AccountId) -> StoreResult<Vec<LinkedCertificate>> {
+                let rows: Vec<(i64, String, String, Ts)> = sqlx::query_as(
+                    "SELECT id, subject_dn, issuer_dn, created_at FROM certificates WHERE account_id = $1 ORDER BY id",
+                )
+                .bind(account)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, subject_dn, issuer_dn, at)| LinkedCertificate { id, subject_dn, issuer_dn, created_at: at.0 })
+                    .collect())
             }
 
             async fn account_by_identity(&self, provider: &str, subject: &str) -> StoreResult<Option<Account>> {
@@ -146,6 +171,28 @@ macro_rules! auth_sql {
                     .await
                     .map_err(|e| named_duplicate(e, "a link of this identity"))?;
                 Ok(())
+            }
+
+            async fn insert_certificate(&mut self, account: AccountId, subject_dn: &str, issuer_dn: &str, at: OffsetDateTime) -> StoreResult<i64> {
+                sqlx::query_scalar(
+                    "INSERT INTO certificates (account_id, subject_dn, issuer_dn, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(account)
+                .bind(subject_dn)
+                .bind(issuer_dn)
+                .bind(Ts::from(at))
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(|e| named_duplicate(e, "a link of this certificate"))
+            }
+
+            async fn delete_certificate(&mut self, account: AccountId, id: i64) -> StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM certificates WHERE id = $1 AND account_id = $2")
+                    .bind(id)
+                    .bind(account)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn setting_or_insert(&mut self, key: &str, value: &str) -> StoreResult<String> {

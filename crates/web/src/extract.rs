@@ -1,7 +1,7 @@
 //! Extractors whose refusals are problems: JSON bodies, queries, paths, the caller (by bearer
 //! token or session cookie) and the caller's address.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
@@ -9,8 +9,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use helpdesk_app::AppError;
 use helpdesk_domain::policy::Actor;
 
+use helpdesk_domain::dn::canonical_dn;
+
 use crate::AppState;
 use crate::problem::Problem;
+use crate::tls::Peer;
 
 /// The cookie that carries a browser's session.
 pub const SESSION_COOKIE: &str = "hd_session";
@@ -94,18 +97,83 @@ impl FromRequestParts<AppState> for ApiActor {
             refuse_cross_site(parts)?;
             return Ok(ApiActor(state.app.authenticate_session(&session).await?));
         }
+        if let Some(certificate) = client_certificate(parts, state) {
+            // A browser presents its certificate to any page that asks, like a cookie.
+            refuse_cross_site(parts)?;
+            return Ok(ApiActor(state.app.authenticate_certificate(&certificate.subject_dn).await?));
+        }
         Err(AppError::Unauthenticated("sign in, or send an API token as 'Authorization: Bearer TOKEN'".into()).into())
     }
 }
 
-/// The address the request came from, when the server knows it.
-pub struct ClientAddress(pub Option<IpAddr>);
+/// The connection's peer, when the server knows it.
+fn peer(parts: &Parts) -> Option<&Peer> {
+    parts.extensions.get::<ConnectInfo<Peer>>().map(|c| &c.0)
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+/// Whether the request comes from a trusted reverse proxy.
+fn from_trusted_proxy(parts: &Parts, state: &AppState) -> bool {
+    peer(parts).is_some_and(|p| state.proxies.trusted.contains(&p.ip()))
+}
+
+/// A verified client certificate, as the TLS handshake or a trusted proxy tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Certificate {
+    /// Its subject, canonical form.
+    pub subject_dn: String,
+    /// Its issuer, canonical form (empty when a proxy does not say).
+    pub issuer_dn: String,
+}
+
+/// The client certificate of this request: from our own TLS handshake, or, only for requests
+/// from a trusted proxy, from the proxy's headers. A header from anyone else is ignored.
+pub fn client_certificate(parts: &Parts, state: &AppState) -> Option<Certificate> {
+    if let Some(subject) = peer(parts).and_then(|p| p.subject_dn.clone()) {
+        let issuer = peer(parts).and_then(|p| p.issuer_dn.clone()).unwrap_or_default();
+        return Some(Certificate { subject_dn: subject, issuer_dn: issuer });
+    }
+    if !from_trusted_proxy(parts, state) {
+        return None;
+    }
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).and_then(canonical_dn);
+    let subject = header(&state.proxies.subject_header)?;
+    Some(Certificate { subject_dn: subject, issuer_dn: header(&state.proxies.issuer_header).unwrap_or_default() })
+}
+
+/// The request's certificate, for handlers.
+pub struct ClientCertificate(pub Option<Certificate>);
+
+impl FromRequestParts<AppState> for ClientCertificate {
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientCertificate(client_certificate(parts, state)))
+    }
+}
+
+/// The address the request came from: the peer's, or, behind a trusted proxy, the last address
+/// the proxy added to `X-Forwarded-For`.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let direct = peer(parts).map(Peer::ip);
+        if from_trusted_proxy(parts, state) {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+                .next_back();
+            if forwarded.is_some() {
+                return Ok(ClientAddress(forwarded));
+            }
+        }
+        Ok(ClientAddress(direct))
     }
 }
 

@@ -5,6 +5,7 @@ mod extract;
 pub mod oidc;
 mod pages;
 mod problem;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -33,6 +34,26 @@ pub struct AppState {
     secure_cookies: bool,
     /// The OpenID Connect providers.
     oidc: Arc<oidc::Providers>,
+    /// Which peers are trusted reverse proxies, and what they pass.
+    proxies: Arc<Proxies>,
+}
+
+/// Reverse proxies that terminate TLS in front of Helpdesk: only requests from these addresses
+/// may say who the client is (`X-Forwarded-For`) and which certificate it presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proxies {
+    /// The proxies' addresses.
+    pub trusted: Vec<std::net::IpAddr>,
+    /// The header carrying the verified client certificate's subject DN.
+    pub subject_header: String,
+    /// The header carrying its issuer DN.
+    pub issuer_header: String,
+}
+
+impl Default for Proxies {
+    fn default() -> Self {
+        Proxies { trusted: vec![], subject_header: "x-ssl-client-dn".into(), issuer_header: "x-ssl-client-i-dn".into() }
+    }
 }
 
 /// How the HTTP face is set up beyond the application itself.
@@ -40,6 +61,8 @@ pub struct AppState {
 pub struct WebConfig {
     /// The OpenID Connect providers to offer.
     pub oidc: Vec<oidc::ProviderConfig>,
+    /// Trusted reverse proxies.
+    pub proxies: Proxies,
 }
 
 /// The OpenAPI 3 document of the API, as JSON.
@@ -59,7 +82,8 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     let openapi = Arc::new(openapi.to_pretty_json().unwrap_or_default());
     let secure_cookies = app.public_url().starts_with("https://");
     let oidc = Arc::new(oidc::Providers::new(config.oidc));
-    let state = AppState { app, openapi, secure_cookies, oidc };
+    let proxies = Arc::new(config.proxies);
+    let state = AppState { app, openapi, secure_cookies, oidc, proxies };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -97,7 +121,31 @@ pub async fn serve_with(
     config: WebConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = router_with(app, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    serve_on(listener, app, config, shutdown).await
+}
+
+/// Serves `app` over TLS (with client certificates when the configuration asks for them).
+pub async fn serve_tls(
+    listener: tls::TlsListener,
+    app: App,
+    config: WebConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_on(listener, app, config, shutdown).await
+}
+
+async fn serve_on<L>(
+    listener: L,
+    app: App,
+    config: WebConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+    tls::Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
+{
+    let service = router_with(app, config).into_make_service_with_connect_info::<tls::Peer>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown).await
 }
 

@@ -4,6 +4,7 @@
 mod api_access;
 mod api_auth;
 mod api_catalog;
+mod api_certificates;
 mod api_oidc;
 mod api_refusals;
 mod api_tickets;

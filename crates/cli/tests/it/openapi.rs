@@ -32,6 +32,10 @@ async fn the_document_describes_every_operation_and_shape() {
         ("/api/v1/me/tokens", "get"),
         ("/api/v1/me/tokens", "post"),
         ("/api/v1/me/tokens/{id}", "delete"),
+        ("/api/v1/me/password", "post"),
+        ("/api/v1/me/certificates", "get"),
+        ("/api/v1/me/certificates", "post"),
+        ("/api/v1/me/certificates/{id}", "delete"),
         ("/api/v1/organisations", "get"),
         ("/api/v1/organisations", "post"),
         ("/api/v1/organisations/{id}", "get"),
@@ -58,6 +62,19 @@ async fn the_document_describes_every_operation_and_shape() {
         assert!(op.is_object(), "{method} {path} is described");
         assert!(op["responses"]["401"].is_object(), "{method} {path} says it needs a token");
     }
+    // Signing in needs no token.
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/verify",
+        "/api/v1/auth/verify/resend",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/password-reset",
+        "/api/v1/auth/password-reset/confirm",
+    ] {
+        assert!(doc["paths"][path]["post"].is_object(), "POST {path} is described");
+    }
+    assert!(doc["paths"]["/api/v1/auth/providers"]["get"].is_object());
     let ticket = &doc["components"]["schemas"]["Ticket"];
     let required: Vec<&str> =
         ticket["required"].as_array().expect("required").iter().filter_map(Value::as_str).collect();

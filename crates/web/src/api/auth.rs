@@ -7,13 +7,15 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use helpdesk_app::auth::SESSION_TTL;
-use helpdesk_domain::account::Profile;
+use helpdesk_domain::account::{LinkedCertificate, Profile};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::WriteRefusals;
 use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ClientAddress, SESSION_COOKIE, refuse_cross_site, session_cookie};
+use crate::extract::{
+    ApiActor, ApiJson, ClientAddress, ClientCertificate, SESSION_COOKIE, refuse_cross_site, session_cookie,
+};
 use crate::problem::Problem;
 
 /// A new account.
@@ -212,4 +214,46 @@ pub async fn change_password(
     responses((status = 200, description = "The providers, with where a browser starts signing in", body = Vec<crate::oidc::ProviderLink>)))]
 pub async fn providers(State(state): State<AppState>) -> Json<Vec<crate::oidc::ProviderLink>> {
     Json(state.oidc.links())
+}
+
+/// The caller's linked client certificates.
+#[utoipa::path(get, path = "/api/v1/me/certificates", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, description = "The certificates", body = Vec<LinkedCertificate>), super::ReadRefusals))]
+pub async fn my_certificates(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<LinkedCertificate>>, Problem> {
+    Ok(Json(state.app.my_certificates(&actor).await?))
+}
+
+/// Links the client certificate presented on this connection to the caller's account: from
+/// then on it signs them in. The caller signs in some other way for this.
+#[utoipa::path(post, path = "/api/v1/me/certificates", tag = "accounts", security(("bearer" = [])),
+    responses((status = 201, description = "The link", body = LinkedCertificate), WriteRefusals))]
+pub async fn link_certificate(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ClientCertificate(certificate): ClientCertificate,
+) -> Result<impl IntoResponse, Problem> {
+    let certificate = certificate.ok_or_else(|| {
+        Problem::from(helpdesk_app::AppError::invalid(
+            "certificate",
+            "no client certificate was presented on this connection; connect with the one to link",
+        ))
+    })?;
+    let linked = state.app.link_certificate(&actor, &certificate.subject_dn, &certificate.issuer_dn).await?;
+    let location = format!("/api/v1/me/certificates/{}", linked.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(linked)))
+}
+
+/// Unlinks one of the caller's certificates.
+#[utoipa::path(delete, path = "/api/v1/me/certificates/{id}", tag = "accounts", params(("id" = i64, Path)),
+    security(("bearer" = [])), responses((status = 204, description = "Unlinked"), WriteRefusals))]
+pub async fn unlink_certificate(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
+) -> Result<StatusCode, Problem> {
+    state.app.unlink_certificate(&actor, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -195,6 +195,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(my_tokens, create_my_token))
         .routes(routes!(auth::change_password))
+        .routes(routes!(auth::my_certificates, auth::link_certificate))
+        .routes(routes!(auth::unlink_certificate))
         .routes(routes!(auth::register))
         .routes(routes!(auth::providers))
         .routes(routes!(auth::verify))

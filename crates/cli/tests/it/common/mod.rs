@@ -183,6 +183,33 @@ pub struct Options {
     pub https: bool,
     /// OpenID Connect providers.
     pub oidc: Vec<helpdesk_web::oidc::ProviderConfig>,
+    /// Serve HTTPS with these files.
+    pub tls: Option<helpdesk_web::tls::TlsFiles>,
+    /// Trusted reverse proxies.
+    pub proxies: helpdesk_web::Proxies,
+}
+
+/// Installs the one crypto provider (rustls with ring), as `main` does.
+pub fn crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A test PKI made by ../shared/peers/x509/make-certs.sh (openssl), once per test run: a CA,
+/// a server certificate for localhost/127.0.0.1, a client certificate
+/// (/DC=org/DC=terena/DC=tcs/C=DE/O=Example/CN=Jane Doe), and a rogue client with the same DN
+/// from another CA. None, after saying so, where openssl cannot run.
+pub fn pki() -> Option<std::path::PathBuf> {
+    static PKI: std::sync::OnceLock<Option<tempfile::TempDir>> = std::sync::OnceLock::new();
+    let dir = PKI.get_or_init(|| {
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peers/x509/make-certs.sh");
+        let dir = tempfile::tempdir().ok()?;
+        let made = std::process::Command::new("bash").arg(&script).arg(dir.path()).output().ok()?;
+        made.status.success().then_some(dir)
+    });
+    if dir.is_none() {
+        say_not_run("the X.509 certificate tests", "up ../shared/peers/x509 (it needs openssl)");
+    }
+    dir.as_ref().map(|d| d.path().to_owned())
 }
 
 /// The real OpenID provider on loopback (../shared/peers/oidc), named by `HELPDESK_TEST_OIDC`.
@@ -331,8 +358,10 @@ impl TestServer {
     pub async fn start_with(options: Options) -> TestServer {
         let db = TestDb::under_test().await;
         let store = db.open().await;
+        crypto();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let scheme = if options.tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().expect("an address"));
         let public = if options.https { url.replace("http://", "https://") } else { url.clone() };
         let mut app = App::new(store).with_public_url(&public);
         if let Some(clock) = options.clock.clone() {
@@ -352,12 +381,20 @@ impl TestServer {
         }
         let (stop, stopped) = oneshot::channel();
         let served = app.clone();
-        let web = helpdesk_web::WebConfig { oidc: options.oidc.clone() };
+        let web = helpdesk_web::WebConfig { oidc: options.oidc.clone(), proxies: options.proxies.clone() };
+        let tls =
+            options.tls.as_ref().map(|files| helpdesk_web::tls::server_config(files).expect("a TLS configuration"));
         tokio::spawn(async move {
-            let _ = helpdesk_web::serve_with(listener, served, web, async {
+            let stopped = async {
                 let _ = stopped.await;
-            })
-            .await;
+            };
+            let _ = match tls {
+                Some(config) => {
+                    let listener = helpdesk_web::tls::TlsListener::new(listener, config).expect("a TLS listener");
+                    helpdesk_web::serve_tls(listener, served, web, stopped).await
+                }
+                None => helpdesk_web::serve_with(listener, served, web, stopped).await,
+            };
         });
         let client = reqwest::Client::new();
         TestServer { url, app, client, stop: Some(stop), db }
