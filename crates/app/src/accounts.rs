@@ -124,7 +124,10 @@ impl App {
         roles.extend(derived.into_iter().filter(|(_, holds)| *holds).map(|(role, _)| role));
         roles.sort();
         roles.dedup();
-        Ok(Actor::person(account.id, roles, m.units, m.managed_units).named_in(m.supported).serving(m.partner_of))
+        let mut actor =
+            Actor::person(account.id, roles, m.units, m.managed_units).named_in(m.supported).serving(m.partner_of);
+        actor.member_of = m.organisations;
+        Ok(actor)
     }
 }
 

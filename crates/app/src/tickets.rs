@@ -55,14 +55,16 @@ impl App {
 
     /// Who a new ticket is for: the actor, or the customer named as `on_behalf_of`.
     async fn requester(&self, actor: &Actor, on_behalf_of: Option<AccountId>) -> AppResult<Requester> {
-        let account = match on_behalf_of {
+        let (account, organisations) = match on_behalf_of {
             Some(customer) => match self.store.account(customer).await? {
-                Some(a) if !a.disabled => a.id,
+                Some(a) if !a.disabled => (a.id, self.store.memberships(a.id, self.now().date()).await?.organisations),
                 _ => return Err(AppError::invalid("on_behalf_of", format!("there is no active account {customer}"))),
             },
-            None => actor.account.ok_or_else(|| AppError::Forbidden("sign in to open a ticket".into()))?,
+            None => {
+                let me = actor.account.ok_or_else(|| AppError::Forbidden("sign in to open a ticket".into()))?;
+                (me, actor.member_of.clone())
+            }
         };
-        let organisations = self.store.memberships(account, self.now().date()).await?.organisations;
         Ok(Requester { account, organisations })
     }
 

@@ -29,6 +29,9 @@ pub struct Actor {
     pub organisations: Vec<OrgId>,
     /// The organisations the person serves as a partner.
     pub partner_of: Vec<OrgId>,
+    /// Every organisation the person is a member of, supported ones first (not an access
+    /// right: a new ticket of theirs belongs to the first).
+    pub member_of: Vec<OrgId>,
 }
 
 impl Actor {
