@@ -70,14 +70,18 @@ impl App {
         .await
     }
 
-    /// Issues an API token for the account with this e-mail address.
-    pub async fn create_token(&self, actor: &Actor, email: &str, name: &str) -> AppResult<IssuedToken> {
+    /// The account with this e-mail address (any case), or a clear "not found".
+    pub(crate) async fn account_by_email(&self, email: &str) -> AppResult<Account> {
         let email = normalise_email(email);
-        let account = self
-            .store
+        self.store
             .account_by_email(&email)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("there is no account {email}")))?;
+            .ok_or_else(|| AppError::NotFound(format!("there is no account {email}")))
+    }
+
+    /// Issues an API token for the account with this e-mail address.
+    pub async fn create_token(&self, actor: &Actor, email: &str, name: &str) -> AppResult<IssuedToken> {
+        let account = self.account_by_email(email).await?;
         if actor.account != Some(account.id) {
             check(actor, Action::ManageAccounts)?;
         }

@@ -354,12 +354,7 @@ impl App {
     /// Every session of the account ends.
     pub async fn set_password(&self, actor: &Actor, email: &str, password: &str) -> AppResult<()> {
         helpdesk_domain::policy::check(actor, helpdesk_domain::policy::Action::ManageAccounts)?;
-        let email = normalise_email(email);
-        let account = self
-            .store
-            .account_by_email(&email)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("there is no account {email}")))?;
+        let account = self.account_by_email(email).await?;
         check_password("password", password, &account.email)?;
         let password = password.to_owned();
         let hash = blocking(move || hash_password(&password)).await??;

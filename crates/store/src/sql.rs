@@ -39,6 +39,14 @@ macro_rules! contract_columns {
     };
 }
 
+/// A join request with its person's name and address.
+macro_rules! join_request_select {
+    () => {
+        "SELECT r.id, r.unit_id, r.account_id, a.name, a.email, r.message, r.state, r.created_at, r.decided_at, \
+         r.decided_by FROM join_requests r JOIN accounts a ON a.id = r.account_id "
+    };
+}
+
 macro_rules! job_columns {
     () => {
         "id, kind, payload, attempts, last_error, created_at"
@@ -710,6 +718,6 @@ macro_rules! sql_store {
 }
 
 pub(crate) use {
-    account_select, article_columns, category_columns, contract_columns, job_columns, sql_store, ticket_columns,
-    unit_columns,
+    account_select, article_columns, category_columns, contract_columns, job_columns, join_request_select, sql_store,
+    ticket_columns, unit_columns,
 };

@@ -172,11 +172,10 @@ macro_rules! identity_sql {
                 .bind(state)
                 .fetch_one(&self.read)
                 .await?;
-                let rows: Vec<JoinRequestRow> = sqlx::query_as(
-                    "SELECT r.id, r.unit_id, r.account_id, a.name, a.email, r.message, r.state, r.created_at, \
-                     r.decided_at, r.decided_by FROM join_requests r JOIN accounts a ON a.id = r.account_id \
-                     WHERE r.unit_id = $1 AND ($2 IS NULL OR r.state = $2) ORDER BY r.id LIMIT $3 OFFSET $4",
-                )
+                let rows: Vec<JoinRequestRow> = sqlx::query_as(concat!(
+                    $crate::sql::join_request_select!(),
+                    "WHERE r.unit_id = $1 AND ($2 IS NULL OR r.state = $2) ORDER BY r.id LIMIT $3 OFFSET $4"
+                ))
                 .bind(unit)
                 .bind(state)
                 .bind(page.per_page)
@@ -403,11 +402,8 @@ macro_rules! identity_sql {
             }
 
             async fn join_request(&mut self, unit: UnitId, id: i64) -> StoreResult<Option<JoinRequest>> {
-                let row: Option<JoinRequestRow> = sqlx::query_as(
-                    "SELECT r.id, r.unit_id, r.account_id, a.name, a.email, r.message, r.state, r.created_at, \
-                     r.decided_at, r.decided_by FROM join_requests r JOIN accounts a ON a.id = r.account_id \
-                     WHERE r.unit_id = $1 AND r.id = $2",
-                )
+                let row: Option<JoinRequestRow> =
+                    sqlx::query_as(concat!($crate::sql::join_request_select!(), "WHERE r.unit_id = $1 AND r.id = $2"))
                 .bind(unit)
                 .bind(id)
                 .fetch_optional(&mut *self.tx)

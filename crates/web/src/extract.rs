@@ -36,16 +36,21 @@ pub struct ApiPath<T>(pub T);
 /// Who calls: from `Authorization: Bearer TOKEN`, or from the session cookie.
 pub struct ApiActor(pub Actor);
 
-/// The session token of the request's cookie, if it has one.
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name`, if the request carries it.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_owned())
+}
+
+/// The session token of the request's cookie, if it has one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
 }
 
 /// Whether a browser sent this request from another site. Browsers say so in `Sec-Fetch-Site`,

@@ -24,7 +24,7 @@ use tokio::sync::Mutex;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::extract::session_cookie;
+use crate::extract::{cookie, session_cookie};
 use crate::pages::{escape, page};
 
 /// One configured provider (e.g. EGI Check-in, a Gluu server).
@@ -197,17 +197,6 @@ fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
         "{FLOW_COOKIE}={value}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("hd_oidc=; Max-Age=0"))
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 fn refused(status: StatusCode, message: &str) -> Response {
