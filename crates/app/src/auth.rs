@@ -33,6 +33,10 @@ pub const MAX_ACCOUNT_FAILURES: i64 = 5;
 /// Failed sign-ins from one address, within the window, after which it is refused for a while.
 pub const MAX_ADDRESS_FAILURES: i64 = 20;
 
+/// Messages sent on request (confirmation links, reset links, notices) to one address within
+/// the window; more are not sent, and the answer does not say so (it says nothing anyway).
+pub const MAX_MAILS_PER_ADDRESS: i64 = 3;
+
 /// Prefix of session tokens (cookies), distinct from API tokens.
 const SESSION_PREFIX: &str = "hds_";
 /// The setting that holds the key signing e-mailed links.
@@ -77,6 +81,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))
 }
 
+/// The key under which messages sent on request to an address are counted.
+fn mailed_key(email: &str) -> String {
+    format!("mailed:{email}")
+}
+
 fn bad_link(_: BadLink) -> AppError {
     AppError::invalid("token", BadLink.to_string())
 }
@@ -102,6 +111,12 @@ impl App {
         Ok(LinkSigner::new(key.into_bytes()))
     }
 
+    /// Whether another message may be sent on request to `email` now (see
+    /// [`MAX_MAILS_PER_ADDRESS`]); the caller counts the one it sends with [`mailed_key`].
+    async fn may_mail(&self, email: &str) -> AppResult<bool> {
+        Ok(self.store.attempts(&mailed_key(email), self.now() - FAILURE_WINDOW).await? < MAX_MAILS_PER_ADDRESS)
+    }
+
     fn link(&self, path: &str, token: &str) -> String {
         format!("{}/{path}?token={token}", self.public_url.trim_end_matches('/'))
     }
@@ -120,8 +135,12 @@ impl App {
         let hash = blocking(move || hash_password(&password)).await??;
         let links = self.links().await?;
         let (name, now, app) = (name.trim().to_owned(), self.now(), self.clone());
+        let may_mail = self.may_mail(&email).await?;
         self.write(move |mut tx| async move {
             if let Some(existing) = app.store.account_by_email(&email).await? {
+                if !may_mail {
+                    return Ok(());
+                }
                 let mail = OutgoingMail {
                     to: existing.email.clone(),
                     subject: "Somebody tried to register with your address".into(),
@@ -133,11 +152,13 @@ impl App {
                     ),
                 };
                 tx.enqueue_job(&mail.job(now)).await?;
+                tx.record_attempt(&mailed_key(&existing.email), now, now - FAILURE_WINDOW).await?;
             } else {
                 let account = tx.insert_account(&email, &name, &[Role::Community], now).await?;
                 tx.set_password(account.id, &hash).await?;
                 let token = links.sign(Purpose::Verify, account.id, &account.email, now + VERIFY_TTL);
                 tx.enqueue_job(&app.verification_mail(&account.name, &account.email, &token).job(now)).await?;
+                tx.record_attempt(&mailed_key(&account.email), now, now - FAILURE_WINDOW).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -162,7 +183,7 @@ impl App {
     pub async fn resend_verification(&self, email: &str) -> AppResult<()> {
         let email = normalise_email(email);
         let Some(account) = self.store.account_by_email(&email).await? else { return Ok(()) };
-        if account.verified || account.disabled {
+        if account.verified || account.disabled || !self.may_mail(&account.email).await? {
             return Ok(());
         }
         let now = self.now();
@@ -170,6 +191,7 @@ impl App {
         let mail = self.verification_mail(&account.name, &account.email, &token);
         self.write(move |mut tx| async move {
             tx.enqueue_job(&mail.job(now)).await?;
+            tx.record_attempt(&mailed_key(&mail.to), now, now - FAILURE_WINDOW).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -206,7 +228,7 @@ impl App {
             .chain(from.map(|ip| (format!("address:{ip}"), MAX_ADDRESS_FAILURES)))
             .collect();
         for (key, limit) in &keys {
-            if self.store.login_failures(key, now - FAILURE_WINDOW).await? >= *limit {
+            if self.store.attempts(key, now - FAILURE_WINDOW).await? >= *limit {
                 return Err(AppError::TooManyAttempts { retry_after: FAILURE_WINDOW.whole_seconds().unsigned_abs() });
             }
         }
@@ -219,7 +241,7 @@ impl App {
             _ => {
                 self.write(move |mut tx| async move {
                     for (key, _) in &keys {
-                        tx.record_login_failure(key, now, now - FAILURE_WINDOW).await?;
+                        tx.record_attempt(key, now, now - FAILURE_WINDOW).await?;
                     }
                     tx.commit().await?;
                     Ok(())
@@ -239,7 +261,7 @@ impl App {
         }
         let account_key = keys[0].0.clone();
         self.write(move |mut tx| async move {
-            tx.clear_login_failures(&account_key).await?;
+            tx.clear_attempts(&account_key).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -300,7 +322,7 @@ impl App {
     pub async fn request_password_reset(&self, email: &str) -> AppResult<()> {
         let email = normalise_email(email);
         let Some((account, hash)) = self.store.credentials(&email).await? else { return Ok(()) };
-        if account.disabled {
+        if account.disabled || !self.may_mail(&account.email).await? {
             return Ok(());
         }
         let now = self.now();
@@ -319,6 +341,7 @@ impl App {
         };
         self.write(move |mut tx| async move {
             tx.enqueue_job(&mail.job(now)).await?;
+            tx.record_attempt(&mailed_key(&mail.to), now, now - FAILURE_WINDOW).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -343,7 +366,7 @@ impl App {
             tx.set_password(id, &hash).await?;
             tx.delete_sessions(id, None).await?;
             tx.mark_email_verified(id, now).await?;
-            tx.clear_login_failures(&email_key).await?;
+            tx.clear_attempts(&email_key).await?;
             tx.commit().await?;
             Ok(())
         })

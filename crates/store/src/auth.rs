@@ -18,8 +18,8 @@ pub trait AuthStore: Send + Sync {
     async fn password_hash(&self, account: AccountId) -> StoreResult<Option<String>>;
     /// The account of an unexpired session with this token hash.
     async fn account_by_session(&self, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<Account>>;
-    /// How many failed sign-ins were recorded under `key` since `since`.
-    async fn login_failures(&self, key: &str, since: OffsetDateTime) -> StoreResult<i64>;
+    /// How many attempts were counted under `key` since `since`.
+    async fn attempts(&self, key: &str, since: OffsetDateTime) -> StoreResult<i64>;
     /// An installation-wide setting.
     async fn setting(&self, key: &str) -> StoreResult<Option<String>>;
     /// The account a certificate subject (canonical DN) is linked to.
@@ -47,15 +47,11 @@ pub trait AuthTx: Send {
     async fn delete_session(&mut self, token_hash: &str) -> StoreResult<bool>;
     /// Ends all of an account's sessions but `except`; returns how many.
     async fn delete_sessions(&mut self, account: AccountId, except: Option<&str>) -> StoreResult<u64>;
-    /// Records a failed sign-in under `key`, forgetting those of the same key before `forget_before`.
-    async fn record_login_failure(
-        &mut self,
-        key: &str,
-        at: OffsetDateTime,
-        forget_before: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Forgets the failed sign-ins under `key`.
-    async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()>;
+    /// Counts an attempt under `key`, forgetting those of the same key before `forget_before`.
+    async fn record_attempt(&mut self, key: &str, at: OffsetDateTime, forget_before: OffsetDateTime)
+    -> StoreResult<()>;
+    /// Forgets the attempts counted under `key`.
+    async fn clear_attempts(&mut self, key: &str) -> StoreResult<()>;
     /// Links an OpenID Connect identity to an account (a second link of the same identity is a
     /// duplicate).
     async fn link_identity(

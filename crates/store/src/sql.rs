@@ -84,7 +84,7 @@ pub(crate) const TABLES: &[&str] = &[
     "unit_members",
     "join_requests",
     "sessions",
-    "login_failures",
+    "attempts",
     "oidc_identities",
     "certificates",
     "settings",

@@ -46,8 +46,8 @@ macro_rules! auth_sql {
                 row.map(Account::try_from).transpose()
             }
 
-            async fn login_failures(&self, key: &str, since: OffsetDateTime) -> StoreResult<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
+            async fn attempts(&self, key: &str, since: OffsetDateTime) -> StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM attempts WHERE key = $1 AND at >= $2")
                     .bind(key)
                     .bind(Ts::from(since))
                     .fetch_one(&self.read)
@@ -142,13 +142,13 @@ macro_rules! auth_sql {
                 Ok(done.rows_affected())
             }
 
-            async fn record_login_failure(&mut self, key: &str, at: OffsetDateTime, forget_before: OffsetDateTime) -> StoreResult<()> {
-                sqlx::query("DELETE FROM login_failures WHERE key = $1 AND at < $2")
+            async fn record_attempt(&mut self, key: &str, at: OffsetDateTime, forget_before: OffsetDateTime) -> StoreResult<()> {
+                sqlx::query("DELETE FROM attempts WHERE key = $1 AND at < $2")
                     .bind(key)
                     .bind(Ts::from(forget_before))
                     .execute(&mut *self.tx)
                     .await?;
-                sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                sqlx::query("INSERT INTO attempts (key, at) VALUES ($1, $2)")
                     .bind(key)
                     .bind(Ts::from(at))
                     .execute(&mut *self.tx)
@@ -156,8 +156,8 @@ macro_rules! auth_sql {
                 Ok(())
             }
 
-            async fn clear_login_failures(&mut self, key: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&mut *self.tx).await?;
+            async fn clear_attempts(&mut self, key: &str) -> StoreResult<()> {
+                sqlx::query("DELETE FROM attempts WHERE key = $1").bind(key).execute(&mut *self.tx).await?;
                 Ok(())
             }
 

@@ -439,9 +439,27 @@ async fn sign_in_refusals_are_problems_and_write_nothing() {
         assert_problem(&answer, status);
         let mut after = snapshot(server.store()).await;
         // A refused sign-in is counted (that is the throttle); nothing else may change.
-        after.retain(|(t, _)| *t != "login_failures");
+        after.retain(|(t, _)| *t != "attempts");
         let mut expected = before.clone();
-        expected.retain(|(t, _)| *t != "login_failures");
+        expected.retain(|(t, _)| *t != "attempts");
         assert_eq!(after, expected, "{what} wrote nothing");
     }
+}
+
+#[tokio::test]
+async fn nobody_can_flood_an_address_with_links() {
+    let Some(peer) = mail_peer() else { return };
+    let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
+    let email = unique_address("flood");
+    with_password(&server, &email).await;
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        let (status, body, _) = post(&browser(), &server, "/api/v1/auth/password-reset", json!({"email": email})).await;
+        answers.push((status, body));
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "every request gets the same answer: {answers:?}");
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    peer.wait_for(&email, 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(peer.messages_for(&email).len(), 3, "three messages within 15 minutes, no more");
 }

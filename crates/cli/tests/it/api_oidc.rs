@@ -129,9 +129,9 @@ async fn an_existing_account_with_the_verified_address_is_offered_for_linking() 
         .expect("link");
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let mut after = snapshot(server.store()).await;
-    after.retain(|(t, _)| *t != "login_failures");
+    after.retain(|(t, _)| *t != "attempts");
     let mut expected = before.clone();
-    expected.retain(|(t, _)| *t != "login_failures");
+    expected.retain(|(t, _)| *t != "attempts");
     assert_eq!(after, expected, "a wrong password links nothing");
     let tampered = format!("{}x", offer);
     let bad = client

@@ -84,13 +84,14 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_account ON sessions(account_id);
 
--- Failed sign-ins, by account and by address, to slow down guessing.
-CREATE TABLE login_failures (
+-- Counted attempts by key (failed sign-ins per account and per address, mail sent per
+-- address), to slow down guessing and flooding.
+CREATE TABLE attempts (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     key         TEXT    NOT NULL,
     at          TEXT    NOT NULL
 );
-CREATE INDEX login_failures_key ON login_failures(key, at);
+CREATE INDEX attempts_key ON attempts(key, at);
 
 CREATE TABLE oidc_identities (
     provider    TEXT    NOT NULL,
