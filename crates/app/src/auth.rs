@@ -18,6 +18,8 @@ use time::Duration;
 use crate::accounts::token_hash;
 use crate::links::{BadLink, LinkSigner, Purpose, fingerprint};
 use crate::mail::OutgoingMail;
+use helpdesk_store::Tx;
+
 use crate::{App, AppError, AppResult};
 
 /// How long a session lasts.
@@ -86,6 +88,13 @@ fn mailed_key(email: &str) -> String {
     format!("mailed:{email}")
 }
 
+/// Queues a message sent on request, and counts it against its address.
+async fn queue_counted(tx: &mut dyn Tx, mail: &OutgoingMail, now: time::OffsetDateTime) -> AppResult<()> {
+    tx.enqueue_job(&mail.job(now)).await?;
+    tx.record_attempt(&mailed_key(&mail.to), now, now - FAILURE_WINDOW).await?;
+    Ok(())
+}
+
 fn bad_link(_: BadLink) -> AppError {
     AppError::invalid("token", BadLink.to_string())
 }
@@ -151,14 +160,12 @@ impl App {
                         existing.name, app.public_url
                     ),
                 };
-                tx.enqueue_job(&mail.job(now)).await?;
-                tx.record_attempt(&mailed_key(&existing.email), now, now - FAILURE_WINDOW).await?;
+                queue_counted(&mut *tx, &mail, now).await?;
             } else {
                 let account = tx.insert_account(&email, &name, &[Role::Community], now).await?;
                 tx.set_password(account.id, &hash).await?;
                 let token = links.sign(Purpose::Verify, account.id, &account.email, now + VERIFY_TTL);
-                tx.enqueue_job(&app.verification_mail(&account.name, &account.email, &token).job(now)).await?;
-                tx.record_attempt(&mailed_key(&account.email), now, now - FAILURE_WINDOW).await?;
+                queue_counted(&mut *tx, &app.verification_mail(&account.name, &account.email, &token), now).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -190,8 +197,7 @@ impl App {
         let token = self.links().await?.sign(Purpose::Verify, account.id, &account.email, now + VERIFY_TTL);
         let mail = self.verification_mail(&account.name, &account.email, &token);
         self.write(move |mut tx| async move {
-            tx.enqueue_job(&mail.job(now)).await?;
-            tx.record_attempt(&mailed_key(&mail.to), now, now - FAILURE_WINDOW).await?;
+            queue_counted(&mut *tx, &mail, now).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -340,8 +346,7 @@ impl App {
             ),
         };
         self.write(move |mut tx| async move {
-            tx.enqueue_job(&mail.job(now)).await?;
-            tx.record_attempt(&mailed_key(&mail.to), now, now - FAILURE_WINDOW).await?;
+            queue_counted(&mut *tx, &mail, now).await?;
             tx.commit().await?;
             Ok(())
         })

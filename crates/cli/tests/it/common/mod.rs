@@ -330,6 +330,14 @@ pub async fn snapshot(store: &Arc<dyn Store>) -> Vec<(&'static str, i64)> {
     store.row_counts().await.expect("row counts")
 }
 
+/// Row counts of every table but the counter of attempts (a refused sign-in is counted: that is
+/// the throttle), to prove that a refusal changed nothing else.
+pub async fn snapshot_but_attempts(store: &Arc<dyn Store>) -> Vec<(&'static str, i64)> {
+    let mut counts = snapshot(store).await;
+    counts.retain(|(table, _)| *table != "attempts");
+    counts
+}
+
 /// A Helpdesk serving on a loopback port, with its own fresh database.
 pub struct TestServer {
     pub url: String,
