@@ -106,7 +106,9 @@ impl MailPeer {
         let mut files: Vec<_> = std::fs::read_dir(self.maildir.join("new"))
             .map(|dir| dir.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_default();
-        files.sort();
+        // Python's Maildir names files SECONDS.M<microseconds>P<pid>Q<counter>.host with unpadded numbers, so a
+        // plain sort misorders messages within one second; the peer's counter orders them.
+        files.sort_by_key(|path| maildir_order(path));
         files
             .iter()
             .filter_map(|path| std::fs::read(path).ok())
@@ -139,6 +141,19 @@ impl MailPeer {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+}
+
+/// Arrival order of a Maildir file named by Python's `mailbox` module: (seconds, per-process counter).
+fn maildir_order(path: &std::path::Path) -> (u64, u64, String) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let number = |after: char| -> u64 {
+        name.split_once(after)
+            .map(|(_, rest)| rest.chars().take_while(char::is_ascii_digit).collect::<String>())
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or(0)
+    };
+    let seconds = name.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    (seconds, number('Q'), name.to_owned())
 }
 
 /// An address no other test (in this or another run) uses.
