@@ -1,13 +1,28 @@
-//! Accounts and API tokens, and turning a token into an actor.
+//! Accounts and API tokens, and turning a token into an actor; the caller's profile (name,
+//! linked identities, notification preferences); the admin's list of accounts, their roles and
+//! disabling.
 
-use helpdesk_domain::account::{Account, ApiToken, Profile, Role, normalise_email};
+use std::collections::HashMap;
+
+use helpdesk_domain::AccountId;
+use helpdesk_domain::account::{
+    Account, ApiToken, LinkedIdentity, Notification, Profile, Role, check_disabling, check_role_change, granted_roles,
+    normalise_email,
+};
 use helpdesk_domain::organisation::email_domain;
+use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Action, Actor, check};
 use helpdesk_domain::validation::{Errors, check_email, check_line};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, AppResult};
+
+/// Longest name of a person, in characters (as at registration).
+pub const NAME_CHARS: usize = 200;
+
+/// Longest text to search accounts for, in characters.
+pub const SEARCH_CHARS: usize = 200;
 
 /// Prefix of every API token, so that a leaked one is easy to recognise (and to scan for).
 pub const TOKEN_PREFIX: &str = "hd_";
@@ -42,19 +57,15 @@ impl App {
         let email = normalise_email(email);
         let mut errors = Errors::new();
         check_email(&mut errors, "email", &email);
-        check_line(&mut errors, "name", name, 200);
-        for role in roles {
-            errors.check(
-                !role.is_grantable(),
-                "role",
-                format!("'{role}' follows from memberships and contracts; grant community, partner, staff or admin"),
-            );
-        }
+        check_line(&mut errors, "name", name, NAME_CHARS);
+        let roles = match granted_roles(roles) {
+            Ok(roles) => roles,
+            Err(refused) => {
+                errors.extend(refused);
+                vec![]
+            }
+        };
         errors.finish(())?;
-        let mut roles = roles.to_vec();
-        if roles.is_empty() {
-            roles.push(Role::Community);
-        }
         let (name, now) = (name.trim().to_owned(), self.now());
         // An admin vouches for the address: the account counts as verified at once, and joins
         // the organisations of its domain.
@@ -178,6 +189,117 @@ impl App {
             }
             tx.commit().await?;
             Ok(())
+        })
+        .await
+    }
+}
+
+/// The caller's account id, or "not signed in".
+fn signed_in(actor: &Actor) -> AppResult<AccountId> {
+    actor.account.ok_or_else(|| AppError::Unauthenticated("not signed in".into()))
+}
+
+impl App {
+    /// Renames the caller; the name is checked as at registration.
+    pub async fn rename_me(&self, actor: &Actor, name: &str) -> AppResult<Account> {
+        let id = signed_in(actor)?;
+        let mut errors = Errors::new();
+        check_line(&mut errors, "name", name, NAME_CHARS);
+        errors.finish(())?;
+        let name = name.trim().to_owned();
+        self.write(move |mut tx| async move {
+            if !tx.rename_account(id, &name).await? {
+                return Err(AppError::Unauthenticated("the account no longer exists".into()));
+            }
+            let account = tx.account(id).await?;
+            tx.commit().await?;
+            account.ok_or_else(|| AppError::Unauthenticated("the account no longer exists".into()))
+        })
+        .await
+    }
+
+    /// The OpenID Connect identities linked to the caller's account, oldest first.
+    pub async fn my_identities(&self, actor: &Actor) -> AppResult<Vec<LinkedIdentity>> {
+        Ok(self.store.identities(signed_in(actor)?).await?)
+    }
+
+    /// Every kind of notification, with whether the caller wants it.
+    pub async fn notification_preferences(&self, actor: &Actor) -> AppResult<Vec<(Notification, bool)>> {
+        let wanted = self.store.wanted_notifications(signed_in(actor)?).await?;
+        Ok(Notification::ALL.iter().map(|kind| (*kind, wanted.contains(kind))).collect())
+    }
+
+    /// Sets the notifications the caller wants; those not named are not sent to them.
+    pub async fn set_notification_preferences(&self, actor: &Actor, wanted: Vec<Notification>) -> AppResult<()> {
+        let id = signed_in(actor)?;
+        self.write(move |mut tx| async move {
+            if !tx.set_wanted_notifications(id, &wanted).await? {
+                return Err(AppError::Unauthenticated("the account no longer exists".into()));
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The names of these accounts, to show who wrote an article or a history entry; ids of
+    /// accounts that do not exist are left out.
+    pub async fn account_names(&self, ids: &[AccountId]) -> AppResult<HashMap<AccountId, String>> {
+        Ok(self.store.account_names(ids).await?)
+    }
+}
+
+impl App {
+    /// A page of accounts by name, with their granted roles (staff and admins); with `text`,
+    /// only those whose name or e-mail address contains it, ignoring case.
+    pub async fn accounts(&self, actor: &Actor, text: Option<String>, page: PageRequest) -> AppResult<Page<Account>> {
+        check(actor, Action::ReadAccounts)?;
+        let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        if let Some(text) = &text {
+            let mut errors = Errors::new();
+            errors.check(
+                text.chars().count() > SEARCH_CHARS,
+                "q",
+                format!("must be at most {SEARCH_CHARS} characters"),
+            );
+            errors.finish(())?;
+        }
+        Ok(self.store.accounts(text.as_deref(), page).await?)
+    }
+
+    /// Replaces the roles granted to `account` (admins). Roles that follow from memberships and
+    /// contracts cannot be granted; an admin cannot take away their own admin role. The change
+    /// takes effect on the account's next request.
+    pub async fn set_roles(&self, actor: &Actor, account: AccountId, roles: Vec<Role>) -> AppResult<Account> {
+        check(actor, Action::ManageAccounts)?;
+        let roles = granted_roles(&roles)?;
+        check_role_change(actor.account, account, &roles)?;
+        self.write(move |mut tx| async move {
+            if !tx.set_granted_roles(account, &roles).await? {
+                return Err(AppError::NotFound(format!("there is no account {account}")));
+            }
+            let changed = tx.account(account).await?;
+            tx.commit().await?;
+            changed.ok_or_else(|| AppError::NotFound(format!("there is no account {account}")))
+        })
+        .await
+    }
+
+    /// Disables or enables `account` (admins; not their own). Disabling ends its sessions in the
+    /// same transaction, so it is signed out at once; its tokens stop working too.
+    pub async fn set_account_disabled(&self, actor: &Actor, account: AccountId, disabled: bool) -> AppResult<Account> {
+        check(actor, Action::ManageAccounts)?;
+        check_disabling(actor.account, account, disabled)?;
+        self.write(move |mut tx| async move {
+            if !tx.set_account_disabled(account, disabled).await? {
+                return Err(AppError::NotFound(format!("there is no account {account}")));
+            }
+            if disabled {
+                tx.delete_sessions(account, None).await?;
+            }
+            let changed = tx.account(account).await?;
+            tx.commit().await?;
+            changed.ok_or_else(|| AppError::NotFound(format!("there is no account {account}")))
         })
         .await
     }

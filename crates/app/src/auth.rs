@@ -137,7 +137,7 @@ impl App {
         let email = normalise_email(email);
         let mut errors = Errors::new();
         check_email(&mut errors, "email", &email);
-        check_line(&mut errors, "name", name, 200);
+        check_line(&mut errors, "name", name, crate::accounts::NAME_CHARS);
         errors.extend(check_password("password", password, &email).err().unwrap_or_default());
         errors.finish(())?;
         let password = password.to_owned();

@@ -3,9 +3,12 @@
 //! change-log entry and its follow-up jobs in one transaction.
 
 pub mod accounts;
+pub mod attachments;
 pub mod auth;
 pub mod catalog;
 pub mod certificates;
+pub mod customers;
+pub mod entitlements;
 mod error;
 pub mod links;
 pub mod mail;

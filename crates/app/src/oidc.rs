@@ -110,7 +110,7 @@ impl App {
                         tx.join_organisations_by_domain(account.id, &domain, now).await?;
                     }
                 }
-                tx.link_identity(&provider, &subject, account.id, now).await?;
+                tx.link_identity(&provider, &subject, Some(&email), account.id, now).await?;
                 tx.commit().await?;
                 Ok(account)
             })
@@ -130,10 +130,11 @@ impl App {
         let account =
             self.store.account(account_id).await?.ok_or_else(|| AppError::invalid("offer", "the account is gone"))?;
         let session = self.login(&account.email, password, from).await?;
+        // An offer is made only for an identity whose verified address is the account's.
         let id = VerifiedIdentity {
             provider: provider.to_owned(),
             subject: subject.to_owned(),
-            email: None,
+            email: Some(account.email.clone()),
             email_verified: false,
             name: None,
         };
@@ -143,8 +144,9 @@ impl App {
 
     async fn link_identity(&self, id: &VerifiedIdentity, account: i64) -> AppResult<()> {
         let (provider, subject, now) = (id.provider.clone(), id.subject.clone(), self.now());
+        let email = id.email.as_deref().map(normalise_email);
         self.write(move |mut tx| async move {
-            tx.link_identity(&provider, &subject, account, now).await?;
+            tx.link_identity(&provider, &subject, email.as_deref(), account, now).await?;
             tx.commit().await?;
             Ok(())
         })

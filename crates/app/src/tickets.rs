@@ -1,15 +1,20 @@
 //! Tickets: open, read, list, change, reply, and their history.
 
+use helpdesk_domain::attachment::{NewUpload, accept_uploads};
 use helpdesk_domain::history::{Change, HistoryEntry};
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, visibility};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
 use helpdesk_domain::workflow::{self, OpenTicket, Requester, TicketPatch};
-use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, CategoryId, OrgId, TicketId, UnitId};
 use helpdesk_store::{NewArticle, OpenState, TicketQuery, Tx};
 
+use crate::attachments::{digest, store_files};
 use crate::{App, AppError, AppResult};
+
+pub use helpdesk_domain::ticket::TicketSummary;
+pub use helpdesk_store::TicketOrder;
 
 /// Filters of a ticket list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +29,43 @@ pub struct TicketFilter {
     pub unit: Option<UnitId>,
     /// Only this priority.
     pub priority: Option<Priority>,
+    /// Only tickets whose title holds this text (any case), or with this number when it is all
+    /// digits (`#` allowed before them).
+    pub text: Option<String>,
+    /// Only tickets this person opened, or that were opened on their behalf.
+    pub submitter: Option<AccountId>,
+    /// Only tickets this person owns.
+    pub owner: Option<AccountId>,
+    /// Only tickets nobody owns.
+    pub unassigned: bool,
+    /// Only tickets of this organisation.
+    pub organisation: Option<OrgId>,
+    /// Only tickets of any of these units (none: no filter).
+    pub units: Vec<UnitId>,
+    /// The order (newest first unless asked).
+    pub order: TicketOrder,
+}
+
+impl TicketFilter {
+    /// The store's query for this filter, as `actor` may see it.
+    fn query(self, actor: &Actor, page: PageRequest) -> TicketQuery {
+        TicketQuery {
+            visibility: visibility(actor),
+            status: self.status,
+            state: self.state,
+            category: self.category,
+            unit: self.unit,
+            priority: self.priority,
+            text: self.text,
+            submitter: self.submitter,
+            owner: self.owner,
+            unassigned: self.unassigned,
+            organisation: self.organisation,
+            units: self.units,
+            order: self.order,
+            page,
+        }
+    }
 }
 
 fn not_found(id: TicketId) -> AppError {
@@ -33,6 +75,12 @@ fn not_found(id: TicketId) -> AppError {
 impl App {
     /// Opens a ticket: validated, triaged, routed to its category's unit, with its history.
     pub async fn open_ticket(&self, actor: &Actor, cmd: OpenTicket) -> AppResult<Ticket> {
+        self.open_ticket_with(actor, cmd, Vec::new()).await
+    }
+
+    /// Opens a ticket with files attached: the ticket, its files and their history entries are
+    /// written together, or nothing is.
+    pub async fn open_ticket_with(&self, actor: &Actor, cmd: OpenTicket, uploads: Vec<NewUpload>) -> AppResult<Ticket> {
         // Read outside the write transaction: SQLite has one writer, and every statement inside
         // its transaction holds up all the others. The foreign key still guards the category.
         let category = self
@@ -42,11 +90,14 @@ impl App {
             .ok_or_else(|| AppError::invalid("category", format!("there is no category {}", cmd.category)))?;
         let requester = self.requester(actor, cmd.on_behalf_of).await?;
         let (new, changes) = workflow::open(actor, cmd, &category, &requester)?;
+        let files = digest(accept_uploads(actor, &new.facts(), uploads)?).await?;
         let now = self.now();
         let by = actor.account;
         self.write(move |mut tx| async move {
-            let history: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(now, by)).collect();
+            let mut history: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(now, by)).collect();
+            history.extend(files.iter().map(|f| f.change(false).at(now, by)));
             let ticket = tx.insert_ticket(&new, &history, now).await?;
+            store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
             tx.commit().await?;
             Ok(ticket)
         })
@@ -75,18 +126,20 @@ impl App {
         Ok(ticket)
     }
 
-    /// A page of the tickets `actor` may read, newest first.
+    /// A page of the tickets `actor` may read, in the filter's order (newest first by default).
     pub async fn tickets(&self, actor: &Actor, filter: TicketFilter, page: PageRequest) -> AppResult<Page<Ticket>> {
-        let query = TicketQuery {
-            visibility: visibility(actor),
-            status: filter.status,
-            state: filter.state,
-            category: filter.category,
-            unit: filter.unit,
-            priority: filter.priority,
-            page,
-        };
-        Ok(self.store.tickets(&query).await?)
+        Ok(self.store.tickets(&filter.query(actor, page)).await?)
+    }
+
+    /// The same page as [`App::tickets`], each ticket with its submitter's name and its number
+    /// of public replies, for the pages' lists.
+    pub async fn ticket_summaries(
+        &self,
+        actor: &Actor,
+        filter: TicketFilter,
+        page: PageRequest,
+    ) -> AppResult<Page<TicketSummary>> {
+        Ok(self.store.ticket_summaries(&filter.query(actor, page)).await?)
     }
 
     /// Changes some of a ticket's fields; every change is checked and recorded.
@@ -129,21 +182,48 @@ impl App {
         internal: bool,
         channel: Channel,
     ) -> AppResult<Article> {
+        self.add_article_with(actor, id, body, internal, channel, Vec::new()).await
+    }
+
+    /// Adds a public reply or an internal note with files attached: the article, its files and
+    /// their history entries (internal with an internal note) are written together, or nothing is.
+    pub async fn add_article_with(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        body: String,
+        internal: bool,
+        channel: Channel,
+        uploads: Vec<NewUpload>,
+    ) -> AppResult<Article> {
+        // Files are checked and hashed before the write transaction, against the ticket as it is
+        // now; the right to attach is asked again of the locked ticket.
+        let files = if uploads.is_empty() {
+            Vec::new()
+        } else {
+            let ticket = self.ticket(actor, id).await?;
+            digest(accept_uploads(actor, &TicketFacts::from(&ticket), uploads)?).await?
+        };
         let now = self.now();
         let actor = actor.clone();
         self.write(move |mut tx| async move {
             let mut ticket = readable_for_update(&mut *tx, &actor, id).await?;
             let status_change = workflow::add_article(&actor, &ticket, &body, internal)?;
+            if !files.is_empty() {
+                check_ticket(&actor, TicketAction::Attach, &TicketFacts::from(&ticket))?;
+            }
             let author = actor.account;
             let article =
                 tx.insert_article(&NewArticle { ticket: id, author, body, internal, channel, at: now }).await?;
             let mut changes = vec![Change::new("article", serde_json::Value::Null, article.id).internal(internal)];
+            changes.extend(files.iter().map(|f| f.change(internal)));
             if let Some((status, change)) = status_change {
                 ticket.status = status;
                 changes.push(change);
             }
             ticket.updated_at = now;
             tx.update_ticket(&ticket).await?;
+            store_files(&mut *tx, id, Some(article.id), internal, author, files, now).await?;
             record(&mut *tx, author, id, changes, now).await?;
             tx.commit().await?;
             Ok(article)

@@ -20,6 +20,19 @@ use crate::config;
 pub enum BenchCommand {
     /// Create tickets through the HTTP API with concurrent clients; print tickets/s and latency.
     Api(ApiBench),
+    /// Fill a fresh database with tickets, then time the pages that list and show them.
+    Pages(PagesBench),
+}
+
+/// Options of the pages benchmark.
+#[derive(Args)]
+pub struct PagesBench {
+    /// Tickets to create before measuring.
+    #[arg(long, default_value_t = 10_000)]
+    tickets: i64,
+    /// Requests per page measured.
+    #[arg(long, default_value_t = 50)]
+    rounds: usize,
 }
 
 /// Options of the API benchmark.
@@ -50,6 +63,7 @@ pub struct ApiBench {
 pub async fn run(command: BenchCommand, data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<()> {
     match command {
         BenchCommand::Api(args) => api(args, data, database_url).await,
+        BenchCommand::Pages(args) => pages(args, data, database_url).await,
     }
 }
 
@@ -76,11 +90,81 @@ async fn api(args: ApiBench, data: &Option<PathBuf>, database_url: Option<&str>)
     Ok(())
 }
 
+/// The password of the benchmark's admin, who signs in to the pages.
+const BENCH_PASSWORD: &str = "bench password, not a secret";
+
+async fn pages(args: PagesBench, data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<()> {
+    let server = OwnServer::start(data, database_url).await?;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().context("an HTTP client")?;
+    let category = setup_category(&client, &server.url, &server.token).await?;
+    println!("Creating {} tickets", args.tickets);
+    let made = load(&client, &server.url, &server.token, category, 4, args.tickets, Duration::from_secs(600)).await?;
+    if made.errors > 0 {
+        bail!("{} tickets could not be created", made.errors);
+    }
+    let admin = signed_in(&server).await?;
+    let last = (args.tickets + 24) / 25;
+    let middle = args.tickets / 2;
+    let paths = [
+        "/".to_owned(),
+        "/tickets".to_owned(),
+        format!("/tickets?page={last}"),
+        "/tickets?q=storage".to_owned(),
+        "/tickets?state=open&status=new".to_owned(),
+        format!("/tickets/{middle}"),
+        "/dashboard".to_owned(),
+    ];
+    println!("Server time of each page over loopback, {} requests each (median, p90):", args.rounds);
+    for (who, client) in [("visitor", &client), ("admin", &admin)] {
+        for path in &paths {
+            if who == "visitor" && path == "/dashboard" {
+                continue;
+            }
+            let mut times = Vec::with_capacity(args.rounds);
+            for _ in 0..args.rounds {
+                let t0 = Instant::now();
+                let response = client.get(format!("{}{path}", server.url)).send().await?;
+                let status = response.status();
+                response.bytes().await?;
+                if !status.is_success() {
+                    bail!("GET {path} as {who} answered {status}");
+                }
+                times.push(t0.elapsed());
+            }
+            times.sort();
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let p90 = times[(times.len() * 9 / 10).min(times.len() - 1)];
+            println!("  {who:<7} GET {path:<32} {:>7.2} ms {:>7.2} ms", ms(times[times.len() / 2]), ms(p90));
+        }
+    }
+    Ok(())
+}
+
+/// A client signed in to the pages as the benchmark's admin.
+async fn signed_in(server: &OwnServer) -> anyhow::Result<reqwest::Client> {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("an HTTP client")?;
+    let login = client.get(format!("{}/login", server.url)).send().await?.text().await?;
+    let marker = "name=\"csrf\" value=\"";
+    let at = login.find(marker).context("the sign-in form has no CSRF token")? + marker.len();
+    let csrf: String = login[at..].chars().take_while(|c| *c != '"').collect();
+    let form = [("csrf", csrf.as_str()), ("email", server.email.as_str()), ("password", BENCH_PASSWORD)];
+    let answer = client.post(format!("{}/login", server.url)).form(&form).send().await?;
+    if answer.status().as_u16() != 303 {
+        bail!("signing in answered {}", answer.status());
+    }
+    Ok(client)
+}
+
 /// A server started for the benchmark, stopped when dropped.
 struct OwnServer {
     child: Child,
     url: String,
     token: String,
+    email: String,
     temp: Option<PathBuf>,
 }
 
@@ -97,6 +181,7 @@ impl OwnServer {
         let email = format!("bench-{}@example.org", std::process::id());
         app.create_account(&Actor::system(), &email, "Bench admin", &[Role::Admin]).await?;
         let token = app.create_token(&Actor::system(), &email, "bench").await?.secret;
+        app.set_password(&Actor::system(), &email, BENCH_PASSWORD).await?;
         app.store().close().await;
 
         let port = free_port()?;
@@ -108,7 +193,7 @@ impl OwnServer {
         }
         let child =
             command.env("HELPDESK_LOG", "warn").stdout(Stdio::null()).spawn().context("cannot start the server")?;
-        let server = OwnServer { child, url: format!("http://127.0.0.1:{port}"), token, temp };
+        let server = OwnServer { child, url: format!("http://127.0.0.1:{port}"), token, email, temp };
         server.wait_ready().await?;
         Ok(server)
     }

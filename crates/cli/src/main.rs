@@ -304,7 +304,7 @@ async fn serve(
     let app = if settings.public_url.is_none() { app.with_public_url(&format!("{scheme}://{addr}")) } else { app };
     let worker = if run_worker { Some(worker(&app, settings)?) } else { None };
     println!(
-        "Helpdesk {} listening on http://{addr} ({})",
+        "Helpdesk {} listening on {scheme}://{addr} ({})",
         env!("CARGO_PKG_VERSION"),
         config::describe(&settings.location)
     );
@@ -313,8 +313,12 @@ async fn serve(
             Location::SqliteFile(_) => format!(" --data {}", settings.data.display()),
             Location::Postgres(_) => " --database-url ...".to_owned(),
         };
-        println!("No account exists yet. Make the first admin, then a token for the API:");
+        println!(
+            "No account exists yet. Make the first admin and give them a password to sign in at {scheme}://{addr}/login:"
+        );
         println!("  helpdesk admin create-user --email you@example.org --name \"Your Name\" --role admin{data}");
+        println!("  helpdesk admin set-password --email you@example.org{data}");
+        println!("and, for programs, a token for the API:");
         println!("  helpdesk admin create-token --email you@example.org{data}");
         println!("(from a source checkout: cargo run --release -- admin ...)");
     }
@@ -327,7 +331,8 @@ async fn serve(
         subject_header: settings.file.client_dn_header.clone().unwrap_or(defaults.subject_header).to_lowercase(),
         issuer_header: settings.file.client_issuer_header.clone().unwrap_or(defaults.issuer_header).to_lowercase(),
     };
-    let web = helpdesk_web::WebConfig { oidc: settings.file.oidc.clone(), proxies };
+    let certificate_login = settings.file.client_ca.is_some() || !proxies.trusted.is_empty();
+    let web = helpdesk_web::WebConfig { oidc: settings.file.oidc.clone(), proxies, certificate_login };
     let stopped = async move {
         let _ = server_stop.wait_for(|stop| *stop).await;
     };

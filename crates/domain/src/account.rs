@@ -119,6 +119,103 @@ pub struct LinkedCertificate {
     pub created_at: OffsetDateTime,
 }
 
+/// An OpenID Connect identity linked to an account: signing in with it signs the person in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LinkedIdentity {
+    /// The provider's name in the configuration.
+    pub provider: String,
+    /// The provider's stable id of the person.
+    pub subject: String,
+    /// The address the provider gave when the identity was linked (unknown for links made
+    /// before it was recorded).
+    #[schema(required = true)]
+    pub email: Option<String>,
+    /// When it was linked.
+    #[serde(with = "time::serde::rfc3339")]
+    pub linked_at: OffsetDateTime,
+}
+
+/// A kind of e-mail notification a person may want or not. Everyone wants every kind until
+/// they say otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Notification {
+    /// A ticket was opened (for the unit's supporters) or opened for you.
+    TicketOpened,
+    /// A ticket was assigned to you or your unit.
+    Assigned,
+    /// A public reply was added to a ticket you follow.
+    PublicReply,
+    /// A ticket you follow changed status.
+    StatusChange,
+    /// A ticket you follow was reopened.
+    Reopened,
+    /// Someone asks to join a unit you manage.
+    JoinRequest,
+}
+
+named_enum!(Notification {
+    TicketOpened => "ticket_opened",
+    Assigned => "assigned",
+    PublicReply => "public_reply",
+    StatusChange => "status_change",
+    Reopened => "reopened",
+    JoinRequest => "join_request",
+});
+
+/// The roles to grant, checked: only grantable ones, each once, in order; none means
+/// community (every account holds at least one role).
+pub fn granted_roles(roles: &[Role]) -> Result<Vec<Role>, Vec<crate::validation::FieldError>> {
+    let mut errors = crate::validation::Errors::new();
+    for role in roles {
+        errors.check(
+            !role.is_grantable(),
+            "role",
+            format!("'{role}' follows from memberships and contracts; grant community, partner, staff or admin"),
+        );
+    }
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        roles.push(Role::Community);
+    }
+    errors.finish(roles)
+}
+
+/// Checks a change of `target`'s granted roles to `roles` by the account `by`: an admin may not
+/// take away their own admin role, so that an installation cannot be left without its admin
+/// by a slip of the mouse.
+pub fn check_role_change(
+    by: Option<AccountId>,
+    target: AccountId,
+    roles: &[Role],
+) -> Result<(), Vec<crate::validation::FieldError>> {
+    let mut errors = crate::validation::Errors::new();
+    errors.check(
+        by == Some(target) && !roles.contains(&Role::Admin),
+        "roles",
+        "you cannot remove your own admin role; ask another admin to do it",
+    );
+    errors.finish(())
+}
+
+/// Checks disabling (or enabling) `target` by the account `by`: nobody disables themselves, which
+/// would sign them out with no way back in.
+pub fn check_disabling(
+    by: Option<AccountId>,
+    target: AccountId,
+    disabled: bool,
+) -> Result<(), Vec<crate::validation::FieldError>> {
+    let mut errors = crate::validation::Errors::new();
+    errors.check(
+        disabled && by == Some(target),
+        "disabled",
+        "you cannot disable your own account; ask another admin to do it",
+    );
+    errors.finish(())
+}
+
 /// Shortest password, in characters.
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Longest password, in bytes (hashing a huge input costs the server, not the guesser).
@@ -159,5 +256,49 @@ mod tests {
             assert_eq!(check_password("password", password, "ann@example.org").is_ok(), ok, "{password}");
         }
         assert!(check_password("password", &"x".repeat(MAX_PASSWORD_BYTES + 1), "a@b.org").is_err());
+    }
+
+    #[test]
+    fn granted_roles_are_checked_sorted_and_never_empty() {
+        use Role::*;
+        let table: &[(&[Role], Option<&[Role]>)] = &[
+            (&[], Some(&[Community])),
+            (&[Admin, Staff, Admin], Some(&[Staff, Admin])),
+            (&[Partner], Some(&[Partner])),
+            (&[Named], None),
+            (&[Admin, Supporter], None),
+            (&[UnitManager], None),
+        ];
+        for (given, expected) in table {
+            assert_eq!(granted_roles(given).ok().as_deref(), *expected, "{given:?}");
+        }
+    }
+
+    #[test]
+    fn nobody_locks_themselves_out() {
+        use Role::*;
+        let table: &[(Option<AccountId>, AccountId, &[Role], bool)] = &[
+            (Some(1), 1, &[Admin, Staff], true),
+            (Some(1), 1, &[Staff], false),
+            (Some(1), 1, &[Community], false),
+            (Some(1), 2, &[Community], true),
+            (None, 1, &[Community], true),
+        ];
+        for (by, target, roles, ok) in table {
+            assert_eq!(check_role_change(*by, *target, roles).is_ok(), *ok, "{by:?} {target} {roles:?}");
+        }
+        assert!(check_disabling(Some(1), 1, true).is_err());
+        assert!(check_disabling(Some(1), 1, false).is_ok());
+        assert!(check_disabling(Some(1), 2, true).is_ok());
+        assert!(check_disabling(None, 2, true).is_ok());
+    }
+
+    #[test]
+    fn notification_names_are_the_serde_names() {
+        for kind in Notification::ALL {
+            assert_eq!(serde_json::to_value(kind).ok(), Some(serde_json::Value::from(kind.as_str())));
+            assert_eq!(kind.as_str().parse::<Notification>().ok(), Some(*kind));
+        }
+        assert!("everything".parse::<Notification>().is_err());
     }
 }

@@ -4,6 +4,7 @@
 //! unchanged by every channel (API, web, e-mail, external systems).
 
 pub mod account;
+pub mod attachment;
 pub mod category;
 pub mod dn;
 pub mod history;
@@ -29,6 +30,8 @@ pub type CategoryId = i64;
 pub type ArticleId = i64;
 /// An organisation's id.
 pub type OrgId = i64;
+/// An attachment's id.
+pub type AttachmentId = i64;
 
 /// Implements `as_str`, `Display` and `FromStr` for a fieldless enum from one list of names,
 /// so that the name stored in the database, shown in the API and parsed from a query string

@@ -154,6 +154,8 @@ pub enum Action {
     ManageCatalog,
     /// Create accounts and grant roles.
     ManageAccounts,
+    /// List and search every account (the admin pages; staff look people up when triaging).
+    ReadAccounts,
     /// Create or change organisations, their domains, partners and contracts.
     ManageOrganisations,
     /// Add or remove members and managers of a unit, and decide its join requests.
@@ -238,6 +240,8 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ManageCatalog => deny("only admins may change units and categories"),
         Action::ManageAccounts if actor.system || actor.has(Role::Admin) => Ok(()),
         Action::ManageAccounts => deny("only admins may manage accounts"),
+        Action::ReadAccounts if actor.is_operator() => Ok(()),
+        Action::ReadAccounts => deny("only staff and admins may list accounts"),
         Action::ManageOrganisations if actor.system || actor.has(Role::Admin) => Ok(()),
         Action::ManageOrganisations => deny("only admins may manage organisations and contracts"),
         Action::ManageUnitMembers(_) if actor.is_operator() => Ok(()),
@@ -508,6 +512,11 @@ mod tests {
             ("unit manager", Action::ManageCatalog, false),
             ("staff", Action::ManageAccounts, false),
             ("admin", Action::ManageAccounts, true),
+            ("staff", Action::ReadAccounts, true),
+            ("admin", Action::ReadAccounts, true),
+            ("unit manager", Action::ReadAccounts, false),
+            ("community", Action::ReadAccounts, false),
+            ("anonymous", Action::ReadAccounts, false),
             ("admin", Action::ManageOrganisations, true),
             ("staff", Action::ManageOrganisations, false),
             ("unit manager", Action::ManageUnitMembers(U1), true),

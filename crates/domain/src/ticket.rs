@@ -9,6 +9,10 @@ use crate::{AccountId, CategoryId, OrgId, TicketId, UnitId, named_enum};
 
 /// Longest title, in characters.
 pub const MAX_TITLE_CHARS: usize = 200;
+/// Most "send a copy to" addresses of one ticket.
+pub const MAX_COPY_TO: usize = 10;
+/// Longest link URL, in characters.
+pub const MAX_LINK_URL_CHARS: usize = 2000;
 
 /// Incident or service request (GGUS).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -123,6 +127,11 @@ pub struct Ticket {
     /// The requester's organisation when it was opened; its named users and partners read it.
     #[schema(required = true)]
     pub organisation: Option<OrgId>,
+    /// Addresses that receive a copy of the public replies, lower-case.
+    pub copy_to: Vec<String>,
+    /// A link the submitter gave (http or https).
+    #[schema(required = true)]
+    pub link_url: Option<String>,
     /// When it was opened.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -168,4 +177,15 @@ pub struct Article {
     /// When it was written.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+}
+
+/// A ticket as a list shows it: the ticket, who asked, and how long the conversation is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TicketSummary {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The submitter's name.
+    pub submitter_name: String,
+    /// How many public articles it has.
+    pub replies: i64,
 }

@@ -94,6 +94,26 @@ pub fn check_email(errors: &mut Errors, field: &str, value: &str) {
     }
 }
 
+/// Checks a link a person gives: `http://` or `https://` (any case) and a host, at most `max`
+/// characters, no spaces, control characters or characters a URL never holds unescaped (`<`,
+/// `>`, `"`, `` ` ``, `\`). Other schemes (`javascript:`, `data:`, `file:`) are refused.
+pub fn check_url(errors: &mut Errors, field: &str, value: &str, max: usize) {
+    let chars = value.chars().count();
+    let lower = value.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    let authority = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
+    let host = authority.map(|a| a.rsplit('@').next().unwrap_or_default());
+    if chars > max {
+        errors.add(field, format!("must be at most {max} characters (got {chars})"));
+    } else if rest.is_none() {
+        errors.add(field, "must be a web address starting with http:// or https://");
+    } else if value.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"`\\".contains(c)) {
+        errors.add(field, "must not contain spaces, control characters, or < > \" ` \\");
+    } else if host.is_none_or(|h| h.is_empty() || h.starts_with(':')) {
+        errors.add(field, "must name a host after http:// or https://");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +138,34 @@ mod tests {
         ] {
             assert_eq!(line(value).is_empty(), ok, "{value:?}");
         }
+    }
+
+    #[test]
+    fn urls() {
+        for (value, ok) in [
+            ("https://example.org", true),
+            ("http://example.org/a?b=c#d", true),
+            ("HTTPS://Example.org/Path", true),
+            ("https://user@example.org:8443/x", true),
+            ("javascript:alert(1)", false),
+            ("JavaScript://example.org/%0aalert(1)", false),
+            ("data:text/html,<b>", false),
+            ("ftp://example.org", false),
+            ("https://", false),
+            ("https:///path", false),
+            ("https://:80", false),
+            ("example.org", false),
+            ("https://exa mple.org", false),
+            ("https://example.org/\"onmouseover", false),
+            ("https://example.org/\n", false),
+        ] {
+            let mut e = Errors::new();
+            check_url(&mut e, "link_url", value, 40);
+            assert_eq!(e.finish(()).is_ok(), ok, "{value}");
+        }
+        let mut e = Errors::new();
+        check_url(&mut e, "link_url", &format!("https://example.org/{}", "a".repeat(21)), 40);
+        assert!(e.finish(()).is_err(), "too long");
     }
 
     #[test]

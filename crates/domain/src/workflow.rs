@@ -4,13 +4,16 @@
 
 use serde_json::{Map, Value};
 
+use crate::account::normalise_email;
 use crate::category::{Category, check_field_values};
 use crate::history::Change;
 use crate::policy::{Action, Actor, Denied, TicketAction, TicketFacts, check, check_ticket};
 use crate::status::{Resolution, Status};
-use crate::ticket::{MAX_TITLE_CHARS, Priority, Privacy, SecurityRisk, Ticket, TicketType};
+use crate::ticket::{
+    MAX_COPY_TO, MAX_LINK_URL_CHARS, MAX_TITLE_CHARS, Priority, Privacy, SecurityRisk, Ticket, TicketType,
+};
 use crate::triage::{TriageInput, suggested_priority};
-use crate::validation::{Errors, FieldError, check_line, check_text};
+use crate::validation::{Errors, FieldError, check_email, check_line, check_text, check_url};
 use crate::{AccountId, CategoryId, OrgId, UnitId};
 
 /// Largest description or article body, in bytes.
@@ -66,6 +69,10 @@ pub struct OpenTicket {
     pub fields: Map<String, Value>,
     /// The customer to open it for, if not the actor.
     pub on_behalf_of: Option<AccountId>,
+    /// Addresses to send a copy of the public replies to (at most 10).
+    pub copy_to: Vec<String>,
+    /// A link to what the ticket is about (http or https); blank is none.
+    pub link_url: Option<String>,
 }
 
 /// Who a new ticket is for, as the store knows them: the actor, or the customer it is opened
@@ -113,6 +120,25 @@ pub struct NewTicket {
     pub on_behalf_of: Option<AccountId>,
     /// The requester's organisation.
     pub organisation: Option<OrgId>,
+    /// Validated addresses, lower-case, each once.
+    pub copy_to: Vec<String>,
+    /// A validated http or https link.
+    pub link_url: Option<String>,
+}
+
+impl NewTicket {
+    /// What the policy looks at, for what is done with the ticket as it is opened (attaching).
+    pub fn facts(&self) -> TicketFacts {
+        TicketFacts {
+            submitter: self.submitter,
+            on_behalf_of: self.on_behalf_of,
+            organisation: self.organisation,
+            unit: self.unit,
+            owner: None,
+            privacy: self.privacy,
+            status: self.status,
+        }
+    }
 }
 
 /// Opens a ticket in `category` for `requester`: checks the policy and every value, runs triage,
@@ -140,6 +166,11 @@ pub fn open(
     check_line(&mut errors, "title", &cmd.title, MAX_TITLE_CHARS);
     check_text(&mut errors, "description", &cmd.description, MAX_BODY_BYTES);
     errors.check(cmd.affected_users < 0, "affected_users", "must be 0 or more");
+    let copy_to = check_copy_to(&mut errors, &cmd.copy_to);
+    let link_url = cmd.link_url.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned);
+    if let Some(url) = &link_url {
+        check_url(&mut errors, "link_url", url, MAX_LINK_URL_CHARS);
+    }
     let fields = match check_field_values(&category.fields, &cmd.fields) {
         Ok(fields) => fields,
         Err(field_errors) => {
@@ -171,6 +202,8 @@ pub fn open(
         submitter,
         on_behalf_of,
         organisation,
+        copy_to,
+        link_url,
     };
     let none = Value::Null;
     let mut history = vec![
@@ -183,6 +216,25 @@ pub fn open(
         history.push(Change::new("on_behalf_of", &none, customer));
     }
     Ok((ticket, history))
+}
+
+/// Checks "send a copy to" addresses: at most [`MAX_COPY_TO`], each an address (`copy_to[i]`
+/// names a bad one). Returns them normalised like account addresses, each once.
+fn check_copy_to(errors: &mut Errors, addresses: &[String]) -> Vec<String> {
+    errors.check(
+        addresses.len() > MAX_COPY_TO,
+        "copy_to",
+        format!("at most {MAX_COPY_TO} addresses (got {})", addresses.len()),
+    );
+    let mut kept: Vec<String> = Vec::new();
+    for (i, address) in addresses.iter().enumerate() {
+        let address = normalise_email(address);
+        check_email(errors, &format!("copy_to[{i}]"), &address);
+        if !kept.contains(&address) {
+            kept.push(address);
+        }
+    }
+    kept
 }
 
 /// A change to some of a ticket's fields; `None` leaves a field as it is.
@@ -427,6 +479,8 @@ mod tests {
             security_risk: SecurityRisk::None,
             fields: json!({"version": "4.5"}).as_object().unwrap().clone(),
             on_behalf_of: None,
+            copy_to: vec![],
+            link_url: None,
         }
     }
 
@@ -468,6 +522,8 @@ mod tests {
             submitter: t.submitter,
             on_behalf_of: None,
             organisation: None,
+            copy_to: t.copy_to,
+            link_url: t.link_url,
             created_at: OffsetDateTime::UNIX_EPOCH,
             updated_at: OffsetDateTime::UNIX_EPOCH,
         }
@@ -500,6 +556,17 @@ mod tests {
             (OpenTicket { affected_users: -1, ..cmd() }, vec!["affected_users"]),
             (OpenTicket { fields: Map::new(), ..cmd() }, vec!["fields.version"]),
             (OpenTicket { title: "".into(), fields: Map::new(), ..cmd() }, vec!["title", "fields.version"]),
+            (
+                OpenTicket { copy_to: vec!["ann@example.org".into(), "not an address".into()], ..cmd() },
+                vec!["copy_to[1]"],
+            ),
+            (OpenTicket { copy_to: (0..11).map(|i| format!("a{i}@example.org")).collect(), ..cmd() }, vec!["copy_to"]),
+            (OpenTicket { link_url: Some("javascript:alert(1)".into()), ..cmd() }, vec!["link_url"]),
+            (OpenTicket { link_url: Some("ftp://example.org/x".into()), ..cmd() }, vec!["link_url"]),
+            (
+                OpenTicket { link_url: Some(format!("https://example.org/{}", "a".repeat(2000))), ..cmd() },
+                vec!["link_url"],
+            ),
         ];
         for (c, refused) in table {
             assert_eq!(fields_of(open(&submitter(), c, &category(), &me()).unwrap_err()), refused);
@@ -507,6 +574,22 @@ mod tests {
         let private = OpenTicket { privacy: Privacy::Private, ..cmd() };
         assert!(matches!(open(&submitter(), private, &category(), &me()), Err(RuleError::Denied(_))));
         assert!(matches!(open(&Actor::anonymous(), cmd(), &category(), &me()), Err(RuleError::Denied(_))));
+    }
+
+    #[test]
+    fn opening_keeps_copies_and_link_normalised() {
+        let c = OpenTicket {
+            copy_to: vec![" Ann@Example.ORG ".into(), "ann@example.org".into(), "bob@example.org".into()],
+            link_url: Some(" https://example.org/issue/7 ".into()),
+            ..cmd()
+        };
+        let (t, _) = open(&submitter(), c, &category(), &me()).unwrap();
+        assert_eq!(t.copy_to, ["ann@example.org", "bob@example.org"], "lower-case, each once");
+        assert_eq!(t.link_url.as_deref(), Some("https://example.org/issue/7"));
+        let blank = OpenTicket { link_url: Some("  ".into()), ..cmd() };
+        assert_eq!(open(&submitter(), blank, &category(), &me()).unwrap().0.link_url, None, "blank is none");
+        let ten = OpenTicket { copy_to: (0..10).map(|i| format!("a{i}@example.org")).collect(), ..cmd() };
+        assert_eq!(open(&submitter(), ten, &category(), &me()).unwrap().0.copy_to.len(), 10);
     }
 
     #[test]

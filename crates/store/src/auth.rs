@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use helpdesk_domain::AccountId;
-use helpdesk_domain::account::{Account, LinkedCertificate};
+use helpdesk_domain::account::{Account, LinkedCertificate, LinkedIdentity};
 use time::OffsetDateTime;
 
 use crate::StoreResult;
@@ -28,6 +28,8 @@ pub trait AuthStore: Send + Sync {
     async fn certificates(&self, account: AccountId) -> StoreResult<Vec<LinkedCertificate>>;
     /// The account an OpenID Connect identity is linked to.
     async fn account_by_identity(&self, provider: &str, subject: &str) -> StoreResult<Option<Account>>;
+    /// The OpenID Connect identities linked to an account, oldest link first.
+    async fn identities(&self, account: AccountId) -> StoreResult<Vec<LinkedIdentity>>;
 }
 
 /// Sign-in writes, inside a transaction.
@@ -52,12 +54,13 @@ pub trait AuthTx: Send {
     -> StoreResult<()>;
     /// Forgets the attempts counted under `key`.
     async fn clear_attempts(&mut self, key: &str) -> StoreResult<()>;
-    /// Links an OpenID Connect identity to an account (a second link of the same identity is a
-    /// duplicate).
+    /// Links an OpenID Connect identity, with the address the provider gave for it, to an
+    /// account (a second link of the same identity is a duplicate).
     async fn link_identity(
         &mut self,
         provider: &str,
         subject: &str,
+        email: Option<&str>,
         account: AccountId,
         at: OffsetDateTime,
     ) -> StoreResult<()>;

@@ -5,12 +5,14 @@
 //! its change-log entry and its follow-up jobs are committed together or not at all. The change
 //! log is written by triggers on `tickets` and `articles`, so no write can forget it.
 
+mod accounts;
 mod auth;
 mod error;
 mod identity;
 mod postgres;
 mod rows;
 mod sql;
+mod sql_accounts;
 mod sql_auth;
 mod sql_identity;
 mod sqlite;
@@ -20,15 +22,17 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use helpdesk_domain::account::{Account, Role};
+use helpdesk_domain::attachment::Attachment;
 use helpdesk_domain::category::Category;
 use helpdesk_domain::history::HistoryEntry;
 use helpdesk_domain::paging::{Page, PageRequest};
-use helpdesk_domain::ticket::{Article, Ticket};
+use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
 use helpdesk_domain::unit::Unit;
 use helpdesk_domain::workflow::NewTicket;
-use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, AttachmentId, CategoryId, TicketId, UnitId};
 use time::OffsetDateTime;
 
+pub use accounts::{AccountStore, AccountTx};
 pub use auth::{AuthStore, AuthTx};
 pub use error::{StoreError, StoreResult};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
@@ -45,7 +49,7 @@ pub enum Engine {
 
 /// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
 #[async_trait]
-pub trait Store: IdentityStore + AuthStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + AuthStore + AccountStore + Send + Sync + 'static {
     /// Which engine this is.
     fn engine(&self) -> Engine;
     /// Checks that the database answers.
@@ -57,8 +61,16 @@ pub trait Store: IdentityStore + AuthStore + Send + Sync + 'static {
 
     /// One ticket.
     async fn ticket(&self, id: TicketId) -> StoreResult<Option<Ticket>>;
-    /// A page of tickets matching `query`, newest first, with the total.
+    /// A page of tickets matching `query`, in its order, with the total.
     async fn tickets(&self, query: &TicketQuery) -> StoreResult<Page<Ticket>>;
+    /// The same page as [`Store::tickets`], each ticket with its submitter's name and number of
+    /// public articles, in one query.
+    async fn ticket_summaries(&self, query: &TicketQuery) -> StoreResult<Page<TicketSummary>>;
+    /// A ticket's attachments without their bytes, oldest first; those of internal notes only
+    /// with `internal`.
+    async fn attachments(&self, ticket: TicketId, internal: bool) -> StoreResult<Vec<Attachment>>;
+    /// One attachment with its bytes.
+    async fn attachment_data(&self, id: AttachmentId) -> StoreResult<Option<(Attachment, Vec<u8>)>>;
     /// A page of a ticket's articles, oldest first; internal notes only with `internal`.
     async fn articles(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<Article>>;
     /// A page of a ticket's history, oldest first; internal entries only with `internal`.
@@ -110,7 +122,7 @@ pub trait Store: IdentityStore + AuthStore + Send + Sync + 'static {
 /// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: IdentityTx + AuthTx + Send {
+pub trait Tx: IdentityTx + AuthTx + AccountTx + Send {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 
@@ -127,6 +139,8 @@ pub trait Tx: IdentityTx + AuthTx + Send {
     async fn update_ticket(&mut self, ticket: &Ticket) -> StoreResult<()>;
     /// Adds an article to a ticket.
     async fn insert_article(&mut self, article: &NewArticle) -> StoreResult<Article>;
+    /// Stores a file with its ticket (and article).
+    async fn insert_attachment(&mut self, attachment: &NewAttachment) -> StoreResult<Attachment>;
     /// Records history entries of a ticket.
     async fn record_history(&mut self, ticket: TicketId, entries: &[HistoryEntry]) -> StoreResult<()>;
     /// Queues follow-up work; a job whose `dedupe_key` is already queued is not queued twice.

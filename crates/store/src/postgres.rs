@@ -6,6 +6,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::sql::sql_store;
+use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
 
@@ -31,6 +32,12 @@ identity_sql! {
 auth_sql! {
     db: sqlx::Postgres,
     roles_agg: "string_agg(role, ',')",
+}
+
+accounts_sql! {
+    db: sqlx::Postgres,
+    roles_agg: "string_agg(role, ',')",
+    for_update: " FOR UPDATE",
 }
 
 /// Connections per node.

@@ -3,10 +3,11 @@
 use std::str::FromStr;
 
 use helpdesk_domain::account::{Account, ApiToken, Role};
+use helpdesk_domain::attachment::Attachment;
 use helpdesk_domain::category::{Category, FieldDef};
 use helpdesk_domain::history::HistoryEntry;
 use helpdesk_domain::organisation::{Contract, JoinRequest, UnitMember};
-use helpdesk_domain::ticket::{Article, Ticket};
+use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
 use helpdesk_domain::unit::Unit;
 use serde_json::{Map, Value};
 use sqlx::encode::IsNull;
@@ -119,6 +120,8 @@ pub(crate) struct TicketRow {
     organisation_id: Option<i64>,
     created_at: Ts,
     updated_at: Ts,
+    copy_to: Json<Vec<String>>,
+    link_url: Option<String>,
 }
 
 impl TryFrom<TicketRow> for Ticket {
@@ -145,9 +148,73 @@ impl TryFrom<TicketRow> for Ticket {
             submitter: r.submitter_id,
             on_behalf_of: r.on_behalf_of,
             organisation: r.organisation_id,
+            copy_to: r.copy_to.0,
+            link_url: r.link_url,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TicketSummaryRow {
+    #[sqlx(flatten)]
+    ticket: TicketRow,
+    submitter_name: String,
+    replies: i64,
+}
+
+impl TryFrom<TicketSummaryRow> for TicketSummary {
+    type Error = StoreError;
+
+    fn try_from(r: TicketSummaryRow) -> StoreResult<TicketSummary> {
+        Ok(TicketSummary { ticket: Ticket::try_from(r.ticket)?, submitter_name: r.submitter_name, replies: r.replies })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttachmentRow {
+    id: i64,
+    ticket_id: i64,
+    article_id: Option<i64>,
+    filename: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    uploaded_by: Option<i64>,
+    internal: bool,
+    created_at: Ts,
+}
+
+impl From<AttachmentRow> for Attachment {
+    fn from(r: AttachmentRow) -> Attachment {
+        Attachment {
+            id: r.id,
+            ticket: r.ticket_id,
+            article: r.article_id,
+            filename: r.filename,
+            content_type: r.content_type,
+            size: r.size,
+            sha256: r.sha256,
+            uploaded_by: r.uploaded_by,
+            internal: r.internal,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+/// An attachment with its bytes.
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttachmentDataRow {
+    #[sqlx(flatten)]
+    meta: AttachmentRow,
+    data: Vec<u8>,
+}
+
+impl AttachmentDataRow {
+    /// The record and its bytes.
+    pub(crate) fn split(self) -> (Attachment, Vec<u8>) {
+        (Attachment::from(self.meta), self.data)
     }
 }
 

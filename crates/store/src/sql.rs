@@ -11,8 +11,51 @@ macro_rules! ticket_columns {
     () => {
         "id, title, description, type, category_id, unit_id, owner_id, status, resolution, priority, \
          suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
-         submitter_id, on_behalf_of, organisation_id, created_at, updated_at"
+         submitter_id, on_behalf_of, organisation_id, created_at, updated_at, copy_to, link_url"
     };
+}
+
+/// The columns of an attachment without its bytes, in `AttachmentRow`'s order.
+macro_rules! attachment_columns {
+    () => {
+        "id, ticket_id, article_id, filename, content_type, size, sha256, uploaded_by, internal, created_at"
+    };
+}
+
+/// The ORDER BY of a ticket list, on unqualified columns of `tickets` (it sorts the page inside
+/// a query and again outside it).
+pub(crate) fn ticket_order(order: crate::TicketOrder) -> &'static str {
+    match order {
+        crate::TicketOrder::Newest => "id DESC",
+        crate::TicketOrder::LastActivity => "updated_at DESC, id DESC",
+        crate::TicketOrder::Queue => {
+            "CASE WHEN status = 'new' THEN 0 ELSE 1 END, CASE WHEN owner_id IS NULL THEN 0 ELSE 1 END, \
+             CASE priority WHEN 'top' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, created_at, id"
+        }
+    }
+}
+
+/// `text` as a LIKE pattern matching it anywhere, its wildcards taken literally (`ESCAPE '\'`).
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The ticket number in a search text: all digits, with or without a leading `#`.
+pub(crate) fn ticket_number(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('#').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 macro_rules! unit_columns {
@@ -88,6 +131,8 @@ pub(crate) const TABLES: &[&str] = &[
     "oidc_identities",
     "certificates",
     "settings",
+    "attachments",
+    "notification_optouts",
 ];
 
 macro_rules! sql_store {
@@ -102,23 +147,27 @@ macro_rules! sql_store {
     ) => {
         use async_trait::async_trait;
         use helpdesk_domain::account::{Account, Role};
+        use helpdesk_domain::attachment::Attachment;
         use helpdesk_domain::category::Category;
         use helpdesk_domain::history::HistoryEntry;
         use helpdesk_domain::paging::{Page, PageRequest};
         use helpdesk_domain::policy::Visibility;
         use helpdesk_domain::status::Status;
-        use helpdesk_domain::ticket::{Article, Ticket};
+        use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
         use helpdesk_domain::unit::Unit;
         use helpdesk_domain::workflow::NewTicket;
-        use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
+        use helpdesk_domain::{AccountId, AttachmentId, CategoryId, TicketId, UnitId};
         use sqlx::types::Json;
         use sqlx::{Executor, QueryBuilder};
         use time::OffsetDateTime;
 
-        use crate::rows::{AccountRow, ArticleRow, CategoryRow, HistoryRow, JobRow, TicketRow, Ts, UnitRow, convert};
+        use crate::rows::{
+            AccountRow, ArticleRow, AttachmentDataRow, AttachmentRow, CategoryRow, HistoryRow, JobRow, TicketRow,
+            TicketSummaryRow, Ts, UnitRow, convert,
+        };
         use crate::{
-            Engine, Job, NewArticle, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError, StoreResult,
-            TicketQuery, Tx,
+            Engine, Job, NewArticle, NewAttachment, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError,
+            StoreResult, TicketQuery, Tx,
         };
 
         /// The store over one engine: reads through `read`, writes through `write`.
@@ -225,6 +274,37 @@ macro_rules! sql_store {
             if let Some(priority) = q.priority {
                 qb.push(" AND priority = ").push_bind(priority.as_str());
             }
+            if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                // Lower-cased here as well as in SQL: SQLite's lower() folds ASCII only.
+                qb.push(" AND (lower(title) LIKE ")
+                    .push_bind($crate::sql::contains_pattern(&text.to_lowercase()))
+                    .push(" ESCAPE '\\'");
+                if let Some(number) = $crate::sql::ticket_number(text) {
+                    qb.push(" OR id = ").push_bind(number);
+                }
+                qb.push(")");
+            }
+            if let Some(person) = q.submitter {
+                qb.push(" AND (submitter_id = ").push_bind(person);
+                qb.push(" OR on_behalf_of = ").push_bind(person).push(")");
+            }
+            if let Some(owner) = q.owner {
+                qb.push(" AND owner_id = ").push_bind(owner);
+            }
+            if q.unassigned {
+                qb.push(" AND owner_id IS NULL");
+            }
+            if let Some(org) = q.organisation {
+                qb.push(" AND organisation_id = ").push_bind(org);
+            }
+            if !q.units.is_empty() {
+                qb.push(" AND unit_id IN (");
+                let mut list = qb.separated(", ");
+                for unit in &q.units {
+                    list.push_bind(*unit);
+                }
+                qb.push(")");
+            }
         }
 
         /// Appends an insert of history entries for the ticket `ticket`, or, when it is `None`,
@@ -279,10 +359,54 @@ macro_rules! sql_store {
                 let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
                 let mut select = QueryBuilder::<$db>::new(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets"));
                 push_ticket_filters(&mut select, q);
-                select.push(" ORDER BY id DESC LIMIT ").push_bind(q.page.per_page);
+                select.push(" ORDER BY ").push($crate::sql::ticket_order(q.order));
+                select.push(" LIMIT ").push_bind(q.page.per_page);
                 select.push(" OFFSET ").push_bind(q.page.offset());
                 let rows: Vec<TicketRow> = select.build_query_as().fetch_all(&self.read).await?;
                 Ok(Page::new(convert(rows)?, total, q.page))
+            }
+
+            async fn ticket_summaries(&self, q: &TicketQuery) -> StoreResult<Page<TicketSummary>> {
+                let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM tickets");
+                push_ticket_filters(&mut count, q);
+                let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+                // The page is chosen first, so the name and the count are looked up for its rows
+                // only; the outer query sees the page alone, so the order's names are its own.
+                let mut select = QueryBuilder::<$db>::new(concat!(
+                    "SELECT p.*, COALESCE((SELECT a.name FROM accounts a WHERE a.id = p.submitter_id), '') AS submitter_name, ",
+                    "(SELECT COUNT(*) FROM articles r WHERE r.ticket_id = p.id AND r.internal = FALSE) AS replies ",
+                    "FROM (SELECT ", $crate::sql::ticket_columns!(), " FROM tickets"
+                ));
+                push_ticket_filters(&mut select, q);
+                let order = $crate::sql::ticket_order(q.order);
+                select.push(" ORDER BY ").push(order);
+                select.push(" LIMIT ").push_bind(q.page.per_page);
+                select.push(" OFFSET ").push_bind(q.page.offset());
+                select.push(") p ORDER BY ").push(order);
+                let rows: Vec<TicketSummaryRow> = select.build_query_as().fetch_all(&self.read).await?;
+                Ok(Page::new(convert(rows)?, total, q.page))
+            }
+
+            async fn attachments(&self, ticket: TicketId, internal: bool) -> StoreResult<Vec<Attachment>> {
+                let rows: Vec<AttachmentRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::attachment_columns!(), " FROM attachments ",
+                    "WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE) ORDER BY id"
+                ))
+                .bind(ticket)
+                .bind(internal)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows.into_iter().map(Attachment::from).collect())
+            }
+
+            async fn attachment_data(&self, id: AttachmentId) -> StoreResult<Option<(Attachment, Vec<u8>)>> {
+                let row: Option<AttachmentDataRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::attachment_columns!(), ", data FROM attachments WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(row.map(AttachmentDataRow::split))
             }
 
             async fn articles(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<Article>> {
@@ -487,7 +611,7 @@ macro_rules! sql_store {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO tickets (title, description, type, category_id, unit_id, status, priority, \
                      suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
-                     submitter_id, on_behalf_of, organisation_id, created_at, updated_at) VALUES (",
+                     submitter_id, on_behalf_of, organisation_id, created_at, updated_at, copy_to, link_url) VALUES (",
                 );
                 let mut values = qb.separated(", ");
                 values
@@ -508,7 +632,9 @@ macro_rules! sql_store {
                     .push_bind(t.on_behalf_of)
                     .push_bind(t.organisation)
                     .push_bind(Ts::from(at))
-                    .push_bind(Ts::from(at));
+                    .push_bind(Ts::from(at))
+                    .push_bind(Json(t.copy_to.clone()))
+                    .push_bind(t.link_url.clone());
                 qb.push(concat!(") RETURNING ", $crate::sql::ticket_columns!()));
                 if $one_command && !history.is_empty() {
                     // One round trip to the single writer instead of two. The new ticket's number
@@ -563,6 +689,28 @@ macro_rules! sql_store {
                 .fetch_one(&mut *self.tx)
                 .await?;
                 Article::try_from(row)
+            }
+
+            async fn insert_attachment(&mut self, a: &NewAttachment) -> StoreResult<Attachment> {
+                let size = i64::try_from(a.data.len()).map_err(|_| StoreError::Corrupt("an attachment beyond i64".into()))?;
+                let row: AttachmentRow = sqlx::query_as(concat!(
+                    "INSERT INTO attachments (ticket_id, article_id, filename, content_type, size, sha256, uploaded_by, ",
+                    "internal, created_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
+                    $crate::sql::attachment_columns!()
+                ))
+                .bind(a.ticket)
+                .bind(a.article)
+                .bind(&a.filename)
+                .bind(&a.content_type)
+                .bind(size)
+                .bind(&a.sha256)
+                .bind(a.uploaded_by)
+                .bind(a.internal)
+                .bind(Ts::from(a.at))
+                .bind(a.data.as_slice())
+                .fetch_one(&mut *self.tx)
+                .await?;
+                Ok(Attachment::from(row))
             }
 
             async fn record_history(&mut self, ticket: TicketId, entries: &[HistoryEntry]) -> StoreResult<()> {
@@ -718,6 +866,6 @@ macro_rules! sql_store {
 }
 
 pub(crate) use {
-    account_select, article_columns, category_columns, contract_columns, job_columns, join_request_select, sql_store,
-    ticket_columns, unit_columns,
+    account_select, article_columns, attachment_columns, category_columns, contract_columns, job_columns,
+    join_request_select, sql_store, ticket_columns, unit_columns,
 };

@@ -4,7 +4,7 @@
 macro_rules! auth_sql {
     (db: $db:ty, roles_agg: $roles_agg:literal $(,)?) => {
         use crate::auth::{AuthStore, AuthTx};
-        use helpdesk_domain::account::LinkedCertificate;
+        use helpdesk_domain::account::{LinkedCertificate, LinkedIdentity};
 
         #[derive(sqlx::FromRow)]
         struct CredentialsRow {
@@ -90,6 +90,20 @@ macro_rules! auth_sql {
                 row.map(Account::try_from).transpose()
             }
 
+            async fn identities(&self, account: AccountId) -> StoreResult<Vec<LinkedIdentity>> {
+                let rows: Vec<(String, String, Option<String>, Ts)> = sqlx::query_as(
+                    "SELECT provider, subject, email, created_at FROM oidc_identities WHERE account_id = $1 \
+                     ORDER BY created_at, provider, subject",
+                )
+                .bind(account)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(provider, subject, email, at)| LinkedIdentity { provider, subject, email, linked_at: at.0 })
+                    .collect())
+            }
+
             async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.read).await?)
             }
@@ -161,10 +175,20 @@ macro_rules! auth_sql {
                 Ok(())
             }
 
-            async fn link_identity(&mut self, provider: &str, subject: &str, account: AccountId, at: OffsetDateTime) -> StoreResult<()> {
-                sqlx::query("INSERT INTO oidc_identities (provider, subject, account_id, created_at) VALUES ($1, $2, $3, $4)")
+            async fn link_identity(
+                &mut self,
+                provider: &str,
+                subject: &str,
+                email: Option<&str>,
+                account: AccountId,
+                at: OffsetDateTime,
+            ) -> StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO oidc_identities (provider, subject, email, account_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
                     .bind(provider)
                     .bind(subject)
+                    .bind(email)
                     .bind(account)
                     .bind(Ts::from(at))
                     .execute(&mut *self.tx)

@@ -8,6 +8,7 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::sql::sql_store;
+use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
 
@@ -35,6 +36,12 @@ identity_sql! {
 auth_sql! {
     db: sqlx::Sqlite,
     roles_agg: "group_concat(role, ',')",
+}
+
+accounts_sql! {
+    db: sqlx::Sqlite,
+    roles_agg: "group_concat(role, ',')",
+    for_update: "",
 }
 
 /// Readers beside the one writer. WAL lets them read while it writes.

@@ -6,7 +6,7 @@ use helpdesk_domain::policy::Visibility;
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Channel, Priority};
 use helpdesk_domain::unit::Integration;
-use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, ArticleId, CategoryId, OrgId, TicketId, UnitId};
 use time::OffsetDateTime;
 
 /// Whether a ticket list shows open or finished tickets.
@@ -16,6 +16,19 @@ pub enum OpenState {
     Open,
     /// Solved, unsolved, verified or closed.
     Closed,
+}
+
+/// The order of a ticket list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketOrder {
+    /// Newest first (by number).
+    #[default]
+    Newest,
+    /// Most recently changed first.
+    LastActivity,
+    /// A unit's work queue: `new` first, then unowned, then by priority (top first), then
+    /// oldest first.
+    Queue,
 }
 
 /// A ticket list: filters, the reader's visibility, and the page.
@@ -33,6 +46,21 @@ pub struct TicketQuery {
     pub unit: Option<UnitId>,
     /// Only this priority.
     pub priority: Option<Priority>,
+    /// Only tickets whose title holds this text (any case), or with this number when it is all
+    /// digits.
+    pub text: Option<String>,
+    /// Only tickets this person opened, or that were opened on their behalf.
+    pub submitter: Option<AccountId>,
+    /// Only tickets this person owns.
+    pub owner: Option<AccountId>,
+    /// Only tickets nobody owns.
+    pub unassigned: bool,
+    /// Only tickets of this organisation.
+    pub organisation: Option<OrgId>,
+    /// Only tickets of any of these units (none: no filter).
+    pub units: Vec<UnitId>,
+    /// The order.
+    pub order: TicketOrder,
     /// Which page.
     pub page: PageRequest,
 }
@@ -47,6 +75,13 @@ impl TicketQuery {
             category: None,
             unit: None,
             priority: None,
+            text: None,
+            submitter: None,
+            owner: None,
+            unassigned: false,
+            organisation: None,
+            units: Vec::new(),
+            order: TicketOrder::Newest,
             page: PageRequest::default(),
         }
     }
@@ -67,6 +102,44 @@ pub struct NewArticle {
     pub channel: Channel,
     /// When.
     pub at: OffsetDateTime,
+}
+
+/// A file about to be stored, checked and named by the domain's rules.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The article it comes with, if any.
+    pub article: Option<ArticleId>,
+    /// The cleaned file name.
+    pub filename: String,
+    /// The cleaned content type.
+    pub content_type: String,
+    /// The SHA-256 of the bytes, lower-case hex.
+    pub sha256: String,
+    /// Who uploads it.
+    pub uploaded_by: Option<AccountId>,
+    /// Attached to an internal note?
+    pub internal: bool,
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+// The bytes would flood every log and panic message that shows an attachment.
+impl std::fmt::Debug for NewAttachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAttachment")
+            .field("ticket", &self.ticket)
+            .field("article", &self.article)
+            .field("filename", &self.filename)
+            .field("content_type", &self.content_type)
+            .field("sha256", &self.sha256)
+            .field("internal", &self.internal)
+            .field("data", &self.data.len())
+            .finish()
+    }
 }
 
 /// A unit about to be stored.

@@ -1,7 +1,9 @@
-//! Helpdesk's HTTP face: the JSON API v1 with its OpenAPI document, and health checks.
+//! Helpdesk's HTTP face: the web pages, the JSON API v1 with its OpenAPI document, and health checks.
 
 mod api;
+mod assets;
 mod extract;
+mod markdown;
 pub mod oidc;
 mod pages;
 mod problem;
@@ -36,6 +38,8 @@ pub struct AppState {
     oidc: Arc<oidc::Providers>,
     /// Which peers are trusted reverse proxies, and what they pass.
     proxies: Arc<Proxies>,
+    /// Whether the sign-in page offers signing in with a certificate.
+    certificate_login: bool,
 }
 
 /// Reverse proxies that terminate TLS in front of Helpdesk: only requests from these addresses
@@ -63,6 +67,9 @@ pub struct WebConfig {
     pub oidc: Vec<oidc::ProviderConfig>,
     /// Trusted reverse proxies.
     pub proxies: Proxies,
+    /// Whether people can sign in with a client certificate (TLS client authentication is on, or a
+    /// trusted proxy passes certificates): the sign-in page then offers it.
+    pub certificate_login: bool,
 }
 
 /// The OpenAPI 3 document of the API, as JSON.
@@ -83,17 +90,18 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     let secure_cookies = app.public_url().starts_with("https://");
     let oidc = Arc::new(oidc::Providers::new(config.oidc));
     let proxies = Arc::new(config.proxies);
-    let state = AppState { app, openapi, secure_cookies, oidc, proxies };
+    let certificate_login = config.certificate_login;
+    let state = AppState { app, openapi, secure_cookies, oidc, proxies, certificate_login };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi_document))
-        .route("/verify", get(pages::verify))
-        .route("/reset-password", get(pages::reset_page).post(pages::reset_submit))
+        .route("/assets/{name}", get(assets::asset))
         .route("/auth/oidc/{name}", get(oidc::start))
         .route("/auth/oidc/link", axum::routing::post(oidc::accept_link))
         .route("/auth/callback", get(oidc::callback))
         .merge(api)
+        .merge(pages::routes(state.clone()))
         .fallback(|| async { Problem::no_route() })
         .method_not_allowed_fallback(|| async { Problem::wrong_method() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -79,6 +79,12 @@ async fn sign_in(
     (answer.status(), answer.text().await.unwrap_or_default())
 }
 
+/// The identities linked to the signed-in account.
+async fn identities(client: &reqwest::Client, server: &TestServer) -> Value {
+    let url = format!("{}/api/v1/me/identities", server.url);
+    client.get(url).send().await.expect("identities").json().await.unwrap_or(Value::Null)
+}
+
 async fn me(client: &reqwest::Client, server: &TestServer) -> Value {
     client.get(format!("{}/api/v1/me", server.url)).send().await.expect("me").json().await.unwrap_or(Value::Null)
 }
@@ -98,6 +104,9 @@ async fn the_first_sign_in_makes_the_account_and_later_ones_find_it() {
         (first["email"].clone(), first["verified"].clone(), first["name"].clone()),
         (json!("jane.doe@example.org"), json!(true), json!("Jane Doe"))
     );
+    let identities = identities(&client, &server).await;
+    assert_eq!((identities[0]["provider"].clone(), identities[0]["subject"].clone()), (json!("peer"), json!("jane")));
+    assert_eq!(identities[0]["email"], "jane.doe@example.org", "linked with the address it came with");
     let again = browser();
     sign_in(&again, &server, &issuer, JANE, false).await;
     assert_eq!(me(&again, &server).await["id"], first["id"], "the same account");
@@ -176,6 +185,11 @@ async fn a_signed_in_person_links_an_identity_from_their_profile() {
         me(&elsewhere, &server).await["email"],
         "robert@example.org",
         "bob's identity signs in to robert's account"
+    );
+    let identities = identities(&client, &server).await;
+    assert_eq!(
+        (identities[0]["subject"].clone(), identities[0]["email"].clone()),
+        (json!("bob"), json!("bob@example.org"))
     );
     // Linking needs a session.
     let (status, page) = sign_in(&browser(), &server, &issuer, BOB, true).await;

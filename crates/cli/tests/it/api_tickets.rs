@@ -47,6 +47,23 @@ async fn an_opened_ticket_is_triaged_routed_and_recorded() {
 }
 
 #[tokio::test]
+async fn copies_and_a_link_are_kept_normalised() {
+    let f = Fixture::new().await;
+    let changes = json!({
+        "copy_to": [" Ann@Example.ORG ", "bob@example.org", "ann@example.org"],
+        "link_url": "https://example.org/issues/7?tab=log"
+    });
+    let answer = f.server.post("/api/v1/tickets", &f.admin, f.ticket(changes)).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    assert_eq!(answer.body["copy_to"], json!(["ann@example.org", "bob@example.org"]), "lower-case, each once");
+    assert_eq!(answer.body["link_url"], "https://example.org/issues/7?tab=log");
+    let id = answer.body["id"].as_i64().expect("a number");
+    assert_eq!(f.server.get(&format!("/api/v1/tickets/{id}"), &f.admin).await.body, answer.body);
+    let plain = f.server.post("/api/v1/tickets", &f.admin, f.ticket(json!({}))).await.body;
+    assert_eq!((plain["copy_to"].clone(), plain["link_url"].clone()), (json!([]), Value::Null), "both optional");
+}
+
+#[tokio::test]
 async fn the_triage_rules_set_the_priority_by_api() {
     let f = Fixture::new().await;
     let table = [
@@ -102,6 +119,8 @@ async fn lists_are_paged_filtered_and_in_a_stable_order() {
     assert_eq!(page(&format!("category={}", f.category)).await["total"], 5);
     assert_eq!(page("category=999").await["total"], 0);
     assert_eq!(page("status=new&priority=low").await["total"], 2, "filters combine");
+    assert_eq!(ids_of(&page(&format!("q=%23{}", ids[2])).await), vec![ids[2]], "a ticket number");
+    assert_eq!(page("q=LOGIN%20FAILS").await["total"], 5, "text in the title, any case");
 }
 
 #[tokio::test]

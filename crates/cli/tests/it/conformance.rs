@@ -44,6 +44,9 @@ macro_rules! conformance {
     };
 }
 
+// After the macro, which it uses.
+mod accounts;
+
 conformance!(
     tickets_get_increasing_numbers_and_round_trip,
     a_dropped_transaction_writes_nothing,
@@ -62,6 +65,9 @@ conformance!(
     organisations_carry_their_domains_partners_contracts_and_members,
     join_requests_and_tokens,
 );
+
+/// Copies, links, attachments, list filters and orders.
+mod ticket_data;
 
 fn at(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000 + seconds).expect("a time")
@@ -136,6 +142,8 @@ fn new_ticket(b: &Base, title: &str, privacy: Privacy) -> NewTicket {
         submitter: b.submitter,
         on_behalf_of: None,
         organisation: None,
+        copy_to: vec![],
+        link_url: None,
     }
 }
 

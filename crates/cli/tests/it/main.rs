@@ -1,15 +1,19 @@
 //! Helpdesk's integration tests, in one binary: the store conformance suite, the HTTP API
-//! through a real server on a loopback port, the CLI, and the job worker.
+//! through a real server on a loopback port, the pages in a real browser, the CLI, and the job worker.
 
 mod api_access;
+mod api_accounts;
+mod api_attachments;
 mod api_auth;
 mod api_catalog;
 mod api_certificates;
 mod api_oidc;
 mod api_refusals;
 mod api_tickets;
+mod browser;
 mod cli;
 mod common;
 mod conformance;
 mod openapi;
+mod pages;
 mod worker;

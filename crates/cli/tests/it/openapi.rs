@@ -20,6 +20,8 @@ async fn the_document_describes_every_operation_and_shape() {
         ("/api/v1/tickets/{id}/articles", "get"),
         ("/api/v1/tickets/{id}/articles", "post"),
         ("/api/v1/tickets/{id}/history", "get"),
+        ("/api/v1/tickets/{id}/attachments", "get"),
+        ("/api/v1/tickets/{id}/attachments/{attachment}", "get"),
         ("/api/v1/categories", "get"),
         ("/api/v1/categories", "post"),
         ("/api/v1/categories/{id}", "get"),

@@ -1,5 +1,7 @@
 //! The JSON API v1 and its OpenAPI document, generated from the handlers.
 
+mod accounts;
+pub(crate) mod attachments;
 pub(crate) mod auth;
 mod catalog;
 mod membership;
@@ -18,6 +20,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+
+// The pages serve downloads the same way.
+pub(crate) use attachments::attachment_response;
 
 use crate::AppState;
 use crate::extract::ApiActor;
@@ -188,11 +193,18 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::get_ticket, tickets::update_ticket))
         .routes(routes!(tickets::create_article, tickets::list_articles))
         .routes(routes!(tickets::ticket_history))
+        .routes(routes!(attachments::list_attachments))
+        .routes(routes!(attachments::get_attachment))
         .routes(routes!(catalog::list_units, catalog::create_unit))
         .routes(routes!(catalog::get_unit, catalog::update_unit))
         .routes(routes!(catalog::list_categories, catalog::create_category))
         .routes(routes!(catalog::get_category, catalog::update_category))
-        .routes(routes!(me))
+        .routes(routes!(me, accounts::update_me))
+        .routes(routes!(accounts::my_identities))
+        .routes(routes!(accounts::my_notifications, accounts::set_my_notifications))
+        .routes(routes!(accounts::list_accounts))
+        .routes(routes!(accounts::set_roles))
+        .routes(routes!(accounts::update_account))
         .routes(routes!(my_tokens, create_my_token))
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::my_certificates, auth::link_certificate))

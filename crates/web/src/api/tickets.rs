@@ -54,6 +54,14 @@ pub struct CreateTicket {
     /// The customer to open it for (partners, for the organisations they serve; staff).
     #[serde(default)]
     pub on_behalf_of: Option<AccountId>,
+    /// Addresses to send a copy of the public replies to, at most 10.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub copy_to: Option<Vec<String>>,
+    /// A link to what the ticket is about: http or https, at most 2000 characters.
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub link_url: Option<String>,
 }
 
 /// A change to some of a ticket's fields; a field left out stays as it is.
@@ -120,6 +128,8 @@ pub struct ListTickets {
     pub unit: Option<UnitId>,
     /// One priority.
     pub priority: Option<Priority>,
+    /// Text in the title (any case), or a ticket number.
+    pub q: Option<String>,
     /// The page, from 1.
     #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
@@ -142,6 +152,8 @@ impl ListTickets {
                 category: self.category,
                 unit: self.unit,
                 priority: self.priority,
+                text: self.q.clone(),
+                ..TicketFilter::default()
             },
             page,
         ))
@@ -171,6 +183,8 @@ pub async fn create_ticket(
         security_risk: body.security_risk.unwrap_or_default(),
         fields: body.fields.unwrap_or_default(),
         on_behalf_of: body.on_behalf_of,
+        copy_to: body.copy_to.unwrap_or_default(),
+        link_url: body.link_url,
     };
     let ticket = state.app.open_ticket(&actor, cmd).await?;
     let location = format!("/api/v1/tickets/{}", ticket.id);

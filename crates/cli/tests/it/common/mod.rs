@@ -404,7 +404,11 @@ impl TestServer {
         }
         let (stop, stopped) = oneshot::channel();
         let served = app.clone();
-        let web = helpdesk_web::WebConfig { oidc: options.oidc.clone(), proxies: options.proxies.clone() };
+        let web = helpdesk_web::WebConfig {
+            oidc: options.oidc.clone(),
+            proxies: options.proxies.clone(),
+            certificate_login: options.tls.is_some() || !options.proxies.trusted.is_empty(),
+        };
         let tls =
             options.tls.as_ref().map(|files| helpdesk_web::tls::server_config(files).expect("a TLS configuration"));
         tokio::spawn(async move {
@@ -672,4 +676,93 @@ impl Drop for ServeProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A browser's view of the pages without a browser: cookies kept, redirects not followed, and
+/// the CSRF token every form of the pages carries.
+pub struct WebSession {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub csrf: String,
+}
+
+/// What a page answered.
+#[derive(Debug)]
+pub struct PageAnswer {
+    pub status: StatusCode,
+    pub html: String,
+    pub location: Option<String>,
+}
+
+impl WebSession {
+    /// A fresh browser that has opened the sign-in page (and so holds a CSRF cookie).
+    pub async fn new(server: &TestServer) -> WebSession {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client");
+        let mut session = WebSession { client, base: server.url.clone(), csrf: String::new() };
+        let login = session.get("/login").await;
+        session.csrf = csrf_of(&login.html).expect("the sign-in form carries a CSRF token");
+        session
+    }
+
+    /// Signs in with a password through the sign-in form.
+    pub async fn sign_in(&mut self, email: &str, password: &str) {
+        let answer = self.post_form("/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "signed in: {}", answer.html);
+    }
+
+    /// GETs a page.
+    pub async fn get(&self, path: &str) -> PageAnswer {
+        page_answer(self.client.get(format!("{}{path}", self.base)).send().await.expect("an answer")).await
+    }
+
+    /// POSTs a form with this session's CSRF token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> PageAnswer {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form_raw(path, &all).await
+    }
+
+    /// POSTs exactly these fields (no token added).
+    pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> PageAnswer {
+        let request = self.client.post(format!("{}{path}", self.base)).form(fields);
+        page_answer(request.send().await.expect("an answer")).await
+    }
+
+    /// POSTs a multipart form with files (name, bytes), with this session's CSRF token unless `csrf` is false.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, Vec<u8>)>,
+        csrf: bool,
+    ) -> PageAnswer {
+        let mut form = reqwest::multipart::Form::new();
+        if csrf {
+            form = form.text("csrf", self.csrf.clone());
+        }
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            form = form.part("attachments", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        }
+        let request = self.client.post(format!("{}{path}", self.base)).multipart(form);
+        page_answer(request.send().await.expect("an answer")).await
+    }
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_of(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(html[at..].chars().take_while(|c| *c != '"').collect())
+}
+
+async fn page_answer(response: reqwest::Response) -> PageAnswer {
+    let status = response.status();
+    let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    PageAnswer { status, html: response.text().await.expect("a body"), location }
 }

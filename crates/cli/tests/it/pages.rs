@@ -1,0 +1,197 @@
+//! The web pages over HTTP (the browser scenarios are in browser.rs): who may see which page,
+//! CSRF protection on every form, escaping and sanitising, and the attachment limits.
+
+use helpdesk_domain::account::Role;
+use helpdesk_domain::policy::Actor;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::{Fixture, WebSession, snapshot, unique_address};
+
+const PASSWORD: &str = "a long pages password";
+
+/// A signed-in browser session for a new account with `roles`.
+async fn person(fx: &Fixture, roles: &[Role]) -> (WebSession, i64, String) {
+    let email = unique_address("pages");
+    let (account, token) = fx.server.account(&email, roles).await;
+    fx.server.app.set_password(&Actor::system(), &email, PASSWORD).await.expect("a password");
+    let mut session = WebSession::new(&fx.server).await;
+    session.sign_in(&email, PASSWORD).await;
+    (session, account.id, token)
+}
+
+fn ticket_fields(fx: &Fixture, title: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", title.to_owned()),
+        ("description", "What happened.".to_owned()),
+        ("type", "incident".to_owned()),
+        ("category", fx.category.to_string()),
+        ("field.version", "4.5".to_owned()),
+        ("field.os", "Ubuntu".to_owned()),
+        ("field.bits_64", "true".to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn forms_without_the_browsers_csrf_token_are_refused_and_change_nothing() {
+    let fx = Fixture::new().await;
+    let (session, _, token) = person(&fx, &[Role::Staff]).await;
+    let ticket = fx.open(&token, json!({})).await;
+    let before = snapshot(fx.server.store()).await;
+    let change = format!("/tickets/{ticket}/change");
+    let wrong = "0".repeat(64);
+    let table: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("no token", vec![("status", "in_progress")]),
+        ("an empty token", vec![("csrf", ""), ("status", "in_progress")]),
+        ("another browser's token", vec![("csrf", wrong.as_str()), ("status", "in_progress")]),
+    ];
+    for (what, fields) in &table {
+        let answer = session.post_form_raw(&change, fields).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{what}");
+        assert!(answer.html.contains("This form has expired"), "{what}: {}", answer.html);
+    }
+    let cross_site = session
+        .client
+        .post(format!("{}{change}", session.base))
+        .header("origin", "https://evil.example.com")
+        .form(&[("csrf", session.csrf.as_str()), ("status", "in_progress")])
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN, "a form sent from another site");
+    let owned = ticket_fields(&fx, "No token");
+    let fields: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let upload = session.post_multipart("/tickets/new", &fields, vec![], false).await;
+    assert_eq!(upload.status, StatusCode::FORBIDDEN, "a multipart form without its token");
+    let reply = session.post_multipart(&format!("/tickets/{ticket}/reply"), &[("body", "hi")], vec![], false).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "a reply without its token");
+    let fresh = WebSession::new(&fx.server).await;
+    let login = fresh.post_form_raw("/login", &[("email", "x@example.org"), ("password", PASSWORD)]).await;
+    assert_eq!(login.status, StatusCode::FORBIDDEN, "even signing in needs the token");
+    assert_eq!(snapshot(fx.server.store()).await, before, "nothing was written");
+}
+
+#[tokio::test]
+async fn what_people_type_is_escaped_and_markdown_is_sanitised() {
+    let fx = Fixture::new().await;
+    let (session, _, token) = person(&fx, &[Role::Staff]).await;
+    let ticket = fx
+        .open(
+            &token,
+            json!({
+                "title": "<script>alert(1)</script> broken",
+                "description": "**Bold** text <img src=x onerror=alert(1)> and [a link](javascript:alert(2))",
+            }),
+        )
+        .await;
+    let reply = fx
+        .server
+        .post(
+            &format!("/api/v1/tickets/{ticket}/articles"),
+            &token,
+            json!({"body": "`code` then <iframe src=//evil></iframe>"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    let page = session.get(&format!("/tickets/{ticket}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.html;
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; broken"), "the title is escaped");
+    assert!(!html.contains("<script>alert"), "no script from input");
+    assert!(html.contains("<strong>Bold</strong>"), "Markdown is rendered");
+    assert!(!html.contains("onerror"), "event handlers are removed");
+    assert!(!html.contains("javascript:"), "script links are removed");
+    assert!(!html.contains("<iframe"), "frames are removed");
+    assert!(html.contains("<code>code</code>"));
+    let listing = session.get("/tickets").await.html;
+    assert!(listing.contains("&#60;script&#62;") && !listing.contains("<script>alert"), "lists escape too");
+}
+
+#[tokio::test]
+async fn attachments_beyond_the_limits_or_the_role_are_refused_and_change_nothing() {
+    let fx = Fixture::new().await;
+    let (community, _, _) = person(&fx, &[Role::Community]).await;
+    let (staff, _, _) = person(&fx, &[Role::Staff]).await;
+    let fields = ticket_fields(&fx, "With files");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let before = snapshot(fx.server.store()).await;
+    let six: Vec<(&str, Vec<u8>)> = (0..6).map(|_| ("a.txt", b"x".to_vec())).collect();
+    let big = vec![("big.bin", vec![0u8; helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES + 1])];
+    type Files<'a> = Vec<(&'a str, Vec<u8>)>;
+    let table: Vec<(&str, &WebSession, Files)> = vec![
+        ("a community user's file", &community, vec![("a.txt", b"x".to_vec())]),
+        ("six files", &staff, six),
+        ("a file over the size limit", &staff, big),
+    ];
+    for (what, session, files) in table {
+        let answer = session.post_multipart("/tickets/new", &fields, files, true).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{what}");
+        assert!(answer.html.contains("role=\"alert\""), "{what}: the form says what is wrong");
+        assert!(answer.html.contains("value=\"With files\""), "{what}: the typed title is kept");
+    }
+    assert_eq!(snapshot(fx.server.store()).await, before, "nothing was written");
+    let six: Vec<(&str, Vec<u8>)> = (0..6).map(|_| ("a.txt", b"x".to_vec())).collect();
+    let answer = staff.post_multipart("/tickets/new", &fields, six, true).await;
+    assert!(answer.html.contains("id=\"err-attachments\""), "the error stands next to the file input");
+    let ok = staff.post_multipart("/tickets/new", &fields, vec![("notes.txt", b"hello".to_vec())], true).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.html);
+    let page = staff.get(ok.location.as_deref().expect("the ticket's address")).await;
+    assert!(page.html.contains("notes.txt"), "the attachment is listed");
+}
+
+#[tokio::test]
+async fn each_page_is_for_the_people_it_serves() {
+    let fx = Fixture::new().await;
+    let anonymous = WebSession::new(&fx.server).await;
+    let (community, _, _) = person(&fx, &[Role::Community]).await;
+    let (admin, _, _) = person(&fx, &[Role::Admin]).await;
+    let table: Vec<(&str, &WebSession, &str, StatusCode)> = vec![
+        ("a visitor", &anonymous, "/", StatusCode::OK),
+        ("a visitor", &anonymous, "/tickets", StatusCode::OK),
+        ("a visitor", &anonymous, "/dashboard", StatusCode::SEE_OTHER),
+        ("a visitor", &anonymous, "/tickets/new", StatusCode::SEE_OTHER),
+        ("a visitor", &anonymous, "/admin", StatusCode::SEE_OTHER),
+        ("a community user", &community, "/dashboard", StatusCode::OK),
+        ("a community user", &community, "/tickets/new", StatusCode::OK),
+        ("a community user", &community, "/profile", StatusCode::OK),
+        ("a community user", &community, "/queue", StatusCode::FORBIDDEN),
+        ("a community user", &community, "/triage", StatusCode::FORBIDDEN),
+        ("a community user", &community, "/admin", StatusCode::FORBIDDEN),
+        ("a community user", &community, "/admin/accounts", StatusCode::FORBIDDEN),
+        ("a community user", &community, "/tickets/999999", StatusCode::NOT_FOUND),
+        ("an admin", &admin, "/admin", StatusCode::OK),
+        ("an admin", &admin, "/admin/units", StatusCode::OK),
+        ("an admin", &admin, "/admin/categories", StatusCode::OK),
+        ("an admin", &admin, "/admin/organisations", StatusCode::OK),
+        ("an admin", &admin, "/admin/accounts", StatusCode::OK),
+        ("an admin", &admin, "/queue", StatusCode::OK),
+        ("an admin", &admin, "/triage", StatusCode::OK),
+    ];
+    for (who, session, path, status) in table {
+        let answer = session.get(path).await;
+        assert_eq!(answer.status, status, "{who} opens {path}");
+    }
+    let redirect = anonymous.get("/dashboard").await.location.unwrap_or_default();
+    assert_eq!(redirect, "/login?next=%2Fdashboard", "signing in comes back to the page");
+}
+
+#[tokio::test]
+async fn the_home_page_and_lists_show_only_what_the_viewer_may_read() {
+    let fx = Fixture::new().await;
+    let (_, _, staff_token) = person(&fx, &[Role::Staff]).await;
+    fx.open(&staff_token, json!({"title": "Everyone may read this"})).await;
+    fx.open(&staff_token, json!({"title": "Only some may read this", "privacy": "private"})).await;
+    let anonymous = WebSession::new(&fx.server).await;
+    let (community, _, _) = person(&fx, &[Role::Community]).await;
+    for (who, session) in [("a visitor", &anonymous), ("a community user", &community)] {
+        for path in ["/", "/tickets", "/tickets?q=read+this", "/tickets?category=1"] {
+            let html = session.get(path).await.html;
+            assert!(!html.contains("Only some may read this"), "{who} on {path}");
+        }
+        let home = session.get("/").await.html;
+        assert!(home.contains("Everyone may read this") && home.contains("Installation"), "{who}: grouped by category");
+    }
+    let refused = anonymous.get("/tickets?state=sideways&status=lost").await;
+    assert_eq!(refused.status, StatusCode::OK, "a bad filter is shown, not a failure");
+    assert!(refused.html.contains("choose open or closed") && refused.html.contains("not a valid Status"));
+}

@@ -1,0 +1,214 @@
+//! The accounts SQL, written once and instantiated for each engine by `accounts_sql!` (see
+//! `sql.rs` for why a macro). Paths are spelled out in full so that the expansion does not lean
+//! on what the other macros of the same module import.
+
+/// Most ids bound in one `IN (...)` list: far below either engine's limit of bound values.
+pub(crate) const IN_LIST_CHUNK: usize = 500;
+
+/// A `LIKE` pattern matching text that contains `text` literally: the wildcards `%` and `_`,
+/// and the escape character `\` itself, are escaped with `\` (the query says `ESCAPE '\'`).
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+macro_rules! accounts_sql {
+    (db: $db:ty, roles_agg: $roles_agg:literal, for_update: $for_update:literal $(,)?) => {
+        use crate::accounts::{AccountStore, AccountTx};
+
+        /// Adds the name-or-address filter of an account list, when there is one.
+        fn push_account_filter(qb: &mut sqlx::QueryBuilder<$db>, pattern: &Option<String>) {
+            if let Some(pattern) = pattern {
+                // lower() on both sides: the engine folds the text and the pattern alike.
+                qb.push(" WHERE (lower(a.name) LIKE lower(").push_bind(pattern.clone());
+                qb.push(") ESCAPE '\\' OR lower(a.email) LIKE lower(").push_bind(pattern.clone());
+                qb.push(") ESCAPE '\\')");
+            }
+        }
+
+        /// Locks an account row until the transaction ends; false when there is none.
+        async fn lock_account(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            account: helpdesk_domain::AccountId,
+        ) -> crate::StoreResult<bool> {
+            let found: Option<i64> = sqlx::query_scalar(concat!("SELECT id FROM accounts WHERE id = $1", $for_update))
+                .bind(account)
+                .fetch_optional(&mut **tx)
+                .await?;
+            Ok(found.is_some())
+        }
+
+        #[async_trait::async_trait]
+        impl AccountStore for SqlStore {
+            async fn accounts(
+                &self,
+                text: Option<&str>,
+                page: helpdesk_domain::paging::PageRequest,
+            ) -> crate::StoreResult<helpdesk_domain::paging::Page<helpdesk_domain::account::Account>> {
+                let pattern = text.map($crate::sql_accounts::contains_pattern);
+                let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM accounts a");
+                push_account_filter(&mut count, &pattern);
+                let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+                let mut list = sqlx::QueryBuilder::<$db>::new(concat!(
+                    $crate::sql::account_select!($roles_agg),
+                    "FROM accounts a"
+                ));
+                push_account_filter(&mut list, &pattern);
+                list.push(" ORDER BY lower(a.name), a.id LIMIT ").push_bind(page.per_page);
+                list.push(" OFFSET ").push_bind(page.offset());
+                let rows: Vec<crate::rows::AccountRow> = list.build_query_as().fetch_all(&self.read).await?;
+                Ok(helpdesk_domain::paging::Page::new(crate::rows::convert(rows)?, total, page))
+            }
+
+            async fn account_names(
+                &self,
+                ids: &[helpdesk_domain::AccountId],
+            ) -> crate::StoreResult<std::collections::HashMap<helpdesk_domain::AccountId, String>> {
+                let mut ids = ids.to_vec();
+                ids.sort_unstable();
+                ids.dedup();
+                let mut names = std::collections::HashMap::with_capacity(ids.len());
+                // One query for any list a page shows; longer ones go in chunks.
+                for chunk in ids.chunks($crate::sql_accounts::IN_LIST_CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, name FROM accounts WHERE id IN (");
+                    let mut list = qb.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    qb.push(")");
+                    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&self.read).await?;
+                    names.extend(rows);
+                }
+                Ok(names)
+            }
+
+            async fn wanted_notifications(
+                &self,
+                account: helpdesk_domain::AccountId,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::account::Notification>> {
+                let refused: Vec<String> =
+                    sqlx::query_scalar("SELECT kind FROM notification_optouts WHERE account_id = $1")
+                        .bind(account)
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(helpdesk_domain::account::Notification::ALL
+                    .iter()
+                    .copied()
+                    .filter(|kind| !refused.iter().any(|r| r == kind.as_str()))
+                    .collect())
+            }
+
+            async fn wants_notification(
+                &self,
+                account: helpdesk_domain::AccountId,
+                kind: helpdesk_domain::account::Notification,
+            ) -> crate::StoreResult<bool> {
+                let refused: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM notification_optouts WHERE account_id = $1 AND kind = $2")
+                        .bind(account)
+                        .bind(kind.as_str())
+                        .fetch_one(&self.read)
+                        .await?;
+                Ok(refused == 0)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl AccountTx for SqlTx {
+            async fn rename_account(
+                &mut self,
+                account: helpdesk_domain::AccountId,
+                name: &str,
+            ) -> crate::StoreResult<bool> {
+                let done = sqlx::query("UPDATE accounts SET name = $2 WHERE id = $1")
+                    .bind(account)
+                    .bind(name)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_granted_roles(
+                &mut self,
+                account: helpdesk_domain::AccountId,
+                roles: &[helpdesk_domain::account::Role],
+            ) -> crate::StoreResult<bool> {
+                if !lock_account(&mut self.tx, account).await? {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM account_roles WHERE account_id = $1")
+                    .bind(account)
+                    .execute(&mut *self.tx)
+                    .await?;
+                for role in roles {
+                    sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(account)
+                        .bind(role.as_str())
+                        .execute(&mut *self.tx)
+                        .await?;
+                }
+                Ok(true)
+            }
+
+            async fn set_account_disabled(
+                &mut self,
+                account: helpdesk_domain::AccountId,
+                disabled: bool,
+            ) -> crate::StoreResult<bool> {
+                let done = sqlx::query("UPDATE accounts SET disabled = $2 WHERE id = $1")
+                    .bind(account)
+                    .bind(disabled)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_wanted_notifications(
+                &mut self,
+                account: helpdesk_domain::AccountId,
+                wanted: &[helpdesk_domain::account::Notification],
+            ) -> crate::StoreResult<bool> {
+                if !lock_account(&mut self.tx, account).await? {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM notification_optouts WHERE account_id = $1")
+                    .bind(account)
+                    .execute(&mut *self.tx)
+                    .await?;
+                // What is stored is what is not wanted, so that a kind added later reaches everyone.
+                for kind in helpdesk_domain::account::Notification::ALL.iter().filter(|k| !wanted.contains(k)) {
+                    sqlx::query("INSERT INTO notification_optouts (account_id, kind) VALUES ($1, $2)")
+                        .bind(account)
+                        .bind(kind.as_str())
+                        .execute(&mut *self.tx)
+                        .await?;
+                }
+                Ok(true)
+            }
+        }
+    };
+}
+
+pub(crate) use accounts_sql;
+
+#[cfg(test)]
+mod tests {
+    use super::contains_pattern;
+
+    #[test]
+    fn wildcards_are_taken_literally() {
+        let table =
+            [("ann", "%ann%"), ("50%", "%50\\%%"), ("a_b", "%a\\_b%"), ("back\\slash", "%back\\\\slash%"), ("", "%%")];
+        for (text, pattern) in table {
+            assert_eq!(contains_pattern(text), pattern, "{text}");
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! `/api/v1/me` changes, the caller's linked identities and notification preferences, and
+//! `/api/v1/accounts`: the admin's list of accounts, their roles, disabling.
+
+use axum::Json;
+use axum::extract::State;
+use helpdesk_app::AppError;
+use helpdesk_domain::AccountId;
+use helpdesk_domain::account::{Account, LinkedIdentity, Notification, Profile, Role};
+use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::validation::Errors;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ReadRefusals, WriteRefusals};
+use crate::AppState;
+use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use crate::problem::Problem;
+
+/// A change of the caller's profile.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    /// The name shown to others.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+}
+
+/// The kinds of notification wanted; every kind not named is not sent.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WantedNotifications {
+    /// The kinds wanted.
+    // Names, not the enum, so that an unknown one is refused naming the field (422 with `errors`).
+    #[schema(value_type = Vec<Notification>)]
+    pub wanted: Vec<String>,
+}
+
+/// Which accounts to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAccounts {
+    /// Only accounts whose name or e-mail address contains this, ignoring case.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
+    pub page: Option<i64>,
+    /// Items per page, 1 to 100 (25 when not given).
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<i64>,
+}
+
+/// The roles to grant an account, replacing those it has.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetRoles {
+    /// Granted roles: `community`, `partner`, `staff`, `admin` (the others follow from
+    /// memberships and contracts). None means `community`.
+    pub roles: Vec<Role>,
+}
+
+/// A change of an account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccount {
+    /// Whether the account is disabled; disabling signs it out everywhere at once.
+    pub disabled: bool,
+}
+
+/// Renames the caller.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = UpdateMe, security(("bearer" = [])),
+    responses((status = 200, description = "The caller", body = Profile), WriteRefusals))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<UpdateMe>,
+) -> Result<Json<Profile>, Problem> {
+    state.app.rename_me(&actor, &body.name).await?;
+    Ok(Json(state.app.profile(&actor).await?))
+}
+
+/// The OpenID Connect identities linked to the caller's account, oldest first.
+#[utoipa::path(get, path = "/api/v1/me/identities", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, description = "The identities", body = Vec<LinkedIdentity>), ReadRefusals))]
+pub async fn my_identities(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<LinkedIdentity>>, Problem> {
+    Ok(Json(state.app.my_identities(&actor).await?))
+}
+
+/// The notifications the caller wants (every kind, until they say otherwise).
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, description = "The kinds wanted", body = WantedNotifications), ReadRefusals))]
+pub async fn my_notifications(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<WantedNotifications>, Problem> {
+    wanted(&state, &actor).await
+}
+
+/// Sets the notifications the caller wants; an unknown kind refuses the whole change.
+#[utoipa::path(put, path = "/api/v1/me/notifications", tag = "accounts", request_body = WantedNotifications,
+    security(("bearer" = [])),
+    responses((status = 200, description = "The kinds wanted now", body = WantedNotifications), WriteRefusals))]
+pub async fn set_my_notifications(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<WantedNotifications>,
+) -> Result<Json<WantedNotifications>, Problem> {
+    let mut errors = Errors::new();
+    let mut kinds = Vec::with_capacity(body.wanted.len());
+    for (i, name) in body.wanted.iter().enumerate() {
+        match name.parse::<Notification>() {
+            Ok(kind) => kinds.push(kind),
+            Err(e) => errors.add(format!("wanted[{i}]"), e.to_string()),
+        }
+    }
+    errors.finish(()).map_err(AppError::Invalid)?;
+    state.app.set_notification_preferences(&actor, kinds).await?;
+    wanted(&state, &actor).await
+}
+
+async fn wanted(
+    state: &AppState,
+    actor: &helpdesk_domain::policy::Actor,
+) -> Result<Json<WantedNotifications>, Problem> {
+    let preferences = state.app.notification_preferences(actor).await?;
+    let wanted = preferences.into_iter().filter(|(_, on)| *on).map(|(kind, _)| kind.as_str().to_owned()).collect();
+    Ok(Json(WantedNotifications { wanted }))
+}
+
+/// Accounts by name, with their granted roles (staff and admins).
+#[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(ListAccounts), security(("bearer" = [])),
+    responses((status = 200, description = "A page of accounts", body = Page<Account>), ReadRefusals,
+        (status = 403, description = "Neither staff nor admin", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ListAccounts>,
+) -> Result<Json<Page<Account>>, Problem> {
+    let page = PageRequest::new(query.page, query.per_page).map_err(AppError::Invalid)?;
+    Ok(Json(state.app.accounts(&actor, query.q, page).await?))
+}
+
+/// Replaces the roles granted to an account (admins; not one's own admin role). It takes effect
+/// on the account's next request.
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/roles", tag = "accounts", params(("id" = i64, Path)),
+    request_body = SetRoles, security(("bearer" = [])),
+    responses((status = 200, description = "The account", body = Account), WriteRefusals))]
+pub async fn set_roles(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<AccountId>,
+    ApiJson(body): ApiJson<SetRoles>,
+) -> Result<Json<Account>, Problem> {
+    Ok(Json(state.app.set_roles(&actor, id, body.roles).await?))
+}
+
+/// Disables or enables an account (admins; not one's own). A disabled account is signed out at
+/// once, and its tokens stop working.
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)),
+    request_body = UpdateAccount, security(("bearer" = [])),
+    responses((status = 200, description = "The account", body = Account), WriteRefusals))]
+pub async fn update_account(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<AccountId>,
+    ApiJson(body): ApiJson<UpdateAccount>,
+) -> Result<Json<Account>, Problem> {
+    Ok(Json(state.app.set_account_disabled(&actor, id, body.disabled).await?))
+}

@@ -1,0 +1,104 @@
+//! `/api/v1/tickets/{id}/attachments`: a ticket's files, listed and downloaded.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use helpdesk_domain::attachment::{Attachment, served_content_type};
+use helpdesk_domain::{AttachmentId, TicketId};
+
+use super::ReadRefusals;
+use crate::AppState;
+use crate::extract::{ApiActor, ApiPath};
+use crate::problem::Problem;
+
+/// A ticket's attachments, oldest first, without their bytes; those of internal notes only for
+/// those who may read internal notes.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The attachments", body = Vec<Attachment>),
+        ReadRefusals,
+    ))]
+pub async fn list_attachments(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<TicketId>,
+) -> Result<Json<Vec<Attachment>>, Problem> {
+    Ok(Json(state.app.attachments(&actor, id).await?))
+}
+
+/// One attachment's bytes, as a download. The content type is the uploaded one only for types
+/// that run no script (PNG, JPEG, GIF, plain text, PDF); anything else is
+/// `application/octet-stream`.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/attachments/{attachment}", tag = "tickets",
+    params(
+        ("id" = i64, Path, description = "The ticket number"),
+        ("attachment" = i64, Path, description = "The attachment's id"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        ReadRefusals,
+    ))]
+pub async fn get_attachment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, attachment)): ApiPath<(TicketId, AttachmentId)>,
+) -> Result<Response, Problem> {
+    let (attachment, data) = state.app.attachment(&actor, id, attachment).await?;
+    Ok(attachment_response(&attachment, data))
+}
+
+/// The answer that hands a stored file to a browser as a download that never runs as a page of
+/// this site: a safe content type or `application/octet-stream`, `attachment` disposition, no
+/// sniffing, a sandbox should it be opened anyway, and no shared caching.
+pub(crate) fn attachment_response(attachment: &Attachment, data: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&attachment.filename));
+    let disposition = HeaderValue::from_str(&disposition)
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"attachment\""));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(served_content_type(&attachment.content_type))),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")),
+        ],
+        data,
+    )
+        .into_response()
+}
+
+/// `value` percent-encoded as RFC 8187 asks of an extended header parameter: every byte of its
+/// UTF-8 but the `attr-char`s.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_encode;
+
+    #[test]
+    fn file_names_are_percent_encoded() {
+        for (name, encoded) in [
+            ("report.pdf", "report.pdf"),
+            ("my report (1).pdf", "my%20report%20%281%29.pdf"),
+            ("été.txt", "%C3%A9t%C3%A9.txt"),
+            ("a\"b;c\\d", "a%22b%3Bc%5Cd"),
+            ("100%.log", "100%25.log"),
+        ] {
+            assert_eq!(percent_encode(name), encoded, "{name}");
+        }
+    }
+}

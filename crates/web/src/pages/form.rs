@@ -1,0 +1,149 @@
+//! Reading what forms send: URL-encoded fields, or multipart with files. Either way the CSRF
+//! token must match the browser's cookie and the request must come from Helpdesk's own pages.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Request};
+use helpdesk_domain::attachment::NewUpload;
+use serde::de::DeserializeOwned;
+
+use super::PageError;
+use super::viewer::CsrfToken;
+use crate::AppState;
+use crate::extract::cross_site;
+
+/// A URL-encoded form, its CSRF token checked, read into `T` (which ignores the `csrf` field).
+pub struct PageForm<T>(pub T);
+
+fn check_csrf(expected: Option<&CsrfToken>, sent: Option<&str>) -> Result<(), PageError> {
+    match (expected, sent) {
+        (Some(expected), Some(sent)) if !expected.0.is_empty() && constant_time_eq(&expected.0, sent) => Ok(()),
+        _ => Err(PageError::Csrf),
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        if cross_site(request.headers()) {
+            return Err(PageError::Csrf);
+        }
+        let expected = request.extensions().get::<CsrfToken>().cloned();
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| PageError::BadRequest(format!("the form could not be read: {e}")))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+            .map_err(|e| PageError::BadRequest(format!("the form could not be read: {e}")))?;
+        let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+        check_csrf(expected.as_ref(), sent)?;
+        let value = serde_urlencoded::from_bytes(&body)
+            .map_err(|e| PageError::BadRequest(format!("the form is not right: {e}")))?;
+        Ok(PageForm(value))
+    }
+}
+
+/// A multipart form: its text fields (every value of each name) and its files.
+pub struct UploadForm {
+    /// Text fields by name.
+    pub fields: HashMap<String, Vec<String>>,
+    /// The files chosen (inputs left empty are skipped).
+    pub files: Vec<NewUpload>,
+}
+
+impl UploadForm {
+    /// The first value of `name`, or "".
+    pub fn text(&self, name: &str) -> String {
+        self.fields.get(name).and_then(|v| v.first()).cloned().unwrap_or_default()
+    }
+
+    /// Whether a checkbox `name` was ticked.
+    pub fn checked(&self, name: &str) -> bool {
+        self.fields.contains_key(name)
+    }
+}
+
+impl FromRequest<AppState> for UploadForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        if cross_site(request.headers()) {
+            return Err(PageError::Csrf);
+        }
+        let expected = request.extensions().get::<CsrfToken>().cloned();
+        let too_large = || {
+            PageError::BadRequest(format!(
+                "the form is too large: attach at most {} files of at most {} MiB each",
+                helpdesk_domain::attachment::MAX_ATTACHMENTS,
+                helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+            ))
+        };
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| PageError::BadRequest(format!("the form could not be read: {e}")))?;
+        let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+        let mut files = Vec::new();
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+                Err(e) => return Err(PageError::BadRequest(format!("the form could not be read: {e}"))),
+            };
+            let name = field.name().unwrap_or_default().to_owned();
+            let filename = field.file_name().map(str::to_owned);
+            let content_type = field.content_type().map(str::to_owned);
+            let bytes = field.bytes().await.map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    PageError::BadRequest(format!("the form could not be read: {e}"))
+                }
+            })?;
+            match filename {
+                // A file input left empty still sends a part, with no name and no bytes.
+                Some(filename) if filename.is_empty() && bytes.is_empty() => {}
+                Some(filename) => files.push(NewUpload {
+                    filename,
+                    content_type: content_type.unwrap_or_default(),
+                    bytes: bytes.to_vec(),
+                }),
+                None => fields.entry(name).or_default().push(String::from_utf8_lossy(&bytes).into_owned()),
+            }
+        }
+        let sent = fields.get("csrf").and_then(|v| v.first()).map(String::as_str);
+        check_csrf(expected.as_ref(), sent)?;
+        Ok(UploadForm { fields, files })
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn url_encode(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)]).map(|s| s[2..].to_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csrf_token_must_match_the_cookie() {
+        let cookie = CsrfToken("a".repeat(64));
+        let table: &[(Option<&CsrfToken>, Option<&str>, bool)] = &[
+            (Some(&cookie), Some(&"a".repeat(64)), true),
+            (Some(&cookie), Some(&"b".repeat(64)), false),
+            (Some(&cookie), Some(""), false),
+            (Some(&cookie), None, false),
+            (None, Some(&"a".repeat(64)), false),
+            (Some(&CsrfToken(String::new())), Some(""), false),
+        ];
+        for (expected, sent, ok) in table {
+            assert_eq!(check_csrf(*expected, *sent).is_ok(), *ok, "{expected:?} {sent:?}");
+        }
+    }
+}

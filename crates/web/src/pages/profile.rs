@@ -1,0 +1,288 @@
+//! The profile page: name, address, password, linked certificates and OpenID Connect identities,
+//! API tokens and notification preferences.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use helpdesk_domain::account::Notification;
+use serde::Deserialize;
+
+use super::form::PageForm;
+use super::views::{when, words};
+use super::{Errors, PageResult, Shell, Viewer, render, see_other};
+use crate::AppState;
+use crate::extract::ClientCertificate;
+
+/// A line of a list on the profile page.
+pub struct Item {
+    /// Its id, for the buttons.
+    pub id: i64,
+    /// What it is.
+    pub label: String,
+    /// Since when, and more.
+    pub detail: String,
+}
+
+/// A notification choice.
+pub struct NotificationChoice {
+    /// Its stable name.
+    pub name: String,
+    /// What it is, in words.
+    pub label: String,
+    /// Whether it is wanted.
+    pub wanted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    shell: Shell,
+    name: String,
+    email: String,
+    roles: String,
+    errors: Errors,
+    certificates: Vec<Item>,
+    presented: String,
+    identities: Vec<Item>,
+    tokens: Vec<Item>,
+    new_token: String,
+    notifications: Vec<NotificationChoice>,
+}
+
+fn notification_label(n: Notification) -> &'static str {
+    match n {
+        Notification::TicketOpened => "A ticket of mine, or of my units, is opened",
+        Notification::Assigned => "A ticket is assigned to me or to my units",
+        Notification::PublicReply => "A public reply on a ticket I follow",
+        Notification::StatusChange => "The status of a ticket I follow changes",
+        Notification::Reopened => "A ticket I work on is reopened",
+        Notification::JoinRequest => "Somebody asks to join a unit I manage",
+    }
+}
+
+async fn profile_page(
+    state: &AppState,
+    viewer: &Viewer,
+    presented: Option<String>,
+    errors: Errors,
+    new_token: String,
+    notice: &str,
+) -> PageResult {
+    let profile = viewer.require()?;
+    let actor = &viewer.actor;
+    let certificates = state
+        .app
+        .my_certificates(actor)
+        .await?
+        .into_iter()
+        .map(|c| Item {
+            id: c.id,
+            label: c.subject_dn,
+            detail: format!("issued by {}, linked {}", c.issuer_dn, when(c.created_at)),
+        })
+        .collect();
+    let identities = state
+        .app
+        .my_identities(actor)
+        .await?
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| Item {
+            id: i as i64,
+            label: format!("{} ({})", l.provider, l.email.unwrap_or(l.subject)),
+            detail: format!("linked {}", when(l.linked_at)),
+        })
+        .collect();
+    let tokens = state
+        .app
+        .my_tokens(actor)
+        .await?
+        .into_iter()
+        .filter(|t| t.revoked_at.is_none())
+        .map(|t| Item { id: t.id, label: t.name, detail: format!("made {}", when(t.created_at)) })
+        .collect();
+    let notifications = state
+        .app
+        .notification_preferences(actor)
+        .await?
+        .into_iter()
+        .map(|(n, wanted)| NotificationChoice { name: n.as_str().into(), label: notification_label(n).into(), wanted })
+        .collect();
+    let page = ProfilePage {
+        shell: Shell::of(viewer).with_notice(notice),
+        name: profile.account.name.clone(),
+        email: profile.account.email.clone(),
+        roles: profile.account.roles.iter().map(|r| words(r.as_str())).collect::<Vec<_>>().join(", "),
+        errors,
+        certificates,
+        presented: presented.unwrap_or_default(),
+        identities,
+        tokens,
+        new_token,
+        notifications,
+    };
+    let status = if page.errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, render(&page)).into_response())
+}
+
+/// The profile page.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientCertificate(c): ClientCertificate,
+) -> PageResult {
+    profile_page(&state, &viewer, c.map(|c| c.subject_dn), Errors::default(), String::new(), "").await
+}
+
+/// A new name.
+#[derive(Debug, Deserialize)]
+pub struct NameForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// Changes the name shown to others.
+pub async fn rename(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientCertificate(c): ClientCertificate,
+    PageForm(form): PageForm<NameForm>,
+) -> PageResult {
+    viewer.require()?;
+    match state.app.rename_me(&viewer.actor, &form.name).await {
+        Ok(_) => Ok(see_other("/profile")),
+        Err(e) => profile_page(&state, &viewer, c.map(|c| c.subject_dn), Errors::from_app(e)?, String::new(), "").await,
+    }
+}
+
+/// A password change.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Changes the password; other sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientCertificate(c): ClientCertificate,
+    headers: axum::http::HeaderMap,
+    PageForm(form): PageForm<PasswordForm>,
+) -> PageResult {
+    viewer.require()?;
+    let session = crate::extract::session_cookie(&headers);
+    let presented = c.map(|c| c.subject_dn);
+    match state.app.change_password(&viewer.actor, &form.current, &form.password, session.as_deref()).await {
+        Ok(()) => {
+            profile_page(&state, &viewer, presented, Errors::default(), String::new(), "Your password is changed.")
+                .await
+        }
+        Err(e) => profile_page(&state, &viewer, presented, Errors::from_app(e)?, String::new(), "").await,
+    }
+}
+
+/// A new token's name.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    token_name: String,
+}
+
+/// Makes an API token and shows it once.
+pub async fn create_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientCertificate(c): ClientCertificate,
+    PageForm(form): PageForm<TokenForm>,
+) -> PageResult {
+    viewer.require()?;
+    let presented = c.map(|c| c.subject_dn);
+    match state.app.create_my_token(&viewer.actor, &form.token_name).await {
+        Ok(issued) => profile_page(&state, &viewer, presented, Errors::default(), issued.secret, "").await,
+        Err(e) => profile_page(&state, &viewer, presented, Errors::from_app(e)?, String::new(), "").await,
+    }
+}
+
+/// The CSRF token alone.
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// Revokes one of one's tokens.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    PageForm(_): PageForm<Empty>,
+) -> PageResult {
+    viewer.require()?;
+    state.app.revoke_my_token(&viewer.actor, id).await?;
+    Ok(see_other("/profile"))
+}
+
+/// Links the certificate the browser presents now.
+pub async fn link_certificate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientCertificate(c): ClientCertificate,
+    PageForm(_): PageForm<Empty>,
+) -> PageResult {
+    viewer.require()?;
+    let Some(certificate) = c else {
+        let errors = Errors::general("your browser did not present a certificate on this connection");
+        return profile_page(&state, &viewer, None, errors, String::new(), "").await;
+    };
+    let presented = Some(certificate.subject_dn.clone());
+    match state.app.link_certificate(&viewer.actor, &certificate.subject_dn, &certificate.issuer_dn).await {
+        Ok(_) => Ok(see_other("/profile")),
+        Err(e) => profile_page(&state, &viewer, presented, Errors::from_app(e)?, String::new(), "").await,
+    }
+}
+
+/// Unlinks a certificate.
+pub async fn unlink_certificate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    PageForm(_): PageForm<Empty>,
+) -> PageResult {
+    viewer.require()?;
+    state.app.unlink_certificate(&viewer.actor, id).await?;
+    Ok(see_other("/profile"))
+}
+
+/// Saves which notifications one wants (the ticked boxes).
+pub async fn notifications(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ClientCertificate(c): ClientCertificate,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> PageResult {
+    viewer.require()?;
+    let wanted: Result<Vec<Notification>, _> =
+        form.iter().filter(|(k, _)| k == "wanted").map(|(_, v)| v.parse::<Notification>()).collect();
+    let presented = c.map(|c| c.subject_dn);
+    let wanted = match wanted {
+        Ok(w) => w,
+        Err(e) => {
+            return profile_page(&state, &viewer, presented, Errors::general(e.to_string()), String::new(), "").await;
+        }
+    };
+    match state.app.set_notification_preferences(&viewer.actor, wanted).await {
+        Ok(_) => {
+            profile_page(
+                &state,
+                &viewer,
+                presented,
+                Errors::default(),
+                String::new(),
+                "Your notification choices are saved.",
+            )
+            .await
+        }
+        Err(e) => profile_page(&state, &viewer, presented, Errors::from_app(e)?, String::new(), "").await,
+    }
+}

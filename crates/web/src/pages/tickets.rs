@@ -1,0 +1,875 @@
+//! Ticket pages: the home page, lists and search, opening a ticket, and the ticket page with its
+//! conversation, history and the actions the viewer may take.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use helpdesk_app::AppError;
+use helpdesk_app::tickets::{TicketFilter, TicketOrder};
+use helpdesk_domain::account::Role;
+use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
+use helpdesk_domain::category::{Category, FieldType};
+use helpdesk_domain::paging::PageRequest;
+use helpdesk_domain::policy::{Action, TicketAction, TicketFacts, check, check_ticket};
+use helpdesk_domain::status::{Resolution, Status};
+use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
+use helpdesk_domain::triage::{TriageInput, suggested_priority};
+use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
+use helpdesk_store::OpenState;
+use serde::Deserialize;
+
+use super::form::{PageForm, UploadForm};
+use super::views::{Choice, Names, Pager, TicketRow, priority_choices, query, status_choices, when, words};
+use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other};
+use crate::AppState;
+use crate::markdown::to_safe_html;
+
+/// Tickets per page in lists.
+const PER_PAGE: i64 = 25;
+
+/// The catalogue's names, for showing categories and units by name.
+pub(super) async fn names(state: &AppState, viewer: &Viewer) -> Result<(Vec<Category>, Names), PageError> {
+    let all = PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?;
+    let categories = state.app.categories(&viewer.actor, all).await?.items;
+    let units = state.app.units(&viewer.actor, all).await?.items;
+    let names = Names {
+        categories: categories.iter().map(|c| (c.id, c.name.clone())).collect(),
+        units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
+    };
+    Ok((categories, names))
+}
+
+/// One category's tickets on the home page.
+pub struct Group {
+    /// The category.
+    pub name: String,
+    /// Its id.
+    pub id: i64,
+    /// Its latest tickets.
+    pub rows: Vec<TicketRow>,
+    /// How many tickets it holds in all (that the viewer may read).
+    pub total: i64,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    shell: Shell,
+    groups: Vec<Group>,
+}
+
+/// The home page: the latest tickets the viewer may read, grouped by category.
+pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let (categories, names) = names(&state, &viewer).await?;
+    let mut groups = Vec::new();
+    let five = PageRequest::new(Some(1), Some(5)).map_err(AppError::Invalid)?;
+    for category in categories {
+        let filter =
+            TicketFilter { category: Some(category.id), order: TicketOrder::LastActivity, ..TicketFilter::default() };
+        let page = state.app.ticket_summaries(&viewer.actor, filter, five).await?;
+        if page.total > 0 {
+            let rows = page.items.iter().map(|s| TicketRow::of(s, &names)).collect();
+            groups.push(Group { name: category.name, id: category.id, rows, total: page.total });
+        }
+    }
+    Ok(render(&HomePage { shell: Shell::of(&viewer), groups }))
+}
+
+/// The filters of a ticket list, as the address carries them.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+impl ListQuery {
+    /// The filter these ask for, or the errors of those that cannot be read.
+    pub(super) fn filter(&self) -> Result<TicketFilter, Errors> {
+        let mut errors = Vec::new();
+        let mut filter = TicketFilter { order: TicketOrder::LastActivity, ..TicketFilter::default() };
+        let q = self.q.trim();
+        if !q.is_empty() {
+            filter.text = Some(q.to_owned());
+        }
+        match self.state.as_str() {
+            "" => {}
+            "open" => filter.state = Some(OpenState::Open),
+            "closed" => filter.state = Some(OpenState::Closed),
+            _ => errors.push(helpdesk_domain::validation::FieldError::new("state", "choose open or closed")),
+        }
+        if !self.status.is_empty() {
+            match self.status.parse::<Status>() {
+                Ok(s) => filter.status = Some(s),
+                Err(e) => errors.push(helpdesk_domain::validation::FieldError::new("status", e.to_string())),
+            }
+        }
+        if !self.category.is_empty() {
+            match self.category.parse::<i64>() {
+                Ok(c) => filter.category = Some(c),
+                Err(_) => errors.push(helpdesk_domain::validation::FieldError::new("category", "choose a category")),
+            }
+        }
+        if errors.is_empty() { Ok(filter) } else { Err(Errors::from_fields(errors)) }
+    }
+
+    /// The address of this list with the same filters (without the page).
+    pub(super) fn base(&self, path: &str) -> String {
+        let base =
+            query(&[("q", &self.q), ("state", &self.state), ("status", &self.status), ("category", &self.category)]);
+        if base.is_empty() { path.to_owned() } else { format!("{path}{base}") }
+    }
+
+    /// The choices of the filter form.
+    pub(super) fn form(&self, categories: &[Category]) -> FilterForm {
+        let mut category_choices = vec![Choice::new("", "Any category", &self.category)];
+        category_choices
+            .extend(categories.iter().map(|c| Choice::new(c.id.to_string(), c.name.clone(), &self.category)));
+        let mut statuses = vec![Choice::new("", "Any status", &self.status)];
+        statuses.extend(status_choices(&self.status));
+        FilterForm {
+            q: self.q.clone(),
+            states: vec![
+                Choice::new("", "Open and closed", &self.state),
+                Choice::new("open", "Open", &self.state),
+                Choice::new("closed", "Closed", &self.state),
+            ],
+            statuses,
+            categories: category_choices,
+        }
+    }
+
+    /// The page asked for.
+    pub(super) fn page(&self) -> Result<PageRequest, Errors> {
+        PageRequest::new(Some(self.page.unwrap_or(1)), Some(PER_PAGE)).map_err(Errors::from_fields)
+    }
+}
+
+/// The filter form above a list.
+pub struct FilterForm {
+    /// The words searched for.
+    pub q: String,
+    /// Open, closed, or both.
+    pub states: Vec<Choice>,
+    /// The statuses.
+    pub statuses: Vec<Choice>,
+    /// The categories.
+    pub categories: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "tickets.html")]
+struct ListPage {
+    shell: Shell,
+    heading: String,
+    action: String,
+    hidden: Vec<(String, String)>,
+    filters: FilterForm,
+    errors: Errors,
+    rows: Vec<TicketRow>,
+    pager: Pager,
+}
+
+/// A list of the tickets the viewer may read, filtered and searched (titles and numbers until
+/// full-text search lands).
+pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> PageResult {
+    let (categories, names) = names(&state, &viewer).await?;
+    let mut shell = Shell::of(&viewer);
+    shell.q = q.q.clone();
+    let heading =
+        if q.q.trim().is_empty() { "Tickets".to_owned() } else { format!("Tickets matching “{}”", q.q.trim()) };
+    let (rows, pager, errors) = match (q.filter(), q.page()) {
+        (Ok(filter), Ok(page)) => {
+            let page = state.app.ticket_summaries(&viewer.actor, filter, page).await?;
+            let pager = Pager::of(&page, &q.base("/tickets"), "tickets");
+            (page.items.iter().map(|s| TicketRow::of(s, &names)).collect(), pager, Errors::default())
+        }
+        (Err(errors), _) | (_, Err(errors)) => (vec![], Pager::default(), errors),
+    };
+    let page = ListPage {
+        shell,
+        heading,
+        action: "/tickets".into(),
+        hidden: vec![],
+        filters: q.form(&categories),
+        errors,
+        rows,
+        pager,
+    };
+    Ok(render(&page))
+}
+
+/// One category field as the form shows it.
+pub struct FieldInput {
+    /// Its key (the input is named `field.KEY`).
+    pub key: String,
+    /// Its label.
+    pub label: String,
+    /// text, number, choice or bool.
+    pub kind: String,
+    /// Whether it must be given.
+    pub required: bool,
+    /// The choices of a choice field.
+    pub choices: Vec<Choice>,
+    /// The value typed so far.
+    pub value: String,
+    /// Its error, if any.
+    pub error: String,
+}
+
+fn field_inputs(category: Option<&Category>, values: &HashMap<String, String>, errors: &Errors) -> Vec<FieldInput> {
+    let Some(category) = category else { return vec![] };
+    category
+        .fields
+        .iter()
+        .map(|f| {
+            let value = values.get(&f.key).cloned().unwrap_or_default();
+            let mut choices = vec![Choice::new("", "Choose…", &value)];
+            choices.extend(f.choices.iter().flatten().map(|c| Choice::new(c.clone(), c.clone(), &value)));
+            FieldInput {
+                key: f.key.clone(),
+                label: f.label.clone(),
+                kind: f.field_type.as_str().to_owned(),
+                required: f.required,
+                choices,
+                error: errors.get(&format!("fields.{}", f.key)).unwrap_or_default().to_owned(),
+                value,
+            }
+        })
+        .collect()
+}
+
+/// What the new-ticket form holds, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    title: String,
+    description: String,
+    ticket_type: String,
+    category: String,
+    privacy: String,
+    affected_users: String,
+    service_degraded: bool,
+    security_risk: String,
+    fields: HashMap<String, String>,
+    copy_to: String,
+    link_url: String,
+    on_behalf_of: String,
+}
+
+impl Draft {
+    fn from_form(form: &UploadForm) -> Draft {
+        let fields = form
+            .fields
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("field.")?.to_owned(), v.first().cloned().unwrap_or_default())))
+            .collect();
+        Draft {
+            title: form.text("title"),
+            description: form.text("description"),
+            ticket_type: form.text("type"),
+            category: form.text("category"),
+            privacy: form.text("privacy"),
+            affected_users: form.text("affected_users"),
+            service_degraded: form.checked("service_degraded"),
+            security_risk: form.text("security_risk"),
+            fields,
+            copy_to: form.text("copy_to"),
+            link_url: form.text("link_url"),
+            on_behalf_of: form.text("on_behalf_of"),
+        }
+    }
+
+    fn triage(&self) -> TriageInput {
+        TriageInput {
+            ticket_type: self.ticket_type.parse().unwrap_or(TicketType::Incident),
+            affected_users: self.affected_users.trim().parse().unwrap_or(0),
+            service_degraded: self.service_degraded,
+            security_risk: self.security_risk.parse().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ticket_new.html")]
+struct NewTicketPage {
+    shell: Shell,
+    draft: Draft,
+    errors: Errors,
+    types: Vec<Choice>,
+    categories: Vec<Choice>,
+    privacies: Vec<Choice>,
+    risks: Vec<Choice>,
+    fields: Vec<FieldInput>,
+    priority: String,
+    may_set_privacy: bool,
+    may_attach: bool,
+    may_act_for_others: bool,
+    max_files: usize,
+    max_mib: usize,
+    max_bytes: usize,
+}
+
+fn new_ticket_page(viewer: &Viewer, categories: &[Category], draft: Draft, errors: Errors) -> NewTicketPage {
+    let category = draft.category.parse::<i64>().ok().and_then(|id| categories.iter().find(|c| c.id == id));
+    let mut category_choices = vec![Choice::new("", "Choose a category…", &draft.category)];
+    category_choices.extend(categories.iter().map(|c| Choice::new(c.id.to_string(), c.name.clone(), &draft.category)));
+    let ticket_type = if draft.ticket_type.is_empty() { "incident" } else { draft.ticket_type.as_str() };
+    let privacy = if draft.privacy.is_empty() { "public" } else { draft.privacy.as_str() };
+    let risk = if draft.security_risk.is_empty() { "none" } else { draft.security_risk.as_str() };
+    let actor = &viewer.actor;
+    NewTicketPage {
+        shell: Shell::of(viewer),
+        fields: field_inputs(category, &draft.fields, &errors),
+        priority: suggested_priority(&draft.triage()).as_str().to_owned(),
+        types: vec![
+            Choice::new("incident", "Incident: something does not work", ticket_type),
+            Choice::new("service_request", "Service request: I need something", ticket_type),
+        ],
+        categories: category_choices,
+        privacies: Privacy::ALL.iter().map(|p| Choice::new(p.as_str(), p.as_str(), privacy)).collect(),
+        risks: SecurityRisk::ALL.iter().map(|r| Choice::new(r.as_str(), r.as_str(), risk)).collect(),
+        may_set_privacy: check(actor, Action::OpenTicket(Privacy::Private)).is_ok(),
+        may_attach: may_attach(actor),
+        may_act_for_others: actor.has(Role::Partner) || actor.has(Role::Staff) || actor.has(Role::Admin),
+        max_files: MAX_ATTACHMENTS,
+        max_mib: MAX_ATTACHMENT_BYTES / (1024 * 1024),
+        max_bytes: MAX_ATTACHMENT_BYTES,
+        draft,
+        errors,
+    }
+}
+
+/// Whether the actor may attach files to the tickets they open (DOMAIN.md: named, partner, staff).
+fn may_attach(actor: &helpdesk_domain::policy::Actor) -> bool {
+    check(actor, Action::OpenTicket(Privacy::Private)).is_ok()
+}
+
+/// The form to open a ticket.
+pub async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    viewer.require()?;
+    let (categories, _) = names(&state, &viewer).await?;
+    let draft = Draft { category: q.get("category").cloned().unwrap_or_default(), ..Draft::default() };
+    Ok(render(&new_ticket_page(&viewer, &categories, draft, Errors::default())))
+}
+
+#[derive(Template)]
+#[template(path = "_category_fields.html")]
+struct FieldsFragment {
+    fields: Vec<FieldInput>,
+}
+
+/// The category's own fields, for htmx to put into the form when a category is picked.
+pub async fn category_fields(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let (categories, _) = names(&state, &viewer).await?;
+    let id = q.get("category").and_then(|c| c.parse::<i64>().ok());
+    let category = categories.iter().find(|c| Some(c.id) == id);
+    Ok(render(&FieldsFragment { fields: field_inputs(category, &HashMap::new(), &Errors::default()) }))
+}
+
+/// The priority the triage answers give, for htmx to show while the form is filled in.
+pub async fn priority_preview(Query(q): Query<HashMap<String, String>>) -> Response {
+    let draft = Draft {
+        ticket_type: q.get("type").cloned().unwrap_or_default(),
+        affected_users: q.get("affected_users").cloned().unwrap_or_default(),
+        service_degraded: q.contains_key("service_degraded"),
+        security_risk: q.get("security_risk").cloned().unwrap_or_default(),
+        ..Draft::default()
+    };
+    super::escape(suggested_priority(&draft.triage()).as_str()).into_response()
+}
+
+fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Errors> {
+    let mut errors = Vec::new();
+    let mut fail =
+        |field: &str, message: &str| errors.push(helpdesk_domain::validation::FieldError::new(field, message));
+    let ticket_type = draft.ticket_type.parse().unwrap_or_else(|_| {
+        fail("type", "choose incident or service request");
+        TicketType::Incident
+    });
+    let privacy = if draft.privacy.is_empty() { Ok(Privacy::Public) } else { draft.privacy.parse() };
+    let privacy = privacy.unwrap_or_else(|_| {
+        fail("privacy", "choose public or private");
+        Privacy::Public
+    });
+    let risk = if draft.security_risk.is_empty() { Ok(SecurityRisk::None) } else { draft.security_risk.parse() };
+    let security_risk = risk.unwrap_or_else(|_| {
+        fail("security_risk", "choose none, trivial or imminent");
+        SecurityRisk::None
+    });
+    let affected_users = match draft.affected_users.trim() {
+        "" => 0,
+        n => n.parse().unwrap_or_else(|_| {
+            fail("affected_users", "give a whole number, 0 or more");
+            0
+        }),
+    };
+    let category = draft.category.parse::<i64>().ok().and_then(|id| categories.iter().find(|c| c.id == id));
+    if category.is_none() {
+        fail("category", "choose a category");
+    }
+    let mut fields = serde_json::Map::new();
+    if let Some(category) = category {
+        for def in &category.fields {
+            let raw = draft.fields.get(&def.key).map(|v| v.trim()).unwrap_or_default();
+            let value = match def.field_type {
+                FieldType::Bool => Some(serde_json::Value::Bool(raw == "true" || raw == "on")),
+                _ if raw.is_empty() => None,
+                FieldType::Number => match raw.parse::<f64>() {
+                    Ok(n) => serde_json::Number::from_f64(n).map(serde_json::Value::Number),
+                    Err(_) => {
+                        fail(&format!("fields.{}", def.key), "give a number");
+                        None
+                    }
+                },
+                FieldType::Text | FieldType::Choice => Some(serde_json::Value::String(raw.to_owned())),
+            };
+            if let Some(value) = value {
+                fields.insert(def.key.clone(), value);
+            }
+        }
+    }
+    let copy_to =
+        draft.copy_to.split([',', ';', ' ', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned);
+    let open = OpenTicket {
+        title: draft.title.clone(),
+        description: draft.description.clone(),
+        ticket_type,
+        category: category.map(|c| c.id).unwrap_or_default(),
+        privacy,
+        affected_users,
+        service_degraded: draft.service_degraded,
+        security_risk,
+        fields,
+        on_behalf_of: None,
+        copy_to: copy_to.collect(),
+        link_url: Some(draft.link_url.trim().to_owned()).filter(|u| !u.is_empty()),
+    };
+    if errors.is_empty() { Ok(open) } else { Err(Errors::from_fields(errors)) }
+}
+
+/// Opens a ticket from the form (with its attachments); on a refusal, the form comes back with
+/// everything typed and each error next to its field. Attached files must be chosen again.
+pub async fn create(State(state): State<AppState>, viewer: Viewer, form: UploadForm) -> PageResult {
+    viewer.require()?;
+    let (categories, _) = names(&state, &viewer).await?;
+    let draft = Draft::from_form(&form);
+    if form.checked("refresh") {
+        return Ok(render(&new_ticket_page(&viewer, &categories, draft, Errors::default())));
+    }
+    let refused = |draft: Draft, errors: Errors| {
+        let page = new_ticket_page(&viewer, &categories, draft, errors);
+        (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+    };
+    let mut open = match parse_open(&draft, &categories) {
+        Ok(open) => open,
+        Err(errors) => return Ok(refused(draft, errors)),
+    };
+    if !form.files.is_empty() && !may_attach(&viewer.actor) {
+        return Ok(refused(
+            draft,
+            Errors::from_fields(vec![helpdesk_domain::validation::FieldError::new(
+                "attachments",
+                "attachments are for named users, partners and staff",
+            )]),
+        ));
+    }
+    if !draft.on_behalf_of.trim().is_empty() {
+        match state.app.account_for_email(&viewer.actor, &draft.on_behalf_of).await {
+            Ok(id) => open.on_behalf_of = Some(id),
+            Err(e) => return Ok(refused(draft, Errors::from_app(e)?)),
+        }
+    }
+    match state.app.open_ticket_with(&viewer.actor, open, form.files).await {
+        Ok(ticket) => Ok(see_other(&format!("/tickets/{}?opened=1", ticket.id))),
+        Err(e) => Ok(refused(draft, Errors::from_app(e)?)),
+    }
+}
+
+/// An article as the ticket page shows it.
+pub struct ArticleView {
+    /// Its id (the anchor).
+    pub id: i64,
+    /// Who wrote it.
+    pub author: String,
+    /// When.
+    pub at: String,
+    /// Its body, rendered and sanitised.
+    pub html: String,
+    /// An internal note.
+    pub internal: bool,
+    /// Where it came from.
+    pub channel: String,
+    /// Its attachments.
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// An attachment link.
+pub struct AttachmentView {
+    /// Where to download it.
+    pub href: String,
+    /// Its file name.
+    pub filename: String,
+    /// Its size, for people.
+    pub size: String,
+}
+
+/// A history line.
+pub struct HistoryView {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub who: String,
+    /// What changed.
+    pub field: String,
+    /// From.
+    pub old: String,
+    /// To.
+    pub new: String,
+    /// Why, when a reason was given.
+    pub reason: String,
+}
+
+/// The ticket page's facts and actions.
+#[derive(Template)]
+#[template(path = "ticket.html")]
+struct TicketPage {
+    shell: Shell,
+    t: Ticket,
+    description: String,
+    status: String,
+    open: bool,
+    private: bool,
+    submitter: String,
+    on_behalf_of: String,
+    owner: String,
+    category: String,
+    unit: String,
+    created: String,
+    updated: String,
+    fields: Vec<(String, String)>,
+    copy_to: String,
+    ticket_attachments: Vec<AttachmentView>,
+    articles: Vec<ArticleView>,
+    history: Vec<HistoryView>,
+    errors: Errors,
+    reply_draft: String,
+    may_reply: bool,
+    may_note: bool,
+    may_attach: bool,
+    may_take: bool,
+    assignable: Vec<Choice>,
+    statuses: Vec<Choice>,
+    resolutions: Vec<Choice>,
+    may_set_priority: bool,
+    priorities: Vec<Choice>,
+    may_set_unit: bool,
+    units: Vec<Choice>,
+    may_set_privacy: bool,
+    other_privacy: String,
+    max_files: usize,
+    max_bytes: usize,
+}
+
+fn size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{:.0} KiB", b as f64 / 1024.0),
+        b => format!("{b} bytes"),
+    }
+}
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".into(),
+        serde_json::Value::String(s) => words(s),
+        serde_json::Value::Bool(true) => "yes".into(),
+        serde_json::Value::Bool(false) => "no".into(),
+        other => other.to_string(),
+    }
+}
+
+async fn ticket_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    errors: Errors,
+    reply_draft: String,
+    notice: &str,
+) -> PageResult {
+    let actor = &viewer.actor;
+    let t = state.app.ticket(actor, id).await?;
+    let hundred = PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?;
+    let articles = state.app.articles(actor, id, hundred).await?.items;
+    let history = state.app.history(actor, id, hundred).await?.items;
+    let attachments = state.app.attachments(actor, id).await?;
+    let (categories, names) = names(state, viewer).await?;
+    let facts = TicketFacts::from(&t);
+    let may = |action: TicketAction| check_ticket(actor, action, &facts).is_ok();
+    let mut people: Vec<i64> = vec![t.submitter];
+    people.extend(t.owner);
+    people.extend(t.on_behalf_of);
+    people.extend(articles.iter().filter_map(|a| a.author));
+    people.extend(history.iter().filter_map(|h| h.actor));
+    let mut members = vec![];
+    if may(TicketAction::SetOwner(None)) || may(TicketAction::SetOwner(actor.account)) {
+        members = state.app.unit_members(actor, t.unit).await.unwrap_or_default();
+        people.extend(members.iter().map(|m| m.account));
+    }
+    people.sort_unstable();
+    people.dedup();
+    let who = state.app.account_names(&people).await?;
+    let name_of = |id: Option<i64>| match id {
+        Some(id) => who.get(&id).cloned().unwrap_or_else(|| format!("account {id}")),
+        None => "Helpdesk".to_owned(),
+    };
+    let attachment_view = |a: &helpdesk_domain::attachment::Attachment| AttachmentView {
+        href: format!("/tickets/{id}/attachments/{}", a.id),
+        filename: a.filename.clone(),
+        size: size(a.size),
+    };
+    let articles = articles
+        .iter()
+        .map(|a| ArticleView {
+            id: a.id,
+            author: name_of(a.author),
+            at: when(a.created_at),
+            html: to_safe_html(&a.body),
+            internal: a.internal,
+            channel: a.channel.as_str().to_owned(),
+            attachments: attachments.iter().filter(|x| x.article == Some(a.id)).map(attachment_view).collect(),
+        })
+        .collect();
+    let history = history
+        .iter()
+        .map(|h| HistoryView {
+            at: when(h.at),
+            who: name_of(h.actor),
+            field: words(&h.field),
+            old: value_text(&h.old),
+            new: value_text(&h.new),
+            reason: h.reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    let mut assignable: Vec<Choice> = members
+        .iter()
+        .filter(|m| Some(m.account) != t.owner && may(TicketAction::SetOwner(Some(m.account))))
+        .map(|m| Choice::new(m.account.to_string(), m.name.clone(), ""))
+        .collect();
+    if t.owner.is_some() && may(TicketAction::SetOwner(None)) {
+        assignable.push(Choice::new("none", "Nobody (give it back to the unit)", ""));
+    }
+    let next = state.app.next_statuses(actor, id).await?;
+    let statuses = next.iter().map(|s| Choice::new(s.as_str(), words(s.as_str()), "")).collect();
+    let resolutions = std::iter::once(Choice::new("", "—", ""))
+        .chain(Resolution::ALL.iter().map(|r| Choice::new(r.as_str(), words(r.as_str()), "")))
+        .collect();
+    let units = categories
+        .iter()
+        .map(|c| c.default_unit)
+        .chain(names.units.keys().copied())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|u| *u != t.unit)
+        .map(|u| Choice::new(u.to_string(), names.unit(u), ""))
+        .collect();
+    let defs = categories.iter().find(|c| c.id == t.category).map(|c| c.fields.as_slice()).unwrap_or_default();
+    let fields = t
+        .fields
+        .iter()
+        .map(|(k, v)| {
+            let label = defs.iter().find(|d| &d.key == k).map(|d| d.label.clone()).unwrap_or_else(|| words(k));
+            let value = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => value_text(other),
+            };
+            (label, value)
+        })
+        .collect();
+    let page = TicketPage {
+        shell: Shell::of(viewer).with_notice(notice),
+        description: to_safe_html(&t.description),
+        status: words(t.status.as_str()),
+        open: super::views::is_open(t.status),
+        private: t.privacy == Privacy::Private,
+        submitter: name_of(Some(t.submitter)),
+        on_behalf_of: t.on_behalf_of.map(|a| name_of(Some(a))).unwrap_or_default(),
+        owner: t.owner.map(|a| name_of(Some(a))).unwrap_or_else(|| "nobody yet".into()),
+        category: names.category(t.category),
+        unit: names.unit(t.unit),
+        created: when(t.created_at),
+        updated: when(t.updated_at),
+        fields,
+        copy_to: t.copy_to.join(", "),
+        ticket_attachments: attachments.iter().filter(|a| a.article.is_none()).map(attachment_view).collect(),
+        articles,
+        history,
+        errors,
+        reply_draft,
+        may_reply: may(TicketAction::Reply),
+        may_note: may(TicketAction::AddInternalNote),
+        may_attach: may(TicketAction::Attach),
+        may_take: actor.account.is_some() && t.owner != actor.account && may(TicketAction::SetOwner(actor.account)),
+        assignable,
+        statuses,
+        resolutions,
+        may_set_priority: may(TicketAction::SetPriority),
+        priorities: priority_choices(t.priority.as_str()),
+        may_set_unit: may(TicketAction::SetUnit),
+        units,
+        may_set_privacy: may(TicketAction::SetPrivacy),
+        other_privacy: if t.privacy == Privacy::Public { "private".into() } else { "public".into() },
+        max_files: MAX_ATTACHMENTS,
+        max_bytes: MAX_ATTACHMENT_BYTES,
+        t,
+    };
+    Ok(render(&page))
+}
+
+/// A ticket's page; right after a change it says what was done.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let notice = match q.get("done").map(String::as_str) {
+        _ if q.contains_key("opened") => "Your ticket is open. You can follow it here.",
+        Some("reply") => "Your message is added.",
+        Some("change") => "The ticket is changed.",
+        _ => "",
+    };
+    ticket_page(&state, &viewer, id, Errors::default(), String::new(), notice).await
+}
+
+/// Adds a reply or an internal note (with attachments).
+pub async fn reply(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, form: UploadForm) -> PageResult {
+    viewer.require()?;
+    let body = form.text("body");
+    let internal = form.text("kind") == "note";
+    match state.app.add_article_with(&viewer.actor, id, body.clone(), internal, Channel::Web, form.files).await {
+        Ok(article) => Ok(see_other(&format!("/tickets/{id}?done=reply#article-{}", article.id))),
+        Err(e) => {
+            let errors = Errors::from_app(e)?;
+            let page = ticket_page(&state, &viewer, id, errors, body, "").await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// A change of the ticket's fields, from one of the action forms.
+#[derive(Debug, Default, Deserialize)]
+pub struct ChangeForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    resolution: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    priority_reason: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    privacy: String,
+}
+
+fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Errors> {
+    let mut errors = Vec::new();
+    let mut patch = TicketPatch::default();
+    let mut bad =
+        |field: &str, message: String| errors.push(helpdesk_domain::validation::FieldError::new(field, message));
+    if !form.status.is_empty() {
+        match form.status.parse() {
+            Ok(s) => patch.status = Some(s),
+            Err(e) => bad("status", format!("{e}")),
+        }
+    }
+    if !form.resolution.is_empty() {
+        match form.resolution.parse() {
+            Ok(r) => patch.resolution = Some(r),
+            Err(e) => bad("resolution", format!("{e}")),
+        }
+    }
+    if !form.priority.is_empty() {
+        match form.priority.parse::<Priority>() {
+            Ok(p) => patch.priority = Some(p),
+            Err(e) => bad("priority", format!("{e}")),
+        }
+    }
+    if !form.priority_reason.trim().is_empty() {
+        patch.priority_reason = Some(form.priority_reason.trim().to_owned());
+    }
+    if !form.unit.is_empty() {
+        match form.unit.parse() {
+            Ok(u) => patch.unit = Some(u),
+            Err(_) => bad("unit", "choose a unit".into()),
+        }
+    }
+    match form.owner.as_str() {
+        "" => {}
+        "me" => patch.owner = Some(me),
+        "none" => patch.owner = Some(None),
+        other => match other.parse() {
+            Ok(a) => patch.owner = Some(Some(a)),
+            Err(_) => bad("owner", "choose a member".into()),
+        },
+    }
+    if !form.privacy.is_empty() {
+        match form.privacy.parse() {
+            Ok(p) => patch.privacy = Some(p),
+            Err(e) => bad("privacy", format!("{e}")),
+        }
+    }
+    if errors.is_empty() { Ok(patch) } else { Err(Errors::from_fields(errors)) }
+}
+
+/// Changes the ticket as one of its action forms asks: take, assign, status, priority, unit, privacy.
+pub async fn change(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<ChangeForm>,
+) -> PageResult {
+    viewer.require()?;
+    let result = match parse_change(&form, viewer.actor.account) {
+        Ok(patch) => state.app.update_ticket(&viewer.actor, id, patch).await.map_err(Errors::from_app),
+        Err(errors) => Err(Ok(errors)),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=change"))),
+        Err(errors) => {
+            let page = ticket_page(&state, &viewer, id, errors?, String::new(), "").await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// Downloads an attachment the viewer may read. Only a few harmless types are shown inline by
+/// type; everything else is sent as bytes to save, never as a page of this site.
+pub async fn attachment(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, attachment)): Path<(i64, i64)>,
+) -> PageResult {
+    let (meta, bytes) = state.app.attachment(&viewer.actor, id, attachment).await?;
+    Ok(crate::api::attachment_response(&meta, bytes))
+}

@@ -1,0 +1,103 @@
+//! Who looks at a page (by session cookie or client certificate, or nobody), and the CSRF token
+//! every form of theirs carries.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use helpdesk_domain::account::{Profile, Role};
+use helpdesk_domain::policy::Actor;
+use rand::RngCore;
+
+use super::PageError;
+use crate::AppState;
+use crate::extract::{client_certificate, cookie, session_cookie};
+
+/// The cookie holding the browser's CSRF token (the double-submit pattern: a form must carry the
+/// same value, which a page of another site can neither read nor set).
+pub const CSRF_COOKIE: &str = "hd_csrf";
+
+/// The CSRF token of this request, put there by [`csrf_cookie`].
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Makes sure the browser has a CSRF cookie: a new one is set on the first page it fetches.
+pub async fn csrf_cookie(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let existing = cookie(request.headers(), CSRF_COOKIE).filter(|t| well_formed(t));
+    let fresh = existing.is_none();
+    let token = existing.unwrap_or_else(|| {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    });
+    request.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(request).await;
+    if fresh {
+        let secure = if state.secure_cookies { "; Secure" } else { "" };
+        let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The person looking at a page.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// What the policy knows about them (anonymous when nobody signed in).
+    pub actor: Actor,
+    /// Their profile, when signed in.
+    pub profile: Option<Profile>,
+    /// The token every form must send back.
+    pub csrf: String,
+    /// The path and query of the page, to come back to after signing in.
+    pub here: String,
+}
+
+impl Viewer {
+    /// Whether somebody is signed in.
+    pub fn signed_in(&self) -> bool {
+        self.profile.is_some()
+    }
+
+    /// Whether they hold `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.actor.has(role)
+    }
+
+    /// The signed-in person's profile, or a redirect to the sign-in page that comes back here.
+    pub fn require(&self) -> Result<&Profile, PageError> {
+        self.profile.as_ref().ok_or_else(|| PageError::SignIn(self.here.clone()))
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+        let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+        // An expired or unknown session, or an unlinked certificate, is simply nobody: pages for
+        // everyone still work, and those for people ask to sign in.
+        let mut actor = None;
+        if let Some(token) = session_cookie(&parts.headers) {
+            actor = state.app.authenticate_session(&token).await.ok();
+        }
+        if actor.is_none()
+            && let Some(certificate) = client_certificate(parts, state)
+        {
+            actor = state.app.authenticate_certificate(&certificate.subject_dn).await.ok();
+        }
+        let Some(actor) = actor else {
+            return Ok(Viewer { actor: Actor::anonymous(), profile: None, csrf, here });
+        };
+        let profile = state.app.profile(&actor).await?;
+        Ok(Viewer { actor, profile: Some(profile), csrf, here })
+    }
+}

@@ -1,0 +1,319 @@
+//! Where people work: the dashboard (my tickets, company tickets, entitlements, alerts), the
+//! supporters' queue and their own tickets, and the 1st-level triage view.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use helpdesk_app::AppError;
+use helpdesk_app::tickets::{TicketFilter, TicketOrder};
+use helpdesk_domain::account::Role;
+use helpdesk_domain::paging::PageRequest;
+use helpdesk_domain::status::Status;
+use helpdesk_store::OpenState;
+use serde::Deserialize;
+
+use super::tickets::{FilterForm, ListQuery, names};
+use super::views::{Pager, TicketRow, query, when};
+use super::{Errors, PageError, PageResult, Shell, Viewer, render};
+use crate::AppState;
+
+/// A tab above a list.
+pub struct Tab {
+    /// Its address.
+    pub href: String,
+    /// Its label.
+    pub label: String,
+    /// Whether it is the list shown.
+    pub current: bool,
+}
+
+/// A line in a side panel.
+pub struct Line {
+    /// What it says.
+    pub text: String,
+    /// Where it leads, if anywhere.
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "worklist.html")]
+struct WorkPage {
+    shell: Shell,
+    heading: String,
+    intro: String,
+    tabs: Vec<Tab>,
+    action: String,
+    hidden: Vec<(String, String)>,
+    filters: FilterForm,
+    errors: Errors,
+    rows: Vec<TicketRow>,
+    pager: Pager,
+    alerts: Vec<Line>,
+    entitlements: Vec<Line>,
+    show_side: bool,
+}
+
+/// Which list of a work page (its filters are a [`ListQuery`] of the same address).
+#[derive(Debug, Default, Deserialize)]
+pub struct WorkQuery {
+    #[serde(default)]
+    list: String,
+    #[serde(default)]
+    org: String,
+}
+
+struct Listing {
+    rows: Vec<TicketRow>,
+    pager: Pager,
+    errors: Errors,
+}
+
+/// Runs `base` with the viewer's filters; the pager links keep the list and its filters.
+async fn listing(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &WorkQuery,
+    filters: &ListQuery,
+    base: TicketFilter,
+    path: &str,
+    names: &super::views::Names,
+) -> Result<Listing, PageError> {
+    let (filter, page) = match (filters.filter(), filters.page()) {
+        (Ok(f), Ok(p)) => (f, p),
+        (Err(errors), _) | (_, Err(errors)) => {
+            return Ok(Listing { rows: vec![], pager: Pager::default(), errors });
+        }
+    };
+    let filter = TicketFilter {
+        text: filter.text,
+        state: filter.state.or(base.state),
+        status: filter.status.or(base.status),
+        category: filter.category.or(base.category),
+        ..base
+    };
+    let page = state.app.ticket_summaries(&viewer.actor, filter, page).await?;
+    let extra = query(&[("list", &q.list), ("org", &q.org)]);
+    let mut url = filters.base(path);
+    if !extra.is_empty() {
+        url = if url.contains('?') { format!("{url}&{}", &extra[1..]) } else { format!("{url}{extra}") };
+    }
+    Ok(Listing {
+        rows: page.items.iter().map(|s| TicketRow::of(s, names)).collect(),
+        pager: Pager::of(&page, &url, "tickets"),
+        errors: Errors::default(),
+    })
+}
+
+async fn count(state: &AppState, viewer: &Viewer, filter: TicketFilter) -> Result<i64, PageError> {
+    let one = PageRequest::new(Some(1), Some(1)).map_err(AppError::Invalid)?;
+    Ok(state.app.ticket_summaries(&viewer.actor, filter, one).await?.total)
+}
+
+/// The dashboard: my tickets, company tickets, entitlements, alerts and a link to the profile.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<WorkQuery>,
+    Query(filters): Query<ListQuery>,
+) -> PageResult {
+    let me = viewer.require()?.account.id;
+    let (categories, names) = names(&state, &viewer).await?;
+    let entitlements = state.app.my_entitlements(&viewer.actor).await?;
+    let companies: Vec<(i64, String)> =
+        entitlements.iter().filter(|e| e.reads_company_tickets).map(|e| (e.organisation, e.name.clone())).collect();
+    let company = q.list == "company" && !companies.is_empty();
+    let org = q
+        .org
+        .parse::<i64>()
+        .ok()
+        .filter(|o| companies.iter().any(|(id, _)| id == o))
+        .or(companies.first().map(|c| c.0));
+    let mine = TicketFilter { submitter: Some(me), ..TicketFilter::default() };
+    let base = if company { TicketFilter { organisation: org, ..TicketFilter::default() } } else { mine.clone() };
+    let list = listing(
+        &state,
+        &viewer,
+        &q,
+        &filters,
+        TicketFilter { order: TicketOrder::LastActivity, ..base },
+        "/dashboard",
+        &names,
+    )
+    .await?;
+    let mut tabs = vec![Tab { href: "/dashboard".into(), label: "My tickets".into(), current: !company }];
+    for (id, name) in &companies {
+        tabs.push(Tab {
+            href: format!("/dashboard?list=company&org={id}"),
+            label: format!("Company tickets: {name}"),
+            current: company && org == Some(*id),
+        });
+    }
+    let waiting =
+        count(&state, &viewer, TicketFilter { status: Some(Status::WaitingForReply), ..mine.clone() }).await?;
+    let solved = count(&state, &viewer, TicketFilter { status: Some(Status::Solved), ..mine.clone() }).await?;
+    let mut alerts = vec![];
+    if waiting > 0 {
+        alerts.push(Line {
+            text: format!("{waiting} of your tickets wait for your reply"),
+            href: "/dashboard?status=waiting_for_reply".into(),
+        });
+    }
+    if solved > 0 {
+        alerts.push(Line {
+            text: format!("{solved} of your tickets are solved: please verify the solution or reopen them"),
+            href: "/dashboard?status=solved".into(),
+        });
+    }
+    let entitlements = entitlements
+        .iter()
+        .map(|e| Line {
+            text: match &e.contract {
+                Some(c) => format!(
+                    "{}: {} plan, {} to {}",
+                    e.name,
+                    c.plan,
+                    c.starts_on,
+                    c.ends_on.map(|d| d.to_string()).unwrap_or_else(|| "open-ended".into())
+                ),
+                None if e.partner => format!("{}: you serve it as a partner", e.name),
+                None => format!("{}: member, no active support contract", e.name),
+            },
+            href: String::new(),
+        })
+        .collect();
+    let mut hidden = vec![];
+    if company {
+        hidden.push(("list".to_owned(), "company".to_owned()));
+        hidden.push(("org".to_owned(), org.map(|o| o.to_string()).unwrap_or_default()));
+    }
+    let page = WorkPage {
+        shell: Shell::of(&viewer),
+        heading: "Dashboard".into(),
+        intro: format!(
+            "Signed in since {}. Your profile holds your name, sign-in methods and notification choices.",
+            when(viewer.require()?.account.created_at)
+        ),
+        tabs,
+        action: "/dashboard".into(),
+        hidden,
+        filters: filters.form(&categories),
+        errors: list.errors,
+        rows: list.rows,
+        pager: list.pager,
+        alerts,
+        entitlements,
+        show_side: true,
+    };
+    Ok(render(&page))
+}
+
+/// The supporters' view: the queue of their units (new and unassigned first, then by priority
+/// and age), or the tickets they own.
+pub async fn queue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<WorkQuery>,
+    Query(filters): Query<ListQuery>,
+) -> PageResult {
+    let me = viewer.require()?.account.id;
+    let staff = viewer.has(Role::Staff) || viewer.has(Role::Admin);
+    if viewer.actor.units.is_empty() && !staff {
+        return Err(AppError::Forbidden(
+            "the queue is for members of support units; ask to join one on the Units page".into(),
+        )
+        .into());
+    }
+    let (categories, names) = names(&state, &viewer).await?;
+    let mine = q.list == "mine";
+    let base = if mine {
+        TicketFilter {
+            owner: Some(me),
+            state: Some(OpenState::Open),
+            order: TicketOrder::Queue,
+            ..TicketFilter::default()
+        }
+    } else {
+        let units = if viewer.actor.units.is_empty() {
+            names.units.keys().copied().collect()
+        } else {
+            viewer.actor.units.clone()
+        };
+        TicketFilter { units, state: Some(OpenState::Open), order: TicketOrder::Queue, ..TicketFilter::default() }
+    };
+    let list = listing(&state, &viewer, &q, &filters, base, "/queue", &names).await?;
+    let tabs = vec![
+        Tab { href: "/queue".into(), label: "My units' queue".into(), current: !mine },
+        Tab { href: "/queue?list=mine".into(), label: "My tickets".into(), current: mine },
+        Tab { href: "/triage".into(), label: "Triage".into(), current: false },
+    ];
+    let hidden = if mine { vec![("list".to_owned(), "mine".to_owned())] } else { vec![] };
+    let page = WorkPage {
+        shell: Shell::of(&viewer),
+        heading: if mine { "My tickets".into() } else { "Queue".into() },
+        intro: "New and unassigned tickets first, then by priority, oldest first.".into(),
+        tabs,
+        action: "/queue".into(),
+        hidden,
+        filters: filters.form(&categories),
+        errors: list.errors,
+        rows: list.rows,
+        pager: list.pager,
+        alerts: vec![],
+        entitlements: vec![],
+        show_side: false,
+    };
+    Ok(render(&page))
+}
+
+/// The triage view of the 1st-level units: new tickets to look at, route and prioritise.
+pub async fn triage(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<WorkQuery>,
+    Query(filters): Query<ListQuery>,
+) -> PageResult {
+    viewer.require()?;
+    let staff = viewer.has(Role::Staff) || viewer.has(Role::Admin);
+    let all = PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?;
+    let first_level: Vec<i64> = state
+        .app
+        .units(&viewer.actor, all)
+        .await?
+        .items
+        .iter()
+        .filter(|u| u.level == 1 && (staff || viewer.actor.units.contains(&u.id)))
+        .map(|u| u.id)
+        .collect();
+    if first_level.is_empty() {
+        return Err(AppError::Forbidden("triage is for members of a 1st-level support unit, and staff".into()).into());
+    }
+    let (categories, names) = names(&state, &viewer).await?;
+    let base = TicketFilter {
+        units: first_level,
+        state: Some(OpenState::Open),
+        order: TicketOrder::Queue,
+        ..TicketFilter::default()
+    };
+    let list = listing(&state, &viewer, &q, &filters, base, "/triage", &names).await?;
+    let tabs = vec![
+        Tab { href: "/queue".into(), label: "My units' queue".into(), current: false },
+        Tab { href: "/queue?list=mine".into(), label: "My tickets".into(), current: false },
+        Tab { href: "/triage".into(), label: "Triage".into(), current: true },
+    ];
+    let page = WorkPage {
+        shell: Shell::of(&viewer),
+        heading: "Triage".into(),
+        intro: "Open tickets of the 1st-level units: check the priority, take them or route them to the right unit."
+            .into(),
+        tabs,
+        action: "/triage".into(),
+        hidden: vec![],
+        filters: filters.form(&categories),
+        errors: list.errors,
+        rows: list.rows,
+        pager: list.pager,
+        alerts: vec![],
+        entitlements: vec![],
+        show_side: false,
+    };
+    Ok(render(&page))
+}
