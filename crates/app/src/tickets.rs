@@ -3,7 +3,7 @@
 use helpdesk_domain::attachment::{NewUpload, accept_uploads};
 use helpdesk_domain::history::{Change, HistoryEntry};
 use helpdesk_domain::paging::{Page, PageRequest};
-use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, visibility};
+use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, shown_to, visibility};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
 use helpdesk_domain::workflow::{self, OpenTicket, Requester, TicketPatch};
@@ -123,12 +123,12 @@ impl App {
     pub async fn ticket(&self, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
         let ticket = self.store.ticket(id).await?.ok_or_else(|| not_found(id))?;
         check_ticket(actor, TicketAction::Read, &TicketFacts::from(&ticket)).map_err(|_| not_found(id))?;
-        Ok(ticket)
+        Ok(shown_to(actor, ticket))
     }
 
     /// A page of the tickets `actor` may read, in the filter's order (newest first by default).
     pub async fn tickets(&self, actor: &Actor, filter: TicketFilter, page: PageRequest) -> AppResult<Page<Ticket>> {
-        Ok(self.store.tickets(&filter.query(actor, page)).await?)
+        Ok(self.store.tickets(&filter.query(actor, page)).await?.map(|t| shown_to(actor, t)))
     }
 
     /// The same page as [`App::tickets`], each ticket with its submitter's name and its number
@@ -139,7 +139,8 @@ impl App {
         filter: TicketFilter,
         page: PageRequest,
     ) -> AppResult<Page<TicketSummary>> {
-        Ok(self.store.ticket_summaries(&filter.query(actor, page)).await?)
+        let page = self.store.ticket_summaries(&filter.query(actor, page)).await?;
+        Ok(page.map(|s| TicketSummary { ticket: shown_to(actor, s.ticket), ..s }))
     }
 
     /// Changes some of a ticket's fields; every change is checked and recorded.
@@ -161,13 +162,13 @@ impl App {
             }
             let (mut next, changes) = workflow::update(&actor, &ticket, &patch)?;
             if changes.is_empty() {
-                return Ok(ticket);
+                return Ok(shown_to(&actor, ticket));
             }
             next.updated_at = now;
             tx.update_ticket(&next).await?;
             record(&mut *tx, actor.account, id, changes, now).await?;
             tx.commit().await?;
-            Ok(next)
+            Ok(shown_to(&actor, next))
         })
         .await
     }

@@ -139,6 +139,9 @@ pub enum TicketAction {
     SetUnit,
     /// Give it to an owner, or take the owner away (`None`).
     SetOwner(Option<AccountId>),
+    /// See the e-mail addresses its copies go to ("send a copy to"): private data of the
+    /// requester's side, not for everyone who may read a public ticket.
+    ReadContacts,
 }
 
 /// Something done outside any one ticket.
@@ -262,6 +265,8 @@ pub fn check_ticket(actor: &Actor, action: TicketAction, t: &TicketFacts) -> Res
     }
     match action {
         TicketAction::Read => Ok(()),
+        TicketAction::ReadContacts if worker || requester_side => Ok(()),
+        TicketAction::ReadContacts => deny("the addresses of a ticket's copies are for its requesters and supporters"),
         TicketAction::ReadInternal | TicketAction::AddInternalNote if worker => Ok(()),
         TicketAction::ReadInternal | TicketAction::AddInternalNote => {
             deny("internal notes are for the supporters of the ticket's unit and staff")
@@ -288,6 +293,14 @@ pub fn check_ticket(actor: &Actor, action: TicketAction, t: &TicketFacts) -> Res
         TicketAction::SetUnit => deny("only the supporters of the ticket's unit and staff may reassign it"),
         TicketAction::SetOwner(new_owner) => check_owner(actor, t, new_owner),
     }
+}
+
+/// The ticket as `actor` may see it: fields the policy keeps from them are emptied.
+pub fn shown_to(actor: &Actor, mut ticket: Ticket) -> Ticket {
+    if check_ticket(actor, TicketAction::ReadContacts, &TicketFacts::from(&ticket)).is_err() {
+        ticket.copy_to.clear();
+    }
+    ticket
 }
 
 fn check_status(actor: &Actor, to: Status, worker: bool, requester: bool, requester_side: bool) -> Result<(), Denied> {
@@ -491,6 +504,27 @@ mod tests {
             check_ticket(&colleague, A::SetStatus(Status::Verified), &company).is_err(),
             "but only the submitter verifies"
         );
+    }
+
+    #[test]
+    fn copy_addresses_are_for_the_requesters_side_and_the_workers() {
+        let public = |relation| related(relation, Privacy::Public).0;
+        // (role, relation, may read the copy addresses)
+        let table = [
+            ("anonymous", "own", false),
+            ("community", "own", true),
+            ("community", "other unit", false),
+            ("named", "same org", true),
+            ("named", "other org", false),
+            ("partner", "same org", true),
+            ("supporter", "assigned unit", true),
+            ("supporter", "other unit", false),
+            ("staff", "other unit", true),
+        ];
+        for (name, relation, allowed) in table {
+            let got = check_ticket(&role(name), TicketAction::ReadContacts, &public(relation)).is_ok();
+            assert_eq!(got, allowed, "{name} / {relation}");
+        }
     }
 
     #[test]

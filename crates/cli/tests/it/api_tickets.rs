@@ -61,6 +61,15 @@ async fn copies_and_a_link_are_kept_normalised() {
     assert_eq!(f.server.get(&format!("/api/v1/tickets/{id}"), &f.admin).await.body, answer.body);
     let plain = f.server.post("/api/v1/tickets", &f.admin, f.ticket(json!({}))).await.body;
     assert_eq!((plain["copy_to"].clone(), plain["link_url"].clone()), (json!([]), Value::Null), "both optional");
+    // The addresses are the requester's private data: another reader of the public ticket does not see them.
+    let (_, stranger) = f.server.account("stranger@example.org", &[Role::Community]).await;
+    for path in [format!("/api/v1/tickets/{id}"), "/api/v1/tickets?per_page=100".to_owned()] {
+        let seen = f.server.get(&path, &stranger).await.body;
+        let ticket = seen.get("items").and_then(|items| items.as_array()?.iter().find(|t| t["id"] == id).cloned());
+        let ticket = ticket.unwrap_or(seen);
+        assert_eq!(ticket["copy_to"], json!([]), "{path}");
+        assert_eq!(ticket["link_url"], "https://example.org/issues/7?tab=log", "{path}: the link is public");
+    }
 }
 
 #[tokio::test]
