@@ -5,21 +5,6 @@
 /// Most ids bound in one `IN (...)` list: far below either engine's limit of bound values.
 pub(crate) const IN_LIST_CHUNK: usize = 500;
 
-/// A `LIKE` pattern matching text that contains `text` literally: the wildcards `%` and `_`,
-/// and the escape character `\` itself, are escaped with `\` (the query says `ESCAPE '\'`).
-pub(crate) fn contains_pattern(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 macro_rules! accounts_sql {
     (db: $db:ty, roles_agg: $roles_agg:literal, for_update: $for_update:literal $(,)?) => {
         use crate::accounts::{AccountStore, AccountTx};
@@ -53,7 +38,7 @@ macro_rules! accounts_sql {
                 text: Option<&str>,
                 page: helpdesk_domain::paging::PageRequest,
             ) -> crate::StoreResult<helpdesk_domain::paging::Page<helpdesk_domain::account::Account>> {
-                let pattern = text.map($crate::sql_accounts::contains_pattern);
+                let pattern = text.map($crate::sql::contains_pattern);
                 let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM accounts a");
                 push_account_filter(&mut count, &pattern);
                 let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
@@ -201,7 +186,7 @@ pub(crate) use accounts_sql;
 
 #[cfg(test)]
 mod tests {
-    use super::contains_pattern;
+    use crate::sql::contains_pattern;
 
     #[test]
     fn wildcards_are_taken_literally() {

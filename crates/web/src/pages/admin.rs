@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::form::PageForm;
 use super::views::{Choice, Pager, query, when, words};
-use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other};
+use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
 
 fn hundred() -> Result<PageRequest, PageError> {
@@ -174,15 +174,11 @@ pub async fn create_unit(
     PageForm(form): PageForm<UnitForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
-    let result = match form.parse() {
-        Ok(input) => state.app.create_unit(&viewer.actor, input).await.map_err(Errors::from_app),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
+    match submit(form.parse(), |input| state.app.create_unit(&viewer.actor, input)).await? {
         Ok(unit) => Ok(see_other(&format!("/admin/units/{}", unit.id))),
         Err(errors) => {
             let units = state.app.units(&viewer.actor, hundred()?).await?.items;
-            refused(&units_page(&viewer, &units, form, errors?))
+            refused(&units_page(&viewer, &units, form, errors))
         }
     }
 }
@@ -260,22 +256,16 @@ pub async fn update_unit(
             }
         };
     }
-    let result = match form.parse() {
-        Ok(input) => {
-            let patch = UnitPatch {
-                name: Some(input.name),
-                description: Some(input.description),
-                level: Some(input.level),
-                email: Some(input.email),
-                integration: Some(input.integration),
-            };
-            state.app.update_unit(&viewer.actor, id, patch).await.map_err(Errors::from_app)
-        }
-        Err(errors) => Err(Ok(errors)),
+    let patch = |input: UnitInput| UnitPatch {
+        name: Some(input.name),
+        description: Some(input.description),
+        level: Some(input.level),
+        email: Some(input.email),
+        integration: Some(input.integration),
     };
-    match result {
+    match submit(form.parse().map(patch), |patch| state.app.update_unit(&viewer.actor, id, patch)).await? {
         Ok(_) => unit_page(&state, &viewer, id, None, Errors::default(), "The unit is saved.").await,
-        Err(errors) => unit_page(&state, &viewer, id, Some(form), errors?, "").await,
+        Err(errors) => unit_page(&state, &viewer, id, Some(form), errors, "").await,
     }
 }
 
@@ -423,11 +413,7 @@ pub async fn create_category(
     PageForm(form): PageForm<CategoryForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
-    let result = match form.parse() {
-        Ok(input) => state.app.create_category(&viewer.actor, input).await.map_err(Errors::from_app),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
+    match submit(form.parse(), |input| state.app.create_category(&viewer.actor, input)).await? {
         Ok(_) => {
             categories_page(
                 &state,
@@ -439,7 +425,7 @@ pub async fn create_category(
             )
             .await
         }
-        Err(errors) => categories_page(&state, &viewer, None, form, errors?, "").await,
+        Err(errors) => categories_page(&state, &viewer, None, form, errors, "").await,
     }
 }
 
@@ -458,19 +444,13 @@ pub async fn update_category(
     PageForm(form): PageForm<CategoryForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
-    let result = match form.parse() {
-        Ok(input) => {
-            let patch = CategoryPatch {
-                name: Some(input.name),
-                description: Some(input.description),
-                default_unit: Some(input.default_unit),
-                fields: Some(input.fields),
-            };
-            state.app.update_category(&viewer.actor, id, patch).await.map_err(Errors::from_app)
-        }
-        Err(errors) => Err(Ok(errors)),
+    let patch = |input: CategoryInput| CategoryPatch {
+        name: Some(input.name),
+        description: Some(input.description),
+        default_unit: Some(input.default_unit),
+        fields: Some(input.fields),
     };
-    match result {
+    match submit(form.parse().map(patch), |patch| state.app.update_category(&viewer.actor, id, patch)).await? {
         Ok(c) => {
             categories_page(
                 &state,
@@ -482,7 +462,7 @@ pub async fn update_category(
             )
             .await
         }
-        Err(errors) => categories_page(&state, &viewer, Some(id), form, errors?, "").await,
+        Err(errors) => categories_page(&state, &viewer, Some(id), form, errors, "").await,
     }
 }
 
@@ -599,6 +579,20 @@ async fn organisation_page(state: &AppState, viewer: &Viewer, id: i64, errors: E
     if page.errors.any() { refused(&page) } else { Ok(render(&page)) }
 }
 
+/// The organisation page after a change: with `notice` when it was made, with the errors when not.
+async fn organisation_after<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    outcome: Result<T, Errors>,
+    notice: &str,
+) -> PageResult {
+    match outcome {
+        Ok(_) => organisation_page(state, viewer, id, Errors::default(), notice).await,
+        Err(errors) => organisation_page(state, viewer, id, errors, "").await,
+    }
+}
+
 /// One organisation: domains, contracts, members, partners.
 pub async fn organisation(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
     admin_only(&viewer)?;
@@ -620,10 +614,8 @@ pub async fn add_domain(
     PageForm(form): PageForm<DomainForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
-    match state.app.add_domain(&viewer.actor, id, &form.domain).await {
-        Ok(_) => organisation_page(&state, &viewer, id, Errors::default(), "The domain is added.").await,
-        Err(e) => organisation_page(&state, &viewer, id, Errors::from_app(e)?, "").await,
-    }
+    let outcome = submit(Ok(()), |_| state.app.add_domain(&viewer.actor, id, &form.domain)).await?;
+    organisation_after(&state, &viewer, id, outcome, "The domain is added.").await
 }
 
 /// A contract to add.
@@ -655,16 +647,13 @@ pub async fn add_contract(
     let starts = date("starts_on", &form.starts_on);
     let ends = if form.ends_on.trim().is_empty() { Ok(None) } else { date("ends_on", &form.ends_on).map(Some) };
     let contract = match (starts, ends) {
-        (Ok(starts_on), Ok(ends_on)) => NewContract { plan: form.plan, starts_on, ends_on, includes: form.includes },
-        (s, e) => {
-            let errors = [s.err(), e.err()].into_iter().flatten().collect();
-            return organisation_page(&state, &viewer, id, Errors::from_fields(errors), "").await;
+        (Ok(starts_on), Ok(ends_on)) => {
+            Ok(NewContract { plan: form.plan, starts_on, ends_on, includes: form.includes })
         }
+        (s, e) => Err(Errors::from_fields([s.err(), e.err()].into_iter().flatten().collect())),
     };
-    match state.app.add_contract(&viewer.actor, id, contract).await {
-        Ok(_) => organisation_page(&state, &viewer, id, Errors::default(), "The contract is added.").await,
-        Err(e) => organisation_page(&state, &viewer, id, Errors::from_app(e)?, "").await,
-    }
+    let outcome = submit(contract, |contract| state.app.add_contract(&viewer.actor, id, contract)).await?;
+    organisation_after(&state, &viewer, id, outcome, "The contract is added.").await
 }
 
 /// A person, by address.
@@ -691,14 +680,9 @@ pub async fn add_member(
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
-    let result = match person(&state, &viewer, &form.email).await {
-        Ok(account) => state.app.add_organisation_member(&viewer.actor, id, account).await.map_err(Errors::from_app),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
-        Ok(()) => organisation_page(&state, &viewer, id, Errors::default(), "The member is added.").await,
-        Err(errors) => organisation_page(&state, &viewer, id, errors?, "").await,
-    }
+    let account = person(&state, &viewer, &form.email).await;
+    let outcome = submit(account, |account| state.app.add_organisation_member(&viewer.actor, id, account)).await?;
+    organisation_after(&state, &viewer, id, outcome, "The member is added.").await
 }
 
 /// Adds a partner.
@@ -709,14 +693,9 @@ pub async fn add_partner(
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
-    let result = match person(&state, &viewer, &form.email).await {
-        Ok(account) => state.app.add_partner(&viewer.actor, id, account).await.map(|_| ()).map_err(Errors::from_app),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
-        Ok(()) => organisation_page(&state, &viewer, id, Errors::default(), "The partner is added.").await,
-        Err(errors) => organisation_page(&state, &viewer, id, errors?, "").await,
-    }
+    let account = person(&state, &viewer, &form.email).await;
+    let outcome = submit(account, |account| state.app.add_partner(&viewer.actor, id, account)).await?;
+    organisation_after(&state, &viewer, id, outcome, "The partner is added.").await
 }
 
 // ---- Accounts ----
@@ -821,11 +800,12 @@ pub async fn create_account(
 ) -> PageResult {
     admin_only(&viewer)?;
     let (email, name) = (value(&form, "email").to_owned(), value(&form, "name").to_owned());
-    let result = match roles_of(&form) {
-        Ok(roles) => state.app.create_account(&viewer.actor, &email, &name, &roles).await.map_err(Errors::from_app),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
+    match submit(roles_of(&form), |roles: Vec<Role>| {
+        let (app, actor, email, name) = (&state.app, &viewer.actor, &email, &name);
+        async move { app.create_account(actor, email, name, &roles).await }
+    })
+    .await?
+    {
         Ok(_) => {
             accounts_page(
                 &state,
@@ -837,7 +817,7 @@ pub async fn create_account(
             )
             .await
         }
-        Err(errors) => accounts_page(&state, &viewer, AccountsQuery::default(), (email, name), errors?, "").await,
+        Err(errors) => accounts_page(&state, &viewer, AccountsQuery::default(), (email, name), errors, "").await,
     }
 }
 

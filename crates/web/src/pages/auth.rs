@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect};
 use helpdesk_app::auth::SESSION_TTL;
 use serde::Deserialize;
 
-use super::form::PageForm;
+use super::form::{NoFields, PageForm};
 use super::{Errors, MessagePage, PageResult, Shell, Viewer, escape, render};
 use crate::AppState;
 use crate::api::auth::session_cookie_header;
@@ -118,17 +118,13 @@ pub async fn certificate_login(viewer: Viewer, ClientCertificate(certificate): C
 pub async fn logout(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
-    PageForm(_): PageForm<Ignored>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     if let Some(token) = session_cookie(&headers) {
         state.app.logout(&token).await?;
     }
     Ok(([(header::SET_COOKIE, session_cookie_header(&state, "", 0))], Redirect::to("/")).into_response())
 }
-
-/// A form whose only field is its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct Ignored {}
 
 #[derive(Template)]
 #[template(path = "register.html")]

@@ -48,6 +48,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
     }
 }
 
+/// A form whose only field is its CSRF token (a button that does one thing).
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
+
 /// A multipart form: its text fields (every value of each name) and its files.
 pub struct UploadForm {
     /// Text fields by name.

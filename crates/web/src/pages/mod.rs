@@ -315,5 +315,23 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// Runs `action` on a form's parsed input. A refusal, of the input or by the use case, comes
+/// back as the errors to show with the form; a failure that is not about the input is a page error.
+pub async fn submit<I, T, F>(
+    parsed: Result<I, Errors>,
+    action: impl FnOnce(I) -> F,
+) -> Result<Result<T, Errors>, PageError>
+where
+    F: std::future::Future<Output = Result<T, AppError>>,
+{
+    match parsed {
+        Err(errors) => Ok(Err(errors)),
+        Ok(input) => match action(input).await {
+            Ok(done) => Ok(Ok(done)),
+            Err(e) => Errors::from_app(e).map(Err),
+        },
+    }
+}
+
 /// The result of a page handler.
 pub type PageResult = Result<Response, PageError>;

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use helpdesk_domain::account::Notification;
 use serde::Deserialize;
 
-use super::form::PageForm;
+use super::form::{NoFields, PageForm};
 use super::views::{when, words};
 use super::{Errors, PageResult, Shell, Viewer, render, see_other};
 use crate::AppState;
@@ -207,16 +207,12 @@ pub async fn create_token(
     }
 }
 
-/// The CSRF token alone.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// Revokes one of one's tokens.
 pub async fn revoke_token(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;
     state.app.revoke_my_token(&viewer.actor, id).await?;
@@ -228,7 +224,7 @@ pub async fn link_certificate(
     State(state): State<AppState>,
     viewer: Viewer,
     ClientCertificate(c): ClientCertificate,
-    PageForm(_): PageForm<Empty>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;
     let Some(certificate) = c else {
@@ -247,7 +243,7 @@ pub async fn unlink_certificate(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;
     state.app.unlink_certificate(&viewer.actor, id).await?;

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use super::form::{PageForm, UploadForm};
 use super::views::{Choice, Names, Pager, TicketRow, priority_choices, query, status_choices, when, words};
-use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other};
+use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
 use crate::markdown::to_safe_html;
 
@@ -850,14 +850,11 @@ pub async fn change(
     PageForm(form): PageForm<ChangeForm>,
 ) -> PageResult {
     viewer.require()?;
-    let result = match parse_change(&form, viewer.actor.account) {
-        Ok(patch) => state.app.update_ticket(&viewer.actor, id, patch).await.map_err(Errors::from_app),
-        Err(errors) => Err(Ok(errors)),
-    };
-    match result {
+    let parsed = parse_change(&form, viewer.actor.account);
+    match submit(parsed, |patch| state.app.update_ticket(&viewer.actor, id, patch)).await? {
         Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=change"))),
         Err(errors) => {
-            let page = ticket_page(&state, &viewer, id, errors?, String::new(), "").await?;
+            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }

@@ -9,7 +9,7 @@ use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Action, check};
 use serde::Deserialize;
 
-use super::form::PageForm;
+use super::form::{NoFields, PageForm};
 use super::views::when;
 use super::{Errors, PageResult, Shell, Viewer, render, see_other};
 use crate::AppState;
@@ -189,16 +189,12 @@ pub async fn decide(
     Ok(see_other(&format!("/units/{id}")))
 }
 
-/// The CSRF token alone.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// Removes a member; their access to the unit's private tickets ends at once.
 pub async fn remove_member(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((id, account)): Path<(i64, i64)>,
-    PageForm(_): PageForm<Empty>,
+    PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;
     state.app.remove_unit_member(&viewer.actor, id, account).await?;

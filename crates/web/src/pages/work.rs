@@ -52,6 +52,43 @@ struct WorkPage {
     show_side: bool,
 }
 
+impl WorkPage {
+    /// A page of one list, with tabs to the others; the dashboard adds its side panels.
+    fn of(
+        viewer: &Viewer,
+        heading: &str,
+        intro: String,
+        tabs: Vec<Tab>,
+        action: &str,
+        list: Listing,
+        filters: FilterForm,
+    ) -> WorkPage {
+        WorkPage {
+            shell: Shell::of(viewer),
+            heading: heading.to_owned(),
+            intro,
+            tabs,
+            action: action.to_owned(),
+            hidden: vec![],
+            filters,
+            errors: list.errors,
+            rows: list.rows,
+            pager: list.pager,
+            alerts: vec![],
+            entitlements: vec![],
+            show_side: false,
+        }
+    }
+}
+
+/// The tabs of the supporters' views; `current` is the address of the one shown.
+fn supporter_tabs(current: &str) -> Vec<Tab> {
+    [("/queue", "My units' queue"), ("/queue?list=mine", "My tickets"), ("/triage", "Triage")]
+        .into_iter()
+        .map(|(href, label)| Tab { href: href.into(), label: label.into(), current: href == current })
+        .collect()
+}
+
 /// Which list of a work page (its filters are a [`ListQuery`] of the same address).
 #[derive(Debug, Default, Deserialize)]
 pub struct WorkQuery {
@@ -185,24 +222,14 @@ pub async fn dashboard(
         hidden.push(("list".to_owned(), "company".to_owned()));
         hidden.push(("org".to_owned(), org.map(|o| o.to_string()).unwrap_or_default()));
     }
-    let page = WorkPage {
-        shell: Shell::of(&viewer),
-        heading: "Dashboard".into(),
-        intro: format!(
-            "Signed in since {}. Your profile holds your name, sign-in methods and notification choices.",
-            when(viewer.require()?.account.created_at)
-        ),
-        tabs,
-        action: "/dashboard".into(),
-        hidden,
-        filters: filters.form(&categories),
-        errors: list.errors,
-        rows: list.rows,
-        pager: list.pager,
-        alerts,
-        entitlements,
-        show_side: true,
-    };
+    let member_since = when(viewer.require()?.account.created_at);
+    let intro =
+        format!("Member since {member_since}. Your profile holds your name, sign-in methods and notification choices.");
+    let mut page = WorkPage::of(&viewer, "Dashboard", intro, tabs, "/dashboard", list, filters.form(&categories));
+    page.hidden = hidden;
+    page.alerts = alerts;
+    page.entitlements = entitlements;
+    page.show_side = true;
     Ok(render(&page))
 }
 
@@ -240,27 +267,13 @@ pub async fn queue(
         TicketFilter { units, state: Some(OpenState::Open), order: TicketOrder::Queue, ..TicketFilter::default() }
     };
     let list = listing(&state, &viewer, &q, &filters, base, "/queue", &names).await?;
-    let tabs = vec![
-        Tab { href: "/queue".into(), label: "My units' queue".into(), current: !mine },
-        Tab { href: "/queue?list=mine".into(), label: "My tickets".into(), current: mine },
-        Tab { href: "/triage".into(), label: "Triage".into(), current: false },
-    ];
-    let hidden = if mine { vec![("list".to_owned(), "mine".to_owned())] } else { vec![] };
-    let page = WorkPage {
-        shell: Shell::of(&viewer),
-        heading: if mine { "My tickets".into() } else { "Queue".into() },
-        intro: "New and unassigned tickets first, then by priority, oldest first.".into(),
-        tabs,
-        action: "/queue".into(),
-        hidden,
-        filters: filters.form(&categories),
-        errors: list.errors,
-        rows: list.rows,
-        pager: list.pager,
-        alerts: vec![],
-        entitlements: vec![],
-        show_side: false,
-    };
+    let (heading, current) = if mine { ("My tickets", "/queue?list=mine") } else { ("Queue", "/queue") };
+    let intro = "New and unassigned tickets first, then by priority, oldest first.".to_owned();
+    let mut page =
+        WorkPage::of(&viewer, heading, intro, supporter_tabs(current), "/queue", list, filters.form(&categories));
+    if mine {
+        page.hidden = vec![("list".to_owned(), "mine".to_owned())];
+    }
     Ok(render(&page))
 }
 
@@ -294,26 +307,8 @@ pub async fn triage(
         ..TicketFilter::default()
     };
     let list = listing(&state, &viewer, &q, &filters, base, "/triage", &names).await?;
-    let tabs = vec![
-        Tab { href: "/queue".into(), label: "My units' queue".into(), current: false },
-        Tab { href: "/queue?list=mine".into(), label: "My tickets".into(), current: false },
-        Tab { href: "/triage".into(), label: "Triage".into(), current: true },
-    ];
-    let page = WorkPage {
-        shell: Shell::of(&viewer),
-        heading: "Triage".into(),
-        intro: "Open tickets of the 1st-level units: check the priority, take them or route them to the right unit."
-            .into(),
-        tabs,
-        action: "/triage".into(),
-        hidden: vec![],
-        filters: filters.form(&categories),
-        errors: list.errors,
-        rows: list.rows,
-        pager: list.pager,
-        alerts: vec![],
-        entitlements: vec![],
-        show_side: false,
-    };
+    let intro = "Open tickets of the 1st-level units: check the priority, take them or route them to the right unit.";
+    let tabs = supporter_tabs("/triage");
+    let page = WorkPage::of(&viewer, "Triage", intro.to_owned(), tabs, "/triage", list, filters.form(&categories));
     Ok(render(&page))
 }
