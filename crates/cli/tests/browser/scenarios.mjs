@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const fixture = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
@@ -52,6 +53,22 @@ async function linkMailedTo(to) {
     await new Promise(r => setTimeout(r, 200));
   }
   throw new Error(`no link was mailed to ${to}`);
+}
+
+// axe-core (npm, next to this file) checks labels, heading order, contrast, landmarks, ARIA.
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+async function accessible(page, what) {
+  // Evaluated through the DevTools protocol, so the page's Content-Security-Policy does not stop it.
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3) }));
+  });
+  const serious = result.filter(v => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious, [], `${what}: no serious accessibility violations`);
+  const minor = result.filter(v => !serious.includes(v));
+  if (minor.length) console.log(`note: ${what}: ${minor.map(v => `${v.id} (${v.impact})`).join(', ')}`);
 }
 
 async function text(page, selector) {
@@ -223,6 +240,55 @@ scenario('a manager approves a join request; the new member then reads the unit\
   const after = await page.goto(`${base}/tickets/${privateTicket}`);
   assert.equal(after.status(), 200, 'a member reads the unit\'s private tickets');
   assert.match(await text(page, 'h1'), /Private licence question/);
+});
+
+scenario('an admin sets up a unit and a category in the admin pages', async page => {
+  await signIn(page, people.admin.email);
+  await page.getByRole('link', { name: 'Admin', exact: true }).click();
+  await page.getByRole('link', { name: 'Support units' }).click();
+  await page.getByLabel('Name').fill(`Network team ${stamp}`);
+  await page.getByLabel('Address (often a mailing list)').fill('network@example.org');
+  await page.selectOption('#in-level', '2');
+  await page.selectOption('#in-integration', 'redirect');
+  await submit(page, 'Create the unit');
+  assert.match(await text(page, 'h1'), new RegExp(`Unit Network team ${stamp}`));
+  await page.getByLabel('Add a member (their e-mail address)').fill(people.supporter.email);
+  await submit(page, 'Add');
+  assert.match(await page.locator('main').innerText(), new RegExp(people.supporter.name));
+  await page.goto(`${base}/admin/categories`);
+  await page.getByLabel('Name').fill(`Networking ${stamp}`);
+  await page.selectOption('#in-default_unit', { label: `Network team ${stamp}` });
+  await page.getByLabel('Its own fields, one per line').fill('site | Site name | text | required\nipv6 | IPv6 in use | bool | optional');
+  await submit(page, 'Save the category');
+  assert.match(await text(page, '[role=status]'), /The category is created/);
+  // A refusal says what is wrong and keeps what was typed.
+  await page.getByLabel('Name').fill(`Broken ${stamp}`);
+  await page.getByLabel('Its own fields, one per line').fill('site | Site name | colour');
+  await submit(page, 'Save the category');
+  assert.match(await page.locator('#in-fields + p + p.error, .field.invalid .error').first().innerText(), /line 1/);
+  assert.equal(await page.getByLabel('Name').inputValue(), `Broken ${stamp}`);
+  await shot(page, 'admin-categories');
+  await page.goto(`${base}/admin/accounts?q=${encodeURIComponent(people.candidate.email)}`);
+  assert.match(await page.locator('table').innerText(), new RegExp(people.candidate.name));
+  await shot(page, 'admin-accounts');
+});
+
+scenario('the main pages have no serious accessibility faults, and the keyboard reaches the content first', async page => {
+  await page.context().clearCookies();
+  for (const path of ['/', '/login', '/register', `/tickets/${publicTicket}`]) {
+    await page.goto(`${base}${path}`);
+    await accessible(page, `${path} for a visitor`);
+  }
+  await page.goto(`${base}/`);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Skip to the content');
+  await signIn(page, people.admin.email);
+  for (const path of ['/dashboard', '/tickets/new', `/tickets/${privateTicket}`, '/queue', '/triage', '/units',
+    `/units/${fixture.unit.id}`, '/profile', '/admin', '/admin/units', '/admin/categories', '/admin/organisations',
+    '/admin/accounts']) {
+    await page.goto(`${base}${path}`);
+    await accessible(page, `${path} for an admin`);
+  }
 });
 
 scenario('the ticket page fits a phone width', async page => {

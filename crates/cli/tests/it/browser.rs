@@ -95,6 +95,7 @@ async fn prepare(db: &TestDb, tag: &str) -> serde_json::Value {
         ("manager", unique_address("manager"), vec![Role::Community]),
         ("candidate", unique_address("candidate"), vec![Role::Community]),
         ("named", format!("named.{}@{domain}", std::process::id()), vec![Role::Community]),
+        ("admin", unique_address("admin"), vec![Role::Admin]),
     ] {
         let account = app.create_account(&system, &email, &format!("The {who}"), &roles).await.expect("an account");
         app.set_password(&system, &email, PASSWORD).await.expect("a password");
