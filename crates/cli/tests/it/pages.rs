@@ -6,7 +6,9 @@ use helpdesk_domain::policy::Actor;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::{Fixture, WebSession, snapshot, unique_address};
+use helpdesk_web::oidc::ProviderConfig;
+
+use crate::common::{Fixture, Options, TestServer, WebSession, snapshot, unique_address};
 
 const PASSWORD: &str = "a long pages password";
 
@@ -194,4 +196,28 @@ async fn the_home_page_and_lists_show_only_what_the_viewer_may_read() {
     let refused = anonymous.get("/tickets?state=sideways&status=lost").await;
     assert_eq!(refused.status, StatusCode::OK, "a bad filter is shown, not a failure");
     assert!(refused.html.contains("choose open or closed") && refused.html.contains("not a valid Status"));
+}
+
+#[tokio::test]
+async fn the_sign_in_page_offers_the_configured_ways_in() {
+    let plain = TestServer::start().await;
+    let page = WebSession::new(&plain).await.get("/login").await.html;
+    assert!(page.contains("name=\"password\""), "a password form");
+    assert!(!page.contains("/auth/oidc/") && !page.contains("/login/certificate"), "nothing else configured");
+    let provider = ProviderConfig {
+        name: "checkin".into(),
+        title: "EGI Check-in".into(),
+        issuer: "http://127.0.0.1:9/not-asked-until-used".into(),
+        client_id: "helpdesk".into(),
+        client_secret: None,
+    };
+    let proxies =
+        helpdesk_web::Proxies { trusted: vec!["127.0.0.1".parse().expect("an address")], ..Default::default() };
+    let configured = TestServer::start_with(Options { oidc: vec![provider], proxies, ..Options::default() }).await;
+    let page = WebSession::new(&configured).await.get("/login").await.html;
+    assert!(page.contains("href=\"/auth/oidc/checkin\"") && page.contains("EGI Check-in"), "a button per provider");
+    assert!(page.contains("href=\"/login/certificate\""), "a certificate is offered when a proxy passes them");
+    let without = WebSession::new(&configured).await.get("/login/certificate").await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED, "no certificate presented");
+    assert!(without.html.contains("did not present a certificate"));
 }
