@@ -22,6 +22,8 @@ sql_store! {
     roles_agg: "string_agg(role, ',')",
     // The extended protocol prepares one statement at a time.
     one_command: false,
+    // PostgreSQL's planner weighs the indexes by its statistics; it needs no hint.
+    broad: "",
 }
 
 identity_sql! {

@@ -143,7 +143,8 @@ macro_rules! sql_store {
         for_update: $for_update:literal,
         skip_locked: $skip_locked:literal,
         roles_agg: $roles_agg:literal,
-        one_command: $one_command:literal $(,)?
+        one_command: $one_command:literal,
+        broad: $broad:literal $(,)?
     ) => {
         use async_trait::async_trait;
         use helpdesk_domain::account::{Account, Role};
@@ -229,11 +230,13 @@ macro_rules! sql_store {
         }
 
         /// Appends the WHERE clause of a ticket list. Only bound values and our own status names
-        /// reach the SQL text.
-        fn push_ticket_filters(qb: &mut QueryBuilder<$db>, q: &TicketQuery) {
+        /// reach the SQL text. `broad` goes before the columns that match many tickets (privacy,
+        /// status, category, priority): on SQLite a `+` there keeps the planner from picking
+        /// their index and sorting every match, so it walks the order's index and stops at the page.
+        fn push_ticket_filters(qb: &mut QueryBuilder<$db>, q: &TicketQuery, broad: &str) {
             qb.push(" WHERE 1 = 1");
             if let Visibility::Restricted { account, units, organisations } = &q.visibility {
-                qb.push(" AND (privacy = 'public'");
+                qb.push(format!(" AND ({broad}privacy = 'public'"));
                 if let Some(account) = account {
                     qb.push(" OR submitter_id = ").push_bind(*account);
                     qb.push(" OR on_behalf_of = ").push_bind(*account);
@@ -257,22 +260,22 @@ macro_rules! sql_store {
                 qb.push(")");
             }
             if let Some(status) = q.status {
-                qb.push(" AND status = ").push_bind(status.as_str());
+                qb.push(format!(" AND {broad}status = ")).push_bind(status.as_str());
             }
             if let Some(state) = q.state {
                 let names: Vec<String> =
                     Status::ALL.iter().filter(|s| s.is_terminal()).map(|s| format!("'{}'", s.as_str())).collect();
                 let not = if state == OpenState::Open { "NOT " } else { "" };
-                qb.push(format!(" AND status {not}IN ({})", names.join(", ")));
+                qb.push(format!(" AND {broad}status {not}IN ({})", names.join(", ")));
             }
             if let Some(category) = q.category {
-                qb.push(" AND category_id = ").push_bind(category);
+                qb.push(format!(" AND {broad}category_id = ")).push_bind(category);
             }
             if let Some(unit) = q.unit {
                 qb.push(" AND unit_id = ").push_bind(unit);
             }
             if let Some(priority) = q.priority {
-                qb.push(" AND priority = ").push_bind(priority.as_str());
+                qb.push(format!(" AND {broad}priority = ")).push_bind(priority.as_str());
             }
             if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 // Lower-cased here as well as in SQL: SQLite's lower() folds ASCII only.
@@ -305,6 +308,27 @@ macro_rules! sql_store {
                 }
                 qb.push(")");
             }
+        }
+
+        /// How many tickets match `q` (the count may use any index: it sorts nothing).
+        async fn count_tickets(read: &sqlx::Pool<$db>, q: &TicketQuery) -> StoreResult<i64> {
+            let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM tickets");
+            push_ticket_filters(&mut count, q, "");
+            Ok(count.build_query_scalar().fetch_one(read).await?)
+        }
+
+        /// Appends the join to the page of `q` and its order. The page is chosen by ticket number
+        /// alone, so sorting carries the order's keys rather than whole rows.
+        fn push_page(qb: &mut QueryBuilder<$db>, q: &TicketQuery) {
+            let order = $crate::sql::ticket_order(q.order);
+            // The queue order sorts on expressions no index serves: the hint would only cost.
+            let broad = if q.order == crate::TicketOrder::Queue { "" } else { $broad };
+            qb.push(" JOIN (SELECT id AS pick FROM tickets");
+            push_ticket_filters(qb, q, broad);
+            qb.push(" ORDER BY ").push(order);
+            qb.push(" LIMIT ").push_bind(q.page.per_page);
+            qb.push(" OFFSET ").push_bind(q.page.offset());
+            qb.push(") page ON tickets.id = page.pick ORDER BY ").push(order);
         }
 
         /// Appends an insert of history entries for the ticket `ticket`, or, when it is `None`,
@@ -354,35 +378,23 @@ macro_rules! sql_store {
             }
 
             async fn tickets(&self, q: &TicketQuery) -> StoreResult<Page<Ticket>> {
-                let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM tickets");
-                push_ticket_filters(&mut count, q);
-                let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+                let total = count_tickets(&self.read, q).await?;
                 let mut select = QueryBuilder::<$db>::new(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets"));
-                push_ticket_filters(&mut select, q);
-                select.push(" ORDER BY ").push($crate::sql::ticket_order(q.order));
-                select.push(" LIMIT ").push_bind(q.page.per_page);
-                select.push(" OFFSET ").push_bind(q.page.offset());
+                push_page(&mut select, q);
                 let rows: Vec<TicketRow> = select.build_query_as().fetch_all(&self.read).await?;
                 Ok(Page::new(convert(rows)?, total, q.page))
             }
 
             async fn ticket_summaries(&self, q: &TicketQuery) -> StoreResult<Page<TicketSummary>> {
-                let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM tickets");
-                push_ticket_filters(&mut count, q);
-                let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
-                // The page is chosen first, so the name and the count are looked up for its rows
-                // only; the outer query sees the page alone, so the order's names are its own.
+                let total = count_tickets(&self.read, q).await?;
+                // The name and the count are looked up for the page's rows only.
                 let mut select = QueryBuilder::<$db>::new(concat!(
-                    "SELECT p.*, COALESCE((SELECT a.name FROM accounts a WHERE a.id = p.submitter_id), '') AS submitter_name, ",
-                    "(SELECT COUNT(*) FROM articles r WHERE r.ticket_id = p.id AND r.internal = FALSE) AS replies ",
-                    "FROM (SELECT ", $crate::sql::ticket_columns!(), " FROM tickets"
+                    "SELECT ", $crate::sql::ticket_columns!(), ", ",
+                    "COALESCE((SELECT a.name FROM accounts a WHERE a.id = submitter_id), '') AS submitter_name, ",
+                    "(SELECT COUNT(*) FROM articles r WHERE r.ticket_id = tickets.id AND r.internal = FALSE) AS replies ",
+                    "FROM tickets"
                 ));
-                push_ticket_filters(&mut select, q);
-                let order = $crate::sql::ticket_order(q.order);
-                select.push(" ORDER BY ").push(order);
-                select.push(" LIMIT ").push_bind(q.page.per_page);
-                select.push(" OFFSET ").push_bind(q.page.offset());
-                select.push(") p ORDER BY ").push(order);
+                push_page(&mut select, q);
                 let rows: Vec<TicketSummaryRow> = select.build_query_as().fetch_all(&self.read).await?;
                 Ok(Page::new(convert(rows)?, total, q.page))
             }

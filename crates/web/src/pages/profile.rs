@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::form::{NoFields, PageForm};
 use super::views::{when, words};
-use super::{Errors, PageResult, Shell, Viewer, render, see_other};
+use super::{Errors, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
-use crate::extract::ClientCertificate;
+use crate::extract::{Certificate, ClientCertificate};
 
 /// A line of a list on the profile page.
 pub struct Item {
@@ -132,7 +132,23 @@ pub async fn show(
     viewer: Viewer,
     ClientCertificate(c): ClientCertificate,
 ) -> PageResult {
-    profile_page(&state, &viewer, c.map(|c| c.subject_dn), Errors::default(), String::new(), "").await
+    after(&state, &viewer, c, Ok(String::new()), "").await
+}
+
+/// The profile page after a change: with `notice` (and a new token to show once) when it was
+/// made, with the errors when not.
+async fn after(
+    state: &AppState,
+    viewer: &Viewer,
+    presented: Option<Certificate>,
+    outcome: Result<String, Errors>,
+    notice: &str,
+) -> PageResult {
+    let presented = presented.map(|c| c.subject_dn);
+    match outcome {
+        Ok(new_token) => profile_page(state, viewer, presented, Errors::default(), new_token, notice).await,
+        Err(errors) => profile_page(state, viewer, presented, errors, String::new(), "").await,
+    }
 }
 
 /// A new name.
@@ -150,10 +166,8 @@ pub async fn rename(
     PageForm(form): PageForm<NameForm>,
 ) -> PageResult {
     viewer.require()?;
-    match state.app.rename_me(&viewer.actor, &form.name).await {
-        Ok(_) => Ok(see_other("/profile")),
-        Err(e) => profile_page(&state, &viewer, c.map(|c| c.subject_dn), Errors::from_app(e)?, String::new(), "").await,
-    }
+    let outcome = submit(Ok(()), |_| state.app.rename_me(&viewer.actor, &form.name)).await?;
+    after(&state, &viewer, c, outcome.map(|_| String::new()), "Your name is changed.").await
 }
 
 /// A password change.
@@ -175,14 +189,10 @@ pub async fn change_password(
 ) -> PageResult {
     viewer.require()?;
     let session = crate::extract::session_cookie(&headers);
-    let presented = c.map(|c| c.subject_dn);
-    match state.app.change_password(&viewer.actor, &form.current, &form.password, session.as_deref()).await {
-        Ok(()) => {
-            profile_page(&state, &viewer, presented, Errors::default(), String::new(), "Your password is changed.")
-                .await
-        }
-        Err(e) => profile_page(&state, &viewer, presented, Errors::from_app(e)?, String::new(), "").await,
-    }
+    let outcome =
+        submit(Ok(()), |_| state.app.change_password(&viewer.actor, &form.current, &form.password, session.as_deref()))
+            .await?;
+    after(&state, &viewer, c, outcome.map(|_| String::new()), "Your password is changed.").await
 }
 
 /// A new token's name.
@@ -200,11 +210,8 @@ pub async fn create_token(
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
     viewer.require()?;
-    let presented = c.map(|c| c.subject_dn);
-    match state.app.create_my_token(&viewer.actor, &form.token_name).await {
-        Ok(issued) => profile_page(&state, &viewer, presented, Errors::default(), issued.secret, "").await,
-        Err(e) => profile_page(&state, &viewer, presented, Errors::from_app(e)?, String::new(), "").await,
-    }
+    let outcome = submit(Ok(()), |_| state.app.create_my_token(&viewer.actor, &form.token_name)).await?;
+    after(&state, &viewer, c, outcome.map(|issued| issued.secret), "").await
 }
 
 /// Revokes one of one's tokens.
@@ -227,15 +234,13 @@ pub async fn link_certificate(
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;
-    let Some(certificate) = c else {
-        let errors = Errors::general("your browser did not present a certificate on this connection");
-        return profile_page(&state, &viewer, None, errors, String::new(), "").await;
-    };
-    let presented = Some(certificate.subject_dn.clone());
-    match state.app.link_certificate(&viewer.actor, &certificate.subject_dn, &certificate.issuer_dn).await {
-        Ok(_) => Ok(see_other("/profile")),
-        Err(e) => profile_page(&state, &viewer, presented, Errors::from_app(e)?, String::new(), "").await,
-    }
+    let presented = c.ok_or_else(|| Errors::general("your browser did not present a certificate on this connection"));
+    let outcome = submit(presented.clone(), |c| {
+        let (app, actor) = (&state.app, &viewer.actor);
+        async move { app.link_certificate(actor, &c.subject_dn, &c.issuer_dn).await }
+    })
+    .await?;
+    after(&state, &viewer, presented.ok(), outcome.map(|_| String::new()), "The certificate is linked.").await
 }
 
 /// Unlinks a certificate.
@@ -258,27 +263,11 @@ pub async fn notifications(
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
     viewer.require()?;
-    let wanted: Result<Vec<Notification>, _> =
-        form.iter().filter(|(k, _)| k == "wanted").map(|(_, v)| v.parse::<Notification>()).collect();
-    let presented = c.map(|c| c.subject_dn);
-    let wanted = match wanted {
-        Ok(w) => w,
-        Err(e) => {
-            return profile_page(&state, &viewer, presented, Errors::general(e.to_string()), String::new(), "").await;
-        }
-    };
-    match state.app.set_notification_preferences(&viewer.actor, wanted).await {
-        Ok(_) => {
-            profile_page(
-                &state,
-                &viewer,
-                presented,
-                Errors::default(),
-                String::new(),
-                "Your notification choices are saved.",
-            )
-            .await
-        }
-        Err(e) => profile_page(&state, &viewer, presented, Errors::from_app(e)?, String::new(), "").await,
-    }
+    let wanted: Result<Vec<Notification>, Errors> = form
+        .iter()
+        .filter(|(k, _)| k == "wanted")
+        .map(|(_, v)| v.parse::<Notification>().map_err(|e| Errors::general(e.to_string())))
+        .collect();
+    let outcome = submit(wanted, |wanted| state.app.set_notification_preferences(&viewer.actor, wanted)).await?;
+    after(&state, &viewer, c, outcome.map(|_| String::new()), "Your notification choices are saved.").await
 }
