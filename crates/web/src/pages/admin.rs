@@ -473,6 +473,7 @@ pub async fn update_category(
 struct OrganisationsPage {
     shell: Shell,
     organisations: Vec<(i64, String, String)>,
+    pager: Pager,
     name: String,
     domains: String,
     errors: Errors,
@@ -487,11 +488,17 @@ pub struct OrganisationForm {
     domains: String,
 }
 
-async fn organisations_page(state: &AppState, viewer: &Viewer, form: OrganisationForm, errors: Errors) -> PageResult {
-    let organisations = state
-        .app
-        .organisations(&viewer.actor, hundred()?)
-        .await?
+async fn organisations_page(
+    state: &AppState,
+    viewer: &Viewer,
+    page: Option<i64>,
+    form: OrganisationForm,
+    errors: Errors,
+) -> PageResult {
+    let request = PageRequest::new(Some(page.unwrap_or(1)), Some(50)).map_err(AppError::Invalid)?;
+    let found = state.app.organisations(&viewer.actor, request).await?;
+    let pager = Pager::of(&found, "/admin/organisations", "organisations");
+    let organisations = found
         .items
         .into_iter()
         .map(|o| {
@@ -499,15 +506,25 @@ async fn organisations_page(state: &AppState, viewer: &Viewer, form: Organisatio
             (o.id, o.name, format!("{} · {support}", o.domains.join(", ")))
         })
         .collect();
-    let page =
-        OrganisationsPage { shell: Shell::of(viewer), organisations, name: form.name, domains: form.domains, errors };
+    let page = OrganisationsPage {
+        shell: Shell::of(viewer),
+        organisations,
+        pager,
+        name: form.name,
+        domains: form.domains,
+        errors,
+    };
     if page.errors.any() { refused(&page) } else { Ok(render(&page)) }
 }
 
 /// Every organisation, and the form for a new one.
-pub async fn organisations(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+pub async fn organisations(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<AccountsQuery>,
+) -> PageResult {
     admin_only(&viewer)?;
-    organisations_page(&state, &viewer, OrganisationForm::default(), Errors::default()).await
+    organisations_page(&state, &viewer, q.page, OrganisationForm::default(), Errors::default()).await
 }
 
 /// Creates an organisation.
@@ -521,7 +538,7 @@ pub async fn create_organisation(
         form.domains.split([',', ' ', '\n']).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect();
     match state.app.create_organisation(&viewer.actor, &form.name, domains).await {
         Ok(org) => Ok(see_other(&format!("/admin/organisations/{}", org.id))),
-        Err(e) => organisations_page(&state, &viewer, form, Errors::from_app(e)?).await,
+        Err(e) => organisations_page(&state, &viewer, None, form, Errors::from_app(e)?).await,
     }
 }
 
@@ -726,7 +743,7 @@ struct AccountsPage {
     errors: Errors,
 }
 
-/// The account list's search.
+/// A list's search and page (the account list's; the organisation list uses the page alone).
 #[derive(Debug, Default, Deserialize)]
 pub struct AccountsQuery {
     #[serde(default)]
