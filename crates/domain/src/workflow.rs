@@ -73,6 +73,11 @@ pub struct OpenTicket {
     pub copy_to: Vec<String>,
     /// A link to what the ticket is about (http or https); blank is none.
     pub link_url: Option<String>,
+    /// A priority other than the triage's, for those who may set priorities (named users,
+    /// partners, supporters, staff); it needs `priority_reason`.
+    pub priority: Option<Priority>,
+    /// Why the priority differs from the triage's.
+    pub priority_reason: Option<String>,
 }
 
 /// Who a new ticket is for, as the store knows them: the actor, or the customer it is opened
@@ -166,6 +171,15 @@ pub fn open(
     check_line(&mut errors, "title", &cmd.title, MAX_TITLE_CHARS);
     check_text(&mut errors, "description", &cmd.description, MAX_BODY_BYTES);
     errors.check(cmd.affected_users < 0, "affected_users", "must be 0 or more");
+    let reason = cmd.priority_reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+    if let Some(reason) = &reason {
+        errors.check(cmd.priority.is_none(), "priority_reason", "goes with a priority");
+        errors.check(
+            reason.chars().count() > MAX_REASON_CHARS,
+            "priority_reason",
+            format!("must be at most {MAX_REASON_CHARS} characters"),
+        );
+    }
     let copy_to = check_copy_to(&mut errors, &cmd.copy_to);
     let link_url = cmd.link_url.as_deref().map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned);
     if let Some(url) = &link_url {
@@ -185,7 +199,7 @@ pub fn open(
         service_degraded: cmd.service_degraded,
         security_risk: cmd.security_risk,
     });
-    let ticket = NewTicket {
+    let mut ticket = NewTicket {
         title: cmd.title.trim().to_owned(),
         description: cmd.description,
         ticket_type: cmd.ticket_type,
@@ -205,10 +219,22 @@ pub fn open(
         copy_to,
         link_url,
     };
+    let mut why = Some("triage".to_owned());
+    if let Some(chosen) = cmd.priority.filter(|p| *p != ticket.suggested_priority) {
+        check_ticket(actor, TicketAction::SetPriority, &ticket.facts())?;
+        if reason.is_none() {
+            return Err(RuleError::Invalid(vec![FieldError::new(
+                "priority_reason",
+                format!("triage suggests {}; a priority of {chosen} needs a reason", ticket.suggested_priority),
+            )]));
+        }
+        ticket.priority = chosen;
+        why = reason;
+    }
     let none = Value::Null;
     let mut history = vec![
         Change::new("status", &none, ticket.status),
-        Change::new("priority", &none, ticket.priority).because(Some("triage".into())),
+        Change::new("priority", &none, ticket.priority).because(why),
         Change::new("unit", &none, ticket.unit),
         Change::new("privacy", &none, ticket.privacy),
     ];
@@ -481,6 +507,8 @@ mod tests {
             on_behalf_of: None,
             copy_to: vec![],
             link_url: None,
+            priority: None,
+            priority_reason: None,
         }
     }
 
@@ -574,6 +602,43 @@ mod tests {
         let private = OpenTicket { privacy: Privacy::Private, ..cmd() };
         assert!(matches!(open(&submitter(), private, &category(), &me()), Err(RuleError::Denied(_))));
         assert!(matches!(open(&Actor::anonymous(), cmd(), &category(), &me()), Err(RuleError::Denied(_))));
+    }
+
+    #[test]
+    fn a_priority_other_than_the_triage_needs_the_right_and_a_reason() {
+        // The triage of cmd() says high (60 users affected).
+        let named = Actor::person(SUBMITTER, vec![Role::Named], vec![], vec![]);
+        let community = submitter();
+        let with = |priority: Option<Priority>, reason: Option<&str>| OpenTicket {
+            priority,
+            priority_reason: reason.map(str::to_owned),
+            ..cmd()
+        };
+        // (actor, command, the priority it gets, or the refused field / a denial)
+        let table: Vec<(&Actor, OpenTicket, Result<Priority, &str>)> = vec![
+            (&named, with(Some(Priority::Top), Some("our main site is down")), Ok(Priority::Top)),
+            (&named, with(Some(Priority::High), None), Ok(Priority::High)),
+            (&named, with(Some(Priority::Top), None), Err("priority_reason")),
+            (&named, with(Some(Priority::Top), Some("  ")), Err("priority_reason")),
+            (&named, with(None, Some("why")), Err("priority_reason")),
+            (&community, with(Some(Priority::Top), Some("please")), Err("denied")),
+            (&community, with(Some(Priority::High), None), Ok(Priority::High)),
+        ];
+        for (actor, command, expected) in table {
+            let got = match open(actor, command.clone(), &category(), &me()) {
+                Ok((t, history)) => {
+                    let why = history.iter().find(|c| c.field == "priority").and_then(|c| c.reason.clone());
+                    let expected_why = command.priority_reason.clone().filter(|_| t.priority != t.suggested_priority);
+                    assert_eq!(why, expected_why.or(Some("triage".into())), "{command:?}");
+                    Ok(t.priority)
+                }
+                Err(RuleError::Denied(_)) => Err("denied"),
+                Err(e) => {
+                    Err(if fields_of(e).iter().any(|f| f == "priority_reason") { "priority_reason" } else { "other" })
+                }
+            };
+            assert_eq!(got, expected, "{:?} {:?}", command.priority, command.priority_reason);
+        }
     }
 
     #[test]

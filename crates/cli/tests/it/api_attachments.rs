@@ -26,6 +26,8 @@ fn open_cmd(f: &Fixture, privacy: Privacy) -> OpenTicket {
         on_behalf_of: None,
         copy_to: vec![],
         link_url: None,
+        priority: None,
+        priority_reason: None,
     }
 }
 

@@ -221,3 +221,28 @@ async fn the_sign_in_page_offers_the_configured_ways_in() {
     assert_eq!(without.status, StatusCode::UNAUTHORIZED, "no certificate presented");
     assert!(without.html.contains("did not present a certificate"));
 }
+
+#[tokio::test]
+async fn a_priority_other_than_the_triage_needs_a_reason_and_the_right() {
+    let fx = Fixture::new().await;
+    let (named_like, _, _) = person(&fx, &[Role::Staff]).await;
+    let (community, _, _) = person(&fx, &[Role::Community]).await;
+    let owned = ticket_fields(&fx, "Urgent by choice");
+    let mut fields: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fields.push(("priority", "top"));
+    let before = snapshot(fx.server.store()).await;
+    let no_reason = named_like.post_multipart("/tickets/new", &fields, vec![], true).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.html.contains("id=\"err-priority_reason\""), "the error stands next to the reason");
+    let form = community.get("/tickets/new").await.html;
+    assert!(!form.contains("name=\"priority\""), "a community user is not offered a priority");
+    let mut forced = fields.clone();
+    forced.push(("priority_reason", "I say so"));
+    let refused = community.post_multipart("/tickets/new", &forced, vec![], true).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "nor may they send one");
+    assert_eq!(snapshot(fx.server.store()).await, before, "nothing was written");
+    let opened = named_like.post_multipart("/tickets/new", &forced, vec![], true).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.html);
+    let page = named_like.get(opened.location.as_deref().expect("the ticket's address")).await.html;
+    assert!(page.contains("priority top") && page.contains("I say so"), "the priority and its reason, in the history");
+}

@@ -62,6 +62,13 @@ pub struct CreateTicket {
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub link_url: Option<String>,
+    /// A priority other than the triage's (named users, partners, supporters, staff); needs `priority_reason`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Why the priority differs from the triage's.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub priority_reason: Option<String>,
 }
 
 /// A change to some of a ticket's fields; a field left out stays as it is.
@@ -185,6 +192,8 @@ pub async fn create_ticket(
         on_behalf_of: body.on_behalf_of,
         copy_to: body.copy_to.unwrap_or_default(),
         link_url: body.link_url,
+        priority: body.priority,
+        priority_reason: body.priority_reason,
     };
     let ticket = state.app.open_ticket(&actor, cmd).await?;
     let location = format!("/api/v1/tickets/{}", ticket.id);

@@ -263,6 +263,8 @@ pub struct Draft {
     copy_to: String,
     link_url: String,
     on_behalf_of: String,
+    priority: String,
+    priority_reason: String,
 }
 
 impl Draft {
@@ -285,6 +287,8 @@ impl Draft {
             copy_to: form.text("copy_to"),
             link_url: form.text("link_url"),
             on_behalf_of: form.text("on_behalf_of"),
+            priority: form.text("priority"),
+            priority_reason: form.text("priority_reason"),
         }
     }
 
@@ -311,6 +315,7 @@ struct NewTicketPage {
     fields: Vec<FieldInput>,
     priority: String,
     may_set_privacy: bool,
+    priorities: Vec<Choice>,
     may_attach: bool,
     may_act_for_others: bool,
     max_files: usize,
@@ -338,6 +343,9 @@ fn new_ticket_page(viewer: &Viewer, categories: &[Category], draft: Draft, error
         privacies: Privacy::ALL.iter().map(|p| Choice::new(p.as_str(), p.as_str(), privacy)).collect(),
         risks: SecurityRisk::ALL.iter().map(|r| Choice::new(r.as_str(), r.as_str(), risk)).collect(),
         may_set_privacy: check(actor, Action::OpenTicket(Privacy::Private)).is_ok(),
+        priorities: std::iter::once(Choice::new("", "As the triage says", &draft.priority))
+            .chain(Priority::ALL.iter().map(|p| Choice::new(p.as_str(), p.as_str(), &draft.priority)))
+            .collect(),
         may_attach: may_attach(actor),
         may_act_for_others: actor.has(Role::Partner) || actor.has(Role::Staff) || actor.has(Role::Admin),
         max_files: MAX_ATTACHMENTS,
@@ -445,6 +453,13 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
             }
         }
     }
+    let priority = match draft.priority.as_str() {
+        "" => None,
+        p => p.parse::<Priority>().map(Some).unwrap_or_else(|_| {
+            fail("priority", "choose a priority");
+            None
+        }),
+    };
     let copy_to =
         draft.copy_to.split([',', ';', ' ', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned);
     let open = OpenTicket {
@@ -460,6 +475,8 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
         on_behalf_of: None,
         copy_to: copy_to.collect(),
         link_url: Some(draft.link_url.trim().to_owned()).filter(|u| !u.is_empty()),
+        priority,
+        priority_reason: Some(draft.priority_reason.clone()).filter(|r| !r.trim().is_empty()),
     };
     if errors.is_empty() { Ok(open) } else { Err(Errors::from_fields(errors)) }
 }
