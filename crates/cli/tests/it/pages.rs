@@ -173,6 +173,14 @@ async fn each_page_is_for_the_people_it_serves() {
         let answer = session.get(path).await;
         assert_eq!(answer.status, status, "{who} opens {path}");
     }
+    for (path, pager) in [
+        ("/admin/units", "Page 1 of 1 · 2 units"),
+        ("/admin/categories", "Page 1 of 1 · 1 categories"),
+        ("/admin/organisations", "Page 1 of 1 · 0 organisations"),
+        ("/admin/accounts", "Page 1 of 1 · 3 accounts"),
+    ] {
+        assert!(admin.get(path).await.html.contains(pager), "{path} is paged");
+    }
     let redirect = anonymous.get("/dashboard").await.location.unwrap_or_default();
     assert_eq!(redirect, "/login?next=%2Fdashboard", "signing in comes back to the page");
 }

@@ -12,7 +12,7 @@ use helpdesk_app::AppError;
 use helpdesk_app::catalog::{CategoryInput, CategoryPatch, UnitInput, UnitPatch};
 use helpdesk_domain::account::Role;
 use helpdesk_domain::category::{Category, FieldDef, FieldType};
-use helpdesk_domain::paging::PageRequest;
+use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::unit::{Integration, Unit};
 use helpdesk_domain::validation::FieldError;
 use helpdesk_store::NewContract;
@@ -22,6 +22,11 @@ use super::form::PageForm;
 use super::views::{Choice, Pager, query, when, words};
 use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
+
+/// Page `page` (the first when none) of a list, 50 a page.
+fn fifty(page: Option<i64>) -> Result<PageRequest, PageError> {
+    Ok(PageRequest::new(Some(page.unwrap_or(1)), Some(50)).map_err(AppError::Invalid)?)
+}
 
 fn hundred() -> Result<PageRequest, PageError> {
     Ok(PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?)
@@ -139,16 +144,19 @@ fn integration_label(i: Integration) -> &'static str {
 struct UnitsPage {
     shell: Shell,
     units: Vec<(i64, String, String)>,
+    pager: Pager,
     form: UnitForm,
     levels: Vec<Choice>,
     integrations: Vec<Choice>,
     errors: Errors,
 }
 
-fn units_page(viewer: &Viewer, units: &[Unit], form: UnitForm, errors: Errors) -> UnitsPage {
+fn units_page(viewer: &Viewer, units: &Page<Unit>, form: UnitForm, errors: Errors) -> UnitsPage {
     UnitsPage {
         shell: Shell::of(viewer),
+        pager: Pager::of(units, "/admin/units", "units"),
         units: units
+            .items
             .iter()
             .map(|u| (u.id, u.name.clone(), format!("level {} · {} · {}", u.level, u.email, u.integration.as_str())))
             .collect(),
@@ -160,9 +168,9 @@ fn units_page(viewer: &Viewer, units: &[Unit], form: UnitForm, errors: Errors) -
 }
 
 /// Every unit, and the form for a new one.
-pub async fn units(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+pub async fn units(State(state): State<AppState>, viewer: Viewer, Query(q): Query<AccountsQuery>) -> PageResult {
     admin_only(&viewer)?;
-    let units = state.app.units(&viewer.actor, hundred()?).await?.items;
+    let units = state.app.units(&viewer.actor, fifty(q.page)?).await?;
     let form = UnitForm { level: "1".into(), integration: "direct".into(), ..UnitForm::default() };
     Ok(render(&units_page(&viewer, &units, form, Errors::default())))
 }
@@ -177,7 +185,7 @@ pub async fn create_unit(
     match submit(form.parse(), |input| state.app.create_unit(&viewer.actor, input)).await? {
         Ok(unit) => Ok(see_other(&format!("/admin/units/{}", unit.id))),
         Err(errors) => {
-            let units = state.app.units(&viewer.actor, hundred()?).await?.items;
+            let units = state.app.units(&viewer.actor, fifty(None)?).await?;
             refused(&units_page(&viewer, &units, form, errors))
         }
     }
@@ -362,6 +370,7 @@ struct CategoriesPage {
     heading: String,
     action: String,
     categories: Vec<(i64, String, String)>,
+    pager: Pager,
     form: CategoryForm,
     units: Vec<Choice>,
     errors: Errors,
@@ -370,6 +379,7 @@ struct CategoriesPage {
 async fn categories_page(
     state: &AppState,
     viewer: &Viewer,
+    page: Option<i64>,
     editing: Option<i64>,
     form: CategoryForm,
     errors: Errors,
@@ -377,22 +387,22 @@ async fn categories_page(
 ) -> PageResult {
     let units = state.app.units(&viewer.actor, hundred()?).await?.items;
     let unit_name = |id: i64| units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
-    let categories = match editing {
-        Some(_) => vec![],
-        None => state
-            .app
-            .categories(&viewer.actor, hundred()?)
-            .await?
-            .items
-            .iter()
-            .map(|c| (c.id, c.name.clone(), format!("to {} · {} fields", unit_name(c.default_unit), c.fields.len())))
-            .collect(),
+    let found = match editing {
+        Some(_) => Page::new(vec![], 0, fifty(None)?),
+        None => state.app.categories(&viewer.actor, fifty(page)?).await?,
     };
+    let pager = Pager::of(&found, "/admin/categories", "categories");
+    let categories = found
+        .items
+        .iter()
+        .map(|c| (c.id, c.name.clone(), format!("to {} · {} fields", unit_name(c.default_unit), c.fields.len())))
+        .collect();
     let page = CategoriesPage {
         shell: Shell::of(viewer).with_notice(notice),
         heading: if editing.is_some() { format!("Category {}", form.name) } else { "Categories".into() },
         action: editing.map(|id| format!("/admin/categories/{id}")).unwrap_or_else(|| "/admin/categories".into()),
         categories,
+        pager,
         units: units.iter().map(|u| Choice::new(u.id.to_string(), u.name.clone(), &form.default_unit)).collect(),
         form,
         errors,
@@ -401,9 +411,9 @@ async fn categories_page(
 }
 
 /// Every category, and the form for a new one.
-pub async fn categories(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+pub async fn categories(State(state): State<AppState>, viewer: Viewer, Query(q): Query<AccountsQuery>) -> PageResult {
     admin_only(&viewer)?;
-    categories_page(&state, &viewer, None, CategoryForm::default(), Errors::default(), "").await
+    categories_page(&state, &viewer, q.page, None, CategoryForm::default(), Errors::default(), "").await
 }
 
 /// Creates a category.
@@ -419,13 +429,14 @@ pub async fn create_category(
                 &state,
                 &viewer,
                 None,
+                None,
                 CategoryForm::default(),
                 Errors::default(),
                 "The category is created.",
             )
             .await
         }
-        Err(errors) => categories_page(&state, &viewer, None, form, errors, "").await,
+        Err(errors) => categories_page(&state, &viewer, None, None, form, errors, "").await,
     }
 }
 
@@ -433,7 +444,7 @@ pub async fn create_category(
 pub async fn category(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
     admin_only(&viewer)?;
     let category = state.app.category(&viewer.actor, id).await?;
-    categories_page(&state, &viewer, Some(id), CategoryForm::of(&category), Errors::default(), "").await
+    categories_page(&state, &viewer, None, Some(id), CategoryForm::of(&category), Errors::default(), "").await
 }
 
 /// Saves a category.
@@ -455,6 +466,7 @@ pub async fn update_category(
             categories_page(
                 &state,
                 &viewer,
+                None,
                 Some(id),
                 CategoryForm::of(&c),
                 Errors::default(),
@@ -462,7 +474,7 @@ pub async fn update_category(
             )
             .await
         }
-        Err(errors) => categories_page(&state, &viewer, Some(id), form, errors, "").await,
+        Err(errors) => categories_page(&state, &viewer, None, Some(id), form, errors, "").await,
     }
 }
 
@@ -551,23 +563,27 @@ struct OrganisationPage {
     domains: Vec<String>,
     contracts: Vec<String>,
     members: Vec<String>,
+    members_pager: Pager,
     partners: Vec<String>,
     errors: Errors,
 }
 
-async fn organisation_page(state: &AppState, viewer: &Viewer, id: i64, errors: Errors, notice: &str) -> PageResult {
+async fn organisation_page(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    page: Option<i64>,
+    errors: Errors,
+    notice: &str,
+) -> PageResult {
     let org = state.app.organisation(&viewer.actor, id).await?;
-    let members = state
-        .app
-        .organisation_members(&viewer.actor, id, hundred()?)
-        .await?
-        .items
-        .into_iter()
-        .map(|a| format!("{} <{}>", a.name, a.email))
-        .collect();
+    let found = state.app.organisation_members(&viewer.actor, id, fifty(page)?).await?;
+    let members_pager = Pager::of(&found, &format!("/admin/organisations/{id}"), "members");
+    let members = found.items.into_iter().map(|a| format!("{} <{}>", a.name, a.email)).collect();
     let names = state.app.account_names(&org.partners).await?;
     let page = OrganisationPage {
         shell: Shell::of(viewer).with_notice(notice),
+        members_pager,
         id,
         name: org.name,
         domains: org.domains,
@@ -605,15 +621,20 @@ async fn organisation_after<T>(
     notice: &str,
 ) -> PageResult {
     match outcome {
-        Ok(_) => organisation_page(state, viewer, id, Errors::default(), notice).await,
-        Err(errors) => organisation_page(state, viewer, id, errors, "").await,
+        Ok(_) => organisation_page(state, viewer, id, None, Errors::default(), notice).await,
+        Err(errors) => organisation_page(state, viewer, id, None, errors, "").await,
     }
 }
 
 /// One organisation: domains, contracts, members, partners.
-pub async fn organisation(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+pub async fn organisation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Query(q): Query<AccountsQuery>,
+) -> PageResult {
     admin_only(&viewer)?;
-    organisation_page(&state, &viewer, id, Errors::default(), "").await
+    organisation_page(&state, &viewer, id, q.page, Errors::default(), "").await
 }
 
 /// A domain to add.
