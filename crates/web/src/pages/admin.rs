@@ -19,17 +19,13 @@ use helpdesk_store::NewContract;
 use serde::Deserialize;
 
 use super::form::PageForm;
-use super::views::{Choice, Pager, query, when, words};
+use super::views::{Choice, Pager, first_hundred, page_of, query, when, words};
 use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
 
-/// Page `page` (the first when none) of a list, 50 a page.
+/// Page `page` (the first when none) of an admin list, 50 a page.
 fn fifty(page: Option<i64>) -> Result<PageRequest, PageError> {
-    Ok(PageRequest::new(Some(page.unwrap_or(1)), Some(50)).map_err(AppError::Invalid)?)
-}
-
-fn hundred() -> Result<PageRequest, PageError> {
-    Ok(PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?)
+    page_of(page, 50)
 }
 
 fn admin_only(viewer: &Viewer) -> Result<(), PageError> {
@@ -385,7 +381,7 @@ async fn categories_page(
     errors: Errors,
     notice: &str,
 ) -> PageResult {
-    let units = state.app.units(&viewer.actor, hundred()?).await?.items;
+    let units = state.app.units(&viewer.actor, first_hundred()?).await?.items;
     let unit_name = |id: i64| units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
     let found = match editing {
         Some(_) => Page::new(vec![], 0, fifty(None)?),
@@ -507,7 +503,7 @@ async fn organisations_page(
     form: OrganisationForm,
     errors: Errors,
 ) -> PageResult {
-    let request = PageRequest::new(Some(page.unwrap_or(1)), Some(50)).map_err(AppError::Invalid)?;
+    let request = fifty(page)?;
     let found = state.app.organisations(&viewer.actor, request).await?;
     let pager = Pager::of(&found, "/admin/organisations", "organisations");
     let organisations = found
@@ -785,7 +781,7 @@ async fn accounts_page(
     errors: Errors,
     notice: &str,
 ) -> PageResult {
-    let request = PageRequest::new(Some(q.page.unwrap_or(1)), Some(50)).map_err(AppError::Invalid)?;
+    let request = fifty(q.page)?;
     let text = Some(q.q.trim().to_owned()).filter(|t| !t.is_empty());
     let page = state.app.accounts(&viewer.actor, text, request).await?;
     let pager = Pager::of(&page, &format!("/admin/accounts{}", query(&[("q", &q.q)])), "accounts");

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use helpdesk_app::AppError;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::account::Role;
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
@@ -21,7 +20,9 @@ use helpdesk_store::OpenState;
 use serde::Deserialize;
 
 use super::form::{PageForm, UploadForm};
-use super::views::{Choice, Names, Pager, TicketRow, priority_choices, query, status_choices, when, words};
+use super::views::{
+    Choice, Names, Pager, TicketRow, first_hundred, page_of, priority_choices, query, status_choices, when, words,
+};
 use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
 use crate::markdown::to_safe_html;
@@ -31,7 +32,7 @@ const PER_PAGE: i64 = 25;
 
 /// The catalogue's names, for showing categories and units by name.
 pub(super) async fn names(state: &AppState, viewer: &Viewer) -> Result<(Vec<Category>, Names), PageError> {
-    let all = PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?;
+    let all = first_hundred()?;
     let categories = state.app.categories(&viewer.actor, all).await?.items;
     let units = state.app.units(&viewer.actor, all).await?.items;
     let names = Names {
@@ -64,7 +65,7 @@ struct HomePage {
 pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let (categories, names) = names(&state, &viewer).await?;
     let mut groups = Vec::new();
-    let five = PageRequest::new(Some(1), Some(5)).map_err(AppError::Invalid)?;
+    let five = page_of(None, 5)?;
     for category in categories {
         let filter =
             TicketFilter { category: Some(category.id), order: TicketOrder::LastActivity, ..TicketFilter::default() };
@@ -632,7 +633,7 @@ async fn ticket_page(
 ) -> PageResult {
     let actor = &viewer.actor;
     let t = state.app.ticket(actor, id).await?;
-    let hundred = PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?;
+    let hundred = first_hundred()?;
     let articles = state.app.articles(actor, id, hundred).await?.items;
     let history = state.app.history(actor, id, hundred).await?.items;
     let attachments = state.app.attachments(actor, id).await?;

@@ -5,12 +5,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use helpdesk_app::AppError;
 use helpdesk_domain::organisation::JoinState;
-use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Action, check};
 use serde::Deserialize;
 
 use super::form::{NoFields, PageForm};
-use super::views::when;
+use super::views::{first_hundred, when};
 use super::{Errors, PageResult, Shell, Viewer, render, see_other};
 use crate::AppState;
 
@@ -45,7 +44,7 @@ pub async fn list(
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     viewer.require()?;
-    let all = PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?;
+    let all = first_hundred()?;
     let units = state
         .app
         .units(&viewer.actor, all)
@@ -117,7 +116,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
         .collect();
     let mut requests = vec![];
     if manages {
-        let first = PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?;
+        let first = first_hundred()?;
         requests = state
             .app
             .join_requests(&viewer.actor, id, Some(JoinState::Pending), first)

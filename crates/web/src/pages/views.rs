@@ -2,12 +2,22 @@
 //! dates, pagers. Templates then only print.
 
 use helpdesk_app::tickets::TicketSummary;
-use helpdesk_domain::paging::Page;
+use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::Priority;
 use time::OffsetDateTime;
 
 use super::form::url_encode;
+
+/// Page `page` (the first when none) of a list, `per_page` items a page.
+pub fn page_of(page: Option<i64>, per_page: i64) -> Result<PageRequest, super::PageError> {
+    PageRequest::new(Some(page.unwrap_or(1)), Some(per_page)).map_err(|e| helpdesk_app::AppError::Invalid(e).into())
+}
+
+/// The first hundred of a list: the catalogue's units and categories, members, requests.
+pub fn first_hundred() -> Result<PageRequest, super::PageError> {
+    page_of(None, 100)
+}
 
 /// A date and time as the pages show it.
 pub fn when(t: OffsetDateTime) -> String {

@@ -6,13 +6,12 @@ use axum::extract::{Query, State};
 use helpdesk_app::AppError;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::account::Role;
-use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::status::Status;
 use helpdesk_store::OpenState;
 use serde::Deserialize;
 
 use super::tickets::{FilterForm, ListQuery, names};
-use super::views::{Pager, TicketRow, query, when};
+use super::views::{Pager, TicketRow, first_hundred, page_of, query, when};
 use super::{Errors, PageError, PageResult, Shell, Viewer, render};
 use crate::AppState;
 
@@ -141,7 +140,7 @@ async fn listing(
 }
 
 async fn count(state: &AppState, viewer: &Viewer, filter: TicketFilter) -> Result<i64, PageError> {
-    let one = PageRequest::new(Some(1), Some(1)).map_err(AppError::Invalid)?;
+    let one = page_of(None, 1)?;
     Ok(state.app.ticket_summaries(&viewer.actor, filter, one).await?.total)
 }
 
@@ -286,7 +285,7 @@ pub async fn triage(
 ) -> PageResult {
     viewer.require()?;
     let staff = viewer.has(Role::Staff) || viewer.has(Role::Admin);
-    let all = PageRequest::new(Some(1), Some(100)).map_err(AppError::Invalid)?;
+    let all = first_hundred()?;
     let first_level: Vec<i64> = state
         .app
         .units(&viewer.actor, all)
