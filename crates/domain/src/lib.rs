@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod category;
 pub mod dn;
 pub mod history;
+pub mod mail;
 pub mod organisation;
 pub mod paging;
 pub mod policy;

@@ -9,12 +9,14 @@ mod accounts;
 mod auth;
 mod error;
 mod identity;
+mod mail;
 mod postgres;
 mod rows;
 mod sql;
 mod sql_accounts;
 mod sql_auth;
 mod sql_identity;
+mod sql_mail;
 mod sqlite;
 mod types;
 
@@ -29,13 +31,14 @@ use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
 use helpdesk_domain::unit::Unit;
 use helpdesk_domain::workflow::NewTicket;
-use helpdesk_domain::{AccountId, AttachmentId, CategoryId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, ArticleId, AttachmentId, CategoryId, TicketId, UnitId};
 use time::OffsetDateTime;
 
 pub use accounts::{AccountStore, AccountTx};
 pub use auth::{AuthStore, AuthTx};
 pub use error::{StoreError, StoreResult};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
+pub use mail::{MailStore, MailTx};
 pub use types::*;
 
 /// The database engine behind a store.
@@ -49,7 +52,7 @@ pub enum Engine {
 
 /// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
 #[async_trait]
-pub trait Store: IdentityStore + AuthStore + AccountStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + AuthStore + AccountStore + MailStore + Send + Sync + 'static {
     /// Which engine this is.
     fn engine(&self) -> Engine;
     /// Checks that the database answers.
@@ -73,6 +76,8 @@ pub trait Store: IdentityStore + AuthStore + AccountStore + Send + Sync + 'stati
     async fn attachment_data(&self, id: AttachmentId) -> StoreResult<Option<(Attachment, Vec<u8>)>>;
     /// A page of a ticket's articles, oldest first; internal notes only with `internal`.
     async fn articles(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<Article>>;
+    /// One article, internal or not.
+    async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>>;
     /// A page of a ticket's history, oldest first; internal entries only with `internal`.
     async fn history(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<HistoryEntry>>;
 
@@ -122,7 +127,7 @@ pub trait Store: IdentityStore + AuthStore + AccountStore + Send + Sync + 'stati
 /// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: IdentityTx + AuthTx + AccountTx + Send {
+pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + Send {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

@@ -9,6 +9,7 @@ use crate::sql::sql_store;
 use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
+use crate::sql_mail::mail_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -40,6 +41,10 @@ accounts_sql! {
     db: sqlx::Postgres,
     roles_agg: "string_agg(role, ',')",
     for_update: " FOR UPDATE",
+}
+
+mail_sql! {
+    db: sqlx::Postgres,
 }
 
 /// Connections per node.

@@ -503,3 +503,50 @@ impl From<TokenRow> for ApiToken {
         ApiToken { id: r.id, name: r.name, created_at: r.created_at.0, revoked_at: r.revoked_at.map(|t| t.0) }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InboundRow {
+    id: i64,
+    received_at: Ts,
+    status: String,
+    message_id: Option<String>,
+    sender: Option<String>,
+    subject: Option<String>,
+    ticket_id: Option<i64>,
+    detail: Option<String>,
+    processed_at: Option<Ts>,
+    size: i64,
+}
+
+impl TryFrom<InboundRow> for helpdesk_domain::mail::InboundMessage {
+    type Error = StoreError;
+
+    fn try_from(r: InboundRow) -> StoreResult<helpdesk_domain::mail::InboundMessage> {
+        Ok(helpdesk_domain::mail::InboundMessage {
+            id: r.id,
+            received_at: r.received_at.0,
+            status: parse("inbound_mail.status", &r.status)?,
+            message_id: r.message_id,
+            sender: r.sender,
+            subject: r.subject,
+            ticket: r.ticket_id,
+            detail: r.detail,
+            processed_at: r.processed_at.map(|t| t.0),
+            size: r.size,
+        })
+    }
+}
+
+/// An inbound message with its raw bytes.
+#[derive(sqlx::FromRow)]
+pub(crate) struct InboundRawRow {
+    #[sqlx(flatten)]
+    message: InboundRow,
+    raw: Vec<u8>,
+}
+
+impl InboundRawRow {
+    pub(crate) fn into_parts(self) -> StoreResult<(helpdesk_domain::mail::InboundMessage, Vec<u8>)> {
+        Ok((self.message.try_into()?, self.raw))
+    }
+}

@@ -157,7 +157,7 @@ macro_rules! sql_store {
         use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
         use helpdesk_domain::unit::Unit;
         use helpdesk_domain::workflow::NewTicket;
-        use helpdesk_domain::{AccountId, AttachmentId, CategoryId, TicketId, UnitId};
+        use helpdesk_domain::{AccountId, ArticleId, AttachmentId, CategoryId, TicketId, UnitId};
         use sqlx::types::Json;
         use sqlx::{Executor, QueryBuilder};
         use time::OffsetDateTime;
@@ -440,6 +440,16 @@ macro_rules! sql_store {
                 .fetch_all(&self.read)
                 .await?;
                 Ok(Page::new(convert(rows)?, total, page))
+            }
+
+            async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>> {
+                let row: Option<ArticleRow> = sqlx::query_as(concat!(
+                    "SELECT ", $crate::sql::article_columns!(), " FROM articles WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
+                row.map(Article::try_from).transpose()
             }
 
             async fn history(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<HistoryEntry>> {

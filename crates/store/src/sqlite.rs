@@ -11,6 +11,7 @@ use crate::sql::sql_store;
 use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
+use crate::sql_mail::mail_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -44,6 +45,10 @@ accounts_sql! {
     db: sqlx::Sqlite,
     roles_agg: "group_concat(role, ',')",
     for_update: "",
+}
+
+mail_sql! {
+    db: sqlx::Sqlite,
 }
 
 /// Readers beside the one writer. WAL lets them read while it writes.

@@ -1,0 +1,357 @@
+//! The rules of the e-mail channel: how a message finds its ticket (the subject's tag, the
+//! thread's Message-IDs), which messages are machines talking to machines and must never be
+//! answered, and how a reply's quoted history is told from what was written.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::attachment::NewUpload;
+use crate::{TicketId, named_enum};
+
+/// What became of an inbound message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InboundStatus {
+    /// Stored, not processed yet.
+    Received,
+    /// It opened a ticket.
+    TicketOpened,
+    /// It became an article on a ticket.
+    ArticleAdded,
+    /// Its sender may not do what it asked; they were told why (unless it was automatic).
+    Refused,
+    /// An auto-reply, a bounce or a loop: kept, never answered.
+    Ignored,
+    /// A copy of a message already delivered (same Message-ID).
+    Duplicate,
+    /// It could not be processed; an admin can look at it and process it again.
+    Failed,
+}
+
+named_enum!(InboundStatus {
+    Received => "received",
+    TicketOpened => "ticket_opened",
+    ArticleAdded => "article_added",
+    Refused => "refused",
+    Ignored => "ignored",
+    Duplicate => "duplicate",
+    Failed => "failed",
+});
+
+/// An inbound message as kept: what arrived, when, and what became of it (the raw bytes are
+/// read separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InboundMessage {
+    /// Its id.
+    pub id: i64,
+    /// When it arrived.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+    /// What became of it.
+    pub status: InboundStatus,
+    /// Its Message-ID, once read.
+    pub message_id: Option<String>,
+    /// Its sender's address, once read.
+    pub sender: Option<String>,
+    /// Its subject, once read.
+    pub subject: Option<String>,
+    /// The ticket it opened or was added to.
+    pub ticket: Option<TicketId>,
+    /// Why it was refused, ignored or failed.
+    pub detail: Option<String>,
+    /// When it was last processed.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub processed_at: Option<OffsetDateTime>,
+    /// Its size in bytes.
+    pub size: i64,
+}
+
+/// What processing made of an inbound message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundOutcome {
+    /// What became of it.
+    pub status: InboundStatus,
+    /// Its Message-ID.
+    pub message_id: Option<String>,
+    /// Its sender's address.
+    pub sender: Option<String>,
+    /// Its subject.
+    pub subject: Option<String>,
+    /// The ticket it opened or was added to.
+    pub ticket: Option<TicketId>,
+    /// Why it was refused, ignored or failed.
+    pub detail: Option<String>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// An inbound message, parsed: what the rules need, nothing of the wire format.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsedMail {
+    /// The Message-ID, without angle brackets; none when the message has none.
+    pub message_id: Option<String>,
+    /// The sender's address, lower-case.
+    pub from: String,
+    /// The sender's display name (may be empty).
+    pub from_name: String,
+    /// Every address in To and Cc, and the envelope's recipient when known, lower-case.
+    pub recipients: Vec<String>,
+    /// The subject, decoded.
+    pub subject: String,
+    /// In-Reply-To and References, without angle brackets, newest last.
+    pub thread: Vec<String>,
+    /// What the sender wrote, quoted history trimmed.
+    pub text: String,
+    /// The whole text as received (quotes kept).
+    pub original_text: String,
+    /// The attached files, inline images included.
+    pub uploads: Vec<NewUpload>,
+    /// The headers that tell a machine's message from a person's.
+    pub signals: AutoSignals,
+}
+
+/// The headers that say a message was sent by a machine, or came through a mailing list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AutoSignals {
+    /// `Auto-Submitted`, lower-case, when present.
+    pub auto_submitted: Option<String>,
+    /// `Precedence`, lower-case, when present.
+    pub precedence: Option<String>,
+    /// Every `X-Loop` value, lower-case.
+    pub x_loop: Vec<String>,
+    /// `Return-Path: <>`: a delivery status notification.
+    pub null_return_path: bool,
+    /// `multipart/report` (a bounce or a read receipt).
+    pub report: bool,
+    /// `X-Autoreply`, `X-Autorespond` or Microsoft's `X-Auto-Response-Suppress: All`/`OOF` style markers.
+    pub autoreply_header: bool,
+    /// `List-Id` or `List-Post`: it came through a mailing list.
+    pub list: bool,
+}
+
+/// How an inbound message is to be treated before anything else is looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handling {
+    /// A person's message: process it, and answer it when need be.
+    Person,
+    /// A person's message that came through a list: process it, but never send anything back
+    /// to its sender automatically (the list would loop it).
+    NoAnswers,
+    /// A machine's message (auto-reply, bounce, loop): keep it, never answer it, do nothing.
+    Ignore(String),
+}
+
+/// Decides how a message is handled from its signals; `our_addresses` are Helpdesk's own (a
+/// message carrying one of them in `X-Loop` has been here before).
+pub fn handling(signals: &AutoSignals, from: &str, our_addresses: &[String]) -> Handling {
+    if let Some(loop_mark) = signals.x_loop.iter().find(|l| our_addresses.iter().any(|a| l.contains(a.as_str()))) {
+        return Handling::Ignore(format!("a mail loop: it carries our own X-Loop mark ({loop_mark})"));
+    }
+    if our_addresses.iter().any(|a| a == from) {
+        return Handling::Ignore("a mail loop: it is from Helpdesk's own address".into());
+    }
+    if signals.null_return_path || signals.report || is_mailer_daemon(from) {
+        return Handling::Ignore("a bounce or delivery report".into());
+    }
+    if let Some(auto) = signals.auto_submitted.as_deref().filter(|a| !a.starts_with("no")) {
+        return Handling::Ignore(format!("sent automatically (Auto-Submitted: {auto})"));
+    }
+    if signals.autoreply_header {
+        return Handling::Ignore("an automatic reply".into());
+    }
+    match signals.precedence.as_deref() {
+        Some(p @ ("bulk" | "junk" | "auto_reply")) => Handling::Ignore(format!("bulk mail (Precedence: {p})")),
+        Some("list") => Handling::NoAnswers,
+        _ if signals.list => Handling::NoAnswers,
+        _ => Handling::Person,
+    }
+}
+
+fn is_mailer_daemon(from: &str) -> bool {
+    let local = from.split('@').next().unwrap_or_default();
+    matches!(local, "mailer-daemon" | "postmaster")
+}
+
+/// The tag that marks a ticket's messages in their subject: `[Helpdesk #1234]`.
+pub fn subject_tag(tag: &str, ticket: TicketId) -> String {
+    format!("[{tag} #{ticket}]")
+}
+
+/// The ticket a subject's tag names (`[Helpdesk #1234]`, the tag in any case), if any.
+pub fn ticket_in_subject(subject: &str, tag: &str) -> Option<TicketId> {
+    let lower = subject.to_lowercase();
+    let marker = format!("[{} #", tag.to_lowercase());
+    let mut rest = lower.as_str();
+    while let Some(at) = rest.find(&marker) {
+        let after = &rest[at + marker.len()..];
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() && after[digits.len()..].starts_with(']') {
+            return digits.parse().ok();
+        }
+        rest = after;
+    }
+    None
+}
+
+/// The Message-ID every message about a ticket refers to, as the root of its thread.
+pub fn thread_root(ticket: TicketId, domain: &str) -> String {
+    format!("ticket-{ticket}@{domain}")
+}
+
+/// A Message-ID of one notification about a ticket: the root's, with the notification's key.
+pub fn notification_id(ticket: TicketId, key: &str, domain: &str) -> String {
+    format!("ticket-{ticket}.{key}@{domain}")
+}
+
+/// The ticket that one of our own Message-IDs in a thread belongs to (the newest first).
+pub fn ticket_in_thread(thread: &[String], domain: &str) -> Option<TicketId> {
+    thread.iter().rev().find_map(|id| {
+        let (local, host) = id.rsplit_once('@')?;
+        if !host.eq_ignore_ascii_case(domain) {
+            return None;
+        }
+        let number = local.strip_prefix("ticket-")?;
+        let digits = number.split('.').next()?;
+        digits.parse().ok()
+    })
+}
+
+/// What the sender wrote: the text without the quoted history that mail programs add below
+/// (or above) a reply: `>` lines, "On … wrote:", Outlook's "-----Original Message-----" and
+/// "From: … Sent: …" blocks, and the signature's `-- ` separator. What is left, trimmed; the
+/// whole text when nothing would be left.
+pub fn trim_quoted(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut kept: Vec<&str> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if t == "-- " || line.trim_end() == "--" || starts_history(&lines, i) {
+            break;
+        }
+        if t.starts_with('>') {
+            continue;
+        }
+        kept.push(line.trim_end());
+    }
+    let trimmed = kept.join("\n").trim().to_owned();
+    if trimmed.is_empty() { text.trim().to_owned() } else { trimmed }
+}
+
+/// Whether line `i` starts a block of quoted history.
+fn starts_history(lines: &[&str], i: usize) -> bool {
+    let t = lines[i].trim();
+    if t.starts_with("-----Original Message-----") || t.starts_with("-----Ursprüngliche Nachricht-----") {
+        return true;
+    }
+    if t.starts_with("________________________________") {
+        return true;
+    }
+    // Outlook: "From: …" followed within two lines by "Sent: …" (or "Date: …").
+    if t.starts_with("From:") {
+        let next = lines.iter().skip(i + 1).take(2).map(|l| l.trim());
+        return next.clone().any(|l| l.starts_with("Sent:") || l.starts_with("Date:"));
+    }
+    // "On Mon, 1 Jan 2026, Someone <a@b> wrote:", possibly wrapped over two lines, with a
+    // quote after it.
+    let joined = match lines.get(i + 1) {
+        Some(next) if !t.ends_with(':') => format!("{t} {}", next.trim()),
+        _ => t.to_owned(),
+    };
+    let opens = t.starts_with("On ") || t.starts_with("Am ") || t.starts_with("Le ");
+    let ends = joined.ends_with("wrote:") || joined.ends_with("schrieb:") || joined.ends_with("a écrit :");
+    opens && ends && lines.iter().skip(i + 1).any(|l| l.trim_start().starts_with('>'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_name_their_ticket_by_tag() {
+        let table = [
+            ("[Helpdesk #1234] Printer on fire", Some(1234)),
+            ("Re: [Helpdesk #7] x", Some(7)),
+            ("AW: RE: [helpdesk #42]", Some(42)),
+            ("[Helpdesk #] nothing", None),
+            ("[Helpdesk #12a] not a number", None),
+            ("[Other #5] another system", None),
+            ("no tag at all", None),
+            ("[Helpdesk #x] [Helpdesk #9] second one", Some(9)),
+        ];
+        for (subject, expected) in table {
+            assert_eq!(ticket_in_subject(subject, "Helpdesk"), expected, "{subject}");
+        }
+        assert_eq!(ticket_in_subject(&subject_tag("Helpdesk", 55), "Helpdesk"), Some(55));
+    }
+
+    #[test]
+    fn threads_name_their_ticket_by_our_message_ids() {
+        let table: [(&[&str], Option<TicketId>); 5] = [
+            (&["ticket-12@hd.example"], Some(12)),
+            (&["ticket-12.job-5@hd.example"], Some(12)),
+            (&["ticket-12@hd.example", "abc@mua", "ticket-13.x@HD.example"], Some(13)),
+            (&["ticket-12@elsewhere.example"], None),
+            (&["ticket-x@hd.example", "other@hd.example"], None),
+        ];
+        for (thread, expected) in table {
+            let thread: Vec<String> = thread.iter().map(|s| s.to_string()).collect();
+            assert_eq!(ticket_in_thread(&thread, "hd.example"), expected, "{thread:?}");
+        }
+        assert_eq!(ticket_in_thread(&[notification_id(9, "a1", "d.org")], "d.org"), Some(9));
+        assert_eq!(ticket_in_thread(&[thread_root(9, "d.org")], "d.org"), Some(9));
+    }
+
+    #[test]
+    fn machines_are_never_answered() {
+        let ours = vec!["helpdesk@hd.example".to_owned()];
+        let person = AutoSignals::default();
+        let with = |f: fn(&mut AutoSignals)| {
+            let mut s = AutoSignals::default();
+            f(&mut s);
+            s
+        };
+        let table = [
+            (person.clone(), "a@b.org", "person"),
+            (with(|s| s.auto_submitted = Some("auto-replied".into())), "a@b.org", "ignore"),
+            (with(|s| s.auto_submitted = Some("no".into())), "a@b.org", "person"),
+            (with(|s| s.precedence = Some("bulk".into())), "a@b.org", "ignore"),
+            (with(|s| s.precedence = Some("junk".into())), "a@b.org", "ignore"),
+            (with(|s| s.precedence = Some("list".into())), "a@b.org", "no answers"),
+            (with(|s| s.list = true), "a@b.org", "no answers"),
+            (with(|s| s.x_loop = vec!["helpdesk@hd.example".into()]), "a@b.org", "ignore"),
+            (with(|s| s.x_loop = vec!["other@list.org".into()]), "a@b.org", "person"),
+            (with(|s| s.null_return_path = true), "a@b.org", "ignore"),
+            (with(|s| s.report = true), "a@b.org", "ignore"),
+            (with(|s| s.autoreply_header = true), "a@b.org", "ignore"),
+            (person.clone(), "mailer-daemon@b.org", "ignore"),
+            (person.clone(), "helpdesk@hd.example", "ignore"),
+        ];
+        for (signals, from, expected) in table {
+            let got = match handling(&signals, from, &ours) {
+                Handling::Person => "person",
+                Handling::NoAnswers => "no answers",
+                Handling::Ignore(_) => "ignore",
+            };
+            assert_eq!(got, expected, "{signals:?} from {from}");
+        }
+    }
+
+    #[test]
+    fn quoted_history_is_trimmed() {
+        let table = [
+            ("Thanks, it works.\n\nOn Mon, 2 Nov 2026, Helpdesk <h@x> wrote:\n> old text\n", "Thanks, it works."),
+            ("Thanks.\n\nOn Mon, 2 Nov 2026 at 10:00, Helpdesk\n<h@x> wrote:\n> old\n", "Thanks."),
+            ("Inline:\n> question?\nanswer.\n", "Inline:\nanswer."),
+            ("Sure.\n\n-----Original Message-----\nFrom: Helpdesk\nSent: Monday\nold\n", "Sure."),
+            ("Yes.\n\nFrom: Helpdesk <h@x>\nSent: Monday, 2 November 2026 10:00\nTo: me\n\nold\n", "Yes."),
+            ("Yes.\n________________________________\nFrom: Helpdesk\nold\n", "Yes."),
+            ("Body\n-- \nJane, Example Org\n", "Body"),
+            ("> only a quote\n", "> only a quote"),
+            ("From: a line that is not a header block\nbody\n", "From: a line that is not a header block\nbody"),
+        ];
+        for (text, expected) in table {
+            assert_eq!(trim_quoted(text), expected, "{text:?}");
+        }
+    }
+}
