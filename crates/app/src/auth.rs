@@ -150,16 +150,16 @@ impl App {
                 if !may_mail {
                     return Ok(());
                 }
-                let mail = OutgoingMail {
-                    to: existing.email.clone(),
-                    subject: "Somebody tried to register with your address".into(),
-                    text: format!(
+                let mail = OutgoingMail::plain(
+                    existing.email.clone(),
+                    "Somebody tried to register with your address",
+                    format!(
                         "Hello {},\n\nsomebody tried to register a Helpdesk account with this address, which has one \
                          already. If it was you, sign in, or reset your password here:\n\n{}/reset-password\n\n\
                          If it was not you, there is nothing to do.\n",
                         existing.name, app.public_url
                     ),
-                };
+                );
                 queue_counted(&mut *tx, &mail, now).await?;
             } else {
                 let account = tx.insert_account(&email, &name, &[Role::Community], now).await?;
@@ -174,15 +174,15 @@ impl App {
     }
 
     fn verification_mail(&self, name: &str, email: &str, token: &str) -> OutgoingMail {
-        OutgoingMail {
-            to: email.to_owned(),
-            subject: "Confirm your address for Helpdesk".into(),
-            text: format!(
+        OutgoingMail::plain(
+            email.to_owned(),
+            "Confirm your address for Helpdesk",
+            format!(
                 "Hello {name},\n\nplease confirm that {email} is your address by opening this link within 48 hours:\n\n\
                  {}\n\nIf you did not register at Helpdesk, ignore this message.\n",
                 self.link("verify", token)
             ),
-        }
+        )
     }
 
     /// Sends a new verification link, if the address has an unverified account. Says nothing
@@ -334,17 +334,17 @@ impl App {
         let now = self.now();
         let binding = hash.unwrap_or_default();
         let token = self.links().await?.sign(Purpose::Reset, account.id, &binding, now + RESET_TTL);
-        let mail = OutgoingMail {
-            to: account.email.clone(),
-            subject: "Reset your Helpdesk password".into(),
-            text: format!(
+        let mail = OutgoingMail::plain(
+            account.email.clone(),
+            "Reset your Helpdesk password",
+            format!(
                 "Hello {},\n\nsomebody (we hope you) asked to reset the password of your Helpdesk account. Choose a \
                  new one within an hour here:\n\n{}\n\nThe link works once. If you did not ask, ignore this message: \
                  your password stays as it is.\n",
                 account.name,
                 self.link("reset-password", &token)
             ),
-        };
+        );
         self.write(move |mut tx| async move {
             queue_counted(&mut *tx, &mail, now).await?;
             tx.commit().await?;

@@ -10,9 +10,11 @@ pub mod certificates;
 pub mod customers;
 pub mod entitlements;
 mod error;
+pub mod inbound;
 pub mod links;
 pub mod mail;
 pub mod membership;
+pub mod notify;
 pub mod oidc;
 pub mod organisations;
 pub mod tickets;
@@ -49,6 +51,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     write_lane: Option<Arc<WriteLane>>,
     public_url: Arc<str>,
+    mail: Arc<mail::MailIdentity>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -89,13 +92,30 @@ impl App {
             },
             Engine::Postgres => None,
         };
-        App { store, clock: Arc::new(SystemClock), write_lane, public_url: Arc::from("http://127.0.0.1:8080") }
+        App {
+            store,
+            clock: Arc::new(SystemClock),
+            write_lane,
+            public_url: Arc::from("http://127.0.0.1:8080"),
+            mail: Arc::new(mail::MailIdentity::default()),
+        }
     }
 
     /// The same application, telling people it is reached at `url` (in e-mailed links).
     pub fn with_public_url(mut self, url: &str) -> App {
         self.public_url = Arc::from(url.trim_end_matches('/'));
         self
+    }
+
+    /// The same application, signing its mail as `identity`.
+    pub fn with_mail_identity(mut self, identity: mail::MailIdentity) -> App {
+        self.mail = Arc::new(identity);
+        self
+    }
+
+    /// How this installation signs its mail.
+    pub fn mail_identity(&self) -> &mail::MailIdentity {
+        &self.mail
     }
 
     /// Where people reach this installation.

@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 /// The job kind that delivers one message.
 pub const SEND_MAIL: &str = "mail.send";
 
-/// One plain-text message to one recipient.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One message to one recipient.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingMail {
     /// The recipient's address.
     pub to: String,
@@ -17,9 +17,31 @@ pub struct OutgoingMail {
     pub subject: String,
     /// The body, plain text.
     pub text: String,
+    /// The same body as HTML, sent beside the text as multipart/alternative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    /// The Message-ID (without angle brackets); the delivering job's own when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// The thread this message belongs to, oldest first: the last is its In-Reply-To, all are
+    /// its References.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thread: Vec<String>,
+    /// Where answers go, when not to the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// An answer to a person's message (`Auto-Submitted: auto-replied`) rather than a message
+    /// of Helpdesk's own making (`auto-generated`).
+    #[serde(default)]
+    pub auto_reply: bool,
 }
 
 impl OutgoingMail {
+    /// A plain-text message of Helpdesk's own.
+    pub fn plain(to: impl Into<String>, subject: impl Into<String>, text: impl Into<String>) -> OutgoingMail {
+        OutgoingMail { to: to.into(), subject: subject.into(), text: text.into(), ..OutgoingMail::default() }
+    }
+
     /// The job that delivers this message.
     pub fn job(&self, at: OffsetDateTime) -> NewJob {
         NewJob {
@@ -28,5 +50,38 @@ impl OutgoingMail {
             dedupe_key: None,
             run_at: at,
         }
+    }
+}
+
+/// How Helpdesk signs its mail: the address answers come back to, and the tag that marks a
+/// ticket's subject lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailIdentity {
+    /// Helpdesk's own address (lower-case): the Reply-To of notifications, the address that
+    /// opens tickets, the X-Loop mark.
+    pub address: String,
+    /// The subject tag's name: `[Helpdesk #1234]`.
+    pub tag: String,
+}
+
+impl MailIdentity {
+    /// The identity for `address` (a bare address or `Name <address>`) and `tag`.
+    pub fn new(address: &str, tag: &str) -> MailIdentity {
+        let bare = match (address.rfind('<'), address.rfind('>')) {
+            (Some(start), Some(end)) if start < end => &address[start + 1..end],
+            _ => address,
+        };
+        MailIdentity { address: bare.trim().to_lowercase(), tag: tag.trim().to_owned() }
+    }
+
+    /// The domain of Helpdesk's Message-IDs.
+    pub fn domain(&self) -> &str {
+        self.address.rsplit_once('@').map(|(_, d)| d).unwrap_or("helpdesk.invalid")
+    }
+}
+
+impl Default for MailIdentity {
+    fn default() -> Self {
+        MailIdentity::new("helpdesk@localhost", "Helpdesk")
     }
 }

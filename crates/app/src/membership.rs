@@ -7,6 +7,7 @@ use helpdesk_domain::policy::{Action, Actor, check};
 use helpdesk_domain::validation::{Errors, check_text};
 use helpdesk_domain::{AccountId, UnitId};
 
+use crate::notify::{self, Event};
 use crate::{App, AppError, AppResult};
 
 fn no_unit(unit: UnitId) -> AppError {
@@ -86,6 +87,8 @@ impl App {
             let id = tx.insert_join_request(unit, me, message.trim(), now).await?;
             let request =
                 tx.join_request(unit, id).await?.ok_or_else(|| AppError::Internal("the request vanished".into()))?;
+            let event = Event::JoinRequest { unit, request: id, message: request.message.clone() };
+            notify::queue(&mut *tx, vec![event], Some(me), &[], now).await?;
             tx.commit().await?;
             Ok(request)
         })

@@ -2,6 +2,7 @@
 
 use helpdesk_domain::attachment::{NewUpload, accept_uploads};
 use helpdesk_domain::history::{Change, HistoryEntry};
+use helpdesk_domain::mail::InboundStatus;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, shown_to, visibility};
 use helpdesk_domain::status::Status;
@@ -11,6 +12,8 @@ use helpdesk_domain::{AccountId, CategoryId, OrgId, TicketId, UnitId};
 use helpdesk_store::{NewArticle, OpenState, TicketQuery, Tx};
 
 use crate::attachments::{digest, store_files};
+use crate::inbound::MailOrigin;
+use crate::notify::{self, Event, events_of_update};
 use crate::{App, AppError, AppResult};
 
 pub use helpdesk_domain::ticket::TicketSummary;
@@ -81,6 +84,19 @@ impl App {
     /// Opens a ticket with files attached: the ticket, its files and their history entries are
     /// written together, or nothing is.
     pub async fn open_ticket_with(&self, actor: &Actor, cmd: OpenTicket, uploads: Vec<NewUpload>) -> AppResult<Ticket> {
+        self.open_ticket_from(actor, cmd, uploads, None, None).await
+    }
+
+    /// Opens a ticket; with `unit`, in that unit rather than its category's; with `mail`, as
+    /// that inbound message, recorded as delivered in the same transaction.
+    pub(crate) async fn open_ticket_from(
+        &self,
+        actor: &Actor,
+        cmd: OpenTicket,
+        uploads: Vec<NewUpload>,
+        unit: Option<UnitId>,
+        mail: Option<MailOrigin>,
+    ) -> AppResult<Ticket> {
         // Read outside the write transaction: SQLite has one writer, and every statement inside
         // its transaction holds up all the others. The foreign key still guards the category.
         let category = self
@@ -89,7 +105,12 @@ impl App {
             .await?
             .ok_or_else(|| AppError::invalid("category", format!("there is no category {}", cmd.category)))?;
         let requester = self.requester(actor, cmd.on_behalf_of).await?;
-        let (new, changes) = workflow::open(actor, cmd, &category, &requester)?;
+        let (mut new, mut changes) = workflow::open(actor, cmd, &category, &requester)?;
+        if let Some(unit) = unit {
+            new.unit = unit;
+            changes.retain(|c| c.field != "unit");
+            changes.push(Change::new("unit", serde_json::Value::Null, unit));
+        }
         let files = digest(accept_uploads(actor, &new.facts(), uploads)?).await?;
         let now = self.now();
         let by = actor.account;
@@ -98,6 +119,14 @@ impl App {
             history.extend(files.iter().map(|f| f.change(false).at(now, by)));
             let ticket = tx.insert_ticket(&new, &history, now).await?;
             store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
+            let quiet = match &mail {
+                Some(m) => {
+                    m.delivered(&mut *tx, InboundStatus::TicketOpened, ticket.id, now).await?;
+                    m.quiet.clone()
+                }
+                None => Vec::new(),
+            };
+            notify::queue(&mut *tx, vec![Event::Opened { ticket: ticket.id }], by, &quiet, now).await?;
             tx.commit().await?;
             Ok(ticket)
         })
@@ -167,6 +196,7 @@ impl App {
             next.updated_at = now;
             tx.update_ticket(&next).await?;
             record(&mut *tx, actor.account, id, changes, now).await?;
+            notify::queue(&mut *tx, events_of_update(&ticket, &next), actor.account, &[], now).await?;
             tx.commit().await?;
             Ok(shown_to(&actor, next))
         })
@@ -197,6 +227,22 @@ impl App {
         channel: Channel,
         uploads: Vec<NewUpload>,
     ) -> AppResult<Article> {
+        self.add_article_from(actor, id, body, internal, channel, uploads, None).await
+    }
+
+    /// Adds an article; with `mail`, as that inbound message, recorded as delivered in the
+    /// same transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn add_article_from(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        body: String,
+        internal: bool,
+        channel: Channel,
+        uploads: Vec<NewUpload>,
+        mail: Option<MailOrigin>,
+    ) -> AppResult<Article> {
         // Files are checked and hashed before the write transaction, against the ticket as it is
         // now; the right to attach is asked again of the locked ticket.
         let files = if uploads.is_empty() {
@@ -226,6 +272,17 @@ impl App {
             tx.update_ticket(&ticket).await?;
             store_files(&mut *tx, id, Some(article.id), internal, author, files, now).await?;
             record(&mut *tx, author, id, changes, now).await?;
+            let quiet = match &mail {
+                Some(m) => {
+                    m.delivered(&mut *tx, InboundStatus::ArticleAdded, id, now).await?;
+                    m.quiet.clone()
+                }
+                None => Vec::new(),
+            };
+            if !internal {
+                notify::queue(&mut *tx, vec![Event::Reply { ticket: id, article: article.id }], author, &quiet, now)
+                    .await?;
+            }
             tx.commit().await?;
             Ok(article)
         })

@@ -36,6 +36,24 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     /// The sender of outgoing mail (`HELPDESK_MAIL_FROM`).
     pub mail_from: Option<String>,
+    /// The SMTP server's host, when `smtp_url` is not given (`HELPDESK_SMTP_HOST`).
+    pub smtp_host: Option<String>,
+    /// The SMTP server's port [default: 587 for starttls, 465 for tls, 25 for none]
+    /// (`HELPDESK_SMTP_PORT`).
+    pub smtp_port: Option<u16>,
+    /// How to secure the SMTP connection: `starttls` (required), `tls` (from the start), or
+    /// `none` [default: starttls] (`HELPDESK_SMTP_SECURITY`).
+    pub smtp_security: Option<String>,
+    /// The SMTP user name (`HELPDESK_SMTP_USER`).
+    pub smtp_user: Option<String>,
+    /// The SMTP password (`HELPDESK_SMTP_PASSWORD`).
+    pub smtp_password: Option<String>,
+    /// Helpdesk's own address: where answers to notifications come back, the address whose mail
+    /// opens tickets [default: the address of `mail_from`] (`HELPDESK_MAIL_ADDRESS`).
+    pub mail_address: Option<String>,
+    /// The tag in the subject of a ticket's mail, `[TAG #1234]` [default: Helpdesk]
+    /// (`HELPDESK_MAIL_TAG`).
+    pub mail_tag: Option<String>,
     /// OpenID Connect providers to sign in with, as `[[oidc]]` tables (name, title, issuer,
     /// client_id, client_secret); the redirect URI to register is PUBLIC_URL/auth/callback.
     #[serde(default)]
@@ -66,6 +84,35 @@ impl FileConfig {
             .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("{} is not a valid configuration file", path.display()))
     }
+}
+
+/// The SMTP URL that the `smtp_*` keys describe, when `smtp_host` is set.
+pub fn smtp_url_of(file: &FileConfig) -> anyhow::Result<Option<String>> {
+    let Some(host) = file.smtp_host.as_deref().map(str::trim).filter(|h| !h.is_empty()) else { return Ok(None) };
+    let security = file.smtp_security.as_deref().unwrap_or("starttls").to_ascii_lowercase();
+    let (scheme, tls, port) = match security.as_str() {
+        "starttls" => ("smtp", "?tls=required", 587),
+        "tls" => ("smtps", "", 465),
+        "none" => ("smtp", "", 25),
+        other => bail!("smtp_security must be starttls, tls or none (got '{other}')"),
+    };
+    let credentials = match (&file.smtp_user, &file.smtp_password) {
+        (Some(user), Some(password)) => format!("{}:{}@", encode(user), encode(password)),
+        (Some(user), None) => format!("{}@", encode(user)),
+        (None, Some(_)) => bail!("smtp_password needs smtp_user"),
+        (None, None) => String::new(),
+    };
+    Ok(Some(format!("{scheme}://{credentials}{host}:{}{tls}", file.smtp_port.unwrap_or(port))))
+}
+
+/// Percent-encodes what a URL's user info cannot hold as it is.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Where the database is, from the resolved settings.

@@ -3,6 +3,7 @@
 
 mod bench;
 mod config;
+mod mailgate;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use helpdesk_app::mail::SEND_MAIL;
+use helpdesk_app::mail::MailIdentity;
 use helpdesk_app::worker::Worker;
 use helpdesk_app::{App, AppError, SystemClock};
 use helpdesk_domain::account::Role;
@@ -87,6 +88,19 @@ enum Command {
     },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+    /// Hand one raw message on standard input to a Helpdesk server (for an MTA's pipe); exits
+    /// 75 (try again) when the server cannot take it now.
+    Mailgate {
+        /// The server's address, e.g. https://helpdesk.example.org.
+        #[arg(long, env = "HELPDESK_MAILGATE_URL")]
+        url: String,
+        /// A token of an account with the mail_gateway role.
+        #[arg(long, env = "HELPDESK_MAILGATE_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Seconds to wait for the server.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
     /// Measure Helpdesk (prints figures; see the README's Performance section).
     Bench {
         #[command(subcommand)]
@@ -132,6 +146,8 @@ enum RoleArg {
     Partner,
     Staff,
     Admin,
+    /// An MTA's gateway: may only hand in mail (`helpdesk mailgate`).
+    MailGateway,
 }
 
 impl From<RoleArg> for Role {
@@ -141,6 +157,7 @@ impl From<RoleArg> for Role {
             RoleArg::Partner => Role::Partner,
             RoleArg::Staff => Role::Staff,
             RoleArg::Admin => Role::Admin,
+            RoleArg::MailGateway => Role::MailGateway,
         }
     }
 }
@@ -153,29 +170,55 @@ struct Settings {
     public_url: Option<String>,
     smtp_url: Option<String>,
     mail_from: String,
+    mail: MailIdentity,
+}
+
+/// A key of the file, overridden by its `HELPDESK_*` variable when that is set.
+fn env_over<T: std::str::FromStr>(name: &str, file: Option<T>) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    match std::env::var(name) {
+        Ok(value) => value.parse().map(Some).map_err(|e| anyhow::anyhow!("{name}: {e}")),
+        Err(_) => Ok(file),
+    }
 }
 
 impl Settings {
     fn resolve(global: &Global) -> anyhow::Result<Settings> {
-        let file = FileConfig::load(global.config.as_deref())?;
+        let mut file = FileConfig::load(global.config.as_deref())?;
+        file.smtp_host = env_over("HELPDESK_SMTP_HOST", file.smtp_host.take())?;
+        file.smtp_port = env_over("HELPDESK_SMTP_PORT", file.smtp_port.take())?;
+        file.smtp_security = env_over("HELPDESK_SMTP_SECURITY", file.smtp_security.take())?;
+        file.smtp_user = env_over("HELPDESK_SMTP_USER", file.smtp_user.take())?;
+        file.smtp_password = env_over("HELPDESK_SMTP_PASSWORD", file.smtp_password.take())?;
+        file.mail_address = env_over("HELPDESK_MAIL_ADDRESS", file.mail_address.take())?;
+        file.mail_tag = env_over("HELPDESK_MAIL_TAG", file.mail_tag.take())?;
         let data = global.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let database_url = global.database_url.clone().or_else(|| file.database_url.clone());
         let location = config::location(database_url.as_deref(), &data)?;
         let public_url = global.public_url.clone().or_else(|| file.public_url.clone());
-        let smtp_url = global.smtp_url.clone().or_else(|| file.smtp_url.clone());
+        let smtp_url = match global.smtp_url.clone().or_else(|| file.smtp_url.clone()) {
+            Some(url) => Some(url),
+            None => config::smtp_url_of(&file)?,
+        };
         let mail_from = global
             .mail_from
             .clone()
             .or_else(|| file.mail_from.clone())
             .unwrap_or_else(|| "Helpdesk <helpdesk@localhost>".to_owned());
-        Ok(Settings { file, data, location, public_url, smtp_url, mail_from })
+        let mail = MailIdentity::new(
+            file.mail_address.as_deref().unwrap_or(&mail_from),
+            file.mail_tag.as_deref().unwrap_or("Helpdesk"),
+        );
+        Ok(Settings { file, data, location, public_url, smtp_url, mail_from, mail })
     }
 
     async fn app(&self) -> anyhow::Result<App> {
         let store = helpdesk_store::open(&self.location)
             .await
             .with_context(|| format!("cannot open the database ({})", config::describe(&self.location)))?;
-        let app = App::new(store);
+        let app = App::new(store).with_mail_identity(self.mail.clone());
         Ok(match &self.public_url {
             Some(url) => app.with_public_url(url),
             None => app,
@@ -194,6 +237,9 @@ fn main() -> ExitCode {
     // One TLS stack, one crypto provider: rustls with ring, for the server and every client.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
+    if let Command::Mailgate { url, token, timeout } = &cli.command {
+        return mailgate::run(url, token, Duration::from_secs(*timeout));
+    }
     let settings = match Settings::resolve(&cli.global) {
         Ok(s) => s,
         Err(e) => return fail(&e),
@@ -270,6 +316,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => admin(&settings, command).await,
+        Command::Mailgate { .. } => Ok(()),
         Command::Openapi => {
             println!("{}", helpdesk_web::openapi_json());
             Ok(())
@@ -283,7 +330,8 @@ fn worker(app: &App, settings: &Settings) -> anyhow::Result<Worker> {
     let name = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()), std::process::id());
     let mailer = settings.mailer()?;
     tracing::info!("outgoing mail goes to {}", mailer.describe());
-    Ok(Worker::new(app.store().clone(), Arc::new(SystemClock), name).handle(SEND_MAIL, Arc::new(mailer)))
+    let worker = Worker::new(app.store().clone(), Arc::new(SystemClock), name);
+    helpdesk_mail::with_mail_handlers(worker, app, mailer).map_err(|e| anyhow::anyhow!("the mail templates: {e}"))
 }
 
 async fn serve(

@@ -27,6 +27,8 @@ pub enum Role {
     Staff,
     /// Runs the installation.
     Admin,
+    /// A mail transfer agent's gateway: hands in raw messages, and may do nothing else.
+    MailGateway,
 }
 
 named_enum!(Role {
@@ -37,13 +39,14 @@ named_enum!(Role {
     UnitManager => "unit_manager",
     Staff => "staff",
     Admin => "admin",
+    MailGateway => "mail_gateway",
 });
 
 impl Role {
     /// Whether this role is granted to an account directly (rather than following from
     /// memberships and contracts).
     pub fn is_grantable(self) -> bool {
-        matches!(self, Role::Community | Role::Partner | Role::Staff | Role::Admin)
+        matches!(self, Role::Community | Role::Partner | Role::Staff | Role::Admin | Role::MailGateway)
     }
 }
 

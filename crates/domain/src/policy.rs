@@ -50,6 +50,24 @@ impl Actor {
         Actor { account: Some(account), roles, units, managed_units, ..Actor::default() }
     }
 
+    /// The same person writing through a redirect-mode unit's mailing list: a list member acts
+    /// as a supporter of that unit, on the tickets of that unit.
+    pub fn via_unit_list(mut self, unit: UnitId) -> Actor {
+        if !self.units.contains(&unit) {
+            self.units.push(unit);
+        }
+        if !self.has(Role::Supporter) {
+            self.roles.push(Role::Supporter);
+        }
+        self
+    }
+
+    /// Whether this is a mail gateway's account and nothing more: it hands in messages and
+    /// acts as nobody.
+    fn gateway_only(&self) -> bool {
+        self.has(Role::MailGateway) && self.roles.iter().all(|r| *r == Role::MailGateway)
+    }
+
     /// The same actor, a named user of `organisations`.
     pub fn named_in(mut self, organisations: Vec<OrgId>) -> Actor {
         self.organisations = organisations;
@@ -163,6 +181,10 @@ pub enum Action {
     ManageOrganisations,
     /// Add or remove members and managers of a unit, and decide its join requests.
     ManageUnitMembers(UnitId),
+    /// Hand in a raw e-mail message (an MTA's gateway).
+    ReceiveMail,
+    /// Read inbound messages as received, and have them processed again.
+    ManageInboundMail,
 }
 
 /// Why the policy said no, in words a person can act on.
@@ -221,7 +243,7 @@ pub fn visibility(actor: &Actor) -> Visibility {
 
 /// Whether `actor` may do `action` outside any one ticket.
 pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
-    let signed_in = actor.account.is_some() || actor.system;
+    let signed_in = (actor.account.is_some() && !actor.gateway_only()) || actor.system;
     match action {
         Action::ReadCatalog => Ok(()),
         Action::OpenTicket(_) | Action::OpenOnBehalfOf(_) if !signed_in => deny("sign in to open a ticket"),
@@ -250,6 +272,10 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ManageUnitMembers(_) if actor.is_operator() => Ok(()),
         Action::ManageUnitMembers(unit) if actor.managed_units.contains(&unit) => Ok(()),
         Action::ManageUnitMembers(_) => deny("only the unit's managers and staff may manage its members"),
+        Action::ReceiveMail if actor.system || actor.has(Role::MailGateway) || actor.has(Role::Admin) => Ok(()),
+        Action::ReceiveMail => deny("only a mail gateway's token may hand in messages"),
+        Action::ManageInboundMail if actor.system || actor.has(Role::Admin) => Ok(()),
+        Action::ManageInboundMail => deny("only admins may read inbound messages as received"),
     }
 }
 
@@ -271,7 +297,9 @@ pub fn check_ticket(actor: &Actor, action: TicketAction, t: &TicketFacts) -> Res
         TicketAction::ReadInternal | TicketAction::AddInternalNote => {
             deny("internal notes are for the supporters of the ticket's unit and staff")
         }
-        TicketAction::Reply if actor.account.is_none() && !actor.system => deny("sign in to reply"),
+        TicketAction::Reply if (actor.account.is_none() || actor.gateway_only()) && !actor.system => {
+            deny("sign in to reply")
+        }
         TicketAction::Reply => Ok(()),
         TicketAction::SetStatus(to) => check_status(actor, to, worker, requester, requester_side),
         TicketAction::SetPriority | TicketAction::SetPrivacy | TicketAction::Attach if worker => Ok(()),
@@ -360,6 +388,7 @@ mod tests {
             "unit manager" => Actor::person(ME, vec![Supporter, UnitManager], vec![U1], vec![U1]),
             "staff" => Actor::person(ME, vec![Staff], vec![], vec![]),
             "admin" => Actor::person(ME, vec![Admin], vec![], vec![]),
+            "mail gateway" => Actor::person(ME, vec![MailGateway], vec![], vec![]),
             _ => unreachable!("no role {name}"),
         }
     }
@@ -557,6 +586,17 @@ mod tests {
             ("unit manager", Action::ManageUnitMembers(U2), false),
             ("supporter", Action::ManageUnitMembers(U1), false),
             ("staff", Action::ManageUnitMembers(U2), true),
+            ("mail gateway", Action::ReceiveMail, true),
+            ("admin", Action::ReceiveMail, true),
+            ("staff", Action::ReceiveMail, false),
+            ("community", Action::ReceiveMail, false),
+            ("anonymous", Action::ReceiveMail, false),
+            ("admin", Action::ManageInboundMail, true),
+            ("staff", Action::ManageInboundMail, false),
+            ("mail gateway", Action::ManageInboundMail, false),
+            ("mail gateway", Action::ManageCatalog, false),
+            ("mail gateway", Action::OpenTicket(Privacy::Private), false),
+            ("mail gateway", Action::OpenTicket(Privacy::Public), false),
         ];
         for (name, action, allowed) in table {
             assert_eq!(check(&role(name), action.clone()).is_ok(), *allowed, "{name} {action:?}");

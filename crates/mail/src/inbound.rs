@@ -3,7 +3,15 @@
 //! mail-parser does the MIME work: every charset and transfer encoding, RFC 2047 headers,
 //! RFC 2231 file names; this module decides what of it matters.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use helpdesk_app::App;
+use helpdesk_app::inbound::ProcessMail;
+use helpdesk_app::worker::JobHandler;
 use helpdesk_domain::attachment::NewUpload;
+use helpdesk_domain::policy::Actor;
+use helpdesk_store::Job;
 use helpdesk_domain::mail::{AutoSignals, ParsedMail, trim_quoted};
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
@@ -209,6 +217,38 @@ fn signals(message: &Message<'_>) -> AutoSignals {
         report,
         autoreply_header,
         list: text("List-Id").is_some() || text("List-Post").is_some(),
+    }
+}
+
+/// The worker's handler for `mail.inbound` jobs: reads the kept message, parses it, and hands
+/// it to the app; a message that cannot be read is marked failed for an admin, not retried.
+pub struct InboundProcessor {
+    app: Arc<App>,
+}
+
+impl InboundProcessor {
+    /// A processor delivering into `app`.
+    pub fn new(app: Arc<App>) -> InboundProcessor {
+        InboundProcessor { app }
+    }
+}
+
+#[async_trait]
+impl JobHandler for InboundProcessor {
+    async fn run(&self, job: &Job) -> Result<(), String> {
+        let ProcessMail { inbound } =
+            serde_json::from_value(job.payload.clone()).map_err(|e| format!("not an inbound job's payload: {e}"))?;
+        let (_, raw) = self.app.inbound_message(&Actor::system(), inbound).await.map_err(|e| e.to_string())?;
+        // The parser must not take the worker down with it, whatever arrives.
+        let parsed = std::panic::catch_unwind(|| parse(&raw))
+            .unwrap_or_else(|_| Err(ParseError("the parser failed on this message (a bug: please report it)".into())));
+        let outcome = match parsed {
+            Ok(mail) => self.app.deliver_mail(inbound, mail).await.map(|status| status.to_string()),
+            Err(e) => self.app.inbound_unreadable(inbound, e.0).await.map(|()| "failed".to_owned()),
+        };
+        let status = outcome.map_err(|e| e.to_string())?;
+        tracing::info!(inbound, %status, "inbound message processed");
+        Ok(())
     }
 }
 

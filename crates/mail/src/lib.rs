@@ -3,14 +3,21 @@
 //! each message as a file in a directory, so that a fresh installation loses no mail and leaks
 //! no link into its log.
 
+pub mod inbound;
+pub mod notices;
+
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use helpdesk_app::mail::OutgoingMail;
-use helpdesk_app::worker::JobHandler;
+use helpdesk_app::App;
+use helpdesk_app::inbound::PROCESS_MAIL;
+use helpdesk_app::mail::{OutgoingMail, SEND_MAIL};
+use helpdesk_app::notify::NOTIFY;
+use helpdesk_app::worker::{JobHandler, Worker};
 use helpdesk_store::Job;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Mailbox, Message};
+use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 /// Why mail could not be set up.
@@ -71,16 +78,31 @@ impl Mailer {
     fn message(&self, mail: &OutgoingMail, job: &Job) -> Result<Message, String> {
         let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient '{}': {e}", mail.to))?;
         let domain = self.from.email.domain().to_owned();
-        Message::builder()
+        // One Message-ID per job when the mail has none: a retried delivery is recognisably the
+        // same message.
+        let id = mail.message_id.clone().unwrap_or_else(|| format!("job-{}@{domain}", job.id));
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&mail.subject)
-            // One Message-ID per job: a retried delivery is recognisably the same message.
-            .message_id(Some(format!("<job-{}@{domain}>", job.id)))
-            .raw_header(auto_submitted())
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.text.clone())
-            .map_err(|e| format!("cannot build the message: {e}"))
+            .message_id(Some(format!("<{id}>")))
+            .raw_header(header("Auto-Submitted", if mail.auto_reply { "auto-replied" } else { "auto-generated" }))
+            // Our own mark: a message of ours that comes back is recognised as a loop.
+            .raw_header(header("X-Loop", &self.from.email.to_string()));
+        if let Some(parent) = mail.thread.last() {
+            builder = builder.in_reply_to(format!("<{parent}>"));
+            let references: Vec<String> = mail.thread.iter().map(|id| format!("<{id}>")).collect();
+            builder = builder.references(references.join(" "));
+        }
+        if let Some(reply_to) = &mail.reply_to {
+            let reply_to: Mailbox = reply_to.parse().map_err(|e| format!("bad Reply-To '{reply_to}': {e}"))?;
+            builder = builder.reply_to(reply_to);
+        }
+        let built = match &mail.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.text.clone(), html.clone())),
+            None => builder.header(ContentType::TEXT_PLAIN).body(mail.text.clone()),
+        };
+        built.map_err(|e| format!("cannot build the message: {e}"))
     }
 }
 
@@ -88,9 +110,10 @@ fn parse_from(from: &str) -> Result<Mailbox, MailError> {
     from.parse().map_err(|_| MailError::From(from.to_owned()))
 }
 
-/// Marks messages as sent by a machine, so that auto-responders do not answer them (RFC 3834).
-fn auto_submitted() -> HeaderValue {
-    HeaderValue::new(HeaderName::new_from_ascii_str("Auto-Submitted"), "auto-generated".to_owned())
+/// A header lettre has no type for (`Auto-Submitted` marks messages as sent by a machine, so
+/// that auto-responders do not answer them, RFC 3834).
+fn header(name: &'static str, value: &str) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_owned())
 }
 
 #[async_trait]
@@ -110,4 +133,15 @@ impl JobHandler for Mailer {
         }
         Ok(())
     }
+}
+
+/// `worker` with the mail handlers: delivering messages with `mailer`, turning `app`'s changes
+/// into notifications, and processing inbound messages.
+pub fn with_mail_handlers(worker: Worker, app: &App, mailer: Mailer) -> Result<Worker, String> {
+    let shared = Arc::new(app.clone());
+    let notifier = notices::Notifier::new(shared.clone())?;
+    Ok(worker
+        .handle(SEND_MAIL, Arc::new(mailer))
+        .handle(NOTIFY, Arc::new(notifier))
+        .handle(PROCESS_MAIL, Arc::new(inbound::InboundProcessor::new(shared))))
 }

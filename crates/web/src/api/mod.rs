@@ -4,6 +4,7 @@ mod accounts;
 pub(crate) mod attachments;
 pub(crate) mod auth;
 mod catalog;
+mod mail;
 mod membership;
 mod organisations;
 mod tickets;
@@ -108,7 +109,8 @@ impl PageParams {
          (name = "accounts", description = "Who is calling, and their tokens"),
          (name = "organisations", description = "Organisations, their domains, partners, contracts and members"),
          (name = "units", description = "Support units' members and join requests"),
-         (name = "auth", description = "Registering, confirming an address, signing in and out, resetting a password")),
+         (name = "auth", description = "Registering, confirming an address, signing in and out, resetting a password"),
+         (name = "mail", description = "Inbound mail handed in by a mail gateway, and what became of it")),
 )]
 struct ApiDoc;
 
@@ -233,4 +235,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(membership::ask_to_join, membership::list_join_requests))
         .routes(routes!(membership::approve))
         .routes(routes!(membership::refuse))
+        .routes(routes!(mail::list))
+        .routes(routes!(mail::raw))
+        .routes(routes!(mail::process))
+        // A raw message may carry five attachments of the largest size, base64-encoded.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(mail::receive))
+                .layer(axum::extract::DefaultBodyLimit::max(helpdesk_app::inbound::MAX_RAW_BYTES)),
+        )
 }

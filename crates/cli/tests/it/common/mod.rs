@@ -386,7 +386,9 @@ impl TestServer {
         let scheme = if options.tls.is_some() { "https" } else { "http" };
         let url = format!("{scheme}://{}", listener.local_addr().expect("an address"));
         let public = if options.https { url.replace("http://", "https://") } else { url.clone() };
-        let mut app = App::new(store).with_public_url(&public);
+        let mut app = App::new(store)
+            .with_public_url(&public)
+            .with_mail_identity(helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk"));
         if let Some(clock) = options.clock.clone() {
             app = app.with_clock(clock);
         }
@@ -394,8 +396,8 @@ impl TestServer {
             let mailer =
                 helpdesk_mail::Mailer::smtp(&peer.url, "Helpdesk <helpdesk@test.example.org>").expect("a mailer");
             let clock = options.clock.clone().unwrap_or_else(|| Arc::new(helpdesk_app::SystemClock));
-            let worker = helpdesk_app::worker::Worker::new(app.store().clone(), clock, "test-worker")
-                .handle(helpdesk_app::mail::SEND_MAIL, Arc::new(mailer));
+            let worker = helpdesk_app::worker::Worker::new(app.store().clone(), clock, "test-worker");
+            let worker = helpdesk_mail::with_mail_handlers(worker, &app, mailer).expect("the mail handlers");
             let (_keep, stop) = tokio::sync::watch::channel(false);
             tokio::spawn(async move {
                 let _keep = _keep;
