@@ -4,6 +4,7 @@
 //! transaction as the ticket or article, so a message is delivered once.
 
 use helpdesk_domain::account::Role;
+use helpdesk_domain::attachment::check_uploads;
 use helpdesk_domain::mail::{
     Handling, InboundMessage, InboundOutcome, InboundStatus, ParsedMail, handling, ticket_in_subject, ticket_in_thread,
 };
@@ -86,7 +87,13 @@ struct Delivery {
 }
 
 impl Delivery {
-    fn outcome(&self, status: InboundStatus, ticket: Option<TicketId>, detail: Option<String>, at: OffsetDateTime) -> InboundOutcome {
+    fn outcome(
+        &self,
+        status: InboundStatus,
+        ticket: Option<TicketId>,
+        detail: Option<String>,
+        at: OffsetDateTime,
+    ) -> InboundOutcome {
         InboundOutcome {
             status,
             message_id: self.mail.message_id.clone(),
@@ -156,7 +163,10 @@ impl App {
     /// One inbound message with its raw bytes, for admins and the worker.
     pub async fn inbound_message(&self, actor: &Actor, id: i64) -> AppResult<(InboundMessage, Vec<u8>)> {
         check(actor, Action::ManageInboundMail)?;
-        self.store.inbound_message(id).await?.ok_or_else(|| AppError::NotFound(format!("there is no inbound message {id}")))
+        self.store
+            .inbound_message(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("there is no inbound message {id}")))
     }
 
     /// Queues an inbound message to be processed again (after a fix, or once its sender has an
@@ -209,7 +219,13 @@ impl App {
             Handling::NoAnswers => false,
             Handling::Person => true,
         };
-        let delivery = Delivery { id, mail, answers };
+        let mut delivery = Delivery { id, mail, answers };
+        // The web form's limits, before anything else: too many or too big files refuse the
+        // message, whoever sent it.
+        match check_uploads(std::mem::take(&mut delivery.mail.uploads)) {
+            Ok(uploads) => delivery.mail.uploads = uploads,
+            Err(errors) => return self.refuse(&delivery, None, refusal_reason(&AppError::Invalid(errors))).await,
+        }
         if let Some(message_id) = &delivery.mail.message_id
             && let Some(ticket) = self.store.ticket_of_messages(std::slice::from_ref(message_id)).await?
         {
@@ -242,7 +258,10 @@ impl App {
         });
         let invited = list.is_some() || ticket.copy_to.iter().any(|c| c.eq_ignore_ascii_case(&delivery.mail.from));
         let Some(mut actor) = self.sender(&delivery, invited).await? else {
-            let why = format!("we do not know the address {}; sign up, or write from the address of your account", delivery.mail.from);
+            let why = format!(
+                "we do not know the address {}; sign up, or write from the address of your account",
+                delivery.mail.from
+            );
             return self.refuse(&delivery, Some(id), why).await;
         };
         if let Some(unit) = &list {
@@ -263,9 +282,9 @@ impl App {
         };
         match attempt {
             Ok(_) => Ok(InboundStatus::ArticleAdded),
-            Err(e @ (AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Invalid(_) | AppError::Conflict { .. })) => {
-                self.refuse(&delivery, Some(id), refusal_reason(&e)).await
-            }
+            Err(
+                e @ (AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Invalid(_) | AppError::Conflict { .. }),
+            ) => self.refuse(&delivery, Some(id), refusal_reason(&e)).await,
             Err(e) => Err(e),
         }
     }
@@ -282,7 +301,8 @@ impl App {
         let Some(actor) = self.sender(&delivery, true).await? else {
             return self.refuse(&delivery, None, format!("the account of {} is disabled", mail.from)).await;
         };
-        let ours: Vec<String> = std::iter::once(self.mail.address.clone()).chain(units.iter().map(|u| u.email.to_lowercase())).collect();
+        let ours: Vec<String> =
+            std::iter::once(self.mail.address.clone()).chain(units.iter().map(|u| u.email.to_lowercase())).collect();
         let copy_to: Vec<String> = mail
             .recipients
             .iter()
@@ -295,8 +315,11 @@ impl App {
             s => s.chars().take(MAX_TITLE_CHARS).collect(),
         };
         let description = if mail.text.trim().is_empty() { "(no text)".to_owned() } else { mail.text.clone() };
-        let privacy =
-            if check(&actor, Action::OpenTicket(Privacy::Private)).is_ok() { Privacy::Private } else { Privacy::Public };
+        let privacy = if check(&actor, Action::OpenTicket(Privacy::Private)).is_ok() {
+            Privacy::Private
+        } else {
+            Privacy::Public
+        };
         let cmd = OpenTicket {
             title,
             description,
@@ -315,7 +338,8 @@ impl App {
         };
         let origin = delivery.origin(delivery.quiet(None));
         let unit = unit.map(|u| u.id);
-        let attempt = self.open_ticket_from(&actor, cmd.clone(), mail.uploads.clone(), unit, Some(origin.clone())).await;
+        let attempt =
+            self.open_ticket_from(&actor, cmd.clone(), mail.uploads.clone(), unit, Some(origin.clone())).await;
         let attempt = match attempt {
             Err(AppError::Forbidden(why)) if !mail.uploads.is_empty() => {
                 let description = files_left_out(&cmd.description, mail.uploads.len(), &why);
@@ -325,9 +349,9 @@ impl App {
         };
         match attempt {
             Ok(_) => Ok(InboundStatus::TicketOpened),
-            Err(e @ (AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Invalid(_) | AppError::Conflict { .. })) => {
-                self.refuse(&delivery, None, refusal_reason(&e)).await
-            }
+            Err(
+                e @ (AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Invalid(_) | AppError::Conflict { .. }),
+            ) => self.refuse(&delivery, None, refusal_reason(&e)).await,
             Err(e) => Err(e),
         }
     }

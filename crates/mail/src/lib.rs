@@ -88,7 +88,7 @@ impl Mailer {
             .message_id(Some(format!("<{id}>")))
             .raw_header(header("Auto-Submitted", if mail.auto_reply { "auto-replied" } else { "auto-generated" }))
             // Our own mark: a message of ours that comes back is recognised as a loop.
-            .raw_header(header("X-Loop", &self.from.email.to_string()));
+            .raw_header(header("X-Loop", self.from.email.as_ref()));
         if let Some(parent) = mail.thread.last() {
             builder = builder.in_reply_to(format!("<{parent}>"));
             let references: Vec<String> = mail.thread.iter().map(|id| format!("<{id}>")).collect();

@@ -19,3 +19,8 @@ CREATE UNIQUE INDEX inbound_mail_delivered ON inbound_mail(message_id)
     WHERE status IN ('ticket_opened', 'article_added');
 CREATE INDEX inbound_mail_message_id ON inbound_mail(message_id);
 CREATE INDEX inbound_mail_status ON inbound_mail(status, id);
+
+-- The mail gateway's role.
+ALTER TABLE account_roles DROP CONSTRAINT account_roles_role_check;
+ALTER TABLE account_roles ADD CONSTRAINT account_roles_role_check
+    CHECK (role IN ('community', 'partner', 'staff', 'admin', 'mail_gateway'));

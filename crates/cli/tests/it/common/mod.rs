@@ -90,6 +90,13 @@ pub struct Received {
     pub subject: String,
     pub text: String,
     pub auto_submitted: Option<String>,
+    /// The HTML part, when there is one.
+    pub html: Option<String>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Option<String>,
+    pub reply_to: Option<String>,
+    pub x_loop: Option<String>,
 }
 
 impl Received {
@@ -123,6 +130,14 @@ impl MailPeer {
                     subject: message.subject().unwrap_or_default().to_owned(),
                     text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
                     auto_submitted: message.header_raw("Auto-Submitted").map(|h| h.trim().to_owned()),
+                    html: (message.html_body_count() > 0 && message.html_part(0).is_some_and(|p| p.is_text_html()))
+                        .then(|| message.body_html(0).map(|h| h.into_owned()))
+                        .flatten(),
+                    message_id: message.message_id().map(str::to_owned),
+                    in_reply_to: message.header_raw("In-Reply-To").map(|h| h.trim().to_owned()),
+                    references: message.header_raw("References").map(|h| h.trim().to_owned()),
+                    reply_to: message.header_raw("Reply-To").map(|h| h.trim().to_owned()),
+                    x_loop: message.header_raw("X-Loop").map(|h| h.trim().to_owned()),
                 })
             })
             .filter(|m| m.to.eq_ignore_ascii_case(to))
