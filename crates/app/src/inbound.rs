@@ -53,28 +53,31 @@ pub(crate) struct MailOrigin {
     subject: String,
     /// Addresses its notifications leave out (its sender when it must not be answered, the
     /// list it came through).
-    pub(crate) quiet: Vec<String>,
+    quiet: Vec<String>,
 }
 
 impl MailOrigin {
-    /// Records the message as delivered to `ticket`.
-    pub(crate) async fn delivered(
-        &self,
+    /// Records the message a change came from (if it came by mail) as delivered to `ticket`;
+    /// returns the addresses the change's notifications leave out.
+    pub(crate) async fn record(
+        origin: &Option<MailOrigin>,
         tx: &mut dyn Tx,
         status: InboundStatus,
         ticket: TicketId,
         at: OffsetDateTime,
-    ) -> AppResult<()> {
+    ) -> AppResult<Vec<String>> {
+        let Some(origin) = origin else { return Ok(Vec::new()) };
         let outcome = InboundOutcome {
             status,
-            message_id: self.message_id.clone(),
-            sender: Some(self.sender.clone()),
-            subject: Some(self.subject.clone()),
+            message_id: origin.message_id.clone(),
+            sender: Some(origin.sender.clone()),
+            subject: Some(origin.subject.clone()),
             ticket: Some(ticket),
             detail: None,
             at,
         };
-        Ok(tx.record_inbound(self.inbound, &outcome).await?)
+        tx.record_inbound(origin.inbound, &outcome).await?;
+        Ok(origin.quiet.clone())
     }
 }
 
@@ -180,7 +183,17 @@ impl App {
             });
         }
         let now = self.now();
+        let outcome = InboundOutcome {
+            status: InboundStatus::Received,
+            message_id: message.message_id,
+            sender: message.sender,
+            subject: message.subject,
+            ticket: message.ticket,
+            detail: Some(format!("queued again; it was {}", message.status)),
+            at: now,
+        };
         self.write(move |mut tx| async move {
+            tx.record_inbound(id, &outcome).await?;
             tx.enqueue_job(&process_job(id, now)).await?;
             tx.commit().await?;
             Ok(())

@@ -119,13 +119,7 @@ impl App {
             history.extend(files.iter().map(|f| f.change(false).at(now, by)));
             let ticket = tx.insert_ticket(&new, &history, now).await?;
             store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
-            let quiet = match &mail {
-                Some(m) => {
-                    m.delivered(&mut *tx, InboundStatus::TicketOpened, ticket.id, now).await?;
-                    m.quiet.clone()
-                }
-                None => Vec::new(),
-            };
+            let quiet = MailOrigin::record(&mail, &mut *tx, InboundStatus::TicketOpened, ticket.id, now).await?;
             notify::queue(&mut *tx, vec![Event::Opened { ticket: ticket.id }], by, &quiet, now).await?;
             tx.commit().await?;
             Ok(ticket)
@@ -272,13 +266,7 @@ impl App {
             tx.update_ticket(&ticket).await?;
             store_files(&mut *tx, id, Some(article.id), internal, author, files, now).await?;
             record(&mut *tx, author, id, changes, now).await?;
-            let quiet = match &mail {
-                Some(m) => {
-                    m.delivered(&mut *tx, InboundStatus::ArticleAdded, id, now).await?;
-                    m.quiet.clone()
-                }
-                None => Vec::new(),
-            };
+            let quiet = MailOrigin::record(&mail, &mut *tx, InboundStatus::ArticleAdded, id, now).await?;
             if !internal {
                 notify::queue(&mut *tx, vec![Event::Reply { ticket: id, article: article.id }], author, &quiet, now)
                     .await?;

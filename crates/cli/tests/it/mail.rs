@@ -9,8 +9,10 @@ use helpdesk_domain::mail::{InboundMessage, InboundStatus};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+use helpdesk_domain::policy::Actor;
+
 use crate::common::{
-    MailPeer, Options, Received, TestServer, assert_problem, created, mail_peer, snapshot, unique_address,
+    MailPeer, Options, Received, TestServer, WebSession, assert_problem, created, mail_peer, snapshot, unique_address,
 };
 
 /// A helpdesk with a unit reached at its own address, a category that asks no questions, an
@@ -19,6 +21,7 @@ struct MailDesk {
     server: TestServer,
     peer: MailPeer,
     admin: String,
+    admin_address: String,
     gateway: String,
     unit: i64,
     unit_address: String,
@@ -29,7 +32,8 @@ impl MailDesk {
     async fn new(integration: &str) -> Option<MailDesk> {
         let peer = mail_peer()?;
         let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
-        let (_, admin) = server.account(&unique_address("admin"), &[Role::Admin]).await;
+        let admin_address = unique_address("admin");
+        let (_, admin) = server.account(&admin_address, &[Role::Admin]).await;
         let (_, gateway) = server.account(&unique_address("gateway"), &[Role::MailGateway]).await;
         let unit_address = unique_address("unit-list");
         let unit = created(
@@ -46,7 +50,7 @@ impl MailDesk {
                 .post("/api/v1/categories", &admin, json!({"name": "General", "default_unit": unit, "fields": []}))
                 .await,
         );
-        Some(MailDesk { server, peer, admin, gateway, unit, unit_address, category })
+        Some(MailDesk { server, peer, admin, admin_address, gateway, unit, unit_address, category })
     }
 
     /// A person with a token.
@@ -314,13 +318,27 @@ async fn an_unreadable_message_is_kept_for_an_admin_and_can_be_processed_again()
         .send()
         .await
         .expect("an answer");
-    assert_eq!(kept.headers()["content-type"], "message/rfc822");
+    assert!(kept.headers()["content-disposition"].to_str().is_ok_and(|d| d.starts_with("attachment")), "a download");
     assert_eq!(kept.bytes().await.expect("the bytes").to_vec(), raw, "kept as received");
     let again = desk
         .server
         .call(Method::POST, &format!("/api/v1/mail/inbound/{}/process", inbound.id), Some(&desk.admin), None)
         .await;
     assert_eq!(again.status, StatusCode::ACCEPTED, "{:?}", again.body);
+    assert_eq!(desk.settled(inbound.id).await.status, InboundStatus::Failed, "still unreadable");
+
+    // The admin's page shows it, and processes it again.
+    let password = "an admin password, long enough";
+    desk.server.app.set_password(&Actor::system(), &desk.admin_address, password).await.expect("a password");
+    let mut web = WebSession::new(&desk.server).await;
+    web.sign_in(&desk.admin_address, password).await;
+    let page = web.get("/admin/mail?status=failed").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains(&format!("/admin/mail/{}/process", inbound.id)), "{}", page.html);
+    assert!(page.html.contains("Process again"));
+    let done = web.post_form(&format!("/admin/mail/{}/process", inbound.id), &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    assert_eq!(desk.settled(inbound.id).await.status, InboundStatus::Failed);
     // Only admins read what arrived; only gateways and admins hand mail in.
     let (_, _, staff) = desk.person("staff", &[Role::Staff]).await;
     assert_problem(&desk.server.get("/api/v1/mail/inbound", &staff).await, StatusCode::FORBIDDEN);

@@ -55,12 +55,17 @@ pub async fn get_attachment(
 /// this site: a safe content type or `application/octet-stream`, `attachment` disposition, no
 /// sniffing, a sandbox should it be opened anyway, and no shared caching.
 pub(crate) fn attachment_response(attachment: &Attachment, data: Vec<u8>) -> Response {
-    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(&attachment.filename));
+    download_response(&attachment.filename, &attachment.content_type, data)
+}
+
+/// Bytes as a download named `filename` (see [`attachment_response`]).
+pub(crate) fn download_response(filename: &str, content_type: &str, data: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename*=UTF-8''{}", percent_encode(filename));
     let disposition = HeaderValue::from_str(&disposition)
         .unwrap_or_else(|_| HeaderValue::from_static("attachment; filename=\"attachment\""));
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(served_content_type(&attachment.content_type))),
+            (header::CONTENT_TYPE, HeaderValue::from_static(served_content_type(content_type))),
             (header::CONTENT_DISPOSITION, disposition),
             (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
             (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox")),

@@ -5,8 +5,8 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use helpdesk_domain::mail::{InboundMessage, InboundStatus};
 use helpdesk_domain::paging::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
@@ -84,7 +84,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/mail/inbound/{id}/raw", tag = "mail",
     params(("id" = i64, Path, description = "The inbound message's id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The raw message", content_type = "message/rfc822", body = Vec<u8>),
+    responses((status = 200, description = "The raw message, as a download", content_type = "application/octet-stream", body = Vec<u8>),
         ReadRefusals))]
 pub async fn raw(
     State(state): State<AppState>,
@@ -92,16 +92,8 @@ pub async fn raw(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, Problem> {
     let (_, raw) = state.app.inbound_message(&actor, id).await?;
-    let mut response = raw.into_response();
-    let headers = response.headers_mut();
     // A download, never rendered: the message is whatever its sender made it.
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("message/rfc822"));
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"inbound-{id}.eml\""))
-            .unwrap_or(HeaderValue::from_static("attachment")),
-    );
-    Ok(response)
+    Ok(super::download_response(&format!("inbound-{id}.eml"), "message/rfc822", raw))
 }
 
 /// Processes an inbound message again (after a fix, or once its sender has an account); one

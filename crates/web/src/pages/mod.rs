@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod form;
+mod inbound;
 mod profile;
 mod tickets;
 mod units;
@@ -81,6 +82,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/organisations/{id}/partners", post(admin::add_partner))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
         .route("/admin/accounts/{id}", post(admin::update_account))
+        .route("/admin/mail", get(inbound::list))
+        .route("/admin/mail/{id}/raw", get(inbound::raw))
+        .route("/admin/mail/{id}/process", post(inbound::process))
         .merge(uploads)
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state, viewer::csrf_cookie))
