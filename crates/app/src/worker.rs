@@ -60,6 +60,7 @@ pub struct Worker {
     retry: RetryPolicy,
     lease: Duration,
     batch: i64,
+    concurrency: usize,
 }
 
 impl Worker {
@@ -73,6 +74,7 @@ impl Worker {
             retry: RetryPolicy::default(),
             lease: Duration::from_secs(300),
             batch: 20,
+            concurrency: 4,
         }
     }
 
@@ -88,31 +90,46 @@ impl Worker {
         self
     }
 
+    /// Runs up to `n` jobs of a batch at once (4 by default): a job waiting on a mail server or
+    /// the database does not hold up the others.
+    pub fn concurrency(mut self, n: usize) -> Worker {
+        self.concurrency = n.max(1);
+        self
+    }
+
     /// Claims one batch of due jobs and runs them; returns how many it ran.
     pub async fn run_once(&self) -> AppResult<usize> {
         let now = self.clock.now();
         let jobs = self.store.claim_jobs(&self.name, now, now + self.lease, self.batch).await?;
-        for job in &jobs {
-            let outcome = match self.handlers.get(&job.kind) {
-                Some(handler) => handler.run(job).await,
-                // Another node, or a later version, may know it; keep it and try again.
-                None => Err(format!("no handler for jobs of kind '{}' on this node", job.kind)),
-            };
-            match outcome {
-                Ok(()) => self.store.finish_job(job.id, &self.name).await?,
-                Err(error) => {
-                    let now = self.clock.now();
-                    let retry_at = self.retry.delay_after(job.attempts).map(|d| now + d);
-                    if retry_at.is_none() {
-                        tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed for good");
-                    } else {
-                        tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
-                    }
-                    self.store.fail_job(job.id, &self.name, &error, retry_at, now).await?;
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for chunk in jobs.chunks(self.concurrency) {
+            outcomes.extend(futures::future::join_all(chunk.iter().map(|job| self.run_job(job))).await);
+        }
+        outcomes.into_iter().collect::<AppResult<Vec<()>>>()?;
+        Ok(jobs.len())
+    }
+
+    /// Runs one claimed job and records how it went.
+    async fn run_job(&self, job: &Job) -> AppResult<()> {
+        let outcome = match self.handlers.get(&job.kind) {
+            Some(handler) => handler.run(job).await,
+            // Another node, or a later version, may know it; keep it and try again.
+            None => Err(format!("no handler for jobs of kind '{}' on this node", job.kind)),
+        };
+        match outcome {
+            Ok(()) => self.store.finish_job(job.id, &self.name).await?,
+            Err(error) => {
+                let now = self.clock.now();
+                let retry_at = self.retry.delay_after(job.attempts).map(|d| now + d);
+                if retry_at.is_none() {
+                    tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed for good");
+                } else {
+                    tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
                 }
+                self.store.fail_job(job.id, &self.name, &error, retry_at, now).await?;
             }
         }
-        Ok(jobs.len())
+        Ok(())
     }
 
     /// Runs jobs until `shutdown` turns true, looking for new ones every `poll`.

@@ -448,10 +448,11 @@ async fn mail(args: MailBench, data: &Option<PathBuf>, database_url: Option<&str
             let (client, remaining) = (client.clone(), remaining.clone());
             let endpoint = format!("{}/api/v1/mail/inbound", server.url);
             let token = server.token.clone();
+            let clients = args.clients as i64;
             tokio::spawn(async move {
                 let (mut latencies, mut errors, mut i) = (Vec::new(), 0i64, n as i64);
                 while remaining.fetch_sub(1, Ordering::Relaxed) > 0 && started.elapsed() < limit {
-                    i += 1_000_000;
+                    i += clients;
                     let t0 = Instant::now();
                     let sent = client.post(&endpoint).bearer_auth(&token).body(bench_message(i)).send().await;
                     match sent {
@@ -537,7 +538,7 @@ fn count_files(dir: &std::path::Path) -> usize {
 /// A message as a person writes it: one of 200 senders, one in ten an answer to an earlier
 /// ticket (by its subject's tag).
 fn bench_message(i: i64) -> Vec<u8> {
-    let sender = i % 200;
+    let sender = (i / 3) % 200;
     let subject =
         if i % 10 == 0 { format!("Re: [Helpdesk #{}] more", 1 + (i / 10) % 50) } else { format!("Problem {i}") };
     format!(
