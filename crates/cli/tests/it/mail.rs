@@ -456,3 +456,49 @@ async fn every_message_of_the_corpus_is_kept_and_settles() {
         assert!(expected.contains(&inbound.status), "{name}: {inbound:?}");
     }
 }
+
+#[tokio::test]
+async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_when_it_is_back() {
+    let Some(peer) = mail_peer() else { return };
+    let db = crate::common::TestDb::under_test().await;
+    let store = db.open().await;
+    let clock = crate::common::TestClock::now();
+    let to = unique_address("patient");
+    let mut tx = store.begin().await.expect("begin");
+    let mail = helpdesk_app::mail::OutgoingMail::plain(&to, "Held back", "Sent once the server is back.");
+    tx.enqueue_job(&mail.job(helpdesk_app::Clock::now(&*clock))).await.expect("queued");
+    tx.commit().await.expect("commit");
+    let jobs = |store: std::sync::Arc<dyn helpdesk_store::Store>| async move {
+        store.row_counts().await.expect("counts").into_iter().find(|(t, _)| *t == "jobs").map(|(_, n)| n)
+    };
+
+    // Nothing listens on port 1: the delivery fails and waits, kept.
+    let from = "Helpdesk <helpdesk@test.example.org>";
+    let down = helpdesk_mail::Mailer::smtp("smtp://127.0.0.1:1", from).expect("a mailer");
+    let retry = helpdesk_app::worker::RetryPolicy {
+        first_delay: Duration::from_secs(5),
+        max_delay: Duration::from_secs(60),
+        max_attempts: 10,
+    };
+    let worker = helpdesk_app::worker::Worker::new(store.clone(), clock.clone(), "down")
+        .handle(helpdesk_app::mail::SEND_MAIL, std::sync::Arc::new(down))
+        .retry(retry);
+    assert_eq!(worker.run_once().await.expect("a run"), 1, "tried once");
+    assert_eq!(worker.run_once().await.expect("a run"), 0, "not again before its delay");
+    assert_eq!(jobs(store.clone()).await, Some(1), "kept");
+
+    // The server is back: the message goes, once.
+    clock.advance(Duration::from_secs(6));
+    let up = helpdesk_mail::Mailer::smtp(&peer.url, from).expect("a mailer");
+    let worker = helpdesk_app::worker::Worker::new(store.clone(), clock.clone(), "up")
+        .handle(helpdesk_app::mail::SEND_MAIL, std::sync::Arc::new(up))
+        .retry(retry);
+    assert_eq!(worker.run_once().await.expect("a run"), 1);
+    let received = peer.wait_for(&to, 1).await;
+    assert_eq!(received[0].subject, "Held back");
+    assert_eq!(jobs(store.clone()).await, Some(0), "done with");
+    clock.advance(Duration::from_secs(3600));
+    assert_eq!(worker.run_once().await.expect("a run"), 0);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(peer.messages_for(&to).len(), 1, "sent once");
+}
