@@ -150,6 +150,8 @@ pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + Send {
     async fn record_history(&mut self, ticket: TicketId, entries: &[HistoryEntry]) -> StoreResult<()>;
     /// Queues follow-up work; a job whose `dedupe_key` is already queued is not queued twice.
     async fn enqueue_job(&mut self, job: &NewJob) -> StoreResult<()>;
+    /// Removes a job as part of this transaction (a job that queues others finishes with them).
+    async fn delete_job(&mut self, id: i64) -> StoreResult<()>;
 
     /// One unit.
     async fn unit(&mut self, id: UnitId) -> StoreResult<Option<Unit>>;

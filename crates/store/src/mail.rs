@@ -34,8 +34,4 @@ pub trait MailTx: Send {
     async fn insert_inbound(&mut self, raw: &[u8], at: OffsetDateTime) -> StoreResult<i64>;
     /// Records what became of an inbound message.
     async fn record_inbound(&mut self, id: i64, outcome: &InboundOutcome) -> StoreResult<()>;
-    /// The id and ticket of the message already delivered with this Message-ID, if any.
-    async fn delivered_message(&mut self, message_id: &str) -> StoreResult<Option<(i64, Option<TicketId>)>>;
-    /// Removes a job, as part of this transaction (a job that queues others finishes with them).
-    async fn delete_job(&mut self, id: i64) -> StoreResult<()>;
 }

@@ -759,6 +759,11 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn delete_job(&mut self, id: i64) -> StoreResult<()> {
+                sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *self.tx).await?;
+                Ok(())
+            }
+
             async fn unit(&mut self, id: UnitId) -> StoreResult<Option<Unit>> {
                 fetch_unit(&mut *self.tx, id).await
             }

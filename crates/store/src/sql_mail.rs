@@ -131,25 +131,6 @@ macro_rules! mail_sql {
                 .await?;
                 Ok(())
             }
-
-            async fn delivered_message(
-                &mut self,
-                message_id: &str,
-            ) -> crate::StoreResult<Option<(i64, Option<helpdesk_domain::TicketId>)>> {
-                let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT id, ticket_id FROM inbound_mail WHERE message_id = $1 \
-                     AND status IN ('ticket_opened', 'article_added') LIMIT 1",
-                )
-                .bind(message_id)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-                Ok(row)
-            }
-
-            async fn delete_job(&mut self, id: i64) -> crate::StoreResult<()> {
-                sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *self.tx).await?;
-                Ok(())
-            }
         }
     };
 }
