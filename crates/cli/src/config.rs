@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use helpdesk_mail::imap::{ImapConfig, ImapSecurity};
 use helpdesk_store::Location;
 use serde::Deserialize;
 
@@ -54,6 +55,23 @@ pub struct FileConfig {
     /// The tag in the subject of a ticket's mail, `[TAG #1234]` [default: Helpdesk]
     /// (`HELPDESK_MAIL_TAG`).
     pub mail_tag: Option<String>,
+    /// An IMAP server whose mailbox Helpdesk reads, as its mail gateway; set with `imap_user`
+    /// and `imap_password`, it is polled where the worker runs (`HELPDESK_IMAP_HOST`).
+    pub imap_host: Option<String>,
+    /// The IMAP server's port [default: 993 for tls, 143 for starttls and none]
+    /// (`HELPDESK_IMAP_PORT`).
+    pub imap_port: Option<u16>,
+    /// How to secure the IMAP connection: `tls`, `starttls` (required) or `none`
+    /// [default: tls] (`HELPDESK_IMAP_SECURITY`).
+    pub imap_security: Option<String>,
+    /// The IMAP user name (`HELPDESK_IMAP_USER`).
+    pub imap_user: Option<String>,
+    /// The IMAP password (`HELPDESK_IMAP_PASSWORD`).
+    pub imap_password: Option<String>,
+    /// The mailbox (folder) to read [default: INBOX] (`HELPDESK_IMAP_MAILBOX`).
+    pub imap_mailbox: Option<String>,
+    /// Seconds between two polls of the mailbox [default: 60] (`HELPDESK_IMAP_POLL_SECONDS`).
+    pub imap_poll_seconds: Option<u64>,
     /// OpenID Connect providers to sign in with, as `[[oidc]]` tables (name, title, issuer,
     /// client_id, client_secret); the redirect URI to register is PUBLIC_URL/auth/callback.
     #[serde(default)]
@@ -103,6 +121,28 @@ pub fn smtp_url_of(file: &FileConfig) -> anyhow::Result<Option<String>> {
         (None, None) => String::new(),
     };
     Ok(Some(format!("{scheme}://{credentials}{host}:{}{tls}", file.smtp_port.unwrap_or(port))))
+}
+
+/// The IMAP mailbox that the `imap_*` keys describe, when `imap_host` is set.
+pub fn imap_of(file: &FileConfig) -> anyhow::Result<Option<ImapConfig>> {
+    let Some(host) = file.imap_host.as_deref().map(str::trim).filter(|h| !h.is_empty()) else { return Ok(None) };
+    let security = ImapSecurity::parse(file.imap_security.as_deref().unwrap_or("tls")).map_err(anyhow::Error::msg)?;
+    let (Some(user), Some(password)) = (&file.imap_user, &file.imap_password) else {
+        bail!("imap_host needs imap_user and imap_password");
+    };
+    let seconds = file.imap_poll_seconds.unwrap_or(60);
+    if seconds == 0 {
+        bail!("imap_poll_seconds must be at least 1");
+    }
+    Ok(Some(ImapConfig {
+        host: host.to_owned(),
+        port: file.imap_port.unwrap_or(security.default_port()),
+        security,
+        user: user.clone(),
+        password: password.clone(),
+        mailbox: file.imap_mailbox.clone().filter(|m| !m.trim().is_empty()).unwrap_or_else(|| "INBOX".to_owned()),
+        interval: std::time::Duration::from_secs(seconds),
+    }))
 }
 
 /// Percent-encodes what a URL's user info cannot hold as it is.
@@ -170,6 +210,26 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn imap_settings() {
+        let file = |text: &str| -> FileConfig { toml::from_str(text).unwrap() };
+        assert!(imap_of(&file("")).unwrap().is_none());
+        let full = imap_of(&file("imap_host = \"imap.example.org\"\nimap_user = \"u\"\nimap_password = \"p\"\n"))
+            .unwrap()
+            .unwrap();
+        assert_eq!((full.port, full.security, full.mailbox.as_str()), (993, ImapSecurity::Tls, "INBOX"));
+        assert_eq!(full.interval.as_secs(), 60);
+        let refusals = [
+            ("imap_host = \"h\"\n", "imap_host needs imap_user and imap_password"),
+            ("imap_host = \"h\"\nimap_user = \"u\"\nimap_password = \"p\"\nimap_security = \"ssl\"\n", "got 'ssl'"),
+            ("imap_host = \"h\"\nimap_user = \"u\"\nimap_password = \"p\"\nimap_poll_seconds = 0\n", "at least 1"),
+        ];
+        for (text, expected) in refusals {
+            let err = imap_of(&file(text)).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use helpdesk_app::{App, AppError, SystemClock};
 use helpdesk_domain::account::Role;
 use helpdesk_domain::policy::Actor;
 use helpdesk_mail::Mailer;
+use helpdesk_mail::imap::{ImapConfig, ImapPoller};
 use helpdesk_store::Location;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -171,6 +172,7 @@ struct Settings {
     smtp_url: Option<String>,
     mail_from: String,
     mail: MailIdentity,
+    imap: Option<ImapConfig>,
 }
 
 /// A key of the file, overridden by its `HELPDESK_*` variable when that is set.
@@ -194,6 +196,13 @@ impl Settings {
         file.smtp_password = env_over("HELPDESK_SMTP_PASSWORD", file.smtp_password.take())?;
         file.mail_address = env_over("HELPDESK_MAIL_ADDRESS", file.mail_address.take())?;
         file.mail_tag = env_over("HELPDESK_MAIL_TAG", file.mail_tag.take())?;
+        file.imap_host = env_over("HELPDESK_IMAP_HOST", file.imap_host.take())?;
+        file.imap_port = env_over("HELPDESK_IMAP_PORT", file.imap_port.take())?;
+        file.imap_security = env_over("HELPDESK_IMAP_SECURITY", file.imap_security.take())?;
+        file.imap_user = env_over("HELPDESK_IMAP_USER", file.imap_user.take())?;
+        file.imap_password = env_over("HELPDESK_IMAP_PASSWORD", file.imap_password.take())?;
+        file.imap_mailbox = env_over("HELPDESK_IMAP_MAILBOX", file.imap_mailbox.take())?;
+        file.imap_poll_seconds = env_over("HELPDESK_IMAP_POLL_SECONDS", file.imap_poll_seconds.take())?;
         let data = global.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let database_url = global.database_url.clone().or_else(|| file.database_url.clone());
         let location = config::location(database_url.as_deref(), &data)?;
@@ -211,7 +220,8 @@ impl Settings {
             file.mail_address.as_deref().unwrap_or(&mail_from),
             file.mail_tag.as_deref().unwrap_or("Helpdesk"),
         );
-        Ok(Settings { file, data, location, public_url, smtp_url, mail_from, mail })
+        let imap = config::imap_of(&file)?;
+        Ok(Settings { file, data, location, public_url, smtp_url, mail_from, mail, imap })
     }
 
     async fn app(&self) -> anyhow::Result<App> {
@@ -306,7 +316,11 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             });
             let worker = worker(&app, &settings)?;
             eprintln!("Helpdesk worker running on {}", config::describe(&settings.location));
+            let imap = read_imap(&app, &settings, rx.clone());
             worker.run(Duration::from_secs(1), rx).await;
+            if let Some(task) = imap {
+                let _ = task.await;
+            }
             Ok(())
         }
         Command::Migrate => {
@@ -323,6 +337,12 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Bench { command } => bench::run(command, &cli.global.data, cli.global.database_url.as_deref()).await,
     }
+}
+
+/// Polls the IMAP mailbox until `stop`, when one is configured.
+fn read_imap(app: &App, settings: &Settings, stop: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
+    let config = settings.imap.clone()?;
+    Some(tokio::spawn(ImapPoller::new(Arc::new(app.clone()), config).run(stop)))
 }
 
 /// The job worker with every handler this node has.
@@ -371,6 +391,8 @@ async fn serve(
         println!("(from a source checkout: cargo run --release -- admin ...)");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
+    // The mailbox is read where the worker runs: one reader per node that works the queue.
+    let imap_task = if run_worker { read_imap(&app, settings, stop_rx.clone()) } else { None };
     let worker_task = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(1), stop_rx.clone())));
     let mut server_stop = stop_rx.clone();
     let defaults = helpdesk_web::Proxies::default();
@@ -400,7 +422,7 @@ async fn serve(
         let _ = stop_tx.send(true);
     });
     server.await.context("the server stopped with an error")?;
-    if let Some(task) = worker_task {
+    for task in [worker_task, imap_task].into_iter().flatten() {
         let _ = task.await;
     }
     app.store().close().await;

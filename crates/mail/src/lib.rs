@@ -3,6 +3,7 @@
 //! each message as a file in a directory, so that a fresh installation loses no mail and leaks
 //! no link into its log.
 
+pub mod imap;
 pub mod inbound;
 pub mod notices;
 

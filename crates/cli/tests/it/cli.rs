@@ -89,6 +89,21 @@ async fn a_bad_database_url_or_config_file_is_a_clear_error() {
     let out = run_helpdesk(&["migrate", "--config", "/nonexistent/helpdesk.toml"]);
     assert_eq!(out.code, Some(1));
     assert!(out.stderr.contains("/nonexistent/helpdesk.toml"), "{}", out.stderr);
+    // An IMAP mailbox without its user: refused before anything starts, the password unshown.
+    let dir = tempfile::tempdir().expect("dir");
+    let out = crate::common::helpdesk()
+        .args(["migrate", "--data", dir.path().to_str().expect("utf-8")])
+        .env("HELPDESK_IMAP_HOST", "imap.example.org")
+        .env("HELPDESK_IMAP_PASSWORD", "imap-secret")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("imap_host needs imap_user and imap_password") && !stderr.contains("imap-secret"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("helpdesk.db").exists(), "nothing was written");
 }
 
 #[tokio::test]

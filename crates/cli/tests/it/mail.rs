@@ -502,3 +502,42 @@ async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_when_it_is_back(
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(peer.messages_for(&to).len(), 1, "sent once");
 }
+
+#[tokio::test]
+async fn mail_in_an_imap_mailbox_opens_a_ticket_once() {
+    let Some(mailbox) = crate::common::mailbox_peer() else { return };
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let app = std::sync::Arc::new(desk.server.app.clone());
+    let poller = |password: &str| helpdesk_mail::imap::ImapPoller::new(app.clone(), mailbox.config(password));
+    // Whatever an earlier run left unseen is read first, so this poll starts from an empty inbox.
+    poller(mailbox.password).poll().await.expect("the mailbox is read");
+
+    let customer = unique_address("imap-customer");
+    let subject = format!("Tape library offline ({customer})");
+    mailbox.deliver(&customer, &message(&customer, &desk.unit_address, &subject, "Since this morning.\n", &[])).await;
+
+    // A wrong password: a plain error, and nothing is kept.
+    let before = desk.server.store().row_counts().await.expect("counts");
+    let refused = poller("wrong-password").poll().await.expect_err("a wrong password is refused");
+    assert!(refused.to_string().contains("refused the user name or password"), "{refused}");
+    assert_eq!(desk.server.store().row_counts().await.expect("counts"), before, "nothing was written");
+
+    let polled = poller(mailbox.password).poll().await.expect("the mailbox is read");
+    assert_eq!(polled.kept, 1, "{polled:?}");
+    let confirmation = desk.peer.wait_for(&customer, 1).await.remove(0);
+    assert!(confirmation.subject.contains("Tape library offline"), "{confirmation:?}");
+
+    // Flagged as seen: the next poll does not fetch it again.
+    let again = poller(mailbox.password).poll().await.expect("the mailbox is read");
+    assert_eq!(again.kept, 0, "{again:?}");
+    let kept = desk.server.store().inbound_messages(None, Default::default()).await.expect("the inbound list");
+    let ours: Vec<_> = kept.items.iter().filter(|m| m.subject.as_deref() == Some(subject.as_str())).collect();
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert_eq!(ours[0].status, InboundStatus::TicketOpened, "{:?}", ours[0]);
+
+    // A server that cannot be reached says so.
+    let mut gone = mailbox.config(mailbox.password);
+    gone.port = 9;
+    let down = helpdesk_mail::imap::ImapPoller::new(app.clone(), gone).poll().await.expect_err("nothing listens");
+    assert!(down.to_string().contains("cannot reach the IMAP server 127.0.0.1:9"), "{down}");
+}

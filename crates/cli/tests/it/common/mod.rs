@@ -83,6 +83,93 @@ pub fn mail_peer() -> Option<MailPeer> {
     }
 }
 
+/// The real IMAP mailbox of ../shared/peers/mail (dovecot), named by `HELPDESK_TEST_IMAP`
+/// (host:port), and the LMTP listener that delivers into it, named by `HELPDESK_TEST_LMTP`.
+#[derive(Debug, Clone)]
+pub struct MailboxPeer {
+    pub imap: String,
+    pub lmtp: String,
+    /// The mailbox the peer's start.sh makes.
+    pub user: &'static str,
+    pub password: &'static str,
+}
+
+/// The mailbox peer, or None after saying that the IMAP tests did not run.
+pub fn mailbox_peer() -> Option<MailboxPeer> {
+    let imap = std::env::var("HELPDESK_TEST_IMAP").ok().filter(|v| !v.is_empty());
+    let lmtp = std::env::var("HELPDESK_TEST_LMTP").ok().filter(|v| !v.is_empty());
+    match (imap, lmtp) {
+        (Some(imap), Some(lmtp)) => {
+            Some(MailboxPeer { imap, lmtp, user: "helpdesk@example.org", password: "helpdesk-password" })
+        }
+        _ => {
+            say_not_run(
+                "the IMAP tests",
+                "HELPDESK_TEST_IMAP=127.0.0.1:1143 and HELPDESK_TEST_LMTP=127.0.0.1:2424 (../shared/peers/mail/start.sh)",
+            );
+            None
+        }
+    }
+}
+
+impl MailboxPeer {
+    /// Delivers `raw` into the mailbox over LMTP, as an MTA does.
+    pub async fn deliver(&self, from: &str, raw: &[u8]) {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let stream = tokio::net::TcpStream::connect(&self.lmtp).await.expect("the LMTP listener");
+        let (read, mut write) = stream.into_split();
+        let mut lines = BufReader::new(read).lines();
+        // Reads one (possibly multi-line) reply and checks its code.
+        async fn reply(lines: &mut tokio::io::Lines<impl tokio::io::AsyncBufRead + Unpin>, code: &str) {
+            loop {
+                let line = lines.next_line().await.expect("an LMTP reply").expect("an open connection");
+                assert!(line.starts_with(code), "LMTP answered {line:?}, not {code}");
+                if line.as_bytes().get(3) != Some(&b'-') {
+                    return;
+                }
+            }
+        }
+        reply(&mut lines, "220").await;
+        let mut data = Vec::with_capacity(raw.len() + 16);
+        for line in raw.split_inclusive(|b| *b == b'\n') {
+            if line.starts_with(b".") {
+                data.push(b'.');
+            }
+            data.extend_from_slice(line);
+        }
+        if !data.ends_with(b"\r\n") {
+            data.extend_from_slice(b"\r\n");
+        }
+        data.extend_from_slice(b".\r\n");
+        let commands: [(Vec<u8>, &str); 5] = [
+            (b"LHLO test.example.org\r\n".to_vec(), "250"),
+            (format!("MAIL FROM:<{from}>\r\n").into_bytes(), "250"),
+            (format!("RCPT TO:<{}>\r\n", self.user).into_bytes(), "250"),
+            (b"DATA\r\n".to_vec(), "354"),
+            (data, "250"),
+        ];
+        for (command, code) in commands {
+            write.write_all(&command).await.expect("LMTP accepts the command");
+            reply(&mut lines, code).await;
+        }
+        let _ = write.write_all(b"QUIT\r\n").await;
+    }
+
+    /// The poller's settings for this mailbox.
+    pub fn config(&self, password: &str) -> helpdesk_mail::imap::ImapConfig {
+        let (host, port) = self.imap.rsplit_once(':').expect("host:port");
+        helpdesk_mail::imap::ImapConfig {
+            host: host.to_owned(),
+            port: port.parse().expect("a port"),
+            security: helpdesk_mail::imap::ImapSecurity::None,
+            user: self.user.to_owned(),
+            password: password.to_owned(),
+            mailbox: "INBOX".to_owned(),
+            interval: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
 /// A received message.
 #[derive(Debug, Clone)]
 pub struct Received {
