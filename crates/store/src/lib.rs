@@ -106,8 +106,8 @@ pub trait Store: IdentityStore + AuthStore + AccountStore + MailStore + Send + S
         lease_until: OffsetDateTime,
         limit: i64,
     ) -> StoreResult<Vec<Job>>;
-    /// Removes a job `worker` has done.
-    async fn finish_job(&self, id: i64, worker: &str) -> StoreResult<()>;
+    /// Removes the jobs `worker` has done, in one statement.
+    async fn finish_jobs(&self, ids: &[i64], worker: &str) -> StoreResult<()>;
     /// Releases a job that failed, to run again at `retry_at`, or never again when `None`.
     async fn fail_job(
         &self,

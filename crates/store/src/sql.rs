@@ -556,12 +556,18 @@ macro_rules! sql_store {
                 convert(rows)
             }
 
-            async fn finish_job(&self, id: i64, worker: &str) -> StoreResult<()> {
-                sqlx::query("DELETE FROM jobs WHERE id = $1 AND locked_by = $2")
-                    .bind(id)
-                    .bind(worker)
-                    .execute(&self.write)
-                    .await?;
+            async fn finish_jobs(&self, ids: &[i64], worker: &str) -> StoreResult<()> {
+                if ids.is_empty() {
+                    return Ok(());
+                }
+                let mut qb = QueryBuilder::<$db>::new("DELETE FROM jobs WHERE locked_by = ");
+                qb.push_bind(worker.to_owned()).push(" AND id IN (");
+                let mut ids_sql = qb.separated(", ");
+                for id in ids {
+                    ids_sql.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build().execute(&self.write).await?;
                 Ok(())
             }
 

@@ -408,8 +408,8 @@ async fn jobs_are_claimed_once_retried_and_kept_when_failed(db: TestDb) {
 
     let (done, failing) = (&first[0], first.get(1).or(second.first()).expect("another job"));
     let owner_of = |id: i64| if first.iter().any(|j| j.id == id) { "w1" } else { "w2" };
-    b.store.finish_job(done.id, "w9").await.expect("finish by a stranger is a no-op");
-    b.store.finish_job(done.id, owner_of(done.id)).await.expect("finish");
+    b.store.finish_jobs(&[done.id], "w9").await.expect("finish by a stranger is a no-op");
+    b.store.finish_jobs(&[done.id], owner_of(done.id)).await.expect("finish");
     b.store.fail_job(failing.id, owner_of(failing.id), "SMTP down", Some(at(60)), now).await.expect("fail");
 
     // After the lease runs out the remaining claimed job comes back; the failed one waits.
