@@ -12,11 +12,13 @@ mod identity;
 mod mail;
 mod postgres;
 mod rows;
+mod search;
 mod sql;
 mod sql_accounts;
 mod sql_auth;
 mod sql_identity;
 mod sql_mail;
+mod sql_search;
 mod sqlite;
 mod types;
 
@@ -39,6 +41,7 @@ pub use auth::{AuthStore, AuthTx};
 pub use error::{StoreError, StoreResult};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use mail::{MailStore, MailTx};
+pub use search::{ChangeCursor, Changes, SearchDocument, SearchSource};
 pub use types::*;
 
 /// The database engine behind a store.
@@ -52,7 +55,7 @@ pub enum Engine {
 
 /// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
 #[async_trait]
-pub trait Store: IdentityStore + AuthStore + AccountStore + MailStore + Send + Sync + 'static {
+pub trait Store: IdentityStore + AuthStore + AccountStore + MailStore + SearchSource + Send + Sync + 'static {
     /// Which engine this is.
     fn engine(&self) -> Engine;
     /// Checks that the database answers.

@@ -10,6 +10,7 @@ use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
+use crate::sql_search::search_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -45,6 +46,12 @@ accounts_sql! {
 
 mail_sql! {
     db: sqlx::Postgres,
+}
+
+// PostgreSQL reads the change log by transaction id (see sql_search.rs).
+search_sql! {
+    db: sqlx::Postgres,
+    txids: true,
 }
 
 /// Connections per node.

@@ -12,6 +12,7 @@ use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
+use crate::sql_search::search_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -49,6 +50,12 @@ accounts_sql! {
 
 mail_sql! {
     db: sqlx::Sqlite,
+}
+
+// PostgreSQL reads the change log by transaction id (see sql_search.rs).
+search_sql! {
+    db: sqlx::Sqlite,
+    txids: false,
 }
 
 /// Readers beside the one writer. WAL lets them read while it writes.

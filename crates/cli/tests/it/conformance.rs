@@ -13,7 +13,9 @@ use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::unit::Integration;
 use helpdesk_domain::workflow::NewTicket;
-use helpdesk_store::{Engine, NewArticle, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError, TicketQuery};
+use helpdesk_store::{
+    ChangeCursor, Engine, NewArticle, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError, TicketQuery,
+};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
@@ -60,6 +62,7 @@ conformance!(
     a_queued_job_is_invisible_until_commit_and_deduplicated,
     timestamps_keep_microseconds_and_order,
     every_ticket_and_article_write_is_in_the_change_log,
+    the_change_log_is_followed_without_skipping_a_late_commit,
     a_new_tickets_history_is_written_with_it,
     memberships_follow_units_contracts_and_partnerships,
     organisations_carry_their_domains_partners_contracts_and_members,
@@ -541,6 +544,71 @@ async fn every_ticket_and_article_write_is_in_the_change_log(db: TestDb) {
     .expect("article");
     tx.commit().await.expect("commit");
     assert_eq!(logged().await, 3, "a change of the ticket and a new article");
+}
+
+/// Reads the change log from `cursor` to its end; returns the tickets seen and where it ended.
+async fn follow(store: &Arc<dyn Store>, mut cursor: ChangeCursor) -> (Vec<i64>, ChangeCursor) {
+    let mut seen = Vec::new();
+    loop {
+        let changes = store.ticket_changes(cursor, 2).await.expect("the change log");
+        seen.extend(changes.tickets);
+        cursor = changes.next;
+        if !changes.more {
+            return (seen, cursor);
+        }
+    }
+}
+
+async fn the_change_log_is_followed_without_skipping_a_late_commit(db: TestDb) {
+    let b = base(&db).await;
+    let start = b.store.change_horizon().await.expect("horizon");
+    let early = insert(&b, new_ticket(&b, "Early", Privacy::Public), at(0)).await;
+    let (seen, cursor) = follow(&b.store, start).await;
+    assert_eq!(seen, vec![early.id]);
+    if b.store.engine() == Engine::Postgres {
+        // Two transactions overlap: the first to write the log commits last. A follower that
+        // read by entry id would pass the first one's entry before it became visible.
+        let mut slow = b.store.begin().await.expect("begin");
+        let late = slow.insert_ticket(&new_ticket(&b, "Late", Privacy::Public), &[], at(1)).await.expect("insert");
+        let mut quick = b.store.begin().await.expect("begin");
+        let fast = quick.insert_ticket(&new_ticket(&b, "Fast", Privacy::Public), &[], at(2)).await.expect("insert");
+        quick.commit().await.expect("commit");
+        let (before, cursor) = follow(&b.store, cursor).await;
+        assert!(!before.contains(&late.id), "an open transaction's entry is not read: {before:?}");
+        slow.commit().await.expect("commit");
+        let (after, _) = follow(&b.store, cursor).await;
+        let all: std::collections::BTreeSet<i64> = before.into_iter().chain(after).collect();
+        assert_eq!(all, [late.id, fast.id].into_iter().collect(), "both changes are read, once the first commits");
+    } else {
+        let mut tx = b.store.begin().await.expect("begin");
+        tx.update_ticket(&Ticket { title: "Early, renamed".into(), updated_at: at(3), ..early.clone() })
+            .await
+            .expect("update");
+        tx.commit().await.expect("commit");
+        let (seen, cursor) = follow(&b.store, cursor).await;
+        assert_eq!(seen, vec![early.id]);
+        assert_eq!(follow(&b.store, cursor).await.0, Vec::<i64>::new(), "nothing twice");
+    }
+    // What the index reads of a ticket: the ticket and all its articles, notes included.
+    let mut tx = b.store.begin().await.expect("begin");
+    for (body, internal) in [("public words", false), ("internal words", true)] {
+        let article = NewArticle {
+            ticket: early.id,
+            author: None,
+            body: body.into(),
+            internal,
+            channel: Channel::Web,
+            at: at(4),
+        };
+        tx.insert_article(&article).await.expect("article");
+    }
+    tx.commit().await.expect("commit");
+    let docs = b.store.search_documents(&[early.id, 999_999]).await.expect("documents");
+    assert_eq!(docs.len(), 1);
+    let bodies: Vec<(&str, bool)> = docs[0].articles.iter().map(|a| (a.body.as_str(), a.internal)).collect();
+    assert_eq!(bodies, vec![("public words", false), ("internal words", true)]);
+    let ids = b.store.ticket_ids_after(0, 100).await.expect("ids");
+    assert!(ids.contains(&early.id) && ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 }
 
 async fn a_new_tickets_history_is_written_with_it(db: TestDb) {
