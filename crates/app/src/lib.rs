@@ -17,6 +17,7 @@ pub mod membership;
 pub mod notify;
 pub mod oidc;
 pub mod organisations;
+pub mod search;
 pub mod tickets;
 pub mod worker;
 
@@ -52,6 +53,7 @@ pub struct App {
     write_lane: Option<Arc<WriteLane>>,
     public_url: Arc<str>,
     mail: Arc<mail::MailIdentity>,
+    search: Option<Arc<dyn search::TicketSearch>>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -98,6 +100,7 @@ impl App {
             write_lane,
             public_url: Arc::from("http://127.0.0.1:8080"),
             mail: Arc::new(mail::MailIdentity::default()),
+            search: None,
         }
     }
 

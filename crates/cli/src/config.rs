@@ -72,6 +72,9 @@ pub struct FileConfig {
     pub imap_mailbox: Option<String>,
     /// Seconds between two polls of the mailbox [default: 60] (`HELPDESK_IMAP_POLL_SECONDS`).
     pub imap_poll_seconds: Option<u64>,
+    /// This node's search index, a cache of the database it rebuilds when missing
+    /// [default: DATA/search-index] (`HELPDESK_SEARCH_INDEX`).
+    pub search_index: Option<PathBuf>,
     /// OpenID Connect providers to sign in with, as `[[oidc]]` tables (name, title, issuer,
     /// client_id, client_secret); the redirect URI to register is PUBLIC_URL/auth/callback.
     #[serde(default)]

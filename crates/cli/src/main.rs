@@ -20,6 +20,7 @@ use helpdesk_domain::account::Role;
 use helpdesk_domain::policy::Actor;
 use helpdesk_mail::Mailer;
 use helpdesk_mail::imap::{ImapConfig, ImapPoller};
+use helpdesk_search::SearchIndex;
 use helpdesk_store::Location;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -82,6 +83,8 @@ enum Command {
     Worker,
     /// Create or bring the database schema up to date, then exit.
     Migrate,
+    /// Build this node's search index again from the database, with a progress line.
+    Reindex,
     /// Manage accounts and tokens without a browser.
     Admin {
         #[command(subcommand)]
@@ -196,6 +199,7 @@ impl Settings {
         file.smtp_password = env_over("HELPDESK_SMTP_PASSWORD", file.smtp_password.take())?;
         file.mail_address = env_over("HELPDESK_MAIL_ADDRESS", file.mail_address.take())?;
         file.mail_tag = env_over("HELPDESK_MAIL_TAG", file.mail_tag.take())?;
+        file.search_index = env_over("HELPDESK_SEARCH_INDEX", file.search_index.take())?;
         file.imap_host = env_over("HELPDESK_IMAP_HOST", file.imap_host.take())?;
         file.imap_port = env_over("HELPDESK_IMAP_PORT", file.imap_port.take())?;
         file.imap_security = env_over("HELPDESK_IMAP_SECURITY", file.imap_security.take())?;
@@ -233,6 +237,12 @@ impl Settings {
             Some(url) => app.with_public_url(url),
             None => app,
         })
+    }
+
+    /// This node's search index (opened, not yet caught up).
+    fn search_index(&self, app: &App) -> anyhow::Result<SearchIndex> {
+        let dir = self.file.search_index.clone().unwrap_or_else(|| self.data.join("search-index"));
+        Ok(SearchIndex::open(&dir, app.store().clone())?)
     }
 
     fn mailer(&self) -> anyhow::Result<Mailer> {
@@ -329,6 +339,21 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("The database is up to date ({}).", config::describe(&settings.location));
             Ok(())
         }
+        Command::Reindex => {
+            let app = settings.app().await?;
+            let index = settings.search_index(&app)?;
+            eprintln!("Rebuilding the search index in {}", index.dir().display());
+            let started = std::time::Instant::now();
+            let progress = |done: usize, total: usize| {
+                let percent = (done * 100).checked_div(total).unwrap_or(100);
+                eprint!("\r  {done} of {total} tickets ({percent} %)");
+            };
+            let built = index.rebuild(&progress).await?;
+            eprintln!();
+            println!("Indexed {built} tickets in {:.1} s.", started.elapsed().as_secs_f64());
+            app.store().close().await;
+            Ok(())
+        }
         Command::Admin { command } => admin(&settings, command).await,
         Command::Mailgate { .. } => Ok(()),
         Command::Openapi => {
@@ -368,6 +393,8 @@ async fn serve(
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr().context("the listening address")?;
     let app = settings.app().await?;
+    let index = settings.search_index(&app)?;
+    let app = app.with_search(Arc::new(index.clone()));
     let scheme = if tls.is_some() { "https" } else { "http" };
     let app = if settings.public_url.is_none() { app.with_public_url(&format!("{scheme}://{addr}")) } else { app };
     let worker = if run_worker { Some(worker(&app, settings)?) } else { None };
@@ -394,6 +421,8 @@ async fn serve(
     // The mailbox is read where the worker runs: one reader per node that works the queue.
     let imap_task = if run_worker { read_imap(&app, settings, stop_rx.clone()) } else { None };
     let worker_task = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(1), stop_rx.clone())));
+    // A change is searchable on every node within the follower's interval of its commit.
+    let index_task = tokio::spawn(index.follow(Duration::from_millis(500), stop_rx.clone()));
     let mut server_stop = stop_rx.clone();
     let defaults = helpdesk_web::Proxies::default();
     let proxies = helpdesk_web::Proxies {
@@ -422,7 +451,7 @@ async fn serve(
         let _ = stop_tx.send(true);
     });
     server.await.context("the server stopped with an error")?;
-    for task in [worker_task, imap_task].into_iter().flatten() {
+    for task in [worker_task, imap_task, Some(index_task)].into_iter().flatten() {
         let _ = task.await;
     }
     app.store().close().await;

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod organisation;
 pub mod paging;
 pub mod policy;
+pub mod search;
 pub mod status;
 pub mod ticket;
 pub mod triage;

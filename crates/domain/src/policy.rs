@@ -241,6 +241,21 @@ pub fn visibility(actor: &Actor) -> Visibility {
     }
 }
 
+/// Whose internal notes an actor may read, as a filter for search: the same rule as
+/// [`TicketAction::ReadInternal`] on each ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InternalNotes {
+    /// Every ticket's (staff and admins).
+    All,
+    /// Only those of tickets assigned to these units (none: no internal note at all).
+    Units(Vec<UnitId>),
+}
+
+/// The internal notes `actor` may read, as a filter for search.
+pub fn internal_notes(actor: &Actor) -> InternalNotes {
+    if actor.is_operator() { InternalNotes::All } else { InternalNotes::Units(actor.units.clone()) }
+}
+
 /// Whether `actor` may do `action` outside any one ticket.
 pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
     let signed_in = (actor.account.is_some() && !actor.gateway_only()) || actor.system;
@@ -619,6 +634,27 @@ mod tests {
                         "{name} / {relation} / {privacy}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn the_search_filter_on_internal_notes_matches_the_policy() {
+        let roles = ["anonymous", "community", "named", "partner", "supporter", "unit manager", "staff", "admin"];
+        let relations = ["own", "same org", "other org", "assigned unit", "other unit"];
+        for name in roles {
+            let actor = role(name);
+            for relation in relations {
+                let (t, _) = related(relation, Privacy::Public);
+                let admitted = match internal_notes(&actor) {
+                    InternalNotes::All => true,
+                    InternalNotes::Units(units) => units.contains(&t.unit),
+                };
+                assert_eq!(
+                    admitted,
+                    check_ticket(&actor, TicketAction::ReadInternal, &t).is_ok(),
+                    "{name} / {relation}"
+                );
             }
         }
     }

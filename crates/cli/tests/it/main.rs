@@ -17,4 +17,5 @@ mod conformance;
 mod mail;
 mod openapi;
 mod pages;
+mod search;
 mod worker;

@@ -7,6 +7,7 @@ mod catalog;
 mod mail;
 mod membership;
 mod organisations;
+mod search;
 mod tickets;
 
 use axum::Json;
@@ -195,6 +196,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::get_ticket, tickets::update_ticket))
         .routes(routes!(tickets::create_article, tickets::list_articles))
         .routes(routes!(tickets::ticket_history))
+        .routes(routes!(search::search))
         .routes(routes!(attachments::list_attachments))
         .routes(routes!(attachments::get_attachment))
         .routes(routes!(catalog::list_units, catalog::create_unit))

@@ -462,6 +462,9 @@ pub struct TestServer {
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     pub db: TestDb,
+    /// The server's search index (searches catch it up; no follower runs).
+    pub search: helpdesk_search::SearchIndex,
+    _search_dir: tempfile::TempDir,
 }
 
 /// An answer: status, JSON body (or the text as a JSON string), content type.
@@ -494,6 +497,9 @@ impl TestServer {
         if let Some(clock) = options.clock.clone() {
             app = app.with_clock(clock);
         }
+        let search_dir = tempfile::tempdir().expect("a directory for the search index");
+        let search = helpdesk_search::SearchIndex::open(search_dir.path(), app.store().clone()).expect("an index");
+        app = app.with_search(Arc::new(search.clone()));
         if let Some(peer) = &options.mail {
             let mailer =
                 helpdesk_mail::Mailer::smtp(&peer.url, "Helpdesk <helpdesk@test.example.org>").expect("a mailer");
@@ -528,7 +534,7 @@ impl TestServer {
             };
         });
         let client = reqwest::Client::new();
-        TestServer { url, app, client, stop: Some(stop), db }
+        TestServer { url, app, client, stop: Some(stop), db, search, _search_dir: search_dir }
     }
 
     /// The store behind the server.

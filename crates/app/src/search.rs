@@ -1,0 +1,114 @@
+//! Search: the use case and its port. The index (crate `helpdesk-search`) is a derived view of
+//! the database; the policy's visibility filter and the rule on internal notes travel into the
+//! query itself, so counts and pages hold only what the person may read.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::policy::Actor;
+use helpdesk_domain::policy::{InternalNotes, Visibility, internal_notes, visibility};
+use helpdesk_domain::search::{QueryText, SearchHit, parse_query};
+use helpdesk_domain::status::Status;
+use helpdesk_domain::ticket::Priority;
+use helpdesk_domain::{AccountId, CategoryId, OrgId, UnitId};
+use time::OffsetDateTime;
+
+use crate::{App, AppError, AppResult};
+
+/// Open or finished tickets, or one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Every status not yet finished.
+    Open,
+    /// Solved, unsolved, verified or closed.
+    Closed,
+    /// Exactly this status.
+    Is(Status),
+}
+
+/// The order of the hits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchSort {
+    /// Best match first (newest activity first when there are no words).
+    #[default]
+    Relevance,
+    /// Newest activity first.
+    Activity,
+}
+
+/// What narrows a search besides its words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchFilters {
+    /// Only this category.
+    pub category: Option<CategoryId>,
+    /// Only open, finished, or one status.
+    pub status: Option<StatusFilter>,
+    /// Only this unit.
+    pub unit: Option<UnitId>,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// Only this organisation's.
+    pub organisation: Option<OrgId>,
+    /// Only those this person opened or had opened for them.
+    pub submitter: Option<AccountId>,
+    /// Only those opened at or after this time.
+    pub from: Option<OffsetDateTime>,
+    /// Only those opened before this time.
+    pub to: Option<OffsetDateTime>,
+}
+
+/// A search as the index runs it: the words, who may read what, the filters and the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// The words, phrases and exclusions.
+    pub text: QueryText,
+    /// The tickets the person may read.
+    pub visibility: Visibility,
+    /// The internal notes the person may read.
+    pub internal: InternalNotes,
+    /// The filters.
+    pub filters: SearchFilters,
+    /// The order.
+    pub sort: SearchSort,
+    /// The page.
+    pub page: PageRequest,
+}
+
+/// The full-text index, as the application uses it.
+#[async_trait]
+pub trait TicketSearch: Send + Sync {
+    /// Runs a search; the index first takes in every change committed before the call.
+    async fn search(&self, request: SearchRequest) -> Result<Page<SearchHit>, String>;
+}
+
+impl App {
+    /// The same application, searching with `search`.
+    pub fn with_search(mut self, search: Arc<dyn TicketSearch>) -> App {
+        self.search = Some(search);
+        self
+    }
+
+    /// The tickets `actor` may read that match `text` and `filters`.
+    pub async fn search(
+        &self,
+        actor: &Actor,
+        text: &str,
+        filters: SearchFilters,
+        sort: SearchSort,
+        page: PageRequest,
+    ) -> AppResult<Page<SearchHit>> {
+        let text = parse_query(text).map_err(|e| AppError::Invalid(vec![e]))?;
+        if let (Some(from), Some(to)) = (filters.from, filters.to)
+            && from >= to
+        {
+            return Err(AppError::invalid("to", "must be after from"));
+        }
+        let Some(search) = &self.search else {
+            return Err(AppError::Internal("search is not set up on this node".into()));
+        };
+        let request =
+            SearchRequest { text, visibility: visibility(actor), internal: internal_notes(actor), filters, sort, page };
+        search.search(request).await.map_err(|e| AppError::Internal(format!("search failed: {e}")))
+    }
+}

@@ -1,0 +1,363 @@
+//! The full-text index: tantivy, embedded, in the data directory. It is a derived view: the
+//! database stays the one source of truth, and the index follows the change log that triggers
+//! write in every transaction that changes a ticket or its articles. Its position in the log is
+//! the payload of its last commit, so after a crash it catches up from there; an index that is
+//! missing, of another schema version, or unreadable is rebuilt from the tickets.
+//!
+//! Every search first takes in what was committed before it, so a ticket made private or moved
+//! to another unit is searched by its new facts at once on the node that made the change.
+
+mod query;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use helpdesk_app::search::{SearchRequest, TicketSearch};
+use helpdesk_domain::paging::Page;
+use helpdesk_domain::search::SearchHit;
+use helpdesk_domain::ticket::Privacy;
+use helpdesk_store::{ChangeCursor, SearchDocument, Store, StoreError};
+use serde_json::json;
+use tantivy::schema::{FAST, Field, INDEXED, STORED, STRING, Schema, TEXT};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tokio::sync::watch;
+
+/// Changes to the schema or to what is indexed bump this, and the index is rebuilt at start.
+const SCHEMA_VERSION: u64 = 1;
+/// The indexing buffer: tantivy's floor is 15 MB per thread; this keeps memory low.
+const WRITER_MEMORY: usize = 32 * 1024 * 1024;
+/// Change log entries, and tickets of a rebuild, read per round trip.
+const BATCH: i64 = 500;
+
+/// Why the index failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// tantivy failed.
+    #[error("the search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The database failed.
+    #[error("the database: {0}")]
+    Store(#[from] StoreError),
+    /// The index directory cannot be used.
+    #[error("cannot use the search index directory {path}: {why}")]
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        why: String,
+    },
+    /// A blocking task failed.
+    #[error("the search index task: {0}")]
+    Task(String),
+}
+
+/// The fields of a ticket's document.
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub title: Field,
+    /// The description, category field values and public replies.
+    pub body: Field,
+    /// The internal notes.
+    pub internal: Field,
+    /// 0 public, 1 private.
+    pub privacy: Field,
+    pub submitter: Field,
+    pub behalf: Field,
+    pub unit: Field,
+    pub organisation: Field,
+    pub category: Field,
+    pub status: Field,
+    /// 1 while not finished.
+    pub open: Field,
+    pub priority: Field,
+    /// Last activity, Unix milliseconds.
+    pub activity: Field,
+    /// Opened, Unix milliseconds.
+    pub created: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let number = || INDEXED | STORED | FAST;
+    let fields = Fields {
+        id: b.add_u64_field("id", number()),
+        title: b.add_text_field("title", TEXT | STORED),
+        body: b.add_text_field("body", TEXT | STORED),
+        internal: b.add_text_field("internal", TEXT | STORED),
+        privacy: b.add_u64_field("privacy", INDEXED),
+        submitter: b.add_u64_field("submitter", INDEXED),
+        behalf: b.add_u64_field("behalf", INDEXED),
+        unit: b.add_u64_field("unit", number()),
+        organisation: b.add_u64_field("organisation", INDEXED),
+        category: b.add_u64_field("category", number()),
+        status: b.add_text_field("status", STRING | STORED),
+        open: b.add_u64_field("open", INDEXED),
+        priority: b.add_text_field("priority", STRING | STORED),
+        activity: b.add_i64_field("activity", number()),
+        created: b.add_i64_field("created", INDEXED | FAST),
+    };
+    (b.build(), fields)
+}
+
+/// A time as the index stores it: Unix milliseconds.
+pub(crate) fn millis(at: time::OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// An id as the index stores it (ids are positive; none is 0).
+pub(crate) fn key(id: i64) -> u64 {
+    u64::try_from(id).unwrap_or(0)
+}
+
+struct Inner {
+    dir: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    store: Arc<dyn Store>,
+    writer: std::sync::Mutex<IndexWriter>,
+    /// Where the index stands in the change log; none until it has been built. Held while
+    /// catching up, so that one catch-up runs at a time.
+    cursor: tokio::sync::Mutex<Option<ChangeCursor>>,
+}
+
+/// The index of one node, shared by its requests and its follower.
+#[derive(Clone)]
+pub struct SearchIndex {
+    inner: Arc<Inner>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, or makes a new one there (built at the first catch-up).
+    pub fn open(dir: &Path, store: Arc<dyn Store>) -> Result<SearchIndex, SearchError> {
+        let fail = |why: String| SearchError::Directory { path: dir.to_owned(), why };
+        std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        let (schema, fields) = schema();
+        let (index, cursor) = match open_existing(dir, &schema) {
+            Some(found) => found,
+            None => {
+                // Missing, of an older version, or unreadable: start afresh; it is only a cache.
+                clear(dir).map_err(|e| fail(e.to_string()))?;
+                (Index::create_in_dir(dir, schema).map_err(|e| fail(e.to_string()))?, None)
+            }
+        };
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(SearchIndex {
+            inner: Arc::new(Inner {
+                dir: dir.to_owned(),
+                index,
+                reader,
+                fields,
+                store,
+                writer: std::sync::Mutex::new(writer),
+                cursor: tokio::sync::Mutex::new(cursor),
+            }),
+        })
+    }
+
+    /// Where the index lives.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Takes in every change committed so far (building the whole index first when it has
+    /// never been built); returns how many tickets it indexed.
+    pub async fn catch_up(&self) -> Result<usize, SearchError> {
+        let mut cursor = self.inner.cursor.lock().await;
+        let Some(mut at) = *cursor else {
+            let (built, at) = self.build(&|_, _| {}).await?;
+            *cursor = Some(at);
+            return Ok(built);
+        };
+        let start = at;
+        let mut indexed = 0;
+        loop {
+            let changes = self.inner.store.ticket_changes(at, BATCH).await?;
+            if !changes.tickets.is_empty() {
+                let docs = self.inner.store.search_documents(&changes.tickets).await?;
+                indexed += docs.len();
+                self.write(changes.tickets, docs).await?;
+            }
+            at = changes.next;
+            if !changes.more {
+                break;
+            }
+        }
+        if at != start {
+            self.commit(at).await?;
+            *cursor = Some(at);
+        }
+        Ok(indexed)
+    }
+
+    /// Builds the index again from the tickets; `progress(done, total)` hears of each batch.
+    pub async fn rebuild(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<usize, SearchError> {
+        let mut cursor = self.inner.cursor.lock().await;
+        let (built, at) = self.build(progress).await?;
+        *cursor = Some(at);
+        Ok(built)
+    }
+
+    async fn build(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<(usize, ChangeCursor), SearchError> {
+        // The log's position first: what changes after it is replayed on top of what is read.
+        let at = self.inner.store.change_horizon().await?;
+        let total = self
+            .inner
+            .store
+            .row_counts()
+            .await?
+            .into_iter()
+            .find(|(table, _)| *table == "tickets")
+            .map(|(_, n)| usize::try_from(n).unwrap_or(0))
+            .unwrap_or(0);
+        {
+            let writer = self.lock_writer()?;
+            writer.delete_all_documents()?;
+        }
+        let (mut after, mut built) = (0, 0);
+        loop {
+            let ids = self.inner.store.ticket_ids_after(after, BATCH).await?;
+            let Some(last) = ids.last().copied() else { break };
+            let docs = self.inner.store.search_documents(&ids).await?;
+            built += docs.len();
+            self.write(Vec::new(), docs).await?;
+            progress(built, total.max(built));
+            after = last;
+        }
+        self.commit(at).await?;
+        Ok((built, at))
+    }
+
+    /// Follows the change log every `every` until `stop` turns true.
+    pub async fn follow(self, every: Duration, mut stop: watch::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.catch_up().await {
+                tracing::warn!("the search index could not catch up: {e}");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.wait_for(|stop| *stop) => return,
+            }
+        }
+    }
+
+    fn lock_writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+        self.inner.writer.lock().map_err(|_| SearchError::Task("the index writer was poisoned".into()))
+    }
+
+    /// Replaces the documents of `removed` and of each of `docs` by `docs`.
+    async fn write(&self, removed: Vec<i64>, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let fields = this.inner.fields;
+            let writer = this.lock_writer()?;
+            for id in removed.iter().chain(docs.iter().map(|d| &d.ticket.id)) {
+                writer.delete_term(Term::from_field_u64(fields.id, key(*id)));
+            }
+            for doc in &docs {
+                writer.add_document(document(&fields, doc))?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| SearchError::Task(e.to_string()))?
+    }
+
+    /// Commits what was written, with the log position it reflects, and shows it to searches.
+    async fn commit(&self, at: ChangeCursor) -> Result<(), SearchError> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let payload = json!({"version": SCHEMA_VERSION, "cursor": at}).to_string();
+            {
+                let mut writer = this.lock_writer()?;
+                let mut commit = writer.prepare_commit()?;
+                commit.set_payload(&payload);
+                commit.commit()?;
+            }
+            this.inner.reader.reload()?;
+            Ok(())
+        })
+        .await
+        .map_err(|e| SearchError::Task(e.to_string()))?
+    }
+}
+
+#[async_trait]
+impl TicketSearch for SearchIndex {
+    async fn search(&self, request: SearchRequest) -> Result<Page<SearchHit>, String> {
+        // Read what was committed before this search, even if the follower has not yet.
+        if let Err(e) = self.catch_up().await {
+            tracing::warn!("searching an index that could not catch up: {e}");
+        }
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let searcher = this.inner.reader.searcher();
+            query::run(&this.inner.index, &searcher, &this.inner.fields, &request).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}
+
+/// The index in `dir` and its position, when it is there, readable and of this version.
+fn open_existing(dir: &Path, schema: &Schema) -> Option<(Index, Option<ChangeCursor>)> {
+    let index = Index::open_in_dir(dir).ok()?;
+    if index.schema() != *schema {
+        return None;
+    }
+    let payload: serde_json::Value = serde_json::from_str(&index.load_metas().ok()?.payload?).ok()?;
+    if payload["version"].as_u64() != Some(SCHEMA_VERSION) {
+        return None;
+    }
+    let cursor = serde_json::from_value(payload["cursor"].clone()).ok()?;
+    Some((index, Some(cursor)))
+}
+
+/// Empties the index directory (and only it).
+fn clear(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() { std::fs::remove_dir_all(&path)? } else { std::fs::remove_file(&path)? }
+    }
+    Ok(())
+}
+
+/// A ticket's document.
+fn document(f: &Fields, doc: &SearchDocument) -> TantivyDocument {
+    let t = &doc.ticket;
+    let mut d = TantivyDocument::default();
+    d.add_u64(f.id, key(t.id));
+    d.add_text(f.title, &t.title);
+    let mut body = t.description.clone();
+    for value in t.fields.values() {
+        match value {
+            serde_json::Value::String(s) => body.push_str(&format!("\n{s}")),
+            serde_json::Value::Null => {}
+            other => body.push_str(&format!("\n{other}")),
+        }
+    }
+    let mut internal = String::new();
+    for article in &doc.articles {
+        let text = if article.internal { &mut internal } else { &mut body };
+        text.push_str("\n\n");
+        text.push_str(&article.body);
+    }
+    d.add_text(f.body, &body);
+    d.add_text(f.internal, &internal);
+    d.add_u64(f.privacy, u64::from(t.privacy == Privacy::Private));
+    d.add_u64(f.submitter, key(t.submitter));
+    d.add_u64(f.behalf, t.on_behalf_of.map(key).unwrap_or(0));
+    d.add_u64(f.unit, key(t.unit));
+    d.add_u64(f.organisation, t.organisation.map(key).unwrap_or(0));
+    d.add_u64(f.category, key(t.category));
+    d.add_text(f.status, t.status.as_str());
+    d.add_u64(f.open, u64::from(!t.status.is_terminal()));
+    d.add_text(f.priority, t.priority.as_str());
+    d.add_i64(f.activity, millis(t.updated_at));
+    d.add_i64(f.created, millis(t.created_at));
+    d
+}
