@@ -201,6 +201,14 @@ async fn the_home_page_and_lists_show_only_what_the_viewer_may_read() {
         let home = session.get("/").await.html;
         assert!(home.contains("Everyone may read this") && home.contains("Installation"), "{who}: grouped by category");
     }
+    // Words of the text, not only of the title: found with where they are, the text escaped.
+    fx.open(&staff_token, json!({"title": "Printer jam", "description": "The <script>alert(1)</script> paper tray is stuck"}))
+        .await;
+    let found = anonymous.get("/tickets?q=%22tray+is+stuck%22").await.html;
+    assert!(found.contains("Printer jam") && found.contains("<b>tray</b>"), "{found}");
+    assert!(!found.contains("<script>alert") && found.contains("&lt;script&gt;"), "escaped: {found}");
+    let private = community.get("/tickets?q=only+some").await.html;
+    assert!(private.contains("No tickets here") && !private.contains("Only some may read this"), "{private}");
     let refused = anonymous.get("/tickets?state=sideways&status=lost").await;
     assert_eq!(refused.status, StatusCode::OK, "a bad filter is shown, not a failure");
     assert!(refused.html.contains("choose open or closed") && refused.html.contains("not a valid Status"));

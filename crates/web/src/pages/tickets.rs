@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use helpdesk_app::AppError;
+use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::account::Role;
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
@@ -21,7 +23,8 @@ use serde::Deserialize;
 
 use super::form::{PageForm, UploadForm};
 use super::views::{
-    Choice, Names, Pager, TicketRow, first_hundred, page_of, priority_choices, query, status_choices, when, words,
+    Choice, Names, Pager, TicketRow, first_hundred, is_open, page_of, priority_choices, query, status_choices, when,
+    words,
 };
 use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
@@ -180,10 +183,114 @@ struct ListPage {
     pager: Pager,
 }
 
-/// A list of the tickets the viewer may read, filtered and searched (titles and numbers until
-/// full-text search lands).
+/// One ticket found by a search.
+pub struct HitRow {
+    /// The number.
+    pub id: i64,
+    /// The title.
+    pub title: String,
+    /// Open or closed.
+    pub open: bool,
+    /// The status, in words.
+    pub status: String,
+    /// The priority name.
+    pub priority: String,
+    /// The category's name.
+    pub category: String,
+    /// The unit's name.
+    pub unit: String,
+    /// Last activity.
+    pub last_activity: String,
+    /// Where the words were found: HTML from the index, the text escaped and the words in `<b>`.
+    pub snippet: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    shell: Shell,
+    heading: String,
+    action: String,
+    hidden: Vec<(String, String)>,
+    filters: FilterForm,
+    errors: Errors,
+    hits: Vec<HitRow>,
+    pager: Pager,
+}
+
+/// The search the list's words and filters ask for.
+fn search_filters(filter: &TicketFilter) -> SearchFilters {
+    let status = match (filter.status, filter.state) {
+        (Some(status), _) => Some(StatusFilter::Is(status)),
+        (None, Some(OpenState::Open)) => Some(StatusFilter::Open),
+        (None, Some(OpenState::Closed)) => Some(StatusFilter::Closed),
+        (None, None) => None,
+    };
+    SearchFilters { category: filter.category, status, ..SearchFilters::default() }
+}
+
+/// The tickets the viewer may read whose words match, best first.
+async fn search(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &ListQuery,
+    categories: &[Category],
+    names: &Names,
+) -> PageResult {
+    let mut shell = Shell::of(viewer);
+    shell.q = q.q.clone();
+    let heading = format!("Tickets matching “{}”", q.q.trim());
+    let found = match (q.filter(), q.page()) {
+        (Ok(filter), Ok(page)) => {
+            Ok(state.app.search(&viewer.actor, q.q.trim(), search_filters(&filter), SearchSort::Relevance, page).await)
+        }
+        (Err(errors), _) | (_, Err(errors)) => Err(errors),
+    };
+    let (hits, pager, errors) = match found {
+        Err(errors) => (vec![], Pager::default(), errors),
+        Ok(found) => match found {
+            Ok(page) => {
+                let pager = Pager::of(&page, &q.base("/tickets"), "tickets");
+                let hits = page
+                    .items
+                    .into_iter()
+                    .map(|h| HitRow {
+                        id: h.id,
+                        title: h.title,
+                        open: is_open(h.status),
+                        status: words(h.status.as_str()),
+                        priority: h.priority.as_str().to_owned(),
+                        category: names.category(h.category),
+                        unit: names.unit(h.unit),
+                        last_activity: when(h.last_activity),
+                        snippet: h.snippet,
+                    })
+                    .collect();
+                (hits, pager, Errors::default())
+            }
+            Err(AppError::Invalid(fields)) => (vec![], Pager::default(), Errors::from_fields(fields)),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let page = SearchPage {
+        shell,
+        heading,
+        action: "/tickets".into(),
+        hidden: vec![],
+        filters: q.form(categories),
+        errors,
+        hits,
+        pager,
+    };
+    Ok(render(&page))
+}
+
+/// A list of the tickets the viewer may read, filtered; with words, a full-text search.
 pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> PageResult {
     let (categories, names) = names(&state, &viewer).await?;
+    if !q.q.trim().is_empty() {
+        return search(&state, &viewer, &q, &categories, &names).await;
+    }
     let mut shell = Shell::of(&viewer);
     shell.q = q.q.clone();
     let heading =
