@@ -25,6 +25,33 @@ pub enum BenchCommand {
     /// Hand in messages through POST /api/v1/mail/inbound; print messages accepted and
     /// processed per second, and notification mails delivered per second.
     Mail(MailBench),
+    /// Fill an empty database with a realistic, deterministic data set and build its search
+    /// index (the database of --data or --database-url).
+    Seed(SeedBench),
+    /// Time the kinds of search on a seeded database, as a community user and as a supporter.
+    Search(SearchBench),
+}
+
+/// Options of the seed.
+#[derive(Args)]
+pub struct SeedBench {
+    /// Tickets to write.
+    #[arg(long, default_value_t = 10_000)]
+    tickets: i64,
+    /// The seed of the random data: the same seed gives the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+/// Options of the search benchmark.
+#[derive(Args)]
+pub struct SearchBench {
+    /// Searches of each kind, for each person.
+    #[arg(long, default_value_t = 200)]
+    rounds: usize,
+    /// The seed the database was filled with (it picks the same words).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 /// Options of the mail benchmark.
@@ -86,6 +113,8 @@ pub async fn run(command: BenchCommand, data: &Option<PathBuf>, database_url: Op
         BenchCommand::Api(args) => api(args, data, database_url).await,
         BenchCommand::Pages(args) => pages(args, data, database_url).await,
         BenchCommand::Mail(args) => mail(args, data, database_url).await,
+        BenchCommand::Seed(args) => seed(args, data, database_url).await,
+        BenchCommand::Search(args) => search(args, data, database_url).await,
     }
 }
 
@@ -548,4 +577,99 @@ fn bench_message(i: i64) -> Vec<u8> {
          \r\nOn Mon, 23 Nov 2026, Helpdesk wrote:\r\n> earlier text\r\n"
     )
     .into_bytes()
+}
+
+/// The database and search index a seed or search benchmark works on.
+async fn seeded_app(
+    data: &Option<PathBuf>,
+    database_url: Option<&str>,
+) -> anyhow::Result<(App, helpdesk_search::SearchIndex)> {
+    let dir = data.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_DATA_DIR));
+    let location = config::location(database_url, &dir)?;
+    let store = helpdesk_store::open(&location).await.with_context(|| config::describe(&location))?;
+    let index = helpdesk_search::SearchIndex::open(&dir.join("search-index"), store.clone())?;
+    Ok((App::new(store).with_search(Arc::new(index.clone())), index))
+}
+
+async fn seed(args: SeedBench, data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<()> {
+    let (app, index) = seeded_app(data, database_url).await?;
+    let counts = app.store().row_counts().await?;
+    if counts.iter().any(|(table, n)| *table == "tickets" && *n > 0) {
+        bail!("bench seed fills an empty database; this one has tickets (use a new --data directory)");
+    }
+    println!("Seeding {} tickets (seed {})", args.tickets, args.seed);
+    let started = Instant::now();
+    let seeded = crate::seed::seed(app.store().as_ref(), args.tickets, args.seed).await?;
+    let loaded = started.elapsed();
+    let indexing = Instant::now();
+    let progress = |done: usize, total: usize| eprint!("\r  indexed {done} of {total} tickets");
+    let indexed = index.rebuild(&progress).await?;
+    eprintln!();
+    let counts = app.store().row_counts().await?;
+    let count = |name: &str| counts.iter().find(|(t, _)| *t == name).map(|(_, n)| *n).unwrap_or(0);
+    println!(
+        "wrote {} tickets, {} articles, {} attachments, {} accounts in {:.1} s ({:.0} tickets/s)",
+        seeded,
+        count("articles"),
+        count("attachments"),
+        count("accounts"),
+        loaded.as_secs_f64(),
+        seeded as f64 / loaded.as_secs_f64().max(0.001)
+    );
+    println!("indexed {indexed} tickets in {:.1} s", indexing.elapsed().as_secs_f64());
+    println!("total {:.1} s", started.elapsed().as_secs_f64());
+    app.store().close().await;
+    Ok(())
+}
+
+async fn search(args: SearchBench, data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<()> {
+    use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
+    let (app, index) = seeded_app(data, database_url).await?;
+    index.catch_up().await?;
+    let words = crate::seed::vocabulary_of(args.seed);
+    // A common word, a rare one (rank 20,000 of 30,000), a common pair, a phrase.
+    let common = words.get(15).cloned().unwrap_or_default();
+    let second = words.get(16).cloned().unwrap_or_default();
+    let rare = words.get(20_000).cloned().unwrap_or_default();
+    let tickets = app.store().row_counts().await?.into_iter().find(|(t, _)| *t == "tickets").map(|(_, n)| n);
+    let number = format!("#{}", tickets.unwrap_or(0) / 2);
+    let kinds: Vec<(&str, String, SearchFilters, SearchSort)> = vec![
+        ("common word", common.clone(), SearchFilters::default(), SearchSort::Relevance),
+        ("rare word", rare.clone(), SearchFilters::default(), SearchSort::Relevance),
+        ("two common words", format!("{common} {second}"), SearchFilters::default(), SearchSort::Relevance),
+        ("phrase", "\"to the\"".to_owned(), SearchFilters::default(), SearchSort::Relevance),
+        ("common word, by activity", common.clone(), SearchFilters::default(), SearchSort::Activity),
+        (
+            "common word, open, one category",
+            common.clone(),
+            SearchFilters { status: Some(StatusFilter::Open), category: Some(1), ..SearchFilters::default() },
+            SearchSort::Relevance,
+        ),
+        ("ticket number", number, SearchFilters::default(), SearchSort::Relevance),
+    ];
+    let community = Actor::person(700, vec![Role::Community], vec![], vec![]);
+    let supporter = Actor::person(1, vec![Role::Community, Role::Supporter], vec![1], vec![]);
+    println!("Search, {} rounds of each kind (p50, p99, max; hits found):", args.rounds);
+    for (who, actor) in [("community", &community), ("supporter", &supporter)] {
+        for (kind, q, filters, sort) in &kinds {
+            let mut times = Vec::with_capacity(args.rounds);
+            let mut total = 0;
+            for _ in 0..args.rounds {
+                let t0 = Instant::now();
+                let page = app.search(actor, q, filters.clone(), *sort, Default::default()).await?;
+                times.push(t0.elapsed());
+                total = page.total;
+            }
+            times.sort();
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            let p99 = times[(times.len() * 99 / 100).min(times.len() - 1)];
+            println!(
+                "  {who:<9} {kind:<32} {:>7.2} ms {:>7.2} ms {:>7.2} ms  {total} hits",
+                ms(times[times.len() / 2]),
+                ms(p99),
+                ms(times[times.len() - 1])
+            );
+        }
+    }
+    Ok(())
 }

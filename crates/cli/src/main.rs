@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod mailgate;
+mod seed;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -202,8 +202,11 @@ async fn the_home_page_and_lists_show_only_what_the_viewer_may_read() {
         assert!(home.contains("Everyone may read this") && home.contains("Installation"), "{who}: grouped by category");
     }
     // Words of the text, not only of the title: found with where they are, the text escaped.
-    fx.open(&staff_token, json!({"title": "Printer jam", "description": "The <script>alert(1)</script> paper tray is stuck"}))
-        .await;
+    fx.open(
+        &staff_token,
+        json!({"title": "Printer jam", "description": "The <script>alert(1)</script> paper tray is stuck"}),
+    )
+    .await;
     let found = anonymous.get("/tickets?q=%22tray+is+stuck%22").await.html;
     assert!(found.contains("Printer jam") && found.contains("<b>tray</b>"), "{found}");
     assert!(!found.contains("<script>alert") && found.contains("&lt;script&gt;"), "escaped: {found}");

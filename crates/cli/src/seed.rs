@@ -1,0 +1,424 @@
+//! `helpdesk bench seed`: fills a database with a realistic, deterministic data set for the
+//! benchmarks: categories with fields, units in three levels, organisations, people, and
+//! tickets of 1 to 12 articles whose words follow a Zipf law over a technical vocabulary, 30 %
+//! of them private and 5 % with an attachment. Written straight through the store, in large
+//! transactions, as an import would be; the search index is built afterwards from the database.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use helpdesk_domain::account::Role;
+use helpdesk_domain::category::{FieldDef, FieldType};
+use helpdesk_domain::history::HistoryEntry;
+use helpdesk_domain::status::Status;
+use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, TicketType};
+use helpdesk_domain::unit::Integration;
+use helpdesk_domain::workflow::NewTicket;
+use helpdesk_store::{NewArticle, NewAttachment, NewCategory, NewUnit, Store};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Map, Value, json};
+use time::{Duration, OffsetDateTime};
+
+/// The words people write in tickets, most common first; the Zipf law gives the first ones most
+/// of the text, and invented words make the long tail of rare ones (host names, codes, typos).
+const HEAD: &[&str] = &[
+    "the",
+    "to",
+    "a",
+    "is",
+    "and",
+    "of",
+    "in",
+    "not",
+    "on",
+    "for",
+    "it",
+    "we",
+    "job",
+    "error",
+    "with",
+    "after",
+    "storage",
+    "site",
+    "user",
+    "from",
+    "cannot",
+    "since",
+    "fails",
+    "jobs",
+    "certificate",
+    "transfer",
+    "file",
+    "files",
+    "queue",
+    "node",
+    "nodes",
+    "service",
+    "grid",
+    "cluster",
+    "login",
+    "access",
+    "proxy",
+    "voms",
+    "ce",
+    "se",
+    "dcache",
+    "xrootd",
+    "cvmfs",
+    "htcondor",
+    "slurm",
+    "argus",
+    "bdii",
+    "ftp",
+    "gridftp",
+    "webdav",
+    "token",
+    "tokens",
+    "oidc",
+    "iam",
+    "quota",
+    "disk",
+    "tape",
+    "timeout",
+    "network",
+    "firewall",
+    "ipv6",
+    "downtime",
+    "upgrade",
+    "release",
+    "version",
+    "kernel",
+    "memory",
+    "cpu",
+    "pilot",
+    "payload",
+    "accounting",
+    "apel",
+    "monitoring",
+    "alarm",
+    "ticket",
+    "please",
+    "check",
+    "again",
+    "still",
+    "failing",
+    "broken",
+    "slow",
+    "ssl",
+    "handshake",
+    "expired",
+    "crl",
+    "ca",
+    "vo",
+    "member",
+    "registration",
+    "portal",
+    "database",
+    "mysql",
+    "postgres",
+    "backup",
+    "restore",
+    "mount",
+    "nfs",
+    "ceph",
+    "lustre",
+    "gpfs",
+    "permission",
+    "denied",
+    "connection",
+    "refused",
+    "reset",
+    "dns",
+    "route",
+    "packet",
+    "loss",
+    "bandwidth",
+    "latency",
+    "checksum",
+    "mismatch",
+    "replica",
+    "catalogue",
+    "rucio",
+    "fts",
+    "srm",
+    "endpoint",
+    "configuration",
+    "puppet",
+    "ansible",
+    "container",
+    "singularity",
+    "apptainer",
+    "docker",
+    "image",
+    "python",
+    "library",
+    "compile",
+    "segfault",
+    "crash",
+    "log",
+    "logs",
+    "attached",
+    "output",
+    "below",
+    "here",
+    "thanks",
+    "regards",
+    "urgent",
+];
+
+/// The vocabulary: the head, then invented words, ranked.
+fn vocabulary(rng: &mut StdRng, size: usize) -> Vec<String> {
+    const SYLLABLES: &[&str] = &[
+        "ka", "ri", "to", "mes", "lan", "qu", "ex", "or", "ven", "dal", "sir", "po", "nu", "gra", "fel", "tic", "on",
+        "ar", "zu", "bek", "mor", "pli", "sta", "vex", "del", "hy", "co", "tra", "nix", "ul",
+    ];
+    let mut words: Vec<String> = HEAD.iter().map(|w| (*w).to_owned()).collect();
+    let mut seen: std::collections::HashSet<String> = words.iter().cloned().collect();
+    while words.len() < size {
+        let parts = rng.random_range(2..=4);
+        let mut word: String = (0..parts).map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())]).collect();
+        if rng.random_bool(0.1) {
+            word.push_str(&rng.random_range(1..999).to_string());
+        }
+        if seen.insert(word.clone()) {
+            words.push(word);
+        }
+    }
+    words
+}
+
+/// The vocabulary a seed draws from, most common first (the search benchmark picks its words
+/// from it).
+pub fn vocabulary_of(seed: u64) -> Vec<String> {
+    vocabulary(&mut StdRng::seed_from_u64(seed), 30_000)
+}
+
+/// Draws words by a Zipf law (exponent 1) over a ranked vocabulary.
+struct Zipf {
+    words: Vec<String>,
+    cumulative: Vec<f64>,
+}
+
+impl Zipf {
+    fn new(words: Vec<String>) -> Zipf {
+        let mut total = 0.0;
+        let cumulative = (1..=words.len())
+            .map(|rank| {
+                total += 1.0 / rank as f64;
+                total
+            })
+            .collect();
+        Zipf { words, cumulative }
+    }
+
+    fn word(&self, rng: &mut StdRng) -> &str {
+        let last = self.cumulative.last().copied().unwrap_or(1.0);
+        let x = rng.random_range(0.0..last);
+        let i = self.cumulative.partition_point(|c| *c < x).min(self.words.len() - 1);
+        &self.words[i]
+    }
+
+    fn text(&self, rng: &mut StdRng, words: usize) -> String {
+        let mut text = String::with_capacity(words * 7);
+        for i in 0..words {
+            if i > 0 {
+                text.push(if rng.random_bool(0.08) { '\n' } else { ' ' });
+            }
+            text.push_str(self.word(rng));
+        }
+        text
+    }
+}
+
+/// Fills `store` with `tickets` tickets and what they need, from `seed`; reports progress and
+/// returns how many tickets it wrote.
+pub async fn seed(store: &dyn Store, tickets: i64, seed: u64) -> anyhow::Result<i64> {
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let epoch =
+        OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(OffsetDateTime::UNIX_EPOCH) - Duration::days(3 * 365);
+    let zipf = Zipf::new(vocabulary(&mut rng, 30_000));
+
+    // Units in three levels, categories with their fields, organisations, people.
+    let mut tx = store.begin().await?;
+    let mut units = Vec::new();
+    for i in 0..60 {
+        let level = match i {
+            0..=9 => 1,
+            10..=39 => 2,
+            _ => 3,
+        };
+        let unit = NewUnit {
+            name: format!("Unit {i:02} (level {level})"),
+            description: zipf.text(&mut rng, 12),
+            level,
+            email: format!("unit-{i:02}@units.example.org"),
+            integration: Integration::Direct,
+        };
+        units.push(tx.insert_unit(&unit, epoch).await?.id);
+    }
+    let mut categories = Vec::new();
+    for i in 0..20 {
+        let fields = vec![
+            FieldDef {
+                key: "site".into(),
+                label: "Site".into(),
+                field_type: FieldType::Text,
+                choices: None,
+                required: false,
+            },
+            FieldDef {
+                key: "os".into(),
+                label: "Operating system".into(),
+                field_type: FieldType::Choice,
+                choices: Some(vec!["EL9".into(), "Ubuntu 24.04".into(), "Debian 13".into()]),
+                required: false,
+            },
+        ];
+        let category = NewCategory {
+            name: format!("Category {i:02}"),
+            description: zipf.text(&mut rng, 10),
+            default_unit: units[i % 10],
+            fields,
+        };
+        categories.push(tx.insert_category(&category, epoch).await?.id);
+    }
+    let mut organisations = Vec::new();
+    for i in 0..2_000 {
+        organisations.push(tx.insert_organisation(&format!("Organisation {i:04}"), epoch).await?);
+    }
+    tx.commit().await?;
+    let mut people = Vec::with_capacity(50_000);
+    for chunk in 0..50 {
+        let mut tx = store.begin().await?;
+        for i in chunk * 1_000..(chunk + 1) * 1_000 {
+            let account = tx
+                .insert_account(
+                    &format!("person{i:05}@people.example.org"),
+                    &format!("Person {i:05}"),
+                    &[Role::Community],
+                    epoch,
+                )
+                .await?;
+            people.push(account.id);
+        }
+        tx.commit().await?;
+    }
+    // Supporters: the first 600 people, ten to a unit.
+    let mut tx = store.begin().await?;
+    for (i, unit) in units.iter().enumerate() {
+        for person in &people[i * 10..i * 10 + 10] {
+            tx.set_unit_member(*unit, *person, false, epoch).await?;
+        }
+    }
+    tx.commit().await?;
+    eprintln!("  catalogue, 2,000 organisations and 50,000 people in {:.1} s", started.elapsed().as_secs_f64());
+
+    let statuses = [
+        (Status::New, 8),
+        (Status::Assigned, 6),
+        (Status::InProgress, 10),
+        (Status::WaitingForReply, 6),
+        (Status::OnHold, 3),
+        (Status::Reopened, 2),
+        (Status::Solved, 25),
+        (Status::Verified, 20),
+        (Status::Closed, 20),
+    ];
+    let weight: i32 = statuses.iter().map(|(_, w)| w).sum();
+    let step = (3 * 365 * 86_400 * 1_000) / tickets.max(1);
+    let mut written = 0;
+    let per_tx = 1_000;
+    while written < tickets {
+        let mut tx = store.begin().await?;
+        for n in written..(written + per_tx).min(tickets) {
+            let at = epoch + Duration::milliseconds(n * step);
+            let submitter = people[rng.random_range(600..people.len())];
+            let category = rng.random_range(0..categories.len());
+            let mut pick = rng.random_range(0..weight);
+            let status = statuses
+                .iter()
+                .find(|(_, w)| {
+                    pick -= w;
+                    pick < 0
+                })
+                .map(|(s, _)| *s)
+                .unwrap_or(Status::New);
+            let unit = if rng.random_bool(0.6) { units[category % 10] } else { units[rng.random_range(10..60)] };
+            let mut fields = Map::new();
+            fields.insert("site".into(), Value::String(format!("SITE-{}", rng.random_range(1..400))));
+            fields.insert("os".into(), json!(["EL9", "Ubuntu 24.04", "Debian 13"][rng.random_range(0..3)]));
+            let priority = [Priority::Low, Priority::Medium, Priority::Medium, Priority::High, Priority::Top]
+                [rng.random_range(0..5)];
+            let title_words = rng.random_range(3..10);
+            let ticket = NewTicket {
+                title: zipf.text(&mut rng, title_words).replace('\n', " "),
+                description: {
+                    let words = rng.random_range(20..120);
+                    zipf.text(&mut rng, words)
+                },
+                ticket_type: if rng.random_bool(0.7) { TicketType::Incident } else { TicketType::ServiceRequest },
+                category: categories[category],
+                unit,
+                status,
+                priority,
+                suggested_priority: priority,
+                privacy: if rng.random_bool(0.3) { Privacy::Private } else { Privacy::Public },
+                fields,
+                affected_users: rng.random_range(0..50),
+                service_degraded: rng.random_bool(0.2),
+                security_risk: SecurityRisk::default(),
+                submitter,
+                on_behalf_of: None,
+                organisation: rng.random_bool(0.5).then(|| organisations[rng.random_range(0..organisations.len())]),
+                copy_to: Vec::new(),
+                link_url: None,
+            };
+            let history: [HistoryEntry; 0] = [];
+            let stored = tx.insert_ticket(&ticket, &history, at).await?;
+            // 1 to 12 articles, 5 on average: the opening is the description, so 0 to 11 more.
+            let replies = (rng.random_range(0..=8) + rng.random_range(0..=3)).min(11);
+            for r in 0..replies {
+                let internal = rng.random_bool(0.2);
+                let author = if r % 2 == 0 { Some(people[rng.random_range(0..600)]) } else { Some(submitter) };
+                let words = rng.random_range(10..80);
+                let article = NewArticle {
+                    ticket: stored.id,
+                    author,
+                    body: zipf.text(&mut rng, words),
+                    internal,
+                    channel: Channel::Web,
+                    at: at + Duration::minutes(i64::from(r) * 30 + 5),
+                };
+                tx.insert_article(&article).await?;
+            }
+            if rng.random_bool(0.05) {
+                let data = zipf.text(&mut rng, 200).into_bytes();
+                let attachment = NewAttachment {
+                    ticket: stored.id,
+                    article: None,
+                    filename: format!("log-{}.txt", stored.id),
+                    content_type: "text/plain".into(),
+                    sha256: hex_sha256(&data),
+                    uploaded_by: Some(submitter),
+                    internal: false,
+                    data,
+                    at,
+                };
+                tx.insert_attachment(&attachment).await?;
+            }
+        }
+        tx.commit().await.context("a batch of tickets")?;
+        written = (written + per_tx).min(tickets);
+        let rate = written as f64 / started.elapsed().as_secs_f64().max(0.001);
+        eprint!("\r  {written} of {tickets} tickets ({:.0} tickets/s)", rate);
+    }
+    eprintln!();
+    Ok(written)
+}
+
+fn hex_sha256(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
