@@ -9,6 +9,7 @@
 
 mod query;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,9 +120,19 @@ struct Inner {
     fields: Fields,
     store: Arc<dyn Store>,
     writer: std::sync::Mutex<IndexWriter>,
-    /// Where the index stands in the change log; none until it has been built. Held while
-    /// catching up, so that one catch-up runs at a time.
-    cursor: tokio::sync::Mutex<Option<ChangeCursor>>,
+    /// Where the index stands in the change log. Held while catching up, so that one catch-up
+    /// runs at a time.
+    follow: tokio::sync::Mutex<Follow>,
+}
+
+/// How far the index has followed the change log.
+#[derive(Default)]
+struct Follow {
+    /// The cursor its last commit recorded; none until the index has been built.
+    at: Option<ChangeCursor>,
+    /// Entries past the cursor already taken in (PostgreSQL: committed after an older
+    /// transaction that is still open).
+    applied: HashSet<ChangeCursor>,
 }
 
 /// The index of one node, shared by its requests and its follower.
@@ -154,7 +165,7 @@ impl SearchIndex {
                 fields,
                 store,
                 writer: std::sync::Mutex::new(writer),
-                cursor: tokio::sync::Mutex::new(cursor),
+                follow: tokio::sync::Mutex::new(Follow { at: cursor, applied: HashSet::new() }),
             }),
         })
     }
@@ -167,38 +178,47 @@ impl SearchIndex {
     /// Takes in every change committed so far (building the whole index first when it has
     /// never been built); returns how many tickets it indexed.
     pub async fn catch_up(&self) -> Result<usize, SearchError> {
-        let mut cursor = self.inner.cursor.lock().await;
-        let Some(mut at) = *cursor else {
+        let mut follow = self.inner.follow.lock().await;
+        let Some(mut at) = follow.at else {
             let (built, at) = self.build(&|_, _| {}).await?;
-            *cursor = Some(at);
+            *follow = Follow { at: Some(at), applied: HashSet::new() };
             return Ok(built);
         };
         let start = at;
         let mut indexed = 0;
         loop {
             let changes = self.inner.store.ticket_changes(at, BATCH).await?;
-            if !changes.tickets.is_empty() {
-                let docs = self.inner.store.search_documents(&changes.tickets).await?;
+            let mut tickets = Vec::new();
+            for (position, ticket) in &changes.entries {
+                // An entry past the cursor is read again until the cursor passes it; once is enough.
+                let fresh = *position < changes.next || follow.applied.insert(*position);
+                if fresh && !tickets.contains(ticket) {
+                    tickets.push(*ticket);
+                }
+            }
+            if !tickets.is_empty() {
+                let docs = self.inner.store.search_documents(&tickets).await?;
                 indexed += docs.len();
-                self.write(changes.tickets, docs).await?;
+                self.write(tickets, docs).await?;
             }
             at = changes.next;
+            follow.applied.retain(|position| *position >= at);
             if !changes.more {
                 break;
             }
         }
-        if at != start {
+        if indexed > 0 || at != start {
             self.commit(at).await?;
-            *cursor = Some(at);
+            follow.at = Some(at);
         }
         Ok(indexed)
     }
 
     /// Builds the index again from the tickets; `progress(done, total)` hears of each batch.
     pub async fn rebuild(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<usize, SearchError> {
-        let mut cursor = self.inner.cursor.lock().await;
+        let mut follow = self.inner.follow.lock().await;
         let (built, at) = self.build(progress).await?;
-        *cursor = Some(at);
+        *follow = Follow { at: Some(at), applied: HashSet::new() };
         Ok(built)
     }
 

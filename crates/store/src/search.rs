@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::StoreResult;
 
 /// A position in the change log: everything before it has been read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ChangeCursor {
     /// The writing transaction (PostgreSQL; 0 on SQLite, whose writer commits in entry order).
     pub txid: i64,
@@ -20,9 +20,11 @@ pub struct ChangeCursor {
 /// A batch of the change log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changes {
-    /// The tickets changed, each once, in the order of their first change.
-    pub tickets: Vec<TicketId>,
-    /// Where to read on from.
+    /// The committed entries after the cursor, in log order: where each stands and its ticket.
+    /// On PostgreSQL these may include entries past `next`, of transactions that committed
+    /// while an older one was still open: they come again until the cursor passes them.
+    pub entries: Vec<(ChangeCursor, TicketId)>,
+    /// Where to read on from: no entry before it can still appear.
     pub next: ChangeCursor,
     /// Whether more entries wait after this batch.
     pub more: bool,
@@ -40,8 +42,8 @@ pub struct SearchDocument {
 /// Reads for the search index.
 #[async_trait]
 pub trait SearchSource: Send + Sync {
-    /// Up to `limit` entries of the change log after `after`, only from transactions that have
-    /// ended, so a follower never skips an entry that commits later.
+    /// Up to `limit` committed entries of the change log after `after`, and how far a follower
+    /// may move its cursor: never past an entry that an open transaction may still commit.
     async fn ticket_changes(&self, after: ChangeCursor, limit: i64) -> StoreResult<Changes>;
     /// The position after the newest entry that no open transaction can precede: where an index
     /// rebuilt from the tickets now starts following.

@@ -5,62 +5,58 @@ macro_rules! search_sql {
     (db: $db:ty, txids: $txids:literal $(,)?) => {
         use crate::search::{ChangeCursor, Changes, SearchDocument, SearchSource};
 
+        /// PostgreSQL: the oldest transaction still open; every one before it has ended.
+        const OLDEST_OPEN_TRANSACTION: &str =
+            "SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
+
         #[async_trait::async_trait]
         impl SearchSource for SqlStore {
             async fn ticket_changes(&self, after: ChangeCursor, limit: i64) -> crate::StoreResult<Changes> {
                 let limit = limit.max(1);
-                let (rows, horizon): (Vec<(i64, i64, i64)>, Option<i64>) = if $txids {
-                    // Every transaction below the snapshot's xmin has ended: its entries are final.
-                    let horizon: i64 =
-                        sqlx::query_scalar("SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)")
-                            .fetch_one(&self.read)
-                            .await?;
-                    let rows = sqlx::query_as(
+                if $txids {
+                    // Every transaction below the snapshot's xmin has ended: the cursor may pass
+                    // their entries. Later ones that have committed are read too, but again and
+                    // again until the cursor passes them, for an older one may still commit.
+                    let horizon: i64 = sqlx::query_scalar(OLDEST_OPEN_TRANSACTION).fetch_one(&self.read).await?;
+                    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
                         "SELECT CAST(CAST(txid AS TEXT) AS BIGINT), id, ticket_id FROM change_log \
-                         WHERE txid < CAST(CAST($3 AS TEXT) AS xid8) \
-                         AND (txid > CAST(CAST($1 AS TEXT) AS xid8) OR (txid = CAST(CAST($1 AS TEXT) AS xid8) AND id > $2)) \
-                         ORDER BY txid, id LIMIT $4",
+                         WHERE txid > CAST(CAST($1 AS TEXT) AS xid8) \
+                         OR (txid = CAST(CAST($1 AS TEXT) AS xid8) AND id > $2) \
+                         ORDER BY txid, id LIMIT $3",
                     )
                     .bind(after.txid)
                     .bind(after.entry)
-                    .bind(horizon)
                     .bind(limit)
                     .fetch_all(&self.read)
                     .await?;
-                    (rows, Some(horizon))
+                    let entries: Vec<_> =
+                        rows.into_iter().map(|(txid, entry, ticket)| (ChangeCursor { txid, entry }, ticket)).collect();
+                    let safe = ChangeCursor { txid: horizon, entry: 0 }.max(after);
+                    Ok(match entries.last() {
+                        Some((last, _)) if entries.len() as i64 == limit && *last < safe => {
+                            Changes { next: *last, more: true, entries }
+                        }
+                        _ => Changes { next: safe, more: false, entries },
+                    })
                 } else {
                     // One writer: entries become visible in the order of their ids.
-                    let rows = sqlx::query_as(
-                        "SELECT CAST(0 AS BIGINT), id, ticket_id FROM change_log WHERE id > $1 ORDER BY id LIMIT $2",
-                    )
-                    .bind(after.entry)
-                    .bind(limit)
-                    .fetch_all(&self.read)
-                    .await?;
-                    (rows, None)
-                };
-                let more = rows.len() as i64 == limit;
-                let next = match (rows.last(), horizon) {
-                    (_, Some(horizon)) if !more => ChangeCursor { txid: horizon.max(after.txid), entry: 0 }.max(after),
-                    (Some((txid, entry, _)), _) => ChangeCursor { txid: *txid, entry: *entry },
-                    (None, _) => after,
-                };
-                let mut tickets: Vec<helpdesk_domain::TicketId> = Vec::with_capacity(rows.len());
-                let mut seen = std::collections::HashSet::with_capacity(rows.len());
-                for (_, _, ticket) in rows {
-                    if seen.insert(ticket) {
-                        tickets.push(ticket);
-                    }
+                    let rows: Vec<(i64, i64)> =
+                        sqlx::query_as("SELECT id, ticket_id FROM change_log WHERE id > $1 ORDER BY id LIMIT $2")
+                            .bind(after.entry)
+                            .bind(limit)
+                            .fetch_all(&self.read)
+                            .await?;
+                    let more = rows.len() as i64 == limit;
+                    let entries: Vec<_> =
+                        rows.into_iter().map(|(entry, ticket)| (ChangeCursor { txid: 0, entry }, ticket)).collect();
+                    let next = entries.last().map(|(at, _)| *at).unwrap_or(after);
+                    Ok(Changes { entries, next, more })
                 }
-                Ok(Changes { tickets, next, more })
             }
 
             async fn change_horizon(&self) -> crate::StoreResult<ChangeCursor> {
                 if $txids {
-                    let horizon: i64 =
-                        sqlx::query_scalar("SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)")
-                            .fetch_one(&self.read)
-                            .await?;
+                    let horizon: i64 = sqlx::query_scalar(OLDEST_OPEN_TRANSACTION).fetch_one(&self.read).await?;
                     Ok(ChangeCursor { txid: horizon, entry: 0 })
                 } else {
                     let last: Option<i64> =
@@ -76,28 +72,25 @@ macro_rules! search_sql {
                 if ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ",
-                    $crate::sql::ticket_columns!(),
-                    " FROM tickets WHERE id IN ("
-                ));
-                let mut list = qb.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
+                // `SELECT ... WHERE column IN (ids) ORDER BY order`.
+                fn among(select: &str, ids: &[helpdesk_domain::TicketId], order: &str) -> sqlx::QueryBuilder<$db> {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(select);
+                    let mut list = qb.separated(", ");
+                    for id in ids {
+                        list.push_bind(*id);
+                    }
+                    qb.push(") ORDER BY ").push(order);
+                    qb
                 }
-                qb.push(") ORDER BY id");
+                let mut qb =
+                    among(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets WHERE id IN ("), ids, "id");
                 let tickets: Vec<crate::rows::TicketRow> = qb.build_query_as().fetch_all(&self.read).await?;
                 let tickets: Vec<helpdesk_domain::ticket::Ticket> = crate::rows::convert(tickets)?;
-                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
-                    "SELECT ",
-                    $crate::sql::article_columns!(),
-                    " FROM articles WHERE ticket_id IN ("
-                ));
-                let mut list = qb.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
-                }
-                qb.push(") ORDER BY ticket_id, id");
+                let mut qb = among(
+                    concat!("SELECT ", $crate::sql::article_columns!(), " FROM articles WHERE ticket_id IN ("),
+                    ids,
+                    "ticket_id, id",
+                );
                 let articles: Vec<crate::rows::ArticleRow> = qb.build_query_as().fetch_all(&self.read).await?;
                 let articles: Vec<helpdesk_domain::ticket::Article> = crate::rows::convert(articles)?;
                 let mut by_ticket: std::collections::HashMap<helpdesk_domain::TicketId, Vec<_>> =

@@ -180,6 +180,8 @@ struct ListPage {
     filters: FilterForm,
     errors: Errors,
     rows: Vec<TicketRow>,
+    /// With words: what the full-text search found, shown instead of `rows`.
+    hits: Option<Vec<HitRow>>,
     pager: Pager,
 }
 
@@ -203,19 +205,6 @@ pub struct HitRow {
     pub last_activity: String,
     /// Where the words were found: HTML from the index, the text escaped and the words in `<b>`.
     pub snippet: String,
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-struct SearchPage {
-    shell: Shell,
-    heading: String,
-    action: String,
-    hidden: Vec<(String, String)>,
-    filters: FilterForm,
-    errors: Errors,
-    hits: Vec<HitRow>,
-    pager: Pager,
 }
 
 /// The search the list's words and filters ask for.
@@ -272,14 +261,15 @@ async fn search(
             Err(e) => return Err(e.into()),
         },
     };
-    let page = SearchPage {
+    let page = ListPage {
         shell,
         heading,
         action: "/tickets".into(),
         hidden: vec![],
         filters: q.form(categories),
         errors,
-        hits,
+        rows: vec![],
+        hits: Some(hits),
         pager,
     };
     Ok(render(&page))
@@ -311,6 +301,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query
         filters: q.form(&categories),
         errors,
         rows,
+        hits: None,
         pager,
     };
     Ok(render(&page))
