@@ -634,7 +634,8 @@ async fn search(args: SearchBench, data: &Option<PathBuf>, database_url: Option<
     let community = Actor::person(700, vec![Role::Community], vec![], vec![]);
     let supporter = Actor::person(1, vec![Role::Community, Role::Supporter], vec![1], vec![]);
     // A ticket number both may read: the newest public ticket with the common word.
-    let by_activity = app.search(&community, &common, SearchFilters::default(), SearchSort::Activity, Default::default());
+    let by_activity =
+        app.search(&community, &common, SearchFilters::default(), SearchSort::Activity, Default::default());
     let number = format!("#{}", by_activity.await?.items.first().map(|h| h.id).unwrap_or(1));
     let kinds: Vec<(&str, String, SearchFilters, SearchSort)> = vec![
         ("common word", common.clone(), SearchFilters::default(), SearchSort::Relevance),

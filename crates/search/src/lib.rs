@@ -12,6 +12,7 @@ mod query;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -123,6 +124,8 @@ struct Inner {
     /// Where the index stands in the change log. Held while catching up, so that one catch-up
     /// runs at a time.
     follow: tokio::sync::Mutex<Follow>,
+    /// Whether the index is being built from the tickets (at first start).
+    building: AtomicBool,
 }
 
 /// How far the index has followed the change log.
@@ -166,6 +169,7 @@ impl SearchIndex {
                 store,
                 writer: std::sync::Mutex::new(writer),
                 follow: tokio::sync::Mutex::new(Follow { at: cursor, applied: HashSet::new() }),
+                building: AtomicBool::new(false),
             }),
         })
     }
@@ -180,7 +184,11 @@ impl SearchIndex {
     pub async fn catch_up(&self) -> Result<usize, SearchError> {
         let mut follow = self.inner.follow.lock().await;
         let Some(mut at) = follow.at else {
-            let (built, at) = self.build(&|_, _| {}).await?;
+            // Searches meanwhile read what is built so far instead of waiting minutes for it.
+            self.inner.building.store(true, Ordering::Release);
+            let built = self.build(&|_, _| {}).await;
+            self.inner.building.store(false, Ordering::Release);
+            let (built, at) = built?;
             *follow = Follow { at: Some(at), applied: HashSet::new() };
             return Ok(built);
         };
@@ -309,8 +317,11 @@ impl SearchIndex {
 #[async_trait]
 impl TicketSearch for SearchIndex {
     async fn search(&self, request: SearchRequest) -> Result<Page<SearchHit>, String> {
-        // Read what was committed before this search, even if the follower has not yet.
-        if let Err(e) = self.catch_up().await {
+        // Read what was committed before this search, even if the follower has not yet; while
+        // the index is first built, search what it holds so far.
+        if !self.inner.building.load(Ordering::Acquire)
+            && let Err(e) = self.catch_up().await
+        {
             tracing::warn!("searching an index that could not catch up: {e}");
         }
         let this = self.clone();
