@@ -158,7 +158,14 @@ impl SearchIndex {
                 (Index::create_in_dir(dir, schema).map_err(|e| fail(e.to_string()))?, None)
             }
         };
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+        let writer = index.writer_with_num_threads(1, WRITER_MEMORY).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => fail(
+                "another Helpdesk process holds it; give each process its own data directory (or search_index), \
+                 and stop the server before helpdesk reindex"
+                    .into(),
+            ),
+            other => SearchError::Index(other),
+        })?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(SearchIndex {
             inner: Arc::new(Inner {

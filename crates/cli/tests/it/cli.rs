@@ -136,3 +136,19 @@ async fn the_configuration_file_and_environment_are_layered_under_the_flags() {
     assert!(out.status.success() && env_dir.join("helpdesk.db").exists());
     drop(db);
 }
+
+#[tokio::test]
+async fn reindex_rebuilds_the_search_index_and_says_plainly_when_a_server_holds_it() {
+    let db = TestDb::under_test().await;
+    let args = db.cli_args();
+    let with = |command: &str| [vec![command.to_owned()], args.clone()].concat();
+    let out = crate::common::helpdesk().args(with("reindex")).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("Indexed 0 tickets"), "{stdout}");
+    let server = ServeProcess::start(&args);
+    let out = crate::common::helpdesk().args(with("reindex")).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("another Helpdesk process holds it"), "{stderr}");
+    drop(server);
+}

@@ -377,7 +377,9 @@ impl TestDb {
                     .await
                     .expect("create database");
                 let location = Location::Postgres(with_database(&admin_url, &name));
-                TestDb { location, _dir: None, pg: Some((admin_url, name)) }
+                // The node's own files (its search index, its mail outbox) go here.
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                TestDb { location, _dir: Some(dir), pg: Some((admin_url, name)) }
             }
         }
     }
@@ -398,7 +400,10 @@ impl TestDb {
             Location::SqliteFile(path) => {
                 vec!["--data".into(), path.parent().expect("a data dir").display().to_string()]
             }
-            Location::Postgres(url) => vec!["--database-url".into(), url.clone()],
+            Location::Postgres(url) => {
+                let data = self._dir.as_ref().map(|d| d.path().display().to_string()).unwrap_or_default();
+                vec!["--database-url".into(), url.clone(), "--data".into(), data]
+            }
         }
     }
 }
@@ -746,6 +751,8 @@ impl ServeProcess {
     /// Starts `helpdesk serve --listen 127.0.0.1:0 ARGS` and reads its banner.
     pub fn start(args: &[String]) -> ServeProcess {
         use std::io::BufRead;
+        // The test's own HTTP clients need the crypto provider, whichever test runs first.
+        crypto();
         let mut child = helpdesk()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
