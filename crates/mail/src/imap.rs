@@ -170,8 +170,7 @@ impl ImapPoller {
                 self.read_mailbox(client).await
             }
             ImapSecurity::Tls => {
-                let client = Client::new(self.tls(tcp).await?);
-                let mut client = client;
+                let mut client = Client::new(self.tls(tcp).await?);
                 greeting(&mut client).await?;
                 self.read_mailbox(client).await
             }

@@ -240,15 +240,7 @@ impl SearchIndex {
     async fn build(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<(usize, ChangeCursor), SearchError> {
         // The log's position first: what changes after it is replayed on top of what is read.
         let at = self.inner.store.change_horizon().await?;
-        let total = self
-            .inner
-            .store
-            .row_counts()
-            .await?
-            .into_iter()
-            .find(|(table, _)| *table == "tickets")
-            .map(|(_, n)| usize::try_from(n).unwrap_or(0))
-            .unwrap_or(0);
+        let total = usize::try_from(self.inner.store.ticket_count().await?).unwrap_or(0);
         {
             let writer = self.lock_writer()?;
             writer.delete_all_documents()?;
@@ -284,13 +276,13 @@ impl SearchIndex {
         self.inner.writer.lock().map_err(|_| SearchError::Task("the index writer was poisoned".into()))
     }
 
-    /// Replaces the documents of `removed` and of each of `docs` by `docs`.
-    async fn write(&self, removed: Vec<i64>, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
+    /// Removes the documents of the tickets `replaced`, then adds `docs`.
+    async fn write(&self, replaced: Vec<i64>, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let fields = this.inner.fields;
             let writer = this.lock_writer()?;
-            for id in removed.iter().chain(docs.iter().map(|d| &d.ticket.id)) {
+            for id in &replaced {
                 writer.delete_term(Term::from_field_u64(fields.id, key(*id)));
             }
             for doc in &docs {

@@ -50,6 +50,8 @@ pub trait SearchSource: Send + Sync {
     async fn change_horizon(&self) -> StoreResult<ChangeCursor>;
     /// The tickets with these numbers and their articles (missing numbers are left out).
     async fn search_documents(&self, ids: &[TicketId]) -> StoreResult<Vec<SearchDocument>>;
+    /// How many tickets there are: the size of a rebuild.
+    async fn ticket_count(&self) -> StoreResult<i64>;
     /// Up to `limit` ticket numbers after `after`, in order: a rebuild walks the tickets with it.
     async fn ticket_ids_after(&self, after: TicketId, limit: i64) -> StoreResult<Vec<TicketId>>;
 }

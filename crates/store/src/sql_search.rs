@@ -107,6 +107,10 @@ macro_rules! search_sql {
                     .collect())
             }
 
+            async fn ticket_count(&self) -> crate::StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(&self.read).await?)
+            }
+
             async fn ticket_ids_after(
                 &self,
                 after: helpdesk_domain::TicketId,
