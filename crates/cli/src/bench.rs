@@ -30,6 +30,9 @@ pub enum BenchCommand {
     Seed(SeedBench),
     /// Time the kinds of search on a seeded database, as a community user and as a supporter.
     Search(SearchBench),
+    /// Drive a running server over HTTP with the mix of what people do (on a database filled
+    /// by `bench seed`); print per operation throughput, p50, p99, max and errors.
+    Run(crate::bench_run::RunBench),
 }
 
 /// Options of the seed.
@@ -41,6 +44,10 @@ pub struct SeedBench {
     /// The seed of the random data: the same seed gives the same data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also write every ticket as a JSON line to this file, for `bench/rt-load.pl` to load the
+    /// same tickets into Request Tracker.
+    #[arg(long)]
+    export_rt: Option<PathBuf>,
 }
 
 /// Options of the search benchmark.
@@ -115,6 +122,7 @@ pub async fn run(command: BenchCommand, data: &Option<PathBuf>, database_url: Op
         BenchCommand::Mail(args) => mail(args, data, database_url).await,
         BenchCommand::Seed(args) => seed(args, data, database_url).await,
         BenchCommand::Search(args) => search(args, data, database_url).await,
+        BenchCommand::Run(args) => crate::bench_run::run(args, data).await,
     }
 }
 
@@ -599,7 +607,21 @@ async fn seed(args: SeedBench, data: &Option<PathBuf>, database_url: Option<&str
     }
     println!("Seeding {} tickets (seed {})", args.tickets, args.seed);
     let started = Instant::now();
-    let seeded = crate::seed::seed(app.store().as_ref(), args.tickets, args.seed).await?;
+    let mut export = match &args.export_rt {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let sink = export.as_mut().map(|w| w as &mut dyn std::io::Write);
+    let seeded = crate::seed::seed(app.store().as_ref(), args.tickets, args.seed, sink).await?;
+    if let Some(mut w) = export {
+        std::io::Write::flush(&mut w).context("writing the export")?;
+    }
+    let personas = crate::bench_run::Personas::create(&app, &seeded, args.seed).await?;
+    let personas_file =
+        data.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_DATA_DIR)).join(crate::bench_run::PERSONAS_FILE);
+    personas.save(&personas_file)?;
     let loaded = started.elapsed();
     let indexing = Instant::now();
     let progress = |done: usize, total: usize| eprint!("\r  indexed {done} of {total} tickets");
@@ -609,15 +631,16 @@ async fn seed(args: SeedBench, data: &Option<PathBuf>, database_url: Option<&str
     let count = |name: &str| counts.iter().find(|(t, _)| *t == name).map(|(_, n)| *n).unwrap_or(0);
     println!(
         "wrote {} tickets, {} articles, {} attachments, {} accounts in {:.1} s ({:.0} tickets/s)",
-        seeded,
+        seeded.tickets,
         count("articles"),
         count("attachments"),
         count("accounts"),
         loaded.as_secs_f64(),
-        seeded as f64 / loaded.as_secs_f64().max(0.001)
+        seeded.tickets as f64 / loaded.as_secs_f64().max(0.001)
     );
     println!("indexed {indexed} tickets in {:.1} s", indexing.elapsed().as_secs_f64());
     println!("total {:.1} s", started.elapsed().as_secs_f64());
+    println!("the accounts `bench run` acts as: {}", personas_file.display());
     app.store().close().await;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! the database, administers accounts, and measures itself.
 
 mod bench;
+mod bench_run;
 mod config;
 mod mailgate;
 mod seed;

@@ -4,6 +4,7 @@
 //! of them private and 5 % with an attachment. Written straight through the store, in large
 //! transactions, as an import would be; the search index is built afterwards from the database.
 
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -231,9 +232,29 @@ impl Zipf {
     }
 }
 
-/// Fills `store` with `tickets` tickets and what they need, from `seed`; reports progress and
-/// returns how many tickets it wrote.
-pub async fn seed(store: &dyn Store, tickets: i64, seed: u64) -> anyhow::Result<i64> {
+/// What a seed wrote, and the ids the benchmarks act with.
+pub struct Seeded {
+    /// Tickets written.
+    pub tickets: i64,
+    /// The first unit of the 1st level, which `supporter` belongs to.
+    pub unit: i64,
+    /// A category routed to `unit`.
+    pub category: i64,
+    /// The e-mail address of a member of `unit`.
+    pub supporter: String,
+    /// The e-mail address of a community user who belongs to no unit.
+    pub community: String,
+}
+
+/// Fills `store` with `tickets` tickets and what they need, from `seed`; reports progress.
+/// With `export`, also writes each ticket as a JSON line that `bench/rt-load.pl` loads into
+/// Request Tracker, so both systems hold the same text.
+pub async fn seed(
+    store: &dyn Store,
+    tickets: i64,
+    seed: u64,
+    mut export: Option<&mut dyn std::io::Write>,
+) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(seed);
     let epoch =
@@ -293,20 +314,18 @@ pub async fn seed(store: &dyn Store, tickets: i64, seed: u64) -> anyhow::Result<
     for chunk in 0..50 {
         let mut tx = store.begin().await?;
         for i in chunk * 1_000..(chunk + 1) * 1_000 {
-            let account = tx
-                .insert_account(
-                    &format!("person{i:05}@people.example.org"),
-                    &format!("Person {i:05}"),
-                    &[Role::Community],
-                    epoch,
-                )
-                .await?;
+            let account =
+                tx.insert_account(&person_email(i), &format!("Person {i:05}"), &[Role::Community], epoch).await?;
             people.push(account.id);
         }
         tx.commit().await?;
     }
-    // Supporters: the first 600 people, ten to a unit.
+    let people_index: std::collections::HashMap<_, _> = people.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    // Supporters: the first 600 people, ten to a unit. The two the benchmarks act as have
+    // confirmed their address, so they may sign in.
     let mut tx = store.begin().await?;
+    tx.mark_email_verified(people[0], epoch).await?;
+    tx.mark_email_verified(people[1_000], epoch).await?;
     for (i, unit) in units.iter().enumerate() {
         for person in &people[i * 10..i * 10 + 10] {
             tx.set_unit_member(*unit, *person, false, epoch).await?;
@@ -377,6 +396,7 @@ pub async fn seed(store: &dyn Store, tickets: i64, seed: u64) -> anyhow::Result<
             };
             let history: [HistoryEntry; 0] = [];
             let stored = tx.insert_ticket(&ticket, &history, at).await?;
+            let mut articles = vec![json!({"body": ticket.description, "internal": false})];
             // 1 to 12 articles, 5 on average: the opening is the description, so 0 to 11 more.
             let replies = (rng.random_range(0..=8) + rng.random_range(0..=3)).min(11);
             for r in 0..replies {
@@ -392,6 +412,17 @@ pub async fn seed(store: &dyn Store, tickets: i64, seed: u64) -> anyhow::Result<
                     at: at + Duration::minutes(i64::from(r) * 30 + 5),
                 };
                 tx.insert_article(&article).await?;
+                articles.push(json!({"body": article.body, "internal": internal}));
+            }
+            if let Some(out) = export.as_mut() {
+                let line = json!({
+                    "n": stored.id,
+                    "subject": ticket.title,
+                    "requestor": person_email(people_index[&submitter]),
+                    "status": rt_status(status),
+                    "articles": articles,
+                });
+                writeln!(out, "{line}").context("writing the export")?;
             }
             if rng.random_bool(0.05) {
                 let data = zipf.text(&mut rng, 200).into_bytes();
@@ -415,7 +446,27 @@ pub async fn seed(store: &dyn Store, tickets: i64, seed: u64) -> anyhow::Result<
         eprint!("\r  {written} of {tickets} tickets ({:.0} tickets/s)", rate);
     }
     eprintln!();
-    Ok(written)
+    Ok(Seeded {
+        tickets: written,
+        unit: units[0],
+        category: categories[0],
+        supporter: person_email(0),
+        community: person_email(1_000),
+    })
+}
+
+fn person_email(i: usize) -> String {
+    format!("person{i:05}@people.example.org")
+}
+
+/// The Request Tracker status closest to a Helpdesk one.
+fn rt_status(status: Status) -> &'static str {
+    match status {
+        Status::New => "new",
+        Status::Assigned | Status::InProgress | Status::Reopened => "open",
+        Status::WaitingForReply | Status::OnHold => "stalled",
+        _ => "resolved",
+    }
 }
 
 fn hex_sha256(data: &[u8]) -> String {

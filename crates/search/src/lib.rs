@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use helpdesk_app::search::{SearchRequest, TicketSearch};
@@ -22,14 +22,20 @@ use helpdesk_domain::search::SearchHit;
 use helpdesk_domain::ticket::Privacy;
 use helpdesk_store::{ChangeCursor, SearchDocument, Store, StoreError};
 use serde_json::json;
-use tantivy::schema::{FAST, Field, INDEXED, STORED, STRING, Schema, TEXT};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TextFieldIndexing, TextOptions,
+};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use tokio::sync::watch;
 
 /// Changes to the schema or to what is indexed bump this, and the index is rebuilt at start.
-const SCHEMA_VERSION: u64 = 1;
+const SCHEMA_VERSION: u64 = 2;
 /// The indexing buffer: tantivy's floor is 15 MB per thread; this keeps memory low.
 const WRITER_MEMORY: usize = 32 * 1024 * 1024;
+/// Changes not yet committed that a search leaves out; past these it catches up first.
+const MAX_CHANGED: i64 = 2_000;
+/// How long the follower gathers changes after a search woke it.
+const COMMIT_GATHER: Duration = Duration::from_millis(20);
 /// Change log entries, and tickets of a rebuild, read per round trip.
 const BATCH: i64 = 500;
 
@@ -64,6 +70,12 @@ pub(crate) struct Fields {
     pub body: Field,
     /// The internal notes.
     pub internal: Field,
+    /// Each two words in a row of the title and body, as one term `first_second`: a phrase of
+    /// common words is then one short posting list instead of a check of positions in every
+    /// document that has both words.
+    pub pairs: Field,
+    /// The same pairs of the internal notes.
+    pub internal_pairs: Field,
     /// 0 public, 1 private.
     pub privacy: Field,
     pub submitter: Field,
@@ -89,6 +101,8 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", TEXT | STORED),
         body: b.add_text_field("body", TEXT | STORED),
         internal: b.add_text_field("internal", TEXT | STORED),
+        pairs: b.add_text_field("pairs", pair_options()),
+        internal_pairs: b.add_text_field("internal_pairs", pair_options()),
         privacy: b.add_u64_field("privacy", INDEXED),
         submitter: b.add_u64_field("submitter", INDEXED),
         behalf: b.add_u64_field("behalf", INDEXED),
@@ -102,6 +116,48 @@ fn schema() -> (Schema, Fields) {
         created: b.add_i64_field("created", INDEXED | FAST),
     };
     (b.build(), fields)
+}
+
+/// Pairs are cut at spaces only (their words are already cut and lowercased), and their positions
+/// are not needed.
+fn pair_options() -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("whitespace").set_index_option(IndexRecordOption::WithFreqs),
+    )
+}
+
+/// The words so common in any text that a phrase with one of them would check positions in
+/// most documents; only pairs with one of them are indexed, which keeps the index small (pairs
+/// of two rarer words are rare, and their phrase is checked in the few documents with both).
+const COMMON_WORDS: &[&str] = &[
+    "a", "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can",
+    "cannot", "could", "do", "does", "for", "from", "has", "have", "he", "her", "his", "i", "if", "in", "into", "is",
+    "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "please", "she", "since", "so", "that", "the",
+    "their", "them", "then", "there", "these", "they", "this", "to", "up", "us", "was", "we", "were", "what", "when",
+    "which", "will", "with", "would", "you", "your",
+];
+
+/// The term of two words in a row, when one of them is common enough to be indexed as a pair.
+pub(crate) fn pair(first: &str, second: &str) -> Option<String> {
+    (COMMON_WORDS.binary_search(&first).is_ok() || COMMON_WORDS.binary_search(&second).is_ok())
+        .then(|| format!("{first}_{second}"))
+}
+
+/// Appends the pairs of adjacent words of `text`, as `analyzer` cuts it, to `out`.
+fn push_pairs(analyzer: &mut tantivy::tokenizer::TextAnalyzer, text: &str, out: &mut String) {
+    let mut stream = analyzer.token_stream(text);
+    let mut previous: Option<(usize, String)> = None;
+    while stream.advance() {
+        let token = stream.token();
+        if let Some((position, word)) = &previous
+            && position + 1 == token.position
+            && let Some(pair) = pair(word, &token.text)
+        {
+            out.push_str(&pair);
+            out.push(' ');
+        }
+        previous = Some((token.position, token.text.clone()));
+    }
 }
 
 /// A time as the index stores it: Unix milliseconds.
@@ -125,6 +181,10 @@ struct Inner {
     /// runs at a time.
     follow: tokio::sync::Mutex<Follow>,
     /// Whether the index is being built from the tickets (at first start).
+    /// The log position of the commit searches read now.
+    committed: std::sync::Mutex<Option<ChangeCursor>>,
+    /// Wakes the follower.
+    wake: tokio::sync::Notify,
     building: AtomicBool,
 }
 
@@ -136,6 +196,15 @@ struct Follow {
     /// Entries past the cursor already taken in (PostgreSQL: committed after an older
     /// transaction that is still open).
     applied: HashSet<ChangeCursor>,
+    /// When the last catch-up began to read the log: a search that arrived before it needs no
+    /// catch-up of its own, so a burst of searches waits for one commit, not one each.
+    read_at: Option<Instant>,
+}
+
+impl Follow {
+    fn at(at: Option<ChangeCursor>) -> Follow {
+        Follow { at, applied: HashSet::new(), read_at: None }
+    }
 }
 
 /// The index of one node, shared by its requests and its follower.
@@ -175,7 +244,9 @@ impl SearchIndex {
                 fields,
                 store,
                 writer: std::sync::Mutex::new(writer),
-                follow: tokio::sync::Mutex::new(Follow { at: cursor, applied: HashSet::new() }),
+                follow: tokio::sync::Mutex::new(Follow::at(cursor)),
+                committed: std::sync::Mutex::new(cursor),
+                wake: tokio::sync::Notify::new(),
                 building: AtomicBool::new(false),
             }),
         })
@@ -189,14 +260,55 @@ impl SearchIndex {
     /// Takes in every change committed so far (building the whole index first when it has
     /// never been built); returns how many tickets it indexed.
     pub async fn catch_up(&self) -> Result<usize, SearchError> {
+        self.catch_up_since(None).await
+    }
+
+    /// The tickets changed since the commit searches read now, which a search leaves out: their
+    /// indexed state may be older than who may now read them, and their new state is searchable
+    /// once the follower, woken here, commits it (within a fraction of a second). A search does
+    /// not commit itself: a commit costs tens of milliseconds, and under writes every search
+    /// would pay one. Past `MAX_CHANGED` waiting changes, the search catches up instead.
+    async fn changed_since_commit(&self) -> Result<Vec<i64>, SearchError> {
+        if self.inner.building.load(Ordering::Acquire) {
+            // While the index is first built, searches read what it holds so far.
+            return Ok(Vec::new());
+        }
+        let committed = self.inner.committed.lock().ok().and_then(|c| *c);
+        let Some(at) = committed else {
+            self.catch_up().await?;
+            return Ok(Vec::new());
+        };
+        let changes = self.inner.store.ticket_changes(at, MAX_CHANGED).await?;
+        if changes.more {
+            let arrived = Instant::now();
+            self.catch_up_since(Some(arrived)).await?;
+            return Ok(Vec::new());
+        }
+        let mut changed: Vec<i64> = changes.entries.iter().map(|(_, ticket)| *ticket).collect();
+        if !changed.is_empty() {
+            self.inner.wake.notify_one();
+            changed.sort_unstable();
+            changed.dedup();
+        }
+        Ok(changed)
+    }
+
+    /// Catches up unless a catch-up began to read the log after `arrived`.
+    async fn catch_up_since(&self, arrived: Option<Instant>) -> Result<usize, SearchError> {
         let mut follow = self.inner.follow.lock().await;
+        if let (Some(arrived), Some(read_at)) = (arrived, follow.read_at)
+            && read_at > arrived
+        {
+            return Ok(0);
+        }
+        follow.read_at = Some(Instant::now());
         let Some(mut at) = follow.at else {
             // Searches meanwhile read what is built so far instead of waiting minutes for it.
             self.inner.building.store(true, Ordering::Release);
             let built = self.build(&|_, _| {}).await;
             self.inner.building.store(false, Ordering::Release);
             let (built, at) = built?;
-            *follow = Follow { at: Some(at), applied: HashSet::new() };
+            *follow = Follow::at(Some(at));
             return Ok(built);
         };
         let start = at;
@@ -233,7 +345,7 @@ impl SearchIndex {
     pub async fn rebuild(&self, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<usize, SearchError> {
         let mut follow = self.inner.follow.lock().await;
         let (built, at) = self.build(progress).await?;
-        *follow = Follow { at: Some(at), applied: HashSet::new() };
+        *follow = Follow::at(Some(at));
         Ok(built)
     }
 
@@ -259,15 +371,21 @@ impl SearchIndex {
         Ok((built, at))
     }
 
-    /// Follows the change log every `every` until `stop` turns true.
+    /// Follows the change log every `every`, and at once when a search meets changes it does
+    /// not hold yet, until `stop` turns true.
     pub async fn follow(self, every: Duration, mut stop: watch::Receiver<bool>) {
         loop {
             if let Err(e) = self.catch_up().await {
                 tracing::warn!("the search index could not catch up: {e}");
             }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
+            let woken = tokio::select! {
+                _ = tokio::time::sleep(every) => false,
+                _ = self.inner.wake.notified() => true,
                 _ = stop.wait_for(|stop| *stop) => return,
+            };
+            if woken {
+                // A short wait gathers the writes of a burst into one commit.
+                tokio::time::sleep(COMMIT_GATHER).await;
             }
         }
     }
@@ -281,12 +399,13 @@ impl SearchIndex {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let fields = this.inner.fields;
+            let mut analyzer = this.inner.index.tokenizer_for_field(fields.body)?;
             let writer = this.lock_writer()?;
             for id in &replaced {
                 writer.delete_term(Term::from_field_u64(fields.id, key(*id)));
             }
             for doc in &docs {
-                writer.add_document(document(&fields, doc))?;
+                writer.add_document(document(&fields, &mut analyzer, doc))?;
             }
             Ok(())
         })
@@ -306,6 +425,10 @@ impl SearchIndex {
                 commit.commit()?;
             }
             this.inner.reader.reload()?;
+            // Published after the reload: whoever reads this position searches at least this.
+            if let Ok(mut committed) = this.inner.committed.lock() {
+                *committed = Some(at);
+            }
             Ok(())
         })
         .await
@@ -316,17 +439,11 @@ impl SearchIndex {
 #[async_trait]
 impl TicketSearch for SearchIndex {
     async fn search(&self, request: SearchRequest) -> Result<Page<SearchHit>, String> {
-        // Read what was committed before this search, even if the follower has not yet; while
-        // the index is first built, search what it holds so far.
-        if !self.inner.building.load(Ordering::Acquire)
-            && let Err(e) = self.catch_up().await
-        {
-            tracing::warn!("searching an index that could not catch up: {e}");
-        }
+        let changed = self.changed_since_commit().await.map_err(|e| e.to_string())?;
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let searcher = this.inner.reader.searcher();
-            query::run(&this.inner.index, &searcher, &this.inner.fields, &request).map_err(|e| e.to_string())
+            query::run(&this.inner.index, &searcher, &this.inner.fields, &request, &changed).map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| e.to_string())?
@@ -357,7 +474,7 @@ fn clear(dir: &Path) -> std::io::Result<()> {
 }
 
 /// A ticket's document.
-fn document(f: &Fields, doc: &SearchDocument) -> TantivyDocument {
+fn document(f: &Fields, analyzer: &mut tantivy::tokenizer::TextAnalyzer, doc: &SearchDocument) -> TantivyDocument {
     let t = &doc.ticket;
     let mut d = TantivyDocument::default();
     d.add_u64(f.id, key(t.id));
@@ -370,14 +487,21 @@ fn document(f: &Fields, doc: &SearchDocument) -> TantivyDocument {
             other => body.push_str(&format!("\n{other}")),
         }
     }
+    let (mut pairs, mut internal_pairs) = (String::new(), String::new());
+    push_pairs(analyzer, &t.title, &mut pairs);
+    push_pairs(analyzer, &body, &mut pairs);
     let mut internal = String::new();
     for article in &doc.articles {
-        let text = if article.internal { &mut internal } else { &mut body };
+        let (text, pairs) =
+            if article.internal { (&mut internal, &mut internal_pairs) } else { (&mut body, &mut pairs) };
         text.push_str("\n\n");
         text.push_str(&article.body);
+        push_pairs(analyzer, &article.body, pairs);
     }
     d.add_text(f.body, &body);
     d.add_text(f.internal, &internal);
+    d.add_text(f.pairs, &pairs);
+    d.add_text(f.internal_pairs, &internal_pairs);
     d.add_u64(f.privacy, u64::from(t.privacy == Privacy::Private));
     d.add_u64(f.submitter, key(t.submitter));
     d.add_u64(f.behalf, t.on_behalf_of.map(key).unwrap_or(0));
@@ -390,4 +514,25 @@ fn document(f: &Fields, doc: &SearchDocument) -> TantivyDocument {
     d.add_i64(f.activity, millis(t.updated_at));
     d.add_i64(f.created, millis(t.created_at));
     d
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn common_words_are_sorted_for_the_binary_search() {
+        assert!(super::COMMON_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn only_pairs_with_a_common_word_are_terms() {
+        let cases = [
+            ("to", "the", Some("to_the")),
+            ("tape", "robot", None),
+            ("robot", "is", Some("robot_is")),
+            ("the", "robot", Some("the_robot")),
+        ];
+        for (first, second, expected) in cases {
+            assert_eq!(super::pair(first, second).as_deref(), expected, "{first} {second}");
+        }
+    }
 }

@@ -8,7 +8,9 @@ use helpdesk_domain::paging::Page;
 use helpdesk_domain::policy::{InternalNotes, Visibility};
 use helpdesk_domain::search::{QueryTerm, SearchHit};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, Order, Searcher, TantivyDocument, Term};
@@ -39,6 +41,8 @@ fn one_of(field: Field, values: &[i64]) -> Box<dyn Query> {
 struct Builder<'a> {
     index: &'a Index,
     f: &'a Fields,
+    /// Phrases as word pairs (to search); without, as positions (to highlight).
+    pairs: bool,
 }
 
 impl Builder<'_> {
@@ -53,12 +57,34 @@ impl Builder<'_> {
         tokens
     }
 
-    /// The words in `field`: one word, or several in a row.
+    /// The words in `field`: one word, or several in a row. Two words with a common one are one
+    /// pair term; otherwise positions are checked, only in the documents with all the pairs.
     fn words_in(&self, field: Field, tokens: &[String]) -> Box<dyn Query> {
-        match tokens {
-            [one] => Box::new(TermQuery::new(Term::from_field_text(field, one), IndexRecordOption::WithFreqs)),
-            many => Box::new(PhraseQuery::new(many.iter().map(|t| Term::from_field_text(field, t)).collect())),
+        let term = |field: Field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs))
+        };
+        let pairs_field = match field {
+            f if f == self.f.internal => self.f.internal_pairs,
+            _ => self.f.pairs,
+        };
+        if let [one] = tokens {
+            return term(field, one);
         }
+        let pairs: Vec<String> =
+            if self.pairs { tokens.windows(2).filter_map(|w| crate::pair(&w[0], &w[1])).collect() } else { Vec::new() };
+        if tokens.len() == 2
+            && let [pair] = pairs.as_slice()
+        {
+            return term(pairs_field, pair);
+        }
+        let phrase: Box<dyn Query> =
+            Box::new(PhraseQuery::new(tokens.iter().map(|t| Term::from_field_text(field, t)).collect()));
+        if pairs.is_empty() {
+            return phrase;
+        }
+        let mut all: Vec<Clause> = pairs.iter().map(|p| (Occur::Must, term(pairs_field, p))).collect();
+        all.push((Occur::Must, phrase));
+        Box::new(BooleanQuery::new(all))
     }
 
     /// A word or phrase found in any field the person may read there.
@@ -170,14 +196,16 @@ impl Builder<'_> {
     }
 }
 
-/// Runs `request` on `searcher`: one page of hits and the number of all of them.
+/// Runs `request` on `searcher`, leaving out the tickets `changed` since its commit: one page of
+/// hits and the number of all of them.
 pub(crate) fn run(
     index: &Index,
     searcher: &Searcher,
     f: &Fields,
     request: &SearchRequest,
+    changed: &[i64],
 ) -> tantivy::Result<Page<SearchHit>> {
-    let b = Builder { index, f };
+    let b = Builder { index, f, pairs: true };
     let text = b.text(request);
     let mut clauses: Vec<Clause> = Vec::new();
     match &text {
@@ -189,6 +217,10 @@ pub(crate) fn run(
     }
     clauses.extend(b.visibility(&request.visibility).map(|q| (Occur::Must, q)));
     clauses.extend(b.filters(&request.filters).into_iter().map(|q| (Occur::Must, q)));
+    if !changed.is_empty() {
+        let terms = changed.iter().map(|id| Term::from_field_u64(f.id, key(*id)));
+        clauses.push((Occur::MustNot, Box::new(TermSetQuery::new(terms))));
+    }
     let query = BooleanQuery::new(clauses);
 
     let page = request.page;
@@ -203,7 +235,8 @@ pub(crate) fn run(
         (total, hits.into_iter().map(|(_, a)| a).collect())
     };
 
-    let snippets = match &text {
+    let highlight = Builder { index, f, pairs: false }.text(request);
+    let snippets = match &highlight {
         Some(words) => {
             let mut body = SnippetGenerator::create(searcher, &**words, f.body)?;
             body.set_max_num_chars(SNIPPET_CHARS);

@@ -207,6 +207,7 @@ async fn the_home_page_and_lists_show_only_what_the_viewer_may_read() {
         json!({"title": "Printer jam", "description": "The <script>alert(1)</script> paper tray is stuck"}),
     )
     .await;
+    fx.server.search.catch_up().await.expect("the index catches up");
     let found = anonymous.get("/tickets?q=%22tray+is+stuck%22").await.html;
     assert!(found.contains("Printer jam") && found.contains("<b>tray</b>"), "{found}");
     assert!(!found.contains("<script>alert") && found.contains("&lt;script&gt;"), "escaped: {found}");

@@ -8,8 +8,15 @@ use serde_json::{Value, json};
 
 use crate::common::{Fixture, assert_problem, created, unique_address};
 
-/// The numbers found by `token` for `q` (and extra parameters), and the total.
+/// The numbers found by `token` for `q` (and extra parameters), and the total, once the index
+/// has taken in every change (as the server's follower does within a second).
 async fn found(f: &Fixture, token: Option<&str>, query: &str) -> (Vec<i64>, i64, Value) {
+    f.server.search.catch_up().await.expect("the index catches up");
+    found_before_catch_up(f, token, query).await
+}
+
+/// The same, without waiting for the index: what a search sees right after a change.
+async fn found_before_catch_up(f: &Fixture, token: Option<&str>, query: &str) -> (Vec<i64>, i64, Value) {
     let path = format!("/api/v1/search?{query}");
     let answer = f.server.call(Method::GET, &path, token, None).await;
     assert_eq!(answer.status, StatusCode::OK, "{path}: {:?}", answer.body);
@@ -70,15 +77,18 @@ async fn each_person_finds_only_what_they_may_read() {
     assert_eq!(body["items"][0]["id"], public, "public replies are searched");
     assert!(!body.to_string().contains("SECRETWORD"), "no note in a snippet: {body}");
 
-    // Made private: at once out of reach of those who may not read it.
+    // Made private: at once out of reach of those who may not read it, before the index has
+    // taken the change in (a changed ticket is left out until then) and after.
     let patched = f.server.patch(&format!("/api/v1/tickets/{public}"), &first, json!({"privacy": "private"})).await;
     assert_eq!(patched.status, StatusCode::OK, "{:?}", patched.body);
+    assert_eq!(found_before_catch_up(&f, Some(&bob), "q=tape").await.1, 0);
     assert_eq!(found(&f, Some(&bob), "q=tape").await.1, 0);
     assert_eq!(found(&f, Some(&alice), "q=tape").await.0, vec![public], "its submitter still reads it");
 
     // Moved to another unit: the old unit's supporter no longer finds it.
     let moved = f.server.patch(&format!("/api/v1/tickets/{private}"), &f.admin, json!({"unit": f.second_line})).await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    assert_eq!(found_before_catch_up(&f, Some(&first), "q=migration").await.1, 0);
     assert_eq!(found(&f, Some(&first), "q=migration").await.1, 0);
     assert_eq!(found(&f, Some(&storage), "q=migration").await.0, vec![private]);
 }
@@ -109,6 +119,13 @@ async fn words_phrases_exclusions_numbers_and_filters() {
     assert_eq!(ids("q=quota+home").await, vec![quota, login], "every word must match");
     assert_eq!(ids("q=%22home+directory%22").await, vec![quota], "a phrase");
     assert_eq!(ids("q=%22directory+home%22").await, Vec::<i64>::new(), "in its order");
+    assert_eq!(ids("q=%22my+home+directory%22").await, vec![quota], "a phrase of three words");
+    assert_eq!(ids("q=%22page+says+quota%22").await, vec![login], "punctuation does not part words");
+    assert_eq!(ids("q=%22exceeded+my%22").await, Vec::<i64>::new(), "the title and the text are not one phrase");
+    assert_eq!(ids("q=%22home+full%22").await, Vec::<i64>::new(), "words apart are not a phrase");
+    let (_, _, body) = found(&f, Some(&alice), "q=%22home+directory%22").await;
+    let snippet = body["items"][0]["snippet"].as_str().unwrap_or_default().to_owned();
+    assert!(snippet.contains("<b>home</b> <b>directory</b>"), "the phrase is highlighted: {snippet}");
     assert_eq!(ids("q=quota+-login").await, vec![quota, closed], "a word left out");
     assert_eq!(ids(&format!("q=%23{login}")).await, vec![login], "a ticket number");
     assert_eq!(ids("q=quota&status=open").await, vec![quota, login]);

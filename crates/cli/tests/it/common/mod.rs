@@ -467,7 +467,7 @@ pub struct TestServer {
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     pub db: TestDb,
-    /// The server's search index (searches catch it up; no follower runs).
+    /// The server's search index: no follower runs, so a test calls `catch_up` before it searches.
     pub search: helpdesk_search::SearchIndex,
     _search_dir: tempfile::TempDir,
 }
