@@ -201,21 +201,7 @@ async fn pages(args: PagesBench, data: &Option<PathBuf>, database_url: Option<&s
 
 /// A client signed in to the pages as the benchmark's admin.
 async fn signed_in(server: &OwnServer) -> anyhow::Result<reqwest::Client> {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .context("an HTTP client")?;
-    let login = client.get(format!("{}/login", server.url)).send().await?.text().await?;
-    let marker = "name=\"csrf\" value=\"";
-    let at = login.find(marker).context("the sign-in form has no CSRF token")? + marker.len();
-    let csrf: String = login[at..].chars().take_while(|c| *c != '"').collect();
-    let form = [("csrf", csrf.as_str()), ("email", server.email.as_str()), ("password", BENCH_PASSWORD)];
-    let answer = client.post(format!("{}/login", server.url)).form(&form).send().await?;
-    if answer.status().as_u16() != 303 {
-        bail!("signing in answered {}", answer.status());
-    }
-    Ok(client)
+    crate::bench_run::page_session(&server.url, &server.email, BENCH_PASSWORD).await
 }
 
 /// A server started for the benchmark, stopped when dropped.

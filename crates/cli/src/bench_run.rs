@@ -388,11 +388,14 @@ impl Clients {
             }
             Op::TicketPage => {
                 let id = rng.random_range(1..=self.personas.tickets.max(1));
-                let path = match self.target {
-                    Target::Helpdesk => format!("/tickets/{id}"),
-                    Target::Rt => format!("/Ticket/Display.html?id={id}"),
-                };
-                self.page(&self.admin_pages, &path).await
+                match self.target {
+                    Target::Helpdesk => self.page(&self.admin_pages, &format!("/tickets/{id}")).await,
+                    Target::Rt => {
+                        // RT 5 shows the page, then its browser script fetches the history.
+                        self.page(&self.admin_pages, &format!("/Ticket/Display.html?id={id}")).await?;
+                        self.page(&self.admin_pages, &format!("/Helpers/TicketHistory?id={id}")).await
+                    }
+                }
             }
             Op::Queue => {
                 let path = match self.target {
