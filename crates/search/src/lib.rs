@@ -4,8 +4,9 @@
 //! the payload of its last commit, so after a crash it catches up from there; an index that is
 //! missing, of another schema version, or unreadable is rebuilt from the tickets.
 //!
-//! Every search first takes in what was committed before it, so a ticket made private or moved
-//! to another unit is searched by its new facts at once on the node that made the change.
+//! A search leaves out the tickets changed since the commit it reads, so a ticket made private or
+//! moved to another unit is never found by its old facts; the follower, woken by that search,
+//! commits the change within a fraction of a second.
 
 mod query;
 
@@ -182,7 +183,7 @@ struct Inner {
     follow: tokio::sync::Mutex<Follow>,
     /// Whether the index is being built from the tickets (at first start).
     /// The log position of the commit searches read now.
-    committed: std::sync::Mutex<Option<ChangeCursor>>,
+    committed: std::sync::Mutex<Option<Committed>>,
     /// Wakes the follower.
     wake: tokio::sync::Notify,
     building: AtomicBool,
@@ -205,6 +206,14 @@ impl Follow {
     fn at(at: Option<ChangeCursor>) -> Follow {
         Follow { at, applied: HashSet::new(), read_at: None }
     }
+}
+
+/// What the commit that searches read holds: the log up to `at`, and the entries past it that
+/// were taken in (PostgreSQL, while an older transaction is open anywhere in the cluster).
+#[derive(Clone)]
+struct Committed {
+    at: ChangeCursor,
+    applied: Arc<HashSet<ChangeCursor>>,
 }
 
 /// The index of one node, shared by its requests and its follower.
@@ -245,7 +254,7 @@ impl SearchIndex {
                 store,
                 writer: std::sync::Mutex::new(writer),
                 follow: tokio::sync::Mutex::new(Follow::at(cursor)),
-                committed: std::sync::Mutex::new(cursor),
+                committed: std::sync::Mutex::new(cursor.map(|at| Committed { at, applied: Arc::default() })),
                 wake: tokio::sync::Notify::new(),
                 building: AtomicBool::new(false),
             }),
@@ -273,8 +282,8 @@ impl SearchIndex {
             // While the index is first built, searches read what it holds so far.
             return Ok(Vec::new());
         }
-        let committed = self.inner.committed.lock().ok().and_then(|c| *c);
-        let Some(at) = committed else {
+        let committed = self.inner.committed.lock().ok().and_then(|c| c.clone());
+        let Some(Committed { at, applied }) = committed else {
             self.catch_up().await?;
             return Ok(Vec::new());
         };
@@ -284,7 +293,13 @@ impl SearchIndex {
             self.catch_up_since(Some(arrived)).await?;
             return Ok(Vec::new());
         }
-        let mut changed: Vec<i64> = changes.entries.iter().map(|(_, ticket)| *ticket).collect();
+        // Entries past the cursor that the commit already holds are not changes to it.
+        let mut changed: Vec<i64> = changes
+            .entries
+            .iter()
+            .filter(|(position, _)| !applied.contains(position))
+            .map(|(_, ticket)| *ticket)
+            .collect();
         if !changed.is_empty() {
             self.inner.wake.notify_one();
             changed.sort_unstable();
@@ -302,15 +317,19 @@ impl SearchIndex {
             return Ok(0);
         }
         follow.read_at = Some(Instant::now());
-        let Some(mut at) = follow.at else {
+        let mut built = 0;
+        if follow.at.is_none() {
             // Searches meanwhile read what is built so far instead of waiting minutes for it.
             self.inner.building.store(true, Ordering::Release);
-            let built = self.build(&|_, _| {}).await;
+            let result = self.build(&|_, _| {}).await;
             self.inner.building.store(false, Ordering::Release);
-            let (built, at) = built?;
+            let (count, at) = result?;
+            built = count;
+            // Then on as below: entries past the cursor (PostgreSQL, behind an open transaction)
+            // are taken in again and recorded, so searches do not count them as changes.
             *follow = Follow::at(Some(at));
-            return Ok(built);
-        };
+        }
+        let Some(mut at) = follow.at else { return Ok(built) };
         let start = at;
         let mut indexed = 0;
         loop {
@@ -335,10 +354,10 @@ impl SearchIndex {
             }
         }
         if indexed > 0 || at != start {
-            self.commit(at).await?;
+            self.commit(at, follow.applied.clone()).await?;
             follow.at = Some(at);
         }
-        Ok(indexed)
+        Ok(built + indexed)
     }
 
     /// Builds the index again from the tickets; `progress(done, total)` hears of each batch.
@@ -367,7 +386,7 @@ impl SearchIndex {
             progress(built, total.max(built));
             after = last;
         }
-        self.commit(at).await?;
+        self.commit(at, HashSet::new()).await?;
         Ok((built, at))
     }
 
@@ -414,7 +433,7 @@ impl SearchIndex {
     }
 
     /// Commits what was written, with the log position it reflects, and shows it to searches.
-    async fn commit(&self, at: ChangeCursor) -> Result<(), SearchError> {
+    async fn commit(&self, at: ChangeCursor, applied: HashSet<ChangeCursor>) -> Result<(), SearchError> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let payload = json!({"version": SCHEMA_VERSION, "cursor": at}).to_string();
@@ -427,7 +446,7 @@ impl SearchIndex {
             this.inner.reader.reload()?;
             // Published after the reload: whoever reads this position searches at least this.
             if let Ok(mut committed) = this.inner.committed.lock() {
-                *committed = Some(at);
+                *committed = Some(Committed { at, applied: Arc::new(applied) });
             }
             Ok(())
         })

@@ -1,12 +1,14 @@
 //! Search over HTTP, on the engine under test: what each person finds is what they may read,
 //! counts included, right after a ticket is made private or moved to another unit; the query
-//! language; filters; refusals.
+//! language; filters; refusals; a change found once indexed while a transaction holds the log back.
 
 use helpdesk_domain::account::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, assert_problem, created, unique_address};
+use helpdesk_store::Engine;
+
+use crate::common::{Fixture, assert_problem, created, engine_under_test, unique_address};
 
 /// The numbers found by `token` for `q` (and extra parameters), and the total, once the index
 /// has taken in every change (as the server's follower does within a second).
@@ -169,4 +171,22 @@ async fn bad_searches_are_refused_and_write_nothing() {
         assert_problem(&answer, status);
     }
     assert_eq!(f.server.store().row_counts().await.expect("counts"), before, "nothing was written");
+}
+
+#[tokio::test]
+async fn a_change_is_found_once_indexed_while_an_older_transaction_stays_open() {
+    let f = Fixture::new().await;
+    if engine_under_test() != Engine::Postgres {
+        // SQLite has one writer: no transaction can stay open beside another's commit.
+        return;
+    }
+    let (_, alice) = person(&f, "patient", None).await;
+    // An open transaction anywhere holds the log's cursor back (PostgreSQL's xmin): what commits
+    // after it is read past the cursor, and must count as indexed once it is.
+    let mut open = f.server.app.store().begin().await.expect("begin");
+    open.insert_organisation("Holds the cursor back", time::OffsetDateTime::now_utc()).await.expect("a write");
+    let ticket = f.open(&alice, json!({"title": "Cryostat pressure alarm", "description": "It beeps."})).await;
+    assert_eq!(found(&f, Some(&alice), "q=cryostat").await.0, vec![ticket], "found once indexed");
+    assert_eq!(found_before_catch_up(&f, Some(&alice), "q=cryostat").await.0, vec![ticket], "and after");
+    drop(open); // rolled back
 }
