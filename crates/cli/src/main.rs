@@ -168,6 +168,22 @@ impl From<RoleArg> for Role {
     }
 }
 
+/// glibc gives threads that allocate at once arenas of their own, up to eight per core, and keeps
+/// what each frees: under load that more than doubled the server's private memory (172 MiB
+/// against 71 MiB at 10,000 tickets) for no throughput. One arena per core is enough; the
+/// MALLOC_ARENA_MAX variable still decides when it is set.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).max(2);
+        let arenas = libc::c_int::try_from(cores).unwrap_or(2);
+        // SAFETY: mallopt only sets a parameter of the allocator; it runs before any thread starts.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
+        }
+    }
+}
+
 /// The settings every command resolves from flags, environment, file and defaults.
 struct Settings {
     file: FileConfig,
@@ -256,6 +272,7 @@ impl Settings {
 }
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     // One TLS stack, one crypto provider: rustls with ring, for the server and every client.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
@@ -461,8 +478,7 @@ async fn serve(
 }
 
 async fn first_start(app: &App) -> anyhow::Result<bool> {
-    let counts = app.store().row_counts().await?;
-    Ok(counts.iter().any(|(table, n)| *table == "accounts" && *n == 0))
+    Ok(!app.store().has_accounts().await?)
 }
 
 async fn admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()> {

@@ -124,6 +124,8 @@ pub trait Store: IdentityStore + AuthStore + AccountStore + MailStore + SearchSo
     async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>>;
     /// How many rows each table holds, to prove in tests that a refusal wrote nothing.
     async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>>;
+    /// Whether any account exists (a first start has none); one index probe, not a count.
+    async fn has_accounts(&self) -> StoreResult<bool>;
 }
 
 /// One write transaction. Dropping it without [`Tx::commit`] rolls everything back. After any

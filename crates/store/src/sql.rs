@@ -617,6 +617,11 @@ macro_rules! sql_store {
                 }
                 Ok(counts)
             }
+
+            async fn has_accounts(&self) -> StoreResult<bool> {
+                let first: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts LIMIT 1").fetch_optional(&self.read).await?;
+                Ok(first.is_some())
+            }
         }
 
         #[async_trait]
