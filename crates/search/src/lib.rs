@@ -183,11 +183,11 @@ struct Inner {
     /// Where the index stands in the change log. Held while catching up, so that one catch-up
     /// runs at a time.
     follow: tokio::sync::Mutex<Follow>,
-    /// Whether the index is being built from the tickets (at first start).
     /// The log position of the commit searches read now.
     committed: std::sync::Mutex<Option<Committed>>,
     /// Wakes the follower.
     wake: tokio::sync::Notify,
+    /// Whether the index is being built from the tickets (at first start).
     building: AtomicBool,
 }
 
