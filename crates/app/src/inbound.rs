@@ -57,16 +57,16 @@ pub(crate) struct MailOrigin {
 }
 
 impl MailOrigin {
-    /// Records the message a change came from (if it came by mail) as delivered to `ticket`;
+    /// Records the message a change came from as delivered to `ticket`;
     /// returns the addresses the change's notifications leave out.
     pub(crate) async fn record(
-        origin: &Option<MailOrigin>,
+        &self,
         tx: &mut dyn Tx,
         status: InboundStatus,
         ticket: TicketId,
         at: OffsetDateTime,
     ) -> AppResult<Vec<String>> {
-        let Some(origin) = origin else { return Ok(Vec::new()) };
+        let origin = self;
         let outcome = InboundOutcome {
             status,
             message_id: origin.message_id.clone(),
@@ -282,14 +282,15 @@ impl App {
         }
         let origin = delivery.origin(delivery.quiet(list.as_ref()));
         let (body, uploads) = (delivery.mail.text.clone(), delivery.mail.uploads.clone());
-        let attempt =
-            self.add_article_from(&actor, id, body.clone(), false, Channel::Email, uploads, Some(origin.clone())).await;
+        let attempt = self
+            .add_article_from(&actor, id, body.clone(), false, Channel::Email, uploads, Some(origin.clone().into()))
+            .await;
         let attempt = match attempt {
             // Someone who may write but not attach (a community user's signature logo): the
             // words go in, the files stay in the kept original.
             Err(AppError::Forbidden(why)) if !delivery.mail.uploads.is_empty() => {
                 let body = files_left_out(&body, delivery.mail.uploads.len(), &why);
-                self.add_article_from(&actor, id, body, false, Channel::Email, Vec::new(), Some(origin)).await
+                self.add_article_from(&actor, id, body, false, Channel::Email, Vec::new(), Some(origin.into())).await
             }
             other => other,
         };
@@ -352,11 +353,12 @@ impl App {
         let origin = delivery.origin(delivery.quiet(None));
         let unit = unit.map(|u| u.id);
         let attempt =
-            self.open_ticket_from(&actor, cmd.clone(), mail.uploads.clone(), unit, Some(origin.clone())).await;
+            self.open_ticket_from(&actor, cmd.clone(), mail.uploads.clone(), unit, Some(origin.clone().into())).await;
         let attempt = match attempt {
             Err(AppError::Forbidden(why)) if !mail.uploads.is_empty() => {
                 let description = files_left_out(&cmd.description, mail.uploads.len(), &why);
-                self.open_ticket_from(&actor, OpenTicket { description, ..cmd }, Vec::new(), unit, Some(origin)).await
+                self.open_ticket_from(&actor, OpenTicket { description, ..cmd }, Vec::new(), unit, Some(origin.into()))
+                    .await
             }
             other => other,
         };

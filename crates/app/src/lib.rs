@@ -17,7 +17,10 @@ pub mod membership;
 pub mod notify;
 pub mod oidc;
 pub mod organisations;
+mod origin;
 pub mod search;
+pub mod secrets;
+pub mod sync;
 pub mod tickets;
 pub mod worker;
 
@@ -54,6 +57,8 @@ pub struct App {
     public_url: Arc<str>,
     mail: Arc<mail::MailIdentity>,
     search: Option<Arc<dyn search::TicketSearch>>,
+    sealer: Option<Arc<secrets::Sealer>>,
+    connect: Option<Arc<dyn sync::Connect>>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -101,12 +106,26 @@ impl App {
             public_url: Arc::from("http://127.0.0.1:8080"),
             mail: Arc::new(mail::MailIdentity::default()),
             search: None,
+            sealer: None,
+            connect: None,
         }
     }
 
     /// The same application, telling people it is reached at `url` (in e-mailed links).
     pub fn with_public_url(mut self, url: &str) -> App {
         self.public_url = Arc::from(url.trim_end_matches('/'));
+        self
+    }
+
+    /// The same application, sealing connector credentials with a key derived from `secret`.
+    pub fn with_secret_key(mut self, secret: &[u8]) -> App {
+        self.sealer = Some(Arc::new(secrets::Sealer::new(secret)));
+        self
+    }
+
+    /// The same application, reaching other ticketing systems through `connect`.
+    pub fn with_connectors(mut self, connect: Arc<dyn sync::Connect>) -> App {
+        self.connect = Some(connect);
         self
     }
 

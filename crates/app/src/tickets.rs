@@ -12,8 +12,8 @@ use helpdesk_domain::{AccountId, CategoryId, OrgId, TicketId, UnitId};
 use helpdesk_store::{NewArticle, OpenState, TicketQuery, Tx};
 
 use crate::attachments::{digest, store_files};
-use crate::inbound::MailOrigin;
 use crate::notify::{self, Event, events_of_update};
+use crate::origin::Origin;
 use crate::{App, AppError, AppResult};
 
 pub use helpdesk_domain::ticket::TicketSummary;
@@ -87,15 +87,15 @@ impl App {
         self.open_ticket_from(actor, cmd, uploads, None, None).await
     }
 
-    /// Opens a ticket; with `unit`, in that unit rather than its category's; with `mail`, as
-    /// that inbound message, recorded as delivered in the same transaction.
+    /// Opens a ticket; with `unit`, in that unit rather than its category's; with `origin`, as
+    /// that inbound message or remote ticket, recorded in the same transaction.
     pub(crate) async fn open_ticket_from(
         &self,
         actor: &Actor,
         cmd: OpenTicket,
         uploads: Vec<NewUpload>,
         unit: Option<UnitId>,
-        mail: Option<MailOrigin>,
+        origin: Option<Origin>,
     ) -> AppResult<Ticket> {
         // Read outside the write transaction: SQLite has one writer, and every statement inside
         // its transaction holds up all the others. The foreign key still guards the category.
@@ -119,7 +119,7 @@ impl App {
             history.extend(files.iter().map(|f| f.change(false).at(now, by)));
             let ticket = tx.insert_ticket(&new, &history, now).await?;
             store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
-            let quiet = MailOrigin::record(&mail, &mut *tx, InboundStatus::TicketOpened, ticket.id, now).await?;
+            let quiet = Origin::record(&origin, &mut *tx, InboundStatus::TicketOpened, ticket.id, None, now).await?;
             notify::queue(&mut *tx, vec![Event::Opened { ticket: ticket.id }], by, &quiet, now).await?;
             tx.commit().await?;
             Ok(ticket)
@@ -168,6 +168,18 @@ impl App {
 
     /// Changes some of a ticket's fields; every change is checked and recorded.
     pub async fn update_ticket(&self, actor: &Actor, id: TicketId, patch: TicketPatch) -> AppResult<Ticket> {
+        self.update_ticket_from(actor, id, patch, None).await
+    }
+
+    /// Changes some of a ticket's fields; with `origin`, as a change made on the other side of
+    /// an external-mode unit, recorded in the same transaction.
+    pub(crate) async fn update_ticket_from(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        patch: TicketPatch,
+        origin: Option<Origin>,
+    ) -> AppResult<Ticket> {
         let now = self.now();
         let actor = actor.clone();
         self.write(move |mut tx| async move {
@@ -185,11 +197,14 @@ impl App {
             }
             let (mut next, changes) = workflow::update(&actor, &ticket, &patch)?;
             if changes.is_empty() {
+                Origin::record_update(&origin, &mut *tx, id).await?;
+                tx.commit().await?;
                 return Ok(shown_to(&actor, ticket));
             }
             next.updated_at = now;
             tx.update_ticket(&next).await?;
             record(&mut *tx, actor.account, id, changes, now).await?;
+            Origin::record_update(&origin, &mut *tx, id).await?;
             notify::queue(&mut *tx, events_of_update(&ticket, &next), actor.account, &[], now).await?;
             tx.commit().await?;
             Ok(shown_to(&actor, next))
@@ -224,8 +239,8 @@ impl App {
         self.add_article_from(actor, id, body, internal, channel, uploads, None).await
     }
 
-    /// Adds an article; with `mail`, as that inbound message, recorded as delivered in the
-    /// same transaction.
+    /// Adds an article; with `origin`, as that inbound message or remote article, recorded in
+    /// the same transaction.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn add_article_from(
         &self,
@@ -235,7 +250,7 @@ impl App {
         internal: bool,
         channel: Channel,
         uploads: Vec<NewUpload>,
-        mail: Option<MailOrigin>,
+        origin: Option<Origin>,
     ) -> AppResult<Article> {
         // Files are checked and hashed before the write transaction, against the ticket as it is
         // now; the right to attach is asked again of the locked ticket.
@@ -266,7 +281,8 @@ impl App {
             tx.update_ticket(&ticket).await?;
             store_files(&mut *tx, id, Some(article.id), internal, author, files, now).await?;
             record(&mut *tx, author, id, changes, now).await?;
-            let quiet = MailOrigin::record(&mail, &mut *tx, InboundStatus::ArticleAdded, id, now).await?;
+            let quiet =
+                Origin::record(&origin, &mut *tx, InboundStatus::ArticleAdded, id, Some(article.id), now).await?;
             if !internal {
                 notify::queue(&mut *tx, vec![Event::Reply { ticket: id, article: article.id }], author, &quiet, now)
                     .await?;

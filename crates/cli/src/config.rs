@@ -95,6 +95,46 @@ pub struct FileConfig {
     /// The header in which trusted proxies pass the certificate's issuer DN
     /// [default: X-SSL-Client-I-DN].
     pub client_issuer_header: Option<String>,
+    /// The key that seals the credentials of connectors to other ticketing systems; every node
+    /// of an installation needs the same one [default: the key in DATA/secret.key, made on
+    /// first use] (`HELPDESK_SECRET_KEY`).
+    pub secret_key: Option<String>,
+}
+
+/// The installation's secret key: `configured`, or the one kept in `data/secret.key` (made on
+/// first use, readable by its owner only). It lives outside the database, so that a copy of
+/// the database alone does not open the credentials sealed with it.
+pub fn secret_key(configured: Option<&str>, data: &Path) -> anyhow::Result<Vec<u8>> {
+    if let Some(key) = configured.map(str::trim) {
+        if key.len() < 32 {
+            bail!("secret_key must be at least 32 characters");
+        }
+        return Ok(key.as_bytes().to_vec());
+    }
+    let path = data.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(key) if key.trim().len() >= 32 => return Ok(key.trim().as_bytes().to_vec()),
+        Ok(_) => bail!("{} holds no key of at least 32 characters", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            std::io::Write::write_all(&mut file, key.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(key.into_bytes())
+        }
+        // Another process made it first: take theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => secret_key(None, data),
+        Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
+    }
 }
 
 impl FileConfig {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use helpdesk_app::mail::MailIdentity;
+use helpdesk_app::sync::SyncRunner;
 use helpdesk_app::worker::Worker;
 use helpdesk_app::{App, AppError, SystemClock};
 use helpdesk_domain::account::Role;
@@ -225,6 +226,7 @@ impl Settings {
         file.imap_password = env_over("HELPDESK_IMAP_PASSWORD", file.imap_password.take())?;
         file.imap_mailbox = env_over("HELPDESK_IMAP_MAILBOX", file.imap_mailbox.take())?;
         file.imap_poll_seconds = env_over("HELPDESK_IMAP_POLL_SECONDS", file.imap_poll_seconds.take())?;
+        file.secret_key = env_over("HELPDESK_SECRET_KEY", file.secret_key.take())?;
         let data = global.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let database_url = global.database_url.clone().or_else(|| file.database_url.clone());
         let location = config::location(database_url.as_deref(), &data)?;
@@ -250,7 +252,11 @@ impl Settings {
         let store = helpdesk_store::open(&self.location)
             .await
             .with_context(|| format!("cannot open the database ({})", config::describe(&self.location)))?;
-        let app = App::new(store).with_mail_identity(self.mail.clone());
+        let key = config::secret_key(self.file.secret_key.as_deref(), &self.data)?;
+        let app = App::new(store)
+            .with_mail_identity(self.mail.clone())
+            .with_secret_key(&key)
+            .with_connectors(Arc::new(helpdesk_bridges::Connectors::default()));
         Ok(match &self.public_url {
             Some(url) => app.with_public_url(url),
             None => app,
@@ -346,7 +352,9 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             let worker = worker(&app, &settings)?;
             eprintln!("Helpdesk worker running on {}", config::describe(&settings.location));
             let imap = read_imap(&app, &settings, rx.clone());
+            let sync = tokio::spawn(SyncRunner::new(app.clone(), node_name()).run(rx.clone()));
             worker.run(Duration::from_secs(1), rx).await;
+            let _ = sync.await;
             if let Some(task) = imap {
                 let _ = task.await;
             }
@@ -389,9 +397,14 @@ fn read_imap(app: &App, settings: &Settings, stop: watch::Receiver<bool>) -> Opt
     Some(tokio::spawn(ImapPoller::new(Arc::new(app.clone()), config).run(stop)))
 }
 
+/// This process's name in the locks of jobs and links.
+fn node_name() -> String {
+    format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()), std::process::id())
+}
+
 /// The job worker with every handler this node has.
 fn worker(app: &App, settings: &Settings) -> anyhow::Result<Worker> {
-    let name = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()), std::process::id());
+    let name = node_name();
     let mailer = settings.mailer()?;
     tracing::info!("outgoing mail goes to {}", mailer.describe());
     let worker = Worker::new(app.store().clone(), Arc::new(SystemClock), name);
@@ -440,6 +453,8 @@ async fn serve(
     // The mailbox is read where the worker runs: one reader per node that works the queue.
     let imap_task = if run_worker { read_imap(&app, settings, stop_rx.clone()) } else { None };
     let worker_task = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(1), stop_rx.clone())));
+    // External-mode units are kept in step where the worker runs.
+    let sync_task = run_worker.then(|| tokio::spawn(SyncRunner::new(app.clone(), node_name()).run(stop_rx.clone())));
     // A change is searchable on every node within the follower's interval of its commit.
     let index_task = tokio::spawn(index.follow(Duration::from_millis(500), stop_rx.clone()));
     let mut server_stop = stop_rx.clone();
@@ -470,7 +485,7 @@ async fn serve(
         let _ = stop_tx.send(true);
     });
     server.await.context("the server stopped with an error")?;
-    for task in [worker_task, imap_task, Some(index_task)].into_iter().flatten() {
+    for task in [worker_task, imap_task, sync_task, Some(index_task)].into_iter().flatten() {
         let _ = task.await;
     }
     app.store().close().await;

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod attachment;
 pub mod category;
+pub mod connector;
 pub mod dn;
 pub mod history;
 pub mod mail;

@@ -185,6 +185,14 @@ pub enum Action {
     ReceiveMail,
     /// Read inbound messages as received, and have them processed again.
     ManageInboundMail,
+    /// Set up the connectors of external-mode units (their credentials included).
+    ManageConnectors,
+    /// See the sync state of every external ticket and retry it; `first_level` says whether the
+    /// person is a member of a 1st-level unit, which follows the tickets it passed on.
+    FollowExternalTickets {
+        /// Whether the person is a member of a 1st-level unit.
+        first_level: bool,
+    },
 }
 
 /// Why the policy said no, in words a person can act on.
@@ -291,6 +299,12 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ReceiveMail => deny("only a mail gateway's token may hand in messages"),
         Action::ManageInboundMail if actor.system || actor.has(Role::Admin) => Ok(()),
         Action::ManageInboundMail => deny("only admins may read inbound messages as received"),
+        Action::ManageConnectors if actor.system || actor.has(Role::Admin) => Ok(()),
+        Action::ManageConnectors => deny("only admins may set up connectors to other ticketing systems"),
+        Action::FollowExternalTickets { first_level } if first_level || actor.is_operator() => Ok(()),
+        Action::FollowExternalTickets { .. } => {
+            deny("only staff and members of a 1st-level unit may follow tickets in other ticketing systems")
+        }
     }
 }
 
@@ -609,6 +623,14 @@ mod tests {
             ("admin", Action::ManageInboundMail, true),
             ("staff", Action::ManageInboundMail, false),
             ("mail gateway", Action::ManageInboundMail, false),
+            ("admin", Action::ManageConnectors, true),
+            ("staff", Action::ManageConnectors, false),
+            ("unit manager", Action::ManageConnectors, false),
+            ("staff", Action::FollowExternalTickets { first_level: false }, true),
+            ("supporter", Action::FollowExternalTickets { first_level: true }, true),
+            ("supporter", Action::FollowExternalTickets { first_level: false }, false),
+            ("community", Action::FollowExternalTickets { first_level: false }, false),
+            ("anonymous", Action::FollowExternalTickets { first_level: false }, false),
             ("mail gateway", Action::ManageCatalog, false),
             ("mail gateway", Action::OpenTicket(Privacy::Private), false),
             ("mail gateway", Action::OpenTicket(Privacy::Public), false),

@@ -19,7 +19,9 @@ mod sql_auth;
 mod sql_identity;
 mod sql_mail;
 mod sql_search;
+mod sql_sync;
 mod sqlite;
+mod sync;
 mod types;
 
 use std::sync::Arc;
@@ -42,6 +44,7 @@ pub use error::{StoreError, StoreResult};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use mail::{MailStore, MailTx};
 pub use search::{ChangeCursor, Changes, SearchDocument, SearchSource};
+pub use sync::{ConnectorRecord, LinkRecord, SyncItem, SyncStore, SyncTx};
 pub use types::*;
 
 /// The database engine behind a store.
@@ -55,7 +58,9 @@ pub enum Engine {
 
 /// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
 #[async_trait]
-pub trait Store: IdentityStore + AuthStore + AccountStore + MailStore + SearchSource + Send + Sync + 'static {
+pub trait Store:
+    IdentityStore + AuthStore + AccountStore + MailStore + SearchSource + SyncStore + Send + Sync + 'static
+{
     /// Which engine this is.
     fn engine(&self) -> Engine;
     /// Checks that the database answers.
@@ -132,7 +137,7 @@ pub trait Store: IdentityStore + AuthStore + AccountStore + MailStore + SearchSo
 /// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + Send {
+pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + Send {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

@@ -11,6 +11,7 @@ use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
 use crate::sql_search::search_sql;
+use crate::sql_sync::sync_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -46,6 +47,12 @@ accounts_sql! {
 
 mail_sql! {
     db: sqlx::Postgres,
+}
+
+sync_sql! {
+    db: sqlx::Postgres,
+    for_update: " FOR UPDATE",
+    skip_locked: " FOR UPDATE SKIP LOCKED",
 }
 
 // PostgreSQL reads the change log by transaction id (see sql_search.rs).

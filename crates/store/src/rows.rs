@@ -550,3 +550,72 @@ impl InboundRawRow {
         Ok((self.message.try_into()?, self.raw))
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConnectorRow {
+    unit_id: i64,
+    settings: String,
+    credentials: Option<Vec<u8>>,
+    cursor: Option<String>,
+    polled_at: Option<Ts>,
+    poll_error: Option<String>,
+    updated_at: Ts,
+}
+
+impl TryFrom<ConnectorRow> for crate::sync::ConnectorRecord {
+    type Error = StoreError;
+
+    fn try_from(r: ConnectorRow) -> StoreResult<crate::sync::ConnectorRecord> {
+        Ok(crate::sync::ConnectorRecord {
+            unit: r.unit_id,
+            settings: serde_json::from_str(&r.settings)
+                .map_err(|e| StoreError::Corrupt(format!("connectors.settings: {e}")))?,
+            sealed_credentials: r.credentials,
+            cursor: r.cursor,
+            polled_at: r.polled_at.map(|t| t.0),
+            poll_error: r.poll_error,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LinkRow {
+    ticket_id: i64,
+    unit_id: i64,
+    external_id: Option<String>,
+    external_url: Option<String>,
+    state: String,
+    pending_since: Option<Ts>,
+    last_error: Option<String>,
+    attempts: i64,
+    due_at: Option<Ts>,
+    synced_at: Option<Ts>,
+    version: i64,
+    remote_status: Option<String>,
+    remote_priority: Option<String>,
+}
+
+impl TryFrom<LinkRow> for crate::sync::LinkRecord {
+    type Error = StoreError;
+
+    fn try_from(r: LinkRow) -> StoreResult<crate::sync::LinkRecord> {
+        Ok(crate::sync::LinkRecord {
+            link: helpdesk_domain::connector::ExternalLink {
+                ticket: r.ticket_id,
+                unit: r.unit_id,
+                external_id: r.external_id,
+                external_url: r.external_url,
+                state: parse("external_links.state", &r.state)?,
+                pending_since: r.pending_since.map(|t| t.0),
+                last_error: r.last_error,
+                attempts: r.attempts,
+                due_at: r.due_at.map(|t| t.0),
+                synced_at: r.synced_at.map(|t| t.0),
+            },
+            version: r.version,
+            remote_status: r.remote_status,
+            remote_priority: r.remote_priority,
+        })
+    }
+}

@@ -109,6 +109,10 @@ macro_rules! account_select {
 
 /// Every table, for row counts.
 pub(crate) const TABLES: &[&str] = &[
+    "connectors",
+    "external_links",
+    "sync_items",
+    "webhook_nonces",
     "accounts",
     "account_roles",
     "api_tokens",

@@ -13,6 +13,7 @@ use crate::sql_auth::auth_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
 use crate::sql_search::search_sql;
+use crate::sql_sync::sync_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -50,6 +51,12 @@ accounts_sql! {
 
 mail_sql! {
     db: sqlx::Sqlite,
+}
+
+sync_sql! {
+    db: sqlx::Sqlite,
+    for_update: "",
+    skip_locked: "",
 }
 
 // PostgreSQL reads the change log by transaction id (see sql_search.rs).

@@ -8,6 +8,7 @@ mod mail;
 mod membership;
 mod organisations;
 mod search;
+mod sync;
 mod tickets;
 
 use axum::Json;
@@ -111,7 +112,8 @@ impl PageParams {
          (name = "organisations", description = "Organisations, their domains, partners, contracts and members"),
          (name = "units", description = "Support units' members and join requests"),
          (name = "auth", description = "Registering, confirming an address, signing in and out, resetting a password"),
-         (name = "mail", description = "Inbound mail handed in by a mail gateway, and what became of it")),
+         (name = "mail", description = "Inbound mail handed in by a mail gateway, and what became of it"),
+         (name = "sync", description = "External-mode units: connectors, sync state, and signed webhooks from other systems")),
 )]
 struct ApiDoc;
 
@@ -240,6 +242,18 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(mail::list))
         .routes(routes!(mail::raw))
         .routes(routes!(mail::process))
+        .routes(routes!(sync::get_connector, sync::put_connector))
+        .routes(routes!(sync::test_connector))
+        .routes(routes!(sync::list_links))
+        .routes(routes!(sync::retry))
+        .routes(routes!(sync::ticket_link))
+        .routes(routes!(sync::receive_resume))
+        // Events carry the files of a ticket or an article, base64-encoded.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(sync::receive_events))
+                .layer(axum::extract::DefaultBodyLimit::max(helpdesk_app::inbound::MAX_RAW_BYTES)),
+        )
         // A raw message may carry five attachments of the largest size, base64-encoded.
         .merge(
             OpenApiRouter::new()

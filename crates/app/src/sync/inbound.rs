@@ -1,0 +1,400 @@
+//! Changes that come from the other side: by a signed webhook or read by polling. Each is
+//! applied once: a ticket by its id there, an article by its id there, a status or priority
+//! only when it differs from what the other side was last known to hold, and only when it is
+//! later than the change made here (the later change wins, and the history says so).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use helpdesk_domain::account::Role;
+use helpdesk_domain::attachment::NewUpload;
+use helpdesk_domain::connector::ConnectorKind;
+use helpdesk_domain::history::Change;
+use helpdesk_domain::paging::PageRequest;
+use helpdesk_domain::policy::Actor;
+use helpdesk_domain::status::{Resolution, Status};
+use helpdesk_domain::ticket::{Channel, Privacy, SecurityRisk, TicketType};
+use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
+use helpdesk_domain::{TicketId, UnitId};
+use helpdesk_store::ConnectorRecord;
+
+use super::signature::{self, BadSignature};
+use super::{ARTICLE, EventChange, EventReply, RemoteArticle, RemoteTicket, SyncEvent};
+use crate::origin::{ExternalOrigin, Origin};
+use crate::{App, AppError, AppResult};
+
+/// The most events one webhook request may carry.
+pub const MAX_EVENTS: usize = 100;
+
+fn refused(e: BadSignature) -> AppError {
+    AppError::Unauthenticated(e.to_string())
+}
+
+impl App {
+    /// Receives a signed webhook for `unit`: checks the signature, its time and its nonce,
+    /// then applies each event once. Refused as a whole, it changes nothing.
+    pub async fn receive_events(
+        &self,
+        unit: UnitId,
+        signature_header: &str,
+        body: &[u8],
+    ) -> AppResult<Vec<EventReply>> {
+        let record = self.webhook_connector(unit).await?;
+        let key = self.credentials_of(&record)?.signing_key.unwrap_or_default();
+        let signed =
+            signature::verify(key.as_bytes(), signature_header, body, self.now().unix_timestamp()).map_err(refused)?;
+        let events: Vec<SyncEvent> = match serde_json::from_slice::<Vec<SyncEvent>>(body) {
+            Ok(events) => events,
+            Err(_) => vec![
+                serde_json::from_slice(body).map_err(|e| AppError::invalid("body", format!("not an event: {e}")))?,
+            ],
+        };
+        if events.len() > MAX_EVENTS {
+            return Err(AppError::invalid("body", format!("at most {MAX_EVENTS} events per request")));
+        }
+        self.remember_nonce(&signed.nonce).await?;
+        let mut replies = Vec::with_capacity(events.len());
+        for event in &events {
+            replies.push(self.apply_remote(&record, event, false).await?.unwrap_or_default());
+        }
+        Ok(replies)
+    }
+
+    /// Handles a signed request of the other side to send now what waits for it; returns how
+    /// many tickets were made due.
+    pub async fn receive_resume(&self, unit: UnitId, signature_header: &str, body: &[u8]) -> AppResult<u64> {
+        let record = self.webhook_connector(unit).await?;
+        let key = self.credentials_of(&record)?.signing_key.unwrap_or_default();
+        let signed =
+            signature::verify(key.as_bytes(), signature_header, body, self.now().unix_timestamp()).map_err(refused)?;
+        self.remember_nonce(&signed.nonce).await?;
+        let now = self.now();
+        self.write(move |mut tx| async move {
+            let n = tx.retry_links(Some(unit), None, now).await?;
+            tx.commit().await?;
+            Ok(n)
+        })
+        .await
+    }
+
+    /// The connector of a unit that takes webhooks; any other unit is not found, so that the
+    /// endpoint tells a stranger nothing.
+    async fn webhook_connector(&self, unit: UnitId) -> AppResult<ConnectorRecord> {
+        match self.store.connector(unit).await? {
+            Some(r)
+                if matches!(r.settings.kind, ConnectorKind::Helpdesk | ConnectorKind::Webhook)
+                    && r.settings.enabled =>
+            {
+                Ok(r)
+            }
+            _ => Err(AppError::NotFound(format!("unit {unit} takes no webhooks"))),
+        }
+    }
+
+    async fn remember_nonce(&self, nonce: &str) -> AppResult<()> {
+        let now = self.now();
+        let forget = now - time::Duration::seconds(2 * signature::WINDOW_SECONDS);
+        let nonce = nonce.to_owned();
+        let fresh = self
+            .write(move |mut tx| async move {
+                let fresh = tx.use_nonce(&nonce, now, forget).await?;
+                tx.commit().await?;
+                Ok(fresh)
+            })
+            .await?;
+        if fresh { Ok(()) } else { Err(AppError::Unauthenticated("this request was seen before (a replay)".into())) }
+    }
+
+    /// Applies one change of the other side; returns what it made, if anything. A change about a
+    /// ticket Helpdesk does not know through this unit is skipped.
+    pub(crate) async fn apply_remote(
+        &self,
+        record: &ConnectorRecord,
+        event: &SyncEvent,
+        by_us: bool,
+    ) -> AppResult<Option<EventReply>> {
+        let unit = record.unit;
+        if let EventChange::TicketCreated(ticket) = &event.change {
+            return self.apply_remote_ticket(record, event, ticket).await.map(Some);
+        }
+        let Some(ticket) = self.store.ticket_of_external(unit, &event.ticket).await? else {
+            tracing::debug!(unit, remote = %event.ticket, "a change about a ticket not linked here; skipped");
+            return Ok(None);
+        };
+        if by_us {
+            return Ok(None);
+        }
+        match &event.change {
+            EventChange::TicketCreated(_) => Ok(None),
+            EventChange::ArticleCreated(article) => {
+                self.apply_remote_article(record, ticket, event, article).await.map(Some)
+            }
+            EventChange::Status { value, resolution } => {
+                self.apply_remote_status(record, ticket, event, value, resolution.as_deref()).await?;
+                Ok(None)
+            }
+            EventChange::Priority { value } => {
+                self.apply_remote_priority(record, ticket, event, value).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn apply_remote_ticket(
+        &self,
+        record: &ConnectorRecord,
+        event: &SyncEvent,
+        remote: &RemoteTicket,
+    ) -> AppResult<EventReply> {
+        let unit = record.unit;
+        if let Some(id) = self.store.ticket_of_external(unit, &event.ticket).await? {
+            return Ok(self.reply_for(id));
+        }
+        let category = self.category_of_unit(unit).await?;
+        let requester = self.remote_requester(&remote.requester_email, &remote.requester_name).await?;
+        let mapping = record.settings.mapping();
+        let cmd = OpenTicket {
+            title: remote.title.clone(),
+            description: remote.description.clone(),
+            ticket_type: TicketType::Incident,
+            category,
+            privacy: Privacy::Private,
+            affected_users: 1,
+            service_degraded: false,
+            security_risk: SecurityRisk::None,
+            fields: remote.fields.clone().into_iter().collect(),
+            on_behalf_of: Some(requester),
+            copy_to: Vec::new(),
+            link_url: remote.url.clone().filter(|u| u.starts_with("http")),
+            priority: remote.priority.as_deref().and_then(|p| mapping.priority_from_remote(p)),
+            priority_reason: remote
+                .priority
+                .as_ref()
+                .map(|_| format!("set on the other side ({})", record.settings.kind)),
+        };
+        let origin = Origin::External(ExternalOrigin {
+            unit,
+            remote_ticket: event.ticket.clone(),
+            remote_url: remote.url.clone(),
+            remote_article: None,
+            remote_status: remote.status.clone(),
+            remote_priority: remote.priority.clone(),
+        });
+        let uploads = uploads_of(&remote.attachments)?;
+        match self.open_ticket_from(&Actor::system(), cmd, uploads, Some(unit), Some(origin)).await {
+            Ok(ticket) => Ok(self.reply_for(ticket.id)),
+            // The same ticket delivered twice at once: the other copy won.
+            Err(AppError::Conflict { .. }) => match self.store.ticket_of_external(unit, &event.ticket).await? {
+                Some(id) => Ok(self.reply_for(id)),
+                None => Err(AppError::Internal(format!("ticket {} of the other side clashed", event.ticket))),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    fn reply_for(&self, ticket: TicketId) -> EventReply {
+        EventReply { id: ticket.to_string(), url: Some(format!("{}/tickets/{ticket}", self.public_url())) }
+    }
+
+    /// The category new tickets of `unit` open in: the first whose default unit it is.
+    async fn category_of_unit(&self, unit: UnitId) -> AppResult<i64> {
+        let mut page = PageRequest { page: 1, per_page: 100 };
+        loop {
+            let categories = self.store.categories(page).await?;
+            if let Some(c) = categories.items.iter().find(|c| c.default_unit == unit) {
+                return Ok(c.id);
+            }
+            if categories.items.len() < 100 {
+                return Err(AppError::invalid(
+                    "unit",
+                    format!("no category routes to unit {unit}; create one so that its tickets can be opened here"),
+                ));
+            }
+            page.page += 1;
+        }
+    }
+
+    /// The account of a requester on the other side: theirs, or a new community account.
+    async fn remote_requester(&self, email: &str, name: &str) -> AppResult<i64> {
+        if let Some(account) = self.store.account_by_email(email).await? {
+            return Ok(account.id);
+        }
+        let name = if name.trim().is_empty() { email.split('@').next().unwrap_or(email) } else { name.trim() };
+        let name: String = name.chars().take(100).collect();
+        match self.create_account(&Actor::system(), email, &name, &[Role::Community]).await {
+            Ok(account) => Ok(account.id),
+            Err(AppError::Conflict { .. }) => match self.store.account_by_email(email).await? {
+                Some(account) => Ok(account.id),
+                None => Err(AppError::Internal(format!("the account of {email} vanished"))),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn apply_remote_article(
+        &self,
+        record: &ConnectorRecord,
+        ticket: TicketId,
+        event: &SyncEvent,
+        article: &RemoteArticle,
+    ) -> AppResult<EventReply> {
+        if let Some(known) = self.known_remote_article(ticket, record.unit, &article.id).await? {
+            return Ok(EventReply { id: known, url: None });
+        }
+        let internal = article.internal;
+        let author = if article.author.trim().is_empty() { "someone" } else { article.author.trim() };
+        let body = format!("{author} wrote in {}:\n\n{}", record.settings.kind.label(), article.body);
+        let origin = Origin::External(ExternalOrigin {
+            unit: record.unit,
+            remote_ticket: event.ticket.clone(),
+            remote_url: None,
+            remote_article: Some(article.id.clone()),
+            remote_status: None,
+            remote_priority: None,
+        });
+        let uploads = uploads_of(&article.attachments)?;
+        let system = Actor::system();
+        match self.add_article_from(&system, ticket, body, internal, Channel::External, uploads, Some(origin)).await {
+            Ok(made) => Ok(EventReply { id: made.id.to_string(), url: None }),
+            Err(AppError::Conflict { .. }) => {
+                match self.known_remote_article(ticket, record.unit, &article.id).await? {
+                    Some(known) => Ok(EventReply { id: known, url: None }),
+                    None => Err(AppError::Internal(format!("article {} of the other side clashed", article.id))),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn known_remote_article(&self, ticket: TicketId, unit: UnitId, remote: &str) -> AppResult<Option<String>> {
+        let items = self.store.sync_items(ticket, unit).await?;
+        Ok(items.into_iter().find(|i| i.kind == ARTICLE && i.remote_ref == remote).map(|i| i.local_ref))
+    }
+
+    async fn apply_remote_status(
+        &self,
+        record: &ConnectorRecord,
+        ticket: TicketId,
+        event: &SyncEvent,
+        value: &str,
+        resolution: Option<&str>,
+    ) -> AppResult<()> {
+        let Some(link) = self.store.external_link(ticket).await? else { return Ok(()) };
+        if link.remote_status.as_deref() == Some(value) {
+            return Ok(());
+        }
+        let origin = remote_state(record, &event.ticket, Some(value), None);
+        let Some(status) = record.settings.mapping().status_from_remote(value) else {
+            // Not a status of ours (RT's "new"): only remember that the other side holds it.
+            return self
+                .update_ticket_from(&Actor::system(), ticket, TicketPatch::default(), Some(origin))
+                .await
+                .map(drop);
+        };
+        if let Some(later) = self.later_change_here(ticket, "status", event).await? {
+            let note = format!(
+                "status '{value}' set on the other side at {} is older than the change made here at {later}; kept",
+                rfc3339(event.at)
+            );
+            return self.note_sync(ticket, note, origin).await;
+        }
+        let resolution = match status {
+            Status::Solved | Status::Unsolved => {
+                Some(resolution.and_then(|r| r.parse::<Resolution>().ok()).unwrap_or(if status == Status::Solved {
+                    Resolution::Fixed
+                } else {
+                    Resolution::WontFix
+                }))
+            }
+            _ => None,
+        };
+        let patch = TicketPatch { status: Some(status), resolution, ..TicketPatch::default() };
+        match self.update_ticket_from(&Actor::system(), ticket, patch, Some(origin.clone())).await {
+            Ok(_) => Ok(()),
+            Err(AppError::Conflict { detail, .. }) | Err(AppError::Forbidden(detail)) => {
+                self.note_sync(ticket, format!("status '{value}' set on the other side not taken: {detail}"), origin)
+                    .await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn apply_remote_priority(
+        &self,
+        record: &ConnectorRecord,
+        ticket: TicketId,
+        event: &SyncEvent,
+        value: &str,
+    ) -> AppResult<()> {
+        let Some(link) = self.store.external_link(ticket).await? else { return Ok(()) };
+        if link.remote_priority.as_deref() == Some(value) {
+            return Ok(());
+        }
+        let origin = remote_state(record, &event.ticket, None, Some(value));
+        let priority = record.settings.mapping().priority_from_remote(value);
+        if priority.is_some()
+            && let Some(later) = self.later_change_here(ticket, "priority", event).await?
+        {
+            let note = format!(
+                "priority '{value}' set on the other side at {} is older than the change made here at {later}; kept",
+                rfc3339(event.at)
+            );
+            return self.note_sync(ticket, note, origin).await;
+        }
+        let reason = format!("set in {}", record.settings.kind.label());
+        let patch = TicketPatch { priority, priority_reason: priority.map(|_| reason), ..TicketPatch::default() };
+        match self.update_ticket_from(&Actor::system(), ticket, patch, Some(origin.clone())).await {
+            Ok(_) => Ok(()),
+            Err(AppError::Conflict { .. } | AppError::Forbidden(_) | AppError::Invalid(_)) => {
+                self.note_sync(ticket, format!("priority '{value}' set on the other side not taken"), origin).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// When `field` was last changed here by someone other than the sync, if that is later
+    /// than `event`.
+    async fn later_change_here(&self, ticket: TicketId, field: &str, event: &SyncEvent) -> AppResult<Option<String>> {
+        let last = self.store.last_change_here(ticket, field).await?;
+        Ok(last.filter(|at| *at > event.at).map(rfc3339))
+    }
+
+    /// Records in the ticket's history why a change of the other side was not taken, and what
+    /// the other side holds now.
+    async fn note_sync(&self, ticket: TicketId, note: String, origin: Origin) -> AppResult<()> {
+        let now = self.now();
+        self.write(move |mut tx| async move {
+            tx.record_history(ticket, &[Change::new("sync", serde_json::Value::Null, note).at(now, None)]).await?;
+            Origin::record_update(&Some(origin), &mut *tx, ticket).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn remote_state(record: &ConnectorRecord, remote: &str, status: Option<&str>, priority: Option<&str>) -> Origin {
+    Origin::External(ExternalOrigin {
+        unit: record.unit,
+        remote_ticket: remote.to_owned(),
+        remote_url: None,
+        remote_article: None,
+        remote_status: status.map(str::to_owned),
+        remote_priority: priority.map(str::to_owned),
+    })
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| at.to_string())
+}
+
+fn uploads_of(files: &[super::EventFile]) -> AppResult<Vec<NewUpload>> {
+    files
+        .iter()
+        .map(|f| {
+            let bytes = STANDARD
+                .decode(f.data.as_bytes())
+                .map_err(|e| AppError::invalid("attachments", format!("{}: not base64: {e}", f.filename)))?;
+            Ok(NewUpload { filename: f.filename.clone(), content_type: f.content_type.clone(), bytes })
+        })
+        .collect()
+}

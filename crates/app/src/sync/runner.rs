@@ -1,0 +1,408 @@
+//! The sync runner: sends each due ticket's changes to the other side, and polls the systems
+//! that cannot call back. One per node; links are claimed with a lease, so several nodes share
+//! the work and a crashed node's links are taken up again when its lease runs out.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use helpdesk_domain::connector::ConnectorKind;
+use helpdesk_domain::paging::PageRequest;
+use helpdesk_domain::ticket::{Article, Ticket};
+use helpdesk_domain::{TicketId, UnitId};
+use helpdesk_store::{ConnectorRecord, LinkRecord, SyncItem};
+use tokio::sync::watch;
+
+use super::{ARTICLE, EventChange, EventFile, ExternalSystem, RemoteArticle, RemoteTicket, SyncEvent};
+use crate::auth::random_hex;
+use crate::worker::RetryPolicy;
+use crate::{App, AppError, AppResult};
+
+/// A unit's connector and the client of its system, or why there is none.
+type Reached = Result<(ConnectorRecord, std::sync::Arc<dyn ExternalSystem>), String>;
+
+/// Runs the sync of external-mode units on this node.
+pub struct SyncRunner {
+    app: App,
+    name: String,
+    lease: Duration,
+    batch: i64,
+    concurrency: usize,
+    tick: Duration,
+    retry: RetryPolicy,
+}
+
+impl SyncRunner {
+    /// A runner named `name` in the links' locks.
+    pub fn new(app: App, name: impl Into<String>) -> SyncRunner {
+        SyncRunner {
+            app,
+            name: name.into(),
+            lease: Duration::from_secs(120),
+            batch: 32,
+            concurrency: 8,
+            tick: Duration::from_millis(200),
+            // An outage of hours delays the sync by at most a minute once the other side is back;
+            // a link is never given up: it stays failing, in view, until it goes through.
+            retry: RetryPolicy {
+                first_delay: Duration::from_secs(2),
+                max_delay: Duration::from_secs(60),
+                max_attempts: i64::MAX,
+            },
+        }
+    }
+
+    /// Sends and polls until `stop` turns true.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        self.resume_peers().await;
+        let mut next_poll: HashMap<UnitId, Instant> = HashMap::new();
+        loop {
+            let pushed = match self.push_once().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "sync could not claim links");
+                    0
+                }
+            };
+            if let Err(e) = self.poll_due(&mut next_poll).await {
+                tracing::error!(error = %e, "sync could not poll");
+            }
+            if *stop.borrow() {
+                return;
+            }
+            if pushed == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.tick) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        }
+    }
+
+    /// Asks every other Helpdesk to send at once what it held back while this node was down.
+    async fn resume_peers(&self) {
+        let Ok(records) = self.app.store.connectors().await else { return };
+        for record in records.iter().filter(|r| r.settings.enabled && r.settings.kind == ConnectorKind::Helpdesk) {
+            match self.app.system_of(record) {
+                Ok(system) => {
+                    if let Err(e) = system.resume().await {
+                        tracing::info!(unit = record.unit, error = %e, "the other Helpdesk could not be asked to resume");
+                    }
+                }
+                Err(e) => tracing::warn!(unit = record.unit, error = %e, "connector unusable"),
+            }
+        }
+    }
+
+    /// Claims the due links and sends their changes; returns how many it took.
+    pub async fn push_once(&self) -> AppResult<usize> {
+        let store = &self.app.store;
+        let now = self.app.now();
+        let claimed = store.claim_links(&self.name, now, now + self.lease, self.batch).await?;
+        let mut systems: HashMap<UnitId, Reached> = HashMap::new();
+        for chunk in claimed.chunks(self.concurrency) {
+            let mut work = Vec::with_capacity(chunk.len());
+            for (ticket, version) in chunk {
+                let link = store.external_link(*ticket).await?;
+                let unit = link.as_ref().map(|l| l.link.unit).unwrap_or_default();
+                if let std::collections::hash_map::Entry::Vacant(slot) = systems.entry(unit) {
+                    slot.insert(self.system(unit).await);
+                }
+                let system = systems.get(&unit).cloned().unwrap_or_else(|| Err("no connector".into()));
+                work.push(async move {
+                    let outcome = match (link, system) {
+                        (None, _) => Ok(()),
+                        (Some(_), Err(e)) => Err(e),
+                        (Some(link), Ok((record, system))) => self.sync_ticket(&record, &*system, link).await,
+                    };
+                    (*ticket, *version, outcome)
+                });
+            }
+            for (ticket, version, outcome) in futures::future::join_all(work).await {
+                let now = self.app.now();
+                match outcome {
+                    Ok(()) => store.finish_link(ticket, &self.name, version, now).await?,
+                    Err(error) => {
+                        let attempts = store.external_link(ticket).await?.map(|l| l.link.attempts).unwrap_or(0) + 1;
+                        let delay = self.retry.delay_after(attempts).unwrap_or(self.retry.max_delay);
+                        tracing::warn!(ticket, attempts, %error, "sync failed; will retry");
+                        store.fail_link(ticket, &self.name, &error, now + delay).await?;
+                    }
+                }
+            }
+        }
+        Ok(claimed.len())
+    }
+
+    async fn system(&self, unit: UnitId) -> Reached {
+        let record = match self.app.store.connector(unit).await {
+            Ok(Some(r)) => r,
+            Ok(None) => return Err(format!("unit {unit} has no connector; an admin sets one up in the unit's page")),
+            Err(e) => return Err(e.to_string()),
+        };
+        if !record.settings.enabled {
+            return Err("the connector is paused".into());
+        }
+        let system = self.app.system_of(&record).map_err(|e| e.to_string())?;
+        Ok((record, system))
+    }
+
+    /// Brings the other side up to date with one ticket: creates it there if need be, then
+    /// sends the articles it lacks, the status and the priority. Each step is recorded as soon
+    /// as it is done, so a retry resumes where the last attempt stopped.
+    async fn sync_ticket(
+        &self,
+        record: &ConnectorRecord,
+        system: &dyn ExternalSystem,
+        link: LinkRecord,
+    ) -> Result<(), String> {
+        let app = &self.app;
+        let id = link.link.ticket;
+        let ticket = app.store.ticket(id).await.map_err(|e| e.to_string())?.ok_or("the ticket is gone")?;
+        if ticket.unit != link.link.unit {
+            // Moved out of the external unit: the copy there stays as it is.
+            return Ok(());
+        }
+        let unit = record.unit;
+        let mapping = record.settings.mapping();
+        let mut remote_status = link.remote_status.clone();
+        let mut remote_priority = link.remote_priority.clone();
+        let remote = match link.link.external_id.clone() {
+            Some(remote) => remote,
+            None => {
+                let created = self.remote_ticket(record, &ticket).await.map_err(|e| e.to_string())?;
+                let status = match &created.change {
+                    EventChange::TicketCreated(t) => (t.status.clone(), t.priority.clone()),
+                    _ => (None, None),
+                };
+                let reply = system.send(None, &created).await?;
+                if reply.id.is_empty() {
+                    return Err("the other side did not say which ticket it made".into());
+                }
+                let (remote_id, url, now) = (reply.id.clone(), reply.url.clone().unwrap_or_default(), app.now());
+                let (s, p) = status.clone();
+                app.write(move |mut tx| async move {
+                    tx.set_external(id, unit, &remote_id, &url, now).await?;
+                    tx.set_remote_state(id, s.as_deref(), p.as_deref()).await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+                (remote_status, remote_priority) = status;
+                reply.id
+            }
+        };
+        let internal = record.settings.internal_notes && record.settings.kind.has_comments();
+        let sent: HashSet<String> = app
+            .store
+            .sync_items(id, unit)
+            .await
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|i| i.kind == ARTICLE)
+            .map(|i| i.local_ref)
+            .collect();
+        for article in self.articles(id, internal).await.map_err(|e| e.to_string())? {
+            if sent.contains(&article.id.to_string()) {
+                continue;
+            }
+            let event = self.remote_article(&ticket, &article).await.map_err(|e| e.to_string())?;
+            let reply = system.send(Some(&remote), &event).await?;
+            let item = SyncItem {
+                kind: ARTICLE.into(),
+                local_ref: article.id.to_string(),
+                remote_ref: if reply.id.is_empty() { format!("sent-{}", article.id) } else { reply.id },
+                inbound: false,
+            };
+            let now = app.now();
+            app.write(move |mut tx| async move {
+                tx.insert_sync_item(id, unit, &item, now).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        }
+        if let Some(value) = mapping.status_to_remote(ticket.status)
+            && remote_status.as_deref() != Some(value)
+        {
+            let resolution = ticket.resolution.map(|r| r.as_str().to_owned());
+            let change = EventChange::Status { value: value.to_owned(), resolution };
+            system.send(Some(&remote), &event(&ticket, change)).await?;
+            self.remember(id, Some(value.to_owned()), None).await?;
+        }
+        if let Some(value) = mapping.priority_to_remote(ticket.priority)
+            && remote_priority.as_deref() != Some(value)
+        {
+            system.send(Some(&remote), &event(&ticket, EventChange::Priority { value: value.to_owned() })).await?;
+            self.remember(id, None, Some(value.to_owned())).await?;
+        }
+        Ok(())
+    }
+
+    async fn remember(&self, id: TicketId, status: Option<String>, priority: Option<String>) -> Result<(), String> {
+        self.app
+            .write(move |mut tx| async move {
+                tx.set_remote_state(id, status.as_deref(), priority.as_deref()).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Every article of a ticket, oldest first; internal notes only with `internal`.
+    async fn articles(&self, id: TicketId, internal: bool) -> AppResult<Vec<Article>> {
+        let mut all = Vec::new();
+        let mut page = PageRequest { page: 1, per_page: 100 };
+        loop {
+            let got = self.app.store.articles(id, internal, page).await?;
+            let done = got.items.len() < 100;
+            all.extend(got.items);
+            if done {
+                return Ok(all);
+            }
+            page.page += 1;
+        }
+    }
+
+    /// The files of a ticket (of one article, or its own with `None`).
+    async fn files(&self, id: TicketId, article: Option<i64>, internal: bool) -> AppResult<Vec<EventFile>> {
+        let mut files = Vec::new();
+        for a in self.app.store.attachments(id, internal).await? {
+            if a.article != article {
+                continue;
+            }
+            if let Some((meta, data)) = self.app.store.attachment_data(a.id).await? {
+                files.push(EventFile {
+                    filename: meta.filename,
+                    content_type: meta.content_type,
+                    data: STANDARD.encode(data),
+                });
+            }
+        }
+        Ok(files)
+    }
+
+    async fn remote_ticket(&self, record: &ConnectorRecord, ticket: &Ticket) -> AppResult<SyncEvent> {
+        let requester_id = ticket.on_behalf_of.unwrap_or(ticket.submitter);
+        let requester = self
+            .app
+            .store
+            .account(requester_id)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("the requester {requester_id} is gone")))?;
+        let mapping = record.settings.mapping();
+        let fields: BTreeMap<String, serde_json::Value> = ticket
+            .fields
+            .iter()
+            .filter(|(name, _)| record.settings.fields.iter().any(|f| f == *name))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let remote = RemoteTicket {
+            title: ticket.title.clone(),
+            description: ticket.description.clone(),
+            requester_email: requester.email,
+            requester_name: requester.name,
+            priority: mapping.priority_to_remote(ticket.priority).map(str::to_owned),
+            status: mapping.status_to_remote(ticket.status).map(str::to_owned),
+            fields,
+            attachments: self.files(ticket.id, None, false).await?,
+            url: Some(format!("{}/tickets/{}", self.app.public_url(), ticket.id)),
+        };
+        let mut created = event(ticket, EventChange::TicketCreated(remote));
+        created.at = ticket.created_at;
+        Ok(created)
+    }
+
+    async fn remote_article(&self, ticket: &Ticket, article: &Article) -> AppResult<SyncEvent> {
+        let author = match article.author {
+            Some(id) => self.app.store.account(id).await?.map(|a| a.name).unwrap_or_else(|| "Helpdesk".into()),
+            None => "Helpdesk".into(),
+        };
+        let remote = RemoteArticle {
+            id: article.id.to_string(),
+            body: article.body.clone(),
+            internal: article.internal,
+            author,
+            attachments: self.files(ticket.id, Some(article.id), article.internal).await?,
+        };
+        let mut made = event(ticket, EventChange::ArticleCreated(remote));
+        made.at = article.created_at;
+        Ok(made)
+    }
+
+    /// Polls the systems that cannot call back, each at its own interval.
+    async fn poll_due(&self, next_poll: &mut HashMap<UnitId, Instant>) -> AppResult<()> {
+        let now = Instant::now();
+        if next_poll.values().all(|at| *at > now) && !next_poll.is_empty() {
+            return Ok(());
+        }
+        for record in self.app.store.connectors().await? {
+            if !record.settings.enabled || !record.settings.kind.is_polled() {
+                continue;
+            }
+            if next_poll.get(&record.unit).is_some_and(|at| *at > now) {
+                continue;
+            }
+            next_poll.insert(record.unit, now + Duration::from_secs(u64::from(record.settings.poll_seconds.max(1))));
+            self.poll(&record).await?;
+        }
+        // Units polled by none: look again for new connectors in a second.
+        next_poll.entry(0).or_insert(now + Duration::from_secs(1));
+        if next_poll.get(&0).is_some_and(|at| *at <= now) {
+            next_poll.insert(0, now + Duration::from_secs(1));
+        }
+        Ok(())
+    }
+
+    /// Reads and applies what changed on one system since its cursor.
+    pub async fn poll(&self, record: &ConnectorRecord) -> AppResult<usize> {
+        let system = self.app.system_of(record)?;
+        let mut cursor = record.cursor.clone();
+        let mut applied = 0;
+        loop {
+            let pulled = match system.pull(cursor.as_deref()).await {
+                Ok(Some(p)) => p,
+                Ok(None) => return Ok(applied),
+                Err(error) => {
+                    self.set_cursor(record.unit, None, Some(error)).await?;
+                    return Ok(applied);
+                }
+            };
+            for e in &pulled.events {
+                match self.app.apply_remote(record, &e.event, e.by_us).await {
+                    Ok(_) => applied += 1,
+                    // The store failing stops the poll before the cursor moves: nothing is lost.
+                    Err(err @ (AppError::Store(_) | AppError::Internal(_))) => return Err(err),
+                    Err(err) => {
+                        tracing::warn!(unit = record.unit, remote = %e.event.ticket, error = %err, "a change of the other side was not taken")
+                    }
+                }
+            }
+            self.set_cursor(record.unit, Some(pulled.cursor.clone()), None).await?;
+            cursor = Some(pulled.cursor);
+            if !pulled.more {
+                return Ok(applied);
+            }
+        }
+    }
+
+    async fn set_cursor(&self, unit: UnitId, cursor: Option<String>, error: Option<String>) -> AppResult<()> {
+        let now = self.app.now();
+        self.app
+            .write(move |mut tx| async move {
+                tx.set_cursor(unit, cursor.as_deref(), error.as_deref(), now).await?;
+                tx.commit().await?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// An event about `ticket` made now.
+fn event(ticket: &Ticket, change: EventChange) -> SyncEvent {
+    SyncEvent { id: random_hex(12), at: ticket.updated_at, ticket: ticket.id.to_string(), change }
+}

@@ -1,0 +1,48 @@
+//! Helpdesk's connectors: the clients of the ticketing systems that external-mode units work
+//! in, behind the app's one [`ExternalSystem`](helpdesk_app::sync::ExternalSystem) trait.
+
+mod http;
+mod rt;
+mod webhook;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use helpdesk_app::sync::{Connect, ExternalSystem};
+use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, Credentials};
+
+/// Makes the client of each kind of connector.
+#[derive(Debug, Clone)]
+pub struct Connectors {
+    timeout: Duration,
+}
+
+impl Default for Connectors {
+    fn default() -> Self {
+        Connectors { timeout: Duration::from_secs(20) }
+    }
+}
+
+impl Connectors {
+    /// Connectors whose requests give up after `timeout`.
+    pub fn with_timeout(timeout: Duration) -> Connectors {
+        Connectors { timeout }
+    }
+}
+
+impl Connect for Connectors {
+    fn connect(
+        &self,
+        settings: &ConnectorSettings,
+        credentials: Credentials,
+    ) -> Result<Arc<dyn ExternalSystem>, String> {
+        let client = http::client(self.timeout, settings.kind == ConnectorKind::Rt)?;
+        Ok(match settings.kind {
+            ConnectorKind::Rt => Arc::new(rt::Rt::new(client, settings, credentials)?),
+            ConnectorKind::Helpdesk | ConnectorKind::Webhook => {
+                Arc::new(webhook::Webhook::new(client, settings, credentials)?)
+            }
+            ConnectorKind::Zammad => return Err("the Zammad connector is not available yet in this version".into()),
+        })
+    }
+}

@@ -1,0 +1,265 @@
+//! Request Tracker 5 through REST 2.0. RT cannot call back, so its changes are followed by
+//! reading its transactions past the last one seen (the cursor). Helpdesk signs in once through
+//! RT's login form and keeps the session: RT checks a password or token with bcrypt on every
+//! request otherwise, which costs a third of a second each.
+
+use async_trait::async_trait;
+use helpdesk_app::sync::{EventChange, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent};
+use helpdesk_domain::connector::{ConnectorSettings, Credentials};
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use crate::http::{refused, unreachable};
+
+/// Transactions read per request.
+const PAGE: usize = 100;
+
+/// The client of one RT queue.
+pub(crate) struct Rt {
+    client: reqwest::Client,
+    base: String,
+    queue: String,
+    user: String,
+    password: String,
+    signed_in: Mutex<bool>,
+}
+
+impl Rt {
+    pub(crate) fn new(
+        client: reqwest::Client,
+        settings: &ConnectorSettings,
+        credentials: Credentials,
+    ) -> Result<Rt, String> {
+        Ok(Rt {
+            client,
+            base: settings.url.trim_end_matches('/').to_owned(),
+            queue: settings.queue.clone(),
+            user: credentials.user.ok_or("RT needs a user name")?,
+            password: credentials.secret.ok_or("RT needs the user's password")?,
+            signed_in: Mutex::new(false),
+        })
+    }
+
+    fn what(&self) -> String {
+        format!("RT at {}", self.base)
+    }
+
+    fn rest(&self, path: &str) -> String {
+        format!("{}/REST/2.0/{path}", self.base)
+    }
+
+    /// Signs in through the login form; RT then knows the session by its cookie.
+    async fn sign_in(&self) -> Result<(), String> {
+        let form = [("user", self.user.as_str()), ("pass", self.password.as_str())];
+        let url = format!("{}/NoAuth/Login.html", self.base);
+        let answer = self.client.post(&url).form(&form).send().await.map_err(|e| unreachable(&self.what(), &e))?;
+        if answer.status().is_server_error() {
+            return Err(refused(&self.what(), answer).await);
+        }
+        let check = self.client.get(self.rest("rt")).send().await.map_err(|e| unreachable(&self.what(), &e))?;
+        match check.status().as_u16() {
+            200 => Ok(()),
+            // RT shows its login form again, and REST 2.0 then sends us back to it.
+            302 | 401 | 403 => Err(format!("{} refused the user name or password of '{}'", self.what(), self.user)),
+            404 => Err(format!(
+                "{} has no REST 2.0 interface at {} (is the address RT's base address?)",
+                self.what(),
+                self.rest("")
+            )),
+            _ => Err(refused(&self.what(), check).await),
+        }
+    }
+
+    /// Sends a REST 2.0 request, signing in first (and once more if the session ran out).
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        for attempt in 0..2 {
+            {
+                let mut signed_in = self.signed_in.lock().await;
+                if !*signed_in {
+                    self.sign_in().await?;
+                    *signed_in = true;
+                }
+            }
+            let mut request = self.client.request(method.clone(), self.rest(path));
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let answer = request.send().await.map_err(|e| unreachable(&self.what(), &e))?;
+            let status = answer.status().as_u16();
+            if matches!(status, 302 | 401) && attempt == 0 {
+                *self.signed_in.lock().await = false;
+                continue;
+            }
+            if !answer.status().is_success() {
+                return Err(refused(&format!("{} ({method} {path})", self.what()), answer).await);
+            }
+            return answer.json().await.map_err(|e| format!("{} answered what is not JSON: {e}", self.what()));
+        }
+        Err(format!("{} keeps ending the session", self.what()))
+    }
+
+    /// The last transaction now in RT: following starts after it.
+    async fn last_transaction(&self) -> Result<String, String> {
+        let found = self
+            .call(
+                reqwest::Method::POST,
+                "transactions?orderby=id&order=DESC&per_page=1",
+                Some(&json!([{"field": "id", "operator": ">", "value": 0}])),
+            )
+            .await?;
+        Ok(found["items"].get(0).and_then(|i| text(&i["id"])).unwrap_or_else(|| "0".into()))
+    }
+
+    /// The text of a reply or comment.
+    async fn content(&self, transaction: &str) -> Result<String, String> {
+        let found = self
+            .call(
+                reqwest::Method::GET,
+                &format!("transaction/{transaction}/attachments?fields=Content,ContentType"),
+                None,
+            )
+            .await?;
+        let items = found["items"].as_array().cloned().unwrap_or_default();
+        let plain = items.iter().find(|i| i["ContentType"].as_str() == Some("text/plain"));
+        Ok(plain.or(items.first()).and_then(|i| i["Content"].as_str()).unwrap_or_default().to_owned())
+    }
+}
+
+/// A JSON value that RT writes as a string or a number, as a string.
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn attachments(files: &[helpdesk_app::sync::EventFile]) -> Vec<Value> {
+    files.iter().map(|f| json!({"FileName": f.filename, "FileType": f.content_type, "FileContent": f.data})).collect()
+}
+
+#[async_trait]
+impl ExternalSystem for Rt {
+    async fn check(&self) -> Result<String, String> {
+        self.sign_in().await?;
+        *self.signed_in.lock().await = true;
+        let about = self.call(reqwest::Method::GET, "rt", None).await?;
+        let version = about["Version"].as_str().unwrap_or("(version unknown)").to_owned();
+        let queue = self.client.get(self.rest(&format!("queue/{}", self.queue))).send().await;
+        match queue.map_err(|e| unreachable(&self.what(), &e))?.status().as_u16() {
+            200 => Ok(format!("signed in to RT {version} as '{}'; queue '{}' found", self.user, self.queue)),
+            404 => Err(format!("signed in to RT {version} as '{}', but there is no queue '{}'", self.user, self.queue)),
+            403 => Err(format!("'{}' may not see queue '{}' in RT", self.user, self.queue)),
+            other => Err(format!("{} answered {other} for queue '{}'", self.what(), self.queue)),
+        }
+    }
+
+    async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String> {
+        match (&event.change, remote) {
+            (EventChange::TicketCreated(t), _) => {
+                let mut content = t.description.clone();
+                for (name, value) in &t.fields {
+                    content.push_str(&format!(
+                        "\n{name}: {}",
+                        value.as_str().map(str::to_owned).unwrap_or(value.to_string())
+                    ));
+                }
+                if let Some(url) = &t.url {
+                    content.push_str(&format!("\n\nIn Helpdesk: {url}"));
+                }
+                let mut body = json!({
+                    "Queue": self.queue,
+                    "Subject": t.title,
+                    "Content": content,
+                    "ContentType": "text/plain",
+                    "Requestor": t.requester_email,
+                });
+                if let Some(p) = &t.priority {
+                    body["Priority"] = json!(p);
+                }
+                if let Some(s) = &t.status {
+                    body["Status"] = json!(s);
+                }
+                if !t.attachments.is_empty() {
+                    body["Attachments"] = json!(attachments(&t.attachments));
+                }
+                let made = self.call(reqwest::Method::POST, "ticket", Some(&body)).await?;
+                let id =
+                    text(&made["id"]).ok_or_else(|| format!("{} did not say which ticket it made", self.what()))?;
+                Ok(EventReply { url: Some(format!("{}/Ticket/Display.html?id={id}", self.base)), id })
+            }
+            (_, None) => Err("the ticket has no id in RT yet".into()),
+            (
+                EventChange::ArticleCreated(RemoteArticle { body, internal, author, attachments: files, .. }),
+                Some(id),
+            ) => {
+                let action = if *internal { "comment" } else { "correspond" };
+                let mut request =
+                    json!({"Content": format!("{author} wrote in Helpdesk:\n\n{body}"), "ContentType": "text/plain"});
+                if !files.is_empty() {
+                    request["Attachments"] = json!(attachments(files));
+                }
+                self.call(reqwest::Method::POST, &format!("ticket/{id}/{action}"), Some(&request)).await?;
+                Ok(EventReply::default())
+            }
+            (EventChange::Status { value, .. }, Some(id)) => {
+                self.call(reqwest::Method::PUT, &format!("ticket/{id}"), Some(&json!({"Status": value}))).await?;
+                Ok(EventReply::default())
+            }
+            (EventChange::Priority { value }, Some(id)) => {
+                self.call(reqwest::Method::PUT, &format!("ticket/{id}"), Some(&json!({"Priority": value}))).await?;
+                Ok(EventReply::default())
+            }
+        }
+    }
+
+    async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, String> {
+        let Some(cursor) = cursor else {
+            // The first poll starts from now: what RT held before is not ours.
+            return Ok(Some(Pulled { events: Vec::new(), cursor: self.last_transaction().await?, more: false }));
+        };
+        let after: i64 =
+            cursor.parse().map_err(|_| format!("the stored RT cursor '{cursor}' is not a transaction id"))?;
+        let path = format!(
+            "transactions?fields=Type,Creator,Created,ObjectId,ObjectType,Field,NewValue&orderby=id&order=ASC&per_page={PAGE}"
+        );
+        let query = json!([
+            {"field": "id", "operator": ">", "value": after},
+            {"field": "ObjectType", "value": "RT::Ticket"},
+        ]);
+        let found = self.call(reqwest::Method::POST, &path, Some(&query)).await?;
+        let items = found["items"].as_array().cloned().unwrap_or_default();
+        let mut events = Vec::new();
+        let mut last = after.to_string();
+        for item in &items {
+            let Some(id) = text(&item["id"]) else { continue };
+            last = id.clone();
+            let by = item["Creator"]["id"].as_str().unwrap_or_default().to_owned();
+            let by_us = by == self.user;
+            let at = item["Created"]
+                .as_str()
+                .and_then(|c| time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339).ok())
+                .unwrap_or_else(time::OffsetDateTime::now_utc);
+            let ticket = text(&item["ObjectId"]).unwrap_or_default();
+            let field = item["Field"].as_str().unwrap_or_default();
+            let value = text(&item["NewValue"]).unwrap_or_default();
+            let change = match item["Type"].as_str().unwrap_or_default() {
+                kind @ ("Correspond" | "Comment") => {
+                    let body = if by_us { String::new() } else { self.content(&id).await? };
+                    EventChange::ArticleCreated(RemoteArticle {
+                        id: id.clone(),
+                        body,
+                        internal: kind == "Comment",
+                        author: by,
+                        attachments: Vec::new(),
+                    })
+                }
+                "Status" => EventChange::Status { value, resolution: None },
+                "Set" if field == "Priority" => EventChange::Priority { value },
+                _ => continue,
+            };
+            events.push(PulledEvent { event: SyncEvent { id, at, ticket, change }, by_us });
+        }
+        Ok(Some(Pulled { events, cursor: last, more: items.len() >= PAGE }))
+    }
+}

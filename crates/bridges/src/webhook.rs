@@ -1,0 +1,123 @@
+//! Another Helpdesk, or any system that takes signed JSON events: each change is one POST of a
+//! [`SyncEvent`], signed with the key both sides hold. Another Helpdesk answers what it made
+//! (its ticket's id and address) and sends its own changes back the same way.
+
+use async_trait::async_trait;
+use helpdesk_app::sync::signature::{self, HEADER};
+use helpdesk_app::sync::{EventChange, EventReply, ExternalSystem, SyncEvent};
+use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, Credentials};
+use rand::RngCore;
+
+use crate::http::{refused, unreachable};
+
+/// The client of another Helpdesk or of a generic webhook.
+pub(crate) struct Webhook {
+    client: reqwest::Client,
+    kind: ConnectorKind,
+    events_url: String,
+    resume_url: Option<String>,
+    key: Vec<u8>,
+}
+
+impl Webhook {
+    pub(crate) fn new(
+        client: reqwest::Client,
+        settings: &ConnectorSettings,
+        credentials: Credentials,
+    ) -> Result<Webhook, String> {
+        let key = credentials.signing_key.ok_or("no signing key is set")?.into_bytes();
+        let base = settings.url.trim_end_matches('/');
+        let (events_url, resume_url) = match settings.kind {
+            ConnectorKind::Helpdesk => {
+                let unit = settings.queue.trim();
+                (format!("{base}/api/v1/sync/{unit}/events"), Some(format!("{base}/api/v1/sync/{unit}/resume")))
+            }
+            _ => (settings.url.clone(), None),
+        };
+        Ok(Webhook { client, kind: settings.kind, events_url, resume_url, key })
+    }
+
+    fn what(&self) -> String {
+        match self.kind {
+            ConnectorKind::Helpdesk => format!("the other Helpdesk ({})", self.events_url),
+            _ => format!("the webhook ({})", self.events_url),
+        }
+    }
+
+    /// POSTs `body` signed to `url`.
+    async fn post(&self, url: &str, body: Vec<u8>) -> Result<reqwest::Response, String> {
+        let mut nonce = [0u8; 12];
+        rand::rng().fill_bytes(&mut nonce);
+        let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let signed = signature::sign(&self.key, now, &nonce, &body);
+        let answer = self
+            .client
+            .post(url)
+            .header(HEADER, signed)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| unreachable(&self.what(), &e))?;
+        if answer.status().is_success() {
+            return Ok(answer);
+        }
+        let status = answer.status();
+        let detail = refused(&self.what(), answer).await;
+        Err(match status.as_u16() {
+            401 => format!("{detail} (the two sides must hold the same signing key, and their clocks agree)"),
+            404 => {
+                format!("{detail} (is unit {} there an external unit with a connector back to us?)", self.unit_hint())
+            }
+            _ => detail,
+        })
+    }
+
+    fn unit_hint(&self) -> String {
+        self.events_url.rsplit('/').nth(1).unwrap_or("?").to_owned()
+    }
+}
+
+#[async_trait]
+impl ExternalSystem for Webhook {
+    async fn check(&self) -> Result<String, String> {
+        match &self.resume_url {
+            Some(url) => {
+                self.post(url, b"{}".to_vec()).await?;
+                Ok(format!("{} accepts our signature", self.what()))
+            }
+            None => {
+                self.post(&self.events_url, b"[]".to_vec()).await?;
+                Ok(format!("{} accepts signed events", self.what()))
+            }
+        }
+    }
+
+    async fn send(&self, _remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String> {
+        let body = serde_json::to_vec(event).map_err(|e| format!("cannot write the event: {e}"))?;
+        let answer = self.post(&self.events_url, body).await?;
+        let text = answer.text().await.map_err(|e| unreachable(&self.what(), &e))?;
+        // Another Helpdesk answers a list of what each event made; a generic receiver may
+        // answer anything, and then our own id stands for the ticket there.
+        let reply = serde_json::from_str::<Vec<EventReply>>(&text)
+            .ok()
+            .and_then(|r| r.into_iter().next())
+            .or_else(|| serde_json::from_str::<EventReply>(&text).ok());
+        match (reply, &event.change) {
+            (Some(reply), _) if !reply.id.is_empty() => Ok(reply),
+            (_, EventChange::TicketCreated(_)) if self.kind == ConnectorKind::Helpdesk => {
+                Err(format!("{} did not say which ticket it made", self.what()))
+            }
+            (_, EventChange::TicketCreated(_)) => Ok(EventReply { id: event.ticket.clone(), url: None }),
+            _ => Ok(EventReply::default()),
+        }
+    }
+
+    async fn resume(&self) -> Result<(), String> {
+        if let Some(url) = &self.resume_url {
+            self.post(url, b"{}".to_vec()).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,412 @@
+//! Connectors: how an external-mode unit reaches the ticketing system it works in, and how the
+//! two sides' statuses and priorities translate (EOSC integration option 3).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use crate::status::Status;
+use crate::ticket::Priority;
+use crate::validation::{Errors, FieldError, check_line};
+use crate::{UnitId, named_enum};
+
+/// The ticketing system on the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectorKind {
+    /// Request Tracker 5, through REST 2.0; followed by polling, as RT has no webhooks.
+    Rt,
+    /// Another Helpdesk: signed webhooks both ways.
+    Helpdesk,
+    /// Zammad, through its REST API.
+    Zammad,
+    /// Anything that takes signed JSON events (push only).
+    Webhook,
+}
+
+named_enum!(ConnectorKind { Rt => "rt", Helpdesk => "helpdesk", Zammad => "zammad", Webhook => "webhook" });
+
+impl ConnectorKind {
+    /// Whether the other side keeps internal notes apart from replies.
+    pub fn has_comments(self) -> bool {
+        !matches!(self, ConnectorKind::Webhook)
+    }
+
+    /// Its name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectorKind::Rt => "RT",
+            ConnectorKind::Helpdesk => "Helpdesk",
+            ConnectorKind::Zammad => "Zammad",
+            ConnectorKind::Webhook => "the webhook's system",
+        }
+    }
+
+    /// Whether Helpdesk polls the other side for its changes.
+    pub fn is_polled(self) -> bool {
+        matches!(self, ConnectorKind::Rt | ConnectorKind::Zammad)
+    }
+
+    /// The usual translation of statuses and priorities for this kind of system.
+    pub fn default_mapping(self) -> Mapping {
+        let out = |pairs: &[(Status, &str)]| pairs.iter().map(|(s, r)| (*s, (*r).to_owned())).collect();
+        let inward = |pairs: &[(&str, Status)]| pairs.iter().map(|(r, s)| ((*r).to_owned(), *s)).collect();
+        let prio = |pairs: &[(Priority, &str)]| pairs.iter().map(|(p, r)| (*p, (*r).to_owned())).collect();
+        use Priority as P;
+        use Status as S;
+        match self {
+            ConnectorKind::Rt => Mapping {
+                status_out: out(&[
+                    (S::New, "new"),
+                    (S::Assigned, "open"),
+                    (S::InProgress, "open"),
+                    (S::WaitingForReply, "stalled"),
+                    (S::OnHold, "stalled"),
+                    (S::Reopened, "open"),
+                    (S::Solved, "resolved"),
+                    (S::Unsolved, "rejected"),
+                    (S::Verified, "resolved"),
+                    (S::Closed, "resolved"),
+                ]),
+                status_in: inward(&[
+                    ("open", S::InProgress),
+                    ("stalled", S::OnHold),
+                    ("resolved", S::Solved),
+                    ("rejected", S::Unsolved),
+                ]),
+                priority_out: prio(&[(P::Low, "0"), (P::Medium, "50"), (P::High, "75"), (P::Top, "100")]),
+            },
+            ConnectorKind::Zammad => Mapping {
+                status_out: out(&[
+                    (S::New, "new"),
+                    (S::Assigned, "open"),
+                    (S::InProgress, "open"),
+                    (S::WaitingForReply, "pending reminder"),
+                    (S::OnHold, "pending reminder"),
+                    (S::Reopened, "open"),
+                    (S::Solved, "closed"),
+                    (S::Unsolved, "closed"),
+                    (S::Verified, "closed"),
+                    (S::Closed, "closed"),
+                ]),
+                status_in: inward(&[("open", S::InProgress), ("pending reminder", S::OnHold), ("closed", S::Solved)]),
+                priority_out: prio(&[
+                    (P::Low, "1 low"),
+                    (P::Medium, "2 normal"),
+                    (P::High, "3 high"),
+                    (P::Top, "3 high"),
+                ]),
+            },
+            // Another Helpdesk, or a webhook receiver, speaks Helpdesk's own names.
+            ConnectorKind::Helpdesk | ConnectorKind::Webhook => Mapping {
+                status_out: Status::ALL.iter().map(|s| (*s, s.as_str().to_owned())).collect(),
+                status_in: Status::ALL
+                    .iter()
+                    .filter(|s| !matches!(s, S::New | S::Verified | S::Closed))
+                    .map(|s| (s.as_str().to_owned(), *s))
+                    .collect(),
+                priority_out: Priority::ALL.iter().map(|p| (*p, p.as_str().to_owned())).collect(),
+            },
+        }
+    }
+}
+
+/// How statuses and priorities translate between the two sides.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct Mapping {
+    /// Our status to theirs; a status not listed is not sent.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub status_out: BTreeMap<Status, String>,
+    /// Their status to ours; a status not listed changes nothing here.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub status_in: BTreeMap<String, Status>,
+    /// Our priority to theirs (theirs back to ours is the reverse, nearest first).
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub priority_out: BTreeMap<Priority, String>,
+}
+
+impl Mapping {
+    /// Their name for our status, if it travels.
+    pub fn status_to_remote(&self, status: Status) -> Option<&str> {
+        self.status_out.get(&status).map(String::as_str)
+    }
+
+    /// Our status for theirs, if it means one.
+    pub fn status_from_remote(&self, remote: &str) -> Option<Status> {
+        self.status_in.get(remote.trim()).copied()
+    }
+
+    /// Their name for our priority, if it travels.
+    pub fn priority_to_remote(&self, priority: Priority) -> Option<&str> {
+        self.priority_out.get(&priority).map(String::as_str)
+    }
+
+    /// Our priority for theirs: the one mapped to exactly this name, or, for a number (RT's
+    /// 0–100), the one whose mapped number is the nearest at or below it.
+    pub fn priority_from_remote(&self, remote: &str) -> Option<Priority> {
+        let remote = remote.trim();
+        if let Some((p, _)) = self.priority_out.iter().find(|(_, r)| r.as_str() == remote) {
+            return Some(*p);
+        }
+        let n: f64 = remote.parse().ok()?;
+        self.priority_out
+            .iter()
+            .filter_map(|(p, r)| r.parse::<f64>().ok().map(|v| (*p, v)))
+            .filter(|(_, v)| *v <= n)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(p, _)| p)
+    }
+}
+
+/// A connector's settings, as an admin writes them (credentials apart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectorSettings {
+    /// Which system.
+    pub kind: ConnectorKind,
+    /// Its base address, e.g. `https://rt.example.org/` or another Helpdesk's public address.
+    pub url: String,
+    /// Where tickets go there: RT's queue, the other Helpdesk's unit id, Zammad's group.
+    pub queue: String,
+    /// How statuses and priorities translate; the kind's usual one when left out.
+    #[serde(default)]
+    pub mapping: Option<Mapping>,
+    /// Which of a category's fields travel with the ticket.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Whether internal notes go over as the other side's comments.
+    #[serde(default = "yes")]
+    pub internal_notes: bool,
+    /// How often the other side is polled for changes, in seconds (RT, Zammad).
+    #[serde(default = "default_poll")]
+    pub poll_seconds: u32,
+    /// Whether the connector runs; a paused one keeps its changes pending.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_poll() -> u32 {
+    5
+}
+
+impl ConnectorSettings {
+    /// The mapping in force.
+    pub fn mapping(&self) -> Mapping {
+        self.mapping.clone().unwrap_or_else(|| self.kind.default_mapping())
+    }
+}
+
+/// What a connector needs to sign in, kept encrypted and never shown back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Credentials {
+    /// A user name (RT).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// A password (RT) or an API token (Zammad).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// The key both sides sign webhooks with (Helpdesk, webhook).
+    #[serde(default)]
+    pub signing_key: Option<String>,
+}
+
+impl Credentials {
+    /// Whether no credential is set.
+    pub fn is_empty(&self) -> bool {
+        self.user.is_none() && self.secret.is_none() && self.signing_key.is_none()
+    }
+}
+
+/// A unit's connector as stored and shown (the credentials only as "set" or not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Connector {
+    /// The external-mode unit it belongs to.
+    pub unit: UnitId,
+    /// Its settings.
+    pub settings: ConnectorSettings,
+    /// Whether credentials are stored.
+    pub has_credentials: bool,
+    /// When it was last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Shortest signing key, in characters: a webhook signature is only as strong as its key.
+pub const MIN_SIGNING_KEY_CHARS: usize = 24;
+
+/// Checks a connector's settings and that the credentials its kind needs are there.
+pub fn check_connector(settings: &ConnectorSettings, credentials: &Credentials) -> Result<(), Vec<FieldError>> {
+    let mut errors = Errors::new();
+    let url = settings.url.trim();
+    errors.check(
+        !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.len() < 10
+            || url.contains(char::is_whitespace),
+        "url",
+        "must be an http:// or https:// address",
+    );
+    if settings.kind != ConnectorKind::Webhook {
+        check_line(&mut errors, "queue", &settings.queue, 200);
+    }
+    errors.check(!(1..=3600).contains(&settings.poll_seconds), "poll_seconds", "must be between 1 and 3600");
+    for field in &settings.fields {
+        check_line(&mut errors, "fields", field, 100);
+    }
+    let key_ok = |k: &Option<String>| k.as_ref().is_some_and(|k| k.chars().count() >= MIN_SIGNING_KEY_CHARS);
+    match settings.kind {
+        ConnectorKind::Rt => {
+            errors.check(credentials.user.as_deref().is_none_or(str::is_empty), "user", "RT needs a user name");
+            errors.check(
+                credentials.secret.as_deref().is_none_or(str::is_empty),
+                "secret",
+                "RT needs the user's password",
+            );
+        }
+        ConnectorKind::Zammad => {
+            errors.check(
+                credentials.secret.as_deref().is_none_or(str::is_empty),
+                "secret",
+                "Zammad needs an API token",
+            );
+        }
+        ConnectorKind::Helpdesk | ConnectorKind::Webhook => errors.check(
+            !key_ok(&credentials.signing_key),
+            "signing_key",
+            format!("must be at least {MIN_SIGNING_KEY_CHARS} characters, the same on both sides"),
+        ),
+    }
+    if settings.kind == ConnectorKind::Helpdesk {
+        errors.check(settings.queue.trim().parse::<UnitId>().is_err(), "queue", "must be the other Helpdesk's unit id");
+    }
+    errors.finish(())
+}
+
+/// Where a ticket stands with the other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Everything here is there, as far as Helpdesk knows.
+    InStep,
+    /// Changes wait to go out.
+    Pending,
+    /// The last attempt failed; it will be tried again.
+    Failing,
+}
+
+named_enum!(SyncState { InStep => "in_step", Pending => "pending", Failing => "failing" });
+
+/// A ticket's link to its copy on the other side, with the state of their sync.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ExternalLink {
+    /// The ticket here.
+    pub ticket: crate::TicketId,
+    /// The external-mode unit it was sent through.
+    pub unit: UnitId,
+    /// The ticket's id there, once created.
+    pub external_id: Option<String>,
+    /// Its address there, for people.
+    pub external_url: Option<String>,
+    /// In step, pending or failing.
+    pub state: SyncState,
+    /// Since when changes wait.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub pending_since: Option<OffsetDateTime>,
+    /// The last error, while failing.
+    pub last_error: Option<String>,
+    /// How many attempts failed in a row.
+    pub attempts: i64,
+    /// When the next attempt is due.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub due_at: Option<OffsetDateTime>,
+    /// When the two sides were last in step.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub synced_at: Option<OffsetDateTime>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(kind: ConnectorKind, url: &str, queue: &str) -> ConnectorSettings {
+        ConnectorSettings {
+            kind,
+            url: url.into(),
+            queue: queue.into(),
+            mapping: None,
+            fields: vec![],
+            internal_notes: true,
+            poll_seconds: 5,
+            enabled: true,
+        }
+    }
+
+    #[test]
+    fn connectors_need_an_address_a_queue_and_their_kind_of_credentials() {
+        let rt = Credentials { user: Some("helpdesk".into()), secret: Some("pw".into()), signing_key: None };
+        let key = Credentials { signing_key: Some("k".repeat(24)), ..Credentials::default() };
+        let short = Credentials { signing_key: Some("k".repeat(23)), ..Credentials::default() };
+        let token = Credentials { secret: Some("t0k3n".into()), ..Credentials::default() };
+        let none = Credentials::default();
+        use ConnectorKind::*;
+        let table: Vec<(ConnectorKind, &str, &str, &Credentials, Vec<&str>)> = vec![
+            (Rt, "http://127.0.0.1:9280/", "General", &rt, vec![]),
+            (Rt, "http://127.0.0.1:9280/", "General", &none, vec!["user", "secret"]),
+            (Rt, "ftp://rt.example.org", "General", &rt, vec!["url"]),
+            (Rt, "https://rt.example.org", "", &rt, vec!["queue"]),
+            (Helpdesk, "https://hd.example.org", "7", &key, vec![]),
+            (Helpdesk, "https://hd.example.org", "seven", &key, vec!["queue"]),
+            (Helpdesk, "https://hd.example.org", "7", &short, vec!["signing_key"]),
+            (Zammad, "https://zammad.example.org", "Users", &token, vec![]),
+            (Zammad, "https://zammad.example.org", "Users", &key, vec!["secret"]),
+            (Webhook, "https://hooks.example.org/in", "", &key, vec![]),
+            (Webhook, "hooks.example.org", "", &none, vec!["url", "signing_key"]),
+        ];
+        for (kind, url, queue, credentials, refused) in table {
+            let got: Vec<String> = check_connector(&settings(kind, url, queue), credentials)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field)
+                .collect();
+            assert_eq!(got, refused, "{kind} {url} {queue}");
+        }
+        let mut slow = settings(Rt, "http://127.0.0.1:9280/", "General");
+        slow.poll_seconds = 0;
+        assert!(check_connector(&slow, &rt).is_err());
+    }
+
+    #[test]
+    fn rt_statuses_and_priorities_translate_both_ways() {
+        let m = ConnectorKind::Rt.default_mapping();
+        let table = [
+            (Status::InProgress, "open", Some(Status::InProgress)),
+            (Status::WaitingForReply, "stalled", Some(Status::OnHold)),
+            (Status::Solved, "resolved", Some(Status::Solved)),
+            (Status::Unsolved, "rejected", Some(Status::Unsolved)),
+            (Status::New, "new", None),
+        ];
+        for (ours, theirs, back) in table {
+            assert_eq!(m.status_to_remote(ours), Some(theirs), "{ours}");
+            assert_eq!(m.status_from_remote(theirs), back, "{theirs}");
+        }
+        let table = [("0", Some(Priority::Low)), ("50", Some(Priority::Medium)), ("60", Some(Priority::Medium))];
+        let table = table.into_iter().chain([("99", Some(Priority::High)), ("100", Some(Priority::Top)), ("x", None)]);
+        for (theirs, ours) in table {
+            assert_eq!(m.priority_from_remote(theirs), ours, "{theirs}");
+        }
+    }
+
+    #[test]
+    fn another_helpdesk_speaks_our_names_but_never_sets_system_statuses() {
+        let m = ConnectorKind::Helpdesk.default_mapping();
+        assert_eq!(m.status_from_remote("solved"), Some(Status::Solved));
+        assert_eq!(m.status_from_remote("closed"), None);
+        assert_eq!(m.status_from_remote("new"), None);
+        assert_eq!(m.priority_from_remote("top"), Some(Priority::Top));
+    }
+}
