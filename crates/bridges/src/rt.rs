@@ -190,7 +190,9 @@ impl ExternalSystem for Rt {
             }
             (_, None) => Err("the ticket has no id in RT yet".into()),
             (
-                EventChange::ArticleCreated(RemoteArticle { body, internal, author, attachments: files, .. }),
+                EventChange::ArticleCreated {
+                    article: RemoteArticle { body, internal, author, attachments: files, .. },
+                },
                 Some(id),
             ) => {
                 let action = if *internal { "comment" } else { "correspond" };
@@ -246,13 +248,15 @@ impl ExternalSystem for Rt {
             let change = match item["Type"].as_str().unwrap_or_default() {
                 kind @ ("Correspond" | "Comment") => {
                     let body = if by_us { String::new() } else { self.content(&id).await? };
-                    EventChange::ArticleCreated(RemoteArticle {
-                        id: id.clone(),
-                        body,
-                        internal: kind == "Comment",
-                        author: by,
-                        attachments: Vec::new(),
-                    })
+                    EventChange::ArticleCreated {
+                        article: RemoteArticle {
+                            id: id.clone(),
+                            body,
+                            internal: kind == "Comment",
+                            author: by,
+                            attachments: Vec::new(),
+                        },
+                    }
                 }
                 "Status" => EventChange::Status { value, resolution: None },
                 "Set" if field == "Priority" => EventChange::Priority { value },

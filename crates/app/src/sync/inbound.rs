@@ -125,7 +125,7 @@ impl App {
         }
         match &event.change {
             EventChange::TicketCreated(_) => Ok(None),
-            EventChange::ArticleCreated(article) => {
+            EventChange::ArticleCreated { article } => {
                 self.apply_remote_article(record, ticket, event, article).await.map(Some)
             }
             EventChange::Status { value, resolution } => {
@@ -180,7 +180,9 @@ impl App {
             remote_priority: remote.priority.clone(),
         });
         let uploads = uploads_of(&remote.attachments)?;
-        match self.open_ticket_from(&Actor::system(), cmd, uploads, Some(unit), Some(origin)).await {
+        // The requester opens it, with Helpdesk's rights: the other side already accepted it.
+        let actor = Actor { account: Some(requester), ..Actor::system() };
+        match self.open_ticket_from(&actor, cmd, uploads, Some(unit), Some(origin)).await {
             Ok(ticket) => Ok(self.reply_for(ticket.id)),
             // The same ticket delivered twice at once: the other copy won.
             Err(AppError::Conflict { .. }) => match self.store.ticket_of_external(unit, &event.ticket).await? {

@@ -58,7 +58,10 @@ pub enum EventChange {
     TicketCreated(RemoteTicket),
     /// A reply or an internal note.
     #[serde(rename = "article.created")]
-    ArticleCreated(RemoteArticle),
+    ArticleCreated {
+        /// The article.
+        article: RemoteArticle,
+    },
     /// A new status, in the receiver's names.
     #[serde(rename = "ticket.status")]
     Status {

@@ -329,7 +329,7 @@ impl SyncRunner {
             author,
             attachments: self.files(ticket.id, Some(article.id), article.internal).await?,
         };
-        let mut made = event(ticket, EventChange::ArticleCreated(remote));
+        let mut made = event(ticket, EventChange::ArticleCreated { article: remote });
         made.at = article.created_at;
         Ok(made)
     }

@@ -18,4 +18,5 @@ mod mail;
 mod openapi;
 mod pages;
 mod search;
+mod sync;
 mod worker;

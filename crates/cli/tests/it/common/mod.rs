@@ -498,7 +498,9 @@ impl TestServer {
         let public = if options.https { url.replace("http://", "https://") } else { url.clone() };
         let mut app = App::new(store)
             .with_public_url(&public)
-            .with_mail_identity(helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk"));
+            .with_mail_identity(helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk"))
+            .with_secret_key(b"the test installation's secret key")
+            .with_connectors(Arc::new(helpdesk_bridges::Connectors::with_timeout(std::time::Duration::from_secs(5))));
         if let Some(clock) = options.clock.clone() {
             app = app.with_clock(clock);
         }
@@ -750,11 +752,16 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts `helpdesk serve --listen 127.0.0.1:0 ARGS` and reads its banner.
     pub fn start(args: &[String]) -> ServeProcess {
+        ServeProcess::start_at("127.0.0.1:0", args)
+    }
+
+    /// Starts `helpdesk serve --listen LISTEN ARGS` and reads its banner.
+    pub fn start_at(listen: &str, args: &[String]) -> ServeProcess {
         use std::io::BufRead;
         // The test's own HTTP clients need the crypto provider, whichever test runs first.
         crypto();
         let mut child = helpdesk()
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
@@ -882,4 +889,91 @@ async fn page_answer(response: reqwest::Response) -> PageAnswer {
     let status = response.status();
     let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
     PageAnswer { status, html: response.text().await.expect("a body"), location }
+}
+
+/// Waits until `probe` gives a value, trying every 100 ms for at most `timeout`; fails the test
+/// with `what` when it never does.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: std::time::Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "gave up after {timeout:?} waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// A `helpdesk serve` process with its own database and an admin's token, on a loopback port
+/// that stays its own when the process is killed and started again.
+pub struct Node {
+    pub db: TestDb,
+    pub url: String,
+    pub admin: String,
+    listen: String,
+    process: Option<ServeProcess>,
+    client: reqwest::Client,
+}
+
+impl Node {
+    /// A node on the engine under test, with an admin, started.
+    pub async fn start() -> Node {
+        crypto();
+        let db = TestDb::under_test().await;
+        let args = db.cli_args();
+        let with = |extra: &[&str]| -> Vec<String> {
+            extra.iter().map(|s| (*s).to_owned()).chain(args.iter().cloned()).collect()
+        };
+        let user =
+            with(&["admin", "create-user", "--email", "admin@example.org", "--name", "Admin", "--role", "admin"]);
+        let made = run_helpdesk(&user.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(made.ok, "{}", made.stderr);
+        let token = with(&["admin", "create-token", "--email", "admin@example.org"]);
+        let token = run_helpdesk(&token.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(token.ok, "{}", token.stderr);
+        // A port of its own: bound, read and let go (no other test takes ports by number).
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a port").port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut node = Node {
+            db,
+            url: format!("http://{listen}"),
+            admin: token.stdout.trim().to_owned(),
+            listen,
+            process: None,
+            client: reqwest::Client::new(),
+        };
+        node.resume();
+        node
+    }
+
+    /// Starts the process again on the same address.
+    pub fn resume(&mut self) {
+        let process = ServeProcess::start_at(&self.listen, &self.db.cli_args());
+        assert_eq!(process.url, self.url, "the node came back on its address");
+        self.process = Some(process);
+    }
+
+    /// Kills the process, as a crash would.
+    pub fn kill(&mut self) {
+        self.process = None;
+    }
+
+    /// Calls the node's API as its admin.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut request = self.client.request(method, format!("{}{path}", self.url)).bearer_auth(&self.admin);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        answer(request.send().await.expect("the node answers")).await
+    }
+
+    /// GETs a path as the admin; the body of a 200, or `None`.
+    pub async fn get_ok(&self, path: &str) -> Option<Value> {
+        let answer = self.call(Method::GET, path, None).await;
+        (answer.status == StatusCode::OK).then_some(answer.body)
+    }
 }

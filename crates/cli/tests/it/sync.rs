@@ -1,0 +1,309 @@
+//! External-mode units kept in step with another ticketing system: two Helpdesks pushing to each
+//! other through signed webhooks (one killed and started again in the middle), RT 5 through
+//! REST 2.0 when its peer runs here, and every refusal of the connector setup and the webhooks.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+use crate::common::{Node, TestServer, assert_problem, created, eventually, snapshot};
+use helpdesk_domain::account::Role;
+
+const KEY: &str = "a signing key both helpdesks share";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// An external-mode unit on `node` and a category that routes to it.
+async fn external_unit(node: &Node, name: &str) -> (i64, i64) {
+    let unit = node
+        .call(
+            Method::POST,
+            "/api/v1/units",
+            Some(json!({"name": name, "level": 2, "email": "mirror@example.org", "integration": "external"})),
+        )
+        .await;
+    let unit = created(unit);
+    let category = node
+        .call(
+            Method::POST,
+            "/api/v1/categories",
+            Some(json!({"name": format!("{name} tickets"), "default_unit": unit})),
+        )
+        .await;
+    (unit, created(category))
+}
+
+async fn connect(node: &Node, unit: i64, other: &Node, other_unit: i64) {
+    let body = json!({"kind": "helpdesk", "url": other.url, "queue": other_unit.to_string(),
+        "credentials": {"signing_key": KEY}});
+    let answer = node.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(body)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert_eq!(answer.body["has_credentials"], true);
+    assert!(!answer.body.to_string().contains(KEY), "the key is never shown back: {}", answer.body);
+}
+
+async fn open(node: &Node, category: i64, title: &str) -> i64 {
+    let body = json!({"title": title, "description": "Quota exceeded on /home since this morning.",
+        "category": category, "type": "incident", "privacy": "public"});
+    created(node.call(Method::POST, "/api/v1/tickets", Some(body)).await)
+}
+
+async fn reply(node: &Node, ticket: i64, body: &str, internal: bool) {
+    let answer = node
+        .call(
+            Method::POST,
+            &format!("/api/v1/tickets/{ticket}/articles"),
+            Some(json!({"body": body, "internal": internal})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+}
+
+/// How many articles of a ticket hold `text`, and whether they are internal.
+async fn articles_with(node: &Node, ticket: i64, text: &str) -> Vec<bool> {
+    let page = node.get_ok(&format!("/api/v1/tickets/{ticket}/articles?per_page=100")).await.unwrap_or(Value::Null);
+    let items = page["items"].as_array().cloned().unwrap_or_default();
+    items
+        .iter()
+        .filter(|a| a["body"].as_str().is_some_and(|b| b.contains(text)))
+        .map(|a| a["internal"] == true)
+        .collect()
+}
+
+/// The ticket's link once the other side holds its copy.
+async fn linked(node: &Node, ticket: i64) -> Value {
+    eventually(&format!("ticket #{ticket} on {} to reach the other side", node.url), WAIT, || async {
+        let link = node.get_ok(&format!("/api/v1/tickets/{ticket}/external")).await?;
+        (link["external_id"].is_string() && link["state"] == "in_step").then_some(link)
+    })
+    .await
+}
+
+async fn arrives(node: &Node, ticket: i64, text: &str) -> Vec<bool> {
+    eventually(&format!("'{text}' on #{ticket} at {}", node.url), WAIT, || async {
+        let found = articles_with(node, ticket, text).await;
+        (!found.is_empty()).then_some(found)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_helpdesks_keep_tickets_in_step_both_ways_and_lose_nothing_while_one_is_down() {
+    let mut a = Node::start().await;
+    let mut b = Node::start().await;
+    let (a_unit, a_category) = external_unit(&a, "Storage at B").await;
+    let (b_unit, b_category) = external_unit(&b, "Tickets from A").await;
+    connect(&a, a_unit, &b, b_unit).await;
+    connect(&b, b_unit, &a, a_unit).await;
+    let check = a.call(Method::POST, &format!("/api/v1/units/{a_unit}/connector/test"), None).await;
+    assert_eq!(check.body["ok"], true, "{:?}", check.body);
+
+    // A ticket opened at A in the external unit is created at B, linked both ways.
+    let at_a = open(&a, a_category, "Disk quota exceeded").await;
+    let link = linked(&a, at_a).await;
+    let at_b: i64 = link["external_id"].as_str().and_then(|s| s.parse().ok()).expect("B's ticket number");
+    assert_eq!(link["external_url"], format!("{}/tickets/{at_b}", b.url));
+    let copy = b.get_ok(&format!("/api/v1/tickets/{at_b}")).await.expect("B has the ticket");
+    assert_eq!(copy["title"], "Disk quota exceeded");
+    assert_eq!(copy["unit"], b_unit);
+    assert_eq!(linked(&b, at_b).await["external_id"], at_a.to_string());
+
+    // A public reply at B becomes a reply at A; an internal note at A a note at B.
+    reply(&b, at_b, "Quota raised to 20 GB.", false).await;
+    assert_eq!(arrives(&a, at_a, "Quota raised to 20 GB.").await, vec![false]);
+    reply(&a, at_a, "Customer is a VIP, please hurry.", true).await;
+    assert_eq!(arrives(&b, at_b, "Customer is a VIP").await, vec![true]);
+
+    // B goes down: A's reply waits, visibly failing, and arrives once B is back.
+    b.kill();
+    reply(&a, at_a, "Still full after logging out and in.", false).await;
+    let failing = eventually("A to show the ticket failing", WAIT, || async {
+        let page = a.get_ok("/api/v1/sync").await?;
+        let link = page["items"].as_array()?.iter().find(|l| l["ticket"] == at_a)?.clone();
+        (link["state"] == "failing").then_some(link)
+    })
+    .await;
+    assert!(failing["last_error"].as_str().is_some_and(|e| e.contains("cannot connect")), "{failing}");
+    assert!(failing["pending_since"].is_string(), "{failing}");
+    b.resume();
+    assert_eq!(arrives(&b, at_b, "Still full after logging out").await, vec![false]);
+
+    // A ticket opened at B travels the other way.
+    let from_b = open(&b, b_category, "Backup restore needed").await;
+    let back = linked(&b, from_b).await;
+    let at_a2: i64 = back["external_id"].as_str().and_then(|s| s.parse().ok()).expect("A's number");
+    assert_eq!(
+        a.get_ok(&format!("/api/v1/tickets/{at_a2}")).await.expect("A has it")["title"],
+        "Backup restore needed"
+    );
+
+    // A is killed and started again; B's reply waits and arrives.
+    a.kill();
+    reply(&b, at_b, "Cleaned up old snapshots.", false).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a.resume();
+    assert_eq!(arrives(&a, at_a, "Cleaned up old snapshots.").await, vec![false]);
+
+    // Solved at B: solved at A, and the history of A says where it came from.
+    let solve = b
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{at_b}"),
+            Some(json!({"status": "solved", "resolution": "fixed"})),
+        )
+        .await;
+    assert_eq!(solve.status, StatusCode::OK, "{:?}", solve.body);
+    eventually("the solution to reach A", WAIT, || async {
+        let t = a.get_ok(&format!("/api/v1/tickets/{at_a}")).await?;
+        (t["status"] == "solved").then_some(())
+    })
+    .await;
+
+    // Once both are in step, every article exists once on each side: nothing echoed, nothing doubled.
+    linked(&a, at_a).await;
+    linked(&b, at_b).await;
+    for text in ["Quota raised", "VIP", "Still full", "Cleaned up"] {
+        assert_eq!(articles_with(&a, at_a, text).await.len(), 1, "'{text}' once at A");
+        assert_eq!(articles_with(&b, at_b, text).await.len(), 1, "'{text}' once at B");
+    }
+    let a_tickets = a.get_ok("/api/v1/tickets?per_page=100").await.expect("A's tickets");
+    let b_tickets = b.get_ok("/api/v1/tickets?per_page=100").await.expect("B's tickets");
+    assert_eq!(a_tickets["total"], 2, "A holds its ticket and B's, once each");
+    assert_eq!(b_tickets["total"], 2, "B holds its ticket and A's, once each");
+}
+
+/// A signed webhook request for `body` at `at` (Unix seconds) with `nonce`.
+fn signed(key: &str, at: i64, nonce: &str, body: &str) -> String {
+    helpdesk_app::sync::signature::sign(key.as_bytes(), at, nonce, body.as_bytes())
+}
+
+#[tokio::test]
+async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
+    let server = TestServer::start().await;
+    let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+    let (_, staff) = server.account("staff@example.org", &[Role::Staff]).await;
+    let direct = created(
+        server.post("/api/v1/units", &admin, json!({"name": "Direct", "level": 1, "email": "d@example.org"})).await,
+    );
+    let external = created(
+        server
+            .post(
+                "/api/v1/units",
+                &admin,
+                json!({"name": "RT at EUDAT", "level": 2, "email": "rt@example.org", "integration": "external"}),
+            )
+            .await,
+    );
+    let rt = json!({"kind": "rt", "url": "http://127.0.0.1:9/", "queue": "General",
+        "credentials": {"user": "helpdesk-sync", "secret": "pw"}});
+    let before = snapshot(server.store()).await;
+    let put = |token: String, unit: i64, body: Value| {
+        let server = &server;
+        async move {
+            server
+                .call(
+                    Method::PUT,
+                    &format!("/api/v1/units/{unit}/connector"),
+                    Some(&token).map(|t| t.as_str()),
+                    Some(body),
+                )
+                .await
+        }
+    };
+    let mut no_password = rt.clone();
+    no_password["credentials"] = json!({"user": "helpdesk-sync"});
+    let mut bad_url = rt.clone();
+    bad_url["url"] = json!("rt.example.org");
+    let mut short_key = json!({"kind": "helpdesk", "url": "http://127.0.0.1:9", "queue": "3"});
+    short_key["credentials"] = json!({"signing_key": "short"});
+    let table = [
+        (staff.clone(), external, rt.clone(), StatusCode::FORBIDDEN, "only admins"),
+        (admin.clone(), direct, rt.clone(), StatusCode::UNPROCESSABLE_ENTITY, "set it to external first"),
+        (admin.clone(), 999, rt.clone(), StatusCode::NOT_FOUND, "no unit 999"),
+        (admin.clone(), external, no_password, StatusCode::UNPROCESSABLE_ENTITY, "password"),
+        (admin.clone(), external, bad_url, StatusCode::UNPROCESSABLE_ENTITY, "http://"),
+        (admin.clone(), external, short_key, StatusCode::UNPROCESSABLE_ENTITY, "at least 24"),
+        (admin.clone(), external, json!({"kind": "jira"}), StatusCode::UNPROCESSABLE_ENTITY, "expected one of `rt`"),
+    ];
+    for (token, unit, body, status, says) in table {
+        let answer = put(token, unit, body.clone()).await;
+        assert_problem(&answer, status);
+        assert!(answer.body.to_string().contains(says), "{body} says '{says}': {:?}", answer.body);
+        assert_eq!(snapshot(server.store()).await, before, "{body} wrote nothing");
+    }
+
+    // Stored, the password is never shown back; the test says plainly that RT is not there.
+    let stored = put(admin.clone(), external, rt).await;
+    assert_eq!(stored.status, StatusCode::OK, "{:?}", stored.body);
+    assert!(!stored.body.to_string().contains("\"pw\""), "{:?}", stored.body);
+    let shown = server.get(&format!("/api/v1/units/{external}/connector"), &admin).await;
+    assert!(!shown.body.to_string().contains("\"pw\""), "{:?}", shown.body);
+    let sealed = server.store().connector(external).await.expect("read").expect("stored");
+    let bytes = sealed.sealed_credentials.expect("sealed credentials");
+    assert!(!bytes.windows(13).any(|w| w == b"helpdesk-sync"), "stored sealed, not in clear");
+    let test = server.post(&format!("/api/v1/units/{external}/connector/test"), &admin, json!({})).await;
+    assert_eq!(test.body["ok"], false, "{:?}", test.body);
+    assert!(test.body["message"].as_str().is_some_and(|m| m.contains("cannot connect")), "{:?}", test.body);
+
+    // Webhooks: a unit without a webhook connector, a wrong key, an old signature, a replay.
+    let hook = json!({"kind": "webhook", "url": "http://127.0.0.1:9/hook", "queue": "",
+        "credentials": {"signing_key": KEY}});
+    assert_eq!(put(admin.clone(), external, hook).await.status, StatusCode::OK);
+    let event = json!({"id": "e1", "at": "2026-11-24T06:00:00Z", "ticket": "77", "type": "ticket.created",
+        "title": "From elsewhere", "description": "d", "requester_email": "x@example.org", "requester_name": "X"})
+    .to_string();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let before = snapshot(server.store()).await;
+    let table = [
+        (direct, signed(KEY, now, "n1", &event), StatusCode::NOT_FOUND, "takes no webhooks"),
+        (
+            external,
+            signed("another key entirely, 24+ chars", now, "n2", &event),
+            StatusCode::UNAUTHORIZED,
+            "same signing key",
+        ),
+        (external, signed(KEY, now - 600, "n3", &event), StatusCode::UNAUTHORIZED, "600 s away"),
+        (external, String::new(), StatusCode::UNAUTHORIZED, "no valid helpdesk-signature"),
+    ];
+    for (unit, signature, status, says) in table {
+        let answer = server
+            .client
+            .post(format!("{}/api/v1/sync/{unit}/events", server.url))
+            .header("helpdesk-signature", signature)
+            .body(event.clone())
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), status);
+        let text = answer.text().await.expect("a body");
+        assert!(text.contains(says), "says '{says}': {text}");
+        assert_eq!(snapshot(server.store()).await, before, "refused, wrote nothing");
+    }
+    // No category routes to the unit yet: refused, and nothing written but the nonce.
+    let signature = signed(KEY, now, "n4", &event);
+    let send = |signature: String| {
+        let server = &server;
+        let event = event.clone();
+        async move {
+            server
+                .client
+                .post(format!("{}/api/v1/sync/{external}/events", server.url))
+                .header("helpdesk-signature", signature)
+                .body(event)
+                .send()
+                .await
+                .expect("an answer")
+        }
+    };
+    let answer = send(signature).await;
+    assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    created(server.post("/api/v1/categories", &admin, json!({"name": "Elsewhere", "default_unit": external})).await);
+    let signature = signed(KEY, now, "n5", &event);
+    let first = send(signature.clone()).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let made: Value = first.json().await.expect("json");
+    let replay = send(signature).await;
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED, "a replay is refused");
+    // The same event, signed afresh (a retry), makes nothing new.
+    let again: Value = send(signed(KEY, now, "n6", &event)).await.json().await.expect("json");
+    assert_eq!(again, made, "a retried event is applied once");
+}
