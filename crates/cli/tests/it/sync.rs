@@ -307,3 +307,143 @@ async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
     let again: Value = send(signed(KEY, now, "n6", &event)).await.json().await.expect("json");
     assert_eq!(again, made, "a retried event is applied once");
 }
+
+/// The RT peer's address, when `.ci/run` started it (with `bench/rt-sync-user.sh`).
+fn rt_peer() -> Option<(String, std::path::PathBuf)> {
+    let url = std::env::var("HELPDESK_TEST_RT").ok()?;
+    let scripts = std::env::var("HELPDESK_TEST_RT_PEER").ok()?;
+    Some((url.trim_end_matches('/').to_owned(), scripts.into()))
+}
+
+/// RT's REST 2.0 as root, signed in through the login form once.
+struct RtSide {
+    url: String,
+    client: reqwest::Client,
+}
+
+impl RtSide {
+    async fn sign_in(url: &str) -> RtSide {
+        let client = reqwest::Client::builder().cookie_store(true).build().expect("a client");
+        let form = [("user", "root"), ("pass", "password")];
+        client.post(format!("{url}/NoAuth/Login.html")).form(&form).send().await.expect("RT answers");
+        RtSide { url: url.to_owned(), client }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.client.request(method, format!("{}/REST/2.0/{path}", self.url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer = request.send().await.expect("RT answers");
+        assert!(answer.status().is_success(), "RT {path}: {}", answer.status());
+        answer.json().await.expect("RT answers JSON")
+    }
+
+    /// The texts of a ticket's replies (correspondence) in RT.
+    async fn replies(&self, ticket: &str) -> Vec<String> {
+        let history = self.call(Method::GET, &format!("ticket/{ticket}/history?fields=Type&per_page=100"), None).await;
+        let mut texts = Vec::new();
+        for item in history["items"].as_array().cloned().unwrap_or_default() {
+            if item["Type"] == "Correspond" {
+                let id = item["id"].as_str().unwrap_or_default().to_owned();
+                let parts = self.call(Method::GET, &format!("transaction/{id}/attachments?fields=Content"), None).await;
+                texts.extend(
+                    parts["items"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| p["Content"].as_str().map(str::to_owned)),
+                );
+            }
+        }
+        texts
+    }
+}
+
+fn run_peer_script(scripts: &std::path::Path, name: &str) {
+    let status = std::process::Command::new(scripts.join(name))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the RT peer's script runs");
+    assert!(status.success(), "{name} succeeded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_escalated_to_an_rt_unit_stays_in_step_with_rt_and_survives_rt_going_down() {
+    let Some((rt_url, scripts)) = rt_peer() else {
+        crate::common::say_not_run("the RT sync scenario", "HELPDESK_TEST_RT and HELPDESK_TEST_RT_PEER (see .ci/run)");
+        return;
+    };
+    let node = Node::start().await;
+    let (unit, category) = external_unit(&node, "RT at EUDAT").await;
+    let connector = |password: &str| {
+        json!({"kind": "rt", "url": rt_url, "queue": "General", "poll_seconds": 1,
+            "credentials": {"user": "helpdesk-sync", "secret": password}})
+    };
+    let path = format!("/api/v1/units/{unit}/connector");
+    node.call(Method::PUT, &path, Some(connector("not the password"))).await;
+    let test = node.call(Method::POST, &format!("{path}/test"), None).await;
+    assert_eq!(test.body["ok"], false, "{:?}", test.body);
+    assert!(
+        test.body["message"].as_str().is_some_and(|m| m.contains("refused the user name or password")),
+        "{:?}",
+        test.body
+    );
+    node.call(Method::PUT, &path, Some(connector("helpdesk-sync-password"))).await;
+    let test = node.call(Method::POST, &format!("{path}/test"), None).await;
+    assert_eq!(test.body["ok"], true, "{:?}", test.body);
+    assert!(test.body["message"].as_str().is_some_and(|m| m.contains("queue 'General' found")), "{:?}", test.body);
+    let rt = RtSide::sign_in(&rt_url).await;
+
+    // Escalated to the RT unit: created in RT, with the id and link on the ticket.
+    let ticket = open(&node, category, "Storage quota at EUDAT").await;
+    let link = linked(&node, ticket).await;
+    let remote = link["external_id"].as_str().expect("RT's id").to_owned();
+    assert_eq!(link["external_url"], format!("{rt_url}/Ticket/Display.html?id={remote}"));
+    let in_rt = rt.call(Method::GET, &format!("ticket/{remote}"), None).await;
+    assert_eq!(in_rt["Subject"], "Storage quota at EUDAT");
+
+    // A reply here becomes correspondence there; correspondence there a reply here, once.
+    reply(&node, ticket, "We need 5 TB more.", false).await;
+    linked(&node, ticket).await;
+    eventually("the reply to reach RT", WAIT, || async {
+        rt.replies(&remote).await.iter().any(|t| t.contains("We need 5 TB more.")).then_some(())
+    })
+    .await;
+    rt.call(
+        Method::POST,
+        &format!("ticket/{remote}/correspond"),
+        Some(json!({"Content": "Granted until June.", "ContentType": "text/plain"})),
+    )
+    .await;
+    assert_eq!(arrives(&node, ticket, "Granted until June.").await, vec![false]);
+
+    // RT goes down mid-exchange: the reply waits and arrives once RT is back, once.
+    run_peer_script(&scripts, "stop.sh");
+    reply(&node, ticket, "Thanks, closing on our side soon.", false).await;
+    eventually("the ticket to show failing while RT is down", WAIT, || async {
+        let link = node.get_ok(&format!("/api/v1/tickets/{ticket}/external")).await?;
+        (link["state"] == "failing").then_some(())
+    })
+    .await;
+    run_peer_script(&scripts, "start.sh");
+    let rt = RtSide::sign_in(&rt_url).await;
+    eventually("the reply written while RT was down to reach it", Duration::from_secs(90), || async {
+        let link = node.get_ok(&format!("/api/v1/tickets/{ticket}/external")).await?;
+        (link["state"] == "in_step").then_some(())
+    })
+    .await;
+    let replies = rt.replies(&remote).await;
+    assert_eq!(replies.iter().filter(|t| t.contains("Thanks, closing")).count(), 1, "{replies:?}");
+    assert_eq!(replies.iter().filter(|t| t.contains("We need 5 TB more.")).count(), 1, "{replies:?}");
+
+    // Resolved in RT: solved here, and nothing of ours came back as a reply.
+    rt.call(Method::PUT, &format!("ticket/{remote}"), Some(json!({"Status": "resolved"}))).await;
+    eventually("RT's resolution to solve the ticket", WAIT, || async {
+        let t = node.get_ok(&format!("/api/v1/tickets/{ticket}")).await?;
+        (t["status"] == "solved").then_some(())
+    })
+    .await;
+    assert_eq!(articles_with(&node, ticket, "Granted until June.").await.len(), 1);
+    assert_eq!(articles_with(&node, ticket, "We need 5 TB more.").await.len(), 1, "no echo of our own reply");
+}
