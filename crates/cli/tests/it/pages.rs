@@ -266,3 +266,68 @@ async fn a_priority_other_than_the_triage_needs_a_reason_and_the_right() {
     let page = named_like.get(opened.location.as_deref().expect("the ticket's address")).await.html;
     assert!(page.contains("priority top") && page.contains("I say so"), "the priority and its reason, in the history");
 }
+
+#[tokio::test]
+async fn an_admin_sets_up_a_connector_in_the_pages_and_staff_follow_external_tickets() {
+    let fx = Fixture::new().await;
+    let (admin, _, admin_token) = person(&fx, &[Role::Admin]).await;
+    let (staff, _, _) = person(&fx, &[Role::Staff]).await;
+    let (community, _, community_token) = person(&fx, &[Role::Community]).await;
+    let unit = fx
+        .server
+        .patch(&format!("/api/v1/units/{}", fx.second_line), &admin_token, json!({"integration": "external"}))
+        .await;
+    assert_eq!(unit.status, StatusCode::OK, "{:?}", unit.body);
+    let path = format!("/admin/units/{}/connector", fx.second_line);
+    let page = admin.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("Request Tracker 5"), "{}", page.html);
+
+    // Refused: the form shows why, and nothing is written.
+    let before = snapshot(fx.server.store()).await;
+    let bad =
+        [("action", "save"), ("kind", "rt"), ("url", "rt.example.org"), ("queue", "General"), ("poll_seconds", "5")];
+    let answer = admin.post_form(&path, &bad).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.html.contains("must be an http:// or https:// address"), "{}", answer.html);
+    assert!(answer.html.contains("RT needs the user&#39;s password"), "{}", answer.html);
+    assert_eq!(snapshot(fx.server.store()).await, before, "a refused connector wrote nothing");
+
+    // Saved: the password is never shown back; the test says plainly what is wrong.
+    let good = [
+        ("action", "save"),
+        ("kind", "rt"),
+        ("url", "http://127.0.0.1:9/"),
+        ("queue", "General"),
+        ("user", "helpdesk-sync"),
+        ("secret", "the rt password"),
+        ("poll_seconds", "5"),
+        ("enabled", "on"),
+    ];
+    let saved = admin.post_form(&path, &good).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.html);
+    assert!(saved.html.contains("The connector is saved.") && saved.html.contains("Credentials are stored."));
+    assert!(!saved.html.contains("the rt password"), "the password is never shown back");
+    let tested = admin.post_form(&path, &[("action", "test")]).await;
+    assert!(tested.html.contains("It does not work: cannot connect to RT at http://127.0.0.1:9"), "{}", tested.html);
+
+    // A ticket moved to the unit waits to go over; staff see it pending and may retry it.
+    let ticket = fx.open(&community_token, json!({})).await;
+    let moved =
+        fx.server.patch(&format!("/api/v1/tickets/{ticket}"), &admin_token, json!({"unit": fx.second_line})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    let shown = staff.get(&format!("/tickets/{ticket}")).await;
+    assert!(shown.html.contains("In its system") && shown.html.contains("not created yet"), "{}", shown.html);
+    assert!(shown.html.contains("pending"), "{}", shown.html);
+    let list = staff.get("/sync").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.html.contains(&format!("#{ticket}")) && list.html.contains("Storage"), "{}", list.html);
+    let retried = staff.post_form("/sync/retry", &[("ticket", &ticket.to_string())]).await;
+    assert_eq!(retried.status, StatusCode::SEE_OTHER);
+
+    // The submitter sees neither the link nor the list.
+    let theirs = community.get(&format!("/tickets/{ticket}")).await;
+    assert!(!theirs.html.contains("In its system"), "{}", theirs.html);
+    assert_eq!(community.get("/sync").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(staff.get(&path).await.status, StatusCode::FORBIDDEN, "connectors are for admins");
+}

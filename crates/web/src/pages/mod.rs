@@ -7,6 +7,7 @@ mod auth;
 mod form;
 mod inbound;
 mod profile;
+mod sync;
 mod tickets;
 mod units;
 pub mod viewer;
@@ -82,6 +83,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/organisations/{id}/partners", post(admin::add_partner))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
         .route("/admin/accounts/{id}", post(admin::update_account))
+        .route("/admin/units/{id}/connector", get(sync::connector).post(sync::save_connector))
+        .route("/sync", get(sync::list))
+        .route("/sync/retry", post(sync::retry))
         .route("/admin/mail", get(inbound::list))
         .route("/admin/mail/{id}/raw", get(inbound::raw))
         .route("/admin/mail/{id}/process", post(inbound::process))

@@ -701,6 +701,18 @@ struct TicketPage {
     other_privacy: String,
     max_files: usize,
     max_bytes: usize,
+    /// The ticket's copy in another ticketing system, for those who work it.
+    external: Option<ExternalView>,
+}
+
+/// Where a ticket's copy is in another system, and whether the two are in step.
+struct ExternalView {
+    id: String,
+    url: String,
+    state: &'static str,
+    css: &'static str,
+    since: String,
+    error: String,
 }
 
 fn size(bytes: i64) -> String {
@@ -818,7 +830,16 @@ async fn ticket_page(
             (label, value)
         })
         .collect();
+    let external = state.app.external_link(actor, id).await?.map(|l| ExternalView {
+        id: l.external_id.unwrap_or_else(|| "not created yet".into()),
+        url: l.external_url.unwrap_or_default(),
+        state: super::sync::state_words(l.state),
+        css: l.state.as_str(),
+        since: l.pending_since.map(when).unwrap_or_default(),
+        error: l.last_error.unwrap_or_default(),
+    });
     let page = TicketPage {
+        external,
         shell: Shell::of(viewer).with_notice(notice),
         description: to_safe_html(&t.description),
         status: words(t.status.as_str()),
