@@ -59,6 +59,9 @@ pub struct App {
     search: Option<Arc<dyn search::TicketSearch>>,
     sealer: Option<Arc<secrets::Sealer>>,
     connect: Option<Arc<dyn sync::Connect>>,
+    /// Told after every commit, so that this node's sync runner sends a change at once rather
+    /// than at its next look.
+    committed: Arc<tokio::sync::Notify>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -108,6 +111,7 @@ impl App {
             search: None,
             sealer: None,
             connect: None,
+            committed: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -155,12 +159,16 @@ impl App {
     {
         let store = self.store.clone();
         let job = async move { work(store.begin().await?).await };
-        match &self.write_lane {
+        let done = match &self.write_lane {
             Some(lane) => {
                 lane.handle.spawn(job).await.map_err(|e| AppError::Internal(format!("a write failed: {e}")))?
             }
             None => job.await,
+        };
+        if done.is_ok() {
+            self.committed.notify_one();
         }
+        done
     }
 
     /// The same application on another clock.

@@ -33,6 +33,9 @@ pub enum BenchCommand {
     /// Drive a running server over HTTP with the mix of what people do (on a database filled
     /// by `bench seed`); print per operation throughput, p50, p99, max and errors.
     Run(crate::bench_run::RunBench),
+    /// Time how fast replies travel to another Helpdesk (and RT, with --rt) and back, and how
+    /// fast 1,000 tickets escalated at once reach the other Helpdesk, none lost or doubled.
+    Sync(crate::bench_sync::SyncBench),
 }
 
 /// Options of the seed.
@@ -123,6 +126,7 @@ pub async fn run(command: BenchCommand, data: &Option<PathBuf>, database_url: Op
         BenchCommand::Seed(args) => seed(args, data, database_url).await,
         BenchCommand::Search(args) => search(args, data, database_url).await,
         BenchCommand::Run(args) => crate::bench_run::run(args, data).await,
+        BenchCommand::Sync(args) => crate::bench_sync::run(args).await,
     }
 }
 
@@ -205,10 +209,10 @@ async fn signed_in(server: &OwnServer) -> anyhow::Result<reqwest::Client> {
 }
 
 /// A server started for the benchmark, stopped when dropped.
-struct OwnServer {
+pub(crate) struct OwnServer {
     child: Child,
-    url: String,
-    token: String,
+    pub(crate) url: String,
+    pub(crate) token: String,
     email: String,
     temp: Option<PathBuf>,
     location: helpdesk_store::Location,
@@ -221,7 +225,7 @@ impl OwnServer {
     }
 
     /// A server started with `extra` arguments to `serve`.
-    async fn start_with(
+    pub(crate) async fn start_with(
         data: &Option<PathBuf>,
         database_url: Option<&str>,
         extra: &[String],

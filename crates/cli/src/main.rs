@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_run;
+mod bench_sync;
 mod config;
 mod mailgate;
 mod seed;

@@ -129,6 +129,15 @@ macro_rules! sync_sql {
                 Ok(at.map(|t| t.0))
             }
 
+            async fn has_due_links(&self, now: time::OffsetDateTime) -> crate::StoreResult<bool> {
+                let due: Option<i64> =
+                    sqlx::query_scalar("SELECT ticket_id FROM external_links WHERE due_at <= $1 LIMIT 1")
+                        .bind(crate::rows::Ts::from(now))
+                        .fetch_optional(&self.read)
+                        .await?;
+                Ok(due.is_some())
+            }
+
             async fn claim_links(
                 &self,
                 worker: &str,

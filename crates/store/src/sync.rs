@@ -74,6 +74,9 @@ pub trait SyncStore: Send + Sync {
     async fn sync_items(&self, ticket: TicketId, unit: UnitId) -> StoreResult<Vec<SyncItem>>;
     /// When a person (not Helpdesk itself, nor the sync) last changed `field` of a ticket.
     async fn last_change_here(&self, ticket: TicketId, field: &str) -> StoreResult<Option<OffsetDateTime>>;
+    /// Whether any link is due at `now` (one probe of the readers, so that an idle node does not
+    /// take the writer's lock to find nothing).
+    async fn has_due_links(&self, now: OffsetDateTime) -> StoreResult<bool>;
     /// Takes up to `limit` due links for `worker` until `lease_until`; returns each ticket with
     /// the link's version at the time.
     async fn claim_links(

@@ -72,8 +72,10 @@ impl SyncRunner {
                 return;
             }
             if pushed == 0 {
+                // Woken by a commit on this node; changes made on other nodes wait for the tick.
                 tokio::select! {
                     _ = tokio::time::sleep(self.tick) => {}
+                    _ = self.app.committed.notified() => {}
                     _ = stop.changed() => return,
                 }
             }
@@ -99,6 +101,9 @@ impl SyncRunner {
     pub async fn push_once(&self) -> AppResult<usize> {
         let store = &self.app.store;
         let now = self.app.now();
+        if !store.has_due_links(now).await? {
+            return Ok(0);
+        }
         let claimed = store.claim_links(&self.name, now, now + self.lease, self.batch).await?;
         let mut systems: HashMap<UnitId, Reached> = HashMap::new();
         for chunk in claimed.chunks(self.concurrency) {
