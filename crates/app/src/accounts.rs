@@ -267,6 +267,14 @@ impl App {
         Ok(self.store.accounts(text.as_deref(), page).await?)
     }
 
+    /// One account: one's own, or anyone's for staff and admins.
+    pub async fn account(&self, actor: &Actor, id: AccountId) -> AppResult<Account> {
+        if actor.account != Some(id) {
+            check(actor, Action::ReadAccounts)?;
+        }
+        self.store.account(id).await?.ok_or_else(|| AppError::NotFound(format!("there is no account {id}")))
+    }
+
     /// Replaces the roles granted to `account` (admins). Roles that follow from memberships and
     /// contracts cannot be granted; an admin cannot take away their own admin role. The change
     /// takes effect on the account's next request.

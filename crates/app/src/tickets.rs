@@ -300,6 +300,17 @@ impl App {
         Ok(self.store.articles(id, internal, page).await?)
     }
 
+    /// One article, if `actor` may read its ticket (and, for an internal note, internal notes).
+    pub async fn article(&self, actor: &Actor, id: helpdesk_domain::ArticleId) -> AppResult<Article> {
+        let missing = || AppError::NotFound(format!("there is no article {id}"));
+        let article = self.store.article(id).await?.ok_or_else(missing)?;
+        let ticket = self.ticket(actor, article.ticket).await.map_err(|_| missing())?;
+        if article.internal && check_ticket(actor, TicketAction::ReadInternal, &TicketFacts::from(&ticket)).is_err() {
+            return Err(missing());
+        }
+        Ok(article)
+    }
+
     /// A page of a ticket's history; entries about internal notes only for those who may read them.
     pub async fn history(&self, actor: &Actor, id: TicketId, page: PageRequest) -> AppResult<Page<HistoryEntry>> {
         let ticket = self.ticket(actor, id).await?;

@@ -8,6 +8,7 @@ pub mod oidc;
 mod pages;
 mod problem;
 pub mod tls;
+mod zammad;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -101,6 +102,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .route("/auth/oidc/link", axum::routing::post(oidc::accept_link))
         .route("/auth/callback", get(oidc::callback))
         .merge(api)
+        .merge(zammad::routes())
         .merge(pages::routes(state.clone()))
         .fallback(|| async { Problem::no_route() })
         .method_not_allowed_fallback(|| async { Problem::wrong_method() })

@@ -20,3 +20,4 @@ mod pages;
 mod search;
 mod sync;
 mod worker;
+mod zammad;
