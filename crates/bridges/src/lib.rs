@@ -4,6 +4,7 @@
 mod http;
 mod rt;
 mod webhook;
+mod zammad;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,7 +43,7 @@ impl Connect for Connectors {
             ConnectorKind::Helpdesk | ConnectorKind::Webhook => {
                 Arc::new(webhook::Webhook::new(client, settings, credentials)?)
             }
-            ConnectorKind::Zammad => return Err("the Zammad connector is not available yet in this version".into()),
+            ConnectorKind::Zammad => Arc::new(zammad::Zammad::new(client, settings, credentials)?),
         })
     }
 }

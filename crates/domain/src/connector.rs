@@ -91,7 +91,18 @@ impl ConnectorKind {
                     (S::Verified, "closed"),
                     (S::Closed, "closed"),
                 ]),
-                status_in: inward(&[("open", S::InProgress), ("pending reminder", S::OnHold), ("closed", S::Solved)]),
+                // Zammad's own names, and those of a Helpdesk's Zammad face.
+                status_in: inward(&[
+                    ("open", S::InProgress),
+                    ("pending reminder", S::OnHold),
+                    ("closed", S::Solved),
+                    ("in progress", S::InProgress),
+                    ("on hold", S::OnHold),
+                    ("waiting for reply", S::WaitingForReply),
+                    ("reopened", S::Reopened),
+                    ("solved", S::Solved),
+                    ("unsolved", S::Unsolved),
+                ]),
                 priority_out: prio(&[
                     (P::Low, "1 low"),
                     (P::Medium, "2 normal"),
@@ -231,6 +242,11 @@ pub struct Connector {
     pub settings: ConnectorSettings,
     /// Whether credentials are stored.
     pub has_credentials: bool,
+    /// When the other side was last polled for its changes (RT, Zammad).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub polled_at: Option<OffsetDateTime>,
+    /// Why the last poll failed, if it did.
+    pub poll_error: Option<String>,
     /// When it was last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,

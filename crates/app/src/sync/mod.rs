@@ -275,7 +275,15 @@ impl App {
             Ok(())
         })
         .await?;
-        Ok(Connector { unit, settings, has_credentials: !credentials.is_empty(), updated_at: now })
+        let polled = self.store.connector(unit).await?;
+        Ok(Connector {
+            unit,
+            settings,
+            has_credentials: !credentials.is_empty(),
+            polled_at: polled.as_ref().and_then(|r| r.polled_at),
+            poll_error: polled.and_then(|r| r.poll_error),
+            updated_at: now,
+        })
     }
 
     /// A unit's connector, without its credentials.
@@ -356,6 +364,8 @@ fn shown(record: ConnectorRecord) -> Connector {
         unit: record.unit,
         settings: record.settings,
         has_credentials: record.sealed_credentials.is_some(),
+        polled_at: record.polled_at,
+        poll_error: record.poll_error,
         updated_at: record.updated_at,
     }
 }

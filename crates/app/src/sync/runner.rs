@@ -176,6 +176,14 @@ impl SyncRunner {
         let remote = match link.link.external_id.clone() {
             Some(remote) => remote,
             None => {
+                // A polled system is followed from before its first ticket is made there, so that
+                // nothing done to that ticket is ever behind the cursor.
+                if record.settings.kind.is_polled() {
+                    let fresh = app.store.connector(unit).await.map_err(|e| e.to_string())?;
+                    if let Some(fresh) = fresh.filter(|r| r.cursor.is_none()) {
+                        self.poll(&fresh).await.map_err(|e| e.to_string())?;
+                    }
+                }
                 let created = self.remote_ticket(record, &ticket).await.map_err(|e| e.to_string())?;
                 let status = match &created.change {
                     EventChange::TicketCreated(t) => (t.status.clone(), t.priority.clone()),

@@ -447,3 +447,62 @@ async fn a_ticket_escalated_to_an_rt_unit_stays_in_step_with_rt_and_survives_rt_
     assert_eq!(articles_with(&node, ticket, "Granted until June.").await.len(), 1);
     assert_eq!(articles_with(&node, ticket, "We need 5 TB more.").await.len(), 1, "no echo of our own reply");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_unit_working_in_zammad_stays_in_step_with_another_helpdesks_zammad_face() {
+    let a = Node::start().await;
+    let b = Node::start().await;
+    // The connector signs in to B with an account of its own, so that B's people are not it.
+    let mut args =
+        vec!["admin", "create-user", "--email", "zammad-sync@example.org", "--name", "Sync", "--role", "staff"];
+    let db = b.db.cli_args();
+    args.extend(db.iter().map(String::as_str));
+    assert!(crate::common::run_helpdesk(&args).ok);
+    let mut args = vec!["admin", "create-token", "--email", "zammad-sync@example.org"];
+    args.extend(db.iter().map(String::as_str));
+    let token = crate::common::run_helpdesk(&args).stdout.trim().to_owned();
+    let storage = created(
+        b.call(Method::POST, "/api/v1/units", Some(json!({"name": "Storage", "level": 2, "email": "s@example.org"})))
+            .await,
+    );
+    created(
+        b.call(Method::POST, "/api/v1/categories", Some(json!({"name": "Storage problems", "default_unit": storage})))
+            .await,
+    );
+
+    let (unit, category) = external_unit(&a, "Storage in Zammad").await;
+    let body = json!({"kind": "zammad", "url": format!("{}/zammad", b.url), "queue": "Storage", "poll_seconds": 1,
+        "credentials": {"secret": token}});
+    let saved = a.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(body)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    let test = a.call(Method::POST, &format!("/api/v1/units/{unit}/connector/test"), None).await;
+    assert_eq!(test.body["ok"], true, "{:?}", test.body);
+    assert!(test.body["message"].as_str().is_some_and(|m| m.contains("group 'Storage' found")), "{:?}", test.body);
+
+    let ticket = open(&a, category, "Tape library offline").await;
+    let link = linked(&a, ticket).await;
+    let remote: i64 = link["external_id"].as_str().and_then(|s| s.parse().ok()).expect("B's number");
+    let copy = b.get_ok(&format!("/api/v1/tickets/{remote}")).await.expect("B has it");
+    assert_eq!((copy["title"].as_str(), copy["unit"].as_i64()), (Some("Tape library offline"), Some(storage)));
+
+    reply(&a, ticket, "Robot arm stuck at slot 4.", false).await;
+    assert_eq!(arrives(&b, remote, "Robot arm stuck").await, vec![false]);
+    reply(&b, remote, "Arm freed, library back online.", false).await;
+    assert_eq!(arrives(&a, ticket, "Arm freed").await, vec![false]);
+    let solve = b
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/tickets/{remote}"),
+            Some(json!({"status": "solved", "resolution": "fixed"})),
+        )
+        .await;
+    assert_eq!(solve.status, StatusCode::OK, "{:?}", solve.body);
+    eventually("B's solution to reach A", WAIT, || async {
+        (a.get_ok(&format!("/api/v1/tickets/{ticket}")).await?["status"] == "solved").then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(articles_with(&a, ticket, "Robot arm stuck").await.len(), 1, "our own reply did not come back");
+    assert_eq!(articles_with(&a, ticket, "Arm freed").await.len(), 1);
+    assert_eq!(articles_with(&b, remote, "Robot arm stuck").await.len(), 1);
+}

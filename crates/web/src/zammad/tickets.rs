@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort};
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
+use helpdesk_domain::account::Role;
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
@@ -260,20 +261,34 @@ pub(crate) async fn create(
         .map(|c| c.id)
         .ok_or_else(|| unprocessable(format!("group: no category routes to group {unit}")))?;
     let customer = match (&body.customer, &body.customer_id) {
-        (Some(email), _) => Some(email.trim_start_matches("guess:").to_owned()),
-        (None, Some(Value::String(email))) => Some(email.trim_start_matches("guess:").to_owned()),
+        (Some(email), _) | (None, Some(Value::String(email))) => Some(email.clone()),
         (None, Some(Value::Number(id))) => {
-            let id = id.as_i64().unwrap_or_default();
-            Some(state.app.account(&actor, id).await?.email)
+            Some(state.app.account(&actor, id.as_i64().unwrap_or_default()).await?.email)
         }
         _ => None,
     };
     let me = state.app.me(&actor).await?;
     let on_behalf_of = match customer {
-        Some(email) if !email.eq_ignore_ascii_case(&me.email) => {
-            Some(state.app.account_for_email(&actor, &email).await?)
+        Some(customer) => {
+            // Zammad's `guess:ADDRESS` makes the customer when there is none yet.
+            let (email, guess) = match customer.strip_prefix("guess:") {
+                Some(email) => (email.to_owned(), true),
+                None => (customer, false),
+            };
+            if email.eq_ignore_ascii_case(&me.email) {
+                None
+            } else {
+                match state.app.account_for_email(&actor, &email).await {
+                    Ok(id) => Some(id),
+                    Err(AppError::Invalid(_)) if guess => {
+                        let name = email.split('@').next().unwrap_or_default().to_owned();
+                        Some(state.app.create_account(&actor, &email, &name, &[Role::Community]).await?.id)
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
-        _ => None,
+        None => None,
     };
     let priority = body.priority()?;
     let status = body.status()?;
