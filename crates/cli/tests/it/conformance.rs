@@ -72,6 +72,9 @@ conformance!(
 /// Copies, links, attachments, list filters and orders.
 mod ticket_data;
 
+/// Connectors, links and what went over and came in.
+mod sync;
+
 fn at(seconds: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(1_800_000_000 + seconds).expect("a time")
 }
