@@ -33,3 +33,17 @@ pub(crate) async fn refused(what: &str, answer: reqwest::Response) -> String {
     let body: String = body.chars().take(300).collect();
     format!("{what} answered {status}: {}", body.trim())
 }
+
+/// A new ticket's text for a system without fields of its own: the description, then the fields
+/// that travel, one per line, then where the ticket is in Helpdesk.
+pub(crate) fn ticket_text(t: &helpdesk_app::sync::RemoteTicket) -> String {
+    let mut text = t.description.clone();
+    for (name, value) in &t.fields {
+        let value = value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+        text.push_str(&format!("\n{name}: {value}"));
+    }
+    if let Some(url) = &t.url {
+        text.push_str(&format!("\n\nIn Helpdesk: {url}"));
+    }
+    text
+}

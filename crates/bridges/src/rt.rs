@@ -157,16 +157,7 @@ impl ExternalSystem for Rt {
     async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String> {
         match (&event.change, remote) {
             (EventChange::TicketCreated(t), _) => {
-                let mut content = t.description.clone();
-                for (name, value) in &t.fields {
-                    content.push_str(&format!(
-                        "\n{name}: {}",
-                        value.as_str().map(str::to_owned).unwrap_or(value.to_string())
-                    ));
-                }
-                if let Some(url) = &t.url {
-                    content.push_str(&format!("\n\nIn Helpdesk: {url}"));
-                }
+                let content = crate::http::ticket_text(t);
                 let mut body = json!({
                     "Queue": self.queue,
                     "Subject": t.title,

@@ -101,16 +101,7 @@ impl ExternalSystem for Zammad {
     async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String> {
         match (&event.change, remote) {
             (EventChange::TicketCreated(t), _) => {
-                let mut body = t.description.clone();
-                for (name, value) in &t.fields {
-                    body.push_str(&format!(
-                        "\n{name}: {}",
-                        value.as_str().map(str::to_owned).unwrap_or(value.to_string())
-                    ));
-                }
-                if let Some(url) = &t.url {
-                    body.push_str(&format!("\n\nIn Helpdesk: {url}"));
-                }
+                let body = crate::http::ticket_text(t);
                 let mut ticket = json!({
                     "title": t.title,
                     "group": self.group,

@@ -28,7 +28,8 @@ fn fifty(page: Option<i64>) -> Result<PageRequest, PageError> {
     page_of(page, 50)
 }
 
-fn admin_only(viewer: &Viewer) -> Result<(), PageError> {
+/// Refuses anyone but an admin.
+pub(super) fn admin_only(viewer: &Viewer) -> Result<(), PageError> {
     viewer.require()?;
     if viewer.has(Role::Admin) {
         Ok(())

@@ -7,13 +7,13 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
 use helpdesk_app::sync::ConnectorInput;
-use helpdesk_domain::account::Role;
 use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, Credentials, ExternalLink, SyncState};
 use serde::Deserialize;
 
+use super::admin::admin_only;
 use super::form::PageForm;
 use super::views::{Choice, Pager, page_of, when};
-use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
+use super::{Errors, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
 
 /// The connector form's values. Credentials are never filled in: left blank, they are kept.
@@ -155,15 +155,6 @@ async fn connector_page(
         Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
     } else {
         Ok(render(&page))
-    }
-}
-
-fn admin_only(viewer: &Viewer) -> Result<(), PageError> {
-    viewer.require()?;
-    if viewer.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("the admin pages are for admins".into()).into())
     }
 }
 
