@@ -278,8 +278,9 @@ macro_rules! sync_sql {
             ) -> crate::StoreResult<()> {
                 sqlx::query(
                     "INSERT INTO external_links (ticket_id, unit_id, external_id, external_url, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO UPDATE SET unit_id = excluded.unit_id, \
-                     external_id = excluded.external_id, external_url = excluded.external_url",
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO UPDATE SET \
+                     external_id = excluded.external_id, external_url = excluded.external_url \
+                     WHERE external_links.unit_id = excluded.unit_id AND external_links.external_id IS NULL",
                 )
                 .bind(ticket)
                 .bind(unit)
@@ -288,6 +289,32 @@ macro_rules! sync_sql {
                 .bind(crate::rows::Ts::from(at))
                 .execute(&mut *self.tx)
                 .await?;
+                Ok(())
+            }
+
+            async fn mark_link_due(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                at: time::OffsetDateTime,
+            ) -> crate::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE external_links SET version = version + 1, \
+                     state = CASE WHEN state = 'in_step' THEN 'pending' ELSE state END, \
+                     pending_since = COALESCE(pending_since, $2), \
+                     due_at = CASE WHEN state = 'failing' THEN due_at ELSE $2 END WHERE ticket_id = $1",
+                )
+                .bind(ticket)
+                .bind(crate::rows::Ts::from(at))
+                .execute(&mut *self.tx)
+                .await?;
+                Ok(())
+            }
+
+            async fn clear_cursor(&mut self, unit: helpdesk_domain::UnitId) -> crate::StoreResult<()> {
+                sqlx::query("UPDATE connectors SET cursor = NULL, poll_error = NULL WHERE unit_id = $1")
+                    .bind(unit)
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 

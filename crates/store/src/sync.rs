@@ -114,7 +114,8 @@ pub trait SyncTx: Send {
     ) -> StoreResult<()>;
     /// A ticket's link, locked against other writers until this transaction ends.
     async fn external_link_for_update(&mut self, ticket: TicketId) -> StoreResult<Option<LinkRecord>>;
-    /// Records the ticket's copy on the other side (linking the ticket when it was not).
+    /// Records the ticket's copy on the other side (linking the ticket when it was not); a link
+    /// that has meanwhile moved to another unit, or has its copy, is left as it is.
     async fn set_external(
         &mut self,
         ticket: TicketId,
@@ -123,6 +124,10 @@ pub trait SyncTx: Send {
         external_url: &str,
         at: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// Marks a ticket's link due at once, as a change of the ticket would.
+    async fn mark_link_due(&mut self, ticket: TicketId, at: OffsetDateTime) -> StoreResult<()>;
+    /// Forgets where following the other side got to (its kind or address changed).
+    async fn clear_cursor(&mut self, unit: UnitId) -> StoreResult<()>;
     /// Records what the other side now holds.
     async fn set_remote_state(
         &mut self,

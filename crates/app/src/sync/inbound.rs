@@ -54,6 +54,19 @@ impl App {
         self.remember_nonce(&signed.nonce).await?;
         let mut replies = Vec::with_capacity(events.len());
         for event in &events {
+            // A change that overtook its ticket's creation is refused, so that the sender keeps
+            // it and sends it again, rather than taken as delivered and dropped.
+            if !matches!(event.change, EventChange::TicketCreated(_))
+                && self.store.ticket_of_external(unit, &event.ticket).await?.is_none()
+            {
+                return Err(AppError::Conflict {
+                    detail: format!(
+                        "ticket {} of the other side is not linked here (yet); send it again later",
+                        event.ticket
+                    ),
+                    allowed: None,
+                });
+            }
             replies.push(self.apply_remote(&record, event, false).await?.unwrap_or_default());
         }
         Ok(replies)
@@ -120,7 +133,21 @@ impl App {
             tracing::debug!(unit, remote = %event.ticket, "a change about a ticket not linked here; skipped");
             return Ok(None);
         };
+        // The ticket moved out of the unit (or the unit out of external mode): the copy there
+        // is no longer followed.
+        match self.store.ticket(ticket).await? {
+            Some(t) if t.unit == unit => {}
+            _ => return Ok(None),
+        }
         if by_us {
+            // Our own change, read back: the other side holds what we sent, in this order.
+            let (status, priority) = match &event.change {
+                EventChange::Status { value, .. } => (Some(value.as_str()), None),
+                EventChange::Priority { value } => (None, Some(value.as_str())),
+                _ => return Ok(None),
+            };
+            let origin = remote_state(record, &event.ticket, status, priority);
+            self.update_ticket_from(&Actor::system(), ticket, TicketPatch::default(), Some(origin)).await?;
             return Ok(None);
         }
         match &event.change {
@@ -217,6 +244,7 @@ impl App {
 
     /// The account of a requester on the other side: theirs, or a new community account.
     async fn remote_requester(&self, email: &str, name: &str) -> AppResult<i64> {
+        let email = &helpdesk_domain::account::normalise_email(email);
         if let Some(account) = self.store.account_by_email(email).await? {
             return Ok(account.id);
         }
@@ -257,10 +285,16 @@ impl App {
         let system = Actor::system();
         match self.add_article_from(&system, ticket, body, internal, Channel::External, uploads, Some(origin)).await {
             Ok(made) => Ok(EventReply { id: made.id.to_string(), url: None }),
-            Err(AppError::Conflict { .. }) => {
+            Err(AppError::Conflict { detail, .. }) => {
                 match self.known_remote_article(ticket, record.unit, &article.id).await? {
                     Some(known) => Ok(EventReply { id: known, url: None }),
-                    None => Err(AppError::Internal(format!("article {} of the other side clashed", article.id))),
+                    // The rules refuse it here (a verified or closed ticket takes nothing more).
+                    None => {
+                        let note = format!("a reply of {author} on the other side was not taken: {detail}");
+                        let origin = remote_state(record, &event.ticket, None, None);
+                        self.note_sync(ticket, note, origin).await?;
+                        Ok(EventReply::default())
+                    }
                 }
             }
             Err(e) => Err(e),
@@ -280,19 +314,30 @@ impl App {
         value: &str,
         resolution: Option<&str>,
     ) -> AppResult<()> {
-        let Some(link) = self.store.external_link(ticket).await? else { return Ok(()) };
-        if link.remote_status.as_deref() == Some(value) {
+        let (Some(link), Some(current)) = (self.store.external_link(ticket).await?, self.store.ticket(ticket).await?)
+        else {
             return Ok(());
-        }
+        };
+        // Seen before: the other side was already known to hold it.
+        let known = link.remote_status.as_deref() == Some(value);
         let origin = remote_state(record, &event.ticket, Some(value), None);
-        let Some(status) = record.settings.mapping().status_from_remote(value) else {
-            // Not a status of ours (RT's "new"): only remember that the other side holds it.
+        let status = record.settings.mapping().status_from_remote(value);
+        if status.is_none_or(|s| s == current.status) {
+            // Nothing to change here (RT's "new" is no status of ours): only remember what the
+            // other side holds.
+            if known {
+                return Ok(());
+            }
             return self
                 .update_ticket_from(&Actor::system(), ticket, TicketPatch::default(), Some(origin))
                 .await
                 .map(drop);
-        };
+        }
+        let Some(status) = status else { return Ok(()) };
         if let Some(later) = self.later_change_here(ticket, "status", event).await? {
+            if known {
+                return Ok(());
+            }
             let note = format!(
                 "status '{value}' set on the other side at {} is older than the change made here at {later}; kept",
                 rfc3339(event.at)
@@ -327,15 +372,26 @@ impl App {
         event: &SyncEvent,
         value: &str,
     ) -> AppResult<()> {
-        let Some(link) = self.store.external_link(ticket).await? else { return Ok(()) };
-        if link.remote_priority.as_deref() == Some(value) {
+        let (Some(link), Some(current)) = (self.store.external_link(ticket).await?, self.store.ticket(ticket).await?)
+        else {
             return Ok(());
-        }
+        };
+        let known = link.remote_priority.as_deref() == Some(value);
         let origin = remote_state(record, &event.ticket, None, Some(value));
         let priority = record.settings.mapping().priority_from_remote(value);
-        if priority.is_some()
-            && let Some(later) = self.later_change_here(ticket, "priority", event).await?
-        {
+        if priority.is_none_or(|p| p == current.priority) {
+            if known {
+                return Ok(());
+            }
+            return self
+                .update_ticket_from(&Actor::system(), ticket, TicketPatch::default(), Some(origin))
+                .await
+                .map(drop);
+        }
+        if let Some(later) = self.later_change_here(ticket, "priority", event).await? {
+            if known {
+                return Ok(());
+            }
             let note = format!(
                 "priority '{value}' set on the other side at {} is older than the change made here at {later}; kept",
                 rfc3339(event.at)
@@ -367,6 +423,8 @@ impl App {
         self.write(move |mut tx| async move {
             tx.record_history(ticket, &[Change::new("sync", serde_json::Value::Null, note).at(now, None)]).await?;
             Origin::record_update(&Some(origin), &mut *tx, ticket).await?;
+            // What is kept here goes back over, so that the two sides agree again.
+            tx.mark_link_due(ticket, now).await?;
             tx.commit().await?;
             Ok(())
         })

@@ -252,10 +252,16 @@ impl App {
         let mut settings = input.settings;
         settings.url = settings.url.trim().trim_end_matches('/').to_owned();
         settings.queue = settings.queue.trim().to_owned();
-        let stored = match self.store.connector(unit).await? {
-            Some(record) => self.credentials_of(&record)?,
+        let previous = self.store.connector(unit).await?;
+        // Credentials sealed under another key cannot be kept: the admin gives them again.
+        let stored = match &previous {
+            Some(record) => self.credentials_of(record).unwrap_or_default(),
             None => Credentials::default(),
         };
+        // Another system, or another place in it: following starts afresh there.
+        let moved = previous.as_ref().is_some_and(|p| {
+            p.settings.kind != settings.kind || p.settings.url != settings.url || p.settings.queue != settings.queue
+        });
         let given = input.credentials;
         let keep = |new: Option<String>, old: Option<String>| new.filter(|v| !v.is_empty()).or(old);
         let credentials = Credentials {
@@ -270,6 +276,9 @@ impl App {
         let saved = settings.clone();
         self.write(move |mut tx| async move {
             tx.put_connector(unit, &saved, Some(&sealed), now).await?;
+            if moved {
+                tx.clear_cursor(unit).await?;
+            }
             tx.retry_links(Some(unit), None, now).await?;
             tx.commit().await?;
             Ok(())

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use helpdesk_domain::connector::ConnectorKind;
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::ticket::{Article, Ticket};
+use helpdesk_domain::unit::Integration;
 use helpdesk_domain::{TicketId, UnitId};
 use helpdesk_store::{ConnectorRecord, LinkRecord, SyncItem};
 use tokio::sync::watch;
@@ -40,7 +41,8 @@ impl SyncRunner {
             app,
             name: name.into(),
             lease: Duration::from_secs(120),
-            batch: 32,
+            // One batch is sent at once, so that no lease runs out while a link waits its turn.
+            batch: 8,
             concurrency: 8,
             tick: Duration::from_millis(200),
             // An outage of hours delays the sync by at most a minute once the other side is back;
@@ -165,8 +167,10 @@ impl SyncRunner {
         let app = &self.app;
         let id = link.link.ticket;
         let ticket = app.store.ticket(id).await.map_err(|e| e.to_string())?.ok_or("the ticket is gone")?;
-        if ticket.unit != link.link.unit {
-            // Moved out of the external unit: the copy there stays as it is.
+        let unit_now = app.store.unit(ticket.unit).await.map_err(|e| e.to_string())?;
+        if ticket.unit != link.link.unit || unit_now.is_none_or(|u| u.integration != Integration::External) {
+            // Moved out of the external unit, or the unit works here again: the copy there stays
+            // as it is.
             return Ok(());
         }
         let unit = record.unit;
@@ -208,6 +212,9 @@ impl SyncRunner {
             }
         };
         let internal = record.settings.internal_notes && record.settings.kind.has_comments();
+        // The articles first, then what went over or came in: an article that comes in between
+        // is then in neither, rather than in the first only and sent back.
+        let articles = self.articles(id, internal).await.map_err(|e| e.to_string())?;
         let sent: HashSet<String> = app
             .store
             .sync_items(id, unit)
@@ -217,7 +224,7 @@ impl SyncRunner {
             .filter(|i| i.kind == ARTICLE)
             .map(|i| i.local_ref)
             .collect();
-        for article in self.articles(id, internal).await.map_err(|e| e.to_string())? {
+        for article in articles {
             if sent.contains(&article.id.to_string()) {
                 continue;
             }
@@ -231,23 +238,35 @@ impl SyncRunner {
             };
             let now = app.now();
             app.write(move |mut tx| async move {
-                tx.insert_sync_item(id, unit, &item, now).await?;
+                if !tx.insert_sync_item(id, unit, &item, now).await? {
+                    // The other side gave an id it gave before (a generic receiver may): ours
+                    // stands for it, so that the article is not sent again.
+                    let own = SyncItem { remote_ref: format!("sent-{}", item.local_ref), ..item };
+                    tx.insert_sync_item(id, unit, &own, now).await?;
+                }
                 tx.commit().await?;
                 Ok(())
             })
             .await
             .map_err(|e| e.to_string())?;
         }
+        // A value is sent when what the other side holds does not already mean ours (RT's 60
+        // is our medium too: sending 50 would undo its user's change for nothing).
+        let holds_status = remote_status.as_deref().and_then(|r| mapping.status_from_remote(r)) == Some(ticket.status);
         if let Some(value) = mapping.status_to_remote(ticket.status)
             && remote_status.as_deref() != Some(value)
+            && !holds_status
         {
             let resolution = ticket.resolution.map(|r| r.as_str().to_owned());
             let change = EventChange::Status { value: value.to_owned(), resolution };
             system.send(Some(&remote), &event(&ticket, change)).await?;
             self.remember(id, Some(value.to_owned()), None).await?;
         }
+        let holds_priority =
+            remote_priority.as_deref().and_then(|r| mapping.priority_from_remote(r)) == Some(ticket.priority);
         if let Some(value) = mapping.priority_to_remote(ticket.priority)
             && remote_priority.as_deref() != Some(value)
+            && !holds_priority
         {
             system.send(Some(&remote), &event(&ticket, EventChange::Priority { value: value.to_owned() })).await?;
             self.remember(id, None, Some(value.to_owned())).await?;

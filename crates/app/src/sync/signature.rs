@@ -68,9 +68,9 @@ pub fn verify(key: &[u8], header: &str, body: &[u8], now: i64) -> Result<Signed,
     let (Some(at), Some(nonce), Some(tag)) = (at, nonce, tag) else {
         return Err(BadSignature::Malformed);
     };
-    let skew = (now - at).abs();
-    if skew > WINDOW_SECONDS {
-        return Err(BadSignature::Stale(skew));
+    let skew = now.abs_diff(at);
+    if skew > WINDOW_SECONDS.unsigned_abs() {
+        return Err(BadSignature::Stale(i64::try_from(skew).unwrap_or(i64::MAX)));
     }
     mac(key, at, &nonce, body).verify_slice(&tag).map_err(|_| BadSignature::Mismatch)?;
     Ok(Signed { at, nonce })

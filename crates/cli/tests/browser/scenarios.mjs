@@ -291,6 +291,39 @@ scenario('the main pages have no serious accessibility faults, and the keyboard 
   }
 });
 
+scenario('an admin gives an external unit its connector, tests it, and follows its tickets', async page => {
+  await signIn(page, people.admin.email);
+  await page.goto(`${base}/admin/units`);
+  await page.getByLabel('Name', { exact: true }).fill(`RT at EUDAT ${stamp}`);
+  await page.selectOption('#in-integration', 'external');
+  await page.getByLabel('Address (often a mailing list)').fill('rt@example.org');
+  await submit(page, 'Create the unit');
+  await page.getByRole('link', { name: 'Connector to its ticketing system' }).click();
+  assert.match(await text(page, 'h1'), /Connector of RT at EUDAT/);
+  await page.selectOption('#in-kind', 'rt');
+  await page.getByLabel('Address', { exact: true }).fill('http://127.0.0.1:9');
+  await page.getByLabel('Queue there').fill('General');
+  await page.getByLabel('User name').fill('helpdesk-sync');
+  // Refused without the password: the form says so next to the field and keeps what was typed.
+  await submit(page, 'Save the connector');
+  assert.match(await text(page, '#err-secret'), /RT needs the user's password/);
+  assert.equal(await page.getByLabel('Queue there').inputValue(), 'General');
+  await page.getByLabel('User name').fill('helpdesk-sync');
+  await page.getByLabel('Password or API token').fill('a password never shown again');
+  await submit(page, 'Save the connector');
+  assert.match(await text(page, '[role="status"]'), /The connector is saved/);
+  assert.equal(await page.getByLabel('Password or API token').inputValue(), '', 'the password is not shown back');
+  assert.match(await page.content(), /Credentials are stored/);
+  await submit(page, 'Test connection');
+  assert.match(await text(page, 'p.error'), /It does not work: cannot connect to RT at http:\/\/127.0.0.1:9/);
+  await shot(page, 'admin-connector');
+  await accessible(page, 'the connector page');
+  await page.goto(`${base}/sync`);
+  assert.equal(await text(page, 'h1'), 'External tickets');
+  await shot(page, 'sync');
+  await accessible(page, 'the external tickets page');
+});
+
 scenario('the ticket page fits a phone width', async page => {
   await page.setViewportSize({ width: 390, height: 800 });
   await signIn(page, people.named.email);

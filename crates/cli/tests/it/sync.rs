@@ -506,3 +506,104 @@ async fn a_unit_working_in_zammad_stays_in_step_with_another_helpdesks_zammad_fa
     assert_eq!(articles_with(&a, ticket, "Arm freed").await.len(), 1);
     assert_eq!(articles_with(&b, remote, "Robot arm stuck").await.len(), 1);
 }
+
+/// Posts one signed event to `unit`'s webhook endpoint of `server`.
+async fn post_event(server: &TestServer, unit: i64, event: &Value, nonce: &str) -> reqwest::Response {
+    let body = event.to_string();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    server
+        .client
+        .post(format!("{}/api/v1/sync/{unit}/events", server.url))
+        .header("helpdesk-signature", signed(KEY, now, nonce, &body))
+        .body(body)
+        .send()
+        .await
+        .expect("an answer")
+}
+
+#[tokio::test]
+async fn when_both_sides_change_the_status_the_later_change_wins_and_the_history_says_so() {
+    let server = TestServer::start().await;
+    let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+    let unit = created(
+        server
+            .post(
+                "/api/v1/units",
+                &admin,
+                json!({"name": "Mirror", "level": 2, "email": "m@example.org", "integration": "external"}),
+            )
+            .await,
+    );
+    created(server.post("/api/v1/categories", &admin, json!({"name": "Mirrored", "default_unit": unit})).await);
+    let hook =
+        json!({"kind": "helpdesk", "url": "http://127.0.0.1:9", "queue": "1", "credentials": {"signing_key": KEY}});
+    assert_eq!(
+        server.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(&admin), Some(hook)).await.status,
+        StatusCode::OK
+    );
+    let opened = json!({"id": "o1", "at": "2026-11-24T06:00:00Z", "ticket": "500", "type": "ticket.created",
+        "title": "Mirrored", "description": "d", "requester_email": "x@example.org", "requester_name": "X", "status": "assigned"});
+    let made: Value = post_event(&server, unit, &opened, "o1").await.json().await.expect("json");
+    let ticket: i64 = made[0]["id"].as_str().and_then(|s| s.parse().ok()).expect("our ticket");
+
+    // A person here puts the ticket in progress now.
+    let here = server.patch(&format!("/api/v1/tickets/{ticket}"), &admin, json!({"status": "in_progress"})).await;
+    assert_eq!(here.status, StatusCode::OK, "{:?}", here.body);
+    let stamp = |offset: i64| {
+        (time::OffsetDateTime::now_utc() + time::Duration::seconds(offset))
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("a time")
+    };
+    // The other side's change made before ours arrives late: ours is kept, and the history says why.
+    let older = json!({"id": "s1", "at": stamp(-60), "ticket": "500", "type": "ticket.status", "value": "on_hold"});
+    assert_eq!(post_event(&server, unit, &older, "s1").await.status(), StatusCode::OK);
+    let shown = server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await;
+    assert_eq!(shown.body["status"], "in_progress");
+    let history = server.get(&format!("/api/v1/tickets/{ticket}/history?per_page=100"), &admin).await;
+    let notes: Vec<String> = history.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| h["field"] == "sync")
+        .map(|h| h["new"].to_string())
+        .collect();
+    assert!(
+        notes.iter().any(|n| n.contains("'on_hold'") && n.contains("older than the change made here")),
+        "{notes:?}"
+    );
+    // A change made there after ours wins.
+    let later = json!({"id": "s2", "at": stamp(60), "ticket": "500", "type": "ticket.status", "value": "on_hold"});
+    assert_eq!(post_event(&server, unit, &later, "s2").await.status(), StatusCode::OK);
+    assert_eq!(server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await.body["status"], "on_hold");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_generic_webhook_receives_each_change_once_signed() {
+    // The receiver is another Helpdesk's events endpoint, which checks every signature.
+    let a = Node::start().await;
+    let b = Node::start().await;
+    let (a_unit, a_category) = external_unit(&a, "Sent to a webhook").await;
+    let (b_unit, _) = external_unit(&b, "Webhook receiver").await;
+    let receiver = format!("{}/api/v1/sync/{b_unit}/events", b.url);
+    let hook = |url: &str| json!({"kind": "webhook", "url": url, "queue": "", "credentials": {"signing_key": KEY}});
+    assert_eq!(
+        a.call(Method::PUT, &format!("/api/v1/units/{a_unit}/connector"), Some(hook(&receiver))).await.status,
+        StatusCode::OK
+    );
+    // B takes A's events; its own webhook points nowhere, so nothing goes back.
+    let nowhere = hook("http://127.0.0.1:9/hook");
+    assert_eq!(
+        b.call(Method::PUT, &format!("/api/v1/units/{b_unit}/connector"), Some(nowhere)).await.status,
+        StatusCode::OK
+    );
+    let check = a.call(Method::POST, &format!("/api/v1/units/{a_unit}/connector/test"), None).await;
+    assert_eq!(check.body["ok"], true, "{:?}", check.body);
+
+    let ticket = open(&a, a_category, "Sent by webhook").await;
+    let link = linked(&a, ticket).await;
+    let at_b: i64 = link["external_id"].as_str().and_then(|s| s.parse().ok()).expect("the receiver's id");
+    reply(&a, ticket, "Pushed through the webhook.", false).await;
+    assert_eq!(arrives(&b, at_b, "Pushed through the webhook.").await, vec![false]);
+    linked(&a, ticket).await;
+    assert_eq!(articles_with(&b, at_b, "Pushed through the webhook.").await.len(), 1);
+}

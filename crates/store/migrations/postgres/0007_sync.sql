@@ -72,7 +72,10 @@ BEGIN
             RETURN NULL;
         END IF;
     END IF;
-    -- New, or moved into another external unit: a new copy there.
+    -- New, or moved into another external unit: a new copy there, owing nothing to an earlier one.
+    IF TG_OP = 'UPDATE' THEN
+        DELETE FROM sync_items WHERE ticket_id = NEW.id AND unit_id = NEW.unit_id;
+    END IF;
     INSERT INTO external_links (ticket_id, unit_id, pending_since, due_at, created_at)
     SELECT NEW.id, NEW.unit_id, NEW.updated_at, NEW.updated_at, NEW.updated_at
     FROM units WHERE id = NEW.unit_id AND integration = 'external'

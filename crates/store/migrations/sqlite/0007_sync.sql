@@ -72,7 +72,8 @@ CREATE TRIGGER tickets_linked_on_update AFTER UPDATE ON tickets BEGIN
         pending_since = COALESCE(pending_since, NEW.updated_at),
         due_at = CASE WHEN state = 'failing' THEN due_at ELSE NEW.updated_at END
     WHERE ticket_id = NEW.id;
-    -- Moved into another external unit: a new copy there.
+    -- Moved into another external unit: a new copy there, owing nothing to an earlier one.
+    DELETE FROM sync_items WHERE ticket_id = NEW.id AND unit_id = NEW.unit_id AND NEW.unit_id <> OLD.unit_id;
     INSERT INTO external_links (ticket_id, unit_id, pending_since, due_at, created_at)
     SELECT NEW.id, NEW.unit_id, NEW.updated_at, NEW.updated_at, NEW.updated_at
     FROM units WHERE id = NEW.unit_id AND integration = 'external' AND NEW.unit_id <> OLD.unit_id

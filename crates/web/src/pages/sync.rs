@@ -207,7 +207,7 @@ impl LinkRow {
             ticket: l.ticket,
             unit,
             external_id: l.external_id.clone().unwrap_or_default(),
-            external_url: l.external_url.clone().unwrap_or_default(),
+            external_url: web_link(l.external_url.as_deref()),
             state: state_words(l.state),
             css: l.state.as_str(),
             since: l.pending_since.map(when).unwrap_or_default(),
@@ -216,6 +216,11 @@ impl LinkRow {
             synced: l.synced_at.map(when).unwrap_or_default(),
         }
     }
+}
+
+/// An address from the other side as a link, only when it is an http(s) one.
+pub fn web_link(url: Option<&str>) -> String {
+    url.filter(|u| u.starts_with("https://") || u.starts_with("http://")).unwrap_or_default().to_owned()
 }
 
 /// How a sync state reads on the pages.

@@ -832,7 +832,7 @@ async fn ticket_page(
         .collect();
     let external = state.app.external_link(actor, id).await?.map(|l| ExternalView {
         id: l.external_id.unwrap_or_else(|| "not created yet".into()),
-        url: l.external_url.unwrap_or_default(),
+        url: super::sync::web_link(l.external_url.as_deref()),
         state: super::sync::state_words(l.state),
         css: l.state.as_str(),
         since: l.pending_since.map(when).unwrap_or_default(),

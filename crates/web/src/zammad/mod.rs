@@ -141,7 +141,10 @@ pub(crate) struct Paging {
 impl Paging {
     /// The page asked for; Zammad's clients ask for up to 500, Helpdesk gives at most 100.
     pub(crate) fn page(&self) -> PageRequest {
-        PageRequest { page: self.page.unwrap_or(1).max(1), per_page: self.per_page.unwrap_or(50).clamp(1, 100) }
+        PageRequest {
+            page: self.page.unwrap_or(1).clamp(1, 1_000_000),
+            per_page: self.per_page.unwrap_or(50).clamp(1, 100),
+        }
     }
 }
 
