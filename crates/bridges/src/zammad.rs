@@ -72,6 +72,13 @@ impl Zammad {
     }
 }
 
+/// Files as Zammad takes them with an article: base64 data with a name and a type.
+fn attachments(files: &[helpdesk_app::sync::EventFile]) -> Value {
+    Value::Array(
+        files.iter().map(|f| json!({"filename": f.filename, "data": f.data, "mime-type": f.content_type})).collect(),
+    )
+}
+
 fn stamp(v: &Value) -> Option<OffsetDateTime> {
     v.as_str().and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
 }
@@ -108,6 +115,9 @@ impl ExternalSystem for Zammad {
                     "customer": format!("guess:{}", t.requester_email),
                     "article": {"subject": t.title, "body": body, "type": "note", "internal": false, "content_type": "text/plain"},
                 });
+                if !t.attachments.is_empty() {
+                    ticket["article"]["attachments"] = attachments(&t.attachments);
+                }
                 if let Some(p) = &t.priority {
                     ticket["priority"] = json!(p);
                 }
@@ -121,13 +131,16 @@ impl ExternalSystem for Zammad {
             }
             (_, None) => Err("the ticket has no id in Zammad yet".into()),
             (EventChange::ArticleCreated { article }, Some(id)) => {
-                let body = json!({
+                let mut body = json!({
                     "ticket_id": id.parse::<i64>().unwrap_or_default(),
                     "body": format!("{} wrote in Helpdesk:\n\n{}", article.author, article.body),
                     "type": "note",
                     "internal": article.internal,
                     "content_type": "text/plain",
                 });
+                if !article.attachments.is_empty() {
+                    body["attachments"] = attachments(&article.attachments);
+                }
                 let made = self.call(reqwest::Method::POST, "ticket_articles", Some(&body)).await?;
                 Ok(EventReply { id: id_text(&made["id"]).unwrap_or_default(), url: None })
             }

@@ -171,6 +171,75 @@ impl Mapping {
     }
 }
 
+/// A mapping as people write it: one pair per line, `ours = theirs` for what goes out,
+/// `theirs = ours` for what comes in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MappingText {
+    /// Our status to theirs.
+    pub status_out: String,
+    /// Their status to ours.
+    pub status_in: String,
+    /// Our priority to theirs.
+    pub priority_out: String,
+}
+
+impl Mapping {
+    /// The mapping as people write it.
+    pub fn to_text(&self) -> MappingText {
+        let lines =
+            |pairs: Vec<(String, String)>| pairs.iter().map(|(a, b)| format!("{a} = {b}\n")).collect::<String>();
+        MappingText {
+            status_out: lines(self.status_out.iter().map(|(s, r)| (s.to_string(), r.clone())).collect()),
+            status_in: lines(self.status_in.iter().map(|(r, s)| (r.clone(), s.to_string())).collect()),
+            priority_out: lines(self.priority_out.iter().map(|(p, r)| (p.to_string(), r.clone())).collect()),
+        }
+    }
+
+    /// Reads a mapping as people write it; every line that cannot be read is refused by name.
+    pub fn from_text(text: &MappingText) -> Result<Mapping, Vec<FieldError>> {
+        let mut errors = Errors::new();
+        let mut mapping = Mapping::default();
+        let pairs = |field: &'static str, text: &str, errors: &mut Errors| -> Vec<(String, String)> {
+            let mut pairs = Vec::new();
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                match line.split_once('=') {
+                    Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                        pairs.push((a.trim().to_owned(), b.trim().to_owned()));
+                    }
+                    _ => errors.add(field, format!("line {}: write 'name = name'", n + 1)),
+                }
+            }
+            pairs
+        };
+        for (ours, theirs) in pairs("status_out", &text.status_out, &mut errors) {
+            match ours.parse::<Status>() {
+                Ok(s) => drop(mapping.status_out.insert(s, theirs)),
+                Err(e) => errors.add("status_out", e.to_string()),
+            }
+        }
+        for (theirs, ours) in pairs("status_in", &text.status_in, &mut errors) {
+            match ours.parse::<Status>() {
+                Ok(s) => drop(mapping.status_in.insert(theirs, s)),
+                Err(e) => errors.add("status_in", e.to_string()),
+            }
+        }
+        for (ours, theirs) in pairs("priority_out", &text.priority_out, &mut errors) {
+            match ours.parse::<Priority>() {
+                Ok(p) => drop(mapping.priority_out.insert(p, theirs)),
+                Err(e) => errors.add("priority_out", e.to_string()),
+            }
+        }
+        errors.finish(mapping)
+    }
+
+    /// The mapping to store: none when it is some kind's usual one (so that it follows the
+    /// kind, and a form left as it was when the kind changed means the new kind's).
+    pub fn unless_usual(self) -> Option<Mapping> {
+        let usual = ConnectorKind::ALL.iter().any(|k| k.default_mapping() == self);
+        (!usual).then_some(self)
+    }
+}
+
 /// A connector's settings, as an admin writes them (credentials apart).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ConnectorSettings {
@@ -414,6 +483,35 @@ mod tests {
         let table = table.into_iter().chain([("99", Some(Priority::High)), ("100", Some(Priority::Top)), ("x", None)]);
         for (theirs, ours) in table {
             assert_eq!(m.priority_from_remote(theirs), ours, "{theirs}");
+        }
+    }
+
+    #[test]
+    fn mappings_are_written_one_pair_a_line_and_read_back() {
+        for kind in ConnectorKind::ALL {
+            let usual = kind.default_mapping();
+            assert_eq!(Mapping::from_text(&usual.to_text()), Ok(usual.clone()), "{kind}");
+            assert_eq!(usual.unless_usual(), None, "{kind}'s usual mapping is not stored");
+        }
+        let custom = MappingText {
+            status_out: "in_progress = working\n\nsolved = done".into(),
+            status_in: "done = solved".into(),
+            priority_out: "top = P1".into(),
+        };
+        let read = Mapping::from_text(&custom).expect("readable");
+        assert_eq!(read.status_to_remote(Status::InProgress), Some("working"));
+        assert_eq!(read.status_from_remote("done"), Some(Status::Solved));
+        assert_eq!(read.priority_from_remote("P1"), Some(Priority::Top));
+        assert!(read.clone().unless_usual().is_some());
+        let table = [
+            (MappingText { status_out: "busy = open".into(), ..MappingText::default() }, "status_out"),
+            (MappingText { status_in: "open".into(), ..MappingText::default() }, "status_in"),
+            (MappingText { priority_out: "urgent = 1".into(), ..MappingText::default() }, "priority_out"),
+        ];
+        for (text, field) in table {
+            let refused: Vec<String> =
+                Mapping::from_text(&text).err().unwrap_or_default().into_iter().map(|e| e.field).collect();
+            assert_eq!(refused, vec![field.to_owned()], "{text:?}");
         }
     }
 

@@ -308,6 +308,22 @@ async fn an_admin_sets_up_a_connector_in_the_pages_and_staff_follow_external_tic
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.html);
     assert!(saved.html.contains("The connector is saved.") && saved.html.contains("Credentials are stored."));
     assert!(!saved.html.contains("the rt password"), "the password is never shown back");
+    // The statuses and priorities: a line that names no status of ours is refused by name; a
+    // mapping of one's own is stored, the usual one is not.
+    let mut mapped = good.to_vec();
+    mapped.push(("status_out", "busy = open"));
+    let refused = admin.post_form(&path, &mapped).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("&#39;busy&#39; is not a valid Status"), "{}", refused.html);
+    let mut mapped = good.to_vec();
+    mapped.extend([
+        ("status_out", "in_progress = open\nsolved = resolved"),
+        ("status_in", "resolved = solved"),
+        ("priority_out", "top = 100"),
+    ]);
+    assert_eq!(admin.post_form(&path, &mapped).await.status, StatusCode::OK);
+    let stored = fx.server.get(&format!("/api/v1/units/{}/connector", fx.second_line), &admin_token).await;
+    assert_eq!(stored.body["settings"]["mapping"]["status_in"], json!({"resolved": "solved"}), "{:?}", stored.body);
     let tested = admin.post_form(&path, &[("action", "test")]).await;
     assert!(tested.html.contains("It does not work: cannot connect to RT at http://127.0.0.1:9"), "{}", tested.html);
 

@@ -7,7 +7,10 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
 use helpdesk_app::sync::ConnectorInput;
-use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, Credentials, ExternalLink, SyncState};
+use helpdesk_domain::connector::{
+    ConnectorKind, ConnectorSettings, Credentials, ExternalLink, Mapping, MappingText, SyncState,
+};
+use helpdesk_domain::validation::FieldError;
 use serde::Deserialize;
 
 use super::admin::admin_only;
@@ -40,12 +43,22 @@ pub struct ConnectorForm {
     #[serde(default)]
     enabled: Option<String>,
     #[serde(default)]
+    status_out: String,
+    #[serde(default)]
+    status_in: String,
+    #[serde(default)]
+    priority_out: String,
+    #[serde(default)]
     action: String,
 }
 
 impl ConnectorForm {
     fn of(settings: &ConnectorSettings) -> ConnectorForm {
+        let mapping = settings.mapping().to_text();
         ConnectorForm {
+            status_out: mapping.status_out,
+            status_in: mapping.status_in,
+            priority_out: mapping.priority_out,
             kind: settings.kind.as_str().into(),
             url: settings.url.clone(),
             queue: settings.queue.clone(),
@@ -58,7 +71,11 @@ impl ConnectorForm {
     }
 
     fn blank() -> ConnectorForm {
+        let mapping = ConnectorKind::Rt.default_mapping().to_text();
         ConnectorForm {
+            status_out: mapping.status_out,
+            status_in: mapping.status_in,
+            priority_out: mapping.priority_out,
             kind: "rt".into(),
             poll_seconds: "5".into(),
             internal_notes: Some("on".into()),
@@ -76,10 +93,18 @@ impl ConnectorForm {
             .parse::<u32>()
             .map_err(|_| errors.push(("poll_seconds", "must be a number of seconds".into())))
             .ok();
-        let (Some(kind), Some(poll_seconds)) = (kind, poll_seconds) else {
-            return Err(Errors::from_fields(
-                errors.into_iter().map(|(f, m)| helpdesk_domain::validation::FieldError::new(f, m)).collect(),
-            ));
+        let text = MappingText {
+            status_out: self.status_out.clone(),
+            status_in: self.status_in.clone(),
+            priority_out: self.priority_out.clone(),
+        };
+        let mapping = Mapping::from_text(&text);
+        let mut refused: Vec<FieldError> = errors.into_iter().map(|(f, m)| FieldError::new(f, m)).collect();
+        if let Err(e) = &mapping {
+            refused.extend(e.iter().cloned());
+        }
+        let (Some(kind), Some(poll_seconds), Ok(mapping)) = (kind, poll_seconds, mapping) else {
+            return Err(Errors::from_fields(refused));
         };
         let given = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
         Ok(ConnectorInput {
@@ -87,7 +112,15 @@ impl ConnectorForm {
                 kind,
                 url: self.url.trim().to_owned(),
                 queue: self.queue.trim().to_owned(),
-                mapping: None,
+                // All three left blank: the kind's usual mapping.
+                mapping: if self.status_out.trim().is_empty()
+                    && self.status_in.trim().is_empty()
+                    && self.priority_out.trim().is_empty()
+                {
+                    None
+                } else {
+                    mapping.unless_usual()
+                },
                 fields: self.fields.split(',').map(str::trim).filter(|f| !f.is_empty()).map(str::to_owned).collect(),
                 internal_notes: self.internal_notes.is_some(),
                 poll_seconds,

@@ -476,8 +476,10 @@ mod tests {
         for p in Priority::ALL {
             assert_eq!(parse_priority(priority_name(*p)), Some(*p), "{p} round trip");
         }
-        for s in Status::ALL {
+        // Our `closed` is set by Helpdesk alone; a client's "closed" means Zammad's, and solves.
+        for s in Status::ALL.iter().filter(|s| **s != Status::Closed) {
             assert_eq!(parse_state(&state_name(*s)), Some(*s), "{s} round trip");
         }
+        assert_eq!(parse_state(&state_name(Status::Closed)), Some(Status::Solved));
     }
 }
