@@ -156,11 +156,11 @@ impl App {
                 self.apply_remote_article(record, ticket, event, article).await.map(Some)
             }
             EventChange::Status { value, resolution } => {
-                self.apply_remote_status(record, ticket, event, value, resolution.as_deref()).await?;
+                self.apply_remote_field(record, ticket, event, Field::Status, value, resolution.as_deref()).await?;
                 Ok(None)
             }
             EventChange::Priority { value } => {
-                self.apply_remote_priority(record, ticket, event, value).await?;
+                self.apply_remote_field(record, ticket, event, Field::Priority, value, None).await?;
                 Ok(None)
             }
         }
@@ -306,11 +306,15 @@ impl App {
         Ok(items.into_iter().find(|i| i.kind == ARTICLE && i.remote_ref == remote).map(|i| i.local_ref))
     }
 
-    async fn apply_remote_status(
+    /// Applies a status or priority set on the other side: nothing when it changes nothing
+    /// here, only remembered when a person here changed the field later (the later change wins),
+    /// noted when the rules refuse it.
+    async fn apply_remote_field(
         &self,
         record: &ConnectorRecord,
         ticket: TicketId,
         event: &SyncEvent,
+        field: Field,
         value: &str,
         resolution: Option<&str>,
     ) -> AppResult<()> {
@@ -318,92 +322,58 @@ impl App {
         else {
             return Ok(());
         };
+        let mapping = record.settings.mapping();
         // Seen before: the other side was already known to hold it.
-        let known = link.remote_status.as_deref() == Some(value);
-        let origin = remote_state(record, &event.ticket, Some(value), None);
-        let status = record.settings.mapping().status_from_remote(value);
-        if status.is_none_or(|s| s == current.status) {
+        let (known, origin, patch) = match field {
+            Field::Status => (
+                link.remote_status.as_deref() == Some(value),
+                remote_state(record, &event.ticket, Some(value), None),
+                mapping.status_from_remote(value).filter(|s| *s != current.status).map(|status| TicketPatch {
+                    status: Some(status),
+                    resolution: resolution_of(status, resolution),
+                    ..TicketPatch::default()
+                }),
+            ),
+            Field::Priority => (
+                link.remote_priority.as_deref() == Some(value),
+                remote_state(record, &event.ticket, None, Some(value)),
+                mapping.priority_from_remote(value).filter(|p| *p != current.priority).map(|priority| TicketPatch {
+                    priority: Some(priority),
+                    priority_reason: Some(format!("set in {}", record.settings.kind.label())),
+                    ..TicketPatch::default()
+                }),
+            ),
+        };
+        let name = field.name();
+        let Some(patch) = patch else {
             // Nothing to change here (RT's "new" is no status of ours): only remember what the
             // other side holds.
             if known {
                 return Ok(());
             }
-            return self
-                .update_ticket_from(&Actor::system(), ticket, TicketPatch::default(), Some(origin))
-                .await
-                .map(drop);
-        }
-        let Some(status) = status else { return Ok(()) };
-        if let Some(later) = self.later_change_here(ticket, "status", event).await? {
+            let system = Actor::system();
+            return self.update_ticket_from(&system, ticket, TicketPatch::default(), Some(origin)).await.map(drop);
+        };
+        if let Some(later) = self.later_change_here(ticket, name, event).await? {
             if known {
                 return Ok(());
             }
+            let at = rfc3339(event.at);
             let note = format!(
-                "status '{value}' set on the other side at {} is older than the change made here at {later}; kept",
-                rfc3339(event.at)
+                "{name} '{value}' set on the other side at {at} is older than the change made here at {later}; kept"
             );
             return self.note_sync(ticket, note, origin).await;
         }
-        let resolution = match status {
-            Status::Solved | Status::Unsolved => {
-                Some(resolution.and_then(|r| r.parse::<Resolution>().ok()).unwrap_or(if status == Status::Solved {
-                    Resolution::Fixed
-                } else {
-                    Resolution::WontFix
-                }))
-            }
-            _ => None,
-        };
-        let patch = TicketPatch { status: Some(status), resolution, ..TicketPatch::default() };
         match self.update_ticket_from(&Actor::system(), ticket, patch, Some(origin.clone())).await {
             Ok(_) => Ok(()),
-            Err(AppError::Conflict { detail, .. }) | Err(AppError::Forbidden(detail)) => {
-                self.note_sync(ticket, format!("status '{value}' set on the other side not taken: {detail}"), origin)
+            Err(AppError::Conflict { detail, .. } | AppError::Forbidden(detail)) => {
+                self.note_sync(ticket, format!("{name} '{value}' set on the other side not taken: {detail}"), origin)
                     .await
             }
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn apply_remote_priority(
-        &self,
-        record: &ConnectorRecord,
-        ticket: TicketId,
-        event: &SyncEvent,
-        value: &str,
-    ) -> AppResult<()> {
-        let (Some(link), Some(current)) = (self.store.external_link(ticket).await?, self.store.ticket(ticket).await?)
-        else {
-            return Ok(());
-        };
-        let known = link.remote_priority.as_deref() == Some(value);
-        let origin = remote_state(record, &event.ticket, None, Some(value));
-        let priority = record.settings.mapping().priority_from_remote(value);
-        if priority.is_none_or(|p| p == current.priority) {
-            if known {
-                return Ok(());
-            }
-            return self
-                .update_ticket_from(&Actor::system(), ticket, TicketPatch::default(), Some(origin))
-                .await
-                .map(drop);
-        }
-        if let Some(later) = self.later_change_here(ticket, "priority", event).await? {
-            if known {
-                return Ok(());
-            }
-            let note = format!(
-                "priority '{value}' set on the other side at {} is older than the change made here at {later}; kept",
-                rfc3339(event.at)
-            );
-            return self.note_sync(ticket, note, origin).await;
-        }
-        let reason = format!("set in {}", record.settings.kind.label());
-        let patch = TicketPatch { priority, priority_reason: priority.map(|_| reason), ..TicketPatch::default() };
-        match self.update_ticket_from(&Actor::system(), ticket, patch, Some(origin.clone())).await {
-            Ok(_) => Ok(()),
-            Err(AppError::Conflict { .. } | AppError::Forbidden(_) | AppError::Invalid(_)) => {
-                self.note_sync(ticket, format!("priority '{value}' set on the other side not taken"), origin).await
+            Err(AppError::Invalid(errors)) => {
+                let detail: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+                let note = format!("{name} '{value}' set on the other side not taken: {}", detail.join("; "));
+                self.note_sync(ticket, note, origin).await
             }
             Err(e) => Err(e),
         }
@@ -430,6 +400,33 @@ impl App {
         })
         .await
     }
+}
+
+/// A field the other side changes by value.
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Status,
+    Priority,
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Status => "status",
+            Field::Priority => "priority",
+        }
+    }
+}
+
+/// The qualifier of a solved or unsolved status from the other side (fixed, or won't fix,
+/// when it says none).
+fn resolution_of(status: Status, given: Option<&str>) -> Option<Resolution> {
+    let default = match status {
+        Status::Solved => Resolution::Fixed,
+        Status::Unsolved => Resolution::WontFix,
+        _ => return None,
+    };
+    Some(given.and_then(|r| r.parse().ok()).unwrap_or(default))
 }
 
 fn remote_state(record: &ConnectorRecord, remote: &str, status: Option<&str>, priority: Option<&str>) -> Origin {
