@@ -38,10 +38,7 @@ impl App {
         signature_header: &str,
         body: &[u8],
     ) -> AppResult<Vec<EventReply>> {
-        let record = self.webhook_connector(unit).await?;
-        let key = self.credentials_of(&record)?.signing_key.unwrap_or_default();
-        let signed =
-            signature::verify(key.as_bytes(), signature_header, body, self.now().unix_timestamp()).map_err(refused)?;
+        let (record, signed) = self.signed_by(unit, signature_header, body).await?;
         let events: Vec<SyncEvent> = match serde_json::from_slice::<Vec<SyncEvent>>(body) {
             Ok(events) => events,
             Err(_) => vec![
@@ -75,10 +72,7 @@ impl App {
     /// Handles a signed request of the other side to send now what waits for it; returns how
     /// many tickets were made due.
     pub async fn receive_resume(&self, unit: UnitId, signature_header: &str, body: &[u8]) -> AppResult<u64> {
-        let record = self.webhook_connector(unit).await?;
-        let key = self.credentials_of(&record)?.signing_key.unwrap_or_default();
-        let signed =
-            signature::verify(key.as_bytes(), signature_header, body, self.now().unix_timestamp()).map_err(refused)?;
+        let (_, signed) = self.signed_by(unit, signature_header, body).await?;
         self.remember_nonce(&signed.nonce).await?;
         let now = self.now();
         self.write(move |mut tx| async move {
@@ -87,6 +81,20 @@ impl App {
             Ok(n)
         })
         .await
+    }
+
+    /// The connector of `unit` and the checked signature of a webhook sent to it.
+    async fn signed_by(
+        &self,
+        unit: UnitId,
+        signature_header: &str,
+        body: &[u8],
+    ) -> AppResult<(ConnectorRecord, signature::Signed)> {
+        let record = self.webhook_connector(unit).await?;
+        let key = self.credentials_of(&record)?.signing_key.unwrap_or_default();
+        let signed =
+            signature::verify(key.as_bytes(), signature_header, body, self.now().unix_timestamp()).map_err(refused)?;
+        Ok((record, signed))
     }
 
     /// The connector of a unit that takes webhooks; any other unit is not found, so that the

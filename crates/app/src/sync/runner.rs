@@ -59,6 +59,7 @@ impl SyncRunner {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         self.resume_peers().await;
         let mut next_poll: HashMap<UnitId, Instant> = HashMap::new();
+        let mut next_look = Instant::now();
         loop {
             let pushed = match self.push_once().await {
                 Ok(n) => n,
@@ -67,7 +68,7 @@ impl SyncRunner {
                     0
                 }
             };
-            if let Err(e) = self.poll_due(&mut next_poll).await {
+            if let Err(e) = self.poll_due(&mut next_poll, &mut next_look).await {
                 tracing::error!(error = %e, "sync could not poll");
             }
             if *stop.borrow() {
@@ -366,12 +367,14 @@ impl SyncRunner {
         Ok(made)
     }
 
-    /// Polls the systems that cannot call back, each at its own interval.
-    async fn poll_due(&self, next_poll: &mut HashMap<UnitId, Instant>) -> AppResult<()> {
+    /// Polls the systems that cannot call back, each at its own interval; the connectors
+    /// themselves are read at most once a second.
+    async fn poll_due(&self, next_poll: &mut HashMap<UnitId, Instant>, next_look: &mut Instant) -> AppResult<()> {
         let now = Instant::now();
-        if next_poll.values().all(|at| *at > now) && !next_poll.is_empty() {
+        if now < *next_look {
             return Ok(());
         }
+        *next_look = now + Duration::from_secs(1);
         for record in self.app.store.connectors().await? {
             if !record.settings.enabled || !record.settings.kind.is_polled() {
                 continue;
@@ -381,11 +384,6 @@ impl SyncRunner {
             }
             next_poll.insert(record.unit, now + Duration::from_secs(u64::from(record.settings.poll_seconds.max(1))));
             self.poll(&record).await?;
-        }
-        // Units polled by none: look again for new connectors in a second.
-        next_poll.entry(0).or_insert(now + Duration::from_secs(1));
-        if next_poll.get(&0).is_some_and(|at| *at <= now) {
-            next_poll.insert(0, now + Duration::from_secs(1));
         }
         Ok(())
     }

@@ -284,11 +284,14 @@ pub struct SyncQuery {
 pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<SyncQuery>) -> PageResult {
     viewer.require()?;
     let page = state.app.sync_states(&viewer.actor, None, page_of(q.page, 50)?).await?;
-    let mut rows = Vec::with_capacity(page.items.len());
+    // Each unit of the page is read once, however many of its tickets the page shows.
+    let mut names = std::collections::HashMap::new();
     for link in &page.items {
-        let unit = state.app.unit(&viewer.actor, link.unit).await.map(|u| u.name).unwrap_or_default();
-        rows.push(LinkRow::of(link, unit));
+        if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(link.unit) {
+            slot.insert(state.app.unit(&viewer.actor, link.unit).await.map(|u| u.name).unwrap_or_default());
+        }
     }
+    let rows = page.items.iter().map(|l| LinkRow::of(l, names.get(&l.unit).cloned().unwrap_or_default())).collect();
     Ok(render(&SyncPage { shell: Shell::of(&viewer), rows, pager: Pager::of(&page, "/sync", "tickets") }))
 }
 
