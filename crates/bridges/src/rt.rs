@@ -253,7 +253,7 @@ impl ExternalSystem for Rt {
                 "Set" if field == "Priority" => EventChange::Priority { value },
                 _ => continue,
             };
-            events.push(PulledEvent { event: SyncEvent { id, at, ticket, change }, by_us });
+            events.push(PulledEvent { event: SyncEvent { id, at, ticket, to_ticket: None, change }, by_us });
         }
         Ok(Some(Pulled { events, cursor: last, more: items.len() >= PAGE }))
     }

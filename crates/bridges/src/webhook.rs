@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 use helpdesk_app::sync::signature::{self, HEADER};
-use helpdesk_app::sync::{EventChange, EventReply, ExternalSystem, SyncEvent};
+use helpdesk_app::sync::{
+    EventChange, EventReply, ExternalSystem, PullPage, PullRequest, Pulled, PulledEvent, SyncEvent,
+};
 use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, Credentials};
 use rand::RngCore;
 
@@ -15,7 +17,8 @@ pub(crate) struct Webhook {
     client: reqwest::Client,
     kind: ConnectorKind,
     events_url: String,
-    resume_url: Option<String>,
+    /// Another Helpdesk's: where to ask it to send at once, and where to pull what it could not.
+    peer_urls: Option<(String, String)>,
     key: Vec<u8>,
 }
 
@@ -27,14 +30,14 @@ impl Webhook {
     ) -> Result<Webhook, String> {
         let key = credentials.signing_key.ok_or("no signing key is set")?.into_bytes();
         let base = settings.url.trim_end_matches('/');
-        let (events_url, resume_url) = match settings.kind {
+        let (events_url, peer_urls) = match settings.kind {
             ConnectorKind::Helpdesk => {
-                let unit = settings.queue.trim();
-                (format!("{base}/api/v1/sync/{unit}/events"), Some(format!("{base}/api/v1/sync/{unit}/resume")))
+                let at = format!("{base}/api/v1/sync/{}", settings.queue.trim());
+                (format!("{at}/events"), Some((format!("{at}/resume"), format!("{at}/pull"))))
             }
             _ => (settings.url.clone(), None),
         };
-        Ok(Webhook { client, kind: settings.kind, events_url, resume_url, key })
+        Ok(Webhook { client, kind: settings.kind, events_url, peer_urls, key })
     }
 
     fn what(&self) -> String {
@@ -82,8 +85,8 @@ impl Webhook {
 #[async_trait]
 impl ExternalSystem for Webhook {
     async fn check(&self) -> Result<String, String> {
-        match &self.resume_url {
-            Some(url) => {
+        match &self.peer_urls {
+            Some((url, _)) => {
                 self.post(url, b"{}".to_vec()).await?;
                 Ok(format!("{} accepts our signature", self.what()))
             }
@@ -115,9 +118,24 @@ impl ExternalSystem for Webhook {
     }
 
     async fn resume(&self) -> Result<(), String> {
-        if let Some(url) = &self.resume_url {
+        if let Some((url, _)) = &self.peer_urls {
             self.post(url, b"{}".to_vec()).await?;
         }
         Ok(())
+    }
+
+    /// Another Helpdesk's changes that it could not push, a page at a time; the cursor is where
+    /// a page ended, and empty once the last is read (the next pull starts over).
+    async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, String> {
+        let Some((_, url)) = &self.peer_urls else { return Ok(None) };
+        let request = PullRequest { after: cursor.filter(|c| !c.is_empty()).map(str::to_owned) };
+        let body = serde_json::to_vec(&request).map_err(|e| format!("cannot write the request: {e}"))?;
+        let answer = self.post(url, body).await?;
+        let page: PullPage = answer
+            .json()
+            .await
+            .map_err(|e| format!("{} answered a pull with what is not a page of changes: {e}", self.what()))?;
+        let events = page.events.into_iter().map(|event| PulledEvent { event, by_us: false }).collect();
+        Ok(Some(Pulled { events, cursor: page.next, more: page.more }))
     }
 }

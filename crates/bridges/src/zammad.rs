@@ -204,7 +204,7 @@ impl ExternalSystem for Zammad {
                         },
                     };
                     events.push(PulledEvent {
-                        event: SyncEvent { id: article_id, at, ticket: id.clone(), change },
+                        event: SyncEvent { id: article_id, at, ticket: id.clone(), to_ticket: None, change },
                         by_us,
                     });
                 }
@@ -220,6 +220,7 @@ impl ExternalSystem for Zammad {
                             id: format!("{id}-{field}-{}", ticket["updated_at"]),
                             at: updated,
                             ticket: id.clone(),
+                            to_ticket: None,
                             change,
                         };
                         events.push(PulledEvent { event, by_us: false });

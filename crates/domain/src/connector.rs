@@ -44,9 +44,15 @@ impl ConnectorKind {
         }
     }
 
-    /// Whether Helpdesk polls the other side for its changes.
+    /// Whether Helpdesk polls the other side for its changes (it cannot call back).
     pub fn is_polled(self) -> bool {
         matches!(self, ConnectorKind::Rt | ConnectorKind::Zammad)
+    }
+
+    /// Whether Helpdesk asks the other side for changes every `poll_seconds`: the polled kinds,
+    /// and another Helpdesk for what it could not push (the fallback after an outage).
+    pub fn is_pulled(self) -> bool {
+        self.is_polled() || self == ConnectorKind::Helpdesk
     }
 
     /// The usual translation of statuses and priorities for this kind of system.
@@ -258,7 +264,8 @@ pub struct ConnectorSettings {
     /// Whether internal notes go over as the other side's comments.
     #[serde(default = "yes")]
     pub internal_notes: bool,
-    /// How often the other side is polled for changes, in seconds (RT, Zammad).
+    /// How often the other side is asked for changes, in seconds: RT and Zammad for all of
+    /// them, another Helpdesk for those it could not push.
     #[serde(default = "default_poll")]
     pub poll_seconds: u32,
     /// Whether the connector runs; a paused one keeps its changes pending.

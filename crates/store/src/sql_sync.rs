@@ -129,6 +129,26 @@ macro_rules! sync_sql {
                 Ok(at.map(|t| t.0))
             }
 
+            async fn held_links(
+                &self,
+                unit: helpdesk_domain::UnitId,
+                pending_before: time::OffsetDateTime,
+                after: helpdesk_domain::TicketId,
+                limit: i64,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::TicketId>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT ticket_id FROM external_links WHERE unit_id = $1 AND ticket_id > $2 \
+                     AND state <> 'in_step' AND (state = 'failing' OR pending_since <= $3) \
+                     ORDER BY ticket_id LIMIT $4",
+                )
+                .bind(unit)
+                .bind(after)
+                .bind(crate::rows::Ts::from(pending_before))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?)
+            }
+
             async fn has_due_links(&self, now: time::OffsetDateTime) -> crate::StoreResult<bool> {
                 let due: Option<i64> =
                     sqlx::query_scalar("SELECT ticket_id FROM external_links WHERE due_at <= $1 LIMIT 1")

@@ -74,6 +74,15 @@ pub trait SyncStore: Send + Sync {
     async fn sync_items(&self, ticket: TicketId, unit: UnitId) -> StoreResult<Vec<SyncItem>>;
     /// When a person (not Helpdesk itself, nor the sync) last changed `field` of a ticket.
     async fn last_change_here(&self, ticket: TicketId, field: &str) -> StoreResult<Option<OffsetDateTime>>;
+    /// The tickets of `unit` whose changes this side has not delivered: links failing, or pending
+    /// since before `pending_before`; past `after`, by ticket id, at most `limit`.
+    async fn held_links(
+        &self,
+        unit: UnitId,
+        pending_before: OffsetDateTime,
+        after: TicketId,
+        limit: i64,
+    ) -> StoreResult<Vec<TicketId>>;
     /// Whether any link is due at `now` (one probe of the readers, so that an idle node does not
     /// take the writer's lock to find nothing).
     async fn has_due_links(&self, now: OffsetDateTime) -> StoreResult<bool>;

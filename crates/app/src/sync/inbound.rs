@@ -55,6 +55,7 @@ impl App {
             // it and sends it again, rather than taken as delivered and dropped.
             if !matches!(event.change, EventChange::TicketCreated(_))
                 && self.store.ticket_of_external(unit, &event.ticket).await?.is_none()
+                && !self.adopt_copy(&record, event).await?
             {
                 return Err(AppError::Conflict {
                     detail: format!(
@@ -83,8 +84,36 @@ impl App {
         .await
     }
 
+    /// Links our ticket that `event` names as the receiver's to the sender's, when it is in the
+    /// connector's unit and has no copy yet: the sender made its copy from what it pulled, and
+    /// our push of the ticket never got through. Returns whether the ticket is now linked.
+    async fn adopt_copy(&self, record: &ConnectorRecord, event: &SyncEvent) -> AppResult<bool> {
+        let unit = record.unit;
+        let Some(ours) = event.to_ticket.as_deref().and_then(|t| t.trim().parse::<TicketId>().ok()) else {
+            return Ok(false);
+        };
+        let (Some(link), Some(ticket)) = (self.store.external_link(ours).await?, self.store.ticket(ours).await?) else {
+            return Ok(false);
+        };
+        if link.link.unit != unit || ticket.unit != unit || link.link.external_id.is_some() {
+            return Ok(false);
+        }
+        let (remote, now) = (event.ticket.clone(), self.now());
+        let url = match record.settings.kind {
+            ConnectorKind::Helpdesk => format!("{}/tickets/{remote}", record.settings.url.trim_end_matches('/')),
+            _ => String::new(),
+        };
+        self.write(move |mut tx| async move {
+            tx.set_external(ours, unit, &remote, &url, now).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await?;
+        Ok(self.store.ticket_of_external(unit, &event.ticket).await? == Some(ours))
+    }
+
     /// The connector of `unit` and the checked signature of a webhook sent to it.
-    async fn signed_by(
+    pub(super) async fn signed_by(
         &self,
         unit: UnitId,
         signature_header: &str,
@@ -111,7 +140,7 @@ impl App {
         }
     }
 
-    async fn remember_nonce(&self, nonce: &str) -> AppResult<()> {
+    pub(super) async fn remember_nonce(&self, nonce: &str) -> AppResult<()> {
         let now = self.now();
         let forget = now - time::Duration::seconds(2 * signature::WINDOW_SECONDS);
         let nonce = nonce.to_owned();

@@ -6,7 +6,9 @@
 //! webhooks (another Helpdesk, a generic webhook). What went over and what came in is recorded
 //! with its id on both sides, so nothing is sent twice and nothing echoes back.
 
+mod held;
 mod inbound;
+mod outbound;
 mod runner;
 pub mod signature;
 
@@ -44,6 +46,10 @@ pub struct SyncEvent {
     pub at: OffsetDateTime,
     /// The sender's ticket id.
     pub ticket: String,
+    /// The receiver's id of the ticket, when the sender knows it: it lets the receiver link a
+    /// copy that was made from what it could not push (and so never heard of).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_ticket: Option<String>,
     /// What changed.
     #[serde(flatten)]
     pub change: EventChange,
@@ -143,6 +149,25 @@ pub struct EventReply {
     /// Where people find it there.
     #[serde(default)]
     pub url: Option<String>,
+}
+
+/// What one Helpdesk asks of another when it pulls: the changes the other could not push to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PullRequest {
+    /// Where the last page ended (its `next`); none or empty for the first page.
+    #[serde(default)]
+    pub after: Option<String>,
+}
+
+/// One page of the changes a Helpdesk could not push to the one that pulls them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PullPage {
+    /// The changes, each ticket's in the order they go; each event's `ticket` is the sender's id.
+    pub events: Vec<SyncEvent>,
+    /// Where the next page starts; empty after the last one.
+    pub next: String,
+    /// Whether more pages follow.
+    pub more: bool,
 }
 
 /// Changes read from the other side.

@@ -2,21 +2,16 @@
 //! that cannot call back. One per node; links are claimed with a lease, so several nodes share
 //! the work and a crashed node's links are taken up again when its lease runs out.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use helpdesk_domain::connector::ConnectorKind;
-use helpdesk_domain::paging::PageRequest;
-use helpdesk_domain::ticket::{Article, Ticket};
 use helpdesk_domain::unit::Integration;
 use helpdesk_domain::{TicketId, UnitId};
 use helpdesk_store::{ConnectorRecord, LinkRecord, SyncItem};
 use tokio::sync::watch;
 
-use super::{ARTICLE, EventChange, EventFile, ExternalSystem, RemoteArticle, RemoteTicket, SyncEvent};
-use crate::auth::random_hex;
+use super::{ARTICLE, EventChange, ExternalSystem};
 use crate::worker::RetryPolicy;
 use crate::{App, AppError, AppResult};
 
@@ -57,7 +52,6 @@ impl SyncRunner {
 
     /// Sends and polls until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        self.resume_peers().await;
         let mut next_poll: HashMap<UnitId, Instant> = HashMap::new();
         let mut next_look = Instant::now();
         loop {
@@ -81,21 +75,6 @@ impl SyncRunner {
                     _ = self.app.committed.notified() => {}
                     _ = stop.changed() => return,
                 }
-            }
-        }
-    }
-
-    /// Asks every other Helpdesk to send at once what it held back while this node was down.
-    async fn resume_peers(&self) {
-        let Ok(records) = self.app.store.connectors().await else { return };
-        for record in records.iter().filter(|r| r.settings.enabled && r.settings.kind == ConnectorKind::Helpdesk) {
-            match self.app.system_of(record) {
-                Ok(system) => {
-                    if let Err(e) = system.resume().await {
-                        tracing::info!(unit = record.unit, error = %e, "the other Helpdesk could not be asked to resume");
-                    }
-                }
-                Err(e) => tracing::warn!(unit = record.unit, error = %e, "connector unusable"),
             }
         }
     }
@@ -175,21 +154,19 @@ impl SyncRunner {
             return Ok(());
         }
         let unit = record.unit;
-        let mapping = record.settings.mapping();
-        let mut remote_status = link.remote_status.clone();
-        let mut remote_priority = link.remote_priority.clone();
-        let remote = match link.link.external_id.clone() {
-            Some(remote) => remote,
-            None => {
-                // A polled system is followed from before its first ticket is made there, so that
-                // nothing done to that ticket is ever behind the cursor.
-                if record.settings.kind.is_polled() {
-                    let fresh = app.store.connector(unit).await.map_err(|e| e.to_string())?;
-                    if let Some(fresh) = fresh.filter(|r| r.cursor.is_none()) {
-                        self.poll(&fresh).await.map_err(|e| e.to_string())?;
-                    }
-                }
-                let created = self.remote_ticket(record, &ticket).await.map_err(|e| e.to_string())?;
+        // A polled system is followed from before its first ticket is made there, so that
+        // nothing done to that ticket is ever behind the cursor.
+        if link.link.external_id.is_none() && record.settings.kind.is_polled() {
+            let fresh = app.store.connector(unit).await.map_err(|e| e.to_string())?;
+            if let Some(fresh) = fresh.filter(|r| r.cursor.is_none()) {
+                self.poll(&fresh).await.map_err(|e| e.to_string())?;
+            }
+        }
+        let owed = app.owed(record, &link, &ticket).await.map_err(|e| e.to_string())?;
+        let remote = match (link.link.external_id.clone(), owed.create) {
+            (Some(remote), _) => remote,
+            (None, None) => return Err("the ticket has no copy there and nothing to make one".into()),
+            (None, Some(created)) => {
                 let status = match &created.change {
                     EventChange::TicketCreated(t) => (t.status.clone(), t.priority.clone()),
                     _ => (None, None),
@@ -199,7 +176,7 @@ impl SyncRunner {
                     return Err("the other side did not say which ticket it made".into());
                 }
                 let (remote_id, url, now) = (reply.id.clone(), reply.url.clone().unwrap_or_default(), app.now());
-                let (s, p) = status.clone();
+                let (s, p) = status;
                 app.write(move |mut tx| async move {
                     tx.set_external(id, unit, &remote_id, &url, now).await?;
                     tx.set_remote_state(id, s.as_deref(), p.as_deref()).await?;
@@ -208,33 +185,15 @@ impl SyncRunner {
                 })
                 .await
                 .map_err(|e| e.to_string())?;
-                (remote_status, remote_priority) = status;
                 reply.id
             }
         };
-        let internal = record.settings.internal_notes && record.settings.kind.has_comments();
-        // The articles first, then what went over or came in: an article that comes in between
-        // is then in neither, rather than in the first only and sent back.
-        let articles = self.articles(id, internal).await.map_err(|e| e.to_string())?;
-        let sent: HashSet<String> = app
-            .store
-            .sync_items(id, unit)
-            .await
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .filter(|i| i.kind == ARTICLE)
-            .map(|i| i.local_ref)
-            .collect();
-        for article in articles {
-            if sent.contains(&article.id.to_string()) {
-                continue;
-            }
-            let event = self.remote_article(&ticket, &article).await.map_err(|e| e.to_string())?;
+        for (article, event) in owed.articles {
             let reply = system.send(Some(&remote), &event).await?;
             let item = SyncItem {
                 kind: ARTICLE.into(),
-                local_ref: article.id.to_string(),
-                remote_ref: if reply.id.is_empty() { format!("sent-{}", article.id) } else { reply.id },
+                local_ref: article.to_string(),
+                remote_ref: if reply.id.is_empty() { format!("sent-{article}") } else { reply.id },
                 inbound: false,
             };
             let now = app.now();
@@ -251,26 +210,13 @@ impl SyncRunner {
             .await
             .map_err(|e| e.to_string())?;
         }
-        // A value is sent when what the other side holds does not already mean ours (RT's 60
-        // is our medium too: sending 50 would undo its user's change for nothing).
-        let holds_status = remote_status.as_deref().and_then(|r| mapping.status_from_remote(r)) == Some(ticket.status);
-        if let Some(value) = mapping.status_to_remote(ticket.status)
-            && remote_status.as_deref() != Some(value)
-            && !holds_status
-        {
-            let resolution = ticket.resolution.map(|r| r.as_str().to_owned());
-            let change = EventChange::Status { value: value.to_owned(), resolution };
-            system.send(Some(&remote), &event(&ticket, change)).await?;
-            self.remember(id, Some(value.to_owned()), None).await?;
+        if let Some((value, event)) = owed.status {
+            system.send(Some(&remote), &event).await?;
+            self.remember(id, Some(value), None).await?;
         }
-        let holds_priority =
-            remote_priority.as_deref().and_then(|r| mapping.priority_from_remote(r)) == Some(ticket.priority);
-        if let Some(value) = mapping.priority_to_remote(ticket.priority)
-            && remote_priority.as_deref() != Some(value)
-            && !holds_priority
-        {
-            system.send(Some(&remote), &event(&ticket, EventChange::Priority { value: value.to_owned() })).await?;
-            self.remember(id, None, Some(value.to_owned())).await?;
+        if let Some((value, event)) = owed.priority {
+            system.send(Some(&remote), &event).await?;
+            self.remember(id, None, Some(value)).await?;
         }
         Ok(())
     }
@@ -286,89 +232,8 @@ impl SyncRunner {
             .map_err(|e| e.to_string())
     }
 
-    /// Every article of a ticket, oldest first; internal notes only with `internal`.
-    async fn articles(&self, id: TicketId, internal: bool) -> AppResult<Vec<Article>> {
-        let mut all = Vec::new();
-        let mut page = PageRequest { page: 1, per_page: 100 };
-        loop {
-            let got = self.app.store.articles(id, internal, page).await?;
-            let done = got.items.len() < 100;
-            all.extend(got.items);
-            if done {
-                return Ok(all);
-            }
-            page.page += 1;
-        }
-    }
-
-    /// The files of a ticket (of one article, or its own with `None`).
-    async fn files(&self, id: TicketId, article: Option<i64>, internal: bool) -> AppResult<Vec<EventFile>> {
-        let mut files = Vec::new();
-        for a in self.app.store.attachments(id, internal).await? {
-            if a.article != article {
-                continue;
-            }
-            if let Some((meta, data)) = self.app.store.attachment_data(a.id).await? {
-                files.push(EventFile {
-                    filename: meta.filename,
-                    content_type: meta.content_type,
-                    data: STANDARD.encode(data),
-                });
-            }
-        }
-        Ok(files)
-    }
-
-    async fn remote_ticket(&self, record: &ConnectorRecord, ticket: &Ticket) -> AppResult<SyncEvent> {
-        let requester_id = ticket.on_behalf_of.unwrap_or(ticket.submitter);
-        let requester = self
-            .app
-            .store
-            .account(requester_id)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("the requester {requester_id} is gone")))?;
-        let mapping = record.settings.mapping();
-        let fields: BTreeMap<String, serde_json::Value> = ticket
-            .fields
-            .iter()
-            .filter(|(name, _)| record.settings.fields.iter().any(|f| f == *name))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let remote = RemoteTicket {
-            title: ticket.title.clone(),
-            description: ticket.description.clone(),
-            requester_email: requester.email,
-            requester_name: requester.name,
-            priority: mapping.priority_to_remote(ticket.priority).map(str::to_owned),
-            status: mapping.status_to_remote(ticket.status).map(str::to_owned),
-            fields,
-            attachments: self.files(ticket.id, None, false).await?,
-            url: Some(format!("{}/tickets/{}", self.app.public_url(), ticket.id)),
-        };
-        let mut created = event(ticket, EventChange::TicketCreated(remote));
-        created.at = ticket.created_at;
-        Ok(created)
-    }
-
-    async fn remote_article(&self, ticket: &Ticket, article: &Article) -> AppResult<SyncEvent> {
-        let author = match article.author {
-            Some(id) => self.app.store.account(id).await?.map(|a| a.name).unwrap_or_else(|| "Helpdesk".into()),
-            None => "Helpdesk".into(),
-        };
-        let remote = RemoteArticle {
-            id: article.id.to_string(),
-            body: article.body.clone(),
-            internal: article.internal,
-            author,
-            attachments: self.files(ticket.id, Some(article.id), article.internal).await?,
-        };
-        let mut made = event(ticket, EventChange::ArticleCreated { article: remote });
-        made.at = article.created_at;
-        Ok(made)
-    }
-
-    /// Polls the systems that cannot call back, each at its own interval; the connectors
-    /// themselves are read at most once a second.
+    /// Asks the other sides for their changes, each at its own interval (the first time at
+    /// once: after this node was down); the connectors themselves are read at most once a second.
     async fn poll_due(&self, next_poll: &mut HashMap<UnitId, Instant>, next_look: &mut Instant) -> AppResult<()> {
         let now = Instant::now();
         if now < *next_look {
@@ -376,7 +241,7 @@ impl SyncRunner {
         }
         *next_look = now + Duration::from_secs(1);
         for record in self.app.store.connectors().await? {
-            if !record.settings.enabled || !record.settings.kind.is_polled() {
+            if !record.settings.enabled || !record.settings.kind.is_pulled() {
                 continue;
             }
             if next_poll.get(&record.unit).is_some_and(|at| *at > now) {
@@ -396,7 +261,7 @@ impl SyncRunner {
         loop {
             let pulled = match system.pull(cursor.as_deref()).await {
                 Ok(Some(p)) => p,
-                Ok(None) => return Ok(applied),
+                Ok(None) => break,
                 Err(error) => {
                     self.set_cursor(record.unit, None, Some(error)).await?;
                     return Ok(applied);
@@ -415,9 +280,17 @@ impl SyncRunner {
             self.set_cursor(record.unit, Some(pulled.cursor.clone()), None).await?;
             cursor = Some(pulled.cursor);
             if !pulled.more {
-                return Ok(applied);
+                break;
             }
         }
+        if applied > 0 && record.settings.kind == ConnectorKind::Helpdesk {
+            // What it could not push has come in: asked to send it now, it learns it is here
+            // (nothing is made twice) and stops showing it failing.
+            if let Err(e) = system.resume().await {
+                tracing::info!(unit = record.unit, error = %e, "the other Helpdesk could not be asked to resume");
+            }
+        }
+        Ok(applied)
     }
 
     async fn set_cursor(&self, unit: UnitId, cursor: Option<String>, error: Option<String>) -> AppResult<()> {
@@ -430,9 +303,4 @@ impl SyncRunner {
             })
             .await
     }
-}
-
-/// An event about `ticket` made now.
-fn event(ticket: &Ticket, change: EventChange) -> SyncEvent {
-    SyncEvent { id: random_hex(12), at: ticket.updated_at, ticket: ticket.id.to_string(), change }
 }

@@ -33,7 +33,13 @@ async fn external_unit(node: &Node, name: &str) -> (i64, i64) {
 }
 
 async fn connect(node: &Node, unit: i64, other: &Node, other_unit: i64) {
-    let body = json!({"kind": "helpdesk", "url": other.url, "queue": other_unit.to_string(),
+    connect_at(node, unit, &other.url, other_unit).await;
+}
+
+/// Links `unit` of `node` to `other_unit` of the Helpdesk at `url`, asking it for what it could
+/// not push every second.
+async fn connect_at(node: &Node, unit: i64, url: &str, other_unit: i64) {
+    let body = json!({"kind": "helpdesk", "url": url, "queue": other_unit.to_string(), "poll_seconds": 1,
         "credentials": {"signing_key": KEY}});
     let answer = node.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(body)).await;
     assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
@@ -171,6 +177,46 @@ async fn two_helpdesks_keep_tickets_in_step_both_ways_and_lose_nothing_while_one
     assert_eq!(b_tickets["total"], 2, "B holds its ticket and A's, once each");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_helpdesk_that_cannot_push_is_pulled_from_and_nothing_is_made_twice_once_it_can() {
+    let a = Node::start().await;
+    let b = Node::start().await;
+    let (a_unit, a_category) = external_unit(&a, "Storage at B").await;
+    let (b_unit, _) = external_unit(&b, "Tickets from A").await;
+    // A's address for B leads nowhere (a firewall, a wrong port): A cannot push, B can pull.
+    connect_at(&a, a_unit, "http://127.0.0.1:9", b_unit).await;
+    connect(&b, b_unit, &a, a_unit).await;
+
+    let at_a = open(&a, a_category, "Tape library offline").await;
+    reply(&a, at_a, "The robot arm is stuck.", false).await;
+    let at_b = eventually("B to pull A's ticket", WAIT, || async {
+        let found = b.get_ok("/api/v1/tickets?per_page=100").await?;
+        found["items"].as_array()?.iter().find(|t| t["title"] == "Tape library offline")?["id"].as_i64()
+    })
+    .await;
+    assert_eq!(arrives(&b, at_b, "The robot arm is stuck.").await, vec![false]);
+    assert_eq!(linked(&b, at_b).await["external_id"], at_a.to_string(), "B's copy points at A's ticket");
+    let held = a.get_ok(&format!("/api/v1/tickets/{at_a}/external")).await.expect("A's link");
+    assert_eq!(held["state"], "failing", "A still cannot reach B, and says so: {held}");
+
+    // A later reply comes over by pulling too, and B's reply reaches A by B's own push.
+    reply(&a, at_a, "Replaced the gripper; inventory running.", false).await;
+    assert_eq!(arrives(&b, at_b, "Replaced the gripper").await, vec![false]);
+    reply(&b, at_b, "Inventory done, 312 tapes.", false).await;
+    assert_eq!(arrives(&a, at_a, "Inventory done").await, vec![false]);
+
+    // A's address fixed: its pushes find everything there already, and it is in step.
+    connect(&a, a_unit, &b, b_unit).await;
+    let link = linked(&a, at_a).await;
+    assert_eq!(link["external_id"], at_b.to_string(), "A learns B's copy rather than making a second");
+    for text in ["robot arm", "Replaced the gripper", "Inventory done"] {
+        assert_eq!(articles_with(&a, at_a, text).await.len(), 1, "'{text}' once at A");
+        assert_eq!(articles_with(&b, at_b, text).await.len(), 1, "'{text}' once at B");
+    }
+    let b_tickets = b.get_ok("/api/v1/tickets?per_page=100").await.expect("B's tickets");
+    assert_eq!(b_tickets["total"], 1, "B holds A's ticket once");
+}
+
 /// A signed webhook request for `body` at `at` (Unix seconds) with `nonce`.
 fn signed(key: &str, at: i64, nonce: &str, body: &str) -> String {
     helpdesk_app::sync::signature::sign(key.as_bytes(), at, nonce, body.as_bytes())
@@ -306,6 +352,55 @@ async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
     // The same event, signed afresh (a retry), makes nothing new.
     let again: Value = send(signed(KEY, now, "n6", &event)).await.json().await.expect("json");
     assert_eq!(again, made, "a retried event is applied once");
+
+    // Pulls: served only to another Helpdesk's connector, signed, from where a page ended.
+    let pull = |signature: String, body: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .client
+                .post(format!("{}/api/v1/sync/{external}/pull", server.url))
+                .header("helpdesk-signature", signature)
+                .body(body)
+                .send()
+                .await
+                .expect("an answer")
+        }
+    };
+    let before = snapshot(server.store()).await;
+    let answer = pull(signed(KEY, now, "p1", "{}"), "{}").await;
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    assert!(answer.text().await.expect("a body").contains("not linked to another Helpdesk"));
+    assert_eq!(snapshot(server.store()).await, before, "a webhook unit serves no pulls, and wrote nothing");
+    let peer = json!({"kind": "helpdesk", "url": "http://127.0.0.1:9", "queue": "3",
+        "credentials": {"signing_key": KEY}});
+    assert_eq!(put(admin.clone(), external, peer).await.status, StatusCode::OK);
+    let before = snapshot(server.store()).await;
+    let table = [
+        (
+            signed("another key entirely, 24+ chars", now, "p2", "{}"),
+            "{}",
+            StatusCode::UNAUTHORIZED,
+            "same signing key",
+        ),
+        (signed(KEY, now - 600, "p3", "{}"), "{}", StatusCode::UNAUTHORIZED, "600 s away"),
+        (
+            signed(KEY, now, "p4", r#"{"after":"x"}"#),
+            r#"{"after":"x"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not where a page ended",
+        ),
+        (signed(KEY, now, "p5", "[1]"), "[1]", StatusCode::UNPROCESSABLE_ENTITY, "not a pull request"),
+    ];
+    for (signature, body, status, says) in table {
+        let answer = pull(signature, body).await;
+        assert_eq!(answer.status(), status, "{body}");
+        let text = answer.text().await.expect("a body");
+        assert!(text.contains(says), "{body} says '{says}': {text}");
+        assert_eq!(snapshot(server.store()).await, before, "{body} refused, wrote nothing");
+    }
+    let page: Value = pull(signed(KEY, now, "p6", "{}"), "{}").await.json().await.expect("a page");
+    assert_eq!(page, json!({"events": [], "next": "", "more": false}), "nothing is held back");
 }
 
 /// The RT peer's address, when `.ci/run` started it (with `bench/rt-sync-user.sh`).

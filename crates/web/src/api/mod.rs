@@ -248,6 +248,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sync::retry))
         .routes(routes!(sync::ticket_link))
         .routes(routes!(sync::receive_resume))
+        .routes(routes!(sync::receive_pull))
         // Events carry the files of a ticket or an article, base64-encoded.
         .merge(
             OpenApiRouter::new()

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use helpdesk_app::sync::signature::HEADER;
-use helpdesk_app::sync::{ConnectionCheck, ConnectorInput, EventReply, SyncEvent};
+use helpdesk_app::sync::{ConnectionCheck, ConnectorInput, EventReply, PullPage, PullRequest, SyncEvent};
 use helpdesk_domain::connector::{Connector, ExternalLink};
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::{TicketId, UnitId};
@@ -165,4 +165,19 @@ pub async fn receive_resume(
     body: Bytes,
 ) -> Result<Json<Retried>, Problem> {
     Ok(Json(Retried { due: state.app.receive_resume(unit, signature(&headers), &body).await? }))
+}
+
+/// Answers the other Helpdesk's pull (signed like events, the body a [`PullRequest`]): one page
+/// of the changes this side could not push to it, failing or waiting longer than 10 seconds.
+/// It is the fallback after an outage; applying a change twice changes nothing.
+#[utoipa::path(post, path = "/api/v1/sync/{unit}/pull", tag = "sync", params(("unit" = i64, Path)),
+    request_body = PullRequest,
+    responses((status = 200, description = "One page of the changes held back", body = PullPage), WriteRefusals))]
+pub async fn receive_pull(
+    State(state): State<AppState>,
+    ApiPath(unit): ApiPath<UnitId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PullPage>, Problem> {
+    Ok(Json(state.app.receive_pull(unit, signature(&headers), &body).await?))
 }

@@ -78,6 +78,12 @@ async fn a_link_is_claimed_once_and_stays_due_when_changed_while_synced(db: Test
     let mut t = new_ticket(&b, "Contended", Privacy::Public);
     t.unit = b.other_unit;
     let ticket = insert(&b, t, at(1)).await;
+    // Held back from the other side once pending long enough (it may pull it then).
+    let held = |before: i64, after: i64| b.store.held_links(b.other_unit, at(before), after, 10);
+    assert!(held(0, 0).await.expect("held").is_empty(), "pending for a moment only");
+    assert_eq!(held(1, 0).await.expect("held"), vec![ticket.id]);
+    assert!(held(1, ticket.id).await.expect("held").is_empty(), "past the page's end");
+    assert!(b.store.held_links(b.unit, at(9), 0, 10).await.expect("held").is_empty(), "another unit's");
 
     let first = b.store.claim_links("node-a", at(2), at(62), 10).await.expect("claim");
     assert_eq!(first.len(), 1);
@@ -100,6 +106,7 @@ async fn a_link_is_claimed_once_and_stays_due_when_changed_while_synced(db: Test
     assert_eq!(link.link.state, SyncState::Failing);
     assert_eq!((link.link.attempts, link.link.last_error.as_deref()), (1, Some("cannot connect to RT")));
     assert!(b.store.claim_links("node-a", at(29), at(89), 10).await.expect("claim").is_empty(), "backing off");
+    assert_eq!(held(0, 0).await.expect("held"), vec![ticket.id], "failing: held at once");
     let mut tx = b.store.begin().await.expect("begin");
     assert_eq!(tx.retry_links(None, Some(ticket.id), at(10)).await.expect("retry"), 1);
     tx.commit().await.expect("commit");
@@ -108,6 +115,8 @@ async fn a_link_is_claimed_once_and_stays_due_when_changed_while_synced(db: Test
     let stolen = b.store.claim_links("node-b", at(13), at(73), 10).await.expect("claim");
     assert_eq!(stolen.len(), 1, "node-a's lease ran out");
     assert!(again[0].1 <= stolen[0].1);
+    b.store.finish_link(ticket.id, "node-b", stolen[0].1, at(14)).await.expect("finish");
+    assert!(held(60, 0).await.expect("held").is_empty(), "in step: nothing held");
 }
 
 async fn sync_items_nonces_and_connectors_are_recorded_once(db: TestDb) {
