@@ -4,7 +4,13 @@
 //! request otherwise, which costs a third of a second each.
 
 use async_trait::async_trait;
-use helpdesk_app::sync::{EventChange, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use helpdesk_app::sync::{
+    EventChange, EventFile, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent, too_large,
+    with_left_out,
+};
+use helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES;
 use helpdesk_domain::connector::{ConnectorSettings, Credentials};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -110,18 +116,40 @@ impl Rt {
         Ok(found["items"].get(0).and_then(|i| text(&i["id"])).unwrap_or_else(|| "0".into()))
     }
 
-    /// The text of a reply or comment.
-    async fn content(&self, transaction: &str) -> Result<String, String> {
-        let found = self
-            .call(
-                reqwest::Method::GET,
-                &format!("transaction/{transaction}/attachments?fields=Content,ContentType"),
-                None,
-            )
-            .await?;
-        let items = found["items"].as_array().cloned().unwrap_or_default();
-        let plain = items.iter().find(|i| i["ContentType"].as_str() == Some("text/plain"));
-        Ok(plain.or(items.first()).and_then(|i| i["Content"].as_str()).unwrap_or_default().to_owned())
+    /// The text and the files of a reply or comment. Each part is read on its own, where RT
+    /// gives its bytes in base64: a list of parts gives them as text, which mangles a binary file.
+    async fn content(&self, transaction: &str) -> Result<(String, Vec<EventFile>), String> {
+        let path = format!("transaction/{transaction}/attachments?fields=ContentType,Filename,ContentLength");
+        let parts = self.call(reqwest::Method::GET, &path, None).await?;
+        let parts = parts["items"].as_array().cloned().unwrap_or_default();
+        let named = |p: &&Value| p["Filename"].as_str().is_some_and(|f| !f.is_empty());
+        let text_part = parts.iter().filter(|p| !named(p)).find(|p| p["ContentType"].as_str() == Some("text/plain"));
+        let body = match text_part.and_then(|p| text(&p["id"])) {
+            Some(id) => String::from_utf8_lossy(&self.part(&id).await?.1).into_owned(),
+            None => String::new(),
+        };
+        let (mut files, mut left_out) = (Vec::new(), Vec::new());
+        for p in parts.iter().filter(named) {
+            let (Some(id), Some(name)) = (text(&p["id"]), p["Filename"].as_str()) else { continue };
+            let size: usize = text(&p["ContentLength"]).and_then(|l| l.parse().ok()).unwrap_or(0);
+            if size > MAX_ATTACHMENT_BYTES {
+                left_out.push(too_large(name, size));
+                continue;
+            }
+            let (content_type, bytes) = self.part(&id).await?;
+            files.push(EventFile { filename: name.to_owned(), content_type, data: STANDARD.encode(bytes) });
+        }
+        Ok((with_left_out(&body, &left_out, "RT"), files))
+    }
+
+    /// One part of a message: its type and its bytes.
+    async fn part(&self, id: &str) -> Result<(String, Vec<u8>), String> {
+        let part = self.call(reqwest::Method::GET, &format!("attachment/{id}"), None).await?;
+        let encoded: String = part["Content"].as_str().unwrap_or_default().split_whitespace().collect();
+        let bytes = STANDARD
+            .decode(encoded.as_bytes())
+            .map_err(|e| format!("{} gave part {id} in what is not base64: {e}", self.what()))?;
+        Ok((part["ContentType"].as_str().unwrap_or("application/octet-stream").to_owned(), bytes))
     }
 }
 
@@ -238,14 +266,14 @@ impl ExternalSystem for Rt {
             let value = text(&item["NewValue"]).unwrap_or_default();
             let change = match item["Type"].as_str().unwrap_or_default() {
                 kind @ ("Correspond" | "Comment") => {
-                    let body = if by_us { String::new() } else { self.content(&id).await? };
+                    let (body, attachments) = if by_us { Default::default() } else { self.content(&id).await? };
                     EventChange::ArticleCreated {
                         article: RemoteArticle {
                             id: id.clone(),
                             body,
                             internal: kind == "Comment",
                             author: by,
-                            attachments: Vec::new(),
+                            attachments,
                         },
                     }
                 }

@@ -4,7 +4,13 @@
 //! look (newest first), and the articles of each.
 
 use async_trait::async_trait;
-use helpdesk_app::sync::{EventChange, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use helpdesk_app::sync::{
+    EventChange, EventFile, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent, too_large,
+    with_left_out,
+};
+use helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES;
 use helpdesk_domain::connector::{ConnectorSettings, Credentials};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -15,6 +21,8 @@ use crate::http::{refused, unreachable};
 
 /// Tickets read per page when following changes.
 const PAGE: usize = 50;
+/// Pages read per call; the cursor records where a longer reading got to.
+const PAGES_PER_PULL: u32 = 4;
 
 /// The client of one Zammad group.
 pub(crate) struct Zammad {
@@ -156,83 +164,182 @@ impl ExternalSystem for Zammad {
     }
 
     async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, String> {
-        let Some(since) = cursor.and_then(|c| OffsetDateTime::parse(c, &Rfc3339).ok()) else {
+        let Some(at) = cursor.and_then(Cursor::parse) else {
             // The first poll starts from the latest change there, by Zammad's own clock: what it
             // held before is not ours, and what comes later is stamped later.
             let path = "tickets?sort_by=updated_at&order_by=desc&per_page=1&page=1";
             let newest = self.call(reqwest::Method::GET, path, None).await?;
             let start = newest.get(0).and_then(|t| stamp(&t["updated_at"])).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            return Ok(Some(Pulled {
-                events: Vec::new(),
-                cursor: start.format(&Rfc3339).unwrap_or_default(),
-                more: false,
-            }));
+            let cursor = Cursor { since: start, newest: start, page: 1 }.to_text()?;
+            return Ok(Some(Pulled { events: Vec::new(), cursor, more: false }));
         };
         let me = self.me().await?;
+        let (since, mut newest) = (at.since, at.newest);
         let mut events = Vec::new();
-        let mut newest = since;
-        'pages: for page in 1..=20 {
+        let mut page = at.page;
+        // Newest first, a few pages a call: a long pause is read back in several calls, each
+        // recorded, down to where the last look ended. A ticket changed meanwhile moves to the
+        // top and pushes the others down, so a page may repeat one (harmless), never skip one.
+        let reached = loop {
             let path = format!("tickets?sort_by=updated_at&order_by=desc&expand=true&per_page={PAGE}&page={page}");
             let tickets = self.call(reqwest::Method::GET, &path, None).await?;
             let tickets = tickets.as_array().cloned().unwrap_or_default();
+            let mut older = false;
             for ticket in &tickets {
                 let Some(updated) = stamp(&ticket["updated_at"]) else { continue };
                 // Changes made within the same second as the cursor are read again: applying one
                 // twice changes nothing, missing one would.
                 if updated < since {
-                    break 'pages;
+                    older = true;
+                    break;
                 }
                 newest = newest.max(updated);
-                let Some(id) = id_text(&ticket["id"]) else { continue };
-                let articles = self
-                    .call(reqwest::Method::GET, &format!("ticket_articles/by_ticket/{id}?expand=true"), None)
-                    .await?;
-                for a in articles.as_array().into_iter().flatten() {
-                    let Some(article_id) = id_text(&a["id"]).filter(|i| i != "0") else { continue };
-                    let by_us = a["created_by_id"].as_i64() == Some(me);
-                    let at = stamp(&a["created_at"]).unwrap_or(updated);
-                    if at < since {
-                        continue;
-                    }
-                    let change = EventChange::ArticleCreated {
-                        article: RemoteArticle {
-                            id: article_id.clone(),
-                            body: a["body"].as_str().unwrap_or_default().to_owned(),
-                            internal: a["internal"].as_bool().unwrap_or(false),
-                            author: a["from"].as_str().unwrap_or("someone").to_owned(),
-                            attachments: Vec::new(),
-                        },
-                    };
-                    events.push(PulledEvent {
-                        event: SyncEvent { id: article_id, at, ticket: id.clone(), to_ticket: None, change },
-                        by_us,
-                    });
-                }
-                for (field, change) in [
-                    (
-                        "state",
-                        ticket["state"].as_str().map(|v| EventChange::Status { value: v.to_owned(), resolution: None }),
-                    ),
-                    ("priority", ticket["priority"].as_str().map(|v| EventChange::Priority { value: v.to_owned() })),
-                ] {
-                    if let Some(change) = change {
-                        let event = SyncEvent {
-                            id: format!("{id}-{field}-{}", ticket["updated_at"]),
-                            at: updated,
-                            ticket: id.clone(),
-                            to_ticket: None,
-                            change,
-                        };
-                        events.push(PulledEvent { event, by_us: false });
-                    }
-                }
+                events.extend(self.ticket_changes(ticket, updated, since, me).await?);
             }
-            if tickets.len() < PAGE {
-                break;
+            if older || tickets.len() < PAGE {
+                break true;
+            }
+            if page + 1 - at.page >= PAGES_PER_PULL {
+                break false;
+            }
+            page += 1;
+        };
+        events.sort_by_key(|e| e.event.at);
+        let next =
+            if reached { Cursor { since: newest, newest, page: 1 } } else { Cursor { since, newest, page: page + 1 } };
+        Ok(Some(Pulled { events, cursor: next.to_text()?, more: !reached }))
+    }
+}
+
+impl Zammad {
+    /// What changed on one ticket since `since`: its articles (with their files), its state
+    /// and its priority.
+    async fn ticket_changes(
+        &self,
+        ticket: &Value,
+        updated: OffsetDateTime,
+        since: OffsetDateTime,
+        me: i64,
+    ) -> Result<Vec<PulledEvent>, String> {
+        let Some(id) = id_text(&ticket["id"]) else { return Ok(Vec::new()) };
+        let mut events = Vec::new();
+        let articles =
+            self.call(reqwest::Method::GET, &format!("ticket_articles/by_ticket/{id}?expand=true"), None).await?;
+        for a in articles.as_array().into_iter().flatten() {
+            let Some(article_id) = id_text(&a["id"]).filter(|i| i != "0") else { continue };
+            let by_us = a["created_by_id"].as_i64() == Some(me);
+            let at = stamp(&a["created_at"]).unwrap_or(updated);
+            if at < since {
+                continue;
+            }
+            let (body, attachments) = if by_us { Default::default() } else { self.files(&id, &article_id, a).await? };
+            let change = EventChange::ArticleCreated {
+                article: RemoteArticle {
+                    id: article_id.clone(),
+                    body,
+                    internal: a["internal"].as_bool().unwrap_or(false),
+                    author: a["from"].as_str().unwrap_or("someone").to_owned(),
+                    attachments,
+                },
+            };
+            let event = SyncEvent { id: article_id, at, ticket: id.clone(), to_ticket: None, change };
+            events.push(PulledEvent { event, by_us });
+        }
+        let state = ticket["state"].as_str().map(|v| EventChange::Status { value: v.to_owned(), resolution: None });
+        let priority = ticket["priority"].as_str().map(|v| EventChange::Priority { value: v.to_owned() });
+        for (field, change) in [("state", state), ("priority", priority)] {
+            if let Some(change) = change {
+                let id_of = format!("{id}-{field}-{}", ticket["updated_at"]);
+                let event = SyncEvent { id: id_of, at: updated, ticket: id.clone(), to_ticket: None, change };
+                events.push(PulledEvent { event, by_us: false });
             }
         }
-        events.sort_by_key(|e| e.event.at);
-        let cursor = newest.format(&Rfc3339).map_err(|e| format!("cannot write the cursor: {e}"))?;
-        Ok(Some(Pulled { events, cursor, more: false }))
+        Ok(events)
+    }
+
+    /// An article's text, and its files, each fetched from Zammad's attachment download; a file
+    /// larger than Helpdesk keeps is named in the text instead.
+    async fn files(&self, ticket: &str, article: &str, a: &Value) -> Result<(String, Vec<EventFile>), String> {
+        let (mut files, mut left_out) = (Vec::new(), Vec::new());
+        for f in a["attachments"].as_array().into_iter().flatten() {
+            let (Some(file), Some(name)) = (id_text(&f["id"]), f["filename"].as_str()) else { continue };
+            let size = id_text(&f["size"]).and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+            if size > MAX_ATTACHMENT_BYTES {
+                left_out.push(too_large(name, size));
+                continue;
+            }
+            let url = format!("{}/api/v1/ticket_attachment/{ticket}/{article}/{file}", self.base);
+            let answer = self
+                .client
+                .get(&url)
+                .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.token))
+                .send()
+                .await
+                .map_err(|e| unreachable(&self.what(), &e))?;
+            if !answer.status().is_success() {
+                return Err(refused(&format!("{} (file {file} of article {article})", self.what()), answer).await);
+            }
+            let bytes = answer.bytes().await.map_err(|e| unreachable(&self.what(), &e))?;
+            let content_type = f["preferences"]["Content-Type"]
+                .as_str()
+                .or(f["preferences"]["Mime-Type"].as_str())
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            files.push(EventFile { filename: name.to_owned(), content_type, data: STANDARD.encode(bytes) });
+        }
+        let body = a["body"].as_str().unwrap_or_default();
+        Ok((with_left_out(body, &left_out, "Zammad"), files))
+    }
+}
+
+/// Where following Zammad got to: changes since `since` are read newest first, `page` on,
+/// and `newest` is the latest change seen so far in this reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    since: OffsetDateTime,
+    newest: OffsetDateTime,
+    page: u32,
+}
+
+impl Cursor {
+    /// A stored cursor: the time alone (a reading done), or `since|newest|page` (in the middle).
+    fn parse(text: &str) -> Option<Cursor> {
+        let mut parts = text.split('|');
+        let since = OffsetDateTime::parse(parts.next()?, &Rfc3339).ok()?;
+        match (parts.next(), parts.next()) {
+            (Some(newest), Some(page)) => Some(Cursor {
+                since,
+                newest: OffsetDateTime::parse(newest, &Rfc3339).ok()?,
+                page: page.parse().ok().filter(|p| *p >= 1)?,
+            }),
+            _ => Some(Cursor { since, newest: since, page: 1 }),
+        }
+    }
+
+    fn to_text(self) -> Result<String, String> {
+        let time = |t: OffsetDateTime| t.format(&Rfc3339).map_err(|e| format!("cannot write the cursor: {e}"));
+        if self.page == 1 && self.since == self.newest {
+            return time(self.since);
+        }
+        Ok(format!("{}|{}|{}", time(self.since)?, time(self.newest)?, self.page))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_written() {
+        let t = |s: &str| OffsetDateTime::parse(s, &Rfc3339).expect("a time");
+        let done = Cursor { since: t("2026-11-24T08:00:00Z"), newest: t("2026-11-24T08:00:00Z"), page: 1 };
+        let midway = Cursor { since: t("2026-11-24T08:00:00Z"), newest: t("2026-11-24T09:30:00Z"), page: 6 };
+        for cursor in [done, midway] {
+            assert_eq!(Cursor::parse(&cursor.to_text().expect("written")), Some(cursor));
+        }
+        assert_eq!(done.to_text().expect("written"), "2026-11-24T08:00:00Z", "as before: the time alone");
+        for bad in ["", "yesterday", "2026-11-24T08:00:00Z|x|2", "2026-11-24T08:00:00Z|2026-11-24T08:00:00Z|0"] {
+            assert_eq!(Cursor::parse(bad), None, "{bad}");
+        }
     }
 }

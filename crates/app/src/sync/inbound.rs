@@ -6,7 +6,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use helpdesk_domain::account::Role;
-use helpdesk_domain::attachment::NewUpload;
+use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, NewUpload, sanitise_filename};
 use helpdesk_domain::connector::ConnectorKind;
 use helpdesk_domain::history::Change;
 use helpdesk_domain::paging::PageRequest;
@@ -214,11 +214,12 @@ impl App {
             return Ok(self.reply_for(id));
         }
         let category = self.category_of_unit(unit).await?;
+        let (uploads, left_out) = uploads_of(&remote.attachments);
         let requester = self.remote_requester(&remote.requester_email, &remote.requester_name).await?;
         let mapping = record.settings.mapping();
         let cmd = OpenTicket {
             title: remote.title.clone(),
-            description: remote.description.clone(),
+            description: with_left_out(&remote.description, &left_out, record.settings.kind.label()),
             ticket_type: TicketType::Incident,
             category,
             privacy: Privacy::Private,
@@ -243,7 +244,6 @@ impl App {
             remote_status: remote.status.clone(),
             remote_priority: remote.priority.clone(),
         });
-        let uploads = uploads_of(&remote.attachments)?;
         // The requester opens it, with Helpdesk's rights: the other side already accepted it.
         let actor = Actor { account: Some(requester), ..Actor::system() };
         match self.open_ticket_from(&actor, cmd, uploads, Some(unit), Some(origin)).await {
@@ -309,7 +309,9 @@ impl App {
         }
         let internal = article.internal;
         let author = if article.author.trim().is_empty() { "someone" } else { article.author.trim() };
-        let body = format!("{author} wrote in {}:\n\n{}", record.settings.kind.label(), article.body);
+        let label = record.settings.kind.label();
+        let (uploads, left_out) = uploads_of(&article.attachments);
+        let body = with_left_out(&format!("{author} wrote in {label}:\n\n{}", article.body), &left_out, label);
         let origin = Origin::External(ExternalOrigin {
             unit: record.unit,
             remote_ticket: event.ticket.clone(),
@@ -318,7 +320,6 @@ impl App {
             remote_status: None,
             remote_priority: None,
         });
-        let uploads = uploads_of(&article.attachments)?;
         let system = Actor::system();
         match self.add_article_from(&system, ticket, body, internal, Channel::External, uploads, Some(origin)).await {
             Ok(made) => Ok(EventReply { id: made.id.to_string(), url: None }),
@@ -481,14 +482,78 @@ fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| at.to_string())
 }
 
-fn uploads_of(files: &[super::EventFile]) -> AppResult<Vec<NewUpload>> {
-    files
-        .iter()
-        .map(|f| {
-            let bytes = STANDARD
-                .decode(f.data.as_bytes())
-                .map_err(|e| AppError::invalid("attachments", format!("{}: not base64: {e}", f.filename)))?;
-            Ok(NewUpload { filename: f.filename.clone(), content_type: f.content_type.clone(), bytes })
-        })
-        .collect()
+/// The files of an event that are kept here (the web form's limits: at most
+/// [`MAX_ATTACHMENTS`], none empty or larger than [`MAX_ATTACHMENT_BYTES`]), and a description
+/// of each left out. The other side took them, so a file that breaks a limit here is named in
+/// the text rather than the change refused.
+fn uploads_of(files: &[super::EventFile]) -> (Vec<NewUpload>, Vec<String>) {
+    let (mut kept, mut left_out) = (Vec::new(), Vec::new());
+    for f in files {
+        let name = sanitise_filename(&f.filename);
+        match STANDARD.decode(f.data.as_bytes()) {
+            Err(_) => left_out.push(format!("{name} (not readable: not base64)")),
+            Ok(bytes) if bytes.is_empty() => left_out.push(format!("{name} (empty)")),
+            Ok(bytes) if bytes.len() > MAX_ATTACHMENT_BYTES => left_out.push(too_large(&name, bytes.len())),
+            Ok(_) if kept.len() == MAX_ATTACHMENTS => {
+                left_out.push(format!("{name} (more than {MAX_ATTACHMENTS} files at once)"))
+            }
+            Ok(bytes) => {
+                kept.push(NewUpload { filename: f.filename.clone(), content_type: f.content_type.clone(), bytes })
+            }
+        }
+    }
+    (kept, left_out)
+}
+
+/// How a file too large to keep is named among those left out.
+pub fn too_large(name: &str, bytes: usize) -> String {
+    let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
+    format!("{name} ({:.1} MiB, more than {} MiB)", mib(bytes), MAX_ATTACHMENT_BYTES / (1024 * 1024))
+}
+
+/// `text`, with a line naming the files of the other side that were not brought over.
+pub fn with_left_out(text: &str, left_out: &[String], system: &str) -> String {
+    if left_out.is_empty() {
+        return text.to_owned();
+    }
+    format!("{text}\n\n(Files not brought over from {system}, where they stay: {}.)", left_out.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::EventFile;
+
+    fn file(name: &str, bytes: &[u8]) -> EventFile {
+        EventFile { filename: name.into(), content_type: "text/plain".into(), data: STANDARD.encode(bytes) }
+    }
+
+    #[test]
+    fn files_of_the_other_side_are_kept_within_the_web_forms_limits_and_the_rest_named() {
+        let big = vec![1u8; MAX_ATTACHMENT_BYTES + 1];
+        let mut not_base64 = file("garbled.bin", b"x");
+        not_base64.data = "not base64!".into();
+        let six: Vec<EventFile> = (0..6).map(|i| file(&format!("f{i}.txt"), b"x")).collect();
+        let table: Vec<(Vec<EventFile>, Vec<&str>, Vec<&str>)> = vec![
+            (vec![file("a.txt", b"hello")], vec!["a.txt"], vec![]),
+            (vec![file("empty.txt", b"")], vec![], vec!["empty.txt (empty)"]),
+            (vec![file("huge.iso", &big)], vec![], vec!["huge.iso (10.0 MiB, more than 10 MiB)"]),
+            (vec![not_base64], vec![], vec!["garbled.bin (not readable: not base64)"]),
+            (six, vec!["f0.txt", "f1.txt", "f2.txt", "f3.txt", "f4.txt"], vec!["f5.txt (more than 5 files at once)"]),
+        ];
+        for (files, kept, left) in table {
+            let (uploads, left_out) = uploads_of(&files);
+            let names: Vec<&str> = uploads.iter().map(|u| u.filename.as_str()).collect();
+            assert_eq!((names, left_out.iter().map(String::as_str).collect::<Vec<_>>()), (kept, left));
+        }
+    }
+
+    #[test]
+    fn the_text_names_what_was_left_out_and_is_unchanged_otherwise() {
+        assert_eq!(with_left_out("Hello", &[], "RT"), "Hello");
+        assert_eq!(
+            with_left_out("Hello", &["a.iso (12.0 MiB, more than 10 MiB)".into()], "RT"),
+            "Hello\n\n(Files not brought over from RT, where they stay: a.iso (12.0 MiB, more than 10 MiB).)"
+        );
+    }
 }

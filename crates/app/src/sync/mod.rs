@@ -29,6 +29,7 @@ use utoipa::ToSchema;
 use crate::secrets::Sealer;
 use crate::{App, AppError, AppResult};
 
+pub use inbound::{too_large, with_left_out};
 pub use runner::SyncRunner;
 
 /// The kind of a synced article in `sync_items`.

@@ -2,6 +2,8 @@
 //! other through signed webhooks (one killed and started again in the middle), RT 5 through
 //! REST 2.0 when its peer runs here, and every refusal of the connector setup and the webhooks.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -505,13 +507,24 @@ async fn a_ticket_escalated_to_an_rt_unit_stays_in_step_with_rt_and_survives_rt_
         rt.replies(&remote).await.iter().any(|t| t.contains("We need 5 TB more.")).then_some(())
     })
     .await;
+    // It brings its files: a text file and a binary one, byte for byte, with the reply.
+    let binary: Vec<u8> = (0..=255u8).rev().collect();
+    let files = json!([
+        {"FileName": "quota.csv", "FileType": "text/csv", "FileContent": STANDARD.encode("user,quota\nalice,5TB\n")},
+        {"FileName": "grant.bin", "FileType": "application/octet-stream", "FileContent": STANDARD.encode(&binary)},
+    ]);
     rt.call(
         Method::POST,
         &format!("ticket/{remote}/correspond"),
-        Some(json!({"Content": "Granted until June.", "ContentType": "text/plain"})),
+        Some(json!({"Content": "Granted until June.", "ContentType": "text/plain", "Attachments": files})),
     )
     .await;
     assert_eq!(arrives(&node, ticket, "Granted until June.").await, vec![false]);
+    let csv = node.files_named(ticket, "quota.csv").await;
+    assert_eq!(csv.len(), 1, "one copy of the file");
+    assert_eq!(csv[0].1, b"user,quota\nalice,5TB\n");
+    assert!(csv[0].0.is_some(), "it came with the reply, not with the ticket");
+    assert_eq!(node.files_named(ticket, "grant.bin").await.into_iter().map(|f| f.1).collect::<Vec<_>>(), vec![binary]);
 
     // RT goes down mid-exchange: the reply waits and arrives once RT is back, once.
     run_peer_script(&scripts, "stop.sh");
@@ -584,6 +597,22 @@ async fn a_unit_working_in_zammad_stays_in_step_with_another_helpdesks_zammad_fa
     assert_eq!(arrives(&b, remote, "Robot arm stuck").await, vec![false]);
     reply(&b, remote, "Arm freed, library back online.", false).await;
     assert_eq!(arrives(&a, ticket, "Arm freed").await, vec![false]);
+    // A reply with a file there (made through B's Zammad face) brings the file here.
+    let log = "slot 4: ok\nslot 5: ok\n";
+    let with_file = json!({"ticket_id": remote, "body": "Inventory log attached.",
+        "attachments": [{"filename": "inventory.log", "data": STANDARD.encode(log), "mime-type": "text/plain"}]});
+    let posted = reqwest::Client::new()
+        .post(format!("{}/zammad/api/v1/ticket_articles", b.url))
+        .header("Authorization", format!("Token token={}", b.admin))
+        .json(&with_file)
+        .send()
+        .await
+        .expect("B answers");
+    assert_eq!(posted.status(), StatusCode::CREATED);
+    assert_eq!(arrives(&a, ticket, "Inventory log attached.").await, vec![false]);
+    let files = a.files_named(ticket, "inventory.log").await;
+    assert_eq!(files.len(), 1, "one copy of the file");
+    assert_eq!(files[0].1, log.as_bytes());
     let solve = b
         .call(
             Method::PATCH,

@@ -4,6 +4,7 @@ Run by the integration test `it::zammad` with ZAMMAD_URL, ZAMMAD_TOKEN and ADMIN
 prints what it made as one line of JSON, and fails with a message on the first surprise.
 """
 
+import base64
 import json
 import os
 import sys
@@ -60,6 +61,15 @@ check(bodies.get("The archive volume is full.") is False, f"the description is t
 check(bodies.get("We are adding disks.") is False, f"a reply: {bodies}")
 check(bodies.get("Disks ordered from the vendor.") is True, f"an internal note: {bodies}")
 check(z.ticket_article.find(articles[-1]["id"])["ticket_id"] == ticket["id"], "ticket_articles/{id}")
+
+report = b"slot,state\n4,stuck\n"
+with_file = z.ticket_article.create({"ticket_id": ticket["id"], "body": "Report attached.", "type": "note",
+    "internal": False, "attachments": [{"filename": "report.csv", "data": base64.b64encode(report).decode(),
+    "mime-type": "text/csv"}]})
+files = with_file["attachments"]
+check(len(files) == 1 and files[0]["filename"] == "report.csv", f"the article lists its file: {with_file}")
+got = z.ticket_article_attachment.download(files[0]["id"], with_file["id"], ticket["id"])
+check(got == report, f"the file downloads byte for byte: {got!r}")
 
 updated = z.ticket.update(ticket["id"], {"state": "closed"})
 check(updated["state"] == "solved", f"Zammad's 'closed' solves the ticket: {updated}")

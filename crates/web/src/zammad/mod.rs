@@ -7,6 +7,7 @@
 //! names are taken as aliases), a ticket's number is its Helpdesk number. Helpdesk never deletes
 //! tickets, users or groups; those calls are refused with Zammad's error shape.
 
+mod attachments;
 mod directory;
 mod tickets;
 
@@ -34,6 +35,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/zammad/api/v1/ticket_articles", axum::routing::post(tickets::add_article))
         .route("/zammad/api/v1/ticket_articles/by_ticket/{id}", get(tickets::articles))
         .route("/zammad/api/v1/ticket_articles/{id}", get(tickets::article))
+        .route("/zammad/api/v1/ticket_attachment/{ticket}/{article}/{id}", get(attachments::download))
         .route("/zammad/api/v1/ticket_states", get(tickets::states))
         .route("/zammad/api/v1/ticket_states/{id}", get(tickets::state))
         .route("/zammad/api/v1/ticket_priorities", get(tickets::priorities))

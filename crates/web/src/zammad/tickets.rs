@@ -7,6 +7,7 @@ use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort};
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::account::Role;
+use helpdesk_domain::attachment::Attachment;
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use super::attachments::{self, ZammadFile};
 use super::{Paging, ZResult, ZammadActor, list, made, one, unprocessable};
 use crate::AppState;
 use crate::extract::ApiJson;
@@ -84,7 +86,7 @@ fn ticket_json(t: &Ticket, groups: &HashMap<i64, String>) -> Value {
     })
 }
 
-fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>) -> Value {
+fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>, files: &[Attachment]) -> Value {
     let kind = match a.channel {
         Channel::Web => "web",
         Channel::Email => "email",
@@ -100,6 +102,7 @@ fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>) -> Valu
         "id": a.id, "ticket_id": a.ticket, "body": a.body, "content_type": "text/plain", "internal": a.internal,
         "type": kind, "sender": sender, "from": from, "subject": Value::Null, "created_by_id": a.author,
         "created_at": stamp(a.created_at), "updated_at": stamp(a.created_at),
+        "attachments": attachments::listed(files, a.id),
     })
 }
 
@@ -167,6 +170,8 @@ pub(crate) async fn show(
 pub(crate) struct FirstArticle {
     #[serde(default)]
     body: String,
+    #[serde(default)]
+    attachments: Vec<ZammadFile>,
 }
 
 /// A ticket as Zammad's clients create or change it.
@@ -292,6 +297,7 @@ pub(crate) async fn create(
     };
     let priority = body.priority()?;
     let status = body.status()?;
+    let files = attachments::uploads(body.article.as_ref().map(|a| a.attachments.as_slice()).unwrap_or_default())?;
     let cmd = OpenTicket {
         title: body.title.clone().unwrap_or_default(),
         description: body.article.as_ref().map(|a| a.body.clone()).unwrap_or_default(),
@@ -309,7 +315,7 @@ pub(crate) async fn create(
         priority_reason: priority.map(|_| "set through the Zammad API".to_owned()),
     };
     // The group's category routes the ticket to the group.
-    let mut ticket = state.app.open_ticket(&actor, cmd).await?;
+    let mut ticket = state.app.open_ticket_with(&actor, cmd, files).await?;
     if let Some(status) = status.filter(|s| *s != ticket.status && *s != Status::New) {
         let patch = TicketPatch { status: Some(status), resolution: resolution_for(status), ..TicketPatch::default() };
         ticket = state.app.update_ticket(&actor, ticket.id, patch).await?;
@@ -356,13 +362,14 @@ async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Resul
         channel: Channel::Web,
         created_at: ticket.created_at,
     };
-    let mut all = vec![article_json(&description, ticket, &names)];
+    let files = state.app.attachments(actor, ticket.id).await?;
+    let mut all = vec![article_json(&description, ticket, &names, &files)];
     let mut page = PageRequest { page: 1, per_page: 100 };
     loop {
         let got = state.app.articles(actor, ticket.id, page).await?;
         let ids: Vec<i64> = got.items.iter().filter_map(|a| a.author).collect();
         let authors = state.app.account_names(&ids).await?;
-        all.extend(got.items.iter().map(|a| article_json(a, ticket, &authors)));
+        all.extend(got.items.iter().map(|a| article_json(a, ticket, &authors, &files)));
         if got.items.len() < 100 {
             return Ok(all);
         }
@@ -387,9 +394,15 @@ pub(crate) async fn article(
     Path(id): Path<i64>,
 ) -> ZResult {
     let article = state.app.article(&actor, id).await?;
-    let ticket = state.app.ticket(&actor, article.ticket).await?;
+    one(shown_article(&state, &actor, &article).await?)
+}
+
+/// One article as Zammad shows it, with its files.
+async fn shown_article(state: &AppState, actor: &Actor, article: &Article) -> Result<Value, AppError> {
+    let ticket = state.app.ticket(actor, article.ticket).await?;
     let authors = state.app.account_names(&article.author.into_iter().collect::<Vec<_>>()).await?;
-    one(article_json(&article, &ticket, &authors))
+    let files = state.app.attachments(actor, ticket.id).await?;
+    Ok(article_json(article, &ticket, &authors, &files))
 }
 
 /// A new article as Zammad's clients send it.
@@ -400,18 +413,20 @@ pub(crate) struct NewArticle {
     body: String,
     #[serde(default)]
     internal: bool,
+    #[serde(default)]
+    attachments: Vec<ZammadFile>,
 }
 
-/// `POST ticket_articles`: a reply, or an internal note with `internal: true`.
+/// `POST ticket_articles`: a reply, or an internal note with `internal: true`, with any files.
 pub(crate) async fn add_article(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
     ApiJson(body): ApiJson<NewArticle>,
 ) -> ZResult {
-    let article = state.app.add_article(&actor, body.ticket_id, body.body, body.internal, Channel::Api).await?;
-    let ticket = state.app.ticket(&actor, article.ticket).await?;
-    let authors = state.app.account_names(&article.author.into_iter().collect::<Vec<_>>()).await?;
-    made(article_json(&article, &ticket, &authors))
+    let files = attachments::uploads(&body.attachments)?;
+    let article =
+        state.app.add_article_with(&actor, body.ticket_id, body.body, body.internal, Channel::Api, files).await?;
+    made(shown_article(&state, &actor, &article).await?)
 }
 
 fn state_json(s: Status) -> Value {

@@ -976,4 +976,17 @@ impl Node {
         let answer = self.call(Method::GET, path, None).await;
         (answer.status == StatusCode::OK).then_some(answer.body)
     }
+
+    /// The files of a ticket named `name`, each with the article it came with and its bytes.
+    pub async fn files_named(&self, ticket: i64, name: &str) -> Vec<(Option<i64>, Vec<u8>)> {
+        let listed = self.get_ok(&format!("/api/v1/tickets/{ticket}/attachments")).await.unwrap_or(Value::Null);
+        let mut found = Vec::new();
+        for file in listed.as_array().into_iter().flatten().filter(|f| f["filename"] == name) {
+            let url = format!("{}/api/v1/tickets/{ticket}/attachments/{}", self.url, file["id"]);
+            let answer = self.client.get(url).bearer_auth(&self.admin).send().await.expect("the node answers");
+            assert_eq!(answer.status(), StatusCode::OK, "{name} downloads");
+            found.push((file["article"].as_i64(), answer.bytes().await.expect("the bytes").to_vec()));
+        }
+        found
+    }
 }

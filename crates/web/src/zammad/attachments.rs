@@ -1,0 +1,65 @@
+//! Files in the Zammad face: as clients send them with an article (base64 in the JSON), as an
+//! article lists them, and their download at `ticket_attachment/{ticket}/{article}/{id}`.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use helpdesk_domain::attachment::{Attachment, NewUpload};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ZammadActor, ZammadError, unprocessable};
+use crate::AppState;
+use crate::api::attachments::attachment_response;
+
+/// A file as Zammad's clients attach it to an article.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ZammadFile {
+    #[serde(default)]
+    filename: String,
+    #[serde(default)]
+    data: String,
+    #[serde(default, rename = "mime-type")]
+    mime_type: Option<String>,
+}
+
+/// The files of an article as uploads; a file that is not base64 refuses the whole article.
+pub(crate) fn uploads(files: &[ZammadFile]) -> Result<Vec<NewUpload>, ZammadError> {
+    files
+        .iter()
+        .map(|f| {
+            let bytes = STANDARD
+                .decode(f.data.trim().as_bytes())
+                .map_err(|_| unprocessable(format!("attachments: '{}' is not base64", f.filename)))?;
+            Ok(NewUpload { filename: f.filename.clone(), content_type: f.mime_type.clone().unwrap_or_default(), bytes })
+        })
+        .collect()
+}
+
+/// The files of one article (article 0, the description: the ticket's own) as Zammad lists them.
+pub(crate) fn listed(files: &[Attachment], article: i64) -> Value {
+    let of_article = files.iter().filter(|f| f.article.unwrap_or(0) == article);
+    Value::Array(
+        of_article
+            .map(|f| {
+                json!({"id": f.id, "filename": f.filename, "size": f.size.to_string(),
+                    "preferences": {"Content-Type": f.content_type, "Mime-Type": f.content_type}})
+            })
+            .collect(),
+    )
+}
+
+/// `GET ticket_attachment/{ticket}/{article}/{id}`: the file's bytes, if it is that article's
+/// and the caller may read it.
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    ZammadActor(actor): ZammadActor,
+    Path((ticket, article, id)): Path<(i64, i64, i64)>,
+) -> Result<Response, ZammadError> {
+    let (attachment, data) = state.app.attachment(&actor, ticket, id).await?;
+    if attachment.article.unwrap_or(0) != article {
+        return Err(helpdesk_app::AppError::NotFound(format!("article {article} has no file {id}")).into());
+    }
+    Ok(attachment_response(&attachment, data))
+}
