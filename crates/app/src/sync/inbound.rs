@@ -215,7 +215,7 @@ impl App {
         }
         let category = self.category_of_unit(unit).await?;
         let (uploads, left_out) = uploads_of(&remote.attachments);
-        let requester = self.remote_requester(&remote.requester_email, &remote.requester_name).await?;
+        let (requester, disabled) = self.remote_requester(&remote.requester_email, &remote.requester_name).await?;
         let mapping = record.settings.mapping();
         let cmd = OpenTicket {
             title: remote.title.clone(),
@@ -227,7 +227,10 @@ impl App {
             service_degraded: false,
             security_risk: SecurityRisk::None,
             fields: remote.fields.clone().into_iter().collect(),
-            on_behalf_of: Some(requester),
+            // The other side took it from them: a disabled account here still gets it (it signs
+            // in nowhere and is sent no mail), rather than the ticket refused again and again.
+            // Opened by the account itself, the ticket names no organisation of theirs.
+            on_behalf_of: (!disabled).then_some(requester),
             copy_to: Vec::new(),
             link_url: remote.url.clone().filter(|u| u.starts_with("http")),
             priority: remote.priority.as_deref().and_then(|p| mapping.priority_from_remote(p)),
@@ -279,18 +282,19 @@ impl App {
         }
     }
 
-    /// The account of a requester on the other side: theirs, or a new community account.
-    async fn remote_requester(&self, email: &str, name: &str) -> AppResult<i64> {
+    /// The account of a requester on the other side: theirs, or a new community account; and
+    /// whether it is disabled.
+    async fn remote_requester(&self, email: &str, name: &str) -> AppResult<(i64, bool)> {
         let email = &helpdesk_domain::account::normalise_email(email);
         if let Some(account) = self.store.account_by_email(email).await? {
-            return Ok(account.id);
+            return Ok((account.id, account.disabled));
         }
         let name = if name.trim().is_empty() { email.split('@').next().unwrap_or(email) } else { name.trim() };
         let name: String = name.chars().take(100).collect();
         match self.create_account(&Actor::system(), email, &name, &[Role::Community]).await {
-            Ok(account) => Ok(account.id),
+            Ok(account) => Ok((account.id, account.disabled)),
             Err(AppError::Conflict { .. }) => match self.store.account_by_email(email).await? {
-                Some(account) => Ok(account.id),
+                Some(account) => Ok((account.id, account.disabled)),
                 None => Err(AppError::Internal(format!("the account of {email} vanished"))),
             },
             Err(e) => Err(e),

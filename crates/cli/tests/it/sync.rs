@@ -646,6 +646,39 @@ async fn post_event(server: &TestServer, unit: i64, event: &Value, nonce: &str) 
 }
 
 #[tokio::test]
+async fn a_ticket_from_the_other_side_for_a_disabled_requester_is_opened_for_them_not_refused_forever() {
+    let server = TestServer::start().await;
+    let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+    let (gone, _) = server.account("gone@example.org", &[Role::Community]).await;
+    let disabled = server.patch(&format!("/api/v1/accounts/{}", gone.id), &admin, json!({"disabled": true})).await;
+    assert_eq!(disabled.status, StatusCode::OK, "{:?}", disabled.body);
+    let unit = created(
+        server
+            .post(
+                "/api/v1/units",
+                &admin,
+                json!({"name": "Mirror", "level": 2, "email": "m@example.org", "integration": "external"}),
+            )
+            .await,
+    );
+    created(server.post("/api/v1/categories", &admin, json!({"name": "Mirrored", "default_unit": unit})).await);
+    let hook =
+        json!({"kind": "helpdesk", "url": "http://127.0.0.1:9", "queue": "1", "credentials": {"signing_key": KEY}});
+    let put = server.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(&admin), Some(hook)).await;
+    assert_eq!(put.status, StatusCode::OK);
+
+    let opened = json!({"id": "d1", "at": "2026-11-24T06:00:00Z", "ticket": "700", "type": "ticket.created",
+        "title": "From a former member", "description": "d", "requester_email": "Gone@Example.org",
+        "requester_name": "Gone"});
+    let answer = post_event(&server, unit, &opened, "d1").await;
+    assert_eq!(answer.status(), StatusCode::OK, "taken, so that the other side does not send it forever");
+    let made: Value = answer.json().await.expect("json");
+    let ticket: i64 = made[0]["id"].as_str().and_then(|s| s.parse().ok()).expect("our ticket");
+    let shown = server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await;
+    assert_eq!(shown.body["submitter"], gone.id, "the ticket is theirs: {:?}", shown.body);
+}
+
+#[tokio::test]
 async fn when_both_sides_change_the_status_the_later_change_wins_and_the_history_says_so() {
     let server = TestServer::start().await;
     let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
