@@ -149,6 +149,26 @@ macro_rules! sync_sql {
                 .await?)
             }
 
+            async fn claim_poll(
+                &self,
+                unit: helpdesk_domain::UnitId,
+                worker: &str,
+                now: time::OffsetDateTime,
+                until: time::OffsetDateTime,
+            ) -> crate::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE connectors SET poll_locked_by = $2, poll_locked_until = $4 WHERE unit_id = $1 \
+                     AND (poll_locked_until IS NULL OR poll_locked_until < $3 OR poll_locked_by = $2)",
+                )
+                .bind(unit)
+                .bind(worker)
+                .bind(crate::rows::Ts::from(now))
+                .bind(crate::rows::Ts::from(until))
+                .execute(&self.write)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn has_due_links(&self, now: time::OffsetDateTime) -> crate::StoreResult<bool> {
                 let due: Option<i64> =
                     sqlx::query_scalar("SELECT ticket_id FROM external_links WHERE due_at <= $1 LIMIT 1")

@@ -83,6 +83,15 @@ pub trait SyncStore: Send + Sync {
         after: TicketId,
         limit: i64,
     ) -> StoreResult<Vec<TicketId>>;
+    /// Takes or renews the lease on following `unit`'s system for `worker` until `until`; false
+    /// while another node holds it.
+    async fn claim_poll(
+        &self,
+        unit: UnitId,
+        worker: &str,
+        now: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Whether any link is due at `now` (one probe of the readers, so that an idle node does not
     /// take the writer's lock to find nothing).
     async fn has_due_links(&self, now: OffsetDateTime) -> StoreResult<bool>;

@@ -15,6 +15,9 @@ use super::{ARTICLE, EventChange, ExternalSystem};
 use crate::worker::RetryPolicy;
 use crate::{App, AppError, AppResult};
 
+/// How long past its next poll a node keeps following a system before another may take over.
+const POLL_LEASE_SLACK: Duration = Duration::from_secs(10);
+
 /// A unit's connector and the client of its system, or why there is none.
 type Reached = Result<(ConnectorRecord, std::sync::Arc<dyn ExternalSystem>), String>;
 
@@ -52,6 +55,7 @@ impl SyncRunner {
 
     /// Sends and polls until `stop` turns true.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        self.resume_peers().await;
         let mut next_poll: HashMap<UnitId, Instant> = HashMap::new();
         let mut next_look = Instant::now();
         loop {
@@ -75,6 +79,23 @@ impl SyncRunner {
                     _ = self.app.committed.notified() => {}
                     _ = stop.changed() => return,
                 }
+            }
+        }
+    }
+
+    /// Asks every other Helpdesk to send at once what it held back while this node was down
+    /// (the node that follows it may be another, or this one once its lease from before a crash
+    /// runs out).
+    async fn resume_peers(&self) {
+        let Ok(records) = self.app.store.connectors().await else { return };
+        for record in records.iter().filter(|r| r.settings.enabled && r.settings.kind == ConnectorKind::Helpdesk) {
+            match self.app.system_of(record) {
+                Ok(system) => {
+                    if let Err(e) = system.resume().await {
+                        tracing::info!(unit = record.unit, error = %e, "the other Helpdesk could not be asked to resume");
+                    }
+                }
+                Err(e) => tracing::warn!(unit = record.unit, error = %e, "connector unusable"),
             }
         }
     }
@@ -247,7 +268,14 @@ impl SyncRunner {
             if next_poll.get(&record.unit).is_some_and(|at| *at > now) {
                 continue;
             }
-            next_poll.insert(record.unit, now + Duration::from_secs(u64::from(record.settings.poll_seconds.max(1))));
+            let every = Duration::from_secs(u64::from(record.settings.poll_seconds.max(1)));
+            next_poll.insert(record.unit, now + every);
+            // One node follows each system; another takes over when its lease runs out.
+            let at = self.app.now();
+            let until = at + every + POLL_LEASE_SLACK;
+            if !self.app.store.claim_poll(record.unit, &self.name, at, until).await? {
+                continue;
+            }
             self.poll(&record).await?;
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! The conformance suite for external-mode units: a ticket in such a unit is linked and due by
 //! the trigger on every change, however it changed; a link is claimed by one node at a time and
-//! stays due when the ticket changed while it was synced; items and nonces are recorded once.
+//! stays due when the ticket changed while it was synced; items and nonces are recorded once; one
+//! node at a time polls a system.
 
 use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, SyncState};
 use helpdesk_domain::ticket::Privacy;
@@ -154,6 +155,14 @@ async fn sync_items_nonces_and_connectors_are_recorded_once(db: TestDb) {
     assert_eq!(stored.settings, settings);
     assert_eq!(stored.sealed_credentials.as_deref(), Some(&b"sealed"[..]));
     assert_eq!((stored.cursor.as_deref(), stored.poll_error.as_deref()), (Some("42"), Some("RT is down")));
+    // One node follows the system at a time: it renews its lease; another takes over once it runs out.
+    let claim = |node: &'static str, now: i64| b.store.claim_poll(b.unit, node, at(now), at(now + 35));
+    assert!(claim("node-a", 10).await.expect("claim"), "free");
+    assert!(!claim("node-b", 11).await.expect("claim"), "node-a follows it");
+    assert!(claim("node-a", 15).await.expect("claim"), "node-a renews");
+    assert!(!claim("node-b", 49).await.expect("claim"), "still node-a's");
+    assert!(claim("node-b", 51).await.expect("claim"), "node-a's lease ran out");
+    assert!(!b.store.claim_poll(999, "node-a", at(60), at(95)).await.expect("claim"), "no such connector");
     // An old nonce is forgotten after the window.
     let mut tx = b.store.begin().await.expect("begin");
     assert!(tx.use_nonce("n2", at(1000), at(900)).await.expect("prunes n1"));

@@ -1,0 +1,7 @@
+-- What a side has not delivered to the other, by unit: the other side pulls it after an outage.
+-- Keep in step with the other engine's 0008_sync_pull_and_poll_lease.sql.
+CREATE INDEX external_links_held ON external_links (unit_id, ticket_id) WHERE state <> 'in_step';
+
+-- One node at a time follows a polled system: the one that holds the connector's poll lease.
+ALTER TABLE connectors ADD COLUMN poll_locked_by TEXT;
+ALTER TABLE connectors ADD COLUMN poll_locked_until TIMESTAMPTZ;
