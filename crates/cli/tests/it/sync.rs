@@ -645,6 +645,19 @@ async fn post_event(server: &TestServer, unit: i64, event: &Value, nonce: &str) 
         .expect("an answer")
 }
 
+/// An external unit of `server` whose connector takes signed events from another Helpdesk
+/// (which it cannot reach), with a category routed to it.
+async fn mirror_unit(server: &TestServer, admin: &str) -> i64 {
+    let unit = json!({"name": "Mirror", "level": 2, "email": "m@example.org", "integration": "external"});
+    let unit = created(server.post("/api/v1/units", admin, unit).await);
+    created(server.post("/api/v1/categories", admin, json!({"name": "Mirrored", "default_unit": unit})).await);
+    let hook =
+        json!({"kind": "helpdesk", "url": "http://127.0.0.1:9", "queue": "1", "credentials": {"signing_key": KEY}});
+    let put = server.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(admin), Some(hook)).await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    unit
+}
+
 #[tokio::test]
 async fn a_ticket_from_the_other_side_for_a_disabled_requester_is_opened_for_them_not_refused_forever() {
     let server = TestServer::start().await;
@@ -652,20 +665,7 @@ async fn a_ticket_from_the_other_side_for_a_disabled_requester_is_opened_for_the
     let (gone, _) = server.account("gone@example.org", &[Role::Community]).await;
     let disabled = server.patch(&format!("/api/v1/accounts/{}", gone.id), &admin, json!({"disabled": true})).await;
     assert_eq!(disabled.status, StatusCode::OK, "{:?}", disabled.body);
-    let unit = created(
-        server
-            .post(
-                "/api/v1/units",
-                &admin,
-                json!({"name": "Mirror", "level": 2, "email": "m@example.org", "integration": "external"}),
-            )
-            .await,
-    );
-    created(server.post("/api/v1/categories", &admin, json!({"name": "Mirrored", "default_unit": unit})).await);
-    let hook =
-        json!({"kind": "helpdesk", "url": "http://127.0.0.1:9", "queue": "1", "credentials": {"signing_key": KEY}});
-    let put = server.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(&admin), Some(hook)).await;
-    assert_eq!(put.status, StatusCode::OK);
+    let unit = mirror_unit(&server, &admin).await;
 
     let opened = json!({"id": "d1", "at": "2026-11-24T06:00:00Z", "ticket": "700", "type": "ticket.created",
         "title": "From a former member", "description": "d", "requester_email": "Gone@Example.org",
@@ -682,22 +682,7 @@ async fn a_ticket_from_the_other_side_for_a_disabled_requester_is_opened_for_the
 async fn when_both_sides_change_the_status_the_later_change_wins_and_the_history_says_so() {
     let server = TestServer::start().await;
     let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
-    let unit = created(
-        server
-            .post(
-                "/api/v1/units",
-                &admin,
-                json!({"name": "Mirror", "level": 2, "email": "m@example.org", "integration": "external"}),
-            )
-            .await,
-    );
-    created(server.post("/api/v1/categories", &admin, json!({"name": "Mirrored", "default_unit": unit})).await);
-    let hook =
-        json!({"kind": "helpdesk", "url": "http://127.0.0.1:9", "queue": "1", "credentials": {"signing_key": KEY}});
-    assert_eq!(
-        server.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(&admin), Some(hook)).await.status,
-        StatusCode::OK
-    );
+    let unit = mirror_unit(&server, &admin).await;
     let opened = json!({"id": "o1", "at": "2026-11-24T06:00:00Z", "ticket": "500", "type": "ticket.created",
         "title": "Mirrored", "description": "d", "requester_email": "x@example.org", "requester_name": "X", "status": "assigned"});
     let made: Value = post_event(&server, unit, &opened, "o1").await.json().await.expect("json");
