@@ -5,20 +5,43 @@
 use async_trait::async_trait;
 use helpdesk_app::sync::signature::{self, HEADER};
 use helpdesk_app::sync::{
-    EventChange, EventReply, ExternalSystem, PullPage, PullRequest, Pulled, PulledEvent, SyncEvent,
+    EventChange, EventReply, ExternalSystem, PullPage, PullRequest, Pulled, PulledEvent, Receipt, SyncEvent,
 };
 use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, Credentials};
 use rand::RngCore;
 
 use crate::http::{refused, unreachable};
 
+/// The most a page of pulled changes may take: a page ends before 16 MiB but holds one event at
+/// least, whose files are at most 5 of 10 MiB, in base64.
+const MAX_PAGE_BYTES: usize = 96 * 1024 * 1024;
+
+/// Where another Helpdesk is asked to send at once, pulled from, and told what its changes made.
+struct PeerUrls {
+    resume: String,
+    pull: String,
+    received: String,
+}
+
+/// An answer's body, refused past `limit` bytes.
+async fn read_at_most(mut answer: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| format!("the answer broke off: {e}"))? {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("the answer is larger than {} MiB", limit / (1024 * 1024)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// The client of another Helpdesk or of a generic webhook.
 pub(crate) struct Webhook {
     client: reqwest::Client,
     kind: ConnectorKind,
     events_url: String,
-    /// Another Helpdesk's: where to ask it to send at once, and where to pull what it could not.
-    peer_urls: Option<(String, String)>,
+    /// Another Helpdesk's endpoints.
+    peer: Option<PeerUrls>,
     key: Vec<u8>,
 }
 
@@ -30,14 +53,19 @@ impl Webhook {
     ) -> Result<Webhook, String> {
         let key = credentials.signing_key.ok_or("no signing key is set")?.into_bytes();
         let base = settings.url.trim_end_matches('/');
-        let (events_url, peer_urls) = match settings.kind {
+        let (events_url, peer) = match settings.kind {
             ConnectorKind::Helpdesk => {
                 let at = format!("{base}/api/v1/sync/{}", settings.queue.trim());
-                (format!("{at}/events"), Some((format!("{at}/resume"), format!("{at}/pull"))))
+                let peer = PeerUrls {
+                    resume: format!("{at}/resume"),
+                    pull: format!("{at}/pull"),
+                    received: format!("{at}/received"),
+                };
+                (format!("{at}/events"), Some(peer))
             }
             _ => (settings.url.clone(), None),
         };
-        Ok(Webhook { client, kind: settings.kind, events_url, peer_urls, key })
+        Ok(Webhook { client, kind: settings.kind, events_url, peer, key })
     }
 
     fn what(&self) -> String {
@@ -85,9 +113,9 @@ impl Webhook {
 #[async_trait]
 impl ExternalSystem for Webhook {
     async fn check(&self) -> Result<String, String> {
-        match &self.peer_urls {
-            Some((url, _)) => {
-                self.post(url, b"{}".to_vec()).await?;
+        match &self.peer {
+            Some(peer) => {
+                self.post(&peer.resume, b"{}".to_vec()).await?;
                 Ok(format!("{} accepts our signature", self.what()))
             }
             None => {
@@ -118,8 +146,16 @@ impl ExternalSystem for Webhook {
     }
 
     async fn resume(&self) -> Result<(), String> {
-        if let Some((url, _)) = &self.peer_urls {
-            self.post(url, b"{}".to_vec()).await?;
+        if let Some(peer) = &self.peer {
+            self.post(&peer.resume, b"{}".to_vec()).await?;
+        }
+        Ok(())
+    }
+
+    async fn received(&self, receipts: &[Receipt]) -> Result<(), String> {
+        if let Some(peer) = &self.peer {
+            let body = serde_json::to_vec(receipts).map_err(|e| format!("cannot write the receipts: {e}"))?;
+            self.post(&peer.received, body).await?;
         }
         Ok(())
     }
@@ -127,13 +163,12 @@ impl ExternalSystem for Webhook {
     /// Another Helpdesk's changes that it could not push, a page at a time; the cursor is where
     /// a page ended, and empty once the last is read (the next pull starts over).
     async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, String> {
-        let Some((_, url)) = &self.peer_urls else { return Ok(None) };
+        let Some(peer) = &self.peer else { return Ok(None) };
         let request = PullRequest { after: cursor.filter(|c| !c.is_empty()).map(str::to_owned) };
         let body = serde_json::to_vec(&request).map_err(|e| format!("cannot write the request: {e}"))?;
-        let answer = self.post(url, body).await?;
-        let page: PullPage = answer
-            .json()
-            .await
+        let answer = self.post(&peer.pull, body).await?;
+        let text = read_at_most(answer, MAX_PAGE_BYTES).await.map_err(|e| format!("{}: {e}", self.what()))?;
+        let page: PullPage = serde_json::from_slice(&text)
             .map_err(|e| format!("{} answered a pull with what is not a page of changes: {e}", self.what()))?;
         let events = page.events.into_iter().map(|event| PulledEvent { event, by_us: false }).collect();
         Ok(Some(Pulled { events, cursor: page.next, more: page.more }))

@@ -171,6 +171,72 @@ pub struct PullPage {
     pub more: bool,
 }
 
+/// What a pulled change made on the side that pulled it: sent back, it is recorded as delivered
+/// on the side it came from, as the answer to a push would be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Receipt {
+    /// The ticket's id on the side the change came from (the event's `ticket`).
+    pub ticket: String,
+    /// What was made of it.
+    #[serde(flatten)]
+    pub received: Received,
+}
+
+/// What was made of one pulled change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type")]
+pub enum Received {
+    /// The ticket, made here as `id`.
+    #[serde(rename = "ticket.created")]
+    Ticket {
+        /// Its id here.
+        id: String,
+        /// Where people find it here.
+        #[serde(default)]
+        url: Option<String>,
+    },
+    /// An article (by its id on the side it came from), made here as `id` (empty when the
+    /// rules here refused it and the ticket's history says so).
+    #[serde(rename = "article.created")]
+    Article {
+        /// Its id on the side it came from.
+        article: String,
+        /// Its id here.
+        id: String,
+    },
+    /// The status, in the names of the side that pulled it.
+    #[serde(rename = "ticket.status")]
+    Status {
+        /// The value.
+        value: String,
+    },
+    /// The priority, in the names of the side that pulled it.
+    #[serde(rename = "ticket.priority")]
+    Priority {
+        /// The value.
+        value: String,
+    },
+}
+
+impl Receipt {
+    /// The receipt of an applied event, from what applying it made; none when it made nothing
+    /// (a change about a ticket not linked here).
+    pub fn of(event: &SyncEvent, made: Option<&EventReply>) -> Option<Receipt> {
+        let received = match (&event.change, made) {
+            (EventChange::TicketCreated(_), Some(made)) if !made.id.is_empty() => {
+                Received::Ticket { id: made.id.clone(), url: made.url.clone() }
+            }
+            (EventChange::ArticleCreated { article }, Some(made)) => {
+                Received::Article { article: article.id.clone(), id: made.id.clone() }
+            }
+            (EventChange::Status { value, .. }, _) => Received::Status { value: value.clone() },
+            (EventChange::Priority { value }, _) => Received::Priority { value: value.clone() },
+            _ => return None,
+        };
+        Some(Receipt { ticket: event.ticket.clone(), received })
+    }
+}
+
 /// Changes read from the other side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pulled {
@@ -205,6 +271,11 @@ pub trait ExternalSystem: Send + Sync {
     }
     /// Asks the other side to send at once what it holds back (after this side was down).
     async fn resume(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Tells the other side what its pulled changes made here, so that it holds them as
+    /// delivered (another Helpdesk; nothing for the others).
+    async fn received(&self, _receipts: &[Receipt]) -> Result<(), String> {
         Ok(())
     }
 }

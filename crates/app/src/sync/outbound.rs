@@ -120,6 +120,43 @@ impl App {
         }
     }
 
+    /// `event` with its files, read only as it goes, so that one event's files at a time are
+    /// in memory.
+    pub(crate) async fn with_files(&self, mut event: SyncEvent) -> AppResult<SyncEvent> {
+        let ticket = event_ticket(&event)?;
+        match &mut event.change {
+            EventChange::TicketCreated(t) => t.attachments = self.event_files(ticket, None, false).await?,
+            EventChange::ArticleCreated { article } => {
+                let id = article_id(article)?;
+                article.attachments = self.event_files(ticket, Some(id), article.internal).await?;
+            }
+            _ => {}
+        }
+        Ok(event)
+    }
+
+    /// About how many bytes `event` takes on the wire with its files (base64), read from what is
+    /// stored of them rather than from their bytes.
+    pub(crate) async fn wire_size(&self, event: &SyncEvent) -> AppResult<usize> {
+        let ticket = event_ticket(event)?;
+        let (text, article, internal) = match &event.change {
+            EventChange::TicketCreated(t) => (t.title.len() + t.description.len(), None, false),
+            EventChange::ArticleCreated { article } => {
+                (article.body.len(), Some(article_id(article)?), article.internal)
+            }
+            _ => return Ok(256),
+        };
+        let files: i64 = self
+            .store
+            .attachments(ticket, internal)
+            .await?
+            .iter()
+            .filter(|a| a.article == article)
+            .map(|a| a.size)
+            .sum();
+        Ok(256 + text + usize::try_from(files).unwrap_or(usize::MAX) / 3 * 4)
+    }
+
     /// The files of a ticket (of one article, or its own with `None`).
     async fn event_files(
         &self,
@@ -165,7 +202,7 @@ impl App {
             priority: mapping.priority_to_remote(ticket.priority).map(str::to_owned),
             status: mapping.status_to_remote(ticket.status).map(str::to_owned),
             fields,
-            attachments: self.event_files(ticket.id, None, false).await?,
+            attachments: Vec::new(),
             url: Some(format!("{}/tickets/{}", self.public_url(), ticket.id)),
         };
         Ok(event_at(ticket, ticket.created_at, EventChange::TicketCreated(remote)))
@@ -181,10 +218,18 @@ impl App {
             body: article.body.clone(),
             internal: article.internal,
             author,
-            attachments: self.event_files(ticket.id, Some(article.id), article.internal).await?,
+            attachments: Vec::new(),
         };
         Ok(event_at(ticket, article.created_at, EventChange::ArticleCreated { article: remote }))
     }
+}
+
+fn event_ticket(event: &SyncEvent) -> AppResult<helpdesk_domain::TicketId> {
+    event.ticket.parse().map_err(|_| AppError::Internal(format!("'{}' is not a ticket of ours", event.ticket)))
+}
+
+fn article_id(article: &RemoteArticle) -> AppResult<ArticleId> {
+    article.id.parse().map_err(|_| AppError::Internal(format!("'{}' is not an article of ours", article.id)))
 }
 
 /// An event about `ticket`, of a change made `at`.

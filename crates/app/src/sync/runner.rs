@@ -11,12 +11,19 @@ use helpdesk_domain::{TicketId, UnitId};
 use helpdesk_store::{ConnectorRecord, LinkRecord, SyncItem};
 use tokio::sync::watch;
 
-use super::{ARTICLE, EventChange, ExternalSystem};
+use super::{ARTICLE, EventChange, ExternalSystem, Receipt};
 use crate::worker::RetryPolicy;
 use crate::{App, AppError, AppResult};
 
 /// How long past its next poll a node keeps following a system before another may take over.
 const POLL_LEASE_SLACK: Duration = Duration::from_secs(10);
+/// Pages read in one poll at most; a longer reading goes on at the next.
+const MAX_PAGES_PER_POLL: usize = 100;
+
+/// How often a connector's system is asked for its changes.
+fn poll_interval(record: &ConnectorRecord) -> Duration {
+    Duration::from_secs(u64::from(record.settings.poll_seconds.max(1)))
+}
 
 /// A unit's connector and the client of its system, or why there is none.
 type Reached = Result<(ConnectorRecord, std::sync::Arc<dyn ExternalSystem>), String>;
@@ -180,6 +187,9 @@ impl SyncRunner {
         if link.link.external_id.is_none() && record.settings.kind.is_polled() {
             let fresh = app.store.connector(unit).await.map_err(|e| e.to_string())?;
             if let Some(fresh) = fresh.filter(|r| r.cursor.is_none()) {
+                if !self.lease_poll(&fresh).await.map_err(|e| e.to_string())? {
+                    return Err("waiting for the node that follows the other side to look at it first".into());
+                }
                 self.poll(&fresh).await.map_err(|e| e.to_string())?;
             }
         }
@@ -192,6 +202,7 @@ impl SyncRunner {
                     EventChange::TicketCreated(t) => (t.status.clone(), t.priority.clone()),
                     _ => (None, None),
                 };
+                let created = app.with_files(created).await.map_err(|e| e.to_string())?;
                 let reply = system.send(None, &created).await?;
                 if reply.id.is_empty() {
                     return Err("the other side did not say which ticket it made".into());
@@ -210,6 +221,7 @@ impl SyncRunner {
             }
         };
         for (article, event) in owed.articles {
+            let event = app.with_files(event).await.map_err(|e| e.to_string())?;
             let reply = system.send(Some(&remote), &event).await?;
             let item = SyncItem {
                 kind: ARTICLE.into(),
@@ -268,36 +280,46 @@ impl SyncRunner {
             if next_poll.get(&record.unit).is_some_and(|at| *at > now) {
                 continue;
             }
-            let every = Duration::from_secs(u64::from(record.settings.poll_seconds.max(1)));
-            next_poll.insert(record.unit, now + every);
-            // One node follows each system; another takes over when its lease runs out.
-            let at = self.app.now();
-            let until = at + every + POLL_LEASE_SLACK;
-            if !self.app.store.claim_poll(record.unit, &self.name, at, until).await? {
-                continue;
-            }
+            next_poll.insert(record.unit, now + poll_interval(&record));
             self.poll(&record).await?;
         }
         Ok(())
     }
 
-    /// Reads and applies what changed on one system since its cursor.
+    /// Holds, or renews, this node's lease on following `record`'s system: one node follows
+    /// each; another takes over when the holder's lease runs out.
+    async fn lease_poll(&self, record: &ConnectorRecord) -> AppResult<bool> {
+        let at = self.app.now();
+        let until = at + poll_interval(record) + POLL_LEASE_SLACK;
+        Ok(self.app.store.claim_poll(record.unit, &self.name, at, until).await?)
+    }
+
+    /// Reads and applies what changed on one system since its cursor, page by page while this
+    /// node holds the lease; tells the system what its changes made (another Helpdesk then holds
+    /// them as delivered). Returns how many changes were applied.
     pub async fn poll(&self, record: &ConnectorRecord) -> AppResult<usize> {
         let system = self.app.system_of(record)?;
         let mut cursor = record.cursor.clone();
         let mut applied = 0;
-        loop {
+        for _ in 0..MAX_PAGES_PER_POLL {
+            if !self.lease_poll(record).await? {
+                break;
+            }
             let pulled = match system.pull(cursor.as_deref()).await {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
                 Err(error) => {
                     self.set_cursor(record.unit, None, Some(error)).await?;
-                    return Ok(applied);
+                    break;
                 }
             };
+            let mut receipts = Vec::new();
             for e in &pulled.events {
                 match self.app.apply_remote(record, &e.event, e.by_us).await {
-                    Ok(_) => applied += 1,
+                    Ok(made) => {
+                        applied += 1;
+                        receipts.extend(Receipt::of(&e.event, made.as_ref()).filter(|_| !e.by_us));
+                    }
                     // The store failing stops the poll before the cursor moves: nothing is lost.
                     Err(err @ (AppError::Store(_) | AppError::Internal(_))) => return Err(err),
                     Err(err) => {
@@ -305,17 +327,16 @@ impl SyncRunner {
                     }
                 }
             }
+            if !receipts.is_empty()
+                && let Err(e) = system.received(&receipts).await
+            {
+                // It serves them again, and applying them again changes nothing.
+                tracing::info!(unit = record.unit, error = %e, "the other side could not be told what its changes made");
+            }
             self.set_cursor(record.unit, Some(pulled.cursor.clone()), None).await?;
             cursor = Some(pulled.cursor);
             if !pulled.more {
                 break;
-            }
-        }
-        if applied > 0 && record.settings.kind == ConnectorKind::Helpdesk {
-            // What it could not push has come in: asked to send it now, it learns it is here
-            // (nothing is made twice) and stops showing it failing.
-            if let Err(e) = system.resume().await {
-                tracing::info!(unit = record.unit, error = %e, "the other Helpdesk could not be asked to resume");
             }
         }
         Ok(applied)

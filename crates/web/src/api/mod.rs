@@ -249,6 +249,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sync::ticket_link))
         .routes(routes!(sync::receive_resume))
         .routes(routes!(sync::receive_pull))
+        .routes(routes!(sync::receive_receipts))
         // Events carry the files of a ticket or an article, base64-encoded.
         .merge(
             OpenApiRouter::new()

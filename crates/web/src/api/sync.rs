@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use helpdesk_app::sync::signature::HEADER;
-use helpdesk_app::sync::{ConnectionCheck, ConnectorInput, EventReply, PullPage, PullRequest, SyncEvent};
+use helpdesk_app::sync::{ConnectionCheck, ConnectorInput, EventReply, PullPage, PullRequest, Receipt, SyncEvent};
 use helpdesk_domain::connector::{Connector, ExternalLink};
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::{TicketId, UnitId};
@@ -180,4 +180,26 @@ pub async fn receive_pull(
     body: Bytes,
 ) -> Result<Json<PullPage>, Problem> {
     Ok(Json(state.app.receive_pull(unit, signature(&headers), &body).await?))
+}
+
+/// Takes the other Helpdesk's receipts of the changes it pulled (signed like events): each is
+/// recorded as delivered, as the answer to a push would be, so that what was pulled is not
+/// served again and the ticket turns in step.
+#[utoipa::path(post, path = "/api/v1/sync/{unit}/received", tag = "sync", params(("unit" = i64, Path)),
+    request_body = Vec<Receipt>,
+    responses((status = 200, description = "How many were recorded", body = Recorded), WriteRefusals))]
+pub async fn receive_receipts(
+    State(state): State<AppState>,
+    ApiPath(unit): ApiPath<UnitId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Recorded>, Problem> {
+    Ok(Json(Recorded { recorded: state.app.receive_receipts(unit, signature(&headers), &body).await? }))
+}
+
+/// How many receipts were recorded.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Recorded {
+    /// The number.
+    pub recorded: usize,
 }
