@@ -47,3 +47,105 @@ pub(crate) fn ticket_text(t: &helpdesk_app::sync::RemoteTicket) -> String {
     }
     text
 }
+
+/// GETs a file: its bytes, or, inside, why the server refuses it for good (a 4xx: the file is
+/// then named as left out); `Err` when it cannot be had now (the poll is tried again).
+pub(crate) async fn fetch(request: reqwest::RequestBuilder, what: &str) -> Result<Result<Vec<u8>, String>, String> {
+    let answer = request.send().await.map_err(|e| unreachable(what, &e))?;
+    let status = answer.status();
+    if status.is_client_error() {
+        return Ok(Err(format!("{what} answered {status}")));
+    }
+    if !status.is_success() {
+        return Err(refused(what, answer).await);
+    }
+    Ok(Ok(answer.bytes().await.map_err(|e| unreachable(what, &e))?.to_vec()))
+}
+
+/// The files of one reply as they come in from the other side, and those left out.
+#[derive(Default)]
+pub(crate) struct Incoming {
+    files: Vec<helpdesk_app::sync::EventFile>,
+    left_out: Vec<String>,
+}
+
+impl Incoming {
+    /// Whether a file of `size` bytes is worth fetching: one larger than Helpdesk keeps is named
+    /// as left out instead.
+    pub(crate) fn wants(&mut self, name: &str, size: usize) -> bool {
+        if size > helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES {
+            self.left_out.push(helpdesk_app::sync::too_large(name, size));
+            return false;
+        }
+        true
+    }
+
+    /// A file fetched, or named as left out with the reason it could not be read.
+    pub(crate) fn add(&mut self, name: &str, content_type: &str, fetched: Result<Vec<u8>, String>) {
+        use base64::Engine;
+        match fetched {
+            Ok(bytes) => self.files.push(helpdesk_app::sync::EventFile {
+                filename: name.to_owned(),
+                content_type: content_type.to_owned(),
+                data: base64::engine::general_purpose::STANDARD.encode(bytes),
+            }),
+            Err(why) => self.left_out.push(format!("{name} (not readable: {why})")),
+        }
+    }
+
+    /// The reply's text, naming what was left out, and its files.
+    pub(crate) fn finish(self, text: &str, system: &str) -> (String, Vec<helpdesk_app::sync::EventFile>) {
+        (helpdesk_app::sync::with_left_out(text, &self.left_out, system), self.files)
+    }
+}
+
+/// The text of an HTML message part: line breaks where blocks end, tags dropped, the common
+/// entities read. Enough for a reply's text; formatting is not kept.
+pub(crate) fn html_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
+        let name = tag.trim_start_matches('/').split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
+        if matches!(name, "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "blockquote") {
+            text.push('\n');
+        }
+        rest = &rest[open + close + 1..];
+    }
+    text.push_str(rest);
+    let text = text
+        .replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines.join("\n").trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_text;
+
+    #[test]
+    fn html_becomes_its_text() {
+        let table = [
+            ("<p>Granted until June.</p>", "Granted until June."),
+            ("<div>Line one<br>Line two</div>", "Line one\nLine two"),
+            ("Fish &amp; chips &lt;3 &quot;hot&quot;", "Fish & chips <3 \"hot\""),
+            ("<p>A</p><p>B</p>", "A\n\nB"),
+            ("no tags at all", "no tags at all"),
+            ("<b>unclosed", "unclosed"),
+            ("broken <tag", "broken"),
+        ];
+        for (html, text) in table {
+            assert_eq!(html_text(html), text, "{html}");
+        }
+    }
+}

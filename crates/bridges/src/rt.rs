@@ -7,15 +7,13 @@ use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use helpdesk_app::sync::{
-    EventChange, EventFile, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent, too_large,
-    with_left_out,
+    EventChange, EventFile, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent,
 };
-use helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES;
 use helpdesk_domain::connector::{ConnectorSettings, Credentials};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::http::{refused, unreachable};
+use crate::http::{Incoming, fetch, html_text, refused, unreachable};
 
 /// Transactions read per request.
 const PAGE: usize = 100;
@@ -119,37 +117,54 @@ impl Rt {
     /// The text and the files of a reply or comment. Each part is read on its own, where RT
     /// gives its bytes in base64: a list of parts gives them as text, which mangles a binary file.
     async fn content(&self, transaction: &str) -> Result<(String, Vec<EventFile>), String> {
-        let path = format!("transaction/{transaction}/attachments?fields=ContentType,Filename,ContentLength");
+        let path =
+            format!("transaction/{transaction}/attachments?fields=ContentType,Filename,ContentLength&per_page=100");
         let parts = self.call(reqwest::Method::GET, &path, None).await?;
         let parts = parts["items"].as_array().cloned().unwrap_or_default();
         let named = |p: &&Value| p["Filename"].as_str().is_some_and(|f| !f.is_empty());
-        let text_part = parts.iter().filter(|p| !named(p)).find(|p| p["ContentType"].as_str() == Some("text/plain"));
-        let body = match text_part.and_then(|p| text(&p["id"])) {
-            Some(id) => String::from_utf8_lossy(&self.part(&id).await?.1).into_owned(),
-            None => String::new(),
+        let typed = |kind: &str| {
+            parts
+                .iter()
+                .filter(|p| !named(p))
+                .find(|p| p["ContentType"].as_str() == Some(kind))
+                .and_then(|p| text(&p["id"]))
         };
-        let (mut files, mut left_out) = (Vec::new(), Vec::new());
+        // RT's rich-text editor, and many mail programs, send HTML alone.
+        let body = match (typed("text/plain"), typed("text/html")) {
+            (Some(plain), _) => String::from_utf8_lossy(&self.text_part(&plain).await?).into_owned(),
+            (None, Some(html)) => html_text(&String::from_utf8_lossy(&self.text_part(&html).await?)),
+            (None, None) => String::new(),
+        };
+        let mut incoming = Incoming::default();
         for p in parts.iter().filter(named) {
             let (Some(id), Some(name)) = (text(&p["id"]), p["Filename"].as_str()) else { continue };
-            let size: usize = text(&p["ContentLength"]).and_then(|l| l.parse().ok()).unwrap_or(0);
-            if size > MAX_ATTACHMENT_BYTES {
-                left_out.push(too_large(name, size));
-                continue;
+            let size = text(&p["ContentLength"]).and_then(|l| l.parse().ok()).unwrap_or(0);
+            if incoming.wants(name, size) {
+                let content_type = p["ContentType"].as_str().unwrap_or("application/octet-stream");
+                incoming.add(name, content_type, self.part(&id).await?);
             }
-            let (content_type, bytes) = self.part(&id).await?;
-            files.push(EventFile { filename: name.to_owned(), content_type, data: STANDARD.encode(bytes) });
         }
-        Ok((with_left_out(&body, &left_out, "RT"), files))
+        Ok(incoming.finish(&body, "RT"))
     }
 
-    /// One part of a message: its type and its bytes.
-    async fn part(&self, id: &str) -> Result<(String, Vec<u8>), String> {
-        let part = self.call(reqwest::Method::GET, &format!("attachment/{id}"), None).await?;
+    /// The bytes of a part of a message, or, inside, why RT will not give them.
+    async fn part(&self, id: &str) -> Result<Result<Vec<u8>, String>, String> {
+        let what = format!("{} (part {id})", self.what());
+        let json = match fetch(self.client.get(self.rest(&format!("attachment/{id}"))), &what).await? {
+            Ok(json) => json,
+            Err(why) => return Ok(Err(why)),
+        };
+        let part: Value = match serde_json::from_slice(&json) {
+            Ok(part) => part,
+            Err(e) => return Ok(Err(format!("{what} answered what is not JSON: {e}"))),
+        };
         let encoded: String = part["Content"].as_str().unwrap_or_default().split_whitespace().collect();
-        let bytes = STANDARD
-            .decode(encoded.as_bytes())
-            .map_err(|e| format!("{} gave part {id} in what is not base64: {e}", self.what()))?;
-        Ok((part["ContentType"].as_str().unwrap_or("application/octet-stream").to_owned(), bytes))
+        Ok(STANDARD.decode(encoded.as_bytes()).map_err(|e| format!("{what} is not base64: {e}")))
+    }
+
+    /// The bytes of a message's text part; one RT will not give is said so in the text.
+    async fn text_part(&self, id: &str) -> Result<Vec<u8>, String> {
+        Ok(self.part(id).await?.unwrap_or_else(|why| format!("(the text could not be read: {why})").into_bytes()))
     }
 }
 

@@ -4,20 +4,16 @@
 //! look (newest first), and the articles of each.
 
 use async_trait::async_trait;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use helpdesk_app::sync::{
-    EventChange, EventFile, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent, too_large,
-    with_left_out,
+    EventChange, EventFile, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent,
 };
-use helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES;
 use helpdesk_domain::connector::{ConnectorSettings, Credentials};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::OnceCell;
 
-use crate::http::{refused, unreachable};
+use crate::http::{Incoming, fetch, html_text, refused, unreachable};
 
 /// Tickets read per page when following changes.
 const PAGE: usize = 50;
@@ -57,7 +53,7 @@ impl Zammad {
         let mut request = self
             .client
             .request(method.clone(), format!("{}/api/v1/{path}", self.base))
-            .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.token));
+            .header(reqwest::header::AUTHORIZATION, self.auth());
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -67,6 +63,10 @@ impl Zammad {
             401 => Err(format!("{} refused the API token", self.what())),
             _ => Err(refused(&format!("{} ({method} {path})", self.what()), answer).await),
         }
+    }
+
+    fn auth(&self) -> String {
+        format!("Token token={}", self.token)
     }
 
     async fn me(&self) -> Result<i64, String> {
@@ -170,7 +170,7 @@ impl ExternalSystem for Zammad {
             let path = "tickets?sort_by=updated_at&order_by=desc&per_page=1&page=1";
             let newest = self.call(reqwest::Method::GET, path, None).await?;
             let start = newest.get(0).and_then(|t| stamp(&t["updated_at"])).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let cursor = Cursor { since: start, newest: start, page: 1 }.to_text()?;
+            let cursor = Cursor::starting(start, start).to_text()?;
             return Ok(Some(Pulled { events: Vec::new(), cursor, more: false }));
         };
         let me = self.me().await?;
@@ -194,7 +194,7 @@ impl ExternalSystem for Zammad {
                     break;
                 }
                 newest = newest.max(updated);
-                events.extend(self.ticket_changes(ticket, updated, since, me).await?);
+                events.extend(self.ticket_changes(ticket, updated, at.articles_since, me).await?);
             }
             if older || tickets.len() < PAGE {
                 break true;
@@ -205,15 +205,14 @@ impl ExternalSystem for Zammad {
             page += 1;
         };
         events.sort_by_key(|e| e.event.at);
-        let next =
-            if reached { Cursor { since: newest, newest, page: 1 } } else { Cursor { since, newest, page: page + 1 } };
+        let next = if reached { Cursor::starting(newest, since) } else { Cursor { newest, page: page + 1, ..at } };
         Ok(Some(Pulled { events, cursor: next.to_text()?, more: !reached }))
     }
 }
 
 impl Zammad {
-    /// What changed on one ticket since `since`: its articles (with their files), its state
-    /// and its priority.
+    /// What changed on one ticket: its articles since `since` (with their files), its state and
+    /// its priority.
     async fn ticket_changes(
         &self,
         ticket: &Value,
@@ -258,70 +257,71 @@ impl Zammad {
     }
 
     /// An article's text, and its files, each fetched from Zammad's attachment download; a file
-    /// larger than Helpdesk keeps is named in the text instead.
+    /// larger than Helpdesk keeps, or one Zammad refuses, is named in the text instead.
     async fn files(&self, ticket: &str, article: &str, a: &Value) -> Result<(String, Vec<EventFile>), String> {
-        let (mut files, mut left_out) = (Vec::new(), Vec::new());
+        let mut incoming = Incoming::default();
         for f in a["attachments"].as_array().into_iter().flatten() {
             let (Some(file), Some(name)) = (id_text(&f["id"]), f["filename"].as_str()) else { continue };
             let size = id_text(&f["size"]).and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
-            if size > MAX_ATTACHMENT_BYTES {
-                left_out.push(too_large(name, size));
+            if !incoming.wants(name, size) {
                 continue;
             }
             let url = format!("{}/api/v1/ticket_attachment/{ticket}/{article}/{file}", self.base);
-            let answer = self
-                .client
-                .get(&url)
-                .header(reqwest::header::AUTHORIZATION, format!("Token token={}", self.token))
-                .send()
-                .await
-                .map_err(|e| unreachable(&self.what(), &e))?;
-            if !answer.status().is_success() {
-                return Err(refused(&format!("{} (file {file} of article {article})", self.what()), answer).await);
-            }
-            let bytes = answer.bytes().await.map_err(|e| unreachable(&self.what(), &e))?;
+            let request = self.client.get(&url).header(reqwest::header::AUTHORIZATION, self.auth());
+            let what = format!("{} (file {file} of article {article})", self.what());
             let content_type = f["preferences"]["Content-Type"]
                 .as_str()
                 .or(f["preferences"]["Mime-Type"].as_str())
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            files.push(EventFile { filename: name.to_owned(), content_type, data: STANDARD.encode(bytes) });
+                .unwrap_or("application/octet-stream");
+            incoming.add(name, content_type, fetch(request, &what).await?);
         }
         let body = a["body"].as_str().unwrap_or_default();
-        Ok((with_left_out(body, &left_out, "Zammad"), files))
+        let body = if a["content_type"].as_str() == Some("text/html") { html_text(body) } else { body.to_owned() };
+        Ok(incoming.finish(&body, "Zammad"))
     }
 }
 
-/// Where following Zammad got to: changes since `since` are read newest first, `page` on,
-/// and `newest` is the latest change seen so far in this reading.
+/// Where following Zammad got to: tickets changed since `since` are read newest first, `page`
+/// on, `newest` being the latest change seen so far in this reading. Articles are read from
+/// `articles_since`, where the reading before began: a ticket changed while that reading went
+/// on moved to the top, past it, and is only read in this one, with articles older than `since`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Cursor {
     since: OffsetDateTime,
     newest: OffsetDateTime,
     page: u32,
+    articles_since: OffsetDateTime,
 }
 
 impl Cursor {
-    /// A stored cursor: the time alone (a reading done), or `since|newest|page` (in the middle).
+    /// A reading from `since` on, the one before having begun at `before`.
+    fn starting(since: OffsetDateTime, before: OffsetDateTime) -> Cursor {
+        Cursor { since, newest: since, page: 1, articles_since: before.min(since) }
+    }
+
+    /// A stored cursor: a time alone, or `since|newest|page|articles_since`.
     fn parse(text: &str) -> Option<Cursor> {
-        let mut parts = text.split('|');
-        let since = OffsetDateTime::parse(parts.next()?, &Rfc3339).ok()?;
-        match (parts.next(), parts.next()) {
-            (Some(newest), Some(page)) => Some(Cursor {
-                since,
-                newest: OffsetDateTime::parse(newest, &Rfc3339).ok()?,
+        let time = |t: &str| OffsetDateTime::parse(t, &Rfc3339).ok();
+        let parts: Vec<&str> = text.split('|').collect();
+        match parts.as_slice() {
+            [since] => time(since).map(|t| Cursor::starting(t, t)),
+            [since, newest, page, articles] => Some(Cursor {
+                since: time(since)?,
+                newest: time(newest)?,
                 page: page.parse().ok().filter(|p| *p >= 1)?,
+                articles_since: time(articles)?,
             }),
-            _ => Some(Cursor { since, newest: since, page: 1 }),
+            _ => None,
         }
     }
 
     fn to_text(self) -> Result<String, String> {
         let time = |t: OffsetDateTime| t.format(&Rfc3339).map_err(|e| format!("cannot write the cursor: {e}"));
-        if self.page == 1 && self.since == self.newest {
+        if self == Cursor::starting(self.since, self.since) {
             return time(self.since);
         }
-        Ok(format!("{}|{}|{}", time(self.since)?, time(self.newest)?, self.page))
+        let (since, newest, articles) = (time(self.since)?, time(self.newest)?, time(self.articles_since)?);
+        Ok(format!("{since}|{newest}|{}|{articles}", self.page))
     }
 }
 
@@ -332,13 +332,15 @@ mod tests {
     #[test]
     fn a_cursor_reads_back_as_written() {
         let t = |s: &str| OffsetDateTime::parse(s, &Rfc3339).expect("a time");
-        let done = Cursor { since: t("2026-11-24T08:00:00Z"), newest: t("2026-11-24T08:00:00Z"), page: 1 };
-        let midway = Cursor { since: t("2026-11-24T08:00:00Z"), newest: t("2026-11-24T09:30:00Z"), page: 6 };
-        for cursor in [done, midway] {
+        let first = Cursor::starting(t("2026-11-24T08:00:00Z"), t("2026-11-24T08:00:00Z"));
+        let next = Cursor::starting(t("2026-11-24T09:00:00Z"), t("2026-11-24T08:00:00Z"));
+        let midway = Cursor { page: 6, newest: t("2026-11-24T09:30:00Z"), ..next };
+        for cursor in [first, next, midway] {
             assert_eq!(Cursor::parse(&cursor.to_text().expect("written")), Some(cursor));
         }
-        assert_eq!(done.to_text().expect("written"), "2026-11-24T08:00:00Z", "as before: the time alone");
-        for bad in ["", "yesterday", "2026-11-24T08:00:00Z|x|2", "2026-11-24T08:00:00Z|2026-11-24T08:00:00Z|0"] {
+        assert_eq!(first.to_text().expect("written"), "2026-11-24T08:00:00Z", "as before: the time alone");
+        let t8 = "2026-11-24T08:00:00Z";
+        for bad in ["", "yesterday", "a|b", &format!("{t8}|x|2|{t8}"), &format!("{t8}|{t8}|0|{t8}")] {
             assert_eq!(Cursor::parse(bad), None, "{bad}");
         }
     }

@@ -570,6 +570,10 @@ async fn a_ticket_escalated_to_an_rt_unit_stays_in_step_with_rt_and_survives_rt_
     assert_eq!(csv[0].1, b"user,quota\nalice,5TB\n");
     assert!(csv[0].0.is_some(), "it came with the reply, not with the ticket");
     assert_eq!(node.files_named(ticket, "grant.bin").await.into_iter().map(|f| f.1).collect::<Vec<_>>(), vec![binary]);
+    // A reply written in RT's rich-text editor (HTML alone) comes as its text.
+    let html = json!({"Content": "<p>Quota <b>doubled</b> &amp; logged.</p>", "ContentType": "text/html"});
+    rt.call(Method::POST, &format!("ticket/{remote}/correspond"), Some(html)).await;
+    assert_eq!(arrives(&node, ticket, "Quota doubled & logged.").await, vec![false]);
 
     // RT goes down mid-exchange: the reply waits and arrives once RT is back, once.
     run_peer_script(&scripts, "stop.sh");

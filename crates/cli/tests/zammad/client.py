@@ -70,6 +70,12 @@ files = with_file["attachments"]
 check(len(files) == 1 and files[0]["filename"] == "report.csv", f"the article lists its file: {with_file}")
 got = z.ticket_article_attachment.download(files[0]["id"], with_file["id"], ticket["id"])
 check(got == report, f"the file downloads byte for byte: {got!r}")
+scan = os.urandom(3 * 1024 * 1024)
+with_scan = z.ticket_article.create({"ticket_id": ticket["id"], "body": "Scan of the label.", "type": "note",
+    "internal": False, "attachments": [{"filename": "label.bin", "data": base64.b64encode(scan).decode(),
+    "mime-type": "application/octet-stream"}]})
+got = z.ticket_article_attachment.download(with_scan["attachments"][0]["id"], with_scan["id"], ticket["id"])
+check(got == scan, "a 3 MiB file goes in and comes out byte for byte")
 
 updated = z.ticket.update(ticket["id"], {"state": "closed"})
 check(updated["state"] == "solved", f"Zammad's 'closed' solves the ticket: {updated}")

@@ -26,13 +26,19 @@ use serde_json::json;
 
 use crate::AppState;
 
+/// The body limit of a request with files: five of the largest, in base64, and the text.
+fn with_files() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(helpdesk_app::inbound::MAX_RAW_BYTES)
+}
+
 /// The face's routes, under `/zammad/api/v1`.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/zammad/api/v1/tickets", get(tickets::index).post(tickets::create))
+        // A ticket's first article and an article carry their files, base64-encoded.
+        .route("/zammad/api/v1/tickets", get(tickets::index).post(tickets::create).layer(with_files()))
         .route("/zammad/api/v1/tickets/search", get(tickets::search))
         .route("/zammad/api/v1/tickets/{id}", get(tickets::show).put(tickets::update).delete(refuse_delete))
-        .route("/zammad/api/v1/ticket_articles", axum::routing::post(tickets::add_article))
+        .route("/zammad/api/v1/ticket_articles", axum::routing::post(tickets::add_article).layer(with_files()))
         .route("/zammad/api/v1/ticket_articles/by_ticket/{id}", get(tickets::articles))
         .route("/zammad/api/v1/ticket_articles/{id}", get(tickets::article))
         .route("/zammad/api/v1/ticket_attachment/{ticket}/{article}/{id}", get(attachments::download))
