@@ -25,16 +25,19 @@ impl App {
     /// Answers a signed pull of the other Helpdesk of `unit`: one page of the changes this side
     /// has not delivered to it. Refused, it tells nothing and changes nothing.
     pub async fn receive_pull(&self, unit: UnitId, signature_header: &str, body: &[u8]) -> AppResult<PullPage> {
-        let (record, nonce) = self.peer_connector(unit, signature_header, body).await?;
-        let request: PullRequest =
-            serde_json::from_slice(body).map_err(|e| AppError::invalid("body", format!("not a pull request: {e}")))?;
-        let after: TicketId = match request.after.as_deref().map(str::trim) {
-            None | Some("") => 0,
-            Some(after) => {
-                after.parse().map_err(|_| AppError::invalid("after", format!("'{after}' is not where a page ended")))?
-            }
-        };
-        self.remember_nonce(&nonce).await?;
+        let (record, after) = self
+            .verified(unit, signature_header, body, |record, body| {
+                peer_only(record)?;
+                let request: PullRequest = serde_json::from_slice(body)
+                    .map_err(|e| AppError::invalid("body", format!("not a pull request: {e}")))?;
+                match request.after.as_deref().map(str::trim) {
+                    None | Some("") => Ok(0),
+                    Some(after) => after
+                        .parse::<TicketId>()
+                        .map_err(|_| AppError::invalid("after", format!("'{after}' is not where a page ended"))),
+                }
+            })
+            .await?;
         let before = self.now() - time::Duration::seconds(HELD_AFTER_SECONDS);
         let held = self.store.held_links(unit, before, after, PAGE_TICKETS + 1).await?;
         let mut page = PullPage::default();
@@ -78,13 +81,17 @@ impl App {
     /// nothing more is owed). Returns how many were recorded; a receipt about a ticket not of
     /// this unit is passed over.
     pub async fn receive_receipts(&self, unit: UnitId, signature_header: &str, body: &[u8]) -> AppResult<usize> {
-        let (_, nonce) = self.peer_connector(unit, signature_header, body).await?;
-        let receipts: Vec<Receipt> =
-            serde_json::from_slice(body).map_err(|e| AppError::invalid("body", format!("not receipts: {e}")))?;
-        if receipts.len() > MAX_RECEIPTS {
-            return Err(AppError::invalid("body", format!("at most {MAX_RECEIPTS} receipts per request")));
-        }
-        self.remember_nonce(&nonce).await?;
+        let (_, receipts) = self
+            .verified(unit, signature_header, body, |record, body| {
+                peer_only(record)?;
+                let receipts: Vec<Receipt> = serde_json::from_slice(body)
+                    .map_err(|e| AppError::invalid("body", format!("not receipts: {e}")))?;
+                if receipts.len() > MAX_RECEIPTS {
+                    return Err(AppError::invalid("body", format!("at most {MAX_RECEIPTS} receipts per request")));
+                }
+                Ok(receipts)
+            })
+            .await?;
         let mut recorded = 0;
         for receipt in receipts {
             let Ok(ticket) = receipt.ticket.trim().parse::<TicketId>() else { continue };
@@ -122,19 +129,12 @@ impl App {
         }
         Ok(recorded)
     }
+}
 
-    /// The connector of `unit` to another Helpdesk and the request's nonce, if the request is
-    /// signed with its key (the nonce is recorded once the request is known to be valid).
-    async fn peer_connector(
-        &self,
-        unit: UnitId,
-        signature_header: &str,
-        body: &[u8],
-    ) -> AppResult<(helpdesk_store::ConnectorRecord, String)> {
-        let (record, signed) = self.signed_by(unit, signature_header, body).await?;
-        if record.settings.kind != ConnectorKind::Helpdesk {
-            return Err(AppError::NotFound(format!("unit {unit} is not linked to another Helpdesk")));
-        }
-        Ok((record, signed.nonce))
+/// Only another Helpdesk pulls, and sends receipts.
+fn peer_only(record: &helpdesk_store::ConnectorRecord) -> AppResult<()> {
+    if record.settings.kind != ConnectorKind::Helpdesk {
+        return Err(AppError::NotFound(format!("unit {} is not linked to another Helpdesk", record.unit)));
     }
+    Ok(())
 }

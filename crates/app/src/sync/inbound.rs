@@ -38,17 +38,21 @@ impl App {
         signature_header: &str,
         body: &[u8],
     ) -> AppResult<Vec<EventReply>> {
-        let (record, signed) = self.signed_by(unit, signature_header, body).await?;
-        let events: Vec<SyncEvent> = match serde_json::from_slice::<Vec<SyncEvent>>(body) {
-            Ok(events) => events,
-            Err(_) => vec![
-                serde_json::from_slice(body).map_err(|e| AppError::invalid("body", format!("not an event: {e}")))?,
-            ],
-        };
-        if events.len() > MAX_EVENTS {
-            return Err(AppError::invalid("body", format!("at most {MAX_EVENTS} events per request")));
-        }
-        self.remember_nonce(&signed.nonce).await?;
+        let (record, events) = self
+            .verified(unit, signature_header, body, |_, body| {
+                let events: Vec<SyncEvent> = match serde_json::from_slice::<Vec<SyncEvent>>(body) {
+                    Ok(events) => events,
+                    Err(_) => vec![
+                        serde_json::from_slice(body)
+                            .map_err(|e| AppError::invalid("body", format!("not an event: {e}")))?,
+                    ],
+                };
+                if events.len() > MAX_EVENTS {
+                    return Err(AppError::invalid("body", format!("at most {MAX_EVENTS} events per request")));
+                }
+                Ok(events)
+            })
+            .await?;
         let mut replies = Vec::with_capacity(events.len());
         for event in &events {
             // A change that overtook its ticket's creation is refused, so that the sender keeps
@@ -73,8 +77,7 @@ impl App {
     /// Handles a signed request of the other side to send now what waits for it; returns how
     /// many tickets were made due.
     pub async fn receive_resume(&self, unit: UnitId, signature_header: &str, body: &[u8]) -> AppResult<u64> {
-        let (_, signed) = self.signed_by(unit, signature_header, body).await?;
-        self.remember_nonce(&signed.nonce).await?;
+        self.verified(unit, signature_header, body, |_, _| Ok(())).await?;
         let now = self.now();
         self.write(move |mut tx| async move {
             let n = tx.retry_links(Some(unit), None, now).await?;
@@ -112,8 +115,24 @@ impl App {
         Ok(self.store.ticket_of_external(unit, &event.ticket).await? == Some(ours))
     }
 
+    /// The connector of `unit` and what `read` makes of the body of a webhook sent to it, once
+    /// its signature, time and body hold; only then is its nonce recorded (against replays), so
+    /// that a refused request writes nothing.
+    pub(super) async fn verified<T>(
+        &self,
+        unit: UnitId,
+        signature_header: &str,
+        body: &[u8],
+        read: impl FnOnce(&ConnectorRecord, &[u8]) -> AppResult<T>,
+    ) -> AppResult<(ConnectorRecord, T)> {
+        let (record, signed) = self.signed_by(unit, signature_header, body).await?;
+        let read = read(&record, body)?;
+        self.remember_nonce(&signed.nonce).await?;
+        Ok((record, read))
+    }
+
     /// The connector of `unit` and the checked signature of a webhook sent to it.
-    pub(super) async fn signed_by(
+    async fn signed_by(
         &self,
         unit: UnitId,
         signature_header: &str,
@@ -140,7 +159,7 @@ impl App {
         }
     }
 
-    pub(super) async fn remember_nonce(&self, nonce: &str) -> AppResult<()> {
+    async fn remember_nonce(&self, nonce: &str) -> AppResult<()> {
         let now = self.now();
         let forget = now - time::Duration::seconds(2 * signature::WINDOW_SECONDS);
         let nonce = nonce.to_owned();
