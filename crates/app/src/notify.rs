@@ -260,7 +260,8 @@ impl App {
                 ticket: Some(shown_to(&c.actor, ticket.clone())),
                 article: article.clone(),
                 unit_name: unit.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
-                by_name: by_name.clone(),
+                // A reply from another ticketing system is by its author there.
+                by_name: article.as_ref().and_then(|a| a.external_author.clone()).unwrap_or_else(|| by_name.clone()),
                 may_reply,
                 url: format!("{}/tickets/{}", self.public_url, ticket.id),
                 key: format!("n{}-{}", job.id, notices.len() + 1),

@@ -34,6 +34,8 @@ pub(crate) struct ExternalOrigin {
     pub(crate) remote_status: Option<String>,
     /// See `remote_status`.
     pub(crate) remote_priority: Option<String>,
+    /// Who wrote the article there, with the system's name, for an article.
+    pub(crate) remote_author: Option<String>,
 }
 
 impl From<MailOrigin> for Origin {
@@ -43,6 +45,14 @@ impl From<MailOrigin> for Origin {
 }
 
 impl Origin {
+    /// Who wrote an article in the other system, for one that came from there.
+    pub(crate) fn external_author(origin: &Option<Origin>) -> Option<String> {
+        match origin {
+            Some(Origin::External(o)) => o.remote_author.clone(),
+            _ => None,
+        }
+    }
+
     /// Records where a change came from (when it did not come from a person here) with the
     /// ticket or article it made; returns the addresses the change's notifications leave out.
     /// A remote article recorded before fails as a duplicate, rolling the second copy back.

@@ -269,8 +269,10 @@ impl App {
                 check_ticket(&actor, TicketAction::Attach, &TicketFacts::from(&ticket))?;
             }
             let author = actor.account;
-            let article =
-                tx.insert_article(&NewArticle { ticket: id, author, body, internal, channel, at: now }).await?;
+            let external_author = Origin::external_author(&origin);
+            let article = tx
+                .insert_article(&NewArticle { ticket: id, author, body, internal, channel, at: now, external_author })
+                .await?;
             let mut changes = vec![Change::new("article", serde_json::Value::Null, article.id).internal(internal)];
             changes.extend(files.iter().map(|f| f.change(internal)));
             if let Some((status, change)) = status_change {

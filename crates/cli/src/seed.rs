@@ -410,6 +410,7 @@ pub async fn seed(
                     internal,
                     channel: Channel::Web,
                     at: at + Duration::minutes(i64::from(r) * 30 + 5),
+                    external_author: None,
                 };
                 tx.insert_article(&article).await?;
                 articles.push(json!({"body": article.body, "internal": internal}));

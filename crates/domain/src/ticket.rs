@@ -177,6 +177,11 @@ pub struct Article {
     /// When it was written.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Who wrote it in the other ticketing system it came from, with that system's name (for
+    /// example `alice (RT)`); none for an article written here.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub external_author: Option<String>,
 }
 
 /// A ticket as a list shows it: the ticket, who asked, and how long the conversation is.

@@ -227,6 +227,7 @@ pub(crate) struct ArticleRow {
     internal: bool,
     channel: String,
     created_at: Ts,
+    external_author: Option<String>,
 }
 
 impl TryFrom<ArticleRow> for Article {
@@ -241,6 +242,7 @@ impl TryFrom<ArticleRow> for Article {
             internal: r.internal,
             channel: parse("articles.channel", &r.channel)?,
             created_at: r.created_at.0,
+            external_author: r.external_author,
         })
     }
 }

@@ -72,7 +72,7 @@ macro_rules! category_columns {
 
 macro_rules! article_columns {
     () => {
-        "id, ticket_id, author_id, body, internal, channel, created_at"
+        "id, ticket_id, author_id, body, internal, channel, created_at, external_author"
     };
 }
 
@@ -713,8 +713,8 @@ macro_rules! sql_store {
 
             async fn insert_article(&mut self, a: &NewArticle) -> StoreResult<Article> {
                 let row: ArticleRow = sqlx::query_as(concat!(
-                    "INSERT INTO articles (ticket_id, author_id, body, internal, channel, created_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
+                    "INSERT INTO articles (ticket_id, author_id, body, internal, channel, created_at, external_author) ",
+                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
                     $crate::sql::article_columns!()
                 ))
                 .bind(a.ticket)
@@ -723,6 +723,7 @@ macro_rules! sql_store {
                 .bind(a.internal)
                 .bind(a.channel.as_str())
                 .bind(Ts::from(a.at))
+                .bind(&a.external_author)
                 .fetch_one(&mut *self.tx)
                 .await?;
                 Article::try_from(row)

@@ -102,6 +102,8 @@ pub struct NewArticle {
     pub channel: Channel,
     /// When.
     pub at: OffsetDateTime,
+    /// Who wrote it in the other ticketing system it came from.
+    pub external_author: Option<String>,
 }
 
 /// A file about to be stored, checked and named by the domain's rules.

@@ -265,6 +265,7 @@ impl App {
             remote_article: None,
             remote_status: remote.status.clone(),
             remote_priority: remote.priority.clone(),
+            remote_author: None,
         });
         // The requester opens it, with Helpdesk's rights: the other side already accepted it.
         let actor = Actor { account: Some(requester), ..Actor::system() };
@@ -334,7 +335,10 @@ impl App {
         let author = if article.author.trim().is_empty() { "someone" } else { article.author.trim() };
         let label = record.settings.kind.label();
         let (uploads, left_out) = uploads_of(&article.attachments);
-        let body = with_left_out(&format!("{author} wrote in {label}:\n\n{}", article.body), &left_out, label);
+        // A reply of files alone still says something, for an article is never empty.
+        let text = if article.body.trim().is_empty() { "(no text)" } else { article.body.as_str() };
+        let body = with_left_out(text, &left_out, label);
+        let author: String = author.chars().take(100).collect();
         let origin = Origin::External(ExternalOrigin {
             unit: record.unit,
             remote_ticket: event.ticket.clone(),
@@ -342,6 +346,7 @@ impl App {
             remote_article: Some(article.id.clone()),
             remote_status: None,
             remote_priority: None,
+            remote_author: Some(format!("{author} ({label})")),
         });
         let system = Actor::system();
         match self.add_article_from(&system, ticket, body, internal, Channel::External, uploads, Some(origin)).await {
@@ -498,6 +503,7 @@ fn remote_state(record: &ConnectorRecord, remote: &str, status: Option<&str>, pr
         remote_article: None,
         remote_status: status.map(str::to_owned),
         remote_priority: priority.map(str::to_owned),
+        remote_author: None,
     })
 }
 

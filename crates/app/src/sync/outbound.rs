@@ -209,9 +209,10 @@ impl App {
     }
 
     async fn remote_article(&self, ticket: &Ticket, article: &Article) -> AppResult<SyncEvent> {
-        let author = match article.author {
-            Some(id) => self.store.account(id).await?.map(|a| a.name).unwrap_or_else(|| "Helpdesk".into()),
-            None => "Helpdesk".into(),
+        let author = match (&article.external_author, article.author) {
+            (Some(there), _) => there.clone(),
+            (None, Some(id)) => self.store.account(id).await?.map(|a| a.name).unwrap_or_else(|| "Helpdesk".into()),
+            (None, None) => "Helpdesk".into(),
         };
         let remote = RemoteArticle {
             id: article.id.to_string(),

@@ -315,6 +315,7 @@ async fn articles_hide_internal_notes_unless_asked(db: TestDb) {
             internal,
             channel: Channel::Api,
             at: at(i as i64),
+            external_author: None,
         };
         let stored = tx.insert_article(&article).await.expect("article");
         assert_eq!(
@@ -542,6 +543,7 @@ async fn every_ticket_and_article_write_is_in_the_change_log(db: TestDb) {
         internal: true,
         channel: Channel::System,
         at: at(2),
+        external_author: None,
     })
     .await
     .expect("article");
@@ -610,6 +612,7 @@ async fn the_change_log_is_followed_without_skipping_a_late_commit(db: TestDb) {
             internal,
             channel: Channel::Web,
             at: at(4),
+            external_author: None,
         };
         tx.insert_article(&article).await.expect("article");
     }

@@ -565,6 +565,10 @@ async fn a_ticket_escalated_to_an_rt_unit_stays_in_step_with_rt_and_survives_rt_
     )
     .await;
     assert_eq!(arrives(&node, ticket, "Granted until June.").await, vec![false]);
+    let page = node.get_ok(&format!("/api/v1/tickets/{ticket}/articles?per_page=100")).await.expect("articles");
+    let granted = page["items"].as_array().into_iter().flatten().find(|a| a["body"] == "Granted until June.");
+    let granted = granted.expect("the reply, as written in RT");
+    assert_eq!((granted["external_author"].as_str(), granted["author"].as_i64()), (Some("root (RT)"), None));
     let csv = node.files_named(ticket, "quota.csv").await;
     assert_eq!(csv.len(), 1, "one copy of the file");
     assert_eq!(csv[0].1, b"user,quota\nalice,5TB\n");

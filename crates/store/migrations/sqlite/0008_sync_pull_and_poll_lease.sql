@@ -5,3 +5,6 @@ CREATE INDEX external_links_held ON external_links (unit_id, ticket_id) WHERE st
 -- One node at a time follows a polled system: the one that holds the connector's poll lease.
 ALTER TABLE connectors ADD COLUMN poll_locked_by TEXT;
 ALTER TABLE connectors ADD COLUMN poll_locked_until TEXT;
+
+-- Who wrote an article in the other ticketing system it came from, e.g. `alice (RT)`.
+ALTER TABLE articles ADD COLUMN external_author TEXT;

@@ -776,7 +776,7 @@ async fn ticket_page(
         .iter()
         .map(|a| ArticleView {
             id: a.id,
-            author: name_of(a.author),
+            author: a.external_author.clone().unwrap_or_else(|| name_of(a.author)),
             at: when(a.created_at),
             html: to_safe_html(&a.body),
             internal: a.internal,

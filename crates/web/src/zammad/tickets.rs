@@ -97,7 +97,10 @@ fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>, files: 
         Some(id) if id == t.submitter || Some(id) == t.on_behalf_of => "Customer",
         Some(_) => "Agent",
     };
-    let from = a.author.and_then(|id| authors.get(&id).cloned()).unwrap_or_else(|| "Helpdesk".into());
+    let from = match (&a.external_author, a.author) {
+        (Some(there), _) => there.clone(),
+        (None, id) => id.and_then(|id| authors.get(&id).cloned()).unwrap_or_else(|| "Helpdesk".into()),
+    };
     json!({
         "id": a.id, "ticket_id": a.ticket, "body": a.body, "content_type": "text/plain", "internal": a.internal,
         "type": kind, "sender": sender, "from": from, "subject": Value::Null, "created_by_id": a.author,
@@ -361,6 +364,7 @@ async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Resul
         internal: false,
         channel: Channel::Web,
         created_at: ticket.created_at,
+        external_author: None,
     };
     let files = state.app.attachments(actor, ticket.id).await?;
     let mut all = vec![article_json(&description, ticket, &names, &files)];

@@ -69,6 +69,7 @@ async fn attachments_are_kept_in_the_database_and_hide_internal_ones(db: TestDb)
             internal: true,
             channel: Channel::Web,
             at: at(2),
+            external_author: None,
         })
         .await
         .expect("note");
@@ -288,6 +289,7 @@ async fn summaries_carry_the_submitters_name_and_public_replies(db: TestDb) {
             internal,
             channel: Channel::Api,
             at: at(10),
+            external_author: None,
         };
         tx.insert_article(&article).await.expect("article");
     }
