@@ -36,6 +36,16 @@ pub(crate) struct ExternalOrigin {
     pub(crate) remote_priority: Option<String>,
     /// Who wrote the article there, with the system's name, for an article.
     pub(crate) remote_author: Option<String>,
+    /// When the other side made the change.
+    pub(crate) remote_at: Option<OffsetDateTime>,
+}
+
+impl ExternalOrigin {
+    /// Records the status and priority the other side said it holds, and when it said so.
+    async fn remember_state(&self, tx: &mut dyn Tx, ticket: TicketId) -> AppResult<()> {
+        let (status, priority) = (self.remote_status.as_deref(), self.remote_priority.as_deref());
+        Ok(tx.set_remote_state(ticket, status, priority, self.remote_at).await?)
+    }
 }
 
 impl From<MailOrigin> for Origin {
@@ -71,8 +81,7 @@ impl Origin {
                 if status == InboundStatus::TicketOpened {
                     let url = external.remote_url.as_deref().unwrap_or_default();
                     tx.set_external(ticket, external.unit, &external.remote_ticket, url, at).await?;
-                    tx.set_remote_state(ticket, external.remote_status.as_deref(), external.remote_priority.as_deref())
-                        .await?;
+                    external.remember_state(tx, ticket).await?;
                 }
                 if let (Some(article), Some(remote)) = (article, &external.remote_article) {
                     let item = SyncItem {
@@ -93,7 +102,7 @@ impl Origin {
     /// Records what the other side holds after a change that came from it.
     pub(crate) async fn record_update(origin: &Option<Origin>, tx: &mut dyn Tx, ticket: TicketId) -> AppResult<()> {
         if let Some(Origin::External(external)) = origin {
-            tx.set_remote_state(ticket, external.remote_status.as_deref(), external.remote_priority.as_deref()).await?;
+            external.remember_state(tx, ticket).await?;
         }
         Ok(())
     }

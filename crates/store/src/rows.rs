@@ -596,6 +596,8 @@ pub(crate) struct LinkRow {
     version: i64,
     remote_status: Option<String>,
     remote_priority: Option<String>,
+    remote_status_at: Option<Ts>,
+    remote_priority_at: Option<Ts>,
 }
 
 impl TryFrom<LinkRow> for crate::sync::LinkRecord {
@@ -618,6 +620,8 @@ impl TryFrom<LinkRow> for crate::sync::LinkRecord {
             version: r.version,
             remote_status: r.remote_status,
             remote_priority: r.remote_priority,
+            remote_status_at: r.remote_status_at.map(|t| t.0),
+            remote_priority_at: r.remote_priority_at.map(|t| t.0),
         })
     }
 }

@@ -5,7 +5,7 @@
 macro_rules! link_columns {
     () => {
         "ticket_id, unit_id, external_id, external_url, state, pending_since, last_error, attempts, due_at, \
-         synced_at, version, remote_status, remote_priority"
+         synced_at, version, remote_status, remote_priority, remote_status_at, remote_priority_at"
     };
 }
 pub(crate) use link_columns;
@@ -363,14 +363,19 @@ macro_rules! sync_sql {
                 ticket: helpdesk_domain::TicketId,
                 status: Option<&str>,
                 priority: Option<&str>,
+                said_at: Option<time::OffsetDateTime>,
             ) -> crate::StoreResult<()> {
                 sqlx::query(
                     "UPDATE external_links SET remote_status = COALESCE($2, remote_status), \
-                     remote_priority = COALESCE($3, remote_priority) WHERE ticket_id = $1",
+                     remote_priority = COALESCE($3, remote_priority), \
+                     remote_status_at = CASE WHEN $2 IS NULL OR $4 IS NULL THEN remote_status_at ELSE $4 END, \
+                     remote_priority_at = CASE WHEN $3 IS NULL OR $4 IS NULL THEN remote_priority_at ELSE $4 END \
+                     WHERE ticket_id = $1",
                 )
                 .bind(ticket)
                 .bind(status)
                 .bind(priority)
+                .bind(said_at.map(crate::rows::Ts::from))
                 .execute(&mut *self.tx)
                 .await?;
                 Ok(())

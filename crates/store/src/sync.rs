@@ -41,6 +41,10 @@ pub struct LinkRecord {
     pub remote_status: Option<String>,
     /// The other side's priority as last known.
     pub remote_priority: Option<String>,
+    /// When the other side said it holds `remote_status`, for a change that came from there.
+    pub remote_status_at: Option<OffsetDateTime>,
+    /// When the other side said it holds `remote_priority`, likewise.
+    pub remote_priority_at: Option<OffsetDateTime>,
 }
 
 /// One thing that went over or came in: an article here and its id there.
@@ -146,12 +150,14 @@ pub trait SyncTx: Send {
     async fn mark_link_due(&mut self, ticket: TicketId, at: OffsetDateTime) -> StoreResult<()>;
     /// Forgets where following the other side got to (its kind or address changed).
     async fn clear_cursor(&mut self, unit: UnitId) -> StoreResult<()>;
-    /// Records what the other side now holds.
+    /// Records what the other side now holds; with `said_at`, when it said so (a change that
+    /// came from there).
     async fn set_remote_state(
         &mut self,
         ticket: TicketId,
         status: Option<&str>,
         priority: Option<&str>,
+        said_at: Option<OffsetDateTime>,
     ) -> StoreResult<()>;
     /// Records an item that went over or came in; false when it already was.
     async fn insert_sync_item(

@@ -117,8 +117,8 @@ impl App {
                             tx.insert_sync_item(ticket, unit, &own, now).await?;
                         }
                     }
-                    Received::Status { value } => tx.set_remote_state(ticket, Some(&value), None).await?,
-                    Received::Priority { value } => tx.set_remote_state(ticket, None, Some(&value)).await?,
+                    Received::Status { value } => tx.set_remote_state(ticket, Some(&value), None, None).await?,
+                    Received::Priority { value } => tx.set_remote_state(ticket, None, Some(&value), None).await?,
                 }
                 tx.mark_link_due(ticket, now).await?;
                 tx.commit().await?;

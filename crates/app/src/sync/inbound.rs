@@ -202,7 +202,7 @@ impl App {
                 EventChange::Priority { value } => (None, Some(value.as_str())),
                 _ => return Ok(None),
             };
-            let origin = remote_state(record, &event.ticket, status, priority);
+            let origin = remote_state(record, event, status, priority);
             self.update_ticket_from(&Actor::system(), ticket, TicketPatch::default(), Some(origin)).await?;
             return Ok(None);
         }
@@ -266,6 +266,7 @@ impl App {
             remote_status: remote.status.clone(),
             remote_priority: remote.priority.clone(),
             remote_author: None,
+            remote_at: Some(event.at),
         });
         // The requester opens it, with Helpdesk's rights: the other side already accepted it.
         let actor = Actor { account: Some(requester), ..Actor::system() };
@@ -347,6 +348,7 @@ impl App {
             remote_status: None,
             remote_priority: None,
             remote_author: Some(format!("{author} ({label})")),
+            remote_at: Some(event.at),
         });
         let system = Actor::system();
         match self.add_article_from(&system, ticket, body, internal, Channel::External, uploads, Some(origin)).await {
@@ -357,7 +359,7 @@ impl App {
                     // The rules refuse it here (a verified or closed ticket takes nothing more).
                     None => {
                         let note = format!("a reply of {author} on the other side was not taken: {detail}");
-                        let origin = remote_state(record, &event.ticket, None, None);
+                        let origin = remote_state(record, event, None, None);
                         self.note_sync(ticket, note, origin).await?;
                         Ok(EventReply::default())
                     }
@@ -388,12 +390,22 @@ impl App {
         else {
             return Ok(());
         };
+        // The other side said something later already (a pull, then a slow push of an older
+        // change): this one is out of date there too.
+        let said_at = match field {
+            Field::Status => link.remote_status_at,
+            Field::Priority => link.remote_priority_at,
+        };
+        if said_at.is_some_and(|said| event.at < said) {
+            tracing::debug!(ticket, field = field.name(), "a change of the other side older than one applied; skipped");
+            return Ok(());
+        }
         let mapping = record.settings.mapping();
         // Seen before: the other side was already known to hold it.
         let (known, origin, patch) = match field {
             Field::Status => (
                 link.remote_status.as_deref() == Some(value),
-                remote_state(record, &event.ticket, Some(value), None),
+                remote_state(record, event, Some(value), None),
                 mapping.status_from_remote(value).filter(|s| *s != current.status).map(|status| TicketPatch {
                     status: Some(status),
                     resolution: resolution_of(status, resolution),
@@ -402,7 +414,7 @@ impl App {
             ),
             Field::Priority => (
                 link.remote_priority.as_deref() == Some(value),
-                remote_state(record, &event.ticket, None, Some(value)),
+                remote_state(record, event, None, Some(value)),
                 mapping.priority_from_remote(value).filter(|p| *p != current.priority).map(|priority| TicketPatch {
                     priority: Some(priority),
                     priority_reason: Some(format!("set in {}", record.settings.kind.label())),
@@ -495,10 +507,12 @@ fn resolution_of(status: Status, given: Option<&str>) -> Option<Resolution> {
     Some(given.and_then(|r| r.parse().ok()).unwrap_or(default))
 }
 
-fn remote_state(record: &ConnectorRecord, remote: &str, status: Option<&str>, priority: Option<&str>) -> Origin {
+/// What the other side holds after `event`, as the origin of the change it makes here.
+fn remote_state(record: &ConnectorRecord, event: &SyncEvent, status: Option<&str>, priority: Option<&str>) -> Origin {
     Origin::External(ExternalOrigin {
         unit: record.unit,
-        remote_ticket: remote.to_owned(),
+        remote_ticket: event.ticket.clone(),
+        remote_at: Some(event.at),
         remote_url: None,
         remote_article: None,
         remote_status: status.map(str::to_owned),

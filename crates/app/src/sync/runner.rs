@@ -211,7 +211,7 @@ impl SyncRunner {
                 let (s, p) = status;
                 app.write(move |mut tx| async move {
                     tx.set_external(id, unit, &remote_id, &url, now).await?;
-                    tx.set_remote_state(id, s.as_deref(), p.as_deref()).await?;
+                    tx.set_remote_state(id, s.as_deref(), p.as_deref(), None).await?;
                     tx.commit().await?;
                     Ok(())
                 })
@@ -257,7 +257,7 @@ impl SyncRunner {
     async fn remember(&self, id: TicketId, status: Option<String>, priority: Option<String>) -> Result<(), String> {
         self.app
             .write(move |mut tx| async move {
-                tx.set_remote_state(id, status.as_deref(), priority.as_deref()).await?;
+                tx.set_remote_state(id, status.as_deref(), priority.as_deref(), None).await?;
                 tx.commit().await?;
                 Ok(())
             })

@@ -8,7 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-use crate::common::{Node, TestServer, assert_problem, created, eventually, snapshot};
+use crate::common::{Answer, Node, TestServer, assert_problem, created, eventually, snapshot};
 use helpdesk_domain::account::Role;
 
 const KEY: &str = "a signing key both helpdesks share";
@@ -770,6 +770,16 @@ async fn when_both_sides_change_the_status_the_later_change_wins_and_the_history
     let later = json!({"id": "s2", "at": stamp(60), "ticket": "500", "type": "ticket.status", "value": "on_hold"});
     assert_eq!(post_event(&server, unit, &later, "s2").await.status(), StatusCode::OK);
     assert_eq!(server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await.body["status"], "on_hold");
+    // A change the other side made before its last one, arriving after it (by another way): it
+    // is out of date there too, and changes nothing here, not even the history.
+    let entries = |h: Answer| h.body["total"].clone();
+    let history_path = format!("/api/v1/tickets/{ticket}/history?per_page=1");
+    let before = entries(server.get(&history_path, &admin).await);
+    assert!(before.is_i64(), "the history counts its entries: {before}");
+    let stale = json!({"id": "s3", "at": stamp(30), "ticket": "500", "type": "ticket.status", "value": "in_progress"});
+    assert_eq!(post_event(&server, unit, &stale, "s3").await.status(), StatusCode::OK);
+    assert_eq!(server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await.body["status"], "on_hold");
+    assert_eq!(entries(server.get(&history_path, &admin).await), before, "nothing recorded");
 }
 
 #[tokio::test(flavor = "multi_thread")]

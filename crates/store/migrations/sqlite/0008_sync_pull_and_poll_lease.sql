@@ -8,3 +8,8 @@ ALTER TABLE connectors ADD COLUMN poll_locked_until TEXT;
 
 -- Who wrote an article in the other ticketing system it came from, e.g. `alice (RT)`.
 ALTER TABLE articles ADD COLUMN external_author TEXT;
+
+-- When the other side said it holds its status and priority: a change of its that arrives later
+-- but was made earlier (by another way: a pull, then a slow push) is not applied over them.
+ALTER TABLE external_links ADD COLUMN remote_status_at TEXT;
+ALTER TABLE external_links ADD COLUMN remote_priority_at TEXT;
