@@ -17,6 +17,11 @@ use crate::http::{Incoming, fetch, html_text, refused, unreachable};
 
 /// Transactions read per request.
 const PAGE: usize = 100;
+/// Pages of recent transactions read again at most, looking for one that committed late.
+const RECHECK_PAGES: usize = 5;
+/// How long a transaction may take to commit after a later one did: a transaction older than
+/// this, by RT's clock, behind the newest read, is taken as settled.
+const SETTLE_SECONDS: i64 = 60;
 
 /// The client of one RT queue.
 pub(crate) struct Rt {
@@ -100,6 +105,22 @@ impl Rt {
             return answer.json().await.map_err(|e| format!("{} answered what is not JSON: {e}", self.what()));
         }
         Err(format!("{} keeps ending the session", self.what()))
+    }
+
+    /// One page of ticket transactions past `after` (up to `until`), oldest first.
+    async fn transactions(&self, after: i64, until: Option<i64>, page: usize) -> Result<Vec<Value>, String> {
+        let path = format!(
+            "transactions?fields=Type,Creator,Created,ObjectId,ObjectType,Field,NewValue&orderby=id&order=ASC&per_page={PAGE}&page={page}"
+        );
+        let mut query = vec![
+            json!({"field": "id", "operator": ">", "value": after}),
+            json!({"field": "ObjectType", "value": "RT::Ticket"}),
+        ];
+        if let Some(until) = until {
+            query.push(json!({"field": "id", "operator": "<=", "value": until}));
+        }
+        let found = self.call(reqwest::Method::POST, &path, Some(&Value::Array(query))).await?;
+        Ok(found["items"].as_array().cloned().unwrap_or_default())
     }
 
     /// The last transaction now in RT: following starts after it.
@@ -254,28 +275,39 @@ impl ExternalSystem for Rt {
             // The first poll starts from now: what RT held before is not ours.
             return Ok(Some(Pulled { events: Vec::new(), cursor: self.last_transaction().await?, more: false }));
         };
-        let after: i64 =
-            cursor.parse().map_err(|_| format!("the stored RT cursor '{cursor}' is not a transaction id"))?;
-        let path = format!(
-            "transactions?fields=Type,Creator,Created,ObjectId,ObjectType,Field,NewValue&orderby=id&order=ASC&per_page={PAGE}"
-        );
-        let query = json!([
-            {"field": "id", "operator": ">", "value": after},
-            {"field": "ObjectType", "value": "RT::Ticket"},
-        ]);
-        let found = self.call(reqwest::Method::POST, &path, Some(&query)).await?;
-        let items = found["items"].as_array().cloned().unwrap_or_default();
+        let mut cursor = RtCursor::parse(cursor)
+            .ok_or_else(|| format!("the stored RT cursor '{cursor}' is not where following RT got to"))?;
+        // What committed late, behind transactions already read, is among the recent ones read
+        // again; then the page past the newest read.
+        let mut items = Vec::new();
+        if cursor.newest_seen() > cursor.settled {
+            for page in 1..=RECHECK_PAGES {
+                let found = self.transactions(cursor.settled, Some(cursor.newest_seen()), page).await?;
+                let full = found.len() >= PAGE;
+                items.extend(found);
+                if !full {
+                    break;
+                }
+            }
+        }
+        let fresh = self.transactions(cursor.newest_seen(), None, 1).await?;
+        let more = fresh.len() >= PAGE;
+        items.extend(fresh);
         let mut events = Vec::new();
-        let mut last = after.to_string();
+        let mut read = Vec::new();
         for item in &items {
             let Some(id) = text(&item["id"]) else { continue };
-            last = id.clone();
-            let by = item["Creator"]["id"].as_str().unwrap_or_default().to_owned();
-            let by_us = by == self.user;
+            let Ok(number) = id.parse::<i64>() else { continue };
             let at = item["Created"]
                 .as_str()
                 .and_then(|c| time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339).ok())
                 .unwrap_or_else(time::OffsetDateTime::now_utc);
+            read.push((number, at));
+            if cursor.seen.contains(&number) {
+                continue;
+            }
+            let by = item["Creator"]["id"].as_str().unwrap_or_default().to_owned();
+            let by_us = by == self.user;
             let ticket = text(&item["ObjectId"]).unwrap_or_default();
             let field = item["Field"].as_str().unwrap_or_default();
             let value = text(&item["NewValue"]).unwrap_or_default();
@@ -298,6 +330,89 @@ impl ExternalSystem for Rt {
             };
             events.push(PulledEvent { event: SyncEvent { id, at, ticket, to_ticket: None, change }, by_us });
         }
-        Ok(Some(Pulled { events, cursor: last, more: items.len() >= PAGE }))
+        // Oldest first, as RT made them: a late one read again comes before those after it.
+        events.sort_by_key(|e| e.event.id.parse::<i64>().unwrap_or_default());
+        cursor.advance(&read);
+        Ok(Some(Pulled { events, cursor: cursor.to_text(), more }))
+    }
+}
+
+/// Where following RT got to: every transaction up to `settled` is taken as read, and those
+/// read past it are `seen`. RT numbers a transaction when it begins and shows it when it
+/// commits, so one may show after a later one did: the recent ones are read again until they
+/// settle, and one not seen before is then taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RtCursor {
+    settled: i64,
+    seen: std::collections::BTreeSet<i64>,
+}
+
+impl RtCursor {
+    /// A stored cursor: `settled`, or `settled:seen,seen,...` (a bare number, as earlier
+    /// versions stored, has none seen past it).
+    fn parse(text: &str) -> Option<RtCursor> {
+        let (settled, seen) = text.split_once(':').unwrap_or((text, ""));
+        let seen = seen.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().ok()).collect::<Option<_>>()?;
+        Some(RtCursor { settled: settled.trim().parse().ok()?, seen })
+    }
+
+    fn to_text(&self) -> String {
+        if self.seen.is_empty() {
+            return self.settled.to_string();
+        }
+        let seen: Vec<String> = self.seen.iter().map(i64::to_string).collect();
+        format!("{}:{}", self.settled, seen.join(","))
+    }
+
+    /// The newest transaction read.
+    fn newest_seen(&self) -> i64 {
+        self.seen.last().copied().unwrap_or(self.settled).max(self.settled)
+    }
+
+    /// Takes in the transactions just read (id, when RT made it): those made more than
+    /// [`SETTLE_SECONDS`] before the newest of them settle, with all before them.
+    fn advance(&mut self, read: &[(i64, time::OffsetDateTime)]) {
+        self.seen.extend(read.iter().map(|(id, _)| *id).filter(|id| *id > self.settled));
+        let Some(newest) = read.iter().map(|(_, at)| *at).max() else { return };
+        let horizon = newest - time::Duration::seconds(SETTLE_SECONDS);
+        if let Some(settled) = read.iter().filter(|(_, at)| *at < horizon).map(|(id, _)| *id).max() {
+            self.settled = self.settled.max(settled);
+            let settled = self.settled;
+            self.seen.retain(|id| *id > settled);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> time::OffsetDateTime {
+        time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1_800_000_000 + seconds)
+    }
+
+    #[test]
+    fn recent_transactions_stay_seen_until_they_settle() {
+        let mut cursor = RtCursor::parse("100").expect("a bare number, as stored before");
+        assert_eq!(cursor.newest_seen(), 100);
+        // 101 and 103 show; 102 is still being committed.
+        cursor.advance(&[(101, at(0)), (103, at(1))]);
+        assert_eq!(cursor.to_text(), "100:101,103");
+        assert_eq!(RtCursor::parse(&cursor.to_text()), Some(cursor.clone()));
+        assert_eq!(cursor.newest_seen(), 103, "new ones are read past 103; 101 to 103 read again");
+        // 102 shows late, in the reading again (with 101 and 103); then a minute passes in RT.
+        cursor.advance(&[(101, at(0)), (102, at(0)), (103, at(1)), (104, at(30))]);
+        assert_eq!(cursor.to_text(), "100:101,102,103,104");
+        cursor.advance(&[(101, at(0)), (102, at(0)), (103, at(1)), (104, at(30)), (105, at(90))]);
+        assert_eq!(cursor.to_text(), "103:104,105", "what RT made a minute before its newest has settled");
+        cursor.advance(&[]);
+        assert_eq!(cursor.to_text(), "103:104,105", "nothing read, nothing moves");
+    }
+
+    #[test]
+    fn a_cursor_that_is_not_one_is_refused() {
+        for bad in ["", "x", "1:a", "1:2,,x", ":3"] {
+            assert_eq!(RtCursor::parse(bad), None, "{bad}");
+        }
     }
 }
