@@ -48,12 +48,13 @@ pub(crate) fn ticket_text(t: &helpdesk_app::sync::RemoteTicket) -> String {
     text
 }
 
-/// GETs a file: its bytes, or, inside, why the server refuses it for good (a 4xx: the file is
-/// then named as left out); `Err` when it cannot be had now (the poll is tried again).
+/// GETs a file: its bytes, or, inside, why the server refuses it for good (forbidden, not
+/// found, gone: the file is then named as left out); `Err` when it cannot be had now (a session
+/// that ran out, a server error: the poll is tried again).
 pub(crate) async fn fetch(request: reqwest::RequestBuilder, what: &str) -> Result<Result<Vec<u8>, String>, String> {
     let answer = request.send().await.map_err(|e| unreachable(what, &e))?;
     let status = answer.status();
-    if status.is_client_error() {
+    if matches!(status.as_u16(), 403 | 404 | 410) {
         return Ok(Err(format!("{what} answered {status}")));
     }
     if !status.is_success() {

@@ -17,8 +17,6 @@ use crate::http::{Incoming, fetch, html_text, refused, unreachable};
 
 /// Transactions read per request.
 const PAGE: usize = 100;
-/// Pages of recent transactions read again at most, looking for one that committed late.
-const RECHECK_PAGES: usize = 5;
 /// How long a transaction may take to commit after a later one did: a transaction older than
 /// this, by RT's clock, behind the newest read, is taken as settled.
 const SETTLE_SECONDS: i64 = 60;
@@ -107,17 +105,24 @@ impl Rt {
         Err(format!("{} keeps ending the session", self.what()))
     }
 
-    /// One page of ticket transactions past `after` (up to `until`), oldest first.
-    async fn transactions(&self, after: i64, until: Option<i64>, page: usize) -> Result<Vec<Value>, String> {
+    /// One page of ticket transactions past `after`, oldest first; with `until`, only those up
+    /// to it that are not `except`.
+    async fn transactions(&self, after: i64, until: Option<(i64, Vec<i64>)>) -> Result<Vec<Value>, String> {
         let path = format!(
-            "transactions?fields=Type,Creator,Created,ObjectId,ObjectType,Field,NewValue&orderby=id&order=ASC&per_page={PAGE}&page={page}"
+            "transactions?fields=Type,Creator,Created,ObjectId,ObjectType,Field,NewValue&orderby=id&order=ASC&per_page={PAGE}"
         );
         let mut query = vec![
             json!({"field": "id", "operator": ">", "value": after}),
             json!({"field": "ObjectType", "value": "RT::Ticket"}),
         ];
-        if let Some(until) = until {
-            query.push(json!({"field": "id", "operator": "<=", "value": until}));
+        // RT joins conditions on one field with OR unless told otherwise.
+        if let Some((until, except)) = until {
+            query.push(json!({"field": "id", "operator": "<=", "value": until, "entry_aggregator": "AND"}));
+            query.extend(
+                except
+                    .into_iter()
+                    .map(|id| json!({"field": "id", "operator": "!=", "value": id, "entry_aggregator": "AND"})),
+            );
         }
         let found = self.call(reqwest::Method::POST, &path, Some(&Value::Array(query))).await?;
         Ok(found["items"].as_array().cloned().unwrap_or_default())
@@ -277,20 +282,14 @@ impl ExternalSystem for Rt {
         };
         let mut cursor = RtCursor::parse(cursor)
             .ok_or_else(|| format!("the stored RT cursor '{cursor}' is not where following RT got to"))?;
-        // What committed late, behind transactions already read, is among the recent ones read
-        // again; then the page past the newest read.
+        // What committed late, behind transactions already read, is asked for by leaving out those
+        // seen; then the page past the newest read.
         let mut items = Vec::new();
         if cursor.newest_seen() > cursor.settled {
-            for page in 1..=RECHECK_PAGES {
-                let found = self.transactions(cursor.settled, Some(cursor.newest_seen()), page).await?;
-                let full = found.len() >= PAGE;
-                items.extend(found);
-                if !full {
-                    break;
-                }
-            }
+            let except: Vec<i64> = cursor.seen.keys().copied().collect();
+            items.extend(self.transactions(cursor.settled, Some((cursor.newest_seen(), except))).await?);
         }
-        let fresh = self.transactions(cursor.newest_seen(), None, 1).await?;
+        let fresh = self.transactions(cursor.newest_seen(), None).await?;
         let more = fresh.len() >= PAGE;
         items.extend(fresh);
         let mut events = Vec::new();
@@ -303,9 +302,6 @@ impl ExternalSystem for Rt {
                 .and_then(|c| time::OffsetDateTime::parse(c, &time::format_description::well_known::Rfc3339).ok())
                 .unwrap_or_else(time::OffsetDateTime::now_utc);
             read.push((number, at));
-            if cursor.seen.contains(&number) {
-                continue;
-            }
             let by = item["Creator"]["id"].as_str().unwrap_or_default().to_owned();
             let by_us = by == self.user;
             let ticket = text(&item["ObjectId"]).unwrap_or_default();
@@ -338,21 +334,28 @@ impl ExternalSystem for Rt {
 }
 
 /// Where following RT got to: every transaction up to `settled` is taken as read, and those
-/// read past it are `seen`. RT numbers a transaction when it begins and shows it when it
-/// commits, so one may show after a later one did: the recent ones are read again until they
-/// settle, and one not seen before is then taken.
+/// read past it are `seen`, each with when RT made it. RT numbers a transaction when it begins
+/// and shows it when it commits, so one may show after a later one did: RT is asked again for
+/// those past `settled` not seen, until a minute of RT's time has passed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct RtCursor {
     settled: i64,
-    seen: std::collections::BTreeSet<i64>,
+    seen: std::collections::BTreeMap<i64, i64>,
 }
 
 impl RtCursor {
-    /// A stored cursor: `settled`, or `settled:seen,seen,...` (a bare number, as earlier
+    /// A stored cursor: `settled`, or `settled:id@unix-time,...` (a bare number, as earlier
     /// versions stored, has none seen past it).
     fn parse(text: &str) -> Option<RtCursor> {
         let (settled, seen) = text.split_once(':').unwrap_or((text, ""));
-        let seen = seen.split(',').filter(|s| !s.is_empty()).map(|s| s.parse().ok()).collect::<Option<_>>()?;
+        let seen = seen
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let (id, at) = s.split_once('@')?;
+                Some((id.parse().ok()?, at.parse().ok()?))
+            })
+            .collect::<Option<_>>()?;
         Some(RtCursor { settled: settled.trim().parse().ok()?, seen })
     }
 
@@ -360,25 +363,26 @@ impl RtCursor {
         if self.seen.is_empty() {
             return self.settled.to_string();
         }
-        let seen: Vec<String> = self.seen.iter().map(i64::to_string).collect();
+        let seen: Vec<String> = self.seen.iter().map(|(id, at)| format!("{id}@{at}")).collect();
         format!("{}:{}", self.settled, seen.join(","))
     }
 
     /// The newest transaction read.
     fn newest_seen(&self) -> i64 {
-        self.seen.last().copied().unwrap_or(self.settled).max(self.settled)
+        self.seen.keys().next_back().copied().unwrap_or(self.settled).max(self.settled)
     }
 
     /// Takes in the transactions just read (id, when RT made it): those made more than
-    /// [`SETTLE_SECONDS`] before the newest of them settle, with all before them.
+    /// [`SETTLE_SECONDS`] before the newest seen settle, with all before them.
     fn advance(&mut self, read: &[(i64, time::OffsetDateTime)]) {
-        self.seen.extend(read.iter().map(|(id, _)| *id).filter(|id| *id > self.settled));
-        let Some(newest) = read.iter().map(|(_, at)| *at).max() else { return };
-        let horizon = newest - time::Duration::seconds(SETTLE_SECONDS);
-        if let Some(settled) = read.iter().filter(|(_, at)| *at < horizon).map(|(id, _)| *id).max() {
+        let settled = self.settled;
+        self.seen.extend(read.iter().filter(|(id, _)| *id > settled).map(|(id, at)| (*id, at.unix_timestamp())));
+        let Some(newest) = self.seen.values().max().copied() else { return };
+        let horizon = newest - SETTLE_SECONDS;
+        if let Some(settled) = self.seen.iter().filter(|(_, at)| **at < horizon).map(|(id, _)| *id).max() {
             self.settled = self.settled.max(settled);
             let settled = self.settled;
-            self.seen.retain(|id| *id > settled);
+            self.seen.retain(|id, _| *id > settled);
         }
     }
 }
@@ -397,21 +401,23 @@ mod tests {
         assert_eq!(cursor.newest_seen(), 100);
         // 101 and 103 show; 102 is still being committed.
         cursor.advance(&[(101, at(0)), (103, at(1))]);
-        assert_eq!(cursor.to_text(), "100:101,103");
+        assert_eq!(cursor.to_text(), "100:101@1800000000,103@1800000001");
         assert_eq!(RtCursor::parse(&cursor.to_text()), Some(cursor.clone()));
-        assert_eq!(cursor.newest_seen(), 103, "new ones are read past 103; 101 to 103 read again");
-        // 102 shows late, in the reading again (with 101 and 103); then a minute passes in RT.
-        cursor.advance(&[(101, at(0)), (102, at(0)), (103, at(1)), (104, at(30))]);
-        assert_eq!(cursor.to_text(), "100:101,102,103,104");
-        cursor.advance(&[(101, at(0)), (102, at(0)), (103, at(1)), (104, at(30)), (105, at(90))]);
-        assert_eq!(cursor.to_text(), "103:104,105", "what RT made a minute before its newest has settled");
+        assert_eq!(cursor.newest_seen(), 103, "new ones are read past 103; RT is asked for 101 to 103 but those seen");
+        // 102 shows late; then a minute passes in RT.
+        cursor.advance(&[(102, at(0)), (104, at(30))]);
+        assert_eq!(cursor.seen.keys().copied().collect::<Vec<_>>(), vec![101, 102, 103, 104]);
+        cursor.advance(&[(105, at(90))]);
+        assert_eq!(cursor.to_text(), "103:104@1800000030,105@1800000090", "made a minute before the newest: settled");
         cursor.advance(&[]);
-        assert_eq!(cursor.to_text(), "103:104,105", "nothing read, nothing moves");
+        assert_eq!(cursor.to_text(), "103:104@1800000030,105@1800000090", "nothing read, nothing moves");
+        cursor.advance(&[(50, at(100))]);
+        assert_eq!(cursor.seen.len(), 2, "one at or below the settled one is not kept");
     }
 
     #[test]
     fn a_cursor_that_is_not_one_is_refused() {
-        for bad in ["", "x", "1:a", "1:2,,x", ":3"] {
+        for bad in ["", "x", "1:a", "1:2@5,,x", ":3", "1:2", "1:2@x"] {
             assert_eq!(RtCursor::parse(bad), None, "{bad}");
         }
     }

@@ -4,7 +4,7 @@
 //! delivered. Applying an event twice changes nothing, so a push that follows is harmless.
 
 use helpdesk_domain::connector::ConnectorKind;
-use helpdesk_domain::{TicketId, UnitId};
+use helpdesk_domain::{ArticleId, TicketId, UnitId};
 use helpdesk_store::SyncItem;
 
 use super::{ARTICLE, PullPage, PullRequest, Receipt, Received};
@@ -20,6 +20,49 @@ const PAGE_TICKETS: i64 = 20;
 const PAGE_BYTES: usize = 16 * 1024 * 1024;
 /// The most receipts one request may carry.
 pub const MAX_RECEIPTS: usize = 1000;
+/// The most events a page holds (their receipts fit in one request).
+const PAGE_EVENTS: usize = 500;
+
+/// Where a page of pulled changes ended: after a ticket, or within one, after one of its
+/// articles (`0`: after its creation). Written `T` or `T:A`; empty is the start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Place {
+    ticket: TicketId,
+    article: Option<ArticleId>,
+}
+
+impl Place {
+    fn parse(text: &str) -> Option<Place> {
+        if text.is_empty() {
+            return Some(Place { ticket: 0, article: None });
+        }
+        let (ticket, article) = match text.split_once(':') {
+            Some((t, a)) => (t, Some(a.parse().ok().filter(|a: &ArticleId| *a >= 0)?)),
+            None => (text, None),
+        };
+        Some(Place { ticket: ticket.parse().ok().filter(|t: &TicketId| *t >= 0)?, article })
+    }
+
+    fn to_text(self) -> String {
+        match self.article {
+            Some(article) => format!("{}:{article}", self.ticket),
+            None => self.ticket.to_string(),
+        }
+    }
+}
+
+/// About how many bytes `event` takes on the wire with its files (base64), from what is stored
+/// of the ticket's files rather than their bytes.
+fn wire_size(event: &super::SyncEvent, files: &[helpdesk_domain::attachment::Attachment]) -> usize {
+    use super::EventChange;
+    let (text, article) = match &event.change {
+        EventChange::TicketCreated(t) => (t.title.len() + t.description.len(), None),
+        EventChange::ArticleCreated { article } => (article.body.len(), article.id.parse::<ArticleId>().ok()),
+        _ => return 256,
+    };
+    let bytes: i64 = files.iter().filter(|f| f.article == article).map(|f| f.size).sum();
+    256 + text + usize::try_from(bytes).unwrap_or(usize::MAX) / 3 * 4
+}
 
 impl App {
     /// Answers a signed pull of the other Helpdesk of `unit`: one page of the changes this side
@@ -30,16 +73,15 @@ impl App {
                 peer_only(record)?;
                 let request: PullRequest = serde_json::from_slice(body)
                     .map_err(|e| AppError::invalid("body", format!("not a pull request: {e}")))?;
-                match request.after.as_deref().map(str::trim) {
-                    None | Some("") => Ok(0),
-                    Some(after) => after
-                        .parse::<TicketId>()
-                        .map_err(|_| AppError::invalid("after", format!("'{after}' is not where a page ended"))),
-                }
+                let after = request.after.as_deref().map(str::trim).unwrap_or_default();
+                Place::parse(after)
+                    .ok_or_else(|| AppError::invalid("after", format!("'{after}' is not where a page ended")))
             })
             .await?;
         let before = self.now() - time::Duration::seconds(HELD_AFTER_SECONDS);
-        let held = self.store.held_links(unit, before, after, PAGE_TICKETS + 1).await?;
+        // A page that ended within a ticket goes on with that ticket.
+        let first = if after.article.is_some() { after.ticket - 1 } else { after.ticket };
+        let held = self.store.held_links(unit, before, first, PAGE_TICKETS + 1).await?;
         let mut page = PullPage::default();
         let mut bytes = 0;
         'tickets: for (n, ticket) in held.iter().enumerate() {
@@ -47,6 +89,7 @@ impl App {
                 page.more = true;
                 break;
             }
+            page.next = ticket.to_string();
             let (Some(link), Some(found)) =
                 (self.store.external_link(*ticket).await?, self.store.ticket(*ticket).await?)
             else {
@@ -56,19 +99,29 @@ impl App {
             if link.link.unit != unit || found.unit != unit {
                 continue;
             }
-            for event in self.owed(&record, &link, &found).await?.into_events() {
-                let size = self.wire_size(&event).await?;
-                if !page.events.is_empty() && bytes + size > PAGE_BYTES {
-                    // The next page starts with this ticket again: what the receipts of this
-                    // one record is then no longer owed.
-                    page.next = (ticket - 1).to_string();
+            let mut owed = self.owed(&record, &link, &found).await?;
+            if let Some(served) = after.article.filter(|_| after.ticket == *ticket) {
+                owed.create = None;
+                owed.articles.retain(|(id, _)| *id > served);
+            }
+            let files = self.store.attachments(*ticket, true).await?;
+            let mut last_article = None;
+            for (article, event) in owed.into_articled_events() {
+                let size = wire_size(&event, &files);
+                if !page.events.is_empty() && (bytes + size > PAGE_BYTES || page.events.len() == PAGE_EVENTS) {
+                    // The next page goes on with this ticket, past what this one served of it.
+                    page.next = match last_article {
+                        Some(served) => Place { ticket: *ticket, article: Some(served) }.to_text(),
+                        None => (ticket - 1).to_string(),
+                    };
                     page.more = true;
                     break 'tickets;
                 }
                 bytes += size;
+                // The ticket's creation counts as served before its first article (0).
+                last_article = Some(article.unwrap_or(0).max(last_article.unwrap_or(0)));
                 page.events.push(self.with_files(event).await?);
             }
-            page.next = ticket.to_string();
         }
         if !page.more {
             page.next.clear();
@@ -105,8 +158,9 @@ impl App {
             let now = self.now();
             self.write(move |mut tx| async move {
                 match receipt.received {
-                    Received::Ticket { id, url } => {
-                        tx.set_external(ticket, unit, &id, url.as_deref().unwrap_or_default(), now).await?
+                    Received::Ticket { id, url, status, priority } => {
+                        tx.set_external(ticket, unit, &id, url.as_deref().unwrap_or_default(), now).await?;
+                        tx.set_remote_state(ticket, status.as_deref(), priority.as_deref(), None).await?;
                     }
                     Received::Article { article, id } => {
                         let sent = format!("sent-{article}");
@@ -137,4 +191,30 @@ fn peer_only(record: &helpdesk_store::ConnectorRecord) -> AppResult<()> {
         return Err(AppError::NotFound(format!("unit {} is not linked to another Helpdesk", record.unit)));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Place;
+
+    #[test]
+    fn where_a_page_ended_reads_back() {
+        let table = [
+            ("", Some(Place { ticket: 0, article: None })),
+            ("12", Some(Place { ticket: 12, article: None })),
+            ("12:0", Some(Place { ticket: 12, article: Some(0) })),
+            ("12:345", Some(Place { ticket: 12, article: Some(345) })),
+            ("x", None),
+            ("12:", None),
+            ("12:x", None),
+            ("-3", None),
+            ("12:-1", None),
+        ];
+        for (text, place) in table {
+            assert_eq!(Place::parse(text), place, "{text}");
+            if let Some(place) = place.filter(|p| p.ticket > 0) {
+                assert_eq!(place.to_text(), text);
+            }
+        }
+    }
 }

@@ -197,11 +197,14 @@ impl App {
         }
         if by_us {
             // Our own change, read back: the other side holds what we sent, in this order.
-            let (status, priority) = match &event.change {
-                EventChange::Status { value, .. } => (Some(value.as_str()), None),
-                EventChange::Priority { value } => (None, Some(value.as_str())),
+            let (status, priority, field) = match &event.change {
+                EventChange::Status { value, .. } => (Some(value.as_str()), None, Field::Status),
+                EventChange::Priority { value } => (None, Some(value.as_str()), Field::Priority),
                 _ => return Ok(None),
             };
+            if self.out_of_date(ticket, field, event).await? {
+                return Ok(None);
+            }
             let origin = remote_state(record, event, status, priority);
             self.update_ticket_from(&Actor::system(), ticket, TicketPatch::default(), Some(origin)).await?;
             return Ok(None);
@@ -213,11 +216,11 @@ impl App {
             }
             EventChange::Status { value, resolution } => {
                 self.apply_remote_field(record, ticket, event, Field::Status, value, resolution.as_deref()).await?;
-                Ok(None)
+                Ok(Some(EventReply::default()))
             }
             EventChange::Priority { value } => {
                 self.apply_remote_field(record, ticket, event, Field::Priority, value, None).await?;
-                Ok(None)
+                Ok(Some(EventReply::default()))
             }
         }
     }
@@ -390,14 +393,7 @@ impl App {
         else {
             return Ok(());
         };
-        // The other side said something later already (a pull, then a slow push of an older
-        // change): this one is out of date there too.
-        let said_at = match field {
-            Field::Status => link.remote_status_at,
-            Field::Priority => link.remote_priority_at,
-        };
-        if said_at.is_some_and(|said| event.at < said) {
-            tracing::debug!(ticket, field = field.name(), "a change of the other side older than one applied; skipped");
+        if self.out_of_date(ticket, field, event).await? {
             return Ok(());
         }
         let mapping = record.settings.mapping();
@@ -455,6 +451,21 @@ impl App {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether the other side said something later about `field` already (a pull, then a slow
+    /// push of an older change): `event` is then out of date there too.
+    async fn out_of_date(&self, ticket: TicketId, field: Field, event: &SyncEvent) -> AppResult<bool> {
+        let Some(link) = self.store.external_link(ticket).await? else { return Ok(false) };
+        let said_at = match field {
+            Field::Status => link.remote_status_at,
+            Field::Priority => link.remote_priority_at,
+        };
+        let stale = said_at.is_some_and(|said| event.at < said);
+        if stale {
+            tracing::debug!(ticket, field = field.name(), "a change of the other side older than one applied; skipped");
+        }
+        Ok(stale)
     }
 
     /// When `field` was last changed here by someone other than the sync, if that is later

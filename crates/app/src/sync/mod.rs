@@ -194,6 +194,12 @@ pub enum Received {
         /// Where people find it here.
         #[serde(default)]
         url: Option<String>,
+        /// The status it was made with, in the names of the side that pulled it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<String>,
+        /// The priority it was made with, likewise.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priority: Option<String>,
     },
     /// An article (by its id on the side it came from), made here as `id` (empty when the
     /// rules here refused it and the ticket's history says so).
@@ -222,11 +228,14 @@ impl Receipt {
     /// The receipt of an applied event, from what applying it made; none when it made nothing
     /// (a change about a ticket not linked here).
     pub fn of(event: &SyncEvent, made: Option<&EventReply>) -> Option<Receipt> {
-        let received = match (&event.change, made) {
-            (EventChange::TicketCreated(_), Some(made)) if !made.id.is_empty() => {
-                Received::Ticket { id: made.id.clone(), url: made.url.clone() }
-            }
-            (EventChange::ArticleCreated { article }, Some(made)) => {
+        let received = match (&event.change, made?) {
+            (EventChange::TicketCreated(t), made) if !made.id.is_empty() => Received::Ticket {
+                id: made.id.clone(),
+                url: made.url.clone(),
+                status: t.status.clone(),
+                priority: t.priority.clone(),
+            },
+            (EventChange::ArticleCreated { article }, made) => {
                 Received::Article { article: article.id.clone(), id: made.id.clone() }
             }
             (EventChange::Status { value, .. }, _) => Received::Status { value: value.clone() },

@@ -29,11 +29,11 @@ pub(crate) struct Owed {
 }
 
 impl Owed {
-    /// Every event, in the order they go.
-    pub fn into_events(self) -> Vec<SyncEvent> {
-        let mut events: Vec<SyncEvent> = self.create.into_iter().collect();
-        events.extend(self.articles.into_iter().map(|(_, e)| e));
-        events.extend(self.status.into_iter().chain(self.priority).map(|(_, e)| e));
+    /// Every event in the order they go, each article's with its id.
+    pub fn into_articled_events(self) -> Vec<(Option<ArticleId>, SyncEvent)> {
+        let mut events: Vec<(Option<ArticleId>, SyncEvent)> = self.create.into_iter().map(|e| (None, e)).collect();
+        events.extend(self.articles.into_iter().map(|(id, e)| (Some(id), e)));
+        events.extend(self.status.into_iter().chain(self.priority).map(|(_, e)| (None, e)));
         events
     }
 }
@@ -133,28 +133,6 @@ impl App {
             _ => {}
         }
         Ok(event)
-    }
-
-    /// About how many bytes `event` takes on the wire with its files (base64), read from what is
-    /// stored of them rather than from their bytes.
-    pub(crate) async fn wire_size(&self, event: &SyncEvent) -> AppResult<usize> {
-        let ticket = event_ticket(event)?;
-        let (text, article, internal) = match &event.change {
-            EventChange::TicketCreated(t) => (t.title.len() + t.description.len(), None, false),
-            EventChange::ArticleCreated { article } => {
-                (article.body.len(), Some(article_id(article)?), article.internal)
-            }
-            _ => return Ok(256),
-        };
-        let files: i64 = self
-            .store
-            .attachments(ticket, internal)
-            .await?
-            .iter()
-            .filter(|a| a.article == article)
-            .map(|a| a.size)
-            .sum();
-        Ok(256 + text + usize::try_from(files).unwrap_or(usize::MAX) / 3 * 4)
     }
 
     /// The files of a ticket (of one article, or its own with `None`).

@@ -327,11 +327,16 @@ impl SyncRunner {
                     }
                 }
             }
-            if !receipts.is_empty()
-                && let Err(e) = system.received(&receipts).await
-            {
-                // It serves them again, and applying them again changes nothing.
-                tracing::info!(unit = record.unit, error = %e, "the other side could not be told what its changes made");
+            for chunk in receipts.chunks(super::held::MAX_RECEIPTS) {
+                if let Err(e) = system.received(chunk).await {
+                    // It serves them again, and applying them again changes nothing; asked to
+                    // send at once, it learns by its push that they are here.
+                    tracing::info!(unit = record.unit, error = %e, "the other side could not be told what its changes made");
+                    if let Err(e) = system.resume().await {
+                        tracing::info!(unit = record.unit, error = %e, "nor asked to send at once");
+                    }
+                    break;
+                }
             }
             self.set_cursor(record.unit, Some(pulled.cursor.clone()), None).await?;
             cursor = Some(pulled.cursor);

@@ -212,6 +212,31 @@ async fn a_helpdesk_that_cannot_push_is_pulled_from_and_nothing_is_made_twice_on
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(articles_with(&b, at_b, "Replaced the gripper").await.len(), 1);
 
+    // A ticket with more to pull than a page holds (500 events) comes over whole, over pages
+    // that end within it, each reply once.
+    // B pauses meanwhile, so that all of it waits at once.
+    let b_connector = format!("/api/v1/units/{b_unit}/connector");
+    let paused = json!({"kind": "helpdesk", "url": a.url, "queue": a_unit.to_string(), "poll_seconds": 1,
+        "enabled": false});
+    assert_eq!(b.call(Method::PUT, &b_connector, Some(paused)).await.status, StatusCode::OK);
+    let long = open(&a, a_category, "Robot log, line by line").await;
+    let lines: Vec<String> = (0..520).map(|i| format!("log line {i:03}.")).collect();
+    for chunk in lines.chunks(20) {
+        futures::future::join_all(chunk.iter().map(|line| reply(&a, long, line, false))).await;
+    }
+    connect(&b, b_unit, &a, a_unit).await;
+    let long_at_b = eventually("B to pull the long ticket", WAIT, || async {
+        let found = b.get_ok("/api/v1/tickets?per_page=100").await?;
+        found["items"].as_array()?.iter().find(|t| t["title"] == "Robot log, line by line")?["id"].as_i64()
+    })
+    .await;
+    eventually("all 520 lines at B", Duration::from_secs(60), || async {
+        let page = b.get_ok(&format!("/api/v1/tickets/{long_at_b}/articles?per_page=1")).await?;
+        (page["total"] == 520).then_some(())
+    })
+    .await;
+    assert_eq!(articles_with(&b, long_at_b, "log line 000.").await.len(), 1, "the first once, and 520 in all");
+
     // A's address fixed: its pushes go straight through, and nothing is made twice.
     connect(&a, a_unit, &b, b_unit).await;
     reply(&a, at_a, "Tapes back in service.", false).await;
@@ -223,7 +248,7 @@ async fn a_helpdesk_that_cannot_push_is_pulled_from_and_nothing_is_made_twice_on
         assert_eq!(articles_with(&b, at_b, text).await.len(), 1, "'{text}' once at B");
     }
     let b_tickets = b.get_ok("/api/v1/tickets?per_page=100").await.expect("B's tickets");
-    assert_eq!(b_tickets["total"], 1, "B holds A's ticket once");
+    assert_eq!(b_tickets["total"], 2, "B holds A's two tickets once each");
 }
 
 /// A signed webhook request for `body` at `at` (Unix seconds) with `nonce`.
