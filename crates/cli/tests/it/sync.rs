@@ -723,6 +723,13 @@ async fn post_event(server: &TestServer, unit: i64, event: &Value, nonce: &str) 
         .expect("an answer")
 }
 
+/// Now, `offset` seconds away, as an event's time.
+fn stamp(offset: i64) -> String {
+    (time::OffsetDateTime::now_utc() + time::Duration::seconds(offset))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a time")
+}
+
 /// An external unit of `server` whose connector takes signed events from another Helpdesk
 /// (which it cannot reach), with a category routed to it.
 async fn mirror_unit(server: &TestServer, admin: &str) -> i64 {
@@ -757,6 +764,30 @@ async fn a_ticket_from_the_other_side_for_a_disabled_requester_is_opened_for_the
 }
 
 #[tokio::test]
+async fn the_other_sides_reply_and_solution_reach_the_requester_by_mail_named_for_their_author() {
+    let Some(peer) = crate::common::mail_peer() else { return };
+    let server =
+        TestServer::start_with(crate::common::Options { mail: Some(peer.clone()), ..Default::default() }).await;
+    let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+    let unit = mirror_unit(&server, &admin).await;
+    let requester = crate::common::unique_address("synced");
+    let opened = json!({"id": "m1", "at": stamp(0), "ticket": "900", "type": "ticket.created",
+        "title": "Mail from afar", "description": "d", "requester_email": requester, "requester_name": "Req"});
+    assert_eq!(post_event(&server, unit, &opened, "m1").await.status(), StatusCode::OK);
+    let answer = json!({"id": "m2", "at": stamp(1), "ticket": "900", "type": "article.created",
+        "article": {"id": "a-77", "body": "Fixed the mount options.", "internal": false, "author": "Bob"}});
+    assert_eq!(post_event(&server, unit, &answer, "m2").await.status(), StatusCode::OK);
+    let solved = json!({"id": "m3", "at": stamp(2), "ticket": "900", "type": "ticket.status", "value": "solved"});
+    assert_eq!(post_event(&server, unit, &solved, "m3").await.status(), StatusCode::OK);
+
+    // The opening's confirmation, the reply and the solution, as for any ticket.
+    let mails = peer.wait_for(&requester, 3).await;
+    let reply = mails.iter().find(|m| m.text.contains("Fixed the mount options.")).expect("the reply by mail");
+    assert!(reply.text.contains("Bob (Helpdesk) replied"), "named for its author there: {}", reply.text);
+    assert!(mails.iter().any(|m| m.subject.ends_with("(solved)")), "the solution by mail: {mails:?}");
+}
+
+#[tokio::test]
 async fn when_both_sides_change_the_status_the_later_change_wins_and_the_history_says_so() {
     let server = TestServer::start().await;
     let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
@@ -769,11 +800,6 @@ async fn when_both_sides_change_the_status_the_later_change_wins_and_the_history
     // A person here puts the ticket in progress now.
     let here = server.patch(&format!("/api/v1/tickets/{ticket}"), &admin, json!({"status": "in_progress"})).await;
     assert_eq!(here.status, StatusCode::OK, "{:?}", here.body);
-    let stamp = |offset: i64| {
-        (time::OffsetDateTime::now_utc() + time::Duration::seconds(offset))
-            .format(&time::format_description::well_known::Rfc3339)
-            .expect("a time")
-    };
     // The other side's change made before ours arrives late: ours is kept, and the history says why.
     let older = json!({"id": "s1", "at": stamp(-60), "ticket": "500", "type": "ticket.status", "value": "on_hold"});
     assert_eq!(post_event(&server, unit, &older, "s1").await.status(), StatusCode::OK);
