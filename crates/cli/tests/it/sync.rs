@@ -345,14 +345,7 @@ async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
         (external, String::new(), StatusCode::UNAUTHORIZED, "no valid helpdesk-signature"),
     ];
     for (unit, signature, status, says) in table {
-        let answer = server
-            .client
-            .post(format!("{}/api/v1/sync/{unit}/events", server.url))
-            .header("helpdesk-signature", signature)
-            .body(event.clone())
-            .send()
-            .await
-            .expect("an answer");
+        let answer = post_signed(&server, &format!("/api/v1/sync/{unit}/events"), signature, &event).await;
         assert_eq!(answer.status(), status);
         let text = answer.text().await.expect("a body");
         assert!(text.contains(says), "says '{says}': {text}");
@@ -360,20 +353,8 @@ async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
     }
     // No category routes to the unit yet: refused, and nothing written but the nonce.
     let signature = signed(KEY, now, "n4", &event);
-    let send = |signature: String| {
-        let server = &server;
-        let event = event.clone();
-        async move {
-            server
-                .client
-                .post(format!("{}/api/v1/sync/{external}/events", server.url))
-                .header("helpdesk-signature", signature)
-                .body(event)
-                .send()
-                .await
-                .expect("an answer")
-        }
-    };
+    let events_path = format!("/api/v1/sync/{external}/events");
+    let send = |signature: String| post_signed(&server, &events_path, signature, &event);
     let answer = send(signature).await;
     assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
     created(server.post("/api/v1/categories", &admin, json!({"name": "Elsewhere", "default_unit": external})).await);
@@ -388,19 +369,8 @@ async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
     assert_eq!(again, made, "a retried event is applied once");
 
     // Pulls: served only to another Helpdesk's connector, signed, from where a page ended.
-    let pull = |signature: String, body: &'static str| {
-        let server = &server;
-        async move {
-            server
-                .client
-                .post(format!("{}/api/v1/sync/{external}/pull", server.url))
-                .header("helpdesk-signature", signature)
-                .body(body)
-                .send()
-                .await
-                .expect("an answer")
-        }
-    };
+    let pull_path = format!("/api/v1/sync/{external}/pull");
+    let pull = |signature: String, body: &'static str| post_signed(&server, &pull_path, signature, body);
     let before = snapshot(server.store()).await;
     let answer = pull(signed(KEY, now, "p1", "{}"), "{}").await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
@@ -437,19 +407,8 @@ async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
     assert_eq!(page, json!({"events": [], "next": "", "more": false}), "nothing is held back");
 
     // Receipts: signed, a list; one about a ticket not of this unit records nothing.
-    let receipts = |signature: String, body: &'static str| {
-        let server = &server;
-        async move {
-            server
-                .client
-                .post(format!("{}/api/v1/sync/{external}/received", server.url))
-                .header("helpdesk-signature", signature)
-                .body(body)
-                .send()
-                .await
-                .expect("an answer")
-        }
-    };
+    let received_path = format!("/api/v1/sync/{external}/received");
+    let receipts = |signature: String, body: &'static str| post_signed(&server, &received_path, signature, body);
     let before = snapshot(server.store()).await;
     let stranger = r#"[{"ticket": "999", "type": "ticket.status", "value": "resolved"}]"#;
     let table = [
@@ -713,11 +672,16 @@ async fn a_unit_working_in_zammad_stays_in_step_with_another_helpdesks_zammad_fa
 async fn post_event(server: &TestServer, unit: i64, event: &Value, nonce: &str) -> reqwest::Response {
     let body = event.to_string();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    post_signed(server, &format!("/api/v1/sync/{unit}/events"), signed(KEY, now, nonce, &body), &body).await
+}
+
+/// Posts `body` to `path` of `server` with the signature header `signature`.
+async fn post_signed(server: &TestServer, path: &str, signature: String, body: &str) -> reqwest::Response {
     server
         .client
-        .post(format!("{}/api/v1/sync/{unit}/events", server.url))
-        .header("helpdesk-signature", signed(KEY, now, nonce, &body))
-        .body(body)
+        .post(format!("{}{path}", server.url))
+        .header("helpdesk-signature", signature)
+        .body(body.to_owned())
         .send()
         .await
         .expect("an answer")
