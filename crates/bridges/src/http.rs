@@ -2,14 +2,25 @@
 
 use std::time::Duration;
 
-/// A client that gives up after `timeout` (and keeps cookies, for RT's session).
-pub(crate) fn client(timeout: Duration, cookies: bool) -> Result<reqwest::Client, String> {
+/// A client that gives up after `timeout`. With `session_at`, it keeps cookies (RT's session)
+/// and names that address as the `Referer` of every request: RT refuses a write authenticated by
+/// a session cookie unless it comes from RT's own address (its defence against cross-site
+/// forgery, in every RT since Debian's security update 5.0.3+dfsg-3~deb12u7).
+pub(crate) fn client(timeout: Duration, session_at: Option<&str>) -> Result<reqwest::Client, String> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(at) = session_at {
+        let referer = reqwest::header::HeaderValue::from_str(at)
+            .map_err(|_| format!("the address '{at}' cannot be sent as a Referer"))?;
+        headers.insert(reqwest::header::REFERER, referer);
+    }
+    let session = session_at.is_some();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(5))
-        .cookie_store(cookies)
+        .cookie_store(session)
+        .default_headers(headers)
         // RT answers an expired session with a redirect to its login form: seen, not followed.
-        .redirect(if cookies { reqwest::redirect::Policy::none() } else { reqwest::redirect::Policy::default() })
+        .redirect(if session { reqwest::redirect::Policy::none() } else { reqwest::redirect::Policy::default() })
         .user_agent(concat!("Helpdesk/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("cannot make an HTTP client: {e}"))

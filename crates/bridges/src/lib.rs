@@ -37,7 +37,9 @@ impl Connect for Connectors {
         settings: &ConnectorSettings,
         credentials: Credentials,
     ) -> Result<Arc<dyn ExternalSystem>, String> {
-        let client = http::client(self.timeout, settings.kind == ConnectorKind::Rt)?;
+        // RT is the one kept signed in by a session; it wants its own address as the Referer.
+        let session_at = (settings.kind == ConnectorKind::Rt).then(|| rt::referer(&settings.url));
+        let client = http::client(self.timeout, session_at.as_deref())?;
         Ok(match settings.kind {
             ConnectorKind::Rt => Arc::new(rt::Rt::new(client, settings, credentials)?),
             ConnectorKind::Helpdesk | ConnectorKind::Webhook => {

@@ -21,6 +21,14 @@ const PAGE: usize = 100;
 /// this, by RT's clock, behind the newest read, is taken as settled.
 const SETTLE_SECONDS: i64 = 60;
 
+/// The address RT's cross-site forgery check wants as the `Referer` of a write: RT's own.
+pub(crate) fn referer(url: &str) -> String {
+    format!("{}/", url.trim_end_matches('/'))
+}
+
+/// The words RT's REST 2.0 answers a write with when its cross-site forgery check refuses it.
+const CSRF_REFUSAL: &str = "Cross-site request forgery";
+
 /// The client of one RT queue.
 pub(crate) struct Rt {
     client: reqwest::Client,
@@ -98,7 +106,16 @@ impl Rt {
                 continue;
             }
             if !answer.status().is_success() {
-                return Err(refused(&format!("{} ({method} {path})", self.what()), answer).await);
+                let why = refused(&format!("{} ({method} {path})", self.what()), answer).await;
+                if status == 403 && why.contains(CSRF_REFUSAL) {
+                    return Err(format!(
+                        "{why}: RT takes a write only from its own address, and the connector's address {} is \
+                         not RT's $WebBaseURL (set the connector's address to it, or add this one to RT's \
+                         $ReferrerWhitelist)",
+                        referer(&self.base)
+                    ));
+                }
+                return Err(why);
             }
             return answer.json().await.map_err(|e| format!("{} answered what is not JSON: {e}", self.what()));
         }
@@ -215,12 +232,34 @@ impl ExternalSystem for Rt {
         let about = self.call(reqwest::Method::GET, "rt", None).await?;
         let version = about["Version"].as_str().unwrap_or("(version unknown)").to_owned();
         let queue = self.client.get(self.rest(&format!("queue/{}", self.queue))).send().await;
-        match queue.map_err(|e| unreachable(&self.what(), &e))?.status().as_u16() {
-            200 => Ok(format!("signed in to RT {version} as '{}'; queue '{}' found", self.user, self.queue)),
-            404 => Err(format!("signed in to RT {version} as '{}', but there is no queue '{}'", self.user, self.queue)),
-            403 => Err(format!("'{}' may not see queue '{}' in RT", self.user, self.queue)),
-            other => Err(format!("{} answered {other} for queue '{}'", self.what(), self.queue)),
+        let queue = queue.map_err(|e| unreachable(&self.what(), &e))?;
+        match queue.status().as_u16() {
+            200 => {}
+            404 => {
+                return Err(format!(
+                    "signed in to RT {version} as '{}', but there is no queue '{}'",
+                    self.user, self.queue
+                ));
+            }
+            403 => return Err(format!("'{}' may not see queue '{}' in RT", self.user, self.queue)),
+            other => return Err(format!("{} answered {other} for queue '{}'", self.what(), self.queue)),
         }
+        // RT offers the link to create a ticket in the queue only to who has the right to.
+        let queue: Value = queue.json().await.map_err(|e| format!("{} answered what is not JSON: {e}", self.what()))?;
+        let mut links = queue["_hyperlinks"].as_array().into_iter().flatten();
+        if !links.any(|l| l["ref"] == "create") {
+            return Err(format!(
+                "'{}' may not create tickets in queue '{}' in RT (its CreateTicket right)",
+                self.user, self.queue
+            ));
+        }
+        // A search by POST changes nothing, and RT checks it as it checks every write: that it
+        // is taken proves that escalations and polls will be.
+        self.last_transaction().await?;
+        Ok(format!(
+            "signed in to RT {version} as '{}'; queue '{}' found, where it may create tickets; RT takes its writes",
+            self.user, self.queue
+        ))
     }
 
     async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String> {

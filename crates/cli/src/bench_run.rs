@@ -327,16 +327,7 @@ impl Clients {
                 (api, admin, supporter)
             }
             Target::Rt => {
-                let root = http_client(true)?;
-                let form = [("user", "root"), ("pass", rt_password)];
-                let answer = root.post(format!("{url}/NoAuth/Login.html")).form(&form).send().await?;
-                if !answer.status().is_redirection() && !answer.status().is_success() {
-                    bail!("signing in to RT answered {}", answer.status());
-                }
-                let check = root.get(format!("{url}/REST/2.0/rt")).send().await?;
-                if !check.status().is_success() {
-                    bail!("RT's REST 2.0 refused the session: {}", check.status());
-                }
+                let root = rt_session(&url, "root", rt_password).await?;
                 (root.clone(), root.clone(), root)
             }
         };
@@ -484,13 +475,8 @@ impl Clients {
     }
 
     async fn page(&self, client: &reqwest::Client, path: &str) -> anyhow::Result<()> {
-        let request = client.get(self.at(path));
-        // RT refuses a page fetched without a referer of its own as a possible forgery.
-        let request = match self.target {
-            Target::Helpdesk => request,
-            Target::Rt => request.header("Referer", self.at("/")),
-        };
-        let response = request.send().await?;
+        // RT's client names RT's address as the referer, without which RT asks to confirm.
+        let response = client.get(self.at(path)).send().await?;
         let status = response.status();
         let body = response.bytes().await?;
         if status != 200 {
@@ -553,6 +539,30 @@ fn http_client(cookies: bool) -> anyhow::Result<reqwest::Client> {
         .timeout(Duration::from_secs(60))
         .build()
         .context("an HTTP client")
+}
+
+/// A client signed in to Request Tracker through its login form. It sends RT's own address as
+/// the `Referer` of every request: RT refuses a write authenticated by a session cookie without
+/// it (Debian's 5.0.3+dfsg-3~deb12u7 on), and a page fetched without it as a possible forgery.
+pub async fn rt_session(url: &str, user: &str, password: &str) -> anyhow::Result<reqwest::Client> {
+    let referer = reqwest::header::HeaderValue::from_str(&format!("{url}/")).context("RT's address")?;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(reqwest::header::HeaderMap::from_iter([(reqwest::header::REFERER, referer)]))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .context("an HTTP client")?;
+    let answer =
+        client.post(format!("{url}/NoAuth/Login.html")).form(&[("user", user), ("pass", password)]).send().await?;
+    if !answer.status().is_redirection() && !answer.status().is_success() {
+        bail!("signing in to RT answered {}", answer.status());
+    }
+    let check = client.get(format!("{url}/REST/2.0/rt")).send().await?;
+    if !check.status().is_success() {
+        bail!("RT's REST 2.0 refused the session of '{user}': {}", check.status());
+    }
+    Ok(client)
 }
 
 /// A client signed in to Helpdesk's pages through the sign-in form.

@@ -275,8 +275,7 @@ async fn rt_round_trip(args: &SyncBench, a: &Side<'_>, rt: &str, wait: Duration)
     a.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(body)).await?;
     let ticket = a.open(category, "Replies travel to RT").await?;
     let remote = a.linked(ticket, Instant::now() + wait).await?;
-    let root = reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(30)).build()?;
-    root.post(format!("{rt}/NoAuth/Login.html")).form(&[("user", "root"), ("pass", "password")]).send().await?;
+    let root = crate::bench_run::rt_session(rt, "root", "password").await?;
     let target = format!("within the poll interval ({} s) plus 1 s", args.rt_poll_seconds);
 
     let mut to_rt = Vec::new();

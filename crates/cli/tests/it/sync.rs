@@ -449,7 +449,10 @@ struct RtSide {
 
 impl RtSide {
     async fn sign_in(url: &str) -> RtSide {
-        let client = reqwest::Client::builder().cookie_store(true).build().expect("a client");
+        // RT takes a write authenticated by its session cookie only from its own address.
+        let referer = reqwest::header::HeaderValue::from_str(&format!("{url}/")).expect("an address");
+        let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::REFERER, referer)]);
+        let client = reqwest::Client::builder().cookie_store(true).default_headers(headers).build().expect("a client");
         let form = [("user", "root"), ("pass", "password")];
         client.post(format!("{url}/NoAuth/Login.html")).form(&form).send().await.expect("RT answers");
         RtSide { url: url.to_owned(), client }
@@ -515,10 +518,26 @@ async fn a_ticket_escalated_to_an_rt_unit_stays_in_step_with_rt_and_survives_rt_
         "{:?}",
         test.body
     );
+    // The right password at an address RT does not take as its own (127.1 is 127.0.0.1 spelt
+    // otherwise): RT reads, but refuses every write as a possible cross-site forgery, and the
+    // test says so instead of "ok".
+    let mut elsewhere = connector("helpdesk-sync-password");
+    elsewhere["url"] = json!(rt_url.replace("127.0.0.1", "127.1"));
+    node.call(Method::PUT, &path, Some(elsewhere)).await;
+    let test = node.call(Method::POST, &format!("{path}/test"), None).await;
+    assert_eq!(test.body["ok"], false, "{:?}", test.body);
+    assert!(
+        test.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Cross-site request forgery") && m.contains("$WebBaseURL")),
+        "{:?}",
+        test.body
+    );
     node.call(Method::PUT, &path, Some(connector("helpdesk-sync-password"))).await;
     let test = node.call(Method::POST, &format!("{path}/test"), None).await;
     assert_eq!(test.body["ok"], true, "{:?}", test.body);
-    assert!(test.body["message"].as_str().is_some_and(|m| m.contains("queue 'General' found")), "{:?}", test.body);
+    let said = test.body["message"].as_str().unwrap_or_default();
+    assert!(said.contains("queue 'General' found") && said.contains("RT takes its writes"), "{:?}", test.body);
     let rt = RtSide::sign_in(&rt_url).await;
 
     // Escalated to the RT unit: created in RT, with the id and link on the ticket.
