@@ -347,3 +347,31 @@ async fn an_admin_sets_up_a_connector_in_the_pages_and_staff_follow_external_tic
     assert_eq!(community.get("/sync").await.status, StatusCode::FORBIDDEN);
     assert_eq!(staff.get(&path).await.status, StatusCode::FORBIDDEN, "connectors are for admins");
 }
+
+#[tokio::test]
+async fn signing_in_goes_on_to_a_page_of_this_site_and_never_to_another() {
+    let fx = Fixture::new().await;
+    let email = unique_address("next");
+    fx.server.account(&email, &[Role::Community]).await;
+    fx.server.app.set_password(&Actor::system(), &email, PASSWORD).await.expect("a password");
+    // What a browser would make of each: a tab or newline is dropped (`//evil.example`), a
+    // backslash is a slash; control characters must not break the redirect's header.
+    let table = [
+        ("/tickets/1?tab=history", "/tickets/1?tab=history"),
+        ("/\t/evil.example", "/dashboard"),
+        ("/\t\\evil.example", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+        ("//evil.example", "/dashboard"),
+        ("/\r\n/evil.example", "/dashboard"),
+        ("https://evil.example/", "/dashboard"),
+        ("/tickets\u{b}", "/tickets"),
+        ("/tick\u{b}ets", "/tick%0Bets"),
+        ("/tick\0ets", "/tick%00ets"),
+    ];
+    for (next, target) in table {
+        let session = WebSession::new(&fx.server).await;
+        let answer = session.post_form("/login", &[("email", &email), ("password", PASSWORD), ("next", next)]).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{next:?}: {}", answer.html);
+        assert_eq!(answer.location.as_deref(), Some(target), "{next:?}");
+    }
+}

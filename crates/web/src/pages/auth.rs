@@ -14,12 +14,21 @@ use crate::api::auth::session_cookie_header;
 use crate::extract::{ClientAddress, ClientCertificate, session_cookie};
 use crate::oidc::ProviderLink;
 
-/// Where to go after signing in: only a path of this site, never another site.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']) {
-        next.to_owned()
-    } else {
-        "/dashboard".to_owned()
+/// Where to go after signing in: `next` when it is a page of this site, the dashboard otherwise.
+/// `next` is resolved against the public address as a browser would resolve it (which drops
+/// tabs and newlines, so `/\t/evil.example` is `//evil.example`, another site) and kept only if it
+/// stays on this origin; the target is then written as the parser serialised it, so a control
+/// character in it is percent-encoded and can never make the redirect's header unsendable.
+fn safe_next(public_url: &str, next: &str) -> String {
+    const HOME: &str = "/dashboard";
+    let Ok(base) = url::Url::parse(public_url) else { return HOME.to_owned() };
+    // Only a path: a scheme-relative or absolute address is refused whatever it names.
+    if !next.starts_with('/') {
+        return HOME.to_owned();
+    }
+    match base.join(next) {
+        Ok(target) if target.origin() == base.origin() => target[url::Position::BeforePath..].to_owned(),
+        _ => HOME.to_owned(),
     }
 }
 
@@ -78,7 +87,8 @@ pub async fn login(
     match state.app.login(&form.email, &form.password, from).await {
         Ok(session) => {
             let cookie = session_cookie_header(&state, &session.token, SESSION_TTL.whole_seconds());
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(&form.next))).into_response())
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(state.app.public_url(), &form.next)))
+                .into_response())
         }
         Err(e) => {
             let status = match &e {
@@ -292,5 +302,35 @@ pub async fn reset(State(state): State<AppState>, viewer: Viewer, PageForm(form)
             let page = ResetPage { shell: Shell::of(&viewer), token: form.token, errors };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_a_page_of_this_site_is_a_target_after_signing_in() {
+        let table = [
+            ("/tickets/7?tab=history#a", "/tickets/7?tab=history#a"),
+            ("/", "/"),
+            ("", "/dashboard"),
+            ("tickets/7", "/dashboard"),
+            ("//evil.example/x", "/dashboard"),
+            ("/\\evil.example", "/dashboard"),
+            ("/\t/evil.example", "/dashboard"),
+            ("/\t\\evil.example", "/dashboard"),
+            ("/\n/evil.example", "/dashboard"),
+            ("https://evil.example/", "/dashboard"),
+            ("http://127.0.0.1:8080/tickets", "/dashboard"),
+            ("javascript:alert(1)", "/dashboard"),
+            ("/a\u{b}b", "/a%0Bb"),
+            ("/a\0b", "/a%00b"),
+            ("/a b\u{7f}", "/a%20b%7F"),
+        ];
+        for (next, expected) in table {
+            assert_eq!(safe_next("http://127.0.0.1:8080", next), expected, "{next:?}");
+        }
+        assert_eq!(safe_next("https://help.example.org/", "/tickets"), "/tickets");
     }
 }
