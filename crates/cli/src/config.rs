@@ -99,6 +99,9 @@ pub struct FileConfig {
     /// of an installation needs the same one [default: the key in DATA/secret.key, made on
     /// first use] (`HELPDESK_SECRET_KEY`).
     pub secret_key: Option<String>,
+    /// Connections served at once; more wait until one ends [default: the open-files limit,
+    /// raised to its maximum at start, less 256] (`HELPDESK_MAX_CONNECTIONS`).
+    pub max_connections: Option<u32>,
 }
 
 /// The installation's secret key: `configured`, or the one kept in `data/secret.key` (made on

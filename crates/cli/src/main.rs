@@ -228,6 +228,7 @@ impl Settings {
         file.imap_mailbox = env_over("HELPDESK_IMAP_MAILBOX", file.imap_mailbox.take())?;
         file.imap_poll_seconds = env_over("HELPDESK_IMAP_POLL_SECONDS", file.imap_poll_seconds.take())?;
         file.secret_key = env_over("HELPDESK_SECRET_KEY", file.secret_key.take())?;
+        file.max_connections = env_over("HELPDESK_MAX_CONNECTIONS", file.max_connections.take())?;
         let data = global.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let database_url = global.database_url.clone().or_else(|| file.database_url.clone());
         let location = config::location(database_url.as_deref(), &data)?;
@@ -423,6 +424,7 @@ async fn serve(
         None => DEFAULT_LISTEN.parse().context("the default address")?,
     };
     let run_worker = run_worker && settings.file.worker.unwrap_or(true);
+    let open_files = raise_open_files_limit();
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr().context("the listening address")?;
     let app = settings.app().await?;
@@ -466,7 +468,15 @@ async fn serve(
         issuer_header: settings.file.client_issuer_header.clone().unwrap_or(defaults.issuer_header).to_lowercase(),
     };
     let certificate_login = settings.file.client_ca.is_some() || !proxies.trusted.is_empty();
-    let web = helpdesk_web::WebConfig { oidc: settings.file.oidc.clone(), proxies, certificate_login };
+    let limits = helpdesk_web::ServerLimits {
+        max_connections: match settings.file.max_connections {
+            Some(0) => anyhow::bail!("max_connections must be at least 1"),
+            Some(n) => n,
+            None => helpdesk_web::ServerLimits::connections_for(open_files),
+        },
+        ..Default::default()
+    };
+    let web = helpdesk_web::WebConfig { oidc: settings.file.oidc.clone(), proxies, certificate_login, limits };
     let stopped = async move {
         let _ = server_stop.wait_for(|stop| *stop).await;
     };
@@ -491,6 +501,18 @@ async fn serve(
     }
     app.store().close().await;
     Ok(())
+}
+
+/// Raises this process's limit of open files to the most it may have (services start with 1,024,
+/// each connection takes one); returns the limit now in force.
+fn raise_open_files_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the limit of open files");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft).unwrap_or(1024)
+        }
+    }
 }
 
 async fn first_start(app: &App) -> anyhow::Result<bool> {

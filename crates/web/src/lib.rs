@@ -7,6 +7,7 @@ mod markdown;
 pub mod oidc;
 mod pages;
 mod problem;
+mod server;
 pub mod tls;
 mod zammad;
 
@@ -15,15 +16,18 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use helpdesk_app::App;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use problem::Problem;
+pub use server::ServerLimits;
 
 /// Largest request body, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -71,6 +75,8 @@ pub struct WebConfig {
     /// Whether people can sign in with a client certificate (TLS client authentication is on, or a
     /// trusted proxy passes certificates): the sign-in page then offers it.
     pub certificate_login: bool,
+    /// How many clients it serves at once, and how long and how much it gives each.
+    pub limits: ServerLimits,
 }
 
 /// The OpenAPI 3 document of the API, as JSON.
@@ -92,6 +98,7 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     let oidc = Arc::new(oidc::Providers::new(config.oidc));
     let proxies = Arc::new(config.proxies);
     let certificate_login = config.certificate_login;
+    let body_timeout = config.limits.body_timeout;
     let state = AppState { app, openapi, secure_cookies, oidc, proxies, certificate_login };
     Router::new()
         .route("/healthz", get(healthz))
@@ -107,6 +114,13 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
         .fallback(|| async { Problem::no_route() })
         .method_not_allowed_fallback(|| async { Problem::wrong_method() })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A body that stops coming fails the request instead of holding its connection forever.
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
+        // No answer, API or page, is ever read as another type than it says.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the request failed; nothing was changed")
                 .into_response()
@@ -131,7 +145,8 @@ pub async fn serve_with(
     config: WebConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_on(listener, app, config, shutdown).await
+    let limits = config.limits;
+    server::serve(listener, None, router_with(app, config), limits, shutdown).await
 }
 
 /// Serves `app` over TLS (with client certificates when the configuration asks for them).
@@ -141,22 +156,14 @@ pub async fn serve_tls(
     config: WebConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_on(listener, app, config, shutdown).await
-}
-
-async fn serve_on<L>(
-    listener: L,
-    app: App,
-    config: WebConfig,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    L: axum::serve::Listener,
-    L::Addr: std::fmt::Debug,
-    tls::Peer: for<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, L>>,
-{
-    let service = router_with(app, config).into_make_service_with_connect_info::<tls::Peer>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+    let limits = config.limits;
+    let tls::TlsListener { tcp, acceptor } = listener;
+    // Served over TLS by Helpdesk itself: browsers are told to come back only that way.
+    let router = router_with(app, config).layer(SetResponseHeaderLayer::overriding(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    ));
+    server::serve(tcp, Some(acceptor), router, limits, shutdown).await
 }
 
 /// The process lives.

@@ -5,17 +5,13 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
 use helpdesk_domain::dn::canonical_dn;
 use rustls::RootCertStore;
 use rustls::server::WebPkiClientVerifier;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -78,65 +74,22 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, TlsE
     Ok(Arc::new(config))
 }
 
-/// Accepts TCP connections and completes their TLS handshakes concurrently, each with a
-/// deadline, so that one slow or hostile client holds up nobody.
+/// A TCP listener whose connections speak TLS: the server completes each handshake in the
+/// connection's own task, with a deadline, so that one slow or hostile client holds up nobody.
 pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local: SocketAddr,
+    pub(crate) tcp: TcpListener,
+    pub(crate) acceptor: TlsAcceptor,
 }
-
-/// How long a client may take over its handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl TlsListener {
     /// Listens on `tcp` with `config`.
     pub fn new(tcp: TcpListener, config: Arc<rustls::ServerConfig>) -> io::Result<TlsListener> {
-        let local = tcp.local_addr()?;
-        let acceptor = TlsAcceptor::from(config);
-        let (tx, ready) = mpsc::channel(64);
-        tokio::spawn(async move {
-            loop {
-                let (stream, addr) = match tcp.accept().await {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accepting a connection failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let (acceptor, ready) = (acceptor.clone(), tx.clone());
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => {
-                            let _ = ready.send((tls, addr)).await;
-                        }
-                        Ok(Err(e)) => tracing::debug!(peer = %addr, error = %e, "TLS handshake refused"),
-                        Err(_) => tracing::debug!(peer = %addr, "TLS handshake timed out"),
-                    }
-                });
-                if tx.is_closed() {
-                    return;
-                }
-            }
-        });
-        Ok(TlsListener { ready, local })
-    }
-}
-
-impl Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            // The accept loop only ends when nobody listens any more.
-            None => std::future::pending().await,
-        }
+        Ok(TlsListener { tcp, acceptor: TlsAcceptor::from(config) })
     }
 
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local)
+    /// The address it listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.tcp.local_addr()
     }
 }
 
@@ -177,23 +130,18 @@ fn dn_of(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {
     canonical_dn(&out)
 }
 
-impl Connected<IncomingStream<'_, TlsListener>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        let (_, connection) = stream.io().get_ref();
+impl Peer {
+    /// The peer of a TLS connection at `addr`, with the client certificate it presented.
+    pub(crate) fn of_tls(stream: &TlsStream<TcpStream>, addr: SocketAddr) -> Peer {
+        let (_, connection) = stream.get_ref();
         let parsed = connection
             .peer_certificates()
             .and_then(|chain| chain.first())
             .and_then(|der| x509_parser::parse_x509_certificate(der.as_ref()).ok().map(|(_, cert)| cert));
         Peer {
-            addr: *stream.remote_addr(),
+            addr,
             subject_dn: parsed.as_ref().and_then(|c| dn_of(c.subject())),
             issuer_dn: parsed.as_ref().and_then(|c| dn_of(c.issuer())),
         }
-    }
-}
-
-impl Connected<IncomingStream<'_, TcpListener>> for Peer {
-    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
-        Peer { addr: *stream.remote_addr(), subject_dn: None, issuer_dn: None }
     }
 }

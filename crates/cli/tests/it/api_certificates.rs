@@ -216,3 +216,21 @@ async fn a_trusted_proxy_passes_the_dn_and_anyone_else_is_ignored() {
         "a header from an untrusted address is ignored"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_terminates_tls_asks_browsers_to_come_back_only_over_https() {
+    let Some(pki) = pki() else { return };
+    let tls = TestServer::start_with(Options { tls: Some(files(&pki)), ..Options::default() }).await;
+    let plain = TestServer::start().await;
+    let (tls_client, plain_client) = (client(&pki, None), reqwest::Client::new());
+    for path in ["/api/v1/me", "/login", "/healthz", "/no/such/page"] {
+        let answer = tls_client.get(format!("{}{path}", tls.url)).send().await.expect("an answer");
+        let hsts = answer.headers().get("strict-transport-security").and_then(|v| v.to_str().ok());
+        assert_eq!(hsts, Some("max-age=31536000"), "{path} over TLS");
+        assert_eq!(answer.headers().get("x-content-type-options").map(|v| v.as_bytes()), Some(&b"nosniff"[..]));
+        let answer = plain_client.get(format!("{}{path}", plain.url)).send().await.expect("an answer");
+        assert!(answer.headers().get("strict-transport-security").is_none(), "{path}: not over plain HTTP");
+        let nosniff = answer.headers().get("x-content-type-options").map(|v| v.as_bytes().to_vec());
+        assert_eq!(nosniff.as_deref(), Some(&b"nosniff"[..]), "{path}: every answer, API too");
+    }
+}

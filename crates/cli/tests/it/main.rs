@@ -14,6 +14,7 @@ mod browser;
 mod cli;
 mod common;
 mod conformance;
+mod http_server;
 mod mail;
 mod openapi;
 mod pages;

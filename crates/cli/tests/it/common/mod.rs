@@ -304,6 +304,8 @@ pub struct Options {
     pub tls: Option<helpdesk_web::tls::TlsFiles>,
     /// Trusted reverse proxies.
     pub proxies: helpdesk_web::Proxies,
+    /// The server's limits on connections.
+    pub limits: helpdesk_web::ServerLimits,
 }
 
 /// Installs the one crypto provider (rustls with ring), as `main` does.
@@ -525,6 +527,7 @@ impl TestServer {
             oidc: options.oidc.clone(),
             proxies: options.proxies.clone(),
             certificate_login: options.tls.is_some() || !options.proxies.trusted.is_empty(),
+            limits: options.limits,
         };
         let tls =
             options.tls.as_ref().map(|files| helpdesk_web::tls::server_config(files).expect("a TLS configuration"));
@@ -715,12 +718,17 @@ pub fn assert_problem(answer: &Answer, status: StatusCode) {
 /// The `helpdesk` binary.
 pub fn helpdesk() -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+    isolated(&mut command);
+    command
+}
+
+/// Leaves out of `command`'s environment what would point it at another database or configuration.
+fn isolated(command: &mut std::process::Command) {
     command
         .env_remove("HELPDESK_DATABASE_URL")
         .env_remove("HELPDESK_DATA")
         .env_remove("HELPDESK_CONFIG")
         .env("HELPDESK_LOG", "warn");
-    command
 }
 
 /// What a finished command printed.
@@ -757,16 +765,46 @@ impl ServeProcess {
 
     /// Starts `helpdesk serve --listen LISTEN ARGS` and reads its banner.
     pub fn start_at(listen: &str, args: &[String]) -> ServeProcess {
+        let mut command = helpdesk();
+        command.args(["serve", "--listen", listen]).args(args).stderr(std::process::Stdio::inherit());
+        ServeProcess::spawn(command)
+    }
+
+    /// Starts `helpdesk serve --listen 127.0.0.1:0 ARGS` as a service would be started with at
+    /// most `open_files` open files (as soft and hard limit), its log written to `log`.
+    pub fn start_with_open_files(open_files: u64, args: &[String], log: std::fs::File) -> ServeProcess {
+        ServeProcess::start_under_ulimit(&format!("-n {open_files}"), args, log)
+    }
+
+    /// Starts `helpdesk serve` with a soft limit of `open_files` open files, the hard one as it is.
+    pub fn start_with_soft_open_files(open_files: u64, args: &[String], log: std::fs::File) -> ServeProcess {
+        ServeProcess::start_under_ulimit(&format!("-S -n {open_files}"), args, log)
+    }
+
+    fn start_under_ulimit(limit: &str, args: &[String], log: std::fs::File) -> ServeProcess {
+        let mut command = std::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_helpdesk"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stderr(log);
+        isolated(&mut command);
+        ServeProcess::spawn(command)
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Spawns `command` (a `serve`) and reads its banner.
+    fn spawn(mut command: std::process::Command) -> ServeProcess {
         use std::io::BufRead;
         // The test's own HTTP clients need the crypto provider, whichever test runs first.
         crypto();
-        let mut child = helpdesk()
-            .args(["serve", "--listen", listen])
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit())
-            .spawn()
-            .expect("serve starts");
+        let mut child = command.stdout(std::process::Stdio::piped()).spawn().expect("serve starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = std::io::BufReader::new(stdout).lines();
         let first = lines.next().and_then(Result::ok).unwrap_or_default();
