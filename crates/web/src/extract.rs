@@ -70,6 +70,16 @@ pub fn cross_site(headers: &HeaderMap) -> bool {
     }
 }
 
+/// Whether a request declares a body longer than `limit` bytes: it is refused before a byte of
+/// it is read.
+pub fn declared_over(headers: &HeaderMap, limit: usize) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|length| length > limit as u64)
+}
+
 /// Refuses a cross-site request that would change something.
 pub fn refuse_cross_site(parts: &Parts) -> Result<(), Problem> {
     if !parts.method.is_safe() && cross_site(&parts.headers) {

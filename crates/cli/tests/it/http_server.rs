@@ -137,3 +137,97 @@ async fn a_server_started_with_a_low_soft_limit_raises_it_to_the_hard_one() {
     assert_eq!(open_files.get(3), open_files.get(4), "soft limit raised to the hard one: {open_files:?}");
     assert_ne!(open_files.get(3), Some(&"1024"), "{open_files:?}");
 }
+
+/// A browser's cookies for a person signed in to the pages, and the CSRF token of their forms.
+async fn signed_in(server: &TestServer, email: &str, roles: &[Role]) -> (String, String) {
+    server.account(email, roles).await;
+    let system = helpdesk_domain::policy::Actor::system();
+    server.app.set_password(&system, email, "a long enough password").await.expect("a password");
+    let session = server.app.login(email, "a long enough password", None).await.expect("a session");
+    let csrf = "c".repeat(64);
+    (format!("hd_session={}; hd_csrf={csrf}", session.token), csrf)
+}
+
+/// The head of a multipart POST of `length` bytes with `cookies`.
+fn multipart_head(path: &str, cookies: &str, length: u64) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: t\r\nCookie: {cookies}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: {length}\r\n\r\n"
+    )
+}
+
+fn part(name: &str, filename: Option<&str>, value: &str) -> String {
+    let filename = filename.map(|f| format!("; filename=\"{f}\"")).unwrap_or_default();
+    format!("--XYZ\r\nContent-Disposition: form-data; name=\"{name}\"{filename}\r\n\r\n{value}\r\n")
+}
+
+#[tokio::test]
+async fn a_form_with_files_is_refused_before_its_body_is_read_when_its_sender_may_not_send_it() {
+    let server = TestServer::start().await;
+    let (cookies, csrf) = signed_in(&server, "uploads@example.org", &[Role::Staff]).await;
+    let before = snapshot(server.store()).await;
+    let huge = 200 * 1024 * 1024;
+    // Each is answered with no more of the body sent than shown: the server does not wait for
+    // the 200 MB declared.
+    let table = [
+        ("nobody signed in", multipart_head("/tickets/new", "", huge), "HTTP/1.1 303"),
+        ("a declared 200 MB", multipart_head("/tickets/new", &cookies, huge), "HTTP/1.1 413"),
+        (
+            "a wrong CSRF token first",
+            multipart_head("/tickets/new", &cookies, 20 * 1024 * 1024)
+                + &part("csrf", None, &"d".repeat(64))
+                + "--XYZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"big.bin\"\r\n\r\n",
+            "HTTP/1.1 403",
+        ),
+        (
+            "a file before the CSRF token",
+            multipart_head("/tickets/new", &cookies, 20 * 1024 * 1024)
+                + &part("attachments", Some("big.bin"), "first bytes of many"),
+            "HTTP/1.1 403",
+        ),
+        (
+            "a reply, declared 200 MB",
+            multipart_head("/tickets/1/reply", &cookies, huge) + &part("csrf", None, &csrf),
+            "HTTP/1.1 413",
+        ),
+    ];
+    for (what, request, status) in table {
+        let answer = exchange(&server.url, request.as_bytes()).await;
+        assert!(answer.starts_with(status), "{what}: {answer:.300}");
+    }
+    // A file past 10 MiB in a body of no declared length: held cut, and refused by the form.
+    let mut body = part("csrf", None, &csrf) + &part("title", None, "Too big");
+    body.push_str("--XYZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"big.bin\"\r\n\r\n");
+    let head = "POST /tickets/new HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+                Content-Type: multipart/form-data; boundary=XYZ\r\nTransfer-Encoding: chunked\r\n";
+    let mut stream = TcpStream::connect(address(&server.url)).await.expect("a connection");
+    let start = format!("{head}Cookie: {cookies}\r\n\r\n{:x}\r\n{body}\r\n", body.len());
+    stream.write_all(start.as_bytes()).await.expect("sent");
+    let chunk = vec![b'x'; 1024 * 1024];
+    for _ in 0..11 {
+        let _ = stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await;
+        let _ = stream.write_all(&chunk).await;
+        let _ = stream.write_all(b"\r\n").await;
+    }
+    let end = "\r\n--XYZ--\r\n";
+    let _ = stream.write_all(format!("{:x}\r\n{end}\r\n0\r\n\r\n", end.len()).as_bytes()).await;
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 422") && answer.contains("value=\"Too big\""), "{answer:.600}");
+    assert_eq!(snapshot(server.store()).await, before, "nothing written");
+}
+
+#[tokio::test]
+async fn a_raw_message_declared_past_the_limit_is_refused_before_it_is_read() {
+    let server = TestServer::start().await;
+    let (_, token) = server.account("gateway@example.org", &[Role::MailGateway]).await;
+    let before = snapshot(server.store()).await;
+    let head = format!(
+        "POST /api/v1/mail/inbound HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\
+         Content-Type: message/rfc822\r\nContent-Length: {}\r\n\r\nFrom: a@example.org\r\n",
+        200 * 1024 * 1024
+    );
+    let answer = exchange(&server.url, head.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 413") && answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("at most 72 MiB"), "{answer}");
+    assert_eq!(snapshot(server.store()).await, before, "nothing written");
+}

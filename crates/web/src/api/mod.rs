@@ -254,12 +254,29 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(sync::receive_events))
+                .layer(axum::middleware::from_fn_with_state(helpdesk_app::inbound::MAX_RAW_BYTES, refuse_declared_over))
                 .layer(axum::extract::DefaultBodyLimit::max(helpdesk_app::inbound::MAX_RAW_BYTES)),
         )
         // A raw message may carry five attachments of the largest size, base64-encoded.
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(mail::receive))
+                .layer(axum::middleware::from_fn_with_state(helpdesk_app::inbound::MAX_RAW_BYTES, refuse_declared_over))
                 .layer(axum::extract::DefaultBodyLimit::max(helpdesk_app::inbound::MAX_RAW_BYTES)),
         )
+}
+
+/// For routes that take large bodies (`from_fn_with_state(limit, ...)`): one declared longer
+/// than `limit` is refused with 413 before a byte of it is read; otherwise it would be read up
+/// to the limit first.
+async fn refuse_declared_over(
+    State(limit): State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if crate::extract::declared_over(request.headers(), limit) {
+        let detail = format!("a request body here may hold at most {} MiB", limit >> 20);
+        return Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large", detail).into_response();
+    }
+    next.run(request).await
 }

@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use helpdesk_domain::attachment::NewUpload;
 use serde::de::DeserializeOwned;
 
 use super::PageError;
+use super::Viewer;
 use super::viewer::CsrfToken;
 use crate::AppState;
 use crate::extract::cross_site;
@@ -72,56 +73,111 @@ impl UploadForm {
     }
 }
 
+/// The largest text field of a form with files (a description or a reply, with room to spare).
+const MAX_TEXT_PART: usize = 2 * helpdesk_domain::workflow::MAX_BODY_BYTES;
+/// The largest CSRF field: the token is 64 characters.
+const MAX_CSRF_PART: usize = 256;
+
+/// Why a form with files is refused for its size, in words.
+fn too_large() -> PageError {
+    PageError::TooLarge(format!(
+        "The form is too large: attach at most {} files of at most {} MiB each, with at most {} KiB of text.",
+        helpdesk_domain::attachment::MAX_ATTACHMENTS,
+        helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES / (1024 * 1024),
+        MAX_TEXT_PART / 1024
+    ))
+}
+
+/// What to do with a part that passes its limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Past {
+    /// Refuse the form.
+    Refuse,
+    /// Keep its first `limit + 1` bytes, enough for the check of its size to refuse it with the
+    /// rest of the form shown again, and pass over the others.
+    Cut,
+}
+
+/// Reads one part of a multipart form, holding at most `limit` bytes of it (one more when cut).
+async fn read_part(
+    field: &mut axum::extract::multipart::Field<'_>,
+    limit: usize,
+    past: Past,
+) -> Result<Vec<u8>, PageError> {
+    let mut bytes = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) if bytes.len() + chunk.len() > limit => match past {
+                Past::Refuse => return Err(too_large()),
+                Past::Cut => {
+                    let room = (limit + 1).saturating_sub(bytes.len());
+                    bytes.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                }
+            },
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            Ok(None) => return Ok(bytes),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => return Err(PageError::BadRequest(format!("the form could not be read: {e}"))),
+        }
+    }
+}
+
 impl FromRequest<AppState> for UploadForm {
     type Rejection = PageError;
 
+    /// Who sends the form is checked before a byte of it is read: the site it comes from, then
+    /// the session (a form with files is for signed-in people), then its declared length, then
+    /// its CSRF token, which Helpdesk's own forms send as their first part. Each part is then
+    /// held within its own limit: a text refuses the form past it, a file is cut (and refused
+    /// by the check of its size, the form shown again), and the whole body is bounded by the
+    /// route's limit.
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         if cross_site(request.headers()) {
             return Err(PageError::Csrf);
         }
-        let expected = request.extensions().get::<CsrfToken>().cloned();
-        let too_large = || {
-            PageError::BadRequest(format!(
-                "the form is too large: attach at most {} files of at most {} MiB each",
-                helpdesk_domain::attachment::MAX_ATTACHMENTS,
-                helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES / (1024 * 1024)
-            ))
-        };
-        let mut multipart = Multipart::from_request(request, state)
+        let (mut parts, body) = request.into_parts();
+        Viewer::from_request_parts(&mut parts, state).await?.require()?;
+        if crate::extract::declared_over(&parts.headers, super::MAX_UPLOAD_BODY) {
+            return Err(too_large());
+        }
+        let expected = parts.extensions.get::<CsrfToken>().cloned();
+        let mut multipart = Multipart::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|e| PageError::BadRequest(format!("the form could not be read: {e}")))?;
+        let next = |e: axum::extract::multipart::MultipartError| match e.status() {
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+            _ => PageError::BadRequest(format!("the form could not be read: {e}")),
+        };
+        let mut first = multipart.next_field().await.map_err(next)?.ok_or(PageError::Csrf)?;
+        if first.name() != Some("csrf") {
+            return Err(PageError::Csrf);
+        }
+        let sent = read_part(&mut first, MAX_CSRF_PART, Past::Refuse).await.map_err(|_| PageError::Csrf)?;
+        drop(first);
+        check_csrf(expected.as_ref(), std::str::from_utf8(&sent).ok())?;
         let mut fields: HashMap<String, Vec<String>> = HashMap::new();
         let mut files = Vec::new();
-        loop {
-            let field = match multipart.next_field().await {
-                Ok(Some(field)) => field,
-                Ok(None) => break,
-                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-                Err(e) => return Err(PageError::BadRequest(format!("the form could not be read: {e}"))),
-            };
+        while let Some(mut field) = multipart.next_field().await.map_err(next)? {
             let name = field.name().unwrap_or_default().to_owned();
             let filename = field.file_name().map(str::to_owned);
             let content_type = field.content_type().map(str::to_owned);
-            let bytes = field.bytes().await.map_err(|e| {
-                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    too_large()
-                } else {
-                    PageError::BadRequest(format!("the form could not be read: {e}"))
-                }
-            })?;
             match filename {
-                // A file input left empty still sends a part, with no name and no bytes.
-                Some(filename) if filename.is_empty() && bytes.is_empty() => {}
-                Some(filename) => files.push(NewUpload {
-                    filename,
-                    content_type: content_type.unwrap_or_default(),
-                    bytes: bytes.to_vec(),
-                }),
-                None => fields.entry(name).or_default().push(String::from_utf8_lossy(&bytes).into_owned()),
+                Some(filename) => {
+                    // A file too large is kept cut, for the form to say so next to its input.
+                    let limit = helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES;
+                    let bytes = read_part(&mut field, limit, Past::Cut).await?;
+                    // A file input left empty still sends a part, with no name and no bytes.
+                    if filename.is_empty() && bytes.is_empty() {
+                        continue;
+                    }
+                    files.push(NewUpload { filename, content_type: content_type.unwrap_or_default(), bytes });
+                }
+                None => {
+                    let bytes = read_part(&mut field, MAX_TEXT_PART, Past::Refuse).await?;
+                    fields.entry(name).or_default().push(String::from_utf8_lossy(&bytes).into_owned());
+                }
             }
         }
-        let sent = fields.get("csrf").and_then(|v| v.first()).map(String::as_str);
-        check_csrf(expected.as_ref(), sent)?;
         Ok(UploadForm { fields, files })
     }
 }

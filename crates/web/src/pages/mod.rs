@@ -31,7 +31,7 @@ use crate::AppState;
 pub use viewer::Viewer;
 
 /// Largest body of a form that carries attachments: five files and the text around them.
-const MAX_UPLOAD_BODY: usize =
+pub(crate) const MAX_UPLOAD_BODY: usize =
     helpdesk_domain::attachment::MAX_ATTACHMENTS * helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES + 1024 * 1024;
 
 /// The page routes; each one sets a CSRF cookie when the browser has none.
@@ -228,6 +228,8 @@ pub enum PageError {
     Csrf,
     /// A form or address that cannot be read.
     BadRequest(String),
+    /// The request is larger than it may be.
+    TooLarge(String),
     /// A template failed.
     Render(String),
 }
@@ -263,6 +265,7 @@ impl IntoResponse for PageError {
                     .to_owned(),
             ),
             PageError::BadRequest(detail) => (StatusCode::BAD_REQUEST, "This request cannot be read", detail),
+            PageError::TooLarge(detail) => (StatusCode::PAYLOAD_TOO_LARGE, "This is too large", detail),
             PageError::Render(e) => {
                 tracing::error!(error = %e, "a template failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "The page could not be shown.".to_owned())

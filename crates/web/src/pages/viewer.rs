@@ -81,6 +81,19 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // A form's extractor asks who sends it before reading it; the handler then asks again.
+        if let Some(viewer) = parts.extensions.get::<Viewer>() {
+            return Ok(viewer.clone());
+        }
+        let viewer = Viewer::of(parts, state).await?;
+        parts.extensions.insert(viewer.clone());
+        Ok(viewer)
+    }
+}
+
+impl Viewer {
+    /// Who sends the request, by session cookie or client certificate.
+    async fn of(parts: &Parts, state: &AppState) -> Result<Viewer, PageError> {
         let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
         let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
         // An expired or unknown session, or an unlinked certificate, is simply nobody: pages for
