@@ -146,11 +146,57 @@ async fn api(args: ApiBench, data: &Option<PathBuf>, database_url: Option<&str>)
     let category = setup_category(&client, &url, &token).await?;
     println!("Creating tickets at {url}/api/v1/tickets with {} clients", args.clients);
     load(&client, &url, &token, category, args.clients, args.warmup, Duration::from_secs(args.seconds)).await?;
+    let wal = server.as_ref().and_then(OwnServer::sqlite_file).map(WalWatch::start);
     let report =
         load(&client, &url, &token, category, args.clients, args.requests, Duration::from_secs(args.seconds)).await?;
     report.print(args.clients);
+    if let Some(wal) = wal {
+        wal.print();
+    }
     drop(server);
     Ok(())
+}
+
+/// Follows the size of an SQLite database's write-ahead log during a run.
+struct WalWatch {
+    db: PathBuf,
+    peak: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl WalWatch {
+    /// Looks at the log beside `db` every 50 ms until printed.
+    fn start(db: PathBuf) -> WalWatch {
+        let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (wal, seen) = (wal_of(&db), peak.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+                seen.fetch_max(size, std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        WalWatch { db, peak, task }
+    }
+
+    fn print(self) {
+        self.task.abort();
+        let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+        let size = |path: &std::path::Path| std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "SQLite write-ahead log: peak {:.1} MiB during the run, {:.1} MiB at its end (database {:.1} MiB)",
+            mib(self.peak.load(std::sync::atomic::Ordering::Relaxed)),
+            mib(size(&wal_of(&self.db))),
+            mib(size(&self.db))
+        );
+    }
+}
+
+/// The write-ahead log of an SQLite database file.
+fn wal_of(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
 }
 
 /// The password of the benchmark's admin, who signs in to the pages.
@@ -220,6 +266,14 @@ pub(crate) struct OwnServer {
 }
 
 impl OwnServer {
+    /// The database file, when the server runs on SQLite.
+    fn sqlite_file(&self) -> Option<PathBuf> {
+        match &self.location {
+            helpdesk_store::Location::SqliteFile(path) => Some(path.clone()),
+            helpdesk_store::Location::Postgres(_) => None,
+        }
+    }
+
     async fn start(data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<OwnServer> {
         OwnServer::start_with(data, database_url, &[]).await
     }

@@ -73,5 +73,5 @@ pub(crate) async fn open(url: &str) -> Result<SqlStore, StoreError> {
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
-    Ok(SqlStore { read: pool.clone(), write: pool, upkeep: None })
+    Ok(SqlStore { read: pool.clone(), write: pool, upkeep: None, wal: None })
 }

@@ -181,6 +181,8 @@ macro_rules! sql_store {
             pub(crate) write: sqlx::Pool<$db>,
             /// Background upkeep that lives as long as the store.
             pub(crate) upkeep: Option<tokio::task::AbortHandle>,
+            /// What keeps SQLite's write-ahead log small after each commit (SQLite only).
+            pub(crate) wal: Option<std::sync::Arc<crate::sqlite::WalBound>>,
         }
 
         impl Drop for SqlStore {
@@ -194,6 +196,7 @@ macro_rules! sql_store {
         /// A write transaction.
         pub(crate) struct SqlTx {
             tx: sqlx::Transaction<'static, $db>,
+            wal: Option<std::sync::Arc<crate::sqlite::WalBound>>,
         }
 
         async fn fetch_ticket<'e, E: Executor<'e, Database = $db>>(e: E, id: TicketId) -> StoreResult<Option<Ticket>> {
@@ -366,7 +369,7 @@ macro_rules! sql_store {
             }
 
             async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
-                Ok(Box::new(SqlTx { tx: self.write.begin_with($begin).await? }))
+                Ok(Box::new(SqlTx { tx: self.write.begin_with($begin).await?, wal: self.wal.clone() }))
             }
 
             async fn close(&self) {
@@ -632,6 +635,9 @@ macro_rules! sql_store {
         impl Tx for SqlTx {
             async fn commit(self: Box<Self>) -> StoreResult<()> {
                 self.tx.commit().await?;
+                if let Some(wal) = &self.wal {
+                    wal.after_commit().await;
+                }
                 Ok(())
             }
 

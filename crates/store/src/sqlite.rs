@@ -1,9 +1,12 @@
 //! The embedded SQLite engine: one file in the data directory, one writer, several readers.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use sqlx::AssertSqlSafe;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -65,6 +68,9 @@ search_sql! {
     txids: false,
 }
 
+/// How long a connection waits for a lock another process holds.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Readers beside the one writer. WAL lets them read while it writes.
 const READERS: u32 = 4;
 
@@ -82,7 +88,9 @@ pub(crate) async fn open(path: &Path) -> Result<SqlStore, StoreError> {
         // the last commits, and never corrupts the file.
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(BUSY_TIMEOUT)
+        // Whenever the log starts again from its beginning, a file grown past this is cut back.
+        .pragma("journal_size_limit", WAL_KEPT_BYTES.to_string());
     // One writer: SQLite allows one at a time anyway, and queueing in the pool is fair and cheap
     // where waiting on the file lock sleeps and retries.
     // Checkpoints are left to the upkeep task below: run by the writer at commit time, they stall
@@ -100,11 +108,23 @@ pub(crate) async fn open(path: &Path) -> Result<SqlStore, StoreError> {
         .await?;
     let checkpointer = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
     let upkeep = tokio::spawn(checkpoint_regularly(checkpointer)).abort_handle();
-    Ok(SqlStore { read, write, upkeep: Some(upkeep) })
+    let wal = path.with_file_name(format!(
+        "{}-wal",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ));
+    let wal = WalBound { path: wal, write: write.clone(), restarting: AtomicBool::new(false) };
+    Ok(SqlStore { read, write, upkeep: Some(upkeep), wal: Some(Arc::new(wal)) })
 }
 
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// A log larger than this is copied back and started again after the commit that grew it.
+const WAL_RESTART_BYTES: u64 = 16 * 1024 * 1024;
+/// The size the log file is cut back to whenever it starts again.
+const WAL_KEPT_BYTES: u64 = 4 * 1024 * 1024;
+/// How long starting the log again waits for readers still in it, in milliseconds, before it
+/// leaves it to a later commit.
+const RESTART_PATIENCE_MS: u32 = 250;
 
 /// Copies the write-ahead log into the database file in the background. A passive checkpoint
 /// waits for nobody: writers go on appending while it syncs, and readers keep their snapshots.
@@ -116,5 +136,49 @@ async fn checkpoint_regularly(pool: sqlx::SqlitePool) {
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
             tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
         }
+    }
+}
+
+/// Keeps the write-ahead log small under writes that never pause. SQLite starts the log again
+/// from its beginning only when a writer finds it wholly copied into the database, which under
+/// steady writes never happens: the log grew for as long as writes came (2.5 GiB beside a
+/// 28 MiB database). So a commit that leaves it past [`WAL_RESTART_BYTES`] has the writer copy
+/// the rest and empty it (a truncating checkpoint) before the next write: it runs on the one
+/// writer connection, so it never fights the other writes for the lock, and the passive
+/// checkpoints have copied most of the log already.
+pub(crate) struct WalBound {
+    path: PathBuf,
+    write: sqlx::SqlitePool,
+    restarting: AtomicBool,
+}
+
+impl WalBound {
+    /// Empties the log if the last commit left it too large.
+    pub(crate) async fn after_commit(&self) {
+        let size = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        if size <= WAL_RESTART_BYTES || self.restarting.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        if let Err(e) = self.restart().await {
+            tracing::warn!(error = %e, "the write-ahead log could not be started again; a later commit will try");
+        }
+        self.restarting.store(false, Ordering::Release);
+    }
+
+    async fn restart(&self) -> Result<(), sqlx::Error> {
+        let mut writer = self.write.acquire().await?;
+        // Readers still in the log are waited for only briefly: writes wait meanwhile.
+        sqlx::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {RESTART_PATIENCE_MS}")))
+            .execute(&mut *writer)
+            .await?;
+        let done =
+            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&mut *writer).await;
+        sqlx::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis())))
+            .execute(&mut *writer)
+            .await?;
+        if let (busy @ 1.., log, copied) = done? {
+            tracing::debug!(busy, log, copied, "readers kept the write-ahead log from starting again");
+        }
+        Ok(())
     }
 }

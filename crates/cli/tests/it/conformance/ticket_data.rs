@@ -311,3 +311,32 @@ async fn summaries_carry_the_submitters_name_and_public_replies(db: TestDb) {
         }
     }
 }
+
+/// SQLite only: under writes that never pause, with readers in the log, its write-ahead log is
+/// still emptied once it passes 16 MiB, instead of growing for as long as the writes last.
+#[tokio::test(flavor = "multi_thread")]
+async fn sqlites_write_ahead_log_stays_bounded_under_steady_writes() {
+    let db = TestDb::new(helpdesk_store::Engine::Sqlite).await;
+    let b = base(&db).await;
+    let helpdesk_store::Location::SqliteFile(path) = &db.location else { unreachable!("an SQLite database") };
+    let wal = path.with_file_name("helpdesk.db-wal");
+    let t = insert(&b, new_ticket(&b, "Steady writes", Privacy::Public), at(0)).await;
+    let readers = b.store.clone();
+    let reading = tokio::spawn(async move {
+        loop {
+            let _ = readers.attachments(t.id, true).await;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    });
+    // 96 MiB in 1 MiB writes, one after the other.
+    let mut peak = 0;
+    for i in 0..96 {
+        let mut tx = b.store.begin().await.expect("begin");
+        let data = vec![(i % 251) as u8; 1024 * 1024];
+        tx.insert_attachment(&file(&b, t.id, None, "part.bin", false, data, i)).await.expect("a file");
+        tx.commit().await.expect("commit");
+        peak = peak.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+    }
+    reading.abort();
+    assert!(peak < 64 * 1024 * 1024, "the log reached {} MiB", peak >> 20);
+}
