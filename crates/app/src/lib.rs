@@ -59,9 +59,9 @@ pub struct App {
     search: Option<Arc<dyn search::TicketSearch>>,
     sealer: Option<Arc<secrets::Sealer>>,
     connect: Option<Arc<dyn sync::Connect>>,
-    /// Told after every commit, so that this node's sync runner sends a change at once rather
-    /// than at its next look.
-    committed: Arc<tokio::sync::Notify>,
+    /// Counts this node's commits, so that its worker and sync runner take up a change at
+    /// once rather than at their next look.
+    committed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -111,7 +111,7 @@ impl App {
             search: None,
             sealer: None,
             connect: None,
-            committed: Arc::new(tokio::sync::Notify::new()),
+            committed: Arc::new(tokio::sync::watch::Sender::new(0)),
         }
     }
 
@@ -166,7 +166,7 @@ impl App {
             None => job.await,
         };
         if done.is_ok() {
-            self.committed.notify_one();
+            self.committed.send_modify(|n| *n = n.wrapping_add(1));
         }
         done
     }
@@ -175,6 +175,11 @@ impl App {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
         self.clock = clock;
         self
+    }
+
+    /// Changes with every commit of this node: what follows the changes waits on it.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.committed.subscribe()
     }
 
     /// The store, for health checks and the worker.

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use helpdesk_store::{Job, Store};
 use tokio::sync::watch;
 
@@ -20,6 +22,14 @@ use crate::{AppResult, Clock};
 pub trait JobHandler: Send + Sync + 'static {
     /// Does the job; an error says why it should be tried again later.
     async fn run(&self, job: &Job) -> Result<(), String>;
+
+    /// Whether each job done is recorded at once, one write each: for work that leaves the
+    /// database (a mail a server accepted), which a crash before the record would have done
+    /// twice. Otherwise (the default) the jobs of a batch are recorded in one write: their work
+    /// is recorded in its own transaction, or harmless to do again.
+    fn records_at_once(&self) -> bool {
+        false
+    }
 }
 
 /// How often and how long to retry.
@@ -61,6 +71,7 @@ pub struct Worker {
     lease: Duration,
     batch: i64,
     concurrency: usize,
+    wake: Option<watch::Receiver<u64>>,
 }
 
 impl Worker {
@@ -75,6 +86,7 @@ impl Worker {
             lease: Duration::from_secs(300),
             batch: 20,
             concurrency: 4,
+            wake: None,
         }
     }
 
@@ -97,34 +109,52 @@ impl Worker {
         self
     }
 
-    /// Claims one batch of due jobs and runs them; returns how many it ran.
+    /// Claims one batch of due jobs and runs them, up to `concurrency` at a time; returns how
+    /// many it ran.
     pub async fn run_once(&self) -> AppResult<usize> {
         let now = self.clock.now();
         let jobs = self.store.claim_jobs(&self.name, now, now + self.lease, self.batch).await?;
-        for chunk in jobs.chunks(self.concurrency) {
-            let outcomes = futures::future::join_all(chunk.iter().map(|job| self.run_job(job))).await;
-            // The jobs done are removed in one write: on SQLite's single writer, a write per job
-            // halved ticket creation. A crash before it runs them again, as a lost lease would.
-            let mut done = Vec::with_capacity(chunk.len());
-            for (job, outcome) in chunk.iter().zip(outcomes) {
-                if outcome? {
-                    done.push(job.id);
-                }
+        // A window of `concurrency` jobs: the next starts as soon as one ends, so that a slow
+        // mail server holds up one place, not a whole group.
+        let mut waiting = jobs.iter();
+        let mut running: FuturesUnordered<_> =
+            waiting.by_ref().take(self.concurrency).map(|j| self.run_job(j)).collect();
+        // The other jobs done are removed in one write: on SQLite's single writer, a write per
+        // job halved ticket creation. A crash before it runs them again, as a lost lease would.
+        let mut done = Vec::with_capacity(jobs.len());
+        let mut trouble = None;
+        while let Some(outcome) = running.next().await {
+            // A job whose outcome could not be written is left to its lease; the others go on.
+            match outcome {
+                Ok(id) => done.extend(id),
+                Err(e) => trouble = trouble.or(Some(e)),
             }
-            self.store.finish_jobs(&done, &self.name).await?;
+            if let Some(job) = waiting.next() {
+                running.push(self.run_job(job));
+            }
         }
-        Ok(jobs.len())
+        self.store.finish_jobs(&done, &self.name).await?;
+        match trouble {
+            Some(e) => Err(e),
+            None => Ok(jobs.len()),
+        }
     }
 
-    /// Runs one claimed job; returns whether it is done, having recorded a failure otherwise.
-    async fn run_job(&self, job: &Job) -> AppResult<bool> {
-        let outcome = match self.handlers.get(&job.kind) {
+    /// Runs one claimed job; returns it when done and left to be recorded with its batch,
+    /// having recorded it at once or recorded a failure otherwise.
+    async fn run_job(&self, job: &Job) -> AppResult<Option<i64>> {
+        let handler = self.handlers.get(&job.kind);
+        let outcome = match handler {
             Some(handler) => handler.run(job).await,
             // Another node, or a later version, may know it; keep it and try again.
             None => Err(format!("no handler for jobs of kind '{}' on this node", job.kind)),
         };
         match outcome {
-            Ok(()) => Ok(true),
+            Ok(()) if handler.is_some_and(|h| h.records_at_once()) => {
+                self.store.finish_jobs(&[job.id], &self.name).await?;
+                Ok(None)
+            }
+            Ok(()) => Ok(Some(job.id)),
             Err(error) => {
                 let now = self.clock.now();
                 let retry_at = self.retry.delay_after(job.attempts).map(|d| now + d);
@@ -134,13 +164,22 @@ impl Worker {
                     tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
                 }
                 self.store.fail_job(job.id, &self.name, &error, retry_at, now).await?;
-                Ok(false)
+                Ok(None)
             }
         }
     }
 
-    /// Runs jobs until `shutdown` turns true, looking for new ones every `poll`.
-    pub async fn run(self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+    /// Looks for jobs as soon as `commits` changes (the commits of this node), besides every
+    /// poll: a change's notifications then leave at once rather than at the next look.
+    pub fn wake_on(mut self, commits: watch::Receiver<u64>) -> Worker {
+        self.wake = Some(commits);
+        self
+    }
+
+    /// Runs jobs until `shutdown` turns true, looking for new ones every `poll` (and at each
+    /// commit it is told of).
+    pub async fn run(mut self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+        let mut wake = self.wake.take();
         loop {
             let ran = match self.run_once().await {
                 Ok(n) => n,
@@ -153,8 +192,19 @@ impl Worker {
                 return;
             }
             if ran == 0 {
+                let committed = async {
+                    match wake.as_mut() {
+                        Some(commits) => {
+                            if commits.changed().await.is_err() {
+                                std::future::pending::<()>().await;
+                            }
+                        }
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}
+                    () = committed => {}
                     _ = shutdown.changed() => return,
                 }
             }

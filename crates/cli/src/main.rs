@@ -6,6 +6,7 @@ mod bench_run;
 mod bench_sync;
 mod config;
 mod mailgate;
+mod node;
 mod seed;
 
 use std::net::SocketAddr;
@@ -346,15 +347,16 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Worker => {
             let app = settings.app().await?;
+            let node = take_back_claims(&app, &settings).await?;
             let (tx, rx) = watch::channel(false);
             tokio::spawn(async move {
                 shutdown_signal().await;
                 let _ = tx.send(true);
             });
-            let worker = worker(&app, &settings)?;
+            let worker = worker(&app, &settings, &node)?;
             eprintln!("Helpdesk worker running on {}", config::describe(&settings.location));
             let imap = read_imap(&app, &settings, rx.clone());
-            let sync = tokio::spawn(SyncRunner::new(app.clone(), node_name()).run(rx.clone()));
+            let sync = tokio::spawn(SyncRunner::new(app.clone(), node.as_str().to_owned()).run(rx.clone()));
             worker.run(Duration::from_secs(1), rx).await;
             let _ = sync.await;
             if let Some(task) = imap {
@@ -399,17 +401,22 @@ fn read_imap(app: &App, settings: &Settings, stop: watch::Receiver<bool>) -> Opt
     Some(tokio::spawn(ImapPoller::new(Arc::new(app.clone()), config).run(stop)))
 }
 
-/// This process's name in the locks of jobs and links.
-fn node_name() -> String {
-    format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "node".into()), std::process::id())
+/// Takes this process's node name, and back what a process of that name held when it stopped
+/// (a crash leaves jobs, links and poll leases claimed until their leases run out).
+async fn take_back_claims(app: &App, settings: &Settings) -> anyhow::Result<node::NodeName> {
+    let node = node::NodeName::claim(&settings.data)?;
+    let (jobs, links) = app.store().release_claims(node.as_str()).await.context("cannot take back claims")?;
+    if jobs + links > 0 {
+        tracing::info!(node = node.as_str(), jobs, links, "took back what this node held when it stopped");
+    }
+    Ok(node)
 }
 
 /// The job worker with every handler this node has.
-fn worker(app: &App, settings: &Settings) -> anyhow::Result<Worker> {
-    let name = node_name();
+fn worker(app: &App, settings: &Settings, node: &node::NodeName) -> anyhow::Result<Worker> {
     let mailer = settings.mailer()?;
     tracing::info!("outgoing mail goes to {}", mailer.describe());
-    let worker = Worker::new(app.store().clone(), Arc::new(SystemClock), name);
+    let worker = Worker::new(app.store().clone(), Arc::new(SystemClock), node.as_str()).wake_on(app.commits());
     helpdesk_mail::with_mail_handlers(worker, app, mailer).map_err(|e| anyhow::anyhow!("the mail templates: {e}"))
 }
 
@@ -432,7 +439,8 @@ async fn serve(
     let app = app.with_search(Arc::new(index.clone()));
     let scheme = if tls.is_some() { "https" } else { "http" };
     let app = if settings.public_url.is_none() { app.with_public_url(&format!("{scheme}://{addr}")) } else { app };
-    let worker = if run_worker { Some(worker(&app, settings)?) } else { None };
+    let node = take_back_claims(&app, settings).await?;
+    let worker = if run_worker { Some(worker(&app, settings, &node)?) } else { None };
     println!(
         "Helpdesk {} listening on {scheme}://{addr} ({})",
         env!("CARGO_PKG_VERSION"),
@@ -457,7 +465,8 @@ async fn serve(
     let imap_task = if run_worker { read_imap(&app, settings, stop_rx.clone()) } else { None };
     let worker_task = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(1), stop_rx.clone())));
     // External-mode units are kept in step where the worker runs.
-    let sync_task = run_worker.then(|| tokio::spawn(SyncRunner::new(app.clone(), node_name()).run(stop_rx.clone())));
+    let sync_task =
+        run_worker.then(|| tokio::spawn(SyncRunner::new(app.clone(), node.as_str().to_owned()).run(stop_rx.clone())));
     // A change is searchable on every node within the follower's interval of its commit.
     let index_task = tokio::spawn(index.follow(Duration::from_millis(500), stop_rx.clone()));
     let mut server_stop = stop_rx.clone();

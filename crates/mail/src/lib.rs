@@ -134,6 +134,12 @@ impl JobHandler for Mailer {
         }
         Ok(())
     }
+
+    /// A mail the server accepted is recorded as sent at once: a crash before the record would
+    /// send it again.
+    fn records_at_once(&self) -> bool {
+        true
+    }
 }
 
 /// `worker` with the mail handlers: delivering messages with `mailer`, turning `app`'s changes

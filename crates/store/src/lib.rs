@@ -125,6 +125,10 @@ pub trait Store:
         retry_at: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
+    /// Releases every job, sync link and poll lease that `worker` holds: a node started again
+    /// under its name takes back what it held before a crash at once, instead of waiting for
+    /// the leases to run out. Returns how many jobs and links it released.
+    async fn release_claims(&self, worker: &str) -> StoreResult<(u64, u64)>;
     /// Jobs that failed for good, newest first.
     async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>>;
     /// How many rows each table holds, to prove in tests that a refusal wrote nothing.

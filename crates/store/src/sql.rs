@@ -601,6 +601,28 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn release_claims(&self, worker: &str) -> StoreResult<(u64, u64)> {
+                let mut tx = self.write.begin_with($begin).await?;
+                // Due as they were: a claim leaves run_at and due_at as it found them.
+                let jobs = sqlx::query("UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE locked_by = $1")
+                    .bind(worker)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let links =
+                    sqlx::query("UPDATE external_links SET locked_by = NULL, locked_until = NULL WHERE locked_by = $1")
+                        .bind(worker)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                sqlx::query("UPDATE connectors SET poll_locked_by = NULL, poll_locked_until = NULL WHERE poll_locked_by = $1")
+                    .bind(worker)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok((jobs, links))
+            }
+
             async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>> {
                 let total: i64 =
                     sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE failed_at IS NOT NULL").fetch_one(&self.read).await?;

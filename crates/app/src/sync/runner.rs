@@ -65,6 +65,7 @@ impl SyncRunner {
         self.resume_peers().await;
         let mut next_poll: HashMap<UnitId, Instant> = HashMap::new();
         let mut next_look = Instant::now();
+        let mut commits = self.app.commits();
         loop {
             let pushed = match self.push_once().await {
                 Ok(n) => n,
@@ -83,7 +84,7 @@ impl SyncRunner {
                 // Woken by a commit on this node; changes made on other nodes wait for the tick.
                 tokio::select! {
                     _ = tokio::time::sleep(self.tick) => {}
-                    _ = self.app.committed.notified() => {}
+                    _ = commits.changed() => {}
                     _ = stop.changed() => return,
                 }
             }

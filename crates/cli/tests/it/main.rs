@@ -18,6 +18,7 @@ mod http_server;
 mod mail;
 mod openapi;
 mod pages;
+mod restart;
 mod search;
 mod sync;
 mod worker;

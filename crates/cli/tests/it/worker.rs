@@ -81,3 +81,82 @@ async fn a_job_nobody_can_run_is_kept_for_an_admin() {
     assert_eq!(failed.items[0].attempts, 3);
     assert!(failed.items[0].last_error.as_deref().is_some_and(|e| e.contains("no handler")));
 }
+
+/// Sends a mail (in words): done at once, recorded at once.
+struct Sends;
+
+#[async_trait]
+impl JobHandler for Sends {
+    async fn run(&self, _job: &Job) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn records_at_once(&self) -> bool {
+        true
+    }
+}
+
+/// Takes its time, so that the batch it is in is not over before the test looks.
+struct Slow(tokio::sync::Semaphore);
+
+#[async_trait]
+impl JobHandler for Slow {
+    async fn run(&self, _job: &Job) -> Result<(), String> {
+        let _ = self.0.acquire().await;
+        Ok(())
+    }
+}
+
+async fn enqueue(store: &Arc<dyn helpdesk_store::Store>, kind: &str, at: time::OffsetDateTime) {
+    let mut tx = store.begin().await.expect("begin");
+    tx.enqueue_job(&NewJob { kind: kind.into(), payload: json!({}), dedupe_key: None, run_at: at })
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_whose_work_leaves_the_database_is_recorded_done_as_soon_as_it_is_done() {
+    let db = TestDb::under_test().await;
+    let store = db.open().await;
+    let clock = TestClock::now();
+    enqueue(&store, "slow", clock.now()).await;
+    enqueue(&store, "send", clock.now()).await;
+    let slow = Arc::new(Slow(tokio::sync::Semaphore::new(0)));
+    let worker =
+        Worker::new(store.clone(), clock.clone(), "test").handle("slow", slow.clone()).handle("send", Arc::new(Sends));
+    let batch = tokio::spawn(async move { worker.run_once().await });
+    // The mail is recorded sent while the other job of its batch still runs: a crash now would
+    // not send it again.
+    crate::common::eventually("the sent mail's job to be gone", Duration::from_secs(10), || async {
+        (jobs(&store).await == 1).then_some(())
+    })
+    .await;
+    slow.0.add_permits(1);
+    assert_eq!(batch.await.expect("the batch").expect("ran"), 2);
+    assert_eq!(jobs(&store).await, 0, "the other job is recorded with its batch");
+}
+
+/// How many jobs the table holds.
+async fn jobs(store: &Arc<dyn helpdesk_store::Store>) -> i64 {
+    let counts = crate::common::snapshot(store).await;
+    counts.iter().find(|(table, _)| *table == "jobs").map(|(_, n)| *n).expect("a jobs table")
+}
+
+#[tokio::test]
+async fn a_worker_started_again_under_its_name_takes_back_its_jobs_at_once() {
+    let db = TestDb::under_test().await;
+    let store = db.open().await;
+    let clock = TestClock::now();
+    enqueue(&store, "send", clock.now()).await;
+    // A worker claims it, then dies: its lease would hold the job for five minutes.
+    let claimed = store.claim_jobs("node-a", clock.now(), clock.now() + Duration::from_secs(300), 10).await;
+    assert_eq!(claimed.expect("claimed").len(), 1);
+    let other = Worker::new(store.clone(), clock.clone(), "node-b").handle("send", Arc::new(Sends));
+    assert_eq!(other.run_once().await.expect("run"), 0, "another node leaves it to the lease");
+    assert_eq!(store.release_claims("node-b").await.expect("released"), (0, 0), "none of its own");
+    assert_eq!(store.release_claims("node-a").await.expect("released"), (1, 0), "started again, node-a takes it back");
+    let again = Worker::new(store.clone(), clock.clone(), "node-a").handle("send", Arc::new(Sends));
+    assert_eq!(again.run_once().await.expect("run"), 1, "and runs it at once");
+    assert_eq!(jobs(&store).await, 0);
+}

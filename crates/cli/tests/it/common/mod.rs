@@ -988,9 +988,23 @@ impl Node {
         node
     }
 
+    /// Its data directory (its outbox and search index are there).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        let args = self.db.cli_args();
+        let at = args.iter().position(|a| a == "--data").expect("a --data argument");
+        std::path::PathBuf::from(&args[at + 1])
+    }
+
     /// Starts the process again on the same address.
     pub fn resume(&mut self) {
-        let process = ServeProcess::start_at(&self.listen, &self.db.cli_args());
+        self.resume_with(&[]);
+    }
+
+    /// Starts the process again on the same address, with `extra` arguments to `serve`.
+    pub fn resume_with(&mut self, extra: &[&str]) {
+        let mut args = self.db.cli_args();
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let process = ServeProcess::start_at(&self.listen, &args);
         assert_eq!(process.url, self.url, "the node came back on its address");
         self.process = Some(process);
     }
