@@ -30,6 +30,12 @@ pub trait JobHandler: Send + Sync + 'static {
     fn records_at_once(&self) -> bool {
         false
     }
+
+    /// Whether the jobs of this kind run one after another in the order they were queued,
+    /// rather than side by side: messages of one thread must be stored as they arrived.
+    fn in_order(&self) -> bool {
+        false
+    }
 }
 
 /// How often and how long to retry.
@@ -114,23 +120,42 @@ impl Worker {
     pub async fn run_once(&self) -> AppResult<usize> {
         let now = self.clock.now();
         let jobs = self.store.claim_jobs(&self.name, now, now + self.lease, self.batch).await?;
-        // A window of `concurrency` jobs: the next starts as soon as one ends, so that a slow
-        // mail server holds up one place, not a whole group.
-        let mut waiting = jobs.iter();
-        let mut running: FuturesUnordered<_> =
-            waiting.by_ref().take(self.concurrency).map(|j| self.run_job(j)).collect();
-        // The other jobs done are removed in one write: on SQLite's single writer, a write per
-        // job halved ticket creation. A crash before it runs them again, as a lost lease would.
+        // Jobs that must keep their order run one after another (claimed oldest first), beside
+        // the others.
+        let (ordered, free): (Vec<&Job>, Vec<&Job>) =
+            jobs.iter().partition(|job| self.handlers.get(&job.kind).is_some_and(|h| h.in_order()));
+        let in_order = async {
+            let mut outcomes = Vec::with_capacity(ordered.len());
+            for job in ordered {
+                outcomes.push(self.run_job(job).await);
+            }
+            outcomes
+        };
+        // The others in a window of `concurrency` jobs: the next starts as soon as one ends, so
+        // that a slow mail server holds up one place, not a whole group.
+        let side_by_side = async {
+            let mut waiting = free.into_iter();
+            let mut running: FuturesUnordered<_> =
+                waiting.by_ref().take(self.concurrency).map(|j| self.run_job(j)).collect();
+            let mut outcomes = Vec::new();
+            while let Some(outcome) = running.next().await {
+                outcomes.push(outcome);
+                if let Some(job) = waiting.next() {
+                    running.push(self.run_job(job));
+                }
+            }
+            outcomes
+        };
+        let (first, second) = futures::future::join(in_order, side_by_side).await;
+        // The jobs done are removed in one write: on SQLite's single writer, a write per job
+        // halved ticket creation. A crash before it runs them again, as a lost lease would.
         let mut done = Vec::with_capacity(jobs.len());
         let mut trouble = None;
-        while let Some(outcome) = running.next().await {
+        for outcome in first.into_iter().chain(second) {
             // A job whose outcome could not be written is left to its lease; the others go on.
             match outcome {
                 Ok(id) => done.extend(id),
                 Err(e) => trouble = trouble.or(Some(e)),
-            }
-            if let Some(job) = waiting.next() {
-                running.push(self.run_job(job));
             }
         }
         self.store.finish_jobs(&done, &self.name).await?;

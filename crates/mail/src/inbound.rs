@@ -249,6 +249,12 @@ impl JobHandler for InboundProcessor {
         tracing::info!(inbound, %status, "inbound message processed");
         Ok(())
     }
+
+    /// Messages are stored as they arrived: a reply before the one after it, and new tickets
+    /// numbered in their order.
+    fn in_order(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]
