@@ -36,6 +36,9 @@ pub enum BenchCommand {
     /// Time how fast replies travel to another Helpdesk (and RT, with --rt) and back, and how
     /// fast 1,000 tickets escalated at once reach the other Helpdesk, none lost or doubled.
     Sync(crate::bench_sync::SyncBench),
+    /// Open tickets at a steady rate and time how soon each one's notifications reach the mail
+    /// server (the benchmark is that server).
+    Notify(crate::bench_notify::NotifyBench),
 }
 
 /// Options of the seed.
@@ -126,6 +129,7 @@ pub async fn run(command: BenchCommand, data: &Option<PathBuf>, database_url: Op
         BenchCommand::Seed(args) => seed(args, data, database_url).await,
         BenchCommand::Search(args) => search(args, data, database_url).await,
         BenchCommand::Run(args) => crate::bench_run::run(args, data).await,
+        BenchCommand::Notify(args) => crate::bench_notify::run(args, data, database_url).await,
         BenchCommand::Sync(args) => crate::bench_sync::run(args).await,
     }
 }
@@ -345,7 +349,7 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-async fn setup_category(client: &reqwest::Client, url: &str, token: &str) -> anyhow::Result<i64> {
+pub(crate) async fn setup_category(client: &reqwest::Client, url: &str, token: &str) -> anyhow::Result<i64> {
     let suffix = std::process::id();
     let unit: Value = post(
         client,
@@ -467,7 +471,7 @@ async fn load(
 }
 
 /// A realistic ticket: a title, a few paragraphs, triage answers and category fields.
-fn ticket_body(category: i64, i: i64) -> Value {
+pub(crate) fn ticket_body(category: i64, i: i64) -> Value {
     let systems = ["login", "storage", "compute", "network", "certificate", "portal", "accounting"];
     let system = systems[(i as usize) % systems.len()];
     json!({
