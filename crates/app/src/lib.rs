@@ -62,6 +62,8 @@ pub struct App {
     /// Counts this node's commits, so that its worker and sync runner take up a change at
     /// once rather than at their next look.
     committed: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Set once an account was seen to exist.
+    accounts_exist: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -112,6 +114,7 @@ impl App {
             sealer: None,
             connect: None,
             committed: Arc::new(tokio::sync::watch::Sender::new(0)),
+            accounts_exist: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -192,6 +195,17 @@ impl App {
     fn now(&self) -> OffsetDateTime {
         let now = self.clock.now();
         now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
+    }
+
+    /// Whether no account exists yet (the installation waits for its first admin). Once one
+    /// does, it always will: that is remembered, and the database no longer asked.
+    pub async fn first_run(&self) -> AppResult<bool> {
+        if self.accounts_exist.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(false);
+        }
+        let exist = self.store.has_accounts().await?;
+        self.accounts_exist.store(exist, std::sync::atomic::Ordering::Relaxed);
+        Ok(!exist)
     }
 
     /// Whether the database answers.

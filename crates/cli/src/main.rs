@@ -2,6 +2,7 @@
 //! the database, administers accounts, and measures itself.
 
 mod bench;
+mod bench_notify;
 mod bench_run;
 mod bench_sync;
 mod config;
@@ -446,18 +447,16 @@ async fn serve(
         env!("CARGO_PKG_VERSION"),
         config::describe(&settings.location)
     );
-    if first_start(&app).await? {
-        let data = match &settings.location {
-            Location::SqliteFile(_) => format!(" --data {}", settings.data.display()),
-            Location::Postgres(_) => " --database-url ...".to_owned(),
-        };
+    let first_admin = first_admin_commands(settings);
+    if app.first_run().await? {
         println!(
             "No account exists yet. Make the first admin and give them a password to sign in at {scheme}://{addr}/login:"
         );
-        println!("  helpdesk admin create-user --email you@example.org --name \"Your Name\" --role admin{data}");
-        println!("  helpdesk admin set-password --email you@example.org{data}");
+        for command in &first_admin {
+            println!("  {command}");
+        }
         println!("and, for programs, a token for the API:");
-        println!("  helpdesk admin create-token --email you@example.org{data}");
+        println!("  helpdesk admin create-token --email you@example.org{}", data_args(settings));
         println!("(from a source checkout: cargo run --release -- admin ...)");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -485,7 +484,8 @@ async fn serve(
         },
         ..Default::default()
     };
-    let web = helpdesk_web::WebConfig { oidc: settings.file.oidc.clone(), proxies, certificate_login, limits };
+    let web =
+        helpdesk_web::WebConfig { oidc: settings.file.oidc.clone(), proxies, certificate_login, limits, first_admin };
     let stopped = async move {
         let _ = server_stop.wait_for(|stop| *stop).await;
     };
@@ -524,8 +524,23 @@ fn raise_open_files_limit() -> u64 {
     }
 }
 
-async fn first_start(app: &App) -> anyhow::Result<bool> {
-    Ok(!app.store().has_accounts().await?)
+/// The commands that make this installation's first admin, for the terminal and the home page.
+fn first_admin_commands(settings: &Settings) -> Vec<String> {
+    let data = data_args(settings);
+    vec![
+        format!("helpdesk admin create-user --email you@example.org --name \"Your Name\" --role admin{data}"),
+        format!("helpdesk admin set-password --email you@example.org{data}"),
+    ]
+}
+
+/// What an admin command needs to find this installation's database: nothing with the default
+/// data directory, as the README's First steps write them.
+fn data_args(settings: &Settings) -> String {
+    match &settings.location {
+        Location::SqliteFile(_) if settings.data == std::path::Path::new(DEFAULT_DATA_DIR) => String::new(),
+        Location::SqliteFile(_) => format!(" --data {}", settings.data.display()),
+        Location::Postgres(_) => " --database-url URL".to_owned(),
+    }
 }
 
 async fn admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()> {

@@ -45,7 +45,8 @@ enum Transport {
     Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
-/// Delivers `mail.send` jobs.
+/// Delivers `mail.send` jobs: over SMTP, or, without a server, as files in the outbox
+/// (`ID.eml`, the message as it would be sent, and `ID.txt`, its text as people read it).
 pub struct Mailer {
     from: Mailbox,
     transport: Transport,
@@ -129,7 +130,12 @@ impl JobHandler for Mailer {
             }
             Transport::Files(files, dir) => {
                 let id = files.send(message).await.map_err(|e| format!("cannot write the message: {e}"))?;
-                tracing::info!(to = %mail.to, file = %dir.join(format!("{id}.eml")).display(), "mail written to a file");
+                // The message as sent is encoded (quoted-printable cuts long links in two); its
+                // text beside it is for people to read and copy links from.
+                let text = dir.join(format!("{id}.txt"));
+                let readable = format!("To: {}\nSubject: {}\n\n{}", mail.to, mail.subject, mail.text);
+                std::fs::write(&text, readable).map_err(|e| format!("cannot write {}: {e}", text.display()))?;
+                tracing::info!(to = %mail.to, file = %text.display(), "mail written to a file");
             }
         }
         Ok(())

@@ -9,7 +9,13 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ("helpdesk.css", "text/css; charset=utf-8", include_bytes!("../assets/helpdesk.css")),
     ("htmx-2.0.11.min.js", "text/javascript; charset=utf-8", include_bytes!("../assets/htmx-2.0.11.min.js")),
     ("helpdesk.js", "text/javascript; charset=utf-8", include_bytes!("../assets/helpdesk.js")),
+    ("favicon.ico", "image/x-icon", include_bytes!("../assets/favicon.ico")),
 ];
+
+/// The icon browsers ask for at `/favicon.ico`.
+pub async fn favicon() -> Response {
+    asset(Path("favicon.ico".to_owned())).await
+}
 
 /// Serves one asset; they change only with the binary, so browsers may keep them for a day.
 pub async fn asset(Path(name): Path<String>) -> Response {

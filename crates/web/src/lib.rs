@@ -45,6 +45,8 @@ pub struct AppState {
     proxies: Arc<Proxies>,
     /// Whether the sign-in page offers signing in with a certificate.
     certificate_login: bool,
+    /// The commands that make the first admin, shown on the home page while no account exists.
+    first_admin: Arc<Vec<String>>,
 }
 
 /// Reverse proxies that terminate TLS in front of Helpdesk: only requests from these addresses
@@ -77,6 +79,9 @@ pub struct WebConfig {
     pub certificate_login: bool,
     /// How many clients it serves at once, and how long and how much it gives each.
     pub limits: ServerLimits,
+    /// The commands that make the first admin on this installation (with its data directory
+    /// or database), shown on the home page while no account exists; generic ones when empty.
+    pub first_admin: Vec<String>,
 }
 
 /// The OpenAPI 3 document of the API, as JSON.
@@ -99,12 +104,21 @@ pub fn router_with(app: App, config: WebConfig) -> Router {
     let proxies = Arc::new(config.proxies);
     let certificate_login = config.certificate_login;
     let body_timeout = config.limits.body_timeout;
-    let state = AppState { app, openapi, secure_cookies, oidc, proxies, certificate_login };
+    let first_admin = Arc::new(if config.first_admin.is_empty() {
+        vec![
+            "helpdesk admin create-user --email you@example.org --name \"Your Name\" --role admin".to_owned(),
+            "helpdesk admin set-password --email you@example.org".to_owned(),
+        ]
+    } else {
+        config.first_admin
+    });
+    let state = AppState { app, openapi, secure_cookies, oidc, proxies, certificate_login, first_admin };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(openapi_document))
         .route("/assets/{name}", get(assets::asset))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/auth/oidc/{name}", get(oidc::start))
         .route("/auth/oidc/link", axum::routing::post(oidc::accept_link))
         .route("/auth/callback", get(oidc::callback))

@@ -22,6 +22,20 @@ async fn serve_migrates_a_fresh_database_and_says_how_to_make_the_first_admin() 
         let response = client.get(format!("{}{path}", server.url)).send().await.expect("answer");
         assert_eq!(response.status(), StatusCode::OK, "{path}");
     }
+    // The home page says the same to whoever opens it first, with this installation's data.
+    let home = || async { client.get(&server.url).send().await.expect("answer").text().await.expect("a page") };
+    let page = home().await;
+    assert!(page.contains("this installation has no account yet"), "{page}");
+    let set_password = banner.lines().find(|l| l.contains("admin set-password")).expect("the hint").trim();
+    assert!(page.contains(set_password), "{set_password} on the page: {page}");
+    assert!(set_password.contains("--data") || set_password.contains("--database-url"), "{set_password}");
+    // Gone once an account exists.
+    let made = run_helpdesk(&args(
+        &["admin", "create-user", "--email", "first@example.org", "--name", "First"],
+        &db.cli_args(),
+    ));
+    assert!(made.ok, "{}", made.stderr);
+    assert!(!home().await.contains("no account yet"));
 }
 
 #[tokio::test]
@@ -151,4 +165,37 @@ async fn reindex_rebuilds_the_search_index_and_says_plainly_when_a_server_holds_
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("another Helpdesk process holds it"), "{stderr}");
     drop(server);
+}
+
+#[tokio::test]
+async fn without_a_mail_server_each_mail_is_kept_in_the_outbox_with_a_text_whose_links_can_be_copied() {
+    let db = TestDb::under_test().await;
+    let args = db.cli_args();
+    let server = ServeProcess::start(&args);
+    let data = std::path::PathBuf::from(&args[args.iter().position(|a| a == "--data").expect("--data") + 1]);
+    let client = reqwest::Client::new();
+    let email = "newcomer-with-a-rather-long-address@a-long-domain-name.example.org";
+    let answer = client
+        .post(format!("{}/api/v1/auth/register", server.url))
+        .json(&serde_json::json!({"email": email, "name": "Newcomer", "password": "a long enough password"}))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), StatusCode::ACCEPTED);
+    let outbox = data.join("outbox");
+    let text =
+        crate::common::eventually("the confirmation in the outbox", std::time::Duration::from_secs(20), || async {
+            let entries = std::fs::read_dir(&outbox).ok()?;
+            let txt = entries.filter_map(Result::ok).find(|e| e.path().extension().is_some_and(|x| x == "txt"))?;
+            std::fs::read_to_string(txt.path()).ok()
+        })
+        .await;
+    assert!(text.contains(&format!("To: {email}")), "{text}");
+    let link = text.lines().find(|l| l.contains("/verify?token=")).expect("the link, on one line");
+    let link = &link[link.find("http").expect("an address")..];
+    let token = link.split("token=").nth(1).expect("a token").trim();
+    assert!(token.len() >= 32 && token.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)), "{link}");
+    // The link as copied works.
+    let confirmed = client.get(link.trim()).send().await.expect("an answer");
+    assert_eq!(confirmed.status(), StatusCode::OK);
 }

@@ -175,7 +175,7 @@ async fn each_page_is_for_the_people_it_serves() {
     }
     for (path, pager) in [
         ("/admin/units", "Page 1 of 1 · 2 units"),
-        ("/admin/categories", "Page 1 of 1 · 1 categories"),
+        ("/admin/categories", "Page 1 of 1 · 1 category"),
         ("/admin/organisations", "Page 1 of 1 · 0 organisations"),
         ("/admin/accounts", "Page 1 of 1 · 3 accounts"),
     ] {
@@ -374,4 +374,83 @@ async fn signing_in_goes_on_to_a_page_of_this_site_and_never_to_another() {
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{next:?}: {}", answer.html);
         assert_eq!(answer.location.as_deref(), Some(target), "{next:?}");
     }
+}
+
+#[tokio::test]
+async fn browsers_get_an_icon_and_no_page_breaks_its_own_content_security_policy() {
+    let fx = Fixture::new().await;
+    let (admin, _, token) = person(&fx, &[Role::Admin]).await;
+    let ticket = fx.open(&token, json!({"title": "Looked at everywhere"})).await;
+    let icon = fx.server.client.get(format!("{}/favicon.ico", fx.server.url)).send().await.expect("an answer");
+    assert_eq!(icon.status(), StatusCode::OK);
+    assert_eq!(icon.headers()["content-type"], "image/x-icon");
+    assert!(icon.bytes().await.expect("the icon").starts_with(&[0, 0, 1, 0]), "an ICO file");
+    // The policy allows no inline style or script: none may be in a page.
+    let pages = [
+        "/",
+        "/tickets",
+        "/tickets/new",
+        "/dashboard",
+        "/queue",
+        "/triage",
+        "/units",
+        "/profile",
+        "/admin",
+        "/admin/units",
+        "/admin/categories",
+        "/admin/accounts",
+        "/sync",
+    ];
+    for path in pages.iter().map(|p| p.to_string()).chain([format!("/tickets/{ticket}")]) {
+        let page = admin.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.html.contains("<link rel=\"icon\" href=\"/favicon.ico\">"), "{path} names its icon");
+        assert!(!page.html.contains(" style="), "{path} has an inline style");
+        let handler = page.html.match_indices(" on").any(|(at, _)| {
+            let name: String = page.html[at + 3..].chars().take_while(char::is_ascii_lowercase).collect();
+            !name.is_empty() && page.html[at + 3 + name.len()..].starts_with("=\"")
+        });
+        assert!(!page.html.contains("<script>") && !handler, "{path} has inline script");
+    }
+}
+
+#[tokio::test]
+async fn a_lists_state_filter_says_what_it_shows_and_can_show_both() {
+    let fx = Fixture::new().await;
+    let (staff, _, token) = person(&fx, &[Role::Staff]).await;
+    let open = fx.open(&token, json!({"title": "Still open"})).await;
+    let closed = fx.open(&token, json!({"title": "Already solved"})).await;
+    let solved = fx
+        .server
+        .patch(&format!("/api/v1/tickets/{closed}"), &token, json!({"status": "solved", "resolution": "fixed"}))
+        .await;
+    assert_eq!(solved.status, StatusCode::OK, "{:?}", solved.body);
+    let shows = |html: &str, id: i64| html.contains(&format!("href=\"/tickets/{id}\""));
+    // The queue shows open tickets unless asked; its first choice says so.
+    let queue = staff.get("/queue").await.html;
+    assert!(shows(&queue, open) && !shows(&queue, closed));
+    assert!(queue.contains("<option value=\"\" selected>Open</option>"), "{queue}");
+    let both = staff.get("/queue?state=all").await.html;
+    assert!(shows(&both, open) && shows(&both, closed), "open and closed, when asked");
+    let only_closed = staff.get("/queue?state=closed").await.html;
+    assert!(!shows(&only_closed, open) && shows(&only_closed, closed));
+    // The list of all tickets shows both unless asked.
+    let list = staff.get("/tickets").await.html;
+    assert!(shows(&list, open) && shows(&list, closed));
+    assert!(list.contains("<option value=\"\" selected>Open and closed</option>"), "{list}");
+}
+
+#[tokio::test]
+async fn a_categorys_fields_show_in_the_order_the_admin_gave_them() {
+    let fx = Fixture::new().await;
+    let (admin, _, token) = person(&fx, &[Role::Admin]).await;
+    let ticket =
+        fx.open(&token, json!({"fields": {"version": "4.5", "os": "Ubuntu", "bits_64": true, "ram_gb": 8}})).await;
+    let page = admin.get(&format!("/tickets/{ticket}")).await.html;
+    let at = |label: &str| page.find(label).unwrap_or_else(|| panic!("{label} on the page"));
+    let order = ["Product version", "Operating system", "64-bit confirmed", "RAM (GB)"];
+    assert!(order.windows(2).all(|pair| at(pair[0]) < at(pair[1])), "{order:?} in this order");
+    // One category of four fields, each counted as such.
+    let list = admin.get("/admin/categories").await.html;
+    assert!(list.contains("· 4 fields") && list.contains("Page 1 of 1 · 1 category"), "{list}");
 }

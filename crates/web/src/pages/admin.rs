@@ -318,7 +318,11 @@ fn parse_fields(text: &str) -> Result<Vec<FieldDef>, FieldError> {
         if parts.len() < 3 {
             return Err(bad("write key | label | type | required or optional | choices"));
         }
-        let field_type = FieldType::from_str(parts[2]).map_err(|e| bad(&e.to_string()))?;
+        // "yes/no" is what people call the type that the API calls "bool".
+        let field_type = match parts[2] {
+            "yes/no" => FieldType::Bool,
+            other => FieldType::from_str(other).map_err(|e| bad(&e.to_string()))?,
+        };
         let required = match parts.get(3).copied().unwrap_or("optional") {
             "required" => true,
             "optional" | "" => false,
@@ -392,7 +396,17 @@ async fn categories_page(
     let categories = found
         .items
         .iter()
-        .map(|c| (c.id, c.name.clone(), format!("to {} · {} fields", unit_name(c.default_unit), c.fields.len())))
+        .map(|c| {
+            (
+                c.id,
+                c.name.clone(),
+                format!(
+                    "to {} · {}",
+                    unit_name(c.default_unit),
+                    super::views::counted(c.fields.len() as i64, "fields")
+                ),
+            )
+        })
         .collect();
     let page = CategoriesPage {
         shell: Shell::of(viewer).with_notice(notice),

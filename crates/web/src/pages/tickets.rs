@@ -62,6 +62,8 @@ pub struct Group {
 struct HomePage {
     shell: Shell,
     groups: Vec<Group>,
+    /// On an installation with no account yet: how to make the first admin.
+    first_admin: Option<Vec<String>>,
 }
 
 /// The home page: the latest tickets the viewer may read, grouped by category.
@@ -78,7 +80,8 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
             groups.push(Group { name: category.name, id: category.id, rows, total: page.total });
         }
     }
-    Ok(render(&HomePage { shell: Shell::of(&viewer), groups }))
+    let first_admin = state.app.first_run().await?.then(|| state.first_admin.to_vec());
+    Ok(render(&HomePage { shell: Shell::of(&viewer), groups, first_admin }))
 }
 
 /// The filters of a ticket list, as the address carries them.
@@ -106,7 +109,7 @@ impl ListQuery {
             filter.text = Some(q.to_owned());
         }
         match self.state.as_str() {
-            "" => {}
+            "" | "all" => {}
             "open" => filter.state = Some(OpenState::Open),
             "closed" => filter.state = Some(OpenState::Closed),
             _ => errors.push(helpdesk_domain::validation::FieldError::new("state", "choose open or closed")),
@@ -133,8 +136,19 @@ impl ListQuery {
         if base.is_empty() { path.to_owned() } else { format!("{path}{base}") }
     }
 
-    /// The choices of the filter form.
-    pub(super) fn form(&self, categories: &[Category]) -> FilterForm {
+    /// Open, closed or both, as asked, for a list that shows `default` when nothing is asked.
+    pub(super) fn state_over(&self, default: Option<OpenState>) -> Option<OpenState> {
+        match self.state.as_str() {
+            "open" => Some(OpenState::Open),
+            "closed" => Some(OpenState::Closed),
+            "all" => None,
+            _ => default,
+        }
+    }
+
+    /// The choices of the filter form of a list that shows `default` when nothing is asked:
+    /// the first choice says what that is.
+    pub(super) fn form(&self, categories: &[Category], default: Option<OpenState>) -> FilterForm {
         let mut category_choices = vec![Choice::new("", "Any category", &self.category)];
         category_choices
             .extend(categories.iter().map(|c| Choice::new(c.id.to_string(), c.name.clone(), &self.category)));
@@ -142,11 +156,23 @@ impl ListQuery {
         statuses.extend(status_choices(&self.status));
         FilterForm {
             q: self.q.clone(),
-            states: vec![
-                Choice::new("", "Open and closed", &self.state),
-                Choice::new("open", "Open", &self.state),
-                Choice::new("closed", "Closed", &self.state),
-            ],
+            states: match default {
+                Some(OpenState::Open) => vec![
+                    Choice::new("", "Open", &self.state),
+                    Choice::new("closed", "Closed", &self.state),
+                    Choice::new("all", "Open and closed", &self.state),
+                ],
+                Some(OpenState::Closed) => vec![
+                    Choice::new("", "Closed", &self.state),
+                    Choice::new("open", "Open", &self.state),
+                    Choice::new("all", "Open and closed", &self.state),
+                ],
+                None => vec![
+                    Choice::new("", "Open and closed", &self.state),
+                    Choice::new("open", "Open", &self.state),
+                    Choice::new("closed", "Closed", &self.state),
+                ],
+            },
             statuses,
             categories: category_choices,
         }
@@ -266,7 +292,7 @@ async fn search(
         heading,
         action: "/tickets".into(),
         hidden: vec![],
-        filters: q.form(categories),
+        filters: q.form(categories, None),
         errors,
         rows: vec![],
         hits: Some(hits),
@@ -298,7 +324,7 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query
         heading,
         action: "/tickets".into(),
         hidden: vec![],
-        filters: q.form(&categories),
+        filters: q.form(&categories, None),
         errors,
         rows,
         hits: None,
@@ -818,9 +844,13 @@ async fn ticket_page(
         .map(|u| Choice::new(u.to_string(), names.unit(u), ""))
         .collect();
     let defs = categories.iter().find(|c| c.id == t.category).map(|c| c.fields.as_slice()).unwrap_or_default();
-    let fields = t
-        .fields
-        .iter()
+    // In the order the admin gave the category's fields; values of fields it no longer has
+    // after them, by key.
+    let position = |key: &str| defs.iter().position(|d| d.key == key).unwrap_or(usize::MAX);
+    let mut values: Vec<(&String, &serde_json::Value)> = t.fields.iter().collect();
+    values.sort_by(|(a, _), (b, _)| position(a).cmp(&position(b)).then_with(|| a.cmp(b)));
+    let fields = values
+        .into_iter()
         .map(|(k, v)| {
             let label = defs.iter().find(|d| &d.key == k).map(|d| d.label.clone()).unwrap_or_else(|| words(k));
             let value = match v {

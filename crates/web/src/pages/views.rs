@@ -153,10 +153,22 @@ impl Pager {
             format!("{base}{sep}page={n}")
         };
         Pager {
-            summary: format!("Page {} of {pages} · {} {noun}", page.page, page.total),
+            summary: format!("Page {} of {pages} · {}", page.page, counted(page.total, noun)),
             previous: (page.page > 1).then(|| link(page.page - 1)),
             next: (page.page < pages).then(|| link(page.page + 1)),
         }
+    }
+}
+
+/// `n` things, the noun in the singular for one: "1 category", "2 categories" (`plural` is
+/// one of the regular plurals the pages use).
+pub fn counted(n: i64, plural: &str) -> String {
+    if n != 1 {
+        return format!("{n} {plural}");
+    }
+    match plural.strip_suffix("ies") {
+        Some(stem) => format!("1 {stem}y"),
+        None => format!("1 {}", plural.strip_suffix('s').unwrap_or(plural)),
     }
 }
 
@@ -171,6 +183,15 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
 mod tests {
     use super::*;
     use helpdesk_domain::paging::PageRequest;
+
+    #[test]
+    fn one_thing_is_counted_in_the_singular() {
+        let table = [(0, "tickets", "0 tickets"), (1, "tickets", "1 ticket"), (1, "categories", "1 category")];
+        for (n, plural, said) in table {
+            assert_eq!(counted(n, plural), said);
+        }
+        assert_eq!(counted(2, "categories"), "2 categories");
+    }
 
     #[test]
     fn pagers_link_only_to_pages_that_exist() {

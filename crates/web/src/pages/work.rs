@@ -121,7 +121,7 @@ async fn listing(
     };
     let filter = TicketFilter {
         text: filter.text,
-        state: filter.state.or(base.state),
+        state: filters.state_over(base.state),
         status: filter.status.or(base.status),
         category: filter.category.or(base.category),
         ..base
@@ -224,7 +224,7 @@ pub async fn dashboard(
     let member_since = when(viewer.require()?.account.created_at);
     let intro =
         format!("Member since {member_since}. Your profile holds your name, sign-in methods and notification choices.");
-    let mut page = WorkPage::of(&viewer, "Dashboard", intro, tabs, "/dashboard", list, filters.form(&categories));
+    let mut page = WorkPage::of(&viewer, "Dashboard", intro, tabs, "/dashboard", list, filters.form(&categories, None));
     page.hidden = hidden;
     page.alerts = alerts;
     page.entitlements = entitlements;
@@ -265,11 +265,12 @@ pub async fn queue(
         };
         TicketFilter { units, state: Some(OpenState::Open), order: TicketOrder::Queue, ..TicketFilter::default() }
     };
+    let open = base.state;
     let list = listing(&state, &viewer, &q, &filters, base, "/queue", &names).await?;
     let (heading, current) = if mine { ("My tickets", "/queue?list=mine") } else { ("Queue", "/queue") };
     let intro = "New and unassigned tickets first, then by priority, oldest first.".to_owned();
     let mut page =
-        WorkPage::of(&viewer, heading, intro, supporter_tabs(current), "/queue", list, filters.form(&categories));
+        WorkPage::of(&viewer, heading, intro, supporter_tabs(current), "/queue", list, filters.form(&categories, open));
     if mine {
         page.hidden = vec![("list".to_owned(), "mine".to_owned())];
     }
@@ -308,6 +309,7 @@ pub async fn triage(
     let list = listing(&state, &viewer, &q, &filters, base, "/triage", &names).await?;
     let intro = "Open tickets of the 1st-level units: check the priority, take them or route them to the right unit.";
     let tabs = supporter_tabs("/triage");
-    let page = WorkPage::of(&viewer, "Triage", intro.to_owned(), tabs, "/triage", list, filters.form(&categories));
+    let form = filters.form(&categories, Some(OpenState::Open));
+    let page = WorkPage::of(&viewer, "Triage", intro.to_owned(), tabs, "/triage", list, form);
     Ok(render(&page))
 }

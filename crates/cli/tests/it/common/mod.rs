@@ -528,6 +528,7 @@ impl TestServer {
             proxies: options.proxies.clone(),
             certificate_login: options.tls.is_some() || !options.proxies.trusted.is_empty(),
             limits: options.limits,
+            first_admin: Vec::new(),
         };
         let tls =
             options.tls.as_ref().map(|files| helpdesk_web::tls::server_config(files).expect("a TLS configuration"));
