@@ -3,10 +3,12 @@
 mod api;
 mod assets;
 mod extract;
+mod input;
 mod markdown;
 pub mod oidc;
 mod pages;
 mod problem;
+mod strict_json;
 pub mod tls;
 mod zammad;
 
