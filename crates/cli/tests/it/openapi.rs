@@ -117,3 +117,55 @@ fn references(value: &Value) -> Vec<String> {
         _ => vec![],
     }
 }
+
+/// Every answer a read gives is one the document lists for it: each GET of the document is
+/// called as a community user and as an admin, on things that exist.
+#[tokio::test]
+async fn every_status_a_read_answers_is_documented() {
+    let f = crate::common::Fixture::new().await;
+    let (_, community) = f.server.account("carl@example.org", &[helpdesk_domain::account::Role::Community]).await;
+    let ticket = f.open(&f.admin, serde_json::json!({})).await;
+    let doc = f.server.get_json("/api/v1/openapi.json").await;
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut undocumented = Vec::new();
+    for (path, operations) in paths {
+        let Some(responses) = operations["get"]["responses"].as_object() else { continue };
+        let concrete = path
+            .replace("{id}", &ticket.to_string())
+            .replace("{attachment}", "1")
+            .replace("{unit}", &f.first_line.to_string());
+        for token in [&community, &f.admin] {
+            let answer = f.server.get(&concrete, token).await;
+            if !responses.contains_key(answer.status.as_str()) {
+                undocumented.push(format!("GET {path} answered {} ({})", answer.status, answer.body));
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "answers the document does not list:\n{}", undocumented.join("\n"));
+}
+
+#[tokio::test]
+async fn history_values_and_bytes_are_described_as_what_they_are() {
+    let server = TestServer::start().await;
+    let doc = server.get_json("/api/v1/openapi.json").await;
+    let entry = &doc["components"]["schemas"]["HistoryEntry"]["properties"];
+    for side in ["old", "new"] {
+        let types: Vec<&str> =
+            entry[side]["type"].as_array().map(|t| t.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        assert_eq!(types, ["string", "integer", "null"], "{side}: {}", entry[side]);
+    }
+    // Bytes are binary strings, not lists of numbers; a file is served in one of the safe types.
+    let binary = &doc["components"]["schemas"]["Binary"];
+    assert_eq!((&binary["type"], &binary["format"]), (&serde_json::json!("string"), &serde_json::json!("binary")));
+    let raw = &doc["paths"]["/api/v1/mail/inbound"]["post"]["requestBody"]["content"]["message/rfc822"]["schema"];
+    assert_eq!(raw["$ref"], "#/components/schemas/Binary");
+    let file = doc["paths"]["/api/v1/tickets/{id}/attachments/{attachment}"]["get"]["responses"]["200"]["content"]
+        .as_object()
+        .expect("content");
+    let mut served: Vec<&str> = file.keys().map(String::as_str).collect();
+    served.sort();
+    let mut safe = helpdesk_domain::attachment::SAFE_CONTENT_TYPES.to_vec();
+    safe.push(helpdesk_domain::attachment::DEFAULT_CONTENT_TYPE);
+    safe.sort();
+    assert_eq!(served, safe, "the document names every type a file is served as");
+}

@@ -44,6 +44,13 @@ pub struct PageParams {
     pub per_page: Option<i64>,
 }
 
+/// Bytes as they are: a file, or a raw message.
+// Named a binary string, as OpenAPI does; a `Vec<u8>` would be described as a list of numbers.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // Only describes bodies; handlers take and give the bytes themselves.
+pub struct Binary(Vec<u8>);
+
 /// How a read can be refused.
 #[derive(IntoResponses)]
 #[allow(dead_code)] // Only describes responses; the values are built as `Problem`s.
@@ -54,6 +61,27 @@ pub enum ReadRefusals {
     /// No valid token.
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthenticated(Problem),
+    /// Nothing there, or nothing the caller may read.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// An invalid page.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// How a read that only some roles may make can be refused (admins' lists, the sync state).
+#[derive(IntoResponses)]
+#[allow(dead_code)] // Only describes responses; the values are built as `Problem`s.
+pub enum RestrictedReadRefusals {
+    /// A query or path that cannot be read (an unknown filter, a number that is not one).
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No valid token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// The caller's roles do not allow it.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
     /// Nothing there, or nothing the caller may read.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),

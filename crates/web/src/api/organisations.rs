@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::{PageParams, ReadRefusals, WriteRefusals};
+use super::{PageParams, ReadRefusals, RestrictedReadRefusals, WriteRefusals};
 use crate::AppState;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
@@ -101,7 +101,7 @@ fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse 
 
 /// Lists the organisations (admins).
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(PageParams), security(("bearer" = [])),
-    responses((status = 200, description = "A page of organisations", body = Page<Organisation>), ReadRefusals))]
+    responses((status = 200, description = "A page of organisations", body = Page<Organisation>), RestrictedReadRefusals))]
 pub async fn list_organisations(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -234,7 +234,7 @@ pub async fn update_contract(
 /// Lists an organisation's members (admins).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/members", tag = "organisations",
     params(("id" = i64, Path), PageParams), security(("bearer" = [])),
-    responses((status = 200, description = "A page of members", body = Page<Account>), ReadRefusals))]
+    responses((status = 200, description = "A page of members", body = Page<Account>), RestrictedReadRefusals))]
 pub async fn list_members(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
