@@ -34,8 +34,9 @@ fn visit_number<'de, V: Visitor<'de>>(number: Number, visitor: V) -> Result<V::V
         return visitor.visit_u64(u);
     }
     match number.as_f64() {
-        // The bounds are powers of two, exact in f64: every whole number below them fits.
-        Some(f) if f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) => {
+        // The bounds are powers of two, exact in f64, and left out: a literal just past i64's
+        // range (-9223372036854775809) reaches here rounded to -2^63 and must not pass for it.
+        Some(f) if f.fract() == 0.0 && f > -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0 => {
             visitor.visit_i64(f as i64)
         }
         Some(f) if f.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&f) => visitor.visit_u64(f as u64),
@@ -177,6 +178,11 @@ mod tests {
             (json!({"kinds": ["plain", {"tagged": 4.0}]}), Ok(outer(None, None, vec![Kind::Plain, Kind::Tagged(4)]))),
             (json!({"id": 7.5}), Err("invalid type: floating point `7.5`, expected i64")),
             (json!({"id": 1e20}), Err("invalid type: floating point `100000000000000000000.0`, expected i64")),
+            (
+                serde_json::from_str(r#"{"id": -9223372036854775809}"#).expect("json"),
+                Err("invalid type: floating point `-9223372036854776000.0`, expected i64"),
+            ),
+            (json!({"id": i64::MIN}), Ok(outer(Some(i64::MIN), None, vec![]))),
             (json!({"inner": {"level": 70000, "share": 1}}), Err("invalid value: integer `70000`, expected i16")),
             (json!([null, null, []]), Err("invalid type: sequence, expected struct Outer")),
             (json!({"inner": [1, 2.0]}), Err("invalid type: sequence, expected struct Inner")),

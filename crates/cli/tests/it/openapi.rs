@@ -159,6 +159,12 @@ async fn history_values_and_bytes_are_described_as_what_they_are() {
     assert_eq!((&binary["type"], &binary["format"]), (&serde_json::json!("string"), &serde_json::json!("binary")));
     let raw = &doc["paths"]["/api/v1/mail/inbound"]["post"]["requestBody"]["content"]["message/rfc822"]["schema"];
     assert_eq!(raw["$ref"], "#/components/schemas/Binary");
+    // A mail handed in is answered with its id and status (a schema of the sync's took its name).
+    let kept =
+        &doc["paths"]["/api/v1/mail/inbound"]["post"]["responses"]["202"]["content"]["application/json"]["schema"];
+    let name = kept["$ref"].as_str().unwrap_or_default().trim_start_matches("#/components/schemas/");
+    let properties = &doc["components"]["schemas"][name]["properties"];
+    assert!(properties["id"].is_object() && properties["status"].is_object(), "{name}: {properties}");
     let file = doc["paths"]["/api/v1/tickets/{id}/attachments/{attachment}"]["get"]["responses"]["200"]["content"]
         .as_object()
         .expect("content");

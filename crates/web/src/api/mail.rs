@@ -19,6 +19,8 @@ use crate::problem::Problem;
 
 /// A message kept and queued for processing.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+// Named apart from the sync's `Received`: two schemas of one name, and the document keeps one.
+#[schema(as = ReceivedMail)]
 pub struct Received {
     /// The inbound message's id.
     pub id: i64,
