@@ -48,7 +48,7 @@ pub struct ListInbound {
 /// told why), ignored (auto-replies, bounces, loops) or marked a duplicate. Needs a token of an
 /// account with the `mail_gateway` (or `admin`) role.
 #[utoipa::path(post, path = "/api/v1/mail/inbound", tag = "mail",
-    request_body(content = super::Binary, content_type = "message/rfc822", description = "The raw message"),
+    request_body(content = super::RawMessage, content_type = "message/rfc822", description = "The raw message"),
     security(("bearer" = [])),
     responses((status = 202, description = "Kept and queued", body = Received), WriteRefusals))]
 pub async fn receive(

@@ -51,6 +51,12 @@ pub struct PageParams {
 #[allow(dead_code)] // Only describes bodies; handlers take and give the bytes themselves.
 pub struct Binary(Vec<u8>);
 
+/// A raw message (RFC 5322), as received: bytes, at least one.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary, min_length = 1)]
+#[allow(dead_code)] // Only describes the body; the handler takes the bytes itself.
+pub struct RawMessage(Vec<u8>);
+
 /// How a read can be refused.
 #[derive(IntoResponses)]
 #[allow(dead_code)] // Only describes responses; the values are built as `Problem`s.
@@ -171,7 +177,11 @@ async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// What it is for.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
 }
 
