@@ -39,6 +39,11 @@ pub struct FieldDef {
     /// The key under which the value is stored: lower-case letters, digits and `_`.
     pub key: String,
     /// What the form shows.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub label: String,
     /// The kind of value.
     #[serde(rename = "type")]

@@ -19,10 +19,10 @@ pub struct HistoryEntry {
     /// Which field changed (`status`, `priority`, `unit`, `article`, ...).
     pub field: String,
     /// The value before; null when the field was first set.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = field_value)]
     pub old: Value,
     /// The value after.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = field_value)]
     pub new: Value,
     /// Why, where the rules ask for a reason (a priority override).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,6 +30,16 @@ pub struct HistoryEntry {
     /// Whether only those who may read internal notes may see this entry.
     #[serde(skip)]
     pub internal: bool,
+}
+
+/// How the document describes a value in the history: every change records a name or a text
+/// (a status, a file's name), a number (a unit's or an article's id), or nothing.
+fn field_value() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Integer, Type::Null]))
+        .description(Some("A name or a text (`in_progress`, a file's name), an id, or null"))
+        .build()
 }
 
 /// A change about to be recorded, before it has a time and an actor.

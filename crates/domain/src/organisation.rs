@@ -60,12 +60,17 @@ pub fn check_organisation(name: &str) -> Result<(), Vec<FieldError>> {
     errors.finish(())
 }
 
+/// What [`normalise_domain`] takes, as the OpenAPI document states it (with `maxLength: 253`):
+/// ASCII white space around it, `@`s before it, then labels of letters, digits and inner
+/// dashes (at most 63 each), at least two, joined by dots.
+pub const DOMAIN_PATTERN: &str = "^[ \\t\\n\\f\\r]*@*(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?[ \\t\\n\\f\\r]*$";
+
 /// Normalises and checks an e-mail domain (`example.org`): lower-case letters, digits, dashes
-/// and dots, at least one dot, no leading `@`.
-pub fn normalise_domain(domain: &str) -> Result<String, Vec<FieldError>> {
-    let domain = domain.trim().trim_start_matches('@').to_lowercase();
+/// and dots, at least one dot, no leading `@`; at most 253 characters as sent.
+pub fn normalise_domain(sent: &str) -> Result<String, Vec<FieldError>> {
+    let domain = sent.trim_matches(|c: char| c.is_ascii_whitespace()).trim_start_matches('@').to_ascii_lowercase();
     let labels: Vec<&str> = domain.split('.').collect();
-    let ok = domain.len() <= 253
+    let ok = sent.len() <= 253
         && labels.len() >= 2
         && labels.iter().all(|l| {
             !l.is_empty()
@@ -197,6 +202,9 @@ mod tests {
             ("-bad.org", None),
             ("a..org", None),
             ("user@example.org", None),
+            ("\u{212a}elvin.org", None),
+            ("\u{3000}example.org", None),
+            ("\x0bexample.org", None),
         ];
         for (input, expected) in table {
             assert_eq!(normalise_domain(input).ok().as_deref(), expected, "{input}");

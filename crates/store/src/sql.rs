@@ -107,37 +107,18 @@ macro_rules! account_select {
     };
 }
 
-/// Every table, for row counts.
-pub(crate) const TABLES: &[&str] = &[
-    "connectors",
-    "external_links",
-    "sync_items",
-    "webhook_nonces",
-    "accounts",
-    "account_roles",
-    "api_tokens",
-    "units",
-    "categories",
-    "tickets",
-    "articles",
-    "ticket_history",
-    "jobs",
-    "change_log",
-    "organisations",
-    "organisation_domains",
-    "organisation_members",
-    "organisation_partners",
-    "contracts",
-    "unit_members",
-    "join_requests",
-    "sessions",
-    "attempts",
-    "oidc_identities",
-    "certificates",
-    "settings",
-    "attachments",
-    "notification_optouts",
-];
+/// A table's name as a `&'static str`: the schema holds a few dozen tables, each name is kept
+/// once for the life of the process, and the row counts keep the type their callers compare.
+pub(crate) fn table_name(name: String) -> &'static str {
+    static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = names.iter().find(|known| **known == name) {
+        return known;
+    }
+    let kept: &'static str = Box::leak(name.into_boxed_str());
+    names.push(kept);
+    kept
+}
 
 macro_rules! sql_store {
     (
@@ -148,7 +129,8 @@ macro_rules! sql_store {
         skip_locked: $skip_locked:literal,
         roles_agg: $roles_agg:literal,
         one_command: $one_command:literal,
-        broad: $broad:literal $(,)?
+        broad: $broad:literal,
+        tables: $tables:literal $(,)?
     ) => {
         use async_trait::async_trait;
         use helpdesk_domain::account::{Account, Role};
@@ -637,12 +619,16 @@ macro_rules! sql_store {
             }
 
             async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
-                let mut counts = Vec::new();
-                for table in crate::sql::TABLES {
-                    // Table names come from our own constant list, never from input.
-                    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+                // The tables are read from the schema itself, so that a table a migration adds is
+                // counted without anyone remembering to list it.
+                let mut tables: Vec<String> = sqlx::query_scalar($tables).fetch_all(&self.read).await?;
+                tables.sort();
+                let mut counts = Vec::with_capacity(tables.len());
+                for table in tables {
+                    // Table names come from the database's own catalogue, never from input.
+                    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM \"{table}\""));
                     let n: i64 = sqlx::query_scalar(sql).fetch_one(&self.read).await?;
-                    counts.push((*table, n));
+                    counts.push(($crate::sql::table_name(table), n));
                 }
                 Ok(counts)
             }

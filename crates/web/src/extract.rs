@@ -3,11 +3,13 @@
 
 use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use helpdesk_app::AppError;
 use helpdesk_domain::policy::Actor;
+use serde::de::DeserializeOwned;
 
 use helpdesk_domain::dn::canonical_dn;
 
@@ -18,20 +20,57 @@ use crate::tls::Peer;
 /// The cookie that carries a browser's session.
 pub const SESSION_COOKIE: &str = "hd_session";
 
-/// A JSON body; refusals are problems.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(Problem))]
+/// A JSON body, read as the OpenAPI document describes it (`crate::input::json`); refusals are
+/// problems that name the field and say in words what it takes.
 pub struct ApiJson<T>(pub T);
 
-/// A query string; refusals are problems.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(Problem))]
+/// A query string; refusals are problems that name the parameter.
 pub struct ApiQuery<T>(pub T);
 
-/// Path parameters; refusals are problems.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(Problem))]
+/// Path parameters; refusals are problems that name the parameter.
 pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        crate::input::path(parts, state).await.map(ApiPath).map_err(|(status, e)| Problem::bad_path(status, e))
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !json_content_type(request.headers()) {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Not JSON",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let body = Bytes::from_request(request, state).await.map_err(Problem::from)?;
+        crate::input::json(&body).map(ApiJson).map_err(Problem::from)
+    }
+}
+
+/// Whether the body is declared JSON: `application/json`, or a JSON-based `application/*+json`.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        crate::input::query(query).map(ApiQuery).map_err(Problem::bad_query)
+    }
+}
 
 /// Who calls: from `Authorization: Bearer TOKEN`, or from the session cookie.
 pub struct ApiActor(pub Actor);

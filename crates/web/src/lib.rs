@@ -3,11 +3,13 @@
 mod api;
 mod assets;
 mod extract;
+mod input;
 mod markdown;
 pub mod oidc;
 mod pages;
 mod problem;
 mod server;
+mod strict_json;
 pub mod tls;
 mod zammad;
 

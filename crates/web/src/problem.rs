@@ -1,7 +1,7 @@
 //! Every error answer of the API: `application/problem+json` (RFC 9457) with a title and a
 //! detail a person can act on.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use helpdesk_app::AppError;
@@ -9,6 +9,8 @@ use helpdesk_domain::status::Status;
 use helpdesk_domain::validation::FieldError;
 use serde::Serialize;
 use utoipa::ToSchema;
+
+use crate::input::JsonError;
 
 /// An error answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -125,36 +127,47 @@ fn too_many_attempts_detail(retry_after: u64) -> String {
     AppError::TooManyAttempts { retry_after }.to_string()
 }
 
-impl From<JsonRejection> for Problem {
-    fn from(r: JsonRejection) -> Problem {
-        match &r {
-            JsonRejection::JsonSyntaxError(_) => Problem::new(StatusCode::BAD_REQUEST, "Malformed JSON", r.body_text()),
-            JsonRejection::JsonDataError(_) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request body", r.body_text())
-            }
-            JsonRejection::MissingJsonContentType(_) => Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Not JSON",
-                "send the body as JSON with Content-Type: application/json",
-            ),
-            _ if r.status() == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Request body too large",
-                format!("a request body may hold at most {} bytes", crate::MAX_BODY_BYTES),
-            ),
-            _ => Problem::new(r.status(), "Unreadable request body", r.body_text()),
+impl Problem {
+    /// 422 for a body whose value does not fit its field; `errors` names the field.
+    pub(crate) fn unreadable(e: FieldError) -> Problem {
+        Problem::with_field(StatusCode::UNPROCESSABLE_ENTITY, "Invalid request body", e)
+    }
+
+    /// 400 for a query parameter that cannot be read; `errors` names it.
+    pub(crate) fn bad_query(e: FieldError) -> Problem {
+        Problem::with_field(StatusCode::BAD_REQUEST, "Invalid query", e)
+    }
+
+    /// 400 for a path parameter that cannot be read (500 for a handler's own mistake).
+    pub(crate) fn bad_path(status: StatusCode, e: FieldError) -> Problem {
+        let title = if status.is_server_error() { "Internal error" } else { "Invalid address" };
+        Problem::with_field(status, title, e)
+    }
+
+    fn with_field(status: StatusCode, title: &'static str, e: FieldError) -> Problem {
+        let detail = format!("{}: {}", e.field, e.message);
+        Problem { errors: Some(vec![e]), ..Problem::new(status, title, detail) }
+    }
+}
+
+impl From<JsonError> for Problem {
+    fn from(e: JsonError) -> Problem {
+        match e {
+            JsonError::Syntax(detail) => Problem::new(StatusCode::BAD_REQUEST, "Malformed JSON", detail),
+            JsonError::Data(e) => Problem::unreadable(e),
         }
     }
 }
 
-impl From<PathRejection> for Problem {
-    fn from(r: PathRejection) -> Problem {
-        Problem::new(StatusCode::BAD_REQUEST, "Invalid address", r.body_text())
-    }
-}
-
-impl From<QueryRejection> for Problem {
-    fn from(r: QueryRejection) -> Problem {
-        Problem::new(StatusCode::BAD_REQUEST, "Invalid query", r.body_text())
+impl From<BytesRejection> for Problem {
+    fn from(r: BytesRejection) -> Problem {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body too large",
+                format!("a request body may hold at most {} bytes", crate::MAX_BODY_BYTES),
+            );
+        }
+        Problem::new(r.status(), "Unreadable request body", "the request body could not be read; send it again")
     }
 }

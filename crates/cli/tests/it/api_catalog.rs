@@ -57,3 +57,20 @@ async fn admins_create_and_change_categories_with_their_fields() {
     assert_eq!(new.status, StatusCode::CREATED, "{:?}", new.body);
     assert_eq!(f.server.get("/api/v1/categories", &reader).await.body["total"], 2);
 }
+
+/// JSON Schema counts `2.0` an integer, and so does the API: every integer field takes a
+/// number with a zero fraction, as the OpenAPI document says.
+#[tokio::test]
+async fn integers_may_be_written_with_a_zero_fraction() {
+    let f = Fixture::new().await;
+    let id = created(
+        f.server
+            .post("/api/v1/units", &f.admin, json!({"name": "Grid", "level": 2.0, "email": "grid@example.org"}))
+            .await,
+    );
+    assert_eq!(f.server.get(&format!("/api/v1/units/{id}"), &f.admin).await.body["level"], json!(2));
+    let ticket = f.open(&f.admin, json!({"category": f.category as f64, "affected_users": 60.0})).await;
+    let moved = f.server.patch(&format!("/api/v1/tickets/{ticket}"), &f.admin, json!({"unit": id as f64})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    assert_eq!((moved.body["unit"].clone(), moved.body["priority"].clone()), (json!(id), json!("high")));
+}

@@ -557,3 +557,153 @@ async fn an_unauthenticated_answer_says_how_to_authenticate() {
     let body: Value = response.json().await.expect("json");
     assert!(body["detail"].as_str().expect("detail").contains("Authorization: Bearer"));
 }
+
+/// Words that name Rust's types or serde's insides, which no answer may show a person.
+const RUST_WORDS: &[&str] =
+    &["i64", "i16", "u32", "u64", "invalid type", "expected", "Cannot parse", "deserialize", "`"];
+
+/// What, method, path, body, the answer's status, the field it names, words it says.
+type Unreadable = (&'static str, Method, String, Option<Value>, StatusCode, &'static str, &'static str);
+
+#[tokio::test]
+async fn unreadable_input_is_refused_in_words_naming_the_field_and_writes_nothing() {
+    let f = Fixture::new().await;
+    let id = f.open(&f.admin, json!({})).await;
+    let ticket = format!("/api/v1/tickets/{id}");
+    use Method as M;
+    use StatusCode as S;
+    let table: Vec<Unreadable> = vec![
+        (
+            "a ticket number that is not one",
+            M::GET,
+            "/api/v1/tickets/abc".into(),
+            None,
+            S::BAD_REQUEST,
+            "id",
+            "must be a whole number, not 'abc'",
+        ),
+        (
+            "a page that is not a number",
+            M::GET,
+            "/api/v1/tickets?page=two".into(),
+            None,
+            S::BAD_REQUEST,
+            "page",
+            "must be a whole number",
+        ),
+        (
+            "a priority not offered",
+            M::GET,
+            "/api/v1/tickets?priority=urgent".into(),
+            None,
+            S::BAD_REQUEST,
+            "priority",
+            "'urgent' is not one of low, medium, high or top",
+        ),
+        (
+            "a filter that does not exist",
+            M::GET,
+            "/api/v1/tickets?stauts=new".into(),
+            None,
+            S::BAD_REQUEST,
+            "stauts",
+            "is not a field here",
+        ),
+        (
+            "users that are not a number",
+            M::POST,
+            "/api/v1/tickets".into(),
+            Some(f.ticket(json!({"affected_users": "many"}))),
+            S::UNPROCESSABLE_ENTITY,
+            "affected_users",
+            "must be a whole number, not \"many\"",
+        ),
+        (
+            "a unit with a fraction",
+            M::PATCH,
+            ticket.clone(),
+            Some(json!({"unit": 1.5})),
+            S::UNPROCESSABLE_ENTITY,
+            "unit",
+            "must be a whole number, not 1.5",
+        ),
+        (
+            "a level out of range",
+            M::POST,
+            "/api/v1/units".into(),
+            Some(json!({"name": "Deep", "level": 70000, "email": "d@example.org"})),
+            S::UNPROCESSABLE_ENTITY,
+            "level",
+            "must be a whole number from -32768 to 32767",
+        ),
+        (
+            "a list for an object",
+            M::POST,
+            "/api/v1/sync/retry".into(),
+            Some(json!([null, null])),
+            S::UNPROCESSABLE_ENTITY,
+            "body",
+            "must be an object, not a list",
+        ),
+        (
+            "a list for a nested object",
+            M::POST,
+            "/api/v1/categories".into(),
+            Some(json!({"name": "Listed", "default_unit": f.first_line, "fields": [["os", "OS", "text"]]})),
+            S::UNPROCESSABLE_ENTITY,
+            "fields[0]",
+            "must be an object, not a list",
+        ),
+        (
+            "a missing field",
+            M::POST,
+            "/api/v1/tickets".into(),
+            Some(json!({"title": "x"})),
+            S::UNPROCESSABLE_ENTITY,
+            "description",
+            "is required",
+        ),
+        (
+            "an unknown field",
+            M::PATCH,
+            ticket.clone(),
+            Some(json!({"title": "renamed"})),
+            S::UNPROCESSABLE_ENTITY,
+            "title",
+            "is not a field here",
+        ),
+        (
+            "a field type not offered",
+            M::POST,
+            "/api/v1/categories".into(),
+            Some(
+                json!({"name": "Odd", "default_unit": f.first_line, "fields": [{"key": "d", "label": "D", "type": "date"}]}),
+            ),
+            S::UNPROCESSABLE_ENTITY,
+            "fields[0].type",
+            "'date' is not one of",
+        ),
+    ];
+    let rows_before = snapshot(f.server.store()).await;
+    for (what, method, path, body, status, field, words) in table {
+        let answer = f.server.call(method, &path, Some(&f.admin), body).await;
+        assert_problem(&answer, status);
+        let detail = answer.body["detail"].as_str().unwrap_or_default();
+        for rust in RUST_WORDS {
+            assert!(!detail.contains(rust), "{what}: the detail says {rust:?}: {detail}");
+        }
+        let errors = answer.body["errors"].as_array().cloned().unwrap_or_default();
+        assert_eq!(errors.len(), 1, "{what}: one field is named: {:?}", answer.body);
+        assert_eq!(errors[0]["field"], field, "{what}: {:?}", answer.body);
+        let message = errors[0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(words), "{what}: {message:?} says {words:?}");
+        assert_eq!(detail, format!("{field}: {message}"), "{what}");
+        assert_eq!(snapshot(f.server.store()).await, rows_before, "{what} wrote nothing");
+    }
+    let broken = f
+        .server
+        .call_raw(M::POST, "/api/v1/tickets", Some(&f.admin), Some("application/json"), b"{\"title\": ".to_vec())
+        .await;
+    assert_problem(&broken, S::BAD_REQUEST);
+    assert_eq!(broken.body["detail"], "the body is not complete JSON: it ends too soon (line 1, column 10)");
+}

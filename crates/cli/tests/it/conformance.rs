@@ -52,6 +52,7 @@ mod accounts;
 conformance!(
     tickets_get_increasing_numbers_and_round_trip,
     a_dropped_transaction_writes_nothing,
+    every_table_is_counted,
     lists_are_paged_filtered_and_newest_first,
     the_visibility_filter_matches_the_policy,
     articles_hide_internal_notes_unless_asked,
@@ -201,6 +202,24 @@ async fn a_dropped_transaction_writes_nothing(db: TestDb) {
     assert_eq!(b.store.row_counts().await.expect("counts"), before);
     // The writer is free again after the rollback.
     insert(&b, new_ticket(&b, "Later", Privacy::Public), at(2)).await;
+}
+
+/// The row counts behind "a refusal writes nothing" take in every table of the schema: a raw
+/// message kept by a refusal would otherwise pass unseen.
+async fn every_table_is_counted(db: TestDb) {
+    let b = base(&db).await;
+    let before = b.store.row_counts().await.expect("counts");
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.insert_inbound(b"From: ann@example.org\r\nSubject: kept\r\n\r\nHello\r\n", at(1)).await.expect("kept");
+    tx.commit().await.expect("commit");
+    let after = b.store.row_counts().await.expect("counts");
+    let changed: Vec<&str> = after.iter().filter(|count| !before.contains(count)).map(|(table, _)| *table).collect();
+    assert_eq!(changed, ["inbound_mail"], "the new row is counted, and nothing else changed");
+    let tables: Vec<&str> = after.iter().map(|(table, _)| *table).collect();
+    for table in ["tickets", "articles", "ticket_history", "jobs", "accounts", "attachments", "inbound_mail"] {
+        assert!(tables.contains(&table), "{table} is counted: {tables:?}");
+    }
+    assert!(!tables.iter().any(|t| t.starts_with("_sqlx") || t.starts_with("sqlite_")), "only our own tables");
 }
 
 async fn lists_are_paged_filtered_and_newest_first(db: TestDb) {

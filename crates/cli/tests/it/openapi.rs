@@ -117,3 +117,139 @@ fn references(value: &Value) -> Vec<String> {
         _ => vec![],
     }
 }
+
+/// Every answer a read gives is one the document lists for it: each GET of the document is
+/// called as a community user and as an admin, on things that exist.
+#[tokio::test]
+async fn every_status_a_read_answers_is_documented() {
+    let f = crate::common::Fixture::new().await;
+    let (_, community) = f.server.account("carl@example.org", &[helpdesk_domain::account::Role::Community]).await;
+    let ticket = f.open(&f.admin, serde_json::json!({})).await;
+    let doc = f.server.get_json("/api/v1/openapi.json").await;
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut undocumented = Vec::new();
+    for (path, operations) in paths {
+        let Some(responses) = operations["get"]["responses"].as_object() else { continue };
+        let concrete = path
+            .replace("{id}", &ticket.to_string())
+            .replace("{attachment}", "1")
+            .replace("{unit}", &f.first_line.to_string());
+        for token in [&community, &f.admin] {
+            let answer = f.server.get(&concrete, token).await;
+            if !responses.contains_key(answer.status.as_str()) {
+                undocumented.push(format!("GET {path} answered {} ({})", answer.status, answer.body));
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "answers the document does not list:\n{}", undocumented.join("\n"));
+}
+
+#[tokio::test]
+async fn history_values_and_bytes_are_described_as_what_they_are() {
+    let server = TestServer::start().await;
+    let doc = server.get_json("/api/v1/openapi.json").await;
+    let entry = &doc["components"]["schemas"]["HistoryEntry"]["properties"];
+    for side in ["old", "new"] {
+        let types: Vec<&str> =
+            entry[side]["type"].as_array().map(|t| t.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        assert_eq!(types, ["string", "integer", "null"], "{side}: {}", entry[side]);
+    }
+    // Bytes are binary strings, not lists of numbers; a file is served in one of the safe types.
+    let binary = &doc["components"]["schemas"]["Binary"];
+    assert_eq!((&binary["type"], &binary["format"]), (&serde_json::json!("string"), &serde_json::json!("binary")));
+    let raw = &doc["paths"]["/api/v1/mail/inbound"]["post"]["requestBody"]["content"]["message/rfc822"]["schema"];
+    assert_eq!(raw["$ref"], "#/components/schemas/RawMessage");
+    // A mail handed in is answered with its id and status (a schema of the sync's took its name).
+    let kept =
+        &doc["paths"]["/api/v1/mail/inbound"]["post"]["responses"]["202"]["content"]["application/json"]["schema"];
+    let name = kept["$ref"].as_str().unwrap_or_default().trim_start_matches("#/components/schemas/");
+    let properties = &doc["components"]["schemas"][name]["properties"];
+    assert!(properties["id"].is_object() && properties["status"].is_object(), "{name}: {properties}");
+    let file = doc["paths"]["/api/v1/tickets/{id}/attachments/{attachment}"]["get"]["responses"]["200"]["content"]
+        .as_object()
+        .expect("content");
+    let mut served: Vec<&str> = file.keys().map(String::as_str).collect();
+    served.sort();
+    let mut safe = helpdesk_domain::attachment::SAFE_CONTENT_TYPES.to_vec();
+    safe.push(helpdesk_domain::attachment::DEFAULT_CONTENT_TYPE);
+    safe.sort();
+    assert_eq!(served, safe, "the document names every type a file is served as");
+}
+
+/// The rules the server checks on text are the ones the document states: every pattern is one
+/// of the domain's, every name is a line, every domain a domain name, and only granted roles
+/// are offered.
+#[tokio::test]
+async fn the_document_states_the_rules_the_server_checks() {
+    use helpdesk_domain::organisation::DOMAIN_PATTERN;
+    use helpdesk_domain::validation::LINE_PATTERN;
+    let server = TestServer::start().await;
+    let doc = server.get_json("/api/v1/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    let lines = [
+        ("CreateUnit", "name"),
+        ("UpdateUnit", "name"),
+        ("CreateCategory", "name"),
+        ("UpdateCategory", "name"),
+        ("FieldDef", "label"),
+        ("CreateTicket", "title"),
+        ("CreateOrganisation", "name"),
+        ("UpdateOrganisation", "name"),
+        ("CreateContract", "plan"),
+        ("UpdateContract", "plan"),
+        ("CreateToken", "name"),
+        ("UpdateMe", "name"),
+        ("Register", "name"),
+    ];
+    for (schema, property) in lines {
+        let p = &schemas[schema]["properties"][property];
+        assert_eq!(p["pattern"], LINE_PATTERN, "{schema}.{property}: {p}");
+        assert!(p["maxLength"].as_u64().is_some_and(|n| n > 0) && p["minLength"] == 1, "{schema}.{property}: {p}");
+    }
+    assert_eq!(schemas["AddDomain"]["properties"]["domain"]["pattern"], DOMAIN_PATTERN);
+    assert_eq!(schemas["DomainName"]["pattern"], DOMAIN_PATTERN);
+    let path = &doc["paths"]["/api/v1/organisations/{id}/domains/{domain}"]["delete"]["parameters"][1]["schema"];
+    assert_eq!(path["pattern"], DOMAIN_PATTERN);
+    let mut patterns = Vec::new();
+    collect_patterns(&doc, &mut patterns);
+    let search = doc["paths"]["/api/v1/search"]["get"]["parameters"].as_array().expect("parameters");
+    let status = search.iter().find(|p| p["name"] == "status").expect("status")["schema"]["pattern"].clone();
+    let offered: Vec<&str> = status
+        .as_str()
+        .and_then(|p| p.strip_prefix("^(")?.strip_suffix(")?$"))
+        .map(|names| names.split('|').collect())
+        .unwrap_or_default();
+    for name in helpdesk_domain::status::Status::ALL.iter().map(|s| s.as_str()).chain(["open"]) {
+        assert!(offered.contains(&name), "{name} in {status}");
+    }
+    for pattern in patterns {
+        assert!(
+            [LINE_PATTERN, DOMAIN_PATTERN].contains(&pattern.as_str())
+                || pattern == status
+                || pattern == "^(relevance|activity)?$",
+            "a pattern the server does not check: {pattern}"
+        );
+    }
+    let granted: Vec<String> = helpdesk_domain::account::Role::ALL
+        .iter()
+        .filter(|r| r.is_grantable())
+        .map(|r| r.as_str().to_owned())
+        .collect();
+    let offered: Vec<String> = serde_json::from_value(schemas["GrantedRole"]["enum"].clone()).expect("an enum");
+    assert_eq!(offered, granted);
+}
+
+fn collect_patterns(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("pattern", Value::String(p)) => found.push(p.clone()),
+                    _ => collect_patterns(v, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_patterns(v, found)),
+        _ => {}
+    }
+}

@@ -454,3 +454,33 @@ async fn a_categorys_fields_show_in_the_order_the_admin_gave_them() {
     let list = admin.get("/admin/categories").await.html;
     assert!(list.contains("· 4 fields") && list.contains("Page 1 of 1 · 1 category"), "{list}");
 }
+
+#[tokio::test]
+async fn an_address_or_form_that_cannot_be_read_is_said_in_words() {
+    let fx = Fixture::new().await;
+    let (session, _, token) = person(&fx, &[Role::Staff]).await;
+    fx.open(&token, json!({})).await;
+    let before = snapshot(fx.server.store()).await;
+    let table = [
+        ("/tickets/abc", None, "The address is not right: id must be a whole number, not &#39;abc&#39;."),
+        (
+            "/units/1/members/x/remove",
+            Some(vec![]),
+            "The address is not right: account must be a whole number, not &#39;x&#39;.",
+        ),
+        ("/tickets?page=two", None, "The address is not right: page must be a whole number."),
+        ("/sync/retry", Some(vec![("ticket", "abc")]), "The form is not right: ticket must be a whole number."),
+    ];
+    for (path, form, words) in table {
+        let answer = match form {
+            None => session.get(path).await,
+            Some(fields) => session.post_form(path, &fields).await,
+        };
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{path}: {}", answer.html);
+        assert!(answer.html.contains(words), "{path} says {words:?}: {}", answer.html);
+        for rust in ["i64", "Cannot parse", "invalid type", "expected", "deserialize"] {
+            assert!(!answer.html.contains(rust), "{path}: the page says {rust:?}: {}", answer.html);
+        }
+    }
+    assert_eq!(snapshot(fx.server.store()).await, before, "nothing was written");
+}

@@ -302,7 +302,7 @@ async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
         (admin.clone(), external, no_password, StatusCode::UNPROCESSABLE_ENTITY, "password"),
         (admin.clone(), external, bad_url, StatusCode::UNPROCESSABLE_ENTITY, "http://"),
         (admin.clone(), external, short_key, StatusCode::UNPROCESSABLE_ENTITY, "at least 24"),
-        (admin.clone(), external, json!({"kind": "jira"}), StatusCode::UNPROCESSABLE_ENTITY, "expected one of `rt`"),
+        (admin.clone(), external, json!({"kind": "jira"}), StatusCode::UNPROCESSABLE_ENTITY, "'jira' is not one of rt"),
     ];
     for (token, unit, body, status, says) in table {
         let answer = put(token, unit, body.clone()).await;

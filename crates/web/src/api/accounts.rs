@@ -21,7 +21,11 @@ use crate::problem::Problem;
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
     /// The name shown to others.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
 }
 
@@ -55,9 +59,27 @@ pub struct ListAccounts {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetRoles {
-    /// Granted roles: `community`, `partner`, `staff`, `admin` (the others follow from
-    /// memberships and contracts). None means `community`.
+    /// Granted roles: `community`, `partner`, `staff`, `admin`, `mail_gateway` (the others
+    /// follow from memberships and contracts). None means `community`.
+    #[schema(value_type = Vec<GrantedRole>)]
     pub roles: Vec<Role>,
+}
+
+/// A role an admin grants; the others follow from memberships and contracts.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // Only describes the roles a request may name; they are read as `Role`s.
+pub enum GrantedRole {
+    /// Registered, no support contract.
+    Community,
+    /// Certified service partner of some organisations.
+    Partner,
+    /// Helpdesk operator.
+    Staff,
+    /// Runs the installation.
+    Admin,
+    /// A mail transfer agent's gateway.
+    MailGateway,
 }
 
 /// A change of an account.

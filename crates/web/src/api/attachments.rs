@@ -39,7 +39,10 @@ pub async fn list_attachments(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        // The types of `helpdesk_domain::attachment::SAFE_CONTENT_TYPES`, and the one for all others.
+        (status = 200, description = "The file", content(
+            (super::Binary = "application/octet-stream"), (super::Binary = "image/png"), (super::Binary = "image/jpeg"),
+            (super::Binary = "image/gif"), (super::Binary = "text/plain"), (super::Binary = "application/pdf"))),
         ReadRefusals,
     ))]
 pub async fn get_attachment(

@@ -26,7 +26,11 @@ pub struct Register {
     #[schema(format = Email)]
     pub email: String,
     /// The name shown to others.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     /// At least 10 characters.
     #[schema(min_length = 10, format = Password)]

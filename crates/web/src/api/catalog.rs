@@ -22,7 +22,11 @@ use crate::problem::Problem;
 #[serde(deny_unknown_fields)]
 pub struct CreateUnit {
     /// Its name, unique.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     /// 1st, 2nd or 3rd line.
     #[schema(minimum = 1, maximum = 3)]
@@ -43,6 +47,11 @@ pub struct CreateUnit {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnit {
     /// New name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
     /// New level.
     #[schema(minimum = 1, maximum = 3)]
@@ -61,7 +70,11 @@ pub struct UpdateUnit {
 #[serde(deny_unknown_fields)]
 pub struct CreateCategory {
     /// Its name, unique.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     /// The unit its new tickets go to.
     pub default_unit: UnitId,
@@ -78,6 +91,11 @@ pub struct CreateCategory {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategory {
     /// New name.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
     /// New default unit.
     pub default_unit: Option<UnitId>,

@@ -12,13 +12,15 @@ use helpdesk_domain::paging::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ReadRefusals, WriteRefusals};
+use super::{RestrictedReadRefusals, WriteRefusals};
 use crate::AppState;
 use crate::extract::{ApiActor, ApiPath, ApiQuery};
 use crate::problem::Problem;
 
 /// A message kept and queued for processing.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+// Named apart from the sync's `Received`: two schemas of one name, and the document keeps one.
+#[schema(as = ReceivedMail)]
 pub struct Received {
     /// The inbound message's id.
     pub id: i64,
@@ -46,7 +48,7 @@ pub struct ListInbound {
 /// told why), ignored (auto-replies, bounces, loops) or marked a duplicate. Needs a token of an
 /// account with the `mail_gateway` (or `admin`) role.
 #[utoipa::path(post, path = "/api/v1/mail/inbound", tag = "mail",
-    request_body(content = Vec<u8>, content_type = "message/rfc822", description = "The raw message"),
+    request_body(content = super::RawMessage, content_type = "message/rfc822", description = "The raw message"),
     security(("bearer" = [])),
     responses((status = 202, description = "Kept and queued", body = Received), WriteRefusals))]
 pub async fn receive(
@@ -70,7 +72,7 @@ const MAX_MIB: usize = helpdesk_app::inbound::MAX_RAW_BYTES >> 20;
 /// Inbound messages, newest first, with what became of each (admins).
 #[utoipa::path(get, path = "/api/v1/mail/inbound", tag = "mail", params(ListInbound),
     security(("bearer" = [])),
-    responses((status = 200, description = "The messages", body = Page<InboundMessage>), ReadRefusals))]
+    responses((status = 200, description = "The messages", body = Page<InboundMessage>), RestrictedReadRefusals))]
 pub async fn list(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -84,8 +86,8 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/mail/inbound/{id}/raw", tag = "mail",
     params(("id" = i64, Path, description = "The inbound message's id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The raw message, as a download", content_type = "application/octet-stream", body = Vec<u8>),
-        ReadRefusals))]
+    responses((status = 200, description = "The raw message, as a download", content_type = "application/octet-stream", body = super::Binary),
+        RestrictedReadRefusals))]
 pub async fn raw(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

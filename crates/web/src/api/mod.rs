@@ -44,6 +44,19 @@ pub struct PageParams {
     pub per_page: Option<i64>,
 }
 
+/// Bytes as they are: a file, or a raw message.
+// Named a binary string, as OpenAPI does; a `Vec<u8>` would be described as a list of numbers.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // Only describes bodies; handlers take and give the bytes themselves.
+pub struct Binary(Vec<u8>);
+
+/// A raw message (RFC 5322), as received: bytes, at least one.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary, min_length = 1)]
+#[allow(dead_code)] // Only describes the body; the handler takes the bytes itself.
+pub struct RawMessage(Vec<u8>);
+
 /// How a read can be refused.
 #[derive(IntoResponses)]
 #[allow(dead_code)] // Only describes responses; the values are built as `Problem`s.
@@ -54,6 +67,27 @@ pub enum ReadRefusals {
     /// No valid token.
     #[response(status = 401, content_type = "application/problem+json")]
     Unauthenticated(Problem),
+    /// Nothing there, or nothing the caller may read.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// An invalid page.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// How a read that only some roles may make can be refused (admins' lists, the sync state).
+#[derive(IntoResponses)]
+#[allow(dead_code)] // Only describes responses; the values are built as `Problem`s.
+pub enum RestrictedReadRefusals {
+    /// A query or path that cannot be read (an unknown filter, a number that is not one).
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No valid token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// The caller's roles do not allow it.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
     /// Nothing there, or nothing the caller may read.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(Problem),
@@ -143,7 +177,11 @@ async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// What it is for.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
 }
 

@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::{PageParams, ReadRefusals, WriteRefusals};
+use super::{PageParams, ReadRefusals, RestrictedReadRefusals, WriteRefusals};
 use crate::AppState;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
@@ -24,10 +24,15 @@ use crate::problem::Problem;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganisation {
     /// Its name, unique.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     /// Its verified e-mail domains (e.g. `example.org`).
     #[serde(default)]
+    #[schema(value_type = Vec<DomainName>)]
     pub domains: Vec<String>,
 }
 
@@ -36,15 +41,29 @@ pub struct CreateOrganisation {
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganisation {
     /// The new name.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
 }
+
+/// An e-mail domain, e.g. `example.org` (an `@` before it and white space around it are taken away).
+#[derive(ToSchema)]
+#[schema(value_type = String, max_length = 253, pattern = r"^[ \t\n\f\r]*@*(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?[ \t\n\f\r]*$")]
+#[allow(dead_code)] // Only describes a list of domains; they are read as strings.
+pub struct DomainName(String);
 
 /// A domain to add.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddDomain {
     /// The domain, e.g. `example.org`.
+    #[schema(
+        max_length = 253,
+        pattern = r"^[ \t\n\f\r]*@*(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?[ \t\n\f\r]*$"
+    )]
     pub domain: String,
 }
 
@@ -61,6 +80,11 @@ pub struct AccountRef {
 #[serde(deny_unknown_fields)]
 pub struct CreateContract {
     /// The plan, e.g. "Gold".
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub plan: String,
     /// The first day, `YYYY-MM-DD`.
     #[schema(value_type = String, format = Date)]
@@ -79,6 +103,11 @@ pub struct CreateContract {
 #[serde(deny_unknown_fields)]
 pub struct UpdateContract {
     /// New plan.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub plan: Option<String>,
     /// New first day.
     #[schema(value_type = Option<String>, format = Date)]
@@ -101,7 +130,7 @@ fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse 
 
 /// Lists the organisations (admins).
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(PageParams), security(("bearer" = [])),
-    responses((status = 200, description = "A page of organisations", body = Page<Organisation>), ReadRefusals))]
+    responses((status = 200, description = "A page of organisations", body = Page<Organisation>), RestrictedReadRefusals))]
 pub async fn list_organisations(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -162,7 +191,8 @@ pub async fn add_domain(
 
 /// Removes a domain (admins); members stay members.
 #[utoipa::path(delete, path = "/api/v1/organisations/{id}/domains/{domain}", tag = "organisations",
-    params(("id" = i64, Path), ("domain" = String, Path)), security(("bearer" = [])),
+    params(("id" = i64, Path), ("domain" = String, Path, max_length = 253, pattern = r"^[ \t\n\f\r]*@*(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?[ \t\n\f\r]*$")),
+    security(("bearer" = [])),
     responses((status = 204, description = "Removed"), WriteRefusals))]
 pub async fn remove_domain(
     State(state): State<AppState>,
@@ -234,7 +264,7 @@ pub async fn update_contract(
 /// Lists an organisation's members (admins).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/members", tag = "organisations",
     params(("id" = i64, Path), PageParams), security(("bearer" = [])),
-    responses((status = 200, description = "A page of members", body = Page<Account>), ReadRefusals))]
+    responses((status = 200, description = "A page of members", body = Page<Account>), RestrictedReadRefusals))]
 pub async fn list_members(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

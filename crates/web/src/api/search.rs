@@ -29,6 +29,9 @@ pub struct SearchParams {
     /// A category's id.
     pub category: Option<CategoryId>,
     /// `open`, `closed`, or one status.
+    #[param(
+        pattern = r"^(open|closed|new|assigned|in_progress|waiting_for_reply|on_hold|reopened|solved|unsolved|verified)?$"
+    )]
     pub status: Option<String>,
     /// A unit's id.
     pub unit: Option<UnitId>,
@@ -39,10 +42,13 @@ pub struct SearchParams {
     /// The account that opened the tickets (or had them opened for them).
     pub submitter: Option<AccountId>,
     /// Opened on or after this day (YYYY-MM-DD) or time (RFC 3339).
+    #[param(schema_with = moment_schema)]
     pub from: Option<String>,
     /// Opened before this day (YYYY-MM-DD) or time (RFC 3339).
+    #[param(schema_with = moment_schema)]
     pub to: Option<String>,
     /// `relevance` (the default) or `activity` (newest activity first).
+    #[param(pattern = "^(relevance|activity)?$")]
     pub sort: Option<String>,
     /// The page, from 1.
     #[param(minimum = 1, maximum = 1_000_000)]
@@ -50,6 +56,19 @@ pub struct SearchParams {
     /// Items per page, 1 to 100 (25 when not given).
     #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<i64>,
+}
+
+/// How the document states what [`moment`] reads: nothing, a day, or a time.
+fn moment_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    let text = |format| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(format)));
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+        .item(text(KnownFormat::Date))
+        .item(text(KnownFormat::DateTime))
+        .description(Some("A day (YYYY-MM-DD) or a time (RFC 3339)"))
+        .build()
+        .into()
 }
 
 /// A day (its start, UTC) or an RFC 3339 time.

@@ -14,7 +14,7 @@ use helpdesk_domain::{TicketId, UnitId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ReadRefusals, WriteRefusals};
+use super::{ReadRefusals, RestrictedReadRefusals, WriteRefusals};
 use crate::AppState;
 use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::problem::Problem;
@@ -22,7 +22,7 @@ use crate::problem::Problem;
 /// A unit's connector, without its credentials (admins).
 #[utoipa::path(get, path = "/api/v1/units/{id}/connector", tag = "sync", params(("id" = i64, Path)),
     security(("bearer" = [])),
-    responses((status = 200, description = "The connector", body = Connector), ReadRefusals))]
+    responses((status = 200, description = "The connector", body = Connector), RestrictedReadRefusals))]
 pub async fn get_connector(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -77,7 +77,7 @@ pub struct ListLinks {
 /// The sync state of external tickets: failing first, then pending (oldest first), then in
 /// step (staff and members of 1st-level units).
 #[utoipa::path(get, path = "/api/v1/sync", tag = "sync", params(ListLinks), security(("bearer" = [])),
-    responses((status = 200, description = "The links", body = Page<ExternalLink>), ReadRefusals))]
+    responses((status = 200, description = "The links", body = Page<ExternalLink>), RestrictedReadRefusals))]
 pub async fn list_links(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -25,7 +25,11 @@ use crate::problem::Problem;
 #[serde(deny_unknown_fields)]
 pub struct CreateTicket {
     /// One line, at most 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub title: String,
     /// The description (Markdown), at most 256 KiB.
     #[schema(min_length = 1)]

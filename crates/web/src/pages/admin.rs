@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
@@ -18,7 +18,7 @@ use helpdesk_domain::validation::FieldError;
 use helpdesk_store::NewContract;
 use serde::Deserialize;
 
-use super::form::PageForm;
+use super::form::{PageForm, PagePath, PageQuery};
 use super::views::{Choice, Pager, first_hundred, page_of, query, when, words};
 use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
@@ -165,7 +165,11 @@ fn units_page(viewer: &Viewer, units: &Page<Unit>, form: UnitForm, errors: Error
 }
 
 /// Every unit, and the form for a new one.
-pub async fn units(State(state): State<AppState>, viewer: Viewer, Query(q): Query<AccountsQuery>) -> PageResult {
+pub async fn units(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<AccountsQuery>,
+) -> PageResult {
     admin_only(&viewer)?;
     let units = state.app.units(&viewer.actor, fifty(q.page)?).await?;
     let form = UnitForm { level: "1".into(), integration: "direct".into(), ..UnitForm::default() };
@@ -230,7 +234,7 @@ async fn unit_page(
 }
 
 /// One unit's settings and members.
-pub async fn unit(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+pub async fn unit(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> PageResult {
     admin_only(&viewer)?;
     unit_page(&state, &viewer, id, None, Errors::default(), "").await
 }
@@ -239,7 +243,7 @@ pub async fn unit(State(state): State<AppState>, viewer: Viewer, Path(id): Path<
 pub async fn update_unit(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<UnitForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
@@ -422,7 +426,11 @@ async fn categories_page(
 }
 
 /// Every category, and the form for a new one.
-pub async fn categories(State(state): State<AppState>, viewer: Viewer, Query(q): Query<AccountsQuery>) -> PageResult {
+pub async fn categories(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<AccountsQuery>,
+) -> PageResult {
     admin_only(&viewer)?;
     categories_page(&state, &viewer, q.page, None, CategoryForm::default(), Errors::default(), "").await
 }
@@ -452,7 +460,7 @@ pub async fn create_category(
 }
 
 /// One category's form.
-pub async fn category(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+pub async fn category(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> PageResult {
     admin_only(&viewer)?;
     let category = state.app.category(&viewer.actor, id).await?;
     categories_page(&state, &viewer, None, Some(id), CategoryForm::of(&category), Errors::default(), "").await
@@ -462,7 +470,7 @@ pub async fn category(State(state): State<AppState>, viewer: Viewer, Path(id): P
 pub async fn update_category(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<CategoryForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
@@ -544,7 +552,7 @@ async fn organisations_page(
 pub async fn organisations(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<AccountsQuery>,
+    PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
     admin_only(&viewer)?;
     organisations_page(&state, &viewer, q.page, OrganisationForm::default(), Errors::default()).await
@@ -641,8 +649,8 @@ async fn organisation_after<T>(
 pub async fn organisation(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
-    Query(q): Query<AccountsQuery>,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
     admin_only(&viewer)?;
     organisation_page(&state, &viewer, id, q.page, Errors::default(), "").await
@@ -659,7 +667,7 @@ pub struct DomainForm {
 pub async fn add_domain(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<DomainForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
@@ -689,7 +697,7 @@ fn date(field: &str, value: &str) -> Result<time::Date, FieldError> {
 pub async fn add_contract(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<ContractForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
@@ -725,7 +733,7 @@ async fn person(state: &AppState, viewer: &Viewer, email: &str) -> Result<i64, E
 pub async fn add_member(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
@@ -738,7 +746,7 @@ pub async fn add_member(
 pub async fn add_partner(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
@@ -824,7 +832,11 @@ async fn accounts_page(
 }
 
 /// Accounts, searched by name or address, with their roles.
-pub async fn accounts(State(state): State<AppState>, viewer: Viewer, Query(q): Query<AccountsQuery>) -> PageResult {
+pub async fn accounts(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<AccountsQuery>,
+) -> PageResult {
     admin_only(&viewer)?;
     accounts_page(&state, &viewer, q, Default::default(), Errors::default(), "").await
 }
@@ -874,7 +886,7 @@ pub async fn create_account(
 pub async fn update_account(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
     admin_only(&viewer)?;

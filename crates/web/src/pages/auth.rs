@@ -1,13 +1,13 @@
 //! Signing in and out, registering, confirming an address, and choosing a new password.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use helpdesk_app::auth::SESSION_TTL;
 use serde::Deserialize;
 
-use super::form::{NoFields, PageForm};
+use super::form::{NoFields, PageForm, PageQuery};
 use super::{Errors, MessagePage, PageResult, Shell, Viewer, escape, render};
 use crate::AppState;
 use crate::api::auth::session_cookie_header;
@@ -62,7 +62,11 @@ fn login_page(state: &AppState, viewer: &Viewer, email: String, next: String, er
 }
 
 /// The sign-in page: password, the OpenID Connect providers, and a certificate when TLS asks for one.
-pub async fn login_form(State(state): State<AppState>, viewer: Viewer, Query(q): Query<NextQuery>) -> PageResult {
+pub async fn login_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PageQuery(q): PageQuery<NextQuery>,
+) -> PageResult {
     Ok(render(&login_page(&state, &viewer, String::new(), q.next, Errors::default())))
 }
 
@@ -211,7 +215,7 @@ fn link_error(e: helpdesk_app::AppError) -> String {
 }
 
 /// Confirms an address (a mail client that fetches the link ahead only confirms it early).
-pub async fn verify(State(state): State<AppState>, viewer: Viewer, Query(q): Query<TokenQuery>) -> PageResult {
+pub async fn verify(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<TokenQuery>) -> PageResult {
     let shell = Shell::of(&viewer);
     match state.app.verify_email(&q.token).await {
         Ok(()) => Ok(render(&MessagePage {
@@ -271,7 +275,7 @@ struct ResetPage {
 }
 
 /// The form to choose a new password. Opening the link changes nothing.
-pub async fn reset_form(viewer: Viewer, Query(q): Query<TokenQuery>) -> PageResult {
+pub async fn reset_form(viewer: Viewer, PageQuery(q): PageQuery<TokenQuery>) -> PageResult {
     Ok(render(&ResetPage { shell: Shell::of(&viewer), token: q.token, errors: Errors::default() }))
 }
 

@@ -1,10 +1,13 @@
-//! Reading what forms send: URL-encoded fields, or multipart with files. Either way the CSRF
-//! token must match the browser's cookie and the request must come from Helpdesk's own pages.
+//! Reading what pages are sent: the address's parameters and query (`PagePath`, `PageQuery`),
+//! and forms, URL-encoded or multipart with files. A form's CSRF token must match the browser's
+//! cookie and the form must come from Helpdesk's own pages. What cannot be read is said in words
+//! (`crate::input`), as the API says it.
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::request::Parts;
 use helpdesk_domain::attachment::NewUpload;
 use serde::de::DeserializeOwned;
 
@@ -43,9 +46,34 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {
             .map_err(|e| PageError::BadRequest(format!("the form could not be read: {e}")))?;
         let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
         check_csrf(expected.as_ref(), sent)?;
-        let value = serde_urlencoded::from_bytes(&body)
-            .map_err(|e| PageError::BadRequest(format!("the form is not right: {e}")))?;
+        let value = crate::input::form(&body).map_err(|e| PageError::unreadable("The form is not right", &e))?;
         Ok(PageForm(value))
+    }
+}
+
+/// The address's parameters (`/tickets/{id}`); one that cannot be read is a page saying so.
+pub struct PagePath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PagePath<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        crate::input::path(parts, state)
+            .await
+            .map(PagePath)
+            .map_err(|(_, e)| PageError::unreadable("The address is not right", &e))
+    }
+}
+
+/// The address's query (`?page=2`); one that cannot be read is a page saying so.
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        crate::input::query(query).map(PageQuery).map_err(|e| PageError::unreadable("The address is not right", &e))
     }
 }
 

@@ -2,12 +2,12 @@
 //! received, and "process again" for one that was refused, ignored or could not be read.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use helpdesk_domain::mail::{InboundMessage, InboundStatus};
 use serde::Deserialize;
 
-use super::form::{NoFields, PageForm};
+use super::form::{NoFields, PageForm, PagePath, PageQuery};
 use super::views::{Choice, Pager, page_of, when};
 use super::{PageError, PageResult, Shell, Viewer, render, see_other};
 use crate::AppState;
@@ -61,7 +61,7 @@ struct MailPage {
 }
 
 /// Inbound messages, newest first, filtered by what became of them.
-pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<InboundQuery>) -> PageResult {
+pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<InboundQuery>) -> PageResult {
     viewer.require()?;
     let status = match q.status.as_str() {
         "" => None,
@@ -84,7 +84,11 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query
 }
 
 /// One message as received, as a download.
-pub async fn raw(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub async fn raw(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+) -> Result<Response, PageError> {
     viewer.require()?;
     let (_, raw) = state.app.inbound_message(&viewer.actor, id).await?;
     Ok(crate::api::download_response(&format!("inbound-{id}.eml"), "message/rfc822", raw))
@@ -94,7 +98,7 @@ pub async fn raw(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i
 pub async fn process(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;

@@ -234,6 +234,13 @@ pub enum PageError {
     Render(String),
 }
 
+impl PageError {
+    /// A request that cannot be read: `what` is not right, and the field says why.
+    pub(crate) fn unreadable(what: &str, e: &FieldError) -> PageError {
+        PageError::BadRequest(format!("{what}: {} {}.", label(&e.field), e.message))
+    }
+}
+
 impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
         PageError::App(e)

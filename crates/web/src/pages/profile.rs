@@ -2,13 +2,13 @@
 //! API tokens and notification preferences.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_domain::account::Notification;
 use serde::Deserialize;
 
-use super::form::{NoFields, PageForm};
+use super::form::{NoFields, PageForm, PagePath};
 use super::views::{when, words};
 use super::{Errors, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
@@ -218,7 +218,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;
@@ -247,7 +247,7 @@ pub async fn link_certificate(
 pub async fn unlink_certificate(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;

@@ -2,7 +2,7 @@
 //! sync state of every external ticket for staff and the 1st level, with "retry".
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
@@ -14,7 +14,7 @@ use helpdesk_domain::validation::FieldError;
 use serde::Deserialize;
 
 use super::admin::admin_only;
-use super::form::PageForm;
+use super::form::{PageForm, PagePath, PageQuery};
 use super::views::{Choice, Pager, page_of, when};
 use super::{Errors, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
@@ -192,7 +192,7 @@ async fn connector_page(
 }
 
 /// A unit's connector: where its tickets go and how to reach it.
-pub async fn connector(State(state): State<AppState>, viewer: Viewer, Path(unit): Path<i64>) -> PageResult {
+pub async fn connector(State(state): State<AppState>, viewer: Viewer, PagePath(unit): PagePath<i64>) -> PageResult {
     admin_only(&viewer)?;
     connector_page(&state, &viewer, unit, None, Errors::default(), None, "").await
 }
@@ -201,7 +201,7 @@ pub async fn connector(State(state): State<AppState>, viewer: Viewer, Path(unit)
 pub async fn save_connector(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(unit): Path<i64>,
+    PagePath(unit): PagePath<i64>,
     PageForm(form): PageForm<ConnectorForm>,
 ) -> PageResult {
     admin_only(&viewer)?;
@@ -281,7 +281,7 @@ pub struct SyncQuery {
 }
 
 /// The sync state of every external ticket: failing first, then pending, then in step.
-pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<SyncQuery>) -> PageResult {
+pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<SyncQuery>) -> PageResult {
     viewer.require()?;
     let page = state.app.sync_states(&viewer.actor, None, page_of(q.page, 50)?).await?;
     // Each unit of the page is read once, however many of its tickets the page shows.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
@@ -21,7 +21,7 @@ use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
 use helpdesk_store::OpenState;
 use serde::Deserialize;
 
-use super::form::{PageForm, UploadForm};
+use super::form::{PageForm, PagePath, PageQuery, UploadForm};
 use super::views::{
     Choice, Names, Pager, TicketRow, first_hundred, is_open, page_of, priority_choices, query, status_choices, when,
     words,
@@ -302,7 +302,7 @@ async fn search(
 }
 
 /// A list of the tickets the viewer may read, filtered; with words, a full-text search.
-pub async fn list(State(state): State<AppState>, viewer: Viewer, Query(q): Query<ListQuery>) -> PageResult {
+pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<ListQuery>) -> PageResult {
     let (categories, names) = names(&state, &viewer).await?;
     if !q.q.trim().is_empty() {
         return search(&state, &viewer, &q, &categories, &names).await;
@@ -490,7 +490,7 @@ fn may_attach(actor: &helpdesk_domain::policy::Actor) -> bool {
 pub async fn new_form(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<HashMap<String, String>>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
 ) -> PageResult {
     viewer.require()?;
     let (categories, _) = names(&state, &viewer).await?;
@@ -508,7 +508,7 @@ struct FieldsFragment {
 pub async fn category_fields(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<HashMap<String, String>>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
 ) -> PageResult {
     let (categories, _) = names(&state, &viewer).await?;
     let id = q.get("category").and_then(|c| c.parse::<i64>().ok());
@@ -517,7 +517,7 @@ pub async fn category_fields(
 }
 
 /// The priority the triage answers give, for htmx to show while the form is filled in.
-pub async fn priority_preview(Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn priority_preview(PageQuery(q): PageQuery<HashMap<String, String>>) -> Response {
     let draft = Draft {
         ticket_type: q.get("type").cloned().unwrap_or_default(),
         affected_users: q.get("affected_users").cloned().unwrap_or_default(),
@@ -913,8 +913,8 @@ async fn ticket_page(
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
-    Query(q): Query<HashMap<String, String>>,
+    PagePath(id): PagePath<i64>,
+    PageQuery(q): PageQuery<HashMap<String, String>>,
 ) -> PageResult {
     let notice = match q.get("done").map(String::as_str) {
         _ if q.contains_key("opened") => "Your ticket is open. You can follow it here.",
@@ -926,7 +926,12 @@ pub async fn show(
 }
 
 /// Adds a reply or an internal note (with attachments).
-pub async fn reply(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>, form: UploadForm) -> PageResult {
+pub async fn reply(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<i64>,
+    form: UploadForm,
+) -> PageResult {
     viewer.require()?;
     let body = form.text("body");
     let internal = form.text("kind") == "note";
@@ -1013,7 +1018,7 @@ fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Error
 pub async fn change(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<ChangeForm>,
 ) -> PageResult {
     viewer.require()?;
@@ -1032,7 +1037,7 @@ pub async fn change(
 pub async fn attachment(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((id, attachment)): Path<(i64, i64)>,
+    PagePath((id, attachment)): PagePath<(i64, i64)>,
 ) -> PageResult {
     let (meta, bytes) = state.app.attachment(&viewer.actor, id, attachment).await?;
     Ok(crate::api::attachment_response(&meta, bytes))

@@ -2,13 +2,13 @@
 //! requests a manager approves or refuses.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use helpdesk_app::AppError;
 use helpdesk_domain::organisation::JoinState;
 use helpdesk_domain::policy::{Action, check};
 use serde::Deserialize;
 
-use super::form::{NoFields, PageForm};
+use super::form::{NoFields, PageForm, PagePath, PageQuery};
 use super::views::{first_hundred, when};
 use super::{Errors, PageResult, Shell, Viewer, render, see_other};
 use crate::AppState;
@@ -41,7 +41,7 @@ struct UnitsPage {
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<std::collections::HashMap<String, String>>,
+    PageQuery(q): PageQuery<std::collections::HashMap<String, String>>,
 ) -> PageResult {
     viewer.require()?;
     let all = first_hundred()?;
@@ -99,7 +99,7 @@ struct UnitPage {
 }
 
 /// One unit: its members (for members and managers) and, for managers, the pending join requests.
-pub async fn show(State(state): State<AppState>, viewer: Viewer, Path(id): Path<i64>) -> PageResult {
+pub async fn show(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> PageResult {
     viewer.require()?;
     let unit = state.app.unit(&viewer.actor, id).await?;
     let manages = check(&viewer.actor, Action::ManageUnitMembers(id)).is_ok();
@@ -154,7 +154,7 @@ pub struct JoinForm {
 pub async fn join(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<JoinForm>,
 ) -> PageResult {
     viewer.require()?;
@@ -175,7 +175,7 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((id, request)): Path<(i64, i64)>,
+    PagePath((id, request)): PagePath<(i64, i64)>,
     PageForm(form): PageForm<DecisionForm>,
 ) -> PageResult {
     viewer.require()?;
@@ -192,7 +192,7 @@ pub async fn decide(
 pub async fn remove_member(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path((id, account)): Path<(i64, i64)>,
+    PagePath((id, account)): PagePath<(i64, i64)>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;

@@ -2,7 +2,7 @@
 //! supporters' queue and their own tickets, and the 1st-level triage view.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use helpdesk_app::AppError;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::account::Role;
@@ -10,6 +10,7 @@ use helpdesk_domain::status::Status;
 use helpdesk_store::OpenState;
 use serde::Deserialize;
 
+use super::form::PageQuery;
 use super::tickets::{FilterForm, ListQuery, names};
 use super::views::{Pager, TicketRow, first_hundred, page_of, query, when};
 use super::{Errors, PageError, PageResult, Shell, Viewer, render};
@@ -148,8 +149,8 @@ async fn count(state: &AppState, viewer: &Viewer, filter: TicketFilter) -> Resul
 pub async fn dashboard(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<WorkQuery>,
-    Query(filters): Query<ListQuery>,
+    PageQuery(q): PageQuery<WorkQuery>,
+    PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
     let me = viewer.require()?.account.id;
     let (categories, names) = names(&state, &viewer).await?;
@@ -237,8 +238,8 @@ pub async fn dashboard(
 pub async fn queue(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<WorkQuery>,
-    Query(filters): Query<ListQuery>,
+    PageQuery(q): PageQuery<WorkQuery>,
+    PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
     let me = viewer.require()?.account.id;
     let staff = viewer.has(Role::Staff) || viewer.has(Role::Admin);
@@ -281,8 +282,8 @@ pub async fn queue(
 pub async fn triage(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<WorkQuery>,
-    Query(filters): Query<ListQuery>,
+    PageQuery(q): PageQuery<WorkQuery>,
+    PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
     viewer.require()?;
     let staff = viewer.has(Role::Staff) || viewer.has(Role::Admin);
