@@ -6,7 +6,8 @@
 use helpdesk_domain::account::Role;
 use helpdesk_domain::attachment::check_uploads;
 use helpdesk_domain::mail::{
-    Handling, InboundMessage, InboundOutcome, InboundStatus, ParsedMail, handling, ticket_in_subject, ticket_in_thread,
+    Handling, InboundMessage, InboundOutcome, InboundStatus, ParsedMail, handling, mark_addresses, ticket_in_subject,
+    ticket_in_thread,
 };
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Action, Actor, check};
@@ -224,7 +225,8 @@ impl App {
     /// Processes a parsed inbound message: opens a ticket, adds an article, or says why not.
     pub async fn deliver_mail(&self, id: i64, mail: ParsedMail) -> AppResult<InboundStatus> {
         let identity = self.mail.clone();
-        let answers = match handling(&mail.signals, &mail.from, std::slice::from_ref(&identity.address)) {
+        let ours = self.owned_addresses(&mail).await?;
+        let answers = match handling(&mail.signals, &mail.from, &ours) {
             Handling::Ignore(why) => {
                 let delivery = Delivery { id, mail, answers: false };
                 return self.settle(&delivery, InboundStatus::Ignored, None, why).await;
@@ -233,6 +235,15 @@ impl App {
             Handling::Person => true,
         };
         let mut delivery = Delivery { id, mail, answers };
+        // A list's copy addressed to none of Helpdesk's addresses (it reads the list, the envelope
+        // says so and nothing more): nobody wrote to Helpdesk.
+        if !answers && !self.addressed_to_us(&delivery.mail.recipients).await? {
+            let list = delivery.mail.signals.list_id.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+            let why = format!(
+                "a copy from the mailing list{list}: it is addressed to none of Helpdesk's or its units' addresses"
+            );
+            return self.settle(&delivery, InboundStatus::Ignored, None, why).await;
+        }
         // The web form's limits, before anything else: too many or too big files refuse the
         // message, whoever sent it.
         match check_uploads(std::mem::take(&mut delivery.mail.uploads)) {
@@ -315,12 +326,13 @@ impl App {
         let Some(actor) = self.sender(&delivery, true).await? else {
             return self.refuse(&delivery, None, format!("the account of {} is disabled", mail.from)).await;
         };
-        let ours: Vec<String> =
-            std::iter::once(self.mail.address.clone()).chain(units.iter().map(|u| u.email.to_lowercase())).collect();
-        let copy_to: Vec<String> = mail
-            .recipients
-            .iter()
-            .filter(|r| !ours.contains(r) && **r != mail.from && r.contains('@') && r.len() <= 200)
+        let unit_addresses: Vec<String> = units.iter().map(|u| u.email.to_lowercase()).collect();
+        // A list's message names the list among its recipients, and which one it is cannot be
+        // told for sure: its copies would go to the whole list, so it keeps none.
+        let copies = mail.recipients.iter().filter(|_| delivery.answers);
+        let copy_to: Vec<String> = copies
+            .filter(|r| !self.mail.owns(r) && !unit_addresses.contains(r))
+            .filter(|r| **r != mail.from && r.contains('@') && r.len() <= 200)
             .take(helpdesk_domain::ticket::MAX_COPY_TO)
             .cloned()
             .collect();
@@ -378,6 +390,26 @@ impl App {
         let open: Vec<_> = categories.into_iter().filter(|c| c.fields.iter().all(|f| !f.required)).collect();
         let own = open.iter().find(|c| Some(c.default_unit) == unit);
         Ok(own.or(open.first()).map(|c| c.id))
+    }
+
+    /// Every address Helpdesk owns among those a message names as its sender and in its
+    /// `X-Loop` marks, with Helpdesk's own: the addresses of units whose mail comes to Helpdesk.
+    /// A redirect-mode unit's address is its mailing list, outside Helpdesk (a list may mark
+    /// and sign what passes through it as its own).
+    async fn owned_addresses(&self, mail: &ParsedMail) -> AppResult<Vec<String>> {
+        let mut named = mark_addresses(&mail.signals.x_loop);
+        named.push(mail.from.clone());
+        let mut owned = self.mail.own_addresses();
+        let units = self.store.units_by_email(&named).await?;
+        owned.extend(
+            units.into_iter().filter(|u| u.integration != Integration::Redirect).map(|u| u.email.to_lowercase()),
+        );
+        Ok(owned)
+    }
+
+    /// Whether one of `recipients` is Helpdesk's own address or a unit's.
+    async fn addressed_to_us(&self, recipients: &[String]) -> AppResult<bool> {
+        Ok(recipients.iter().any(|r| self.mail.owns(r)) || !self.store.units_by_email(recipients).await?.is_empty())
     }
 
     /// The sender as an actor: their account's, or, when `may_join`, a new community account

@@ -231,12 +231,20 @@ impl App {
             _ => None,
         };
         let candidates = self.candidates(&notify.event, &ticket, unit.as_ref()).await?;
+        let addresses: Vec<String> = candidates.iter().map(|c| c.address.to_lowercase()).collect();
+        let units_named = self.store.units_by_email(&addresses).await?;
         let mut notices: Vec<Notice> = Vec::new();
         for c in candidates {
             let address = c.address.to_lowercase();
             let own_change = c.account.as_ref().is_some_and(|a| Some(a.id) == notify.by);
             let confirmation = matches!(notify.event, Event::Opened { .. }) && c.audience == Audience::Requester;
-            if (own_change && !confirmation)
+            // Helpdesk never writes to itself (that is a loop), nor to a unit's address but as
+            // the list of the unit a ticket is with.
+            let ours = self.mail.owns(&address)
+                || (c.audience != Audience::UnitAddress
+                    && units_named.iter().any(|u| u.email.eq_ignore_ascii_case(&address)));
+            if ours
+                || (own_change && !confirmation)
                 || notify.quiet.iter().any(|q| q.eq_ignore_ascii_case(&address))
                 || notices.iter().any(|n| n.to == address)
             {
@@ -297,7 +305,9 @@ impl App {
             self.push_account(&mut all, owner, Audience::Owner).await?;
         }
         if let Some(unit) = unit {
-            if to_unit && !unit.email.is_empty() {
+            // Only a redirect-mode unit works on its list; the address of any other unit is
+            // where its mail comes to Helpdesk (its members hear of its tickets one by one).
+            if to_unit && redirect && !unit.email.is_empty() {
                 // The unit's list reads what the unit's supporters read.
                 let actor = Actor { units: vec![unit.id], ..Actor::anonymous() };
                 all.push(Candidate {

@@ -244,7 +244,8 @@ impl Settings {
         let mail = MailIdentity::new(
             file.mail_address.as_deref().unwrap_or(&mail_from),
             file.mail_tag.as_deref().unwrap_or("Helpdesk"),
-        );
+        )
+        .sending_from(&mail_from);
         let imap = config::imap_of(&file)?;
         Ok(Settings { file, data, location, public_url, smtp_url, mail_from, mail, imap })
     }

@@ -128,6 +128,8 @@ pub struct AutoSignals {
     pub autoreply_header: bool,
     /// `List-Id` or `List-Post`: it came through a mailing list.
     pub list: bool,
+    /// The `List-Id`, when present (to name the list in a reason).
+    pub list_id: Option<String>,
 }
 
 /// How an inbound message is to be treated before anything else is looked at.
@@ -142,13 +144,17 @@ pub enum Handling {
     Ignore(String),
 }
 
-/// Decides how a message is handled from its signals; `our_addresses` are Helpdesk's own (a
-/// message carrying one of them in `X-Loop` has been here before).
+/// Decides how a message is handled from its signals; `our_addresses` are every address
+/// Helpdesk owns (its own, and those of the units whose mail comes to it): a message carrying one
+/// of them in `X-Loop`, or sent from one, has been here before.
 pub fn handling(signals: &AutoSignals, from: &str, our_addresses: &[String]) -> Handling {
-    if let Some(loop_mark) = signals.x_loop.iter().find(|l| our_addresses.iter().any(|a| l.contains(a.as_str()))) {
+    let ours = |address: &str| our_addresses.iter().any(|a| reaches(address, a));
+    if let Some(loop_mark) =
+        signals.x_loop.iter().find(|l| mark_addresses(std::slice::from_ref(*l)).iter().any(|m| ours(m)))
+    {
         return Handling::Ignore(format!("a mail loop: it carries our own X-Loop mark ({loop_mark})"));
     }
-    if our_addresses.iter().any(|a| a == from) {
+    if ours(from) {
         return Handling::Ignore("a mail loop: it is from Helpdesk's own address".into());
     }
     if signals.null_return_path || signals.report || is_mailer_daemon(from) {
@@ -166,6 +172,31 @@ pub fn handling(signals: &AutoSignals, from: &str, our_addresses: &[String]) -> 
         _ if signals.list => Handling::NoAnswers,
         _ => Handling::Person,
     }
+}
+
+/// Whether mail to `address` reaches the mailbox `own`: the same address, or one of its
+/// `+detail` sub-addresses (`helpdesk+42.x@hd.example` reaches `helpdesk@hd.example`), in any case.
+pub fn reaches(address: &str, own: &str) -> bool {
+    let (Some((local, domain)), Some((own_local, own_domain))) = (address.rsplit_once('@'), own.rsplit_once('@'))
+    else {
+        return false;
+    };
+    let base = local.split_once('+').map_or(local, |(base, _)| base);
+    domain.eq_ignore_ascii_case(own_domain)
+        && (local.eq_ignore_ascii_case(own_local) || base.eq_ignore_ascii_case(own_local))
+}
+
+/// The addresses that `X-Loop` marks name (`helpdesk@hd.example`, `Helpdesk <helpdesk@hd.example>`),
+/// lower-case.
+pub fn mark_addresses(marks: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for word in marks.iter().flat_map(|m| m.split([' ', ',', ';'])) {
+        let address = word.trim_matches(|c: char| "<>\"'()".contains(c)).to_lowercase();
+        if address.contains('@') && !all.contains(&address) {
+            all.push(address);
+        }
+    }
+    all
 }
 
 fn is_mailer_daemon(from: &str) -> bool {
@@ -304,7 +335,8 @@ mod tests {
 
     #[test]
     fn machines_are_never_answered() {
-        let ours = vec!["helpdesk@hd.example".to_owned()];
+        let ours: Vec<String> =
+            ["helpdesk@hd.example", "noreply@hd.example", "storage@hd.example"].map(String::from).to_vec();
         let person = AutoSignals::default();
         let with = |f: fn(&mut AutoSignals)| {
             let mut s = AutoSignals::default();
@@ -326,6 +358,14 @@ mod tests {
             (with(|s| s.autoreply_header = true), "a@b.org", "ignore"),
             (person.clone(), "mailer-daemon@b.org", "ignore"),
             (person.clone(), "helpdesk@hd.example", "ignore"),
+            // Every address Helpdesk owns: its sender (`mail_from`), a unit's, a sub-address.
+            (with(|s| s.x_loop = vec!["noreply@hd.example".into()]), "a@b.org", "ignore"),
+            (with(|s| s.x_loop = vec!["Storage <storage@hd.example>".into()]), "a@b.org", "ignore"),
+            (person.clone(), "noreply@hd.example", "ignore"),
+            (person.clone(), "helpdesk+42.abc@hd.example", "ignore"),
+            (person.clone(), "storage@hd.example", "ignore"),
+            (with(|s| s.x_loop = vec!["storage-list@lists.example".into()]), "a@b.org", "person"),
+            (person.clone(), "helpdesk@elsewhere.example", "person"),
         ];
         for (signals, from, expected) in table {
             let got = match handling(&signals, from, &ours) {
@@ -335,6 +375,25 @@ mod tests {
             };
             assert_eq!(got, expected, "{signals:?} from {from}");
         }
+    }
+
+    #[test]
+    fn addresses_reach_their_mailbox_and_its_sub_addresses() {
+        let table = [
+            ("helpdesk@hd.example", "helpdesk@hd.example", true),
+            ("HelpDesk@HD.example", "helpdesk@hd.example", true),
+            ("helpdesk+42.k3x@hd.example", "helpdesk@hd.example", true),
+            ("helpdesk+@hd.example", "helpdesk@hd.example", true),
+            ("helpdesk@other.example", "helpdesk@hd.example", false),
+            ("helpdesk-list@hd.example", "helpdesk@hd.example", false),
+            ("other+helpdesk@hd.example", "helpdesk@hd.example", false),
+            ("no address", "helpdesk@hd.example", false),
+        ];
+        for (address, own, expected) in table {
+            assert_eq!(reaches(address, own), expected, "{address} / {own}");
+        }
+        let marks = ["Helpdesk <HelpDesk@hd.example>".to_owned(), "a@b.example, c@d.example".to_owned()];
+        assert_eq!(mark_addresses(&marks), vec!["helpdesk@hd.example", "a@b.example", "c@d.example"]);
     }
 
     #[test]

@@ -219,6 +219,7 @@ fn signals(message: &Message<'_>) -> AutoSignals {
         report,
         autoreply_header,
         list: text("List-Id").is_some() || text("List-Post").is_some(),
+        list_id: message.header_raw("List-Id").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
     }
 }
 

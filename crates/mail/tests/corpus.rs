@@ -389,6 +389,16 @@ const CORPUS: &[Row] = &[
         text_contains: &["this is what I see when I open the invoice portal:", "Any idea what is wrong?\n\nYann"],
         uploads: Uploads::Exactly(&[("Screenshot 2026-03-06 at 10.02.41.png", "image/png", 290)]),
         ..BASE })),
+    // A Mailman 3 copy of a list post: addressed to the list only (Helpdesk is a subscriber,
+    // named by the envelope alone); the app keeps it as ignored.
+    ("49-mailman-list-copy.eml", Some(Expect {
+        from: "greta.lind@example.se", from_name: Some("Greta Lind"),
+        subject: "[users] Anyone else seeing timeouts on the VPN since Monday?",
+        message_id: Some("4b7d2c1e-9f0a-4c55-8e3b-1a2b3c4d5e6f@example.se"),
+        recipients: Some(&["users@lists.example.com"]),
+        text_is: Some("Hi all,\n\nsince Monday my VPN connection drops after a few minutes with \"peer\ntimeout\". Is it just me?\n\nGreta"),
+        handling: "no answers", signals: &[Signal::Precedence("list"), Signal::List],
+        ..BASE })),
 ];
 
 fn corpus_dir() -> PathBuf {

@@ -30,8 +30,14 @@ struct MailDesk {
 
 impl MailDesk {
     async fn new(integration: &str) -> Option<MailDesk> {
+        MailDesk::sending_from(integration, None).await
+    }
+
+    /// A desk whose mail is sent from `mail_from` rather than from its own address.
+    async fn sending_from(integration: &str, mail_from: Option<&'static str>) -> Option<MailDesk> {
         let peer = mail_peer()?;
-        let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
+        let server =
+            TestServer::start_with(Options { mail: Some(peer.clone()), mail_from, ..Options::default() }).await;
         let admin_address = unique_address("admin");
         let (_, admin) = server.account(&admin_address, &[Role::Admin]).await;
         let (_, gateway) = server.account(&unique_address("gateway"), &[Role::MailGateway]).await;
@@ -139,7 +145,7 @@ fn any_contains(messages: &[Received], text: &str) -> bool {
 async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, submitter_token) = desk.person("submitter", &[Role::Community]).await;
-    let (_, _, supporter_token) = desk.supporter().await;
+    let (_, supporter, supporter_token) = desk.supporter().await;
     let copy = unique_address("copy");
     let id = desk.open(&submitter_token, json!({"title": "Quota <b>full</b>", "copy_to": [copy]})).await;
 
@@ -156,7 +162,8 @@ async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     assert!(html.contains("Quota &lt;b&gt;full") && !html.contains("<b>full"), "escaped: {html}");
     assert!(first.text.contains("Quota <b>full</b>"), "the text part is as written: {}", first.text);
     desk.peer.wait_for(&copy, 1).await;
-    desk.peer.wait_for(&desk.unit_address, 1).await;
+    // A direct unit's members hear of its new tickets.
+    desk.peer.wait_for(&supporter, 1).await;
 
     // An internal note reaches nobody by mail; the public reply reaches the requester's side.
     let note = json!({"body": "Internal: the quota server is SECRET-HOST-7", "internal": true});
@@ -174,16 +181,18 @@ async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     // A private ticket never reaches an address that may not read it.
     let stranger = unique_address("stranger");
     let private = desk.open(&supporter_token, json!({"privacy": "private", "copy_to": [stranger]})).await;
-    desk.peer.wait_for(&desk.unit_address, 2).await;
+    desk.peer.wait_for(&supporter, 2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(desk.peer.messages_for(&stranger).is_empty(), "private ticket #{private} reached a stranger");
+    // A direct unit's address is where its mail comes in: Helpdesk never writes to it.
+    assert!(desk.peer.messages_for(&desk.unit_address).is_empty(), "{:?}", desk.peer.messages_for(&desk.unit_address));
 }
 
 #[tokio::test]
 async fn people_choose_which_notifications_they_get() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, token) = desk.person("quiet", &[Role::Community]).await;
-    let (_, _, supporter_token) = desk.supporter().await;
+    let (_, supporter, supporter_token) = desk.supporter().await;
     let wanted = json!({"wanted": ["ticket_opened", "assigned", "reopened", "join_request"]});
     let set = desk.server.call(Method::PUT, "/api/v1/me/notifications", Some(&token), Some(wanted)).await;
     assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
@@ -196,8 +205,9 @@ async fn people_choose_which_notifications_they_get() {
         desk.server.patch(&format!("/api/v1/tickets/{id}"), &supporter_token, status).await.status,
         StatusCode::OK
     );
-    // The unit's list hears of every change; once it has, the submitter's would have arrived too.
-    desk.peer.wait_for(&desk.unit_address, 1).await;
+    // The unit's member hears of the new ticket; once they have, the submitter's would have
+    // arrived too.
+    desk.peer.wait_for(&supporter, 1).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(desk.peer.messages_for(&submitter).len(), 1, "only the confirmation of the new ticket");
 }
@@ -445,7 +455,9 @@ async fn every_message_of_the_corpus_is_kept_and_settles() {
         let number: u32 = name.get(..2).and_then(|n| n.parse().ok()).unwrap_or(0);
         let expected: &[InboundStatus] = match number {
             // (31's X-Loop names another installation, helpdesk.example.org: not a loop here.)
-            26..=29 => &[InboundStatus::Ignored],
+            // 30 and 49 are lists' copies addressed to no address of this Helpdesk's (30 names
+            // helpdesk.example.org, another installation, as 31 does).
+            26..=30 | 49 => &[InboundStatus::Ignored],
             46 => &[InboundStatus::Failed],
             18 => &[InboundStatus::Refused],
             _ if inbound.subject.as_deref().is_some_and(|s| s.to_lowercase().contains("[helpdesk #")) => {
@@ -455,6 +467,93 @@ async fn every_message_of_the_corpus_is_kept_and_settles() {
         };
         assert!(expected.contains(&inbound.status), "{name}: {inbound:?}");
     }
+    // The unit's address and Helpdesk's own are where mail comes in: none went out to them.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for own in [desk.unit_address.as_str(), "helpdesk@test.example.org"] {
+        assert!(desk.peer.messages_for(own).is_empty(), "mail went to {own}: {:?}", desk.peer.messages_for(own));
+    }
+}
+
+#[tokio::test]
+async fn helpdesk_never_mails_its_own_addresses_and_knows_its_mail_when_it_comes_back() {
+    // Mail goes out from another address than the one answers come back to.
+    let sender = "noreply@test.example.org";
+    let Some(desk) = MailDesk::sending_from("direct", Some("Helpdesk <noreply@test.example.org>")).await else {
+        return;
+    };
+    let (_, supporter, token) = desk.supporter().await;
+    let other_unit = unique_address("network-unit");
+    let unit = json!({"name": "Network", "level": 2, "email": other_unit, "integration": "direct"});
+    created(desk.server.post("/api/v1/units", &desk.admin, unit).await);
+    let (customer, colleague) = (unique_address("customer"), unique_address("colleague"));
+    let cc = format!("{sender}, helpdesk+x@test.example.org, {other_unit}, {colleague}");
+    let raw = message(&customer, &desk.unit_address, "Printer jammed", "It jams.\n", &[("Cc", &cc)]);
+    let inbound = desk.deliver(raw).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    let id = inbound.ticket.expect("a ticket");
+    assert_eq!(desk.ticket(id).await["copy_to"], json!([colleague]), "none of Helpdesk's addresses is a copy");
+    let confirmation = desk.peer.wait_for(&customer, 1).await.remove(0);
+    assert!(confirmation.x_loop.as_deref().is_some_and(|l| l.contains(sender)), "{confirmation:?}");
+
+    // What comes back, marked by the sender address, from it, or from a unit's address, is a loop.
+    let cases = [
+        ("marked", message(&customer, &desk.unit_address, &confirmation.subject, "Back.\n", &[("X-Loop", sender)])),
+        ("from the sender", message(sender, &desk.unit_address, &confirmation.subject, "Back.\n", &[])),
+        (
+            "from a unit",
+            message(&other_unit, &desk.unit_address, &format!("Re: {}", confirmation.subject), "Back.\n", &[]),
+        ),
+    ];
+    for (what, raw) in cases {
+        let before = snapshot(desk.server.store()).await;
+        let inbound = desk.deliver(raw).await;
+        assert_eq!(inbound.status, InboundStatus::Ignored, "{what}: {inbound:?}");
+        assert!(inbound.detail.as_deref().is_some_and(|d| d.contains("loop")), "{what}: {inbound:?}");
+        let after = snapshot(desk.server.store()).await;
+        let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+        assert!(changed.iter().all(|t| ["inbound_mail", "jobs"].contains(t)), "{what}: {changed:?}");
+    }
+
+    // Copies the web form was given to Helpdesk's own addresses are never written to either.
+    let copies = json!([desk.unit_address, sender, "helpdesk@test.example.org", other_unit]);
+    let second = desk.open(&token, json!({"copy_to": copies})).await;
+    let reply = json!({"body": "Noted.", "internal": false});
+    created(desk.server.post(&format!("/api/v1/tickets/{second}/articles"), &desk.admin, reply).await);
+    desk.peer.wait_for(&supporter, 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for own in [desk.unit_address.as_str(), sender, "helpdesk@test.example.org", other_unit.as_str()] {
+        assert!(desk.peer.messages_for(own).is_empty(), "mail went to {own}: {:?}", desk.peer.messages_for(own));
+    }
+}
+
+#[tokio::test]
+async fn a_mailing_lists_copy_is_kept_and_the_list_is_never_mailed() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let (_, supporter, _) = desk.supporter().await;
+    let (list, poster) = (unique_address("users-list"), unique_address("poster"));
+    let post = format!("<mailto:{list}>");
+    let headers = [("List-Id", "Users <users.lists.example.org>"), ("Precedence", "list"), ("List-Post", &post)];
+
+    // Only to the list, of which Helpdesk is a subscriber: kept as ignored, nothing else written.
+    let before = snapshot(desk.server.store()).await;
+    let raw = message(&poster, &list, "[users] Timeouts?", "Anyone else seeing timeouts?\n", &headers);
+    let inbound = desk.deliver(raw).await;
+    assert_eq!(inbound.status, InboundStatus::Ignored, "{inbound:?}");
+    assert!(inbound.detail.as_deref().is_some_and(|d| d.contains("users.lists.example.org")), "{inbound:?}");
+    let after = snapshot(desk.server.store()).await;
+    let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+    assert!(changed.iter().all(|t| ["inbound_mail", "jobs"].contains(t)), "{changed:?}");
+
+    // To the list and to the unit: a ticket, but the list is no copy of it and hears nothing.
+    let to = format!("{list}, {}", desk.unit_address);
+    let inbound = desk.deliver(message(&poster, &to, "[users] VPN down", "The VPN is down.\n", &headers)).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    let id = inbound.ticket.expect("a ticket");
+    assert_eq!(desk.ticket(id).await["copy_to"], json!([]));
+    desk.peer.wait_for(&supporter, 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(desk.peer.messages_for(&list).is_empty(), "the list was mailed: {:?}", desk.peer.messages_for(&list));
+    assert!(desk.peer.messages_for(&poster).is_empty(), "a list's message is never answered");
 }
 
 #[tokio::test]

@@ -304,6 +304,8 @@ pub struct Options {
     pub tls: Option<helpdesk_web::tls::TlsFiles>,
     /// Trusted reverse proxies.
     pub proxies: helpdesk_web::Proxies,
+    /// Send mail from this address (`mail_from`) rather than from Helpdesk's own.
+    pub mail_from: Option<&'static str>,
 }
 
 /// Installs the one crypto provider (rustls with ring), as `main` does.
@@ -498,7 +500,10 @@ impl TestServer {
         let public = if options.https { url.replace("http://", "https://") } else { url.clone() };
         let mut app = App::new(store)
             .with_public_url(&public)
-            .with_mail_identity(helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk"))
+            .with_mail_identity(
+                helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk")
+                    .sending_from(options.mail_from.unwrap_or("helpdesk@test.example.org")),
+            )
             .with_secret_key(b"the test installation's secret key")
             .with_connectors(Arc::new(helpdesk_bridges::Connectors::with_timeout(std::time::Duration::from_secs(5))));
         if let Some(clock) = options.clock.clone() {
@@ -508,8 +513,8 @@ impl TestServer {
         let search = helpdesk_search::SearchIndex::open(search_dir.path(), app.store().clone()).expect("an index");
         app = app.with_search(Arc::new(search.clone()));
         if let Some(peer) = &options.mail {
-            let mailer =
-                helpdesk_mail::Mailer::smtp(&peer.url, "Helpdesk <helpdesk@test.example.org>").expect("a mailer");
+            let from = options.mail_from.unwrap_or("Helpdesk <helpdesk@test.example.org>");
+            let mailer = helpdesk_mail::Mailer::smtp(&peer.url, from).expect("a mailer");
             let clock = options.clock.clone().unwrap_or_else(|| Arc::new(helpdesk_app::SystemClock));
             let worker = helpdesk_app::worker::Worker::new(app.store().clone(), clock, "test-worker");
             let worker = helpdesk_mail::with_mail_handlers(worker, &app, mailer).expect("the mail handlers");
