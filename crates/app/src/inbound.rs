@@ -13,6 +13,7 @@ use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Action, Actor, check};
 use helpdesk_domain::ticket::{Channel, MAX_TITLE_CHARS, Privacy, SecurityRisk, TicketType};
 use helpdesk_domain::unit::{Integration, Unit};
+use helpdesk_domain::validation::{Errors, check_email};
 use helpdesk_domain::workflow::OpenTicket;
 use helpdesk_domain::{TicketId, UnitId};
 use helpdesk_store::{NewJob, Tx};
@@ -136,16 +137,27 @@ impl App {
     /// Keeps a raw message as received and queues its processing; returns its id. Nothing is
     /// parsed here: a message that cannot be read is kept all the same.
     pub async fn receive_mail(&self, actor: &Actor, raw: Vec<u8>) -> AppResult<i64> {
+        self.receive_mail_for(actor, raw, None).await
+    }
+
+    /// Keeps a raw message delivered to `recipient` (the envelope's, as the mail gateway knows
+    /// it: it routes the message before its To and Cc) and queues its processing.
+    pub async fn receive_mail_for(&self, actor: &Actor, raw: Vec<u8>, recipient: Option<String>) -> AppResult<i64> {
         check(actor, Action::ReceiveMail)?;
+        let recipient = recipient.map(|r| r.trim().to_lowercase()).filter(|r| !r.is_empty());
+        let mut errors = Errors::new();
         if raw.is_empty() {
-            return Err(AppError::invalid("message", "is empty"));
+            errors.add("message", "is empty");
+        } else if raw.len() > MAX_RAW_BYTES {
+            errors.add("message", format!("is larger than {} MiB", MAX_RAW_BYTES >> 20));
         }
-        if raw.len() > MAX_RAW_BYTES {
-            return Err(AppError::invalid("message", format!("is larger than {} MiB", MAX_RAW_BYTES >> 20)));
+        if let Some(recipient) = &recipient {
+            check_email(&mut errors, "recipient", recipient);
         }
+        errors.finish(()).map_err(AppError::Invalid)?;
         let now = self.now();
         self.write(move |mut tx| async move {
-            let id = tx.insert_inbound(&raw, now).await?;
+            let id = tx.insert_inbound(&raw, recipient.as_deref(), now).await?;
             tx.enqueue_job(&process_job(id, now)).await?;
             tx.commit().await?;
             Ok(id)
@@ -317,8 +329,12 @@ impl App {
     /// A new message: a ticket in the unit it was sent to, or from Helpdesk's own address.
     async fn mail_ticket(&self, delivery: Delivery) -> AppResult<InboundStatus> {
         let mail = &delivery.mail;
+        // Where the envelope says it was delivered first (a Bcc shows only there), then To and Cc.
+        let delivered_to = self.store.units_by_email(&mail.envelope).await?;
+        let by_envelope =
+            mail.envelope.iter().find_map(|e| delivered_to.iter().find(|u| u.email.eq_ignore_ascii_case(e)));
         let units = self.store.units_by_email(&mail.recipients).await?;
-        let unit = units.first();
+        let unit = by_envelope.or(units.first());
         let Some(category) = self.mail_category(unit.map(|u| u.id)).await? else {
             let why = "no category can take tickets by mail (every one asks for fields); an admin must add one";
             return self.settle(&delivery, InboundStatus::Failed, None, why.to_owned()).await;

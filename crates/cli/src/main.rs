@@ -108,6 +108,10 @@ enum Command {
         /// Seconds to wait for the server.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
+        /// The envelope's recipient, as the MTA gives it ($RECIPIENT, ${local_part}@${domain}):
+        /// it routes the message to that address's unit, a Bcc included; empty is none.
+        #[arg(long)]
+        recipient: Option<String>,
     },
     /// Measure Helpdesk (prints figures; see the README's Performance section).
     Bench {
@@ -284,8 +288,8 @@ fn main() -> ExitCode {
     // One TLS stack, one crypto provider: rustls with ring, for the server and every client.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
-    if let Command::Mailgate { url, token, timeout } = &cli.command {
-        return mailgate::run(url, token, Duration::from_secs(*timeout));
+    if let Command::Mailgate { url, token, timeout, recipient } = &cli.command {
+        return mailgate::run(url, token, recipient.as_deref(), Duration::from_secs(*timeout));
     }
     let settings = match Settings::resolve(&cli.global) {
         Ok(s) => s,

@@ -65,6 +65,10 @@ pub struct InboundMessage {
     pub processed_at: Option<OffsetDateTime>,
     /// Its size in bytes.
     pub size: i64,
+    /// The envelope's recipient the mail gateway gave with it, if any.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub recipient: Option<String>,
 }
 
 /// What processing made of an inbound message.
@@ -95,8 +99,12 @@ pub struct ParsedMail {
     pub from: String,
     /// The sender's display name (may be empty).
     pub from_name: String,
-    /// Every address in To and Cc, and the envelope's recipient when known, lower-case.
+    /// Every address in To and Cc, lower-case.
     pub recipients: Vec<String>,
+    /// The envelope's recipients, lower-case, the surest first: the one the mail gateway was
+    /// given, then those the delivering servers wrote (`X-Original-To`, `Delivered-To`). A Bcc
+    /// shows only here.
+    pub envelope: Vec<String>,
     /// The subject, decoded.
     pub subject: String,
     /// In-Reply-To and References, without angle brackets, newest last.
@@ -109,6 +117,17 @@ pub struct ParsedMail {
     pub uploads: Vec<NewUpload>,
     /// The headers that tell a machine's message from a person's.
     pub signals: AutoSignals,
+}
+
+impl ParsedMail {
+    /// The same message, delivered to `recipient` as its envelope says (it goes first).
+    pub fn delivered_to(mut self, recipient: Option<&str>) -> ParsedMail {
+        if let Some(recipient) = recipient.map(|r| r.trim().to_lowercase()).filter(|r| !r.is_empty()) {
+            self.envelope.retain(|e| *e != recipient);
+            self.envelope.insert(0, recipient);
+        }
+        self
+    }
 }
 
 /// The headers that say a message was sent by a machine, or came through a mailing list.

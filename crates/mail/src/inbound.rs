@@ -35,6 +35,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
         from,
         from_name,
         recipients: recipients(&message),
+        envelope: envelope(&message),
         subject: message.subject().map(|s| s.trim().to_owned()).unwrap_or_default(),
         thread: thread(&message),
         text: trim_quoted(&original_text),
@@ -61,6 +62,22 @@ fn recipients(message: &Message<'_>) -> Vec<String> {
     let mut all: Vec<String> = Vec::new();
     for address in [message.to(), message.cc()].into_iter().flatten() {
         push_addresses(&mut all, address);
+    }
+    all
+}
+
+/// The envelope's recipients as the delivering servers wrote them: `X-Original-To` (the address
+/// as sent, before aliases were expanded), then `Delivered-To` (the newest first).
+fn envelope(message: &Message<'_>) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for name in ["X-Original-To", "Delivered-To"] {
+        let values = message.headers_raw().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+        for value in values {
+            let address = value.trim().trim_matches(['<', '>']).trim().to_lowercase();
+            if address.contains('@') && !address.contains(char::is_whitespace) && !all.contains(&address) {
+                all.push(address);
+            }
+        }
     }
     all
 }
@@ -241,9 +258,12 @@ impl JobHandler for InboundProcessor {
     async fn run(&self, job: &Job) -> Result<(), String> {
         let ProcessMail { inbound } =
             serde_json::from_value(job.payload.clone()).map_err(|e| format!("not an inbound job's payload: {e}"))?;
-        let (_, raw) = self.app.inbound_message(&Actor::system(), inbound).await.map_err(|e| e.to_string())?;
+        let (kept, raw) = self.app.inbound_message(&Actor::system(), inbound).await.map_err(|e| e.to_string())?;
         let outcome = match parse(&raw) {
-            Ok(mail) => self.app.deliver_mail(inbound, mail).await.map(|status| status.to_string()),
+            Ok(mail) => {
+                let mail = mail.delivered_to(kept.recipient.as_deref());
+                self.app.deliver_mail(inbound, mail).await.map(|status| status.to_string())
+            }
             Err(e) => self.app.inbound_unreadable(inbound, e.0).await.map(|()| "failed".to_owned()),
         };
         let status = outcome.map_err(|e| e.to_string())?;
@@ -264,11 +284,23 @@ Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nMessage-ID: <abc@mua>\r\nIn-Reply-To: <x
         assert_eq!(mail.from, "jane@example.org");
         assert_eq!(mail.from_name, "Jane Doe");
         assert_eq!(mail.recipients, vec!["help@hd.example", "unit@hd.example"]);
+        assert!(mail.envelope.is_empty());
         assert_eq!(mail.subject, "Grüße");
         assert_eq!(mail.message_id.as_deref(), Some("abc@mua"));
         assert_eq!(mail.thread, vec!["x@y"]);
         assert_eq!(mail.text, "Hello");
         assert!(mail.original_text.contains("> old"));
+    }
+
+    #[test]
+    fn the_envelope_recipient_is_read_from_what_the_servers_wrote() {
+        let raw = b"Delivered-To: helpdesk+storage@hd.example\r\nX-Original-To: Storage@HD.example\r\n\
+Delivered-To: jane@old.example\r\nFrom: jane@example.org\r\nTo: someone@example.org\r\nSubject: Bcc\r\n\r\nHi\r\n";
+        let mail = parse(raw).expect("parses");
+        assert_eq!(mail.recipients, vec!["someone@example.org"], "a Bcc is not among To and Cc");
+        assert_eq!(mail.envelope, vec!["storage@hd.example", "helpdesk+storage@hd.example", "jane@old.example"]);
+        let given = mail.delivered_to(Some(" Helpdesk+Storage@hd.example "));
+        assert_eq!(given.envelope, vec!["helpdesk+storage@hd.example", "storage@hd.example", "jane@old.example"]);
     }
 
     #[test]

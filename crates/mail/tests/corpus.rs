@@ -52,6 +52,8 @@ struct Expect {
     message_id: Option<&'static str>,
     /// To and Cc, in any order, when checked.
     recipients: Option<&'static [&'static str]>,
+    /// The envelope's recipients as the delivering servers wrote them, in order.
+    envelope: &'static [&'static str],
     /// In-Reply-To and References, in any order and with duplicates allowed, the last one
     /// given being the newest (the last in the parsed thread).
     thread: &'static [&'static str],
@@ -79,6 +81,7 @@ const BASE: Expect = Expect {
     subject: "",
     message_id: None,
     recipients: None,
+    envelope: &[],
     thread: &[],
     ticket: None,
     text_is: None,
@@ -395,9 +398,17 @@ const CORPUS: &[Row] = &[
         from: "greta.lind@example.se", from_name: Some("Greta Lind"),
         subject: "[users] Anyone else seeing timeouts on the VPN since Monday?",
         message_id: Some("4b7d2c1e-9f0a-4c55-8e3b-1a2b3c4d5e6f@example.se"),
-        recipients: Some(&["users@lists.example.com"]),
+        recipients: Some(&["users@lists.example.com"]), envelope: &["helpdesk@helpdesk.example.org"],
         text_is: Some("Hi all,\n\nsince Monday my VPN connection drops after a few minutes with \"peer\ntimeout\". Is it just me?\n\nGreta"),
         handling: "no answers", signals: &[Signal::Precedence("list"), Signal::List],
+        ..BASE })),
+    // Postfix's delivery of a Bcc: the unit's address only in X-Original-To.
+    ("50-bcc-envelope.eml", Some(Expect {
+        from: "m.rossi@example.it", from_name: Some("Marco Rossi"),
+        subject: "Quota exceeded on /data/projects", message_id: Some("20260306091230.5f3a@example.it"),
+        recipients: Some(&["a.bianchi@example.it"]),
+        envelope: &["storage@helpdesk.example.org", "helpdesk@helpdesk.example.org"],
+        text_contains: &["the project volume is full again", "Marco"],
         ..BASE })),
 ];
 
@@ -458,6 +469,8 @@ fn compare(mail: &ParsedMail, want: &Expect) -> Vec<String> {
         let wanted: BTreeSet<&str> = recipients.iter().copied().collect();
         check(got == wanted, format!("recipients: want {wanted:?}, got {:?}", mail.recipients));
     }
+
+    check(mail.envelope == want.envelope, format!("envelope: want {:?}, got {:?}", want.envelope, mail.envelope));
 
     let got: BTreeSet<&str> = mail.thread.iter().map(String::as_str).collect();
     let wanted: BTreeSet<&str> = want.thread.iter().copied().collect();

@@ -30,8 +30,9 @@ pub trait MailStore: Send + Sync {
 /// Inbound mail writes, inside a transaction.
 #[async_trait]
 pub trait MailTx: Send {
-    /// Keeps a raw message as received; returns its id.
-    async fn insert_inbound(&mut self, raw: &[u8], at: OffsetDateTime) -> StoreResult<i64>;
+    /// Keeps a raw message as received, with the envelope's recipient when the gateway gave it;
+    /// returns its id.
+    async fn insert_inbound(&mut self, raw: &[u8], recipient: Option<&str>, at: OffsetDateTime) -> StoreResult<i64>;
     /// Records what became of an inbound message.
     async fn record_inbound(&mut self, id: i64, outcome: &InboundOutcome) -> StoreResult<()>;
 }

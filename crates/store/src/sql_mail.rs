@@ -4,7 +4,7 @@
 /// The columns of an inbound message without its bytes, in `InboundRow`'s order.
 macro_rules! inbound_columns {
     () => {
-        "id, received_at, status, message_id, sender, subject, ticket_id, detail, processed_at, CAST(length(raw) AS BIGINT) AS size"
+        "id, received_at, status, message_id, sender, subject, ticket_id, detail, processed_at, CAST(length(raw) AS BIGINT) AS size, recipient"
     };
 }
 pub(crate) use inbound_columns;
@@ -100,13 +100,20 @@ macro_rules! mail_sql {
 
         #[async_trait::async_trait]
         impl MailTx for SqlTx {
-            async fn insert_inbound(&mut self, raw: &[u8], at: time::OffsetDateTime) -> crate::StoreResult<i64> {
-                let id: i64 =
-                    sqlx::query_scalar("INSERT INTO inbound_mail (received_at, raw) VALUES ($1, $2) RETURNING id")
-                        .bind(crate::rows::Ts::from(at))
-                        .bind(raw)
-                        .fetch_one(&mut *self.tx)
-                        .await?;
+            async fn insert_inbound(
+                &mut self,
+                raw: &[u8],
+                recipient: Option<&str>,
+                at: time::OffsetDateTime,
+            ) -> crate::StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO inbound_mail (received_at, raw, recipient) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(crate::rows::Ts::from(at))
+                .bind(raw)
+                .bind(recipient)
+                .fetch_one(&mut *self.tx)
+                .await?;
                 Ok(id)
             }
 

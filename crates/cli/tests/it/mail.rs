@@ -59,6 +59,12 @@ impl MailDesk {
         Some(MailDesk { server, peer, admin, admin_address, gateway, unit, unit_address, category })
     }
 
+    /// Another unit, reached at `address`; its id.
+    async fn unit(&self, name: &str, address: &str, integration: &str) -> i64 {
+        let unit = json!({"name": name, "level": 2, "email": address, "integration": integration});
+        created(self.server.post("/api/v1/units", &self.admin, unit).await)
+    }
+
     /// A person with a token.
     async fn person(&self, name: &str, roles: &[Role]) -> (i64, String, String) {
         let address = unique_address(name);
@@ -90,10 +96,12 @@ impl MailDesk {
 
     /// Hands a raw message in as the gateway; returns the inbound id once processed.
     async fn deliver(&self, raw: Vec<u8>) -> InboundMessage {
-        let answer = self
-            .server
-            .call_raw(Method::POST, "/api/v1/mail/inbound", Some(&self.gateway), Some("message/rfc822"), raw)
-            .await;
+        self.deliver_at("/api/v1/mail/inbound", raw).await
+    }
+
+    /// Hands a raw message in as the gateway at `path` (the endpoint, with its query).
+    async fn deliver_at(&self, path: &str, raw: Vec<u8>) -> InboundMessage {
+        let answer = self.server.call_raw(Method::POST, path, Some(&self.gateway), Some("message/rfc822"), raw).await;
         assert_eq!(answer.status, StatusCode::ACCEPTED, "{:?}", answer.body);
         let id = answer.body["id"].as_i64().expect("an id");
         self.settled(id).await
@@ -401,28 +409,89 @@ async fn a_redirect_unit_works_its_tickets_on_its_mailing_list() {
 }
 
 #[tokio::test]
+async fn a_bcc_to_a_unit_is_routed_by_the_envelope_recipient() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let network_address = unique_address("network-unit");
+    let network = desk.unit("Network", &network_address, "direct").await;
+    let customer = unique_address("bcc-customer");
+
+    // Bcc'd: the unit's address is only in what the delivering server wrote.
+    let headers = [("Delivered-To", "helpdesk@test.example.org"), ("X-Original-To", network_address.as_str())];
+    let raw = message(&customer, "colleague@example.com", "Switch port dead", "Port 12 is dead.\n", &headers);
+    let inbound = desk.deliver(raw).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], network);
+
+    // The recipient the gateway was given comes before To and Cc, and is kept with the message.
+    let path = format!("/api/v1/mail/inbound?recipient={}", network_address.to_uppercase());
+    let raw = message(&customer, &desk.unit_address, "Cable cut", "The uplink is cut.\n", &[]);
+    let inbound = desk.deliver_at(&path, raw).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    assert_eq!(inbound.recipient.as_deref(), Some(network_address.as_str()));
+    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], network);
+    let listed = desk.server.get("/api/v1/mail/inbound", &desk.admin).await;
+    assert_eq!(listed.body["items"][0]["recipient"], json!(network_address), "{:?}", listed.body);
+
+    // Without an envelope recipient of a unit's, To and Cc route it, as before.
+    let path = "/api/v1/mail/inbound?recipient=helpdesk@test.example.org";
+    let raw = message(&customer, &desk.unit_address, "Printer", "Jammed.\n", &[]);
+    let inbound = desk.deliver_at(path, raw).await;
+    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], desk.unit);
+
+    // A recipient that is no address is refused, and nothing is kept.
+    let before = snapshot(desk.server.store()).await;
+    let refused = desk
+        .server
+        .call_raw(
+            Method::POST,
+            "/api/v1/mail/inbound?recipient=not%20an%20address",
+            Some(&desk.gateway),
+            Some("message/rfc822"),
+            message(&customer, &desk.unit_address, "x", "y\n", &[]),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("recipient")), "{:?}", refused.body);
+    assert_eq!(snapshot(desk.server.store()).await, before);
+}
+
+#[tokio::test]
 async fn mailgate_hands_a_message_from_standard_input_to_the_server() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let customer = unique_address("piped");
     let raw = message(&customer, &desk.unit_address, "Sent through the MTA", "Piped in.\n", &[]);
-    let run = |token: &str, url: &str, raw: Vec<u8>| {
-        let mut child = crate::common::helpdesk()
-            .args(["mailgate", "--url", url, "--token", token, "--timeout", "10"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("helpdesk mailgate runs");
-        use std::io::Write;
-        child.stdin.take().expect("stdin").write_all(&raw).expect("the message is written");
-        child.wait_with_output().expect("mailgate ends")
-    };
+    let run = |token: &str, url: &str, raw: Vec<u8>| mailgate(token, url, raw, &[]);
     let url = desk.server.url.clone();
     let (gateway, good) = (desk.gateway.clone(), raw.clone());
     let out = tokio::task::spawn_blocking(move || run(&gateway, &url, good)).await.expect("joined");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let confirmation = desk.peer.wait_for(&customer, 1).await.remove(0);
     assert!(confirmation.subject.contains("Sent through the MTA"), "{confirmation:?}");
+
+    // The MTA's $RECIPIENT routes a Bcc to its unit; an empty one is none.
+    let network_address = unique_address("network-unit");
+    let network = desk.unit("Network", &network_address, "direct").await;
+    for (recipient, unit) in [(network_address.as_str(), network), ("", desk.unit)] {
+        let subject = format!("Bcc through the MTA ({recipient})");
+        let raw = message(&customer, "someone@example.com", &subject, "Piped in.\n", &[]);
+        let (url, gateway, extra) = (desk.server.url.clone(), desk.gateway.clone(), recipient.to_owned());
+        let out = tokio::task::spawn_blocking(move || mailgate(&gateway, &url, raw, &["--recipient", &extra]))
+            .await
+            .expect("joined");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // The newest message kept is the one just handed in.
+        let kept = desk.server.store().inbound_messages(None, Default::default()).await.expect("the inbound list");
+        let inbound = desk.settled(kept.items[0].id).await;
+        assert_eq!(inbound.subject.as_deref(), Some(subject.as_str()), "{inbound:?}");
+        assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], unit, "{recipient}");
+    }
+    // A recipient that is no address is the MTA's configuration error (64).
+    let (url, gateway) = (desk.server.url.clone(), desk.gateway.clone());
+    let bad = message(&customer, "someone@example.com", "x", "y\n", &[]);
+    let out = tokio::task::spawn_blocking(move || mailgate(&gateway, &url, bad, &["--recipient", "nobody"]))
+        .await
+        .expect("joined");
+    assert_eq!(out.status.code(), Some(64), "{}", String::from_utf8_lossy(&out.stderr));
 
     // A bad token: the MTA must not retry (77); a server that is down: it must (75).
     let url = desk.server.url.clone();
@@ -433,6 +502,21 @@ async fn mailgate_hands_a_message_from_standard_input_to_the_server() {
     let gateway = desk.gateway.clone();
     let out = tokio::task::spawn_blocking(move || run(&gateway, "http://127.0.0.1:9", raw)).await.expect("joined");
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Runs `helpdesk mailgate` with `raw` on its standard input, to the end.
+fn mailgate(token: &str, url: &str, raw: Vec<u8>, extra: &[&str]) -> std::process::Output {
+    let mut child = crate::common::helpdesk()
+        .args(["mailgate", "--url", url, "--token", token, "--timeout", "10"])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("helpdesk mailgate runs");
+    use std::io::Write;
+    child.stdin.take().expect("stdin").write_all(&raw).expect("the message is written");
+    child.wait_with_output().expect("mailgate ends")
 }
 
 #[tokio::test]
@@ -633,6 +717,21 @@ async fn mail_in_an_imap_mailbox_opens_a_ticket_once() {
     let ours: Vec<_> = kept.items.iter().filter(|m| m.subject.as_deref() == Some(subject.as_str())).collect();
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_eq!(ours[0].status, InboundStatus::TicketOpened, "{:?}", ours[0]);
+
+    // A Bcc to a unit reached at a sub-address of the mailbox: the LMTP server's Delivered-To
+    // names it, and the poller gives the mailbox's own address as the envelope's.
+    let tape_address = format!("helpdesk+{}", unique_address("tape"));
+    let tape = desk.unit("Tape", &tape_address, "direct").await;
+    let subject = format!("Tape robot stuck ({customer})");
+    let raw = message(&customer, "colleague@example.com", &subject, "The robot arm is stuck.\n", &[]);
+    mailbox.deliver_to(&customer, &tape_address, &raw).await;
+    assert_eq!(poller(mailbox.password).poll().await.expect("the mailbox is read").kept, 1);
+    let kept = desk.server.store().inbound_messages(None, Default::default()).await.expect("the inbound list");
+    // The newest message kept is the one just fetched.
+    assert_eq!(kept.items[0].recipient.as_deref(), Some(mailbox.user), "{:?}", kept.items[0]);
+    let bcc = desk.settled(kept.items[0].id).await;
+    assert_eq!((bcc.status, bcc.subject.as_deref()), (InboundStatus::TicketOpened, Some(subject.as_str())), "{bcc:?}");
+    assert_eq!(desk.ticket(bcc.ticket.expect("a ticket")).await["unit"], tape);
 
     // A server that cannot be reached says so.
     let mut gone = mailbox.config(mailbox.password);

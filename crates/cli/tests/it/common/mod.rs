@@ -115,6 +115,12 @@ pub fn mailbox_peer() -> Option<MailboxPeer> {
 impl MailboxPeer {
     /// Delivers `raw` into the mailbox over LMTP, as an MTA does.
     pub async fn deliver(&self, from: &str, raw: &[u8]) {
+        self.deliver_to(from, self.user, raw).await
+    }
+
+    /// Delivers `raw` over LMTP to `recipient`: the mailbox's address or one of its `+detail`
+    /// sub-addresses.
+    pub async fn deliver_to(&self, from: &str, recipient: &str, raw: &[u8]) {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let stream = tokio::net::TcpStream::connect(&self.lmtp).await.expect("the LMTP listener");
         let (read, mut write) = stream.into_split();
@@ -144,7 +150,7 @@ impl MailboxPeer {
         let commands: [(Vec<u8>, &str); 5] = [
             (b"LHLO test.example.org\r\n".to_vec(), "250"),
             (format!("MAIL FROM:<{from}>\r\n").into_bytes(), "250"),
-            (format!("RCPT TO:<{}>\r\n", self.user).into_bytes(), "250"),
+            (format!("RCPT TO:<{recipient}>\r\n").into_bytes(), "250"),
             (b"DATA\r\n".to_vec(), "354"),
             (data, "250"),
         ];
