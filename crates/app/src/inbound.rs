@@ -6,11 +6,11 @@
 use helpdesk_domain::account::Role;
 use helpdesk_domain::attachment::check_uploads;
 use helpdesk_domain::mail::{
-    Handling, InboundMessage, InboundOutcome, InboundStatus, ParsedMail, handling, mark_addresses, ticket_in_subject,
-    ticket_in_thread,
+    Handling, InboundMessage, InboundOutcome, InboundStatus, ParsedMail, handling, mark_addresses, reply_address,
+    ticket_in_reply_address, ticket_in_subject, ticket_in_thread,
 };
 use helpdesk_domain::paging::{Page, PageRequest};
-use helpdesk_domain::policy::{Action, Actor, check};
+use helpdesk_domain::policy::{Action, Actor, ListProof, check, speaks_for_list};
 use helpdesk_domain::ticket::{Channel, MAX_TITLE_CHARS, Privacy, SecurityRisk, TicketType};
 use helpdesk_domain::unit::{Integration, Unit};
 use helpdesk_domain::validation::{Errors, check_email};
@@ -268,8 +268,10 @@ impl App {
             let why = format!("a copy of a message already received (ticket #{ticket})");
             return self.settle(&delivery, InboundStatus::Duplicate, Some(ticket), why).await;
         }
+        let addresses = delivery.mail.addresses();
         let target = match ticket_in_subject(&delivery.mail.subject, &identity.tag)
             .or_else(|| ticket_in_thread(&delivery.mail.thread, identity.domain()))
+            .or_else(|| ticket_in_reply_address(&addresses, &identity.address).map(|(ticket, _)| ticket))
         {
             Some(ticket) => Some(ticket),
             None => self.store.ticket_of_messages(&delivery.mail.thread).await?,
@@ -286,13 +288,21 @@ impl App {
             return self.refuse(&delivery, None, format!("there is no ticket #{id}")).await;
         };
         let unit = self.store.unit(ticket.unit).await?;
-        // A redirect-mode unit's list answers for the unit: its members write as its supporters.
+        let proof = match &unit {
+            Some(unit) => self.list_proof(&delivery.mail, id, unit.id),
+            None => ListProof::Unproven,
+        };
+        // A message on a redirect-mode unit's list: sent to it, by it (a list may sign as
+        // itself), or to the reply address only its copies held. It answers for the unit only
+        // with that proof: anyone can write the list's address.
         let list = unit.filter(|u| {
             u.integration == Integration::Redirect
-                && (delivery.mail.recipients.iter().any(|r| r.eq_ignore_ascii_case(&u.email))
+                && (proof == ListProof::ReplyAddress
+                    || delivery.mail.recipients.iter().any(|r| r.eq_ignore_ascii_case(&u.email))
                     || delivery.mail.from.eq_ignore_ascii_case(&u.email))
         });
-        let invited = list.is_some() || ticket.copy_to.iter().any(|c| c.eq_ignore_ascii_case(&delivery.mail.from));
+        let for_list = list.as_ref().is_some_and(|u| speaks_for_list(u.integration, proof));
+        let invited = for_list || ticket.copy_to.iter().any(|c| c.eq_ignore_ascii_case(&delivery.mail.from));
         let Some(mut actor) = self.sender(&delivery, invited).await? else {
             let why = format!(
                 "we do not know the address {}; sign up, or write from the address of your account",
@@ -301,7 +311,7 @@ impl App {
             return self.refuse(&delivery, Some(id), why).await;
         };
         if let Some(unit) = &list {
-            actor = actor.via_unit_list(unit.id);
+            actor = actor.via_unit_list(unit.id, unit.integration, proof);
         }
         let origin = delivery.origin(delivery.quiet(list.as_ref()));
         let (body, uploads) = (delivery.mail.text.clone(), delivery.mail.uploads.clone());
@@ -408,6 +418,27 @@ impl App {
         Ok(own.or(open.first()).map(|c| c.id))
     }
 
+    /// Ticket `ticket`'s reply address for the list of `unit`: Helpdesk's own address with the
+    /// ticket and a secret that only the copies sent to that list carry; none without a secret key.
+    pub(crate) fn list_reply_address(&self, ticket: TicketId, unit: UnitId) -> Option<String> {
+        let signer = self.list_signer.as_ref()?;
+        let secret = signer.sign(list_reply_message(ticket, unit).as_bytes(), LIST_SECRET_BYTES);
+        Some(reply_address(&self.mail.address, ticket, &to_hex(&secret)))
+    }
+
+    /// Whether `mail` was sent to ticket `ticket`'s reply address for the list of `unit`, with
+    /// the right secret (compared in constant time).
+    fn list_proof(&self, mail: &ParsedMail, ticket: TicketId, unit: UnitId) -> ListProof {
+        let addresses = mail.addresses();
+        let proven = match (&self.list_signer, ticket_in_reply_address(&addresses, &self.mail.address)) {
+            (Some(signer), Some((to, secret))) if to == ticket && secret.len() == 2 * LIST_SECRET_BYTES => {
+                from_hex(secret).is_some_and(|s| signer.verify(list_reply_message(ticket, unit).as_bytes(), &s))
+            }
+            _ => false,
+        };
+        if proven { ListProof::ReplyAddress } else { ListProof::Unproven }
+    }
+
     /// Every address Helpdesk owns among those a message names as its sender and in its
     /// `X-Loop` marks, with Helpdesk's own: the addresses of units whose mail comes to Helpdesk.
     /// A redirect-mode unit's address is its mailing list, outside Helpdesk (a list may mark
@@ -508,6 +539,26 @@ impl App {
             ..OutgoingMail::plain(mail.from.clone(), "", text)
         }
     }
+}
+
+/// Bytes of the secret of a ticket's reply address for a unit's list: 80 bits, as 20 hex digits.
+const LIST_SECRET_BYTES: usize = 10;
+
+/// What the secret of ticket `ticket`'s reply address for the list of `unit` signs: it holds for
+/// that unit only, so a list the ticket has left no longer answers for it.
+fn list_reply_message(ticket: TicketId, unit: UnitId) -> String {
+    format!("ticket {ticket} unit {unit}")
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
 }
 
 /// The text, with a line saying which files were left out, and why.

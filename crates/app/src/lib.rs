@@ -58,6 +58,8 @@ pub struct App {
     mail: Arc<mail::MailIdentity>,
     search: Option<Arc<dyn search::TicketSearch>>,
     sealer: Option<Arc<secrets::Sealer>>,
+    /// Signs the secret of a ticket's reply address for a unit's list.
+    list_signer: Option<Arc<secrets::Signer>>,
     connect: Option<Arc<dyn sync::Connect>>,
     /// Told after every commit, so that this node's sync runner sends a change at once rather
     /// than at its next look.
@@ -110,6 +112,7 @@ impl App {
             mail: Arc::new(mail::MailIdentity::default()),
             search: None,
             sealer: None,
+            list_signer: None,
             connect: None,
             committed: Arc::new(tokio::sync::Notify::new()),
         }
@@ -121,9 +124,11 @@ impl App {
         self
     }
 
-    /// The same application, sealing connector credentials with a key derived from `secret`.
+    /// The same application, sealing connector credentials with a key derived from `secret`, and
+    /// signing the reply addresses of units' lists with another.
     pub fn with_secret_key(mut self, secret: &[u8]) -> App {
         self.sealer = Some(Arc::new(secrets::Sealer::new(secret)));
+        self.list_signer = Some(Arc::new(secrets::Signer::new(secret, "list reply address")));
         self
     }
 

@@ -192,6 +192,11 @@ pub struct Notice {
     pub by_name: String,
     /// Whether the recipient may answer by mail (and be heard).
     pub may_reply: bool,
+    /// Where answers go when not to Helpdesk's own address: a unit list's copy names the
+    /// ticket's reply address for that list, whose secret proves an answer came from the list.
+    /// Never shown in the text.
+    #[serde(skip)]
+    pub reply_to: Option<String>,
     /// The page to look at.
     pub url: String,
     /// Unique among the job's notices (for the Message-ID).
@@ -271,6 +276,9 @@ impl App {
                 // A reply from another ticketing system is by its author there.
                 by_name: article.as_ref().and_then(|a| a.external_author.clone()).unwrap_or_else(|| by_name.clone()),
                 may_reply,
+                reply_to: (c.audience == Audience::UnitAddress)
+                    .then(|| self.list_reply_address(ticket.id, ticket.unit))
+                    .flatten(),
                 url: format!("{}/tickets/{}", self.public_url, ticket.id),
                 key: format!("n{}-{}", job.id, notices.len() + 1),
             });
@@ -386,6 +394,7 @@ impl App {
                 unit_name: unit_name.clone(),
                 by_name: by_name.clone(),
                 may_reply: false,
+                reply_to: None,
                 url: format!("{}/units/{unit}", self.public_url),
                 key: format!("n{job}-{}", notices.len() + 1),
             });

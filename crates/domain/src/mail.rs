@@ -120,6 +120,11 @@ pub struct ParsedMail {
 }
 
 impl ParsedMail {
+    /// Every address it was sent to: To and Cc, then the envelope's.
+    pub fn addresses(&self) -> Vec<String> {
+        self.recipients.iter().chain(&self.envelope).cloned().collect()
+    }
+
     /// The same message, delivered to `recipient` as its envelope says (it goes first).
     pub fn delivered_to(mut self, recipient: Option<&str>) -> ParsedMail {
         if let Some(recipient) = recipient.map(|r| r.trim().to_lowercase()).filter(|r| !r.is_empty()) {
@@ -244,6 +249,29 @@ pub fn ticket_in_subject(subject: &str, tag: &str) -> Option<TicketId> {
     None
 }
 
+/// Ticket `ticket`'s reply address under Helpdesk's `own` address, carrying `secret`:
+/// `helpdesk+42.3f9a0c1b@hd.example`.
+pub fn reply_address(own: &str, ticket: TicketId, secret: &str) -> String {
+    match own.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}+{ticket}.{secret}@{domain}"),
+        None => own.to_owned(),
+    }
+}
+
+/// The ticket and secret of the first reply address under `own` among `addresses`.
+pub fn ticket_in_reply_address<'a>(addresses: &'a [String], own: &str) -> Option<(TicketId, &'a str)> {
+    let (own_local, own_domain) = own.rsplit_once('@')?;
+    addresses.iter().find_map(|address| {
+        let (local, domain) = address.rsplit_once('@')?;
+        let (base, detail) = local.split_once('+')?;
+        if !base.eq_ignore_ascii_case(own_local) || !domain.eq_ignore_ascii_case(own_domain) {
+            return None;
+        }
+        let (ticket, secret) = detail.split_once('.')?;
+        Some((ticket.parse().ok()?, secret))
+    })
+}
+
 /// The Message-ID every message about a ticket refers to, as the root of its thread.
 pub fn thread_root(ticket: TicketId, domain: &str) -> String {
     format!("ticket-{ticket}@{domain}")
@@ -350,6 +378,26 @@ mod tests {
         }
         assert_eq!(ticket_in_thread(&[notification_id(9, "a1", "d.org")], "d.org"), Some(9));
         assert_eq!(ticket_in_thread(&[thread_root(9, "d.org")], "d.org"), Some(9));
+    }
+
+    #[test]
+    fn reply_addresses_name_their_ticket_and_carry_a_secret() {
+        let own = "helpdesk@hd.example";
+        let address = reply_address(own, 42, "3f9a0c");
+        assert_eq!(address, "helpdesk+42.3f9a0c@hd.example");
+        type Row<'a> = (&'a [&'a str], Option<(TicketId, &'a str)>);
+        let table: [Row<'_>; 6] = [
+            (&["helpdesk+42.3f9a0c@hd.example"], Some((42, "3f9a0c"))),
+            (&["list@lists.example", "HelpDesk+7.ab@HD.example"], Some((7, "ab"))),
+            (&["helpdesk+42@hd.example"], None),
+            (&["helpdesk+x.ab@hd.example"], None),
+            (&["helpdesk+42.ab@other.example"], None),
+            (&["other+42.ab@hd.example", "helpdesk@hd.example"], None),
+        ];
+        for (addresses, expected) in table {
+            let addresses: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
+            assert_eq!(ticket_in_reply_address(&addresses, own), expected, "{addresses:?}");
+        }
     }
 
     #[test]

@@ -109,15 +109,7 @@ impl MailDesk {
 
     /// The inbound message once the worker has processed it (at most 15 s).
     async fn settled(&self, id: i64) -> InboundMessage {
-        let deadline = std::time::Instant::now() + Duration::from_secs(15);
-        loop {
-            let (message, _) =
-                self.server.store().inbound_message(id).await.expect("the store").expect("the message is kept");
-            if message.status != InboundStatus::Received || std::time::Instant::now() > deadline {
-                return message;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::common::settled(self.server.store(), id).await
     }
 
     async fn articles(&self, ticket: i64) -> Vec<serde_json::Value> {
@@ -373,13 +365,14 @@ async fn a_redirect_unit_works_its_tickets_on_its_mailing_list() {
     let id = desk.open(&token, json!({"title": "Tape library offline"})).await;
     let to_list = desk.peer.wait_for(&desk.unit_address, 1).await.remove(0);
     assert!(to_list.subject.contains(&format!("[Helpdesk #{id}]")), "{to_list:?}");
+    let reply_to = list_reply_address(&to_list, id);
     let parent = to_list.message_id.expect("a Message-ID");
 
-    // A list member who has no account answers through the list.
+    // A list member who has no account answers the list's copy (its Reply-To), through the list.
     let member = unique_address("list-member");
     let answer = message(
         &member,
-        &desk.unit_address,
+        &format!("{reply_to}, {}", desk.unit_address),
         &format!("Re: [Helpdesk #{id}] Tape library offline"),
         "We are replacing the robot arm today.\n",
         &[
@@ -453,6 +446,79 @@ async fn a_bcc_to_a_unit_is_routed_by_the_envelope_recipient() {
     assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("recipient")), "{:?}", refused.body);
     assert_eq!(snapshot(desk.server.store()).await, before);
+}
+
+/// The Reply-To of a unit list's copy about ticket `id`: the ticket's reply address for that list.
+fn list_reply_address(to_list: &Received, id: i64) -> String {
+    let reply_to = to_list.reply_to.as_deref().expect("a Reply-To").trim().trim_matches(['<', '>']).to_owned();
+    assert!(reply_to.starts_with(&format!("helpdesk+{id}.")) && reply_to.ends_with("@test.example.org"), "{reply_to}");
+    reply_to
+}
+
+#[tokio::test]
+async fn only_the_list_answers_for_a_redirect_unit_and_anyone_else_is_just_another_sender() {
+    let Some(desk) = MailDesk::new("redirect").await else { return };
+    let (_, requester, token) = desk.person("requester", &[Role::Partner]).await;
+    let id = desk.open(&token, json!({"privacy": "private", "title": "Payroll export fails"})).await;
+    let to_list = desk.peer.wait_for(&desk.unit_address, 1).await.remove(0);
+    let reply_to = list_reply_address(&to_list, id);
+    assert!(!to_list.text.contains(&reply_to), "the secret is in the Reply-To only");
+    desk.peer.wait_for(&requester, 1).await;
+    // (The ticket's title is not in the subject: a refusal that names it would reveal it.)
+    let subject = format!("Re: [Helpdesk #{id}] your ticket");
+    let phishing = "Please confirm your password at http://evil.example/login\n";
+
+    // Naming the list in Cc, writing as if through the list, or guessing the secret: each is
+    // its sender's own mail, refused for a ticket they may not write to, with nothing revealed.
+    let stranger = unique_address("phisher");
+    let (_, known, _) = desk.person("known-stranger", &[Role::Community]).await;
+    let forged = format!("helpdesk+{id}.{}@test.example.org", "0".repeat(20));
+    let through_list = [("List-Id", "Storage <storage.lists.example.org>"), ("Precedence", "list")];
+    let cases = [
+        (
+            "the list in Cc",
+            message(&stranger, "helpdesk@test.example.org", &subject, phishing, &[("Cc", &desk.unit_address)]),
+        ),
+        (
+            "a known address in Cc",
+            message(&known, "helpdesk@test.example.org", &subject, phishing, &[("Cc", &desk.unit_address)]),
+        ),
+        ("as the list's copy", message(&known, &desk.unit_address, &subject, phishing, &through_list)),
+        ("a guessed secret", message(&stranger, &forged, &subject, phishing, &[("Cc", &desk.unit_address)])),
+        (
+            "another ticket's secret",
+            message(&stranger, &reply_to.replacen(&format!("+{id}."), "+999999.", 1), "x", phishing, &[]),
+        ),
+    ];
+    for (what, raw) in cases {
+        let before = snapshot(desk.server.store()).await;
+        let inbound = desk.deliver(raw).await;
+        assert_eq!(inbound.status, InboundStatus::Refused, "{what}: {inbound:?}");
+        assert!(!inbound.detail.as_deref().unwrap_or_default().contains("Payroll"), "{what}: {inbound:?}");
+        let after = snapshot(desk.server.store()).await;
+        let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+        assert!(changed.iter().all(|t| ["inbound_mail", "jobs"].contains(t)), "{what}: {changed:?}");
+    }
+    let refusals = desk.peer.wait_for(&stranger, 1).await;
+    let secrets = ["Payroll", "My home directory is full"];
+    assert!(!secrets.iter().any(|s| any_contains(&refusals, s)), "a refusal tells nothing of the ticket: {refusals:?}");
+    assert!(desk.articles(id).await.is_empty(), "nothing was added");
+
+    // A member of the unit is known as such, without any secret.
+    let (_, supporter, _) = desk.supporter().await;
+    let answer = message(&supporter, &desk.unit_address, &subject, "We are on it.\n", &through_list);
+    assert_eq!(desk.deliver(answer).await.status, InboundStatus::ArticleAdded);
+    // Whoever received the list's copy answers it with its secret, and speaks for the unit.
+    let member = unique_address("list-member");
+    let answer =
+        message(&member, &format!("{reply_to}, {}", desk.unit_address), &subject, "Fixed in 4.2.\n", &through_list);
+    assert_eq!(desk.deliver(answer).await.status, InboundStatus::ArticleAdded);
+    let heard = desk.peer.wait_for(&requester, 3).await;
+    assert!(heard[1].text.contains("We are on it.") && heard[2].text.contains("Fixed in 4.2."), "{heard:?}");
+    assert!(!any_contains(&heard, "evil.example"), "{heard:?}");
+    // That was one reply: the member's new account reads nothing of the private ticket.
+    let member_token = desk.server.app.create_token(&Actor::system(), &member, "test").await.expect("a token").secret;
+    assert_problem(&desk.server.get(&format!("/api/v1/tickets/{id}"), &member_token).await, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

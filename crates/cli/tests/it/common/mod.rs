@@ -468,6 +468,18 @@ pub async fn snapshot_but_attempts(store: &Arc<dyn Store>) -> Vec<(&'static str,
     counts
 }
 
+/// The inbound message `id` once the worker has processed it (at most 15 s).
+pub async fn settled(store: &Arc<dyn Store>, id: i64) -> helpdesk_domain::mail::InboundMessage {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (message, _) = store.inbound_message(id).await.expect("the store").expect("the message is kept");
+        if message.status != helpdesk_domain::mail::InboundStatus::Received || std::time::Instant::now() > deadline {
+            return message;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A Helpdesk serving on a loopback port, with its own fresh database.
 pub struct TestServer {
     pub url: String,
