@@ -295,50 +295,112 @@ pub fn ticket_in_thread(thread: &[String], domain: &str) -> Option<TicketId> {
     })
 }
 
-/// What the sender wrote: the text without the quoted history that mail programs add below
-/// (or above) a reply: `>` lines, "On … wrote:", Outlook's "-----Original Message-----" and
-/// "From: … Sent: …" blocks, and the signature's `-- ` separator. What is left, trimmed; the
-/// whole text when nothing would be left.
+/// What the sender wrote: the text without the quoted history that mail programs add below,
+/// above or between the lines of a reply: `>` lines and the "On … wrote:" line that introduces
+/// them (in English, German, French, Spanish, Italian, Dutch and Portuguese), wherever they stand
+/// (a bottom-posted reply keeps what follows the quote); Outlook's "-----Original Message-----"
+/// and "From: … Sent: …" blocks (in the same languages) and everything after them; and the
+/// signature's `-- ` separator. What is left, trimmed; the whole text when nothing would be left.
 pub fn trim_quoted(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
+    // French puts a (narrow) no-break space before a colon: the rules read plain spaces, and
+    // what is kept is the text as written.
+    let normal = text.replace(['\u{a0}', '\u{202f}'], " ");
+    let lines: Vec<&str> = normal.lines().collect();
+    let written: Vec<&str> = text.lines().collect();
     let mut kept: Vec<&str> = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
+    let mut i = 0;
+    while i < lines.len() {
+        let line = written.get(i).copied().unwrap_or(lines[i]);
         let t = line.trim();
         if t == "-- " || line.trim_end() == "--" || starts_history(&lines, i) {
             break;
         }
-        if t.starts_with('>') {
+        if let Some(length) = attribution(&lines, i) {
+            i += length;
             continue;
         }
-        kept.push(line.trim_end());
+        if !t.starts_with('>') {
+            kept.push(line.trim_end());
+        }
+        i += 1;
     }
     let trimmed = kept.join("\n").trim().to_owned();
     if trimmed.is_empty() { text.trim().to_owned() } else { trimmed }
 }
 
-/// Whether line `i` starts a block of quoted history.
+/// Outlook's separators above a quoted message, by language.
+const ORIGINAL_MESSAGE: &[&str] = &[
+    "-----Original Message-----",
+    "-----Ursprüngliche Nachricht-----",
+    "-----Message d'origine-----",
+    "-----Mensaje original-----",
+    "-----Messaggio originale-----",
+    "-----Oorspronkelijk bericht-----",
+    "-----Mensagem original-----",
+];
+
+/// The first line of Outlook's header block above a quoted message ("From:"), by language.
+const FROM_LABELS: &[&str] = &["from", "von", "de", "da", "van"];
+
+/// The line that follows it within two lines ("Sent:" or "Date:"), by language.
+const SENT_LABELS: &[&str] = &[
+    "sent",
+    "date",
+    "gesendet",
+    "datum",
+    "envoyé",
+    "enviado el",
+    "enviado",
+    "enviada",
+    "fecha",
+    "inviato",
+    "data",
+    "verzonden",
+];
+
+/// The label of a header line (`Von: …`, `De : …`), lower-case.
+fn label(line: &str) -> Option<String> {
+    let (label, _) = line.trim().split_once(':')?;
+    let label = label.trim().trim_matches('*').trim();
+    (!label.is_empty() && label.chars().count() <= 12).then(|| label.to_lowercase())
+}
+
+/// Whether line `i` starts Outlook's quoted history: everything from there on is history.
 fn starts_history(lines: &[&str], i: usize) -> bool {
     let t = lines[i].trim();
-    if t.starts_with("-----Original Message-----") || t.starts_with("-----Ursprüngliche Nachricht-----") {
+    if ORIGINAL_MESSAGE.iter().any(|m| t.starts_with(m)) || t.starts_with("________________________________") {
         return true;
     }
-    if t.starts_with("________________________________") {
-        return true;
+    // "From: …" followed within two lines by "Sent: …" (or "Date: …").
+    if label(t).is_some_and(|l| FROM_LABELS.contains(&l.as_str())) {
+        let next = lines.iter().skip(i + 1).take(2).filter_map(|l| label(l));
+        return next.into_iter().any(|l| SENT_LABELS.contains(&l.as_str()));
     }
-    // Outlook: "From: …" followed within two lines by "Sent: …" (or "Date: …").
-    if t.starts_with("From:") {
-        let next = lines.iter().skip(i + 1).take(2).map(|l| l.trim());
-        return next.clone().any(|l| l.starts_with("Sent:") || l.starts_with("Date:"));
+    false
+}
+
+/// How the line that introduces a `>` quote opens, and the verb it holds before its closing
+/// colon, by language: "On … wrote:", "Am … schrieb …:", "Le … a écrit :", "El … escribió:",
+/// "Il … ha scritto:", "Op … schreef …:", "Em … escreveu:".
+const ATTRIBUTION_OPENS: &[&str] = &["On ", "Am ", "Le ", "El ", "Il ", "Op ", "Em "];
+const ATTRIBUTION_VERBS: &[&str] = &["wrote", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "escreveu"];
+
+/// The number of lines (1 or 2) of the line that introduces a `>` quote starting at line `i`,
+/// if one does.
+fn attribution(lines: &[&str], i: usize) -> Option<usize> {
+    let t = lines[i].trim();
+    if !ATTRIBUTION_OPENS.iter().any(|o| t.starts_with(o)) {
+        return None;
     }
-    // "On Mon, 1 Jan 2026, Someone <a@b> wrote:", possibly wrapped over two lines, with a
-    // quote after it.
-    let joined = match lines.get(i + 1) {
-        Some(next) if !t.ends_with(':') => format!("{t} {}", next.trim()),
-        _ => t.to_owned(),
+    // Possibly wrapped over two lines.
+    let (joined, length) = match lines.get(i + 1) {
+        Some(next) if !t.ends_with(':') => (format!("{t} {}", next.trim()), 2),
+        _ => (t.to_owned(), 1),
     };
-    let opens = t.starts_with("On ") || t.starts_with("Am ") || t.starts_with("Le ");
-    let ends = joined.ends_with("wrote:") || joined.ends_with("schrieb:") || joined.ends_with("a écrit :");
-    opens && ends && lines.iter().skip(i + 1).any(|l| l.trim_start().starts_with('>'))
+    let ends = joined.ends_with(':') && ATTRIBUTION_VERBS.iter().any(|v| joined.contains(v));
+    let quote_follows =
+        lines.iter().skip(i + length).find(|l| !l.trim().is_empty()).is_some_and(|l| l.trim_start().starts_with('>'));
+    (ends && quote_follows).then_some(length)
 }
 
 #[cfg(test)]
@@ -475,6 +537,34 @@ mod tests {
             ("Body\n-- \nJane, Example Org\n", "Body"),
             ("> only a quote\n", "> only a quote"),
             ("From: a line that is not a header block\nbody\n", "From: a line that is not a header block\nbody"),
+            // Outlook's header block in other languages.
+            ("Danke.\n\nVon: Helpdesk <h@x>\nGesendet: Montag, 2. März 2026 17:05\nAn: mich\n\nalt\n", "Danke."),
+            ("Merci.\n\nDe : Helpdesk <h@x>\nEnvoyé : lundi 2 mars 2026 17:05\nÀ : moi\n\nancien\n", "Merci."),
+            ("Merci.\n\nDe\u{a0}: Helpdesk\nEnvoyé\u{a0}: lundi\n\nancien\n", "Merci."),
+            (
+                "Gracias.\n\nDe: Helpdesk <h@x>\nEnviado el: lunes, 2 de marzo de 2026 17:05\nPara: mí\n\nviejo\n",
+                "Gracias.",
+            ),
+            ("Grazie.\n\nDa: Helpdesk <h@x>\nInviato: lunedì 2 marzo 2026 17:05\nA: me\n\nvecchio\n", "Grazie."),
+            ("Bedankt.\n\nVan: Helpdesk <h@x>\nVerzonden: maandag 2 maart 2026 17:05\nAan: mij\n\noud\n", "Bedankt."),
+            ("Danke.\n\n-----Ursprüngliche Nachricht-----\nVon: Helpdesk\nalt\n", "Danke."),
+            ("Merci.\n-----Message d'origine-----\nancien\n", "Merci."),
+            (
+                "Da: Roma, a line that is not a header block\nbody\n",
+                "Da: Roma, a line that is not a header block\nbody",
+            ),
+            // "On … wrote:" in other languages.
+            ("Danke.\n\nAm 02.03.2026 um 17:05 schrieb Helpdesk <h@x>:\n> alt\n", "Danke."),
+            ("Merci.\n\nLe lun. 2 mars 2026 à 17:05, Helpdesk <h@x> a écrit :\n> ancien\n", "Merci."),
+            ("Gracias.\n\nEl lun, 2 mar 2026 a las 17:05, Helpdesk (<h@x>) escribió:\n> viejo\n", "Gracias."),
+            ("Grazie.\n\nIl giorno lun 2 mar 2026 alle ore 17:05 Helpdesk <h@x> ha scritto:\n> vecchio\n", "Grazie."),
+            ("Bedankt.\n\nOp ma 2 mrt 2026 om 17:05 schreef Helpdesk <h@x>:\n> oud\n", "Bedankt."),
+            // Bottom-posted: the answer below the quote is what was written.
+            (
+                "On Mon, 2 Mar 2026, Helpdesk <h@x> wrote:\n> Did it work?\n> Helpdesk\n\nYes, it works now.\n",
+                "Yes, it works now.",
+            ),
+            ("Am Montag schrieb Helpdesk:\n\n> Geht es?\n\nJa.\n-- \nJürgen\n", "Ja."),
         ];
         for (text, expected) in table {
             assert_eq!(trim_quoted(text), expected, "{text:?}");

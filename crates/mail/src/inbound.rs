@@ -13,7 +13,10 @@ use helpdesk_domain::attachment::NewUpload;
 use helpdesk_domain::mail::{AutoSignals, ParsedMail, trim_quoted};
 use helpdesk_domain::policy::Actor;
 use helpdesk_store::Job;
+use mail_parser::decoders::html::html_to_text;
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+use crate::quotes::{split_quotes, without_quotes};
 
 /// Why a message could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,7 +32,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
     let message = parsed.ok_or_else(|| ParseError("this is not an e-mail message: no header could be read".into()))?;
     let (from, from_name) = sender(&message)
         .ok_or_else(|| ParseError("the message names no sender (no From, Sender or Return-Path address)".into()))?;
-    let original_text = body_text(&message);
+    let (original_text, text) = body_text(&message);
     Ok(ParsedMail {
         message_id: message.message_id().map(|id| id.trim().to_owned()).filter(|id| !id.is_empty()),
         from,
@@ -38,7 +41,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
         envelope: envelope(&message),
         subject: message.subject().map(|s| s.trim().to_owned()).unwrap_or_default(),
         thread: thread(&message),
-        text: trim_quoted(&original_text),
+        text,
         original_text,
         uploads: uploads(&message),
         signals: signals(&message),
@@ -117,29 +120,59 @@ fn ids_of(value: &HeaderValue<'_>) -> Vec<String> {
     .collect()
 }
 
-/// The text: the text part when there is one (a multipart/alternative's HTML twin is left
-/// aside), else the HTML part turned into plain text, which drops scripts, styles and every
-/// tag: nothing of the sender's markup reaches a page. A text part with a file name is a file.
-fn body_text(message: &Message<'_>) -> String {
-    let mut parts: Vec<String> = Vec::new();
+/// The whole text, and what the sender wrote in it (quoted history trimmed). The text is the
+/// text part when there is one (a multipart/alternative's HTML twin is left aside), else the HTML
+/// part turned into plain text, which drops scripts, styles and every tag: nothing of the
+/// sender's markup reaches a page. A text part with a file name is a file. An HTML part's quote
+/// is found by its structure (see [`crate::quotes`]); so is a text part's, from its HTML twin,
+/// when its words showed none.
+fn body_text(message: &Message<'_>) -> (String, String) {
+    let (mut whole, mut written): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for part in message.text_bodies() {
         if is_named_file(message, part) {
             continue;
         }
         match &part.body {
-            PartType::Text(text) if !is_calendar(part) => parts.push(text.replace("\r\n", "\n")),
-            PartType::Html(html) => parts.push(mail_parser::decoders::html::html_to_text(html)),
+            PartType::Text(text) if !is_calendar(part) => {
+                whole.push(text.replace("\r\n", "\n"));
+                written.push(text.replace("\r\n", "\n"));
+            }
+            PartType::Html(html) => {
+                let (all, kept) = split_quotes(html);
+                let all = html_to_text(&all);
+                written.push(kept.map(|h| html_to_text(&h)).unwrap_or_else(|| all.clone()));
+                whole.push(all);
+            }
             _ => {}
         }
     }
-    let text = parts.join("\n\n").trim().to_owned();
+    let text = whole.join("\n\n").trim().to_owned();
     if text.is_empty()
         && let Some(broken) = broken_multipart(message)
     {
         // A multipart whose boundary never appears: its body is all there is to read.
-        return String::from_utf8_lossy(broken.contents()).replace("\r\n", "\n").trim().to_owned();
+        let text = String::from_utf8_lossy(broken.contents()).replace("\r\n", "\n").trim().to_owned();
+        return (text.clone(), trim_quoted(&text));
     }
-    text
+    let mut trimmed = trim_quoted(&written.join("\n\n"));
+    if trimmed == text
+        && let Some(from_html) = html_twin_without_quotes(message)
+    {
+        trimmed = from_html;
+    }
+    (text, trimmed)
+}
+
+/// What the sender wrote, read from the HTML twin of the text part, when its structure shows a
+/// quote.
+fn html_twin_without_quotes(message: &Message<'_>) -> Option<String> {
+    message.html_bodies().find_map(|part| match &part.body {
+        PartType::Html(html) => {
+            let written = trim_quoted(&html_to_text(&without_quotes(html)?));
+            (!written.is_empty()).then_some(written)
+        }
+        _ => None,
+    })
 }
 
 /// A text part sent as a file (`Content-Disposition` with a file name), other than the

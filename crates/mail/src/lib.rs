@@ -6,6 +6,7 @@
 pub mod imap;
 pub mod inbound;
 pub mod notices;
+pub mod quotes;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -410,6 +410,67 @@ const CORPUS: &[Row] = &[
         envelope: &["storage@helpdesk.example.org", "helpdesk@helpdesk.example.org"],
         text_contains: &["the project volume is full again", "Marco"],
         ..BASE })),
+    // Outlook's header block above the quote, in German, French (Outlook on the web, HTML only,
+    // with no-break spaces before the colons), Spanish, Italian and Dutch.
+    ("51-outlook-de-reply.eml", Some(Expect {
+        from: "bjoern.kraemer@contoso.de", from_name: Some("Björn Krämer"),
+        subject: "AW: [Helpdesk #44] VPN-Zugang gesperrt",
+        message_id: Some("AM0PR07MB4531C2E1B2F3A4D5E6F7A8B9C0D1AM0PR07MB4531.eurprd07.prod.outlook.com"),
+        thread: &["ticket-44@helpdesk.example.org", "ticket-44.n2@helpdesk.example.org"], ticket: Some(44),
+        text_is: Some("Hallo,\n\ndanke, der Zugang funktioniert wieder. Können Sie mir noch sagen, wie lange das neue Passwort gültig ist?\n\nGrüße\nBjörn Krämer"),
+        original_contains: &["Gesendet: Freitag, 6. März 2026 16:20", "Wir haben Ihren Zugang entsperrt"],
+        ..BASE })),
+    ("52-outlook-fr-web-reply.eml", Some(Expect {
+        from: "anais.lefevre@contoso.fr", from_name: Some("Anaïs Lefèvre"),
+        subject: "RE: [Helpdesk #45] Imprimante hors ligne",
+        message_id: Some("PR3P192MB0714D1E2F3A4B5C6D7E8F9A0B1C2PR3P192MB0714.EURP192.PROD.OUTLOOK.COM"),
+        thread: &["ticket-45@helpdesk.example.org", "ticket-45.n1@helpdesk.example.org"], ticket: Some(45),
+        text_contains: &["Bonjour,", "l'imprimante est de nouveau en ligne, merci beaucoup", "Anaïs"],
+        text_lacks: &["Envoyé", "Objet", "redémarré", "<", "P {"],
+        original_contains: &["Nous avons redémarré le serveur d'impression."],
+        ..BASE })),
+    ("53-outlook-es-reply.eml", Some(Expect {
+        from: "lucia.fernandez@contoso.es", from_name: Some("Lucía Fernández"),
+        subject: "RE: [Helpdesk #46] Cuenta bloqueada",
+        message_id: Some("DB9PR03MB7402A1B2C3D4E5F6A7B8C9D0E1F2DB9PR03MB7402.eurprd03.prod.outlook.com"),
+        thread: &["ticket-46@helpdesk.example.org", "ticket-46.n1@helpdesk.example.org"], ticket: Some(46),
+        text_is: Some("Hola,\n\nya puedo entrar, ¡gracias!\n\nSaludos,\nLucía"),
+        original_contains: &["Enviado el: viernes, 6 de marzo de 2026 14:02", "Hemos desbloqueado su cuenta."],
+        ..BASE })),
+    ("54-outlook-it-reply.eml", Some(Expect {
+        from: "giulia.conti@contoso.it", from_name: Some("Giulia Conti"),
+        subject: "R: [Helpdesk #47] Licenza scaduta",
+        message_id: Some("VI1PR05MB6021B2C3D4E5F6A7B8C9D0E1F2A3VI1PR05MB6021.eurprd05.prod.outlook.com"),
+        thread: &["ticket-47@helpdesk.example.org", "ticket-47.n1@helpdesk.example.org"], ticket: Some(47),
+        text_is: Some("Buongiorno,\n\nla nuova licenza funziona. Grazie mille!\n\nGiulia"),
+        original_contains: &["Inviato: venerdì 6 marzo 2026 12:45", "Le abbiamo inviato una nuova licenza."],
+        ..BASE })),
+    ("55-outlook-nl-reply.eml", Some(Expect {
+        from: "daan.devries@contoso.nl", from_name: Some("Daan de Vries"),
+        subject: "RE: [Helpdesk #48] Scanner werkt niet",
+        message_id: Some("AS8PR02MB9347C3D4E5F6A7B8C9D0E1F2A3B4AS8PR02MB9347.eurprd02.prod.outlook.com"),
+        thread: &["ticket-48@helpdesk.example.org", "ticket-48.n1@helpdesk.example.org"], ticket: Some(48),
+        text_is: Some("Hoi,\n\nde scanner doet het weer. Bedankt!\n\nMet vriendelijke groet,\nDaan"),
+        original_contains: &["Verzonden: vrijdag 6 maart 2026 11:30", "De driver is opnieuw geïnstalleerd."],
+        ..BASE })),
+    // Gmail, HTML only: the quote is a gmail_quote blockquote, with no `>` in sight.
+    ("56-gmail-html-only-reply.eml", Some(Expect {
+        from: "priya.raman@gmail.com", from_name: Some("Priya Raman"),
+        subject: "Re: [Helpdesk #42] Printer on fire",
+        message_id: Some("CAH7x9QnYc4m2kR1-p8ZgL0vJ3sT5dW6fA9bE2hK4uN7oP1qS3w@mail.gmail.com"),
+        thread: &["ticket-42@helpdesk.example.org", "ticket-42.n4@helpdesk.example.org"], ticket: Some(42),
+        text_contains: &["Hi,", "the new toner is in and the printer works. Thanks!", "Priya"],
+        text_lacks: &["wrote:", "We replaced the fuser unit", "Helpdesk"],
+        original_contains: &["We replaced the fuser unit. Please check whether the printer works now."],
+        ..BASE })),
+    // mutt, bottom-posted: the answer is below the quote.
+    ("57-bottom-posted-reply.eml", Some(Expect {
+        from: "olaf@example.no", from_name: Some("Olaf Berg"),
+        subject: "Re: [Helpdesk #42] Printer on fire", message_id: Some("20260309131233.GA4711@example.no"),
+        thread: &["ticket-42@helpdesk.example.org", "ticket-42.n4@helpdesk.example.org"], ticket: Some(42),
+        text_is: Some("It works again, thank you. The first page still comes out a bit grey,\nbut that is fine."),
+        original_contains: &["> We replaced the fuser unit.", "Olaf Berg, 3rd floor"],
+        ..BASE })),
 ];
 
 fn corpus_dir() -> PathBuf {
