@@ -17,6 +17,7 @@ use mail_parser::decoders::html::html_to_text;
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
 use crate::quotes::{split_quotes, without_quotes};
+use crate::tnef;
 
 /// Why a message could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -191,8 +192,8 @@ fn is_calendar(part: &MessagePart<'_>) -> bool {
     part.is_content_type("text", "calendar")
 }
 
-/// The attached files, inline images included; a forwarded message as a `.eml` file. The
-/// signature of a signed message is not a file anyone attached.
+/// The attached files, inline images included; a forwarded message as a `.eml` file; the files
+/// inside a TNEF `winmail.dat`. The signature of a signed message is not a file anyone attached.
 fn uploads(message: &Message<'_>) -> Vec<NewUpload> {
     let mut files = Vec::new();
     let named_texts =
@@ -222,6 +223,14 @@ fn uploads(message: &Message<'_>) -> Vec<NewUpload> {
                 (name, part.contents().to_vec())
             }
         };
+        // Outlook's winmail.dat: the files inside it are what was attached (itself, when it
+        // cannot be read).
+        if tnef::is_tnef(&content_type, &filename)
+            && let Some(inside) = tnef::files(&bytes).filter(|inside| !inside.is_empty())
+        {
+            files.extend(inside);
+            continue;
+        }
         files.push(NewUpload { filename, content_type, bytes });
     }
     files

@@ -471,6 +471,14 @@ const CORPUS: &[Row] = &[
         text_is: Some("It works again, thank you. The first page still comes out a bit grey,\nbut that is fine."),
         original_contains: &["> We replaced the fuser unit.", "Olaf Berg, 3rd floor"],
         ..BASE })),
+    // Outlook's winmail.dat (application/ms-tnef): the files inside it are the uploads, named by
+    // their long names.
+    ("58-outlook-winmail-dat.eml", Some(Expect {
+        from: "sven.lindqvist@contoso.se", from_name: Some("Sven Lindqvist"),
+        subject: "Export fails with error 0x80070005", message_id: Some("000201dcafe1$9a8b7c60$cfa27520$@contoso.se"),
+        text_is: Some("Hi,\n\nthe export fails again, see the report and the log.\n\nSven"),
+        uploads: Uploads::Exactly(&[("Export report – mars.pdf", "application/pdf", 0), ("export.log", "text/plain", 0)]),
+        ..BASE })),
 ];
 
 fn corpus_dir() -> PathBuf {
