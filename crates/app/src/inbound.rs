@@ -10,12 +10,14 @@ use helpdesk_domain::mail::{
     ticket_in_reply_address, ticket_in_subject, ticket_in_thread,
 };
 use helpdesk_domain::paging::{Page, PageRequest};
-use helpdesk_domain::policy::{Action, Actor, ListProof, check, speaks_for_list};
+use helpdesk_domain::policy::{
+    Action, Actor, ListProof, TicketAction, TicketFacts, check, check_ticket, speaks_for_list,
+};
 use helpdesk_domain::ticket::{Channel, MAX_TITLE_CHARS, Privacy, SecurityRisk, TicketType};
 use helpdesk_domain::unit::{Integration, Unit};
 use helpdesk_domain::validation::{Errors, check_email};
 use helpdesk_domain::workflow::OpenTicket;
-use helpdesk_domain::{TicketId, UnitId};
+use helpdesk_domain::{ArticleId, TicketId, UnitId};
 use helpdesk_store::{NewJob, Tx};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -56,6 +58,8 @@ pub(crate) struct MailOrigin {
     /// Addresses its notifications leave out (its sender when it must not be answered, the
     /// list it came through).
     quiet: Vec<String>,
+    /// The whole text, quoted history included, when the ticket or article keeps less.
+    full_text: Option<String>,
 }
 
 impl MailOrigin {
@@ -66,6 +70,7 @@ impl MailOrigin {
         tx: &mut dyn Tx,
         status: InboundStatus,
         ticket: TicketId,
+        article: Option<ArticleId>,
         at: OffsetDateTime,
     ) -> AppResult<Vec<String>> {
         let origin = self;
@@ -79,6 +84,9 @@ impl MailOrigin {
             at,
         };
         tx.record_inbound(origin.inbound, &outcome).await?;
+        if let Some(text) = &origin.full_text {
+            tx.record_inbound_text(origin.inbound, article, text).await?;
+        }
         Ok(origin.quiet.clone())
     }
 }
@@ -111,12 +119,14 @@ impl Delivery {
     }
 
     fn origin(&self, quiet: Vec<String>) -> MailOrigin {
+        let (text, whole) = (&self.mail.text, &self.mail.original_text);
         MailOrigin {
             inbound: self.id,
             message_id: self.mail.message_id.clone(),
             sender: self.mail.from.clone(),
             subject: self.mail.subject.clone(),
             quiet,
+            full_text: (whole.trim() != text.trim() && !whole.trim().is_empty()).then(|| whole.clone()),
         }
     }
 
@@ -163,6 +173,20 @@ impl App {
             Ok(id)
         })
         .await
+    }
+
+    /// What the messages that made ticket `id` and its articles said in full, quoted history
+    /// included, where the ticket or article keeps less ("show quoted text"): the article (none
+    /// for the description) and the text, for what `actor` may read.
+    pub async fn quoted_texts(&self, actor: &Actor, id: TicketId) -> AppResult<Vec<(Option<ArticleId>, String)>> {
+        let ticket = self.ticket(actor, id).await?;
+        let internal = check_ticket(actor, TicketAction::ReadInternal, &TicketFacts::from(&ticket)).is_ok();
+        let texts = self.store.mail_full_texts(id).await?;
+        Ok(texts
+            .into_iter()
+            .filter(|(_, note, _)| internal || !note)
+            .map(|(article, _, text)| (article, text))
+            .collect())
     }
 
     /// A page of inbound messages, newest first, for admins.

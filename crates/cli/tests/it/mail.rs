@@ -570,6 +570,48 @@ async fn mailgate_hands_a_message_from_standard_input_to_the_server() {
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+#[tokio::test]
+async fn the_quoted_history_is_kept_behind_show_quoted_text() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let customer = unique_address("forwarder");
+    // A forwarded Outlook message (German) opens the ticket; a bottom-posted reply follows.
+    let forwarded = "Bitte prüfen.\n\nVon: Kunde <kunde@example.com>\nGesendet: Montag, 9. März 2026 08:00\n\
+                     An: mich\n\nDer Dateiserver FS-7 antwortet nicht.\n";
+    let inbound = desk.deliver(message(&customer, &desk.unit_address, "WG: Dateiserver", forwarded, &[])).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    let id = inbound.ticket.expect("a ticket");
+    assert_eq!(desk.ticket(id).await["description"], "Bitte prüfen.");
+    let reply =
+        "On Mon, 9 Mar 2026, Helpdesk <helpdesk@test.example.org> wrote:\n> Is FS-7 back?\n\nYes, since noon.\n";
+    let inbound = desk
+        .deliver(message(&customer, "helpdesk@test.example.org", &format!("Re: [Helpdesk #{id}]"), reply, &[]))
+        .await;
+    assert_eq!(inbound.status, InboundStatus::ArticleAdded, "{inbound:?}");
+    let article = desk.articles(id).await.pop().expect("the reply");
+    assert_eq!(article["body"], "Yes, since noon.");
+
+    // The ticket page shows what was written, and the whole messages behind "show quoted text".
+    let password = "an admin password, long enough";
+    desk.server.app.set_password(&Actor::system(), &desk.admin_address, password).await.expect("a password");
+    let mut web = WebSession::new(&desk.server).await;
+    web.sign_in(&desk.admin_address, password).await;
+    let page = web.get(&format!("/tickets/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.html.matches("<details class=\"quoted\"><summary>Show quoted text</summary>").count(),
+        2,
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Der Dateiserver FS-7 antwortet nicht."), "{}", page.html);
+    assert!(page.html.contains("Is FS-7 back?"), "{}", page.html);
+    // A message with nothing quoted has nothing to show.
+    let plain = message(&customer, "helpdesk@test.example.org", &format!("Re: [Helpdesk #{id}]"), "Thanks.\n", &[]);
+    assert_eq!(desk.deliver(plain).await.status, InboundStatus::ArticleAdded);
+    let page = web.get(&format!("/tickets/{id}")).await;
+    assert_eq!(page.html.matches("Show quoted text").count(), 2, "{}", page.html);
+}
+
 /// Runs `helpdesk mailgate` with `raw` on its standard input, to the end.
 fn mailgate(token: &str, url: &str, raw: Vec<u8>, extra: &[&str]) -> std::process::Output {
     let mut child = crate::common::helpdesk()
