@@ -445,7 +445,12 @@ async fn a_bcc_to_a_unit_is_routed_by_the_envelope_recipient() {
         .await;
     assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("recipient")), "{:?}", refused.body);
-    assert_eq!(snapshot(desk.server.store()).await, before);
+    // (The worker may meanwhile finish the jobs of the tickets above.)
+    let after = snapshot(desk.server.store()).await;
+    let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+    assert!(changed.iter().all(|t| *t == "jobs"), "{changed:?}");
+    let kept = desk.server.store().inbound_messages(None, Default::default()).await.expect("the inbound list");
+    assert_eq!(kept.total, 3, "nothing more was kept");
 }
 
 /// The Reply-To of a unit list's copy about ticket `id`: the ticket's reply address for that list.
