@@ -6,14 +6,18 @@
 use helpdesk_domain::account::Role;
 use helpdesk_domain::attachment::check_uploads;
 use helpdesk_domain::mail::{
-    Handling, InboundMessage, InboundOutcome, InboundStatus, ParsedMail, handling, ticket_in_subject, ticket_in_thread,
+    Handling, InboundMessage, InboundOutcome, InboundStatus, ParsedMail, handling, mark_addresses, reply_address,
+    ticket_in_reply_address, ticket_in_subject, ticket_in_thread,
 };
 use helpdesk_domain::paging::{Page, PageRequest};
-use helpdesk_domain::policy::{Action, Actor, check};
+use helpdesk_domain::policy::{
+    Action, Actor, ListProof, TicketAction, TicketFacts, check, check_ticket, speaks_for_list,
+};
 use helpdesk_domain::ticket::{Channel, MAX_TITLE_CHARS, Privacy, SecurityRisk, TicketType};
 use helpdesk_domain::unit::{Integration, Unit};
+use helpdesk_domain::validation::{Errors, check_email};
 use helpdesk_domain::workflow::OpenTicket;
-use helpdesk_domain::{TicketId, UnitId};
+use helpdesk_domain::{ArticleId, TicketId, UnitId};
 use helpdesk_store::{NewJob, Tx};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -54,6 +58,8 @@ pub(crate) struct MailOrigin {
     /// Addresses its notifications leave out (its sender when it must not be answered, the
     /// list it came through).
     quiet: Vec<String>,
+    /// The whole text, quoted history included, when the ticket or article keeps less.
+    full_text: Option<String>,
 }
 
 impl MailOrigin {
@@ -64,6 +70,7 @@ impl MailOrigin {
         tx: &mut dyn Tx,
         status: InboundStatus,
         ticket: TicketId,
+        article: Option<ArticleId>,
         at: OffsetDateTime,
     ) -> AppResult<Vec<String>> {
         let origin = self;
@@ -77,6 +84,9 @@ impl MailOrigin {
             at,
         };
         tx.record_inbound(origin.inbound, &outcome).await?;
+        if let Some(text) = &origin.full_text {
+            tx.record_inbound_text(origin.inbound, article, text).await?;
+        }
         Ok(origin.quiet.clone())
     }
 }
@@ -109,12 +119,14 @@ impl Delivery {
     }
 
     fn origin(&self, quiet: Vec<String>) -> MailOrigin {
+        let (text, whole) = (&self.mail.text, &self.mail.original_text);
         MailOrigin {
             inbound: self.id,
             message_id: self.mail.message_id.clone(),
             sender: self.mail.from.clone(),
             subject: self.mail.subject.clone(),
             quiet,
+            full_text: (whole.trim() != text.trim() && !whole.trim().is_empty()).then(|| whole.clone()),
         }
     }
 
@@ -135,21 +147,46 @@ impl App {
     /// Keeps a raw message as received and queues its processing; returns its id. Nothing is
     /// parsed here: a message that cannot be read is kept all the same.
     pub async fn receive_mail(&self, actor: &Actor, raw: Vec<u8>) -> AppResult<i64> {
+        self.receive_mail_for(actor, raw, None).await
+    }
+
+    /// Keeps a raw message delivered to `recipient` (the envelope's, as the mail gateway knows
+    /// it: it routes the message before its To and Cc) and queues its processing.
+    pub async fn receive_mail_for(&self, actor: &Actor, raw: Vec<u8>, recipient: Option<String>) -> AppResult<i64> {
         check(actor, Action::ReceiveMail)?;
+        let recipient = recipient.map(|r| r.trim().to_lowercase()).filter(|r| !r.is_empty());
+        let mut errors = Errors::new();
         if raw.is_empty() {
-            return Err(AppError::invalid("message", "is empty"));
+            errors.add("message", "is empty");
+        } else if raw.len() > MAX_RAW_BYTES {
+            errors.add("message", format!("is larger than {} MiB", MAX_RAW_BYTES >> 20));
         }
-        if raw.len() > MAX_RAW_BYTES {
-            return Err(AppError::invalid("message", format!("is larger than {} MiB", MAX_RAW_BYTES >> 20)));
+        if let Some(recipient) = &recipient {
+            check_email(&mut errors, "recipient", recipient);
         }
+        errors.finish(()).map_err(AppError::Invalid)?;
         let now = self.now();
         self.write(move |mut tx| async move {
-            let id = tx.insert_inbound(&raw, now).await?;
+            let id = tx.insert_inbound(&raw, recipient.as_deref(), now).await?;
             tx.enqueue_job(&process_job(id, now)).await?;
             tx.commit().await?;
             Ok(id)
         })
         .await
+    }
+
+    /// What the messages that made ticket `id` and its articles said in full, quoted history
+    /// included, where the ticket or article keeps less ("show quoted text"): the article (none
+    /// for the description) and the text, for what `actor` may read.
+    pub async fn quoted_texts(&self, actor: &Actor, id: TicketId) -> AppResult<Vec<(Option<ArticleId>, String)>> {
+        let ticket = self.ticket(actor, id).await?;
+        let internal = check_ticket(actor, TicketAction::ReadInternal, &TicketFacts::from(&ticket)).is_ok();
+        let texts = self.store.mail_full_texts(id).await?;
+        Ok(texts
+            .into_iter()
+            .filter(|(_, note, _)| internal || !note)
+            .map(|(article, _, text)| (article, text))
+            .collect())
     }
 
     /// A page of inbound messages, newest first, for admins.
@@ -224,7 +261,8 @@ impl App {
     /// Processes a parsed inbound message: opens a ticket, adds an article, or says why not.
     pub async fn deliver_mail(&self, id: i64, mail: ParsedMail) -> AppResult<InboundStatus> {
         let identity = self.mail.clone();
-        let answers = match handling(&mail.signals, &mail.from, std::slice::from_ref(&identity.address)) {
+        let ours = self.owned_addresses(&mail).await?;
+        let answers = match handling(&mail.signals, &mail.from, &ours) {
             Handling::Ignore(why) => {
                 let delivery = Delivery { id, mail, answers: false };
                 return self.settle(&delivery, InboundStatus::Ignored, None, why).await;
@@ -233,6 +271,15 @@ impl App {
             Handling::Person => true,
         };
         let mut delivery = Delivery { id, mail, answers };
+        // A list's copy addressed to none of Helpdesk's addresses (it reads the list, the envelope
+        // says so and nothing more): nobody wrote to Helpdesk.
+        if !answers && !self.addressed_to_us(&delivery.mail.recipients).await? {
+            let list = delivery.mail.signals.list_id.as_deref().map(|l| format!(" {l}")).unwrap_or_default();
+            let why = format!(
+                "a copy from the mailing list{list}: it is addressed to none of Helpdesk's or its units' addresses"
+            );
+            return self.settle(&delivery, InboundStatus::Ignored, None, why).await;
+        }
         // The web form's limits, before anything else: too many or too big files refuse the
         // message, whoever sent it.
         match check_uploads(std::mem::take(&mut delivery.mail.uploads)) {
@@ -245,8 +292,10 @@ impl App {
             let why = format!("a copy of a message already received (ticket #{ticket})");
             return self.settle(&delivery, InboundStatus::Duplicate, Some(ticket), why).await;
         }
+        let addresses = delivery.mail.addresses();
         let target = match ticket_in_subject(&delivery.mail.subject, &identity.tag)
             .or_else(|| ticket_in_thread(&delivery.mail.thread, identity.domain()))
+            .or_else(|| ticket_in_reply_address(&addresses, &identity.address).map(|(ticket, _)| ticket))
         {
             Some(ticket) => Some(ticket),
             None => self.store.ticket_of_messages(&delivery.mail.thread).await?,
@@ -263,13 +312,21 @@ impl App {
             return self.refuse(&delivery, None, format!("there is no ticket #{id}")).await;
         };
         let unit = self.store.unit(ticket.unit).await?;
-        // A redirect-mode unit's list answers for the unit: its members write as its supporters.
+        let proof = match &unit {
+            Some(unit) => self.list_proof(&delivery.mail, id, unit.id),
+            None => ListProof::Unproven,
+        };
+        // A message on a redirect-mode unit's list: sent to it, by it (a list may sign as
+        // itself), or to the reply address only its copies held. It answers for the unit only
+        // with that proof: anyone can write the list's address.
         let list = unit.filter(|u| {
             u.integration == Integration::Redirect
-                && (delivery.mail.recipients.iter().any(|r| r.eq_ignore_ascii_case(&u.email))
+                && (proof == ListProof::ReplyAddress
+                    || delivery.mail.recipients.iter().any(|r| r.eq_ignore_ascii_case(&u.email))
                     || delivery.mail.from.eq_ignore_ascii_case(&u.email))
         });
-        let invited = list.is_some() || ticket.copy_to.iter().any(|c| c.eq_ignore_ascii_case(&delivery.mail.from));
+        let for_list = list.as_ref().is_some_and(|u| speaks_for_list(u.integration, proof));
+        let invited = for_list || ticket.copy_to.iter().any(|c| c.eq_ignore_ascii_case(&delivery.mail.from));
         let Some(mut actor) = self.sender(&delivery, invited).await? else {
             let why = format!(
                 "we do not know the address {}; sign up, or write from the address of your account",
@@ -278,7 +335,7 @@ impl App {
             return self.refuse(&delivery, Some(id), why).await;
         };
         if let Some(unit) = &list {
-            actor = actor.via_unit_list(unit.id);
+            actor = actor.via_unit_list(unit.id, unit.integration, proof);
         }
         let origin = delivery.origin(delivery.quiet(list.as_ref()));
         let (body, uploads) = (delivery.mail.text.clone(), delivery.mail.uploads.clone());
@@ -306,8 +363,12 @@ impl App {
     /// A new message: a ticket in the unit it was sent to, or from Helpdesk's own address.
     async fn mail_ticket(&self, delivery: Delivery) -> AppResult<InboundStatus> {
         let mail = &delivery.mail;
+        // Where the envelope says it was delivered first (a Bcc shows only there), then To and Cc.
+        let delivered_to = self.store.units_by_email(&mail.envelope).await?;
+        let by_envelope =
+            mail.envelope.iter().find_map(|e| delivered_to.iter().find(|u| u.email.eq_ignore_ascii_case(e)));
         let units = self.store.units_by_email(&mail.recipients).await?;
-        let unit = units.first();
+        let unit = by_envelope.or(units.first());
         let Some(category) = self.mail_category(unit.map(|u| u.id)).await? else {
             let why = "no category can take tickets by mail (every one asks for fields); an admin must add one";
             return self.settle(&delivery, InboundStatus::Failed, None, why.to_owned()).await;
@@ -315,12 +376,13 @@ impl App {
         let Some(actor) = self.sender(&delivery, true).await? else {
             return self.refuse(&delivery, None, format!("the account of {} is disabled", mail.from)).await;
         };
-        let ours: Vec<String> =
-            std::iter::once(self.mail.address.clone()).chain(units.iter().map(|u| u.email.to_lowercase())).collect();
-        let copy_to: Vec<String> = mail
-            .recipients
-            .iter()
-            .filter(|r| !ours.contains(r) && **r != mail.from && r.contains('@') && r.len() <= 200)
+        let unit_addresses: Vec<String> = units.iter().map(|u| u.email.to_lowercase()).collect();
+        // A list's message names the list among its recipients, and which one it is cannot be
+        // told for sure: its copies would go to the whole list, so it keeps none.
+        let copies = mail.recipients.iter().filter(|_| delivery.answers);
+        let copy_to: Vec<String> = copies
+            .filter(|r| !self.mail.owns(r) && !unit_addresses.contains(r))
+            .filter(|r| **r != mail.from && r.contains('@') && r.len() <= 200)
             .take(helpdesk_domain::ticket::MAX_COPY_TO)
             .cloned()
             .collect();
@@ -378,6 +440,47 @@ impl App {
         let open: Vec<_> = categories.into_iter().filter(|c| c.fields.iter().all(|f| !f.required)).collect();
         let own = open.iter().find(|c| Some(c.default_unit) == unit);
         Ok(own.or(open.first()).map(|c| c.id))
+    }
+
+    /// Ticket `ticket`'s reply address for the list of `unit`: Helpdesk's own address with the
+    /// ticket and a secret that only the copies sent to that list carry; none without a secret key.
+    pub(crate) fn list_reply_address(&self, ticket: TicketId, unit: UnitId) -> Option<String> {
+        let signer = self.list_signer.as_ref()?;
+        let secret = signer.sign(list_reply_message(ticket, unit).as_bytes(), LIST_SECRET_BYTES);
+        Some(reply_address(&self.mail.address, ticket, &to_hex(&secret)))
+    }
+
+    /// Whether `mail` was sent to ticket `ticket`'s reply address for the list of `unit`, with
+    /// the right secret (compared in constant time).
+    fn list_proof(&self, mail: &ParsedMail, ticket: TicketId, unit: UnitId) -> ListProof {
+        let addresses = mail.addresses();
+        let proven = match (&self.list_signer, ticket_in_reply_address(&addresses, &self.mail.address)) {
+            (Some(signer), Some((to, secret))) if to == ticket && secret.len() == 2 * LIST_SECRET_BYTES => {
+                from_hex(secret).is_some_and(|s| signer.verify(list_reply_message(ticket, unit).as_bytes(), &s))
+            }
+            _ => false,
+        };
+        if proven { ListProof::ReplyAddress } else { ListProof::Unproven }
+    }
+
+    /// Every address Helpdesk owns among those a message names as its sender and in its
+    /// `X-Loop` marks, with Helpdesk's own: the addresses of units whose mail comes to Helpdesk.
+    /// A redirect-mode unit's address is its mailing list, outside Helpdesk (a list may mark
+    /// and sign what passes through it as its own).
+    async fn owned_addresses(&self, mail: &ParsedMail) -> AppResult<Vec<String>> {
+        let mut named = mark_addresses(&mail.signals.x_loop);
+        named.push(mail.from.clone());
+        let mut owned = self.mail.own_addresses();
+        let units = self.store.units_by_email(&named).await?;
+        owned.extend(
+            units.into_iter().filter(|u| u.integration != Integration::Redirect).map(|u| u.email.to_lowercase()),
+        );
+        Ok(owned)
+    }
+
+    /// Whether one of `recipients` is Helpdesk's own address or a unit's.
+    async fn addressed_to_us(&self, recipients: &[String]) -> AppResult<bool> {
+        Ok(recipients.iter().any(|r| self.mail.owns(r)) || !self.store.units_by_email(recipients).await?.is_empty())
     }
 
     /// The sender as an actor: their account's, or, when `may_join`, a new community account
@@ -460,6 +563,26 @@ impl App {
             ..OutgoingMail::plain(mail.from.clone(), "", text)
         }
     }
+}
+
+/// Bytes of the secret of a ticket's reply address for a unit's list: 80 bits, as 20 hex digits.
+const LIST_SECRET_BYTES: usize = 10;
+
+/// What the secret of ticket `ticket`'s reply address for the list of `unit` signs: it holds for
+/// that unit only, so a list the ticket has left no longer answers for it.
+fn list_reply_message(ticket: TicketId, unit: UnitId) -> String {
+    format!("ticket {ticket} unit {unit}")
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
 }
 
 /// The text, with a line saying which files were left out, and why.

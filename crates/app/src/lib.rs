@@ -58,6 +58,8 @@ pub struct App {
     mail: Arc<mail::MailIdentity>,
     search: Option<Arc<dyn search::TicketSearch>>,
     sealer: Option<Arc<secrets::Sealer>>,
+    /// Signs the secret of a ticket's reply address for a unit's list.
+    list_signer: Option<Arc<secrets::Signer>>,
     connect: Option<Arc<dyn sync::Connect>>,
     /// Counts this node's commits, so that its worker and sync runner take up a change at
     /// once rather than at their next look.
@@ -112,6 +114,7 @@ impl App {
             mail: Arc::new(mail::MailIdentity::default()),
             search: None,
             sealer: None,
+            list_signer: None,
             connect: None,
             committed: Arc::new(tokio::sync::watch::Sender::new(0)),
             accounts_exist: Arc::new(std::sync::atomic::AtomicBool::new(false)),
@@ -124,9 +127,11 @@ impl App {
         self
     }
 
-    /// The same application, sealing connector credentials with a key derived from `secret`.
+    /// The same application, sealing connector credentials with a key derived from `secret`, and
+    /// signing the reply addresses of units' lists with another.
     pub fn with_secret_key(mut self, secret: &[u8]) -> App {
         self.sealer = Some(Arc::new(secrets::Sealer::new(secret)));
+        self.list_signer = Some(Arc::new(secrets::Signer::new(secret, "list reply address")));
         self
     }
 

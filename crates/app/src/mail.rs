@@ -62,22 +62,53 @@ pub struct MailIdentity {
     pub address: String,
     /// The subject tag's name: `[Helpdesk #1234]`.
     pub tag: String,
+    /// The address Helpdesk's mail is sent from (`mail_from`, lower-case), which its `X-Loop`
+    /// mark names: `address` unless configured apart.
+    pub sender: String,
 }
 
 impl MailIdentity {
-    /// The identity for `address` (a bare address or `Name <address>`) and `tag`.
+    /// The identity for `address` (a bare address or `Name <address>`) and `tag`, sending from
+    /// the same address.
     pub fn new(address: &str, tag: &str) -> MailIdentity {
-        let bare = match (address.rfind('<'), address.rfind('>')) {
-            (Some(start), Some(end)) if start < end => &address[start + 1..end],
-            _ => address,
-        };
-        MailIdentity { address: bare.trim().to_lowercase(), tag: tag.trim().to_owned() }
+        let address = bare(address);
+        MailIdentity { sender: address.clone(), address, tag: tag.trim().to_owned() }
+    }
+
+    /// The same identity, its mail sent from `from` (a bare address or `Name <address>`).
+    pub fn sending_from(mut self, from: &str) -> MailIdentity {
+        self.sender = bare(from);
+        self
+    }
+
+    /// Helpdesk's own addresses: where answers come back, and where its mail is sent from.
+    pub fn own_addresses(&self) -> Vec<String> {
+        let mut own = vec![self.address.clone()];
+        if self.sender != self.address {
+            own.push(self.sender.clone());
+        }
+        own
+    }
+
+    /// Whether mail to `address` reaches Helpdesk itself (one of its own addresses, or a
+    /// `+detail` sub-address of one).
+    pub fn owns(&self, address: &str) -> bool {
+        self.own_addresses().iter().any(|own| helpdesk_domain::mail::reaches(address, own))
     }
 
     /// The domain of Helpdesk's Message-IDs.
     pub fn domain(&self) -> &str {
         self.address.rsplit_once('@').map(|(_, d)| d).unwrap_or("helpdesk.invalid")
     }
+}
+
+/// The bare address of `address` (`Name <a@b>` or `a@b`), lower-case.
+fn bare(address: &str) -> String {
+    let bare = match (address.rfind('<'), address.rfind('>')) {
+        (Some(start), Some(end)) if start < end => &address[start + 1..end],
+        _ => address,
+    };
+    bare.trim().to_lowercase()
 }
 
 impl Default for MailIdentity {

@@ -192,6 +192,11 @@ pub struct Notice {
     pub by_name: String,
     /// Whether the recipient may answer by mail (and be heard).
     pub may_reply: bool,
+    /// Where answers go when not to Helpdesk's own address: a unit list's copy names the
+    /// ticket's reply address for that list, whose secret proves an answer came from the list.
+    /// Never shown in the text.
+    #[serde(skip)]
+    pub reply_to: Option<String>,
     /// The page to look at.
     pub url: String,
     /// Unique among the job's notices (for the Message-ID).
@@ -231,12 +236,20 @@ impl App {
             _ => None,
         };
         let candidates = self.candidates(&notify.event, &ticket, unit.as_ref()).await?;
+        let addresses: Vec<String> = candidates.iter().map(|c| c.address.to_lowercase()).collect();
+        let units_named = self.store.units_by_email(&addresses).await?;
         let mut notices: Vec<Notice> = Vec::new();
         for c in candidates {
             let address = c.address.to_lowercase();
             let own_change = c.account.as_ref().is_some_and(|a| Some(a.id) == notify.by);
             let confirmation = matches!(notify.event, Event::Opened { .. }) && c.audience == Audience::Requester;
-            if (own_change && !confirmation)
+            // Helpdesk never writes to itself (that is a loop), nor to a unit's address but as
+            // the list of the unit a ticket is with.
+            let ours = self.mail.owns(&address)
+                || (c.audience != Audience::UnitAddress
+                    && units_named.iter().any(|u| u.email.eq_ignore_ascii_case(&address)));
+            if ours
+                || (own_change && !confirmation)
                 || notify.quiet.iter().any(|q| q.eq_ignore_ascii_case(&address))
                 || notices.iter().any(|n| n.to == address)
             {
@@ -263,6 +276,9 @@ impl App {
                 // A reply from another ticketing system is by its author there.
                 by_name: article.as_ref().and_then(|a| a.external_author.clone()).unwrap_or_else(|| by_name.clone()),
                 may_reply,
+                reply_to: (c.audience == Audience::UnitAddress)
+                    .then(|| self.list_reply_address(ticket.id, ticket.unit))
+                    .flatten(),
                 url: format!("{}/tickets/{}", self.public_url, ticket.id),
                 key: format!("n{}-{}", job.id, notices.len() + 1),
             });
@@ -297,7 +313,9 @@ impl App {
             self.push_account(&mut all, owner, Audience::Owner).await?;
         }
         if let Some(unit) = unit {
-            if to_unit && !unit.email.is_empty() {
+            // Only a redirect-mode unit works on its list; the address of any other unit is
+            // where its mail comes to Helpdesk (its members hear of its tickets one by one).
+            if to_unit && redirect && !unit.email.is_empty() {
                 // The unit's list reads what the unit's supporters read.
                 let actor = Actor { units: vec![unit.id], ..Actor::anonymous() };
                 all.push(Candidate {
@@ -376,6 +394,7 @@ impl App {
                 unit_name: unit_name.clone(),
                 by_name: by_name.clone(),
                 may_reply: false,
+                reply_to: None,
                 url: format!("{}/units/{unit}", self.public_url),
                 key: format!("n{job}-{}", notices.len() + 1),
             });

@@ -76,7 +76,7 @@ impl Origin {
     ) -> AppResult<Vec<String>> {
         match origin {
             None => Ok(Vec::new()),
-            Some(Origin::Mail(mail)) => mail.record(tx, status, ticket, at).await,
+            Some(Origin::Mail(mail)) => mail.record(tx, status, ticket, article, at).await,
             Some(Origin::External(external)) => {
                 if status == InboundStatus::TicketOpened {
                     let url = external.remote_url.as_deref().unwrap_or_default();

@@ -1,5 +1,6 @@
 //! `helpdesk mailgate`: hands one raw message from standard input to a Helpdesk server, for an
-//! MTA's pipe (`| helpdesk mailgate --url ... --token ...` in an aliases file or a transport).
+//! MTA's pipe (`| helpdesk mailgate --url ... --token ... --recipient $RECIPIENT` in an aliases
+//! file or a transport).
 //! Its exit codes are sysexits(3)'s, which MTAs understand: a server that cannot be reached
 //! or fails makes the MTA keep the message and try again later; nothing is lost.
 
@@ -18,8 +19,17 @@ const EX_NOPERM: u8 = 77;
 /// A usage error (a URL that is not one).
 const EX_USAGE: u8 = 64;
 
-/// Reads a message from standard input and posts it to `url`'s inbound mail endpoint.
-pub fn run(url: &str, token: &str, timeout: Duration) -> ExitCode {
+/// Reads a message from standard input and posts it to `url`'s inbound mail endpoint, with the
+/// envelope's `recipient` when the MTA gives it.
+pub fn run(url: &str, token: &str, recipient: Option<&str>, timeout: Duration) -> ExitCode {
+    // An MTA passes an empty variable as an empty argument: no recipient, not a wrong one.
+    let recipient = recipient.map(str::trim).filter(|r| !r.is_empty());
+    if let Some(r) = recipient
+        && (!r.contains('@') || r.contains(char::is_whitespace))
+    {
+        eprintln!("mailgate: --recipient must be an e-mail address (got '{r}')");
+        return ExitCode::from(EX_USAGE);
+    }
     let mut raw = Vec::new();
     let limit = helpdesk_app::inbound::MAX_RAW_BYTES as u64 + 1;
     if let Err(e) = std::io::stdin().take(limit).read_to_end(&mut raw) {
@@ -42,10 +52,10 @@ pub fn run(url: &str, token: &str, timeout: Duration) -> ExitCode {
             return ExitCode::from(EX_TEMPFAIL);
         }
     };
-    ExitCode::from(runtime.block_on(post(&endpoint, token, raw, timeout)))
+    ExitCode::from(runtime.block_on(post(&endpoint, token, recipient, raw, timeout)))
 }
 
-async fn post(endpoint: &str, token: &str, raw: Vec<u8>, timeout: Duration) -> u8 {
+async fn post(endpoint: &str, token: &str, recipient: Option<&str>, raw: Vec<u8>, timeout: Duration) -> u8 {
     let client = match reqwest::Client::builder().timeout(timeout).build() {
         Ok(c) => c,
         Err(e) => {
@@ -53,13 +63,12 @@ async fn post(endpoint: &str, token: &str, raw: Vec<u8>, timeout: Duration) -> u
             return EX_TEMPFAIL;
         }
     };
-    let answer = client
-        .post(endpoint)
-        .bearer_auth(token)
-        .header(reqwest::header::CONTENT_TYPE, "message/rfc822")
-        .body(raw)
-        .send()
-        .await;
+    let mut request = client.post(endpoint);
+    if let Some(recipient) = recipient {
+        request = request.query(&[("recipient", recipient)]);
+    }
+    let answer =
+        request.bearer_auth(token).header(reqwest::header::CONTENT_TYPE, "message/rfc822").body(raw).send().await;
     let response = match answer {
         Ok(r) => r,
         Err(e) => {

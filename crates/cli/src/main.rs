@@ -110,6 +110,10 @@ enum Command {
         /// Seconds to wait for the server.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
+        /// The envelope's recipient, as the MTA gives it ($RECIPIENT, ${local_part}@${domain}):
+        /// it routes the message to that address's unit, a Bcc included; empty is none.
+        #[arg(long)]
+        recipient: Option<String>,
     },
     /// Measure Helpdesk (prints figures; see the README's Performance section).
     Bench {
@@ -247,7 +251,8 @@ impl Settings {
         let mail = MailIdentity::new(
             file.mail_address.as_deref().unwrap_or(&mail_from),
             file.mail_tag.as_deref().unwrap_or("Helpdesk"),
-        );
+        )
+        .sending_from(&mail_from);
         let imap = config::imap_of(&file)?;
         Ok(Settings { file, data, location, public_url, smtp_url, mail_from, mail, imap })
     }
@@ -286,8 +291,8 @@ fn main() -> ExitCode {
     // One TLS stack, one crypto provider: rustls with ring, for the server and every client.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
-    if let Command::Mailgate { url, token, timeout } = &cli.command {
-        return mailgate::run(url, token, Duration::from_secs(*timeout));
+    if let Command::Mailgate { url, token, timeout, recipient } = &cli.command {
+        return mailgate::run(url, token, recipient.as_deref(), Duration::from_secs(*timeout));
     }
     let settings = match Settings::resolve(&cli.global) {
         Ok(s) => s,

@@ -10,6 +10,7 @@
 use crate::account::Role;
 use crate::status::{SetBy, Status};
 use crate::ticket::{Privacy, Ticket};
+use crate::unit::Integration;
 use crate::{AccountId, OrgId, UnitId};
 
 /// Who is acting, with everything the policy needs to know about them.
@@ -50,9 +51,14 @@ impl Actor {
         Actor { account: Some(account), roles, units, managed_units, ..Actor::default() }
     }
 
-    /// The same person writing through a redirect-mode unit's mailing list: a list member acts
-    /// as a supporter of that unit, on the tickets of that unit.
-    pub fn via_unit_list(mut self, unit: UnitId) -> Actor {
+    /// The same person writing on the mailing list of `unit`: a supporter of that unit for this
+    /// reply when the unit works its tickets on its list (redirect mode) and `proof` shows that
+    /// the reply came from the list (see [`speaks_for_list`]); as they are otherwise (a member of
+    /// the unit is its supporter already).
+    pub fn via_unit_list(mut self, unit: UnitId, integration: Integration, proof: ListProof) -> Actor {
+        if !speaks_for_list(integration, proof) {
+            return self;
+        }
         if !self.units.contains(&unit) {
             self.units.push(unit);
         }
@@ -99,6 +105,24 @@ impl Actor {
     fn reads_for(&self, organisation: Option<OrgId>) -> bool {
         organisation.is_some_and(|o| self.organisations.contains(&o) || self.partner_of.contains(&o))
     }
+}
+
+/// What shows that a reply came from a unit's mailing list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListProof {
+    /// It was sent to the ticket's reply address, whose secret only the copies sent to the
+    /// unit's list carried.
+    ReplyAddress,
+    /// Nothing but the list's address among its recipients or as its sender: anyone can write
+    /// that.
+    Unproven,
+}
+
+/// Whether a reply on a unit's mailing list speaks for the unit (as its supporters do): only on
+/// the list of a unit that works its tickets there (redirect mode), and only with proof that it
+/// came from the list. Anything else is its sender's own mail, with its sender's own rights.
+pub fn speaks_for_list(integration: Integration, proof: ListProof) -> bool {
+    integration == Integration::Redirect && proof == ListProof::ReplyAddress
 }
 
 /// The parts of a ticket the policy looks at.
@@ -679,6 +703,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_reply_on_a_units_list_speaks_for_the_unit_only_with_proof() {
+        use TicketAction as A;
+        let (private, _) = related("assigned unit", Privacy::Private);
+        let (public, _) = related("assigned unit", Privacy::Public);
+        let stranger = Actor::person(COLLEAGUE, vec![Community], vec![], vec![]);
+        let member = role("supporter");
+        // (who, integration, proof, may reply on the private ticket, may add an internal note on the public one)
+        let table = [
+            (&stranger, Integration::Redirect, ListProof::ReplyAddress, true, true),
+            (&stranger, Integration::Redirect, ListProof::Unproven, false, false),
+            (&stranger, Integration::Direct, ListProof::ReplyAddress, false, false),
+            (&stranger, Integration::External, ListProof::ReplyAddress, false, false),
+            (&member, Integration::Redirect, ListProof::Unproven, true, true),
+            (&member, Integration::Direct, ListProof::Unproven, true, true),
+        ];
+        for (who, integration, proof, reply, note) in table {
+            let actor = who.clone().via_unit_list(U1, integration, proof);
+            let case = format!("{:?} {integration:?} {proof:?}", who.roles);
+            assert_eq!(check_ticket(&actor, A::Reply, &private).is_ok(), reply, "{case}");
+            assert_eq!(check_ticket(&actor, A::AddInternalNote, &public).is_ok(), note, "{case}");
+            assert_eq!(speaks_for_list(integration, proof), who.units.is_empty() && reply, "{case}");
+        }
+        // Speaking for one unit's list grants nothing on another unit's tickets.
+        let (other, _) = related("other unit", Privacy::Private);
+        let actor = stranger.via_unit_list(U1, Integration::Redirect, ListProof::ReplyAddress);
+        assert!(check_ticket(&actor, A::Read, &other).is_err());
     }
 
     #[test]

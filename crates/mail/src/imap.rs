@@ -1,5 +1,5 @@
 //! Inbound mail from an IMAP mailbox: `helpdesk serve` (where it runs the worker) polls the
-//! mailbox, keeps each unseen message raw through [`App::receive_mail`], and only then flags it
+//! mailbox, keeps each unseen message raw through [`App::receive_mail_for`], and only then flags it
 //! `\Seen`. A crash between the two fetches the message again at the next poll, and the
 //! Message-ID check files that copy as a duplicate, so nothing is lost and nothing is doubled.
 
@@ -140,6 +140,14 @@ impl ImapPoller {
         ImapPoller { app, config }
     }
 
+    /// The envelope's recipient of everything in the mailbox, as far as the poller knows it: the
+    /// mailbox's own address, when its user name is one (the delivering server's `Delivered-To`
+    /// and `X-Original-To`, read from the message, may say more).
+    fn recipient(&self) -> Option<String> {
+        let user = self.config.user.trim();
+        (user.contains('@') && !user.contains(char::is_whitespace)).then(|| user.to_lowercase())
+    }
+
     /// Polls until `stop` turns true; a failed poll is logged and tried again at the next one.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!("reading mail from IMAP {}", self.config.describe());
@@ -221,7 +229,7 @@ impl ImapPoller {
             let (mut kept, mut refused) = (Vec::new(), Vec::new());
             for message in &fetched {
                 let (Some(uid), Some(raw)) = (message.uid, message.body()) else { continue };
-                match self.app.receive_mail(&Actor::system(), raw.to_vec()).await {
+                match self.app.receive_mail_for(&Actor::system(), raw.to_vec(), self.recipient()).await {
                     Ok(_) => kept.push(uid),
                     Err(AppError::Invalid(errors)) => {
                         let why: Vec<String> = errors.iter().map(|e| format!("{} {}", e.field, e.message)).collect();

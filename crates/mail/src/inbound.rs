@@ -13,7 +13,11 @@ use helpdesk_domain::attachment::NewUpload;
 use helpdesk_domain::mail::{AutoSignals, ParsedMail, trim_quoted};
 use helpdesk_domain::policy::Actor;
 use helpdesk_store::Job;
+use mail_parser::decoders::html::html_to_text;
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+use crate::quotes::{split_quotes, without_quotes};
+use crate::tnef;
 
 /// Why a message could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,15 +33,16 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, ParseError> {
     let message = parsed.ok_or_else(|| ParseError("this is not an e-mail message: no header could be read".into()))?;
     let (from, from_name) = sender(&message)
         .ok_or_else(|| ParseError("the message names no sender (no From, Sender or Return-Path address)".into()))?;
-    let original_text = body_text(&message);
+    let (original_text, text) = body_text(&message);
     Ok(ParsedMail {
         message_id: message.message_id().map(|id| id.trim().to_owned()).filter(|id| !id.is_empty()),
         from,
         from_name,
         recipients: recipients(&message),
+        envelope: envelope(&message),
         subject: message.subject().map(|s| s.trim().to_owned()).unwrap_or_default(),
         thread: thread(&message),
-        text: trim_quoted(&original_text),
+        text,
         original_text,
         uploads: uploads(&message),
         signals: signals(&message),
@@ -61,6 +66,22 @@ fn recipients(message: &Message<'_>) -> Vec<String> {
     let mut all: Vec<String> = Vec::new();
     for address in [message.to(), message.cc()].into_iter().flatten() {
         push_addresses(&mut all, address);
+    }
+    all
+}
+
+/// The envelope's recipients as the delivering servers wrote them: `X-Original-To` (the address
+/// as sent, before aliases were expanded), then `Delivered-To` (the newest first).
+fn envelope(message: &Message<'_>) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for name in ["X-Original-To", "Delivered-To"] {
+        let values = message.headers_raw().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+        for value in values {
+            let address = value.trim().trim_matches(['<', '>']).trim().to_lowercase();
+            if address.contains('@') && !address.contains(char::is_whitespace) && !all.contains(&address) {
+                all.push(address);
+            }
+        }
     }
     all
 }
@@ -100,29 +121,59 @@ fn ids_of(value: &HeaderValue<'_>) -> Vec<String> {
     .collect()
 }
 
-/// The text: the text part when there is one (a multipart/alternative's HTML twin is left
-/// aside), else the HTML part turned into plain text, which drops scripts, styles and every
-/// tag: nothing of the sender's markup reaches a page. A text part with a file name is a file.
-fn body_text(message: &Message<'_>) -> String {
-    let mut parts: Vec<String> = Vec::new();
+/// The whole text, and what the sender wrote in it (quoted history trimmed). The text is the
+/// text part when there is one (a multipart/alternative's HTML twin is left aside), else the HTML
+/// part turned into plain text, which drops scripts, styles and every tag: nothing of the
+/// sender's markup reaches a page. A text part with a file name is a file. An HTML part's quote
+/// is found by its structure (see [`crate::quotes`]); so is a text part's, from its HTML twin,
+/// when its words showed none.
+fn body_text(message: &Message<'_>) -> (String, String) {
+    let (mut whole, mut written): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for part in message.text_bodies() {
         if is_named_file(message, part) {
             continue;
         }
         match &part.body {
-            PartType::Text(text) if !is_calendar(part) => parts.push(text.replace("\r\n", "\n")),
-            PartType::Html(html) => parts.push(mail_parser::decoders::html::html_to_text(html)),
+            PartType::Text(text) if !is_calendar(part) => {
+                whole.push(text.replace("\r\n", "\n"));
+                written.push(text.replace("\r\n", "\n"));
+            }
+            PartType::Html(html) => {
+                let (all, kept) = split_quotes(html);
+                let all = html_to_text(&all);
+                written.push(kept.map(|h| html_to_text(&h)).unwrap_or_else(|| all.clone()));
+                whole.push(all);
+            }
             _ => {}
         }
     }
-    let text = parts.join("\n\n").trim().to_owned();
+    let text = whole.join("\n\n").trim().to_owned();
     if text.is_empty()
         && let Some(broken) = broken_multipart(message)
     {
         // A multipart whose boundary never appears: its body is all there is to read.
-        return String::from_utf8_lossy(broken.contents()).replace("\r\n", "\n").trim().to_owned();
+        let text = String::from_utf8_lossy(broken.contents()).replace("\r\n", "\n").trim().to_owned();
+        return (text.clone(), trim_quoted(&text));
     }
-    text
+    let mut trimmed = trim_quoted(&written.join("\n\n"));
+    if trimmed == text
+        && let Some(from_html) = html_twin_without_quotes(message)
+    {
+        trimmed = from_html;
+    }
+    (text, trimmed)
+}
+
+/// What the sender wrote, read from the HTML twin of the text part, when its structure shows a
+/// quote.
+fn html_twin_without_quotes(message: &Message<'_>) -> Option<String> {
+    message.html_bodies().find_map(|part| match &part.body {
+        PartType::Html(html) => {
+            let written = trim_quoted(&html_to_text(&without_quotes(html)?));
+            (!written.is_empty()).then_some(written)
+        }
+        _ => None,
+    })
 }
 
 /// A text part sent as a file (`Content-Disposition` with a file name), other than the
@@ -141,8 +192,8 @@ fn is_calendar(part: &MessagePart<'_>) -> bool {
     part.is_content_type("text", "calendar")
 }
 
-/// The attached files, inline images included; a forwarded message as a `.eml` file. The
-/// signature of a signed message is not a file anyone attached.
+/// The attached files, inline images included; a forwarded message as a `.eml` file; the files
+/// inside a TNEF `winmail.dat`. The signature of a signed message is not a file anyone attached.
 fn uploads(message: &Message<'_>) -> Vec<NewUpload> {
     let mut files = Vec::new();
     let named_texts =
@@ -172,6 +223,14 @@ fn uploads(message: &Message<'_>) -> Vec<NewUpload> {
                 (name, part.contents().to_vec())
             }
         };
+        // Outlook's winmail.dat: the files inside it are what was attached (itself, when it
+        // cannot be read).
+        if tnef::is_tnef(&content_type, &filename)
+            && let Some(inside) = tnef::files(&bytes).filter(|inside| !inside.is_empty())
+        {
+            files.extend(inside);
+            continue;
+        }
         files.push(NewUpload { filename, content_type, bytes });
     }
     files
@@ -219,6 +278,7 @@ fn signals(message: &Message<'_>) -> AutoSignals {
         report,
         autoreply_header,
         list: text("List-Id").is_some() || text("List-Post").is_some(),
+        list_id: message.header_raw("List-Id").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
     }
 }
 
@@ -240,9 +300,12 @@ impl JobHandler for InboundProcessor {
     async fn run(&self, job: &Job) -> Result<(), String> {
         let ProcessMail { inbound } =
             serde_json::from_value(job.payload.clone()).map_err(|e| format!("not an inbound job's payload: {e}"))?;
-        let (_, raw) = self.app.inbound_message(&Actor::system(), inbound).await.map_err(|e| e.to_string())?;
+        let (kept, raw) = self.app.inbound_message(&Actor::system(), inbound).await.map_err(|e| e.to_string())?;
         let outcome = match parse(&raw) {
-            Ok(mail) => self.app.deliver_mail(inbound, mail).await.map(|status| status.to_string()),
+            Ok(mail) => {
+                let mail = mail.delivered_to(kept.recipient.as_deref());
+                self.app.deliver_mail(inbound, mail).await.map(|status| status.to_string())
+            }
             Err(e) => self.app.inbound_unreadable(inbound, e.0).await.map(|()| "failed".to_owned()),
         };
         let status = outcome.map_err(|e| e.to_string())?;
@@ -269,11 +332,23 @@ Subject: =?UTF-8?Q?Gr=C3=BC=C3=9Fe?=\r\nMessage-ID: <abc@mua>\r\nIn-Reply-To: <x
         assert_eq!(mail.from, "jane@example.org");
         assert_eq!(mail.from_name, "Jane Doe");
         assert_eq!(mail.recipients, vec!["help@hd.example", "unit@hd.example"]);
+        assert!(mail.envelope.is_empty());
         assert_eq!(mail.subject, "Grüße");
         assert_eq!(mail.message_id.as_deref(), Some("abc@mua"));
         assert_eq!(mail.thread, vec!["x@y"]);
         assert_eq!(mail.text, "Hello");
         assert!(mail.original_text.contains("> old"));
+    }
+
+    #[test]
+    fn the_envelope_recipient_is_read_from_what_the_servers_wrote() {
+        let raw = b"Delivered-To: helpdesk+storage@hd.example\r\nX-Original-To: Storage@HD.example\r\n\
+Delivered-To: jane@old.example\r\nFrom: jane@example.org\r\nTo: someone@example.org\r\nSubject: Bcc\r\n\r\nHi\r\n";
+        let mail = parse(raw).expect("parses");
+        assert_eq!(mail.recipients, vec!["someone@example.org"], "a Bcc is not among To and Cc");
+        assert_eq!(mail.envelope, vec!["storage@hd.example", "helpdesk+storage@hd.example", "jane@old.example"]);
+        let given = mail.delivered_to(Some(" Helpdesk+Storage@hd.example "));
+        assert_eq!(given.envelope, vec!["helpdesk+storage@hd.example", "storage@hd.example", "jane@old.example"]);
     }
 
     #[test]

@@ -6,6 +6,8 @@
 pub mod imap;
 pub mod inbound;
 pub mod notices;
+pub mod quotes;
+pub mod tnef;
 
 use std::path::PathBuf;
 use std::sync::Arc;

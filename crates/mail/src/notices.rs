@@ -54,7 +54,7 @@ impl Templates {
             html: Some(html),
             message_id,
             thread,
-            reply_to: notice.may_reply.then(|| identity.address.clone()),
+            reply_to: notice.may_reply.then(|| notice.reply_to.clone().unwrap_or_else(|| identity.address.clone())),
             auto_reply: false,
         })
     }

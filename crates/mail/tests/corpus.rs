@@ -52,6 +52,8 @@ struct Expect {
     message_id: Option<&'static str>,
     /// To and Cc, in any order, when checked.
     recipients: Option<&'static [&'static str]>,
+    /// The envelope's recipients as the delivering servers wrote them, in order.
+    envelope: &'static [&'static str],
     /// In-Reply-To and References, in any order and with duplicates allowed, the last one
     /// given being the newest (the last in the parsed thread).
     thread: &'static [&'static str],
@@ -79,6 +81,7 @@ const BASE: Expect = Expect {
     subject: "",
     message_id: None,
     recipients: None,
+    envelope: &[],
     thread: &[],
     ticket: None,
     text_is: None,
@@ -389,6 +392,93 @@ const CORPUS: &[Row] = &[
         text_contains: &["this is what I see when I open the invoice portal:", "Any idea what is wrong?\n\nYann"],
         uploads: Uploads::Exactly(&[("Screenshot 2026-03-06 at 10.02.41.png", "image/png", 290)]),
         ..BASE })),
+    // A Mailman 3 copy of a list post: addressed to the list only (Helpdesk is a subscriber,
+    // named by the envelope alone); the app keeps it as ignored.
+    ("49-mailman-list-copy.eml", Some(Expect {
+        from: "greta.lind@example.se", from_name: Some("Greta Lind"),
+        subject: "[users] Anyone else seeing timeouts on the VPN since Monday?",
+        message_id: Some("4b7d2c1e-9f0a-4c55-8e3b-1a2b3c4d5e6f@example.se"),
+        recipients: Some(&["users@lists.example.com"]), envelope: &["helpdesk@helpdesk.example.org"],
+        text_is: Some("Hi all,\n\nsince Monday my VPN connection drops after a few minutes with \"peer\ntimeout\". Is it just me?\n\nGreta"),
+        handling: "no answers", signals: &[Signal::Precedence("list"), Signal::List],
+        ..BASE })),
+    // Postfix's delivery of a Bcc: the unit's address only in X-Original-To.
+    ("50-bcc-envelope.eml", Some(Expect {
+        from: "m.rossi@example.it", from_name: Some("Marco Rossi"),
+        subject: "Quota exceeded on /data/projects", message_id: Some("20260306091230.5f3a@example.it"),
+        recipients: Some(&["a.bianchi@example.it"]),
+        envelope: &["storage@helpdesk.example.org", "helpdesk@helpdesk.example.org"],
+        text_contains: &["the project volume is full again", "Marco"],
+        ..BASE })),
+    // Outlook's header block above the quote, in German, French (Outlook on the web, HTML only,
+    // with no-break spaces before the colons), Spanish, Italian and Dutch.
+    ("51-outlook-de-reply.eml", Some(Expect {
+        from: "bjoern.kraemer@contoso.de", from_name: Some("Björn Krämer"),
+        subject: "AW: [Helpdesk #44] VPN-Zugang gesperrt",
+        message_id: Some("AM0PR07MB4531C2E1B2F3A4D5E6F7A8B9C0D1AM0PR07MB4531.eurprd07.prod.outlook.com"),
+        thread: &["ticket-44@helpdesk.example.org", "ticket-44.n2@helpdesk.example.org"], ticket: Some(44),
+        text_is: Some("Hallo,\n\ndanke, der Zugang funktioniert wieder. Können Sie mir noch sagen, wie lange das neue Passwort gültig ist?\n\nGrüße\nBjörn Krämer"),
+        original_contains: &["Gesendet: Freitag, 6. März 2026 16:20", "Wir haben Ihren Zugang entsperrt"],
+        ..BASE })),
+    ("52-outlook-fr-web-reply.eml", Some(Expect {
+        from: "anais.lefevre@contoso.fr", from_name: Some("Anaïs Lefèvre"),
+        subject: "RE: [Helpdesk #45] Imprimante hors ligne",
+        message_id: Some("PR3P192MB0714D1E2F3A4B5C6D7E8F9A0B1C2PR3P192MB0714.EURP192.PROD.OUTLOOK.COM"),
+        thread: &["ticket-45@helpdesk.example.org", "ticket-45.n1@helpdesk.example.org"], ticket: Some(45),
+        text_contains: &["Bonjour,", "l'imprimante est de nouveau en ligne, merci beaucoup", "Anaïs"],
+        text_lacks: &["Envoyé", "Objet", "redémarré", "<", "P {"],
+        original_contains: &["Nous avons redémarré le serveur d'impression."],
+        ..BASE })),
+    ("53-outlook-es-reply.eml", Some(Expect {
+        from: "lucia.fernandez@contoso.es", from_name: Some("Lucía Fernández"),
+        subject: "RE: [Helpdesk #46] Cuenta bloqueada",
+        message_id: Some("DB9PR03MB7402A1B2C3D4E5F6A7B8C9D0E1F2DB9PR03MB7402.eurprd03.prod.outlook.com"),
+        thread: &["ticket-46@helpdesk.example.org", "ticket-46.n1@helpdesk.example.org"], ticket: Some(46),
+        text_is: Some("Hola,\n\nya puedo entrar, ¡gracias!\n\nSaludos,\nLucía"),
+        original_contains: &["Enviado el: viernes, 6 de marzo de 2026 14:02", "Hemos desbloqueado su cuenta."],
+        ..BASE })),
+    ("54-outlook-it-reply.eml", Some(Expect {
+        from: "giulia.conti@contoso.it", from_name: Some("Giulia Conti"),
+        subject: "R: [Helpdesk #47] Licenza scaduta",
+        message_id: Some("VI1PR05MB6021B2C3D4E5F6A7B8C9D0E1F2A3VI1PR05MB6021.eurprd05.prod.outlook.com"),
+        thread: &["ticket-47@helpdesk.example.org", "ticket-47.n1@helpdesk.example.org"], ticket: Some(47),
+        text_is: Some("Buongiorno,\n\nla nuova licenza funziona. Grazie mille!\n\nGiulia"),
+        original_contains: &["Inviato: venerdì 6 marzo 2026 12:45", "Le abbiamo inviato una nuova licenza."],
+        ..BASE })),
+    ("55-outlook-nl-reply.eml", Some(Expect {
+        from: "daan.devries@contoso.nl", from_name: Some("Daan de Vries"),
+        subject: "RE: [Helpdesk #48] Scanner werkt niet",
+        message_id: Some("AS8PR02MB9347C3D4E5F6A7B8C9D0E1F2A3B4AS8PR02MB9347.eurprd02.prod.outlook.com"),
+        thread: &["ticket-48@helpdesk.example.org", "ticket-48.n1@helpdesk.example.org"], ticket: Some(48),
+        text_is: Some("Hoi,\n\nde scanner doet het weer. Bedankt!\n\nMet vriendelijke groet,\nDaan"),
+        original_contains: &["Verzonden: vrijdag 6 maart 2026 11:30", "De driver is opnieuw geïnstalleerd."],
+        ..BASE })),
+    // Gmail, HTML only: the quote is a gmail_quote blockquote, with no `>` in sight.
+    ("56-gmail-html-only-reply.eml", Some(Expect {
+        from: "priya.raman@gmail.com", from_name: Some("Priya Raman"),
+        subject: "Re: [Helpdesk #42] Printer on fire",
+        message_id: Some("CAH7x9QnYc4m2kR1-p8ZgL0vJ3sT5dW6fA9bE2hK4uN7oP1qS3w@mail.gmail.com"),
+        thread: &["ticket-42@helpdesk.example.org", "ticket-42.n4@helpdesk.example.org"], ticket: Some(42),
+        text_contains: &["Hi,", "the new toner is in and the printer works. Thanks!", "Priya"],
+        text_lacks: &["wrote:", "We replaced the fuser unit", "Helpdesk"],
+        original_contains: &["We replaced the fuser unit. Please check whether the printer works now."],
+        ..BASE })),
+    // mutt, bottom-posted: the answer is below the quote.
+    ("57-bottom-posted-reply.eml", Some(Expect {
+        from: "olaf@example.no", from_name: Some("Olaf Berg"),
+        subject: "Re: [Helpdesk #42] Printer on fire", message_id: Some("20260309131233.GA4711@example.no"),
+        thread: &["ticket-42@helpdesk.example.org", "ticket-42.n4@helpdesk.example.org"], ticket: Some(42),
+        text_is: Some("It works again, thank you. The first page still comes out a bit grey,\nbut that is fine."),
+        original_contains: &["> We replaced the fuser unit.", "Olaf Berg, 3rd floor"],
+        ..BASE })),
+    // Outlook's winmail.dat (application/ms-tnef): the files inside it are the uploads, named by
+    // their long names.
+    ("58-outlook-winmail-dat.eml", Some(Expect {
+        from: "sven.lindqvist@contoso.se", from_name: Some("Sven Lindqvist"),
+        subject: "Export fails with error 0x80070005", message_id: Some("000201dcafe1$9a8b7c60$cfa27520$@contoso.se"),
+        text_is: Some("Hi,\n\nthe export fails again, see the report and the log.\n\nSven"),
+        uploads: Uploads::Exactly(&[("Export report – mars.pdf", "application/pdf", 0), ("export.log", "text/plain", 0)]),
+        ..BASE })),
 ];
 
 fn corpus_dir() -> PathBuf {
@@ -448,6 +538,8 @@ fn compare(mail: &ParsedMail, want: &Expect) -> Vec<String> {
         let wanted: BTreeSet<&str> = recipients.iter().copied().collect();
         check(got == wanted, format!("recipients: want {wanted:?}, got {:?}", mail.recipients));
     }
+
+    check(mail.envelope == want.envelope, format!("envelope: want {:?}, got {:?}", want.envelope, mail.envelope));
 
     let got: BTreeSet<&str> = mail.thread.iter().map(String::as_str).collect();
     let wanted: BTreeSet<&str> = want.thread.iter().copied().collect();

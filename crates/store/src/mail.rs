@@ -2,10 +2,10 @@
 //! became of them. Supertraits of [`Store`](crate::Store) and [`Tx`](crate::Tx).
 
 use async_trait::async_trait;
-use helpdesk_domain::TicketId;
 use helpdesk_domain::mail::{InboundMessage, InboundOutcome, InboundStatus};
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::unit::Unit;
+use helpdesk_domain::{ArticleId, TicketId};
 use time::OffsetDateTime;
 
 use crate::StoreResult;
@@ -25,13 +25,20 @@ pub trait MailStore: Send + Sync {
     async fn ticket_of_messages(&self, message_ids: &[String]) -> StoreResult<Option<TicketId>>;
     /// The units reached at any of these addresses (lower-case), by id.
     async fn units_by_email(&self, addresses: &[String]) -> StoreResult<Vec<Unit>>;
+    /// The full texts (quoted history included) of the messages delivered to `ticket` whose
+    /// ticket or article keeps less: the article (none for the ticket's description), whether it
+    /// is an internal note, and the text, oldest first.
+    async fn mail_full_texts(&self, ticket: TicketId) -> StoreResult<Vec<(Option<ArticleId>, bool, String)>>;
 }
 
 /// Inbound mail writes, inside a transaction.
 #[async_trait]
 pub trait MailTx: Send {
-    /// Keeps a raw message as received; returns its id.
-    async fn insert_inbound(&mut self, raw: &[u8], at: OffsetDateTime) -> StoreResult<i64>;
+    /// Keeps a raw message as received, with the envelope's recipient when the gateway gave it;
+    /// returns its id.
+    async fn insert_inbound(&mut self, raw: &[u8], recipient: Option<&str>, at: OffsetDateTime) -> StoreResult<i64>;
     /// Records what became of an inbound message.
     async fn record_inbound(&mut self, id: i64, outcome: &InboundOutcome) -> StoreResult<()>;
+    /// Records a delivered message's full text, and the article it made (none for a ticket).
+    async fn record_inbound_text(&mut self, id: i64, article: Option<ArticleId>, text: &str) -> StoreResult<()>;
 }

@@ -518,6 +518,7 @@ pub(crate) struct InboundRow {
     detail: Option<String>,
     processed_at: Option<Ts>,
     size: i64,
+    recipient: Option<String>,
 }
 
 impl TryFrom<InboundRow> for helpdesk_domain::mail::InboundMessage {
@@ -535,6 +536,7 @@ impl TryFrom<InboundRow> for helpdesk_domain::mail::InboundMessage {
             detail: r.detail,
             processed_at: r.processed_at.map(|t| t.0),
             size: r.size,
+            recipient: r.recipient,
         })
     }
 }

@@ -4,7 +4,7 @@
 /// The columns of an inbound message without its bytes, in `InboundRow`'s order.
 macro_rules! inbound_columns {
     () => {
-        "id, received_at, status, message_id, sender, subject, ticket_id, detail, processed_at, CAST(length(raw) AS BIGINT) AS size"
+        "id, received_at, status, message_id, sender, subject, ticket_id, detail, processed_at, CAST(length(raw) AS BIGINT) AS size, recipient"
     };
 }
 pub(crate) use inbound_columns;
@@ -96,17 +96,58 @@ macro_rules! mail_sql {
                 let rows: Vec<crate::rows::UnitRow> = qb.build_query_as().fetch_all(&self.read).await?;
                 crate::rows::convert(rows)
             }
+
+            async fn mail_full_texts(
+                &self,
+                ticket: helpdesk_domain::TicketId,
+            ) -> crate::StoreResult<Vec<(Option<helpdesk_domain::ArticleId>, bool, String)>> {
+                let rows: Vec<(Option<i64>, Option<bool>, String)> = sqlx::query_as(
+                    "SELECT m.article_id, a.internal, m.full_text FROM inbound_mail m \
+                     LEFT JOIN articles a ON a.id = m.article_id \
+                     WHERE m.ticket_id = $1 AND m.full_text IS NOT NULL \
+                     AND m.status IN ('ticket_opened', 'article_added') ORDER BY m.id",
+                )
+                .bind(ticket)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(article, internal, text)| (article, internal.unwrap_or(false), text))
+                    .collect())
+            }
         }
 
         #[async_trait::async_trait]
         impl MailTx for SqlTx {
-            async fn insert_inbound(&mut self, raw: &[u8], at: time::OffsetDateTime) -> crate::StoreResult<i64> {
-                let id: i64 =
-                    sqlx::query_scalar("INSERT INTO inbound_mail (received_at, raw) VALUES ($1, $2) RETURNING id")
-                        .bind(crate::rows::Ts::from(at))
-                        .bind(raw)
-                        .fetch_one(&mut *self.tx)
-                        .await?;
+            async fn record_inbound_text(
+                &mut self,
+                id: i64,
+                article: Option<helpdesk_domain::ArticleId>,
+                text: &str,
+            ) -> crate::StoreResult<()> {
+                sqlx::query("UPDATE inbound_mail SET article_id = $2, full_text = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(article)
+                    .bind(text)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_inbound(
+                &mut self,
+                raw: &[u8],
+                recipient: Option<&str>,
+                at: time::OffsetDateTime,
+            ) -> crate::StoreResult<i64> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO inbound_mail (received_at, raw, recipient) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(crate::rows::Ts::from(at))
+                .bind(raw)
+                .bind(recipient)
+                .fetch_one(&mut *self.tx)
+                .await?;
                 Ok(id)
             }
 

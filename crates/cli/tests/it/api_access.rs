@@ -6,7 +6,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::common::{Fixture, assert_problem, created, snapshot};
+use crate::common::{
+    Fixture, Options, TestServer, assert_problem, created, mail_peer, settled, snapshot, unique_address,
+};
 
 fn day(offset_days: i64) -> String {
     (OffsetDateTime::now_utc() + Duration::days(offset_days)).date().to_string()
@@ -408,4 +410,54 @@ async fn organisation_refusals_write_nothing() {
         assert_problem(&answer, status);
         assert_eq!(snapshot(f.server.store()).await, before, "{what} wrote nothing");
     }
+}
+
+#[tokio::test]
+async fn a_reply_on_a_units_list_speaks_for_the_unit_once_and_only_with_the_lists_secret() {
+    let Some(peer) = mail_peer() else { return };
+    let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
+    let (_, admin) = server.account(&unique_address("admin"), &[Role::Admin]).await;
+    let list = unique_address("storage-list");
+    let unit = json!({"name": "Storage", "level": 2, "email": list, "integration": "redirect"});
+    let unit = created(server.post("/api/v1/units", &admin, unit).await);
+    let category = json!({"name": "General", "default_unit": unit, "fields": []});
+    let category = created(server.post("/api/v1/categories", &admin, category).await);
+    let (_, staff) = server.account(&unique_address("staff"), &[Role::Staff]).await;
+    let ticket = json!({"title": "Salary data", "description": "Private.", "category": category,
+        "type": "incident", "privacy": "private", "fields": {}});
+    let private = created(server.post("/api/v1/tickets", &staff, ticket).await);
+    let to_list = peer.wait_for(&list, 1).await.remove(0);
+    let reply_to = to_list.reply_to.expect("a Reply-To").trim().trim_matches(['<', '>']).to_owned();
+    let eve = unique_address("eve");
+    let (_, eve_token) = server.account(&eve, &[]).await;
+    let mail = |to: &str| {
+        format!(
+            "From: {eve}\r\nTo: {to}\r\nCc: {list}\r\nSubject: Re: [Helpdesk #{private}]\r\n\
+             Message-ID: <{}>\r\n\r\nLet me in.\r\n",
+            unique_address("msg")
+        )
+        .into_bytes()
+    };
+    let system = helpdesk_domain::policy::Actor::system();
+
+    // Naming the list: Eve's own mail, with Eve's rights: it writes nothing, and she reads nothing.
+    let before = snapshot(server.store()).await;
+    let id = server.app.receive_mail(&system, mail("helpdesk@test.example.org")).await.expect("kept");
+    assert_eq!(settled(server.store(), id).await.status, helpdesk_domain::mail::InboundStatus::Refused);
+    let after = snapshot(server.store()).await;
+    let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+    assert!(changed.iter().all(|t| ["inbound_mail", "jobs"].contains(t)), "{changed:?}");
+    assert_problem(&server.get(&format!("/api/v1/tickets/{private}"), &eve_token).await, StatusCode::NOT_FOUND);
+
+    // With the secret only the list's copy carried, her reply speaks for the unit, once: she
+    // reads the ticket no more than before.
+    let id = server.app.receive_mail(&system, mail(&reply_to)).await.expect("kept");
+    assert_eq!(settled(server.store(), id).await.status, helpdesk_domain::mail::InboundStatus::ArticleAdded);
+    let articles = server.get(&format!("/api/v1/tickets/{private}/articles"), &staff).await.body;
+    assert_eq!(articles["total"], 1, "{articles:?}");
+    assert_problem(&server.get(&format!("/api/v1/tickets/{private}"), &eve_token).await, StatusCode::NOT_FOUND);
+    assert_problem(
+        &server.get(&format!("/api/v1/tickets/{private}/articles"), &eve_token).await,
+        StatusCode::NOT_FOUND,
+    );
 }

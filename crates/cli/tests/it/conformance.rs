@@ -210,7 +210,7 @@ async fn every_table_is_counted(db: TestDb) {
     let b = base(&db).await;
     let before = b.store.row_counts().await.expect("counts");
     let mut tx = b.store.begin().await.expect("begin");
-    tx.insert_inbound(b"From: ann@example.org\r\nSubject: kept\r\n\r\nHello\r\n", at(1)).await.expect("kept");
+    tx.insert_inbound(b"From: ann@example.org\r\nSubject: kept\r\n\r\nHello\r\n", None, at(1)).await.expect("kept");
     tx.commit().await.expect("commit");
     let after = b.store.row_counts().await.expect("counts");
     let changed: Vec<&str> = after.iter().filter(|count| !before.contains(count)).map(|(table, _)| *table).collect();

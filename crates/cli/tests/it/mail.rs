@@ -30,8 +30,14 @@ struct MailDesk {
 
 impl MailDesk {
     async fn new(integration: &str) -> Option<MailDesk> {
+        MailDesk::sending_from(integration, None).await
+    }
+
+    /// A desk whose mail is sent from `mail_from` rather than from its own address.
+    async fn sending_from(integration: &str, mail_from: Option<&'static str>) -> Option<MailDesk> {
         let peer = mail_peer()?;
-        let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
+        let server =
+            TestServer::start_with(Options { mail: Some(peer.clone()), mail_from, ..Options::default() }).await;
         let admin_address = unique_address("admin");
         let (_, admin) = server.account(&admin_address, &[Role::Admin]).await;
         let (_, gateway) = server.account(&unique_address("gateway"), &[Role::MailGateway]).await;
@@ -51,6 +57,12 @@ impl MailDesk {
                 .await,
         );
         Some(MailDesk { server, peer, admin, admin_address, gateway, unit, unit_address, category })
+    }
+
+    /// Another unit, reached at `address`; its id.
+    async fn unit(&self, name: &str, address: &str, integration: &str) -> i64 {
+        let unit = json!({"name": name, "level": 2, "email": address, "integration": integration});
+        created(self.server.post("/api/v1/units", &self.admin, unit).await)
     }
 
     /// A person with a token.
@@ -84,10 +96,12 @@ impl MailDesk {
 
     /// Hands a raw message in as the gateway; returns the inbound id once processed.
     async fn deliver(&self, raw: Vec<u8>) -> InboundMessage {
-        let answer = self
-            .server
-            .call_raw(Method::POST, "/api/v1/mail/inbound", Some(&self.gateway), Some("message/rfc822"), raw)
-            .await;
+        self.deliver_at("/api/v1/mail/inbound", raw).await
+    }
+
+    /// Hands a raw message in as the gateway at `path` (the endpoint, with its query).
+    async fn deliver_at(&self, path: &str, raw: Vec<u8>) -> InboundMessage {
+        let answer = self.server.call_raw(Method::POST, path, Some(&self.gateway), Some("message/rfc822"), raw).await;
         assert_eq!(answer.status, StatusCode::ACCEPTED, "{:?}", answer.body);
         let id = answer.body["id"].as_i64().expect("an id");
         self.settled(id).await
@@ -95,15 +109,7 @@ impl MailDesk {
 
     /// The inbound message once the worker has processed it (at most 15 s).
     async fn settled(&self, id: i64) -> InboundMessage {
-        let deadline = std::time::Instant::now() + Duration::from_secs(15);
-        loop {
-            let (message, _) =
-                self.server.store().inbound_message(id).await.expect("the store").expect("the message is kept");
-            if message.status != InboundStatus::Received || std::time::Instant::now() > deadline {
-                return message;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::common::settled(self.server.store(), id).await
     }
 
     async fn articles(&self, ticket: i64) -> Vec<serde_json::Value> {
@@ -139,7 +145,7 @@ fn any_contains(messages: &[Received], text: &str) -> bool {
 async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, submitter_token) = desk.person("submitter", &[Role::Community]).await;
-    let (_, _, supporter_token) = desk.supporter().await;
+    let (_, supporter, supporter_token) = desk.supporter().await;
     let copy = unique_address("copy");
     let id = desk.open(&submitter_token, json!({"title": "Quota <b>full</b>", "copy_to": [copy]})).await;
 
@@ -156,7 +162,8 @@ async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     assert!(html.contains("Quota &lt;b&gt;full") && !html.contains("<b>full"), "escaped: {html}");
     assert!(first.text.contains("Quota <b>full</b>"), "the text part is as written: {}", first.text);
     desk.peer.wait_for(&copy, 1).await;
-    desk.peer.wait_for(&desk.unit_address, 1).await;
+    // A direct unit's members hear of its new tickets.
+    desk.peer.wait_for(&supporter, 1).await;
 
     // An internal note reaches nobody by mail; the public reply reaches the requester's side.
     let note = json!({"body": "Internal: the quota server is SECRET-HOST-7", "internal": true});
@@ -174,16 +181,18 @@ async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     // A private ticket never reaches an address that may not read it.
     let stranger = unique_address("stranger");
     let private = desk.open(&supporter_token, json!({"privacy": "private", "copy_to": [stranger]})).await;
-    desk.peer.wait_for(&desk.unit_address, 2).await;
+    desk.peer.wait_for(&supporter, 2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(desk.peer.messages_for(&stranger).is_empty(), "private ticket #{private} reached a stranger");
+    // A direct unit's address is where its mail comes in: Helpdesk never writes to it.
+    assert!(desk.peer.messages_for(&desk.unit_address).is_empty(), "{:?}", desk.peer.messages_for(&desk.unit_address));
 }
 
 #[tokio::test]
 async fn people_choose_which_notifications_they_get() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, token) = desk.person("quiet", &[Role::Community]).await;
-    let (_, _, supporter_token) = desk.supporter().await;
+    let (_, supporter, supporter_token) = desk.supporter().await;
     let wanted = json!({"wanted": ["ticket_opened", "assigned", "reopened", "join_request"]});
     let set = desk.server.call(Method::PUT, "/api/v1/me/notifications", Some(&token), Some(wanted)).await;
     assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
@@ -196,8 +205,9 @@ async fn people_choose_which_notifications_they_get() {
         desk.server.patch(&format!("/api/v1/tickets/{id}"), &supporter_token, status).await.status,
         StatusCode::OK
     );
-    // The unit's list hears of every change; once it has, the submitter's would have arrived too.
-    desk.peer.wait_for(&desk.unit_address, 1).await;
+    // The unit's member hears of the new ticket; once they have, the submitter's would have
+    // arrived too.
+    desk.peer.wait_for(&supporter, 1).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(desk.peer.messages_for(&submitter).len(), 1, "only the confirmation of the new ticket");
 }
@@ -355,13 +365,14 @@ async fn a_redirect_unit_works_its_tickets_on_its_mailing_list() {
     let id = desk.open(&token, json!({"title": "Tape library offline"})).await;
     let to_list = desk.peer.wait_for(&desk.unit_address, 1).await.remove(0);
     assert!(to_list.subject.contains(&format!("[Helpdesk #{id}]")), "{to_list:?}");
+    let reply_to = list_reply_address(&to_list, id);
     let parent = to_list.message_id.expect("a Message-ID");
 
-    // A list member who has no account answers through the list.
+    // A list member who has no account answers the list's copy (its Reply-To), through the list.
     let member = unique_address("list-member");
     let answer = message(
         &member,
-        &desk.unit_address,
+        &format!("{reply_to}, {}", desk.unit_address),
         &format!("Re: [Helpdesk #{id}] Tape library offline"),
         "We are replacing the robot arm today.\n",
         &[
@@ -391,28 +402,167 @@ async fn a_redirect_unit_works_its_tickets_on_its_mailing_list() {
 }
 
 #[tokio::test]
+async fn a_bcc_to_a_unit_is_routed_by_the_envelope_recipient() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let network_address = unique_address("network-unit");
+    let network = desk.unit("Network", &network_address, "direct").await;
+    let customer = unique_address("bcc-customer");
+
+    // Bcc'd: the unit's address is only in what the delivering server wrote.
+    let headers = [("Delivered-To", "helpdesk@test.example.org"), ("X-Original-To", network_address.as_str())];
+    let raw = message(&customer, "colleague@example.com", "Switch port dead", "Port 12 is dead.\n", &headers);
+    let inbound = desk.deliver(raw).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], network);
+
+    // The recipient the gateway was given comes before To and Cc, and is kept with the message.
+    let path = format!("/api/v1/mail/inbound?recipient={}", network_address.to_uppercase());
+    let raw = message(&customer, &desk.unit_address, "Cable cut", "The uplink is cut.\n", &[]);
+    let inbound = desk.deliver_at(&path, raw).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    assert_eq!(inbound.recipient.as_deref(), Some(network_address.as_str()));
+    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], network);
+    let listed = desk.server.get("/api/v1/mail/inbound", &desk.admin).await;
+    assert_eq!(listed.body["items"][0]["recipient"], json!(network_address), "{:?}", listed.body);
+
+    // Without an envelope recipient of a unit's, To and Cc route it, as before.
+    let path = "/api/v1/mail/inbound?recipient=helpdesk@test.example.org";
+    let raw = message(&customer, &desk.unit_address, "Printer", "Jammed.\n", &[]);
+    let inbound = desk.deliver_at(path, raw).await;
+    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], desk.unit);
+
+    // A recipient that is no address is refused, and nothing is kept.
+    let before = snapshot(desk.server.store()).await;
+    let refused = desk
+        .server
+        .call_raw(
+            Method::POST,
+            "/api/v1/mail/inbound?recipient=not%20an%20address",
+            Some(&desk.gateway),
+            Some("message/rfc822"),
+            message(&customer, &desk.unit_address, "x", "y\n", &[]),
+        )
+        .await;
+    assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body["detail"].as_str().is_some_and(|d| d.contains("recipient")), "{:?}", refused.body);
+    // (The worker may meanwhile finish the jobs of the tickets above.)
+    let after = snapshot(desk.server.store()).await;
+    let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+    assert!(changed.iter().all(|t| *t == "jobs"), "{changed:?}");
+    let kept = desk.server.store().inbound_messages(None, Default::default()).await.expect("the inbound list");
+    assert_eq!(kept.total, 3, "nothing more was kept");
+}
+
+/// The Reply-To of a unit list's copy about ticket `id`: the ticket's reply address for that list.
+fn list_reply_address(to_list: &Received, id: i64) -> String {
+    let reply_to = to_list.reply_to.as_deref().expect("a Reply-To").trim().trim_matches(['<', '>']).to_owned();
+    assert!(reply_to.starts_with(&format!("helpdesk+{id}.")) && reply_to.ends_with("@test.example.org"), "{reply_to}");
+    reply_to
+}
+
+#[tokio::test]
+async fn only_the_list_answers_for_a_redirect_unit_and_anyone_else_is_just_another_sender() {
+    let Some(desk) = MailDesk::new("redirect").await else { return };
+    let (_, requester, token) = desk.person("requester", &[Role::Partner]).await;
+    let id = desk.open(&token, json!({"privacy": "private", "title": "Payroll export fails"})).await;
+    let to_list = desk.peer.wait_for(&desk.unit_address, 1).await.remove(0);
+    let reply_to = list_reply_address(&to_list, id);
+    assert!(!to_list.text.contains(&reply_to), "the secret is in the Reply-To only");
+    desk.peer.wait_for(&requester, 1).await;
+    // (The ticket's title is not in the subject: a refusal that names it would reveal it.)
+    let subject = format!("Re: [Helpdesk #{id}] your ticket");
+    let phishing = "Please confirm your password at http://evil.example/login\n";
+
+    // Naming the list in Cc, writing as if through the list, or guessing the secret: each is
+    // its sender's own mail, refused for a ticket they may not write to, with nothing revealed.
+    let stranger = unique_address("phisher");
+    let (_, known, _) = desk.person("known-stranger", &[Role::Community]).await;
+    let forged = format!("helpdesk+{id}.{}@test.example.org", "0".repeat(20));
+    let through_list = [("List-Id", "Storage <storage.lists.example.org>"), ("Precedence", "list")];
+    let cases = [
+        (
+            "the list in Cc",
+            message(&stranger, "helpdesk@test.example.org", &subject, phishing, &[("Cc", &desk.unit_address)]),
+        ),
+        (
+            "a known address in Cc",
+            message(&known, "helpdesk@test.example.org", &subject, phishing, &[("Cc", &desk.unit_address)]),
+        ),
+        ("as the list's copy", message(&known, &desk.unit_address, &subject, phishing, &through_list)),
+        ("a guessed secret", message(&stranger, &forged, &subject, phishing, &[("Cc", &desk.unit_address)])),
+        (
+            "another ticket's secret",
+            message(&stranger, &reply_to.replacen(&format!("+{id}."), "+999999.", 1), "x", phishing, &[]),
+        ),
+    ];
+    for (what, raw) in cases {
+        let before = snapshot(desk.server.store()).await;
+        let inbound = desk.deliver(raw).await;
+        assert_eq!(inbound.status, InboundStatus::Refused, "{what}: {inbound:?}");
+        assert!(!inbound.detail.as_deref().unwrap_or_default().contains("Payroll"), "{what}: {inbound:?}");
+        let after = snapshot(desk.server.store()).await;
+        let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+        assert!(changed.iter().all(|t| ["inbound_mail", "jobs"].contains(t)), "{what}: {changed:?}");
+    }
+    let refusals = desk.peer.wait_for(&stranger, 1).await;
+    let secrets = ["Payroll", "My home directory is full"];
+    assert!(!secrets.iter().any(|s| any_contains(&refusals, s)), "a refusal tells nothing of the ticket: {refusals:?}");
+    assert!(desk.articles(id).await.is_empty(), "nothing was added");
+
+    // A member of the unit is known as such, without any secret.
+    let (_, supporter, _) = desk.supporter().await;
+    let answer = message(&supporter, &desk.unit_address, &subject, "We are on it.\n", &through_list);
+    assert_eq!(desk.deliver(answer).await.status, InboundStatus::ArticleAdded);
+    // Whoever received the list's copy answers it with its secret, and speaks for the unit.
+    let member = unique_address("list-member");
+    let answer =
+        message(&member, &format!("{reply_to}, {}", desk.unit_address), &subject, "Fixed in 4.2.\n", &through_list);
+    assert_eq!(desk.deliver(answer).await.status, InboundStatus::ArticleAdded);
+    let heard = desk.peer.wait_for(&requester, 3).await;
+    assert!(heard[1].text.contains("We are on it.") && heard[2].text.contains("Fixed in 4.2."), "{heard:?}");
+    assert!(!any_contains(&heard, "evil.example"), "{heard:?}");
+    // That was one reply: the member's new account reads nothing of the private ticket.
+    let member_token = desk.server.app.create_token(&Actor::system(), &member, "test").await.expect("a token").secret;
+    assert_problem(&desk.server.get(&format!("/api/v1/tickets/{id}"), &member_token).await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn mailgate_hands_a_message_from_standard_input_to_the_server() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let customer = unique_address("piped");
     let raw = message(&customer, &desk.unit_address, "Sent through the MTA", "Piped in.\n", &[]);
-    let run = |token: &str, url: &str, raw: Vec<u8>| {
-        let mut child = crate::common::helpdesk()
-            .args(["mailgate", "--url", url, "--token", token, "--timeout", "10"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("helpdesk mailgate runs");
-        use std::io::Write;
-        child.stdin.take().expect("stdin").write_all(&raw).expect("the message is written");
-        child.wait_with_output().expect("mailgate ends")
-    };
+    let run = |token: &str, url: &str, raw: Vec<u8>| mailgate(token, url, raw, &[]);
     let url = desk.server.url.clone();
     let (gateway, good) = (desk.gateway.clone(), raw.clone());
     let out = tokio::task::spawn_blocking(move || run(&gateway, &url, good)).await.expect("joined");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let confirmation = desk.peer.wait_for(&customer, 1).await.remove(0);
     assert!(confirmation.subject.contains("Sent through the MTA"), "{confirmation:?}");
+
+    // The MTA's $RECIPIENT routes a Bcc to its unit; an empty one is none.
+    let network_address = unique_address("network-unit");
+    let network = desk.unit("Network", &network_address, "direct").await;
+    for (recipient, unit) in [(network_address.as_str(), network), ("", desk.unit)] {
+        let subject = format!("Bcc through the MTA ({recipient})");
+        let raw = message(&customer, "someone@example.com", &subject, "Piped in.\n", &[]);
+        let (url, gateway, extra) = (desk.server.url.clone(), desk.gateway.clone(), recipient.to_owned());
+        let out = tokio::task::spawn_blocking(move || mailgate(&gateway, &url, raw, &["--recipient", &extra]))
+            .await
+            .expect("joined");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // The newest message kept is the one just handed in.
+        let kept = desk.server.store().inbound_messages(None, Default::default()).await.expect("the inbound list");
+        let inbound = desk.settled(kept.items[0].id).await;
+        assert_eq!(inbound.subject.as_deref(), Some(subject.as_str()), "{inbound:?}");
+        assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], unit, "{recipient}");
+    }
+    // A recipient that is no address is the MTA's configuration error (64).
+    let (url, gateway) = (desk.server.url.clone(), desk.gateway.clone());
+    let bad = message(&customer, "someone@example.com", "x", "y\n", &[]);
+    let out = tokio::task::spawn_blocking(move || mailgate(&gateway, &url, bad, &["--recipient", "nobody"]))
+        .await
+        .expect("joined");
+    assert_eq!(out.status.code(), Some(64), "{}", String::from_utf8_lossy(&out.stderr));
 
     // A bad token: the MTA must not retry (77); a server that is down: it must (75).
     let url = desk.server.url.clone();
@@ -423,6 +573,63 @@ async fn mailgate_hands_a_message_from_standard_input_to_the_server() {
     let gateway = desk.gateway.clone();
     let out = tokio::task::spawn_blocking(move || run(&gateway, "http://127.0.0.1:9", raw)).await.expect("joined");
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn the_quoted_history_is_kept_behind_show_quoted_text() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let customer = unique_address("forwarder");
+    // A forwarded Outlook message (German) opens the ticket; a bottom-posted reply follows.
+    let forwarded = "Bitte prüfen.\n\nVon: Kunde <kunde@example.com>\nGesendet: Montag, 9. März 2026 08:00\n\
+                     An: mich\n\nDer Dateiserver FS-7 antwortet nicht.\n";
+    let inbound = desk.deliver(message(&customer, &desk.unit_address, "WG: Dateiserver", forwarded, &[])).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    let id = inbound.ticket.expect("a ticket");
+    assert_eq!(desk.ticket(id).await["description"], "Bitte prüfen.");
+    let reply =
+        "On Mon, 9 Mar 2026, Helpdesk <helpdesk@test.example.org> wrote:\n> Is FS-7 back?\n\nYes, since noon.\n";
+    let inbound = desk
+        .deliver(message(&customer, "helpdesk@test.example.org", &format!("Re: [Helpdesk #{id}]"), reply, &[]))
+        .await;
+    assert_eq!(inbound.status, InboundStatus::ArticleAdded, "{inbound:?}");
+    let article = desk.articles(id).await.pop().expect("the reply");
+    assert_eq!(article["body"], "Yes, since noon.");
+
+    // The ticket page shows what was written, and the whole messages behind "show quoted text".
+    let password = "an admin password, long enough";
+    desk.server.app.set_password(&Actor::system(), &desk.admin_address, password).await.expect("a password");
+    let mut web = WebSession::new(&desk.server).await;
+    web.sign_in(&desk.admin_address, password).await;
+    let page = web.get(&format!("/tickets/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.html.matches("<details class=\"quoted\"><summary>Show quoted text</summary>").count(),
+        2,
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Der Dateiserver FS-7 antwortet nicht."), "{}", page.html);
+    assert!(page.html.contains("Is FS-7 back?"), "{}", page.html);
+    // A message with nothing quoted has nothing to show.
+    let plain = message(&customer, "helpdesk@test.example.org", &format!("Re: [Helpdesk #{id}]"), "Thanks.\n", &[]);
+    assert_eq!(desk.deliver(plain).await.status, InboundStatus::ArticleAdded);
+    let page = web.get(&format!("/tickets/{id}")).await;
+    assert_eq!(page.html.matches("Show quoted text").count(), 2, "{}", page.html);
+}
+
+/// Runs `helpdesk mailgate` with `raw` on its standard input, to the end.
+fn mailgate(token: &str, url: &str, raw: Vec<u8>, extra: &[&str]) -> std::process::Output {
+    let mut child = crate::common::helpdesk()
+        .args(["mailgate", "--url", url, "--token", token, "--timeout", "10"])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("helpdesk mailgate runs");
+    use std::io::Write;
+    child.stdin.take().expect("stdin").write_all(&raw).expect("the message is written");
+    child.wait_with_output().expect("mailgate ends")
 }
 
 #[tokio::test]
@@ -445,7 +652,9 @@ async fn every_message_of_the_corpus_is_kept_and_settles() {
         let number: u32 = name.get(..2).and_then(|n| n.parse().ok()).unwrap_or(0);
         let expected: &[InboundStatus] = match number {
             // (31's X-Loop names another installation, helpdesk.example.org: not a loop here.)
-            26..=29 => &[InboundStatus::Ignored],
+            // 30 and 49 are lists' copies addressed to no address of this Helpdesk's (30 names
+            // helpdesk.example.org, another installation, as 31 does).
+            26..=30 | 49 => &[InboundStatus::Ignored],
             46 => &[InboundStatus::Failed],
             18 => &[InboundStatus::Refused],
             _ if inbound.subject.as_deref().is_some_and(|s| s.to_lowercase().contains("[helpdesk #")) => {
@@ -455,6 +664,93 @@ async fn every_message_of_the_corpus_is_kept_and_settles() {
         };
         assert!(expected.contains(&inbound.status), "{name}: {inbound:?}");
     }
+    // The unit's address and Helpdesk's own are where mail comes in: none went out to them.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for own in [desk.unit_address.as_str(), "helpdesk@test.example.org"] {
+        assert!(desk.peer.messages_for(own).is_empty(), "mail went to {own}: {:?}", desk.peer.messages_for(own));
+    }
+}
+
+#[tokio::test]
+async fn helpdesk_never_mails_its_own_addresses_and_knows_its_mail_when_it_comes_back() {
+    // Mail goes out from another address than the one answers come back to.
+    let sender = "noreply@test.example.org";
+    let Some(desk) = MailDesk::sending_from("direct", Some("Helpdesk <noreply@test.example.org>")).await else {
+        return;
+    };
+    let (_, supporter, token) = desk.supporter().await;
+    let other_unit = unique_address("network-unit");
+    let unit = json!({"name": "Network", "level": 2, "email": other_unit, "integration": "direct"});
+    created(desk.server.post("/api/v1/units", &desk.admin, unit).await);
+    let (customer, colleague) = (unique_address("customer"), unique_address("colleague"));
+    let cc = format!("{sender}, helpdesk+x@test.example.org, {other_unit}, {colleague}");
+    let raw = message(&customer, &desk.unit_address, "Printer jammed", "It jams.\n", &[("Cc", &cc)]);
+    let inbound = desk.deliver(raw).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    let id = inbound.ticket.expect("a ticket");
+    assert_eq!(desk.ticket(id).await["copy_to"], json!([colleague]), "none of Helpdesk's addresses is a copy");
+    let confirmation = desk.peer.wait_for(&customer, 1).await.remove(0);
+    assert!(confirmation.x_loop.as_deref().is_some_and(|l| l.contains(sender)), "{confirmation:?}");
+
+    // What comes back, marked by the sender address, from it, or from a unit's address, is a loop.
+    let cases = [
+        ("marked", message(&customer, &desk.unit_address, &confirmation.subject, "Back.\n", &[("X-Loop", sender)])),
+        ("from the sender", message(sender, &desk.unit_address, &confirmation.subject, "Back.\n", &[])),
+        (
+            "from a unit",
+            message(&other_unit, &desk.unit_address, &format!("Re: {}", confirmation.subject), "Back.\n", &[]),
+        ),
+    ];
+    for (what, raw) in cases {
+        let before = snapshot(desk.server.store()).await;
+        let inbound = desk.deliver(raw).await;
+        assert_eq!(inbound.status, InboundStatus::Ignored, "{what}: {inbound:?}");
+        assert!(inbound.detail.as_deref().is_some_and(|d| d.contains("loop")), "{what}: {inbound:?}");
+        let after = snapshot(desk.server.store()).await;
+        let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+        assert!(changed.iter().all(|t| ["inbound_mail", "jobs"].contains(t)), "{what}: {changed:?}");
+    }
+
+    // Copies the web form was given to Helpdesk's own addresses are never written to either.
+    let copies = json!([desk.unit_address, sender, "helpdesk@test.example.org", other_unit]);
+    let second = desk.open(&token, json!({"copy_to": copies})).await;
+    let reply = json!({"body": "Noted.", "internal": false});
+    created(desk.server.post(&format!("/api/v1/tickets/{second}/articles"), &desk.admin, reply).await);
+    desk.peer.wait_for(&supporter, 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for own in [desk.unit_address.as_str(), sender, "helpdesk@test.example.org", other_unit.as_str()] {
+        assert!(desk.peer.messages_for(own).is_empty(), "mail went to {own}: {:?}", desk.peer.messages_for(own));
+    }
+}
+
+#[tokio::test]
+async fn a_mailing_lists_copy_is_kept_and_the_list_is_never_mailed() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let (_, supporter, _) = desk.supporter().await;
+    let (list, poster) = (unique_address("users-list"), unique_address("poster"));
+    let post = format!("<mailto:{list}>");
+    let headers = [("List-Id", "Users <users.lists.example.org>"), ("Precedence", "list"), ("List-Post", &post)];
+
+    // Only to the list, of which Helpdesk is a subscriber: kept as ignored, nothing else written.
+    let before = snapshot(desk.server.store()).await;
+    let raw = message(&poster, &list, "[users] Timeouts?", "Anyone else seeing timeouts?\n", &headers);
+    let inbound = desk.deliver(raw).await;
+    assert_eq!(inbound.status, InboundStatus::Ignored, "{inbound:?}");
+    assert!(inbound.detail.as_deref().is_some_and(|d| d.contains("users.lists.example.org")), "{inbound:?}");
+    let after = snapshot(desk.server.store()).await;
+    let changed: Vec<_> = before.iter().zip(&after).filter(|(b, a)| b != a).map(|(b, _)| b.0).collect();
+    assert!(changed.iter().all(|t| ["inbound_mail", "jobs"].contains(t)), "{changed:?}");
+
+    // To the list and to the unit: a ticket, but the list is no copy of it and hears nothing.
+    let to = format!("{list}, {}", desk.unit_address);
+    let inbound = desk.deliver(message(&poster, &to, "[users] VPN down", "The VPN is down.\n", &headers)).await;
+    assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
+    let id = inbound.ticket.expect("a ticket");
+    assert_eq!(desk.ticket(id).await["copy_to"], json!([]));
+    desk.peer.wait_for(&supporter, 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(desk.peer.messages_for(&list).is_empty(), "the list was mailed: {:?}", desk.peer.messages_for(&list));
+    assert!(desk.peer.messages_for(&poster).is_empty(), "a list's message is never answered");
 }
 
 #[tokio::test]
@@ -534,6 +830,21 @@ async fn mail_in_an_imap_mailbox_opens_a_ticket_once() {
     let ours: Vec<_> = kept.items.iter().filter(|m| m.subject.as_deref() == Some(subject.as_str())).collect();
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert_eq!(ours[0].status, InboundStatus::TicketOpened, "{:?}", ours[0]);
+
+    // A Bcc to a unit reached at a sub-address of the mailbox: the LMTP server's Delivered-To
+    // names it, and the poller gives the mailbox's own address as the envelope's.
+    let tape_address = format!("helpdesk+{}", unique_address("tape"));
+    let tape = desk.unit("Tape", &tape_address, "direct").await;
+    let subject = format!("Tape robot stuck ({customer})");
+    let raw = message(&customer, "colleague@example.com", &subject, "The robot arm is stuck.\n", &[]);
+    mailbox.deliver_to(&customer, &tape_address, &raw).await;
+    assert_eq!(poller(mailbox.password).poll().await.expect("the mailbox is read").kept, 1);
+    let kept = desk.server.store().inbound_messages(None, Default::default()).await.expect("the inbound list");
+    // The newest message kept is the one just fetched.
+    assert_eq!(kept.items[0].recipient.as_deref(), Some(mailbox.user), "{:?}", kept.items[0]);
+    let bcc = desk.settled(kept.items[0].id).await;
+    assert_eq!((bcc.status, bcc.subject.as_deref()), (InboundStatus::TicketOpened, Some(subject.as_str())), "{bcc:?}");
+    assert_eq!(desk.ticket(bcc.ticket.expect("a ticket")).await["unit"], tape);
 
     // A server that cannot be reached says so.
     let mut gone = mailbox.config(mailbox.password);

@@ -64,6 +64,10 @@ async fn the_document_describes_every_operation_and_shape() {
         assert!(op.is_object(), "{method} {path} is described");
         assert!(op["responses"]["401"].is_object(), "{method} {path} says it needs a token");
     }
+    // A mail gateway may give the envelope's recipient with a message.
+    let inbound = &doc["paths"]["/api/v1/mail/inbound"]["post"]["parameters"];
+    let recipient = inbound.as_array().and_then(|p| p.iter().find(|p| p["name"] == "recipient"));
+    assert!(recipient.is_some_and(|p| p["in"] == "query" && p["required"] != true), "{inbound:?}");
     // Signing in needs no token.
     for path in [
         "/api/v1/auth/register",

@@ -693,6 +693,65 @@ def inline_text_attachment():
     emit("47-inline-text-attachment.eml", msg)
 
 
+def tnef_attribute(level, attribute, value):
+    """One TNEF attribute as Outlook writes it: level, id, length, value, checksum."""
+    return struct.pack("<BII", level, attribute, len(value)) + value + struct.pack("<H", sum(value) & 0xFFFF)
+
+
+def mapi_string(kind, prop, value):
+    """One MAPI string property (PT_STRING8 0x001E, PT_UNICODE 0x001F), padded to 4 bytes."""
+    padded = value + b"\0" * (-len(value) % 4)
+    return struct.pack("<HHII", kind, prop, 1, len(value)) + padded
+
+
+def winmail_dat(files):
+    """A TNEF stream (winmail.dat) as Outlook sends it: the message's attributes, then each file's
+    rendering data, 8.3 title, bytes, and MAPI properties with the long file name and MIME type."""
+    out = struct.pack("<IH", 0x223E9F78, 0x0F3A)
+    out += tnef_attribute(1, 0x00089006, b"\x00\x00\x01\x00")  # attTnefVersion
+    out += tnef_attribute(1, 0x00069007, struct.pack("<II", 1252, 0))  # attOemCodepage
+    out += tnef_attribute(1, 0x00078008, b"IPM.Microsoft Mail.Note\0")  # attMessageClass
+    for title, long_name, mime, data in files:
+        out += tnef_attribute(2, 0x00069002, struct.pack("<HIHHI", 1, 0xFFFFFFFF, 0, 0, 0))  # attAttachRenddata
+        out += tnef_attribute(2, 0x00018010, title.encode("cp1252") + b"\0")  # attAttachTitle
+        out += tnef_attribute(2, 0x0006800F, data)  # attAttachData
+        props = [
+            struct.pack("<HHI", 0x0003, 0x0E21, 0),  # PR_ATTACH_NUM
+            struct.pack("<HHI", 0x0003, 0x3705, 1),  # PR_ATTACH_METHOD: by value
+            mapi_string(0x001F, 0x3707, long_name.encode("utf-16-le") + b"\0\0"),  # PR_ATTACH_LONG_FILENAME
+            mapi_string(0x001E, 0x370E, mime.encode() + b"\0"),  # PR_ATTACH_MIME_TAG
+        ]
+        out += tnef_attribute(2, 0x00069005, struct.pack("<I", len(props)) + b"".join(props))  # attAttachment
+    return out
+
+
+def outlook_winmail_dat():
+    msg = MIMEMultipart("mixed")
+    msg["From"] = formataddr(("Sven Lindqvist", "sven.lindqvist@contoso.se"))
+    msg["To"] = HELPDESK_NAMED
+    msg["Subject"] = "Export fails with error 0x80070005"
+    msg["Date"] = date(9, 15, 20)
+    msg["Message-ID"] = "<000201dcafe1$9a8b7c60$cfa27520$@contoso.se>"
+    msg["X-Mailer"] = "Microsoft Outlook 16.0"
+    msg["Thread-Index"] = "AdyvwZqLfGDPonUgQ2m1L0c3sYwAbQ=="
+    msg["X-MS-TNEF-Correlator"] = "00000000A1B2C3D4E5F60718293A4B5C6D7E8F90A4002000"
+    msg["Content-Language"] = "sv-se"
+    msg.attach(MIMEText("Hi,\n\nthe export fails again, see the report and the log.\n\nSven\n", "plain", "utf-8"))
+    tnef = MIMEApplication(
+        winmail_dat(
+            [
+                ("EXPORT~1.PDF", "Export report – mars.pdf", "application/pdf", pdf("Export report", 1500)),
+                ("EXPORT.LOG", "export.log", "text/plain", log_text(8).encode()),
+            ]
+        ),
+        "ms-tnef",
+        name="winmail.dat",
+    )
+    tnef.add_header("Content-Disposition", "attachment", filename="winmail.dat")
+    msg.attach(tnef)
+    emit("58-outlook-winmail-dat.eml", msg, LEGACY_LF)
+
+
 def main():
     plain_ascii()
     utf8_quoted_printable()
@@ -734,7 +793,8 @@ def main():
     smime_signed()
     calendar_invite()
     inline_text_attachment()
-    # 48: hand-written Apple Mail message.
+    # 48: hand-written Apple Mail message; 49 to 57: hand-written list, envelope and reply samples.
+    outlook_winmail_dat()
 
 
 if __name__ == "__main__":

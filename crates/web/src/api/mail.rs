@@ -28,6 +28,16 @@ pub struct Received {
     pub status: InboundStatus,
 }
 
+/// What a mail gateway knows of a message besides its bytes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReceiveQuery {
+    /// The envelope's recipient (an MTA's `$RECIPIENT`): the address the message was delivered
+    /// to, a Bcc included. It routes the message to the unit of that address before its To and
+    /// Cc do.
+    pub recipient: Option<String>,
+}
+
 /// Which inbound messages to list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -46,14 +56,16 @@ pub struct ListInbound {
 /// Hands in one raw message (RFC 5322, as received). It is kept before anything else, then
 /// processed by the worker: it opens a ticket, becomes an article, or is refused (its sender is
 /// told why), ignored (auto-replies, bounces, loops) or marked a duplicate. Needs a token of an
-/// account with the `mail_gateway` (or `admin`) role.
-#[utoipa::path(post, path = "/api/v1/mail/inbound", tag = "mail",
+/// account with the `mail_gateway` (or `admin`) role. `recipient`, optional, is the envelope's
+/// recipient the gateway knows (`helpdesk mailgate --recipient`).
+#[utoipa::path(post, path = "/api/v1/mail/inbound", tag = "mail", params(ReceiveQuery),
     request_body(content = super::RawMessage, content_type = "message/rfc822", description = "The raw message"),
     security(("bearer" = [])),
     responses((status = 202, description = "Kept and queued", body = Received), WriteRefusals))]
 pub async fn receive(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ReceiveQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Received>), Problem> {
     let raw = body.map_err(|e| {
@@ -63,7 +75,7 @@ pub async fn receive(
             format!("the message could not be read ({}); at most {} MiB", e.body_text(), MAX_MIB),
         )
     })?;
-    let id = state.app.receive_mail(&actor, raw.to_vec()).await?;
+    let id = state.app.receive_mail_for(&actor, raw.to_vec(), query.recipient).await?;
     Ok((StatusCode::ACCEPTED, Json(Received { id, status: InboundStatus::Received })))
 }
 

@@ -654,6 +654,9 @@ pub struct ArticleView {
     pub at: String,
     /// Its body, rendered and sanitised.
     pub html: String,
+    /// The whole message it came from, quoted history included, rendered and sanitised, when
+    /// the body keeps less ("show quoted text").
+    pub quoted: Option<String>,
     /// An internal note.
     pub internal: bool,
     /// Where it came from.
@@ -695,6 +698,8 @@ struct TicketPage {
     shell: Shell,
     t: Ticket,
     description: String,
+    /// The whole message the ticket was opened by, when the description keeps less.
+    description_quoted: Option<String>,
     status: String,
     open: bool,
     private: bool,
@@ -773,6 +778,8 @@ async fn ticket_page(
     let articles = state.app.articles(actor, id, hundred).await?.items;
     let history = state.app.history(actor, id, hundred).await?.items;
     let attachments = state.app.attachments(actor, id).await?;
+    let quoted = state.app.quoted_texts(actor, id).await?;
+    let quoted_of = |article: Option<i64>| quoted.iter().find(|(a, _)| *a == article).map(|(_, t)| to_safe_html(t));
     let (categories, names) = names(state, viewer).await?;
     let facts = TicketFacts::from(&t);
     let may = |action: TicketAction| check_ticket(actor, action, &facts).is_ok();
@@ -805,6 +812,7 @@ async fn ticket_page(
             author: a.external_author.clone().unwrap_or_else(|| name_of(a.author)),
             at: when(a.created_at),
             html: to_safe_html(&a.body),
+            quoted: quoted_of(Some(a.id)),
             internal: a.internal,
             channel: a.channel.as_str().to_owned(),
             attachments: attachments.iter().filter(|x| x.article == Some(a.id)).map(attachment_view).collect(),
@@ -872,6 +880,7 @@ async fn ticket_page(
         external,
         shell: Shell::of(viewer).with_notice(notice),
         description: to_safe_html(&t.description),
+        description_quoted: quoted_of(None),
         status: words(t.status.as_str()),
         open: super::views::is_open(t.status),
         private: t.privacy == Privacy::Private,

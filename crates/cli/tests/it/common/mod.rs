@@ -115,6 +115,12 @@ pub fn mailbox_peer() -> Option<MailboxPeer> {
 impl MailboxPeer {
     /// Delivers `raw` into the mailbox over LMTP, as an MTA does.
     pub async fn deliver(&self, from: &str, raw: &[u8]) {
+        self.deliver_to(from, self.user, raw).await
+    }
+
+    /// Delivers `raw` over LMTP to `recipient`: the mailbox's address or one of its `+detail`
+    /// sub-addresses.
+    pub async fn deliver_to(&self, from: &str, recipient: &str, raw: &[u8]) {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let stream = tokio::net::TcpStream::connect(&self.lmtp).await.expect("the LMTP listener");
         let (read, mut write) = stream.into_split();
@@ -144,7 +150,7 @@ impl MailboxPeer {
         let commands: [(Vec<u8>, &str); 5] = [
             (b"LHLO test.example.org\r\n".to_vec(), "250"),
             (format!("MAIL FROM:<{from}>\r\n").into_bytes(), "250"),
-            (format!("RCPT TO:<{}>\r\n", self.user).into_bytes(), "250"),
+            (format!("RCPT TO:<{recipient}>\r\n").into_bytes(), "250"),
             (b"DATA\r\n".to_vec(), "354"),
             (data, "250"),
         ];
@@ -306,6 +312,8 @@ pub struct Options {
     pub proxies: helpdesk_web::Proxies,
     /// The server's limits on connections.
     pub limits: helpdesk_web::ServerLimits,
+    /// Send mail from this address (`mail_from`) rather than from Helpdesk's own.
+    pub mail_from: Option<&'static str>,
 }
 
 /// Installs the one crypto provider (rustls with ring), as `main` does.
@@ -462,6 +470,18 @@ pub async fn snapshot_but_attempts(store: &Arc<dyn Store>) -> Vec<(&'static str,
     counts
 }
 
+/// The inbound message `id` once the worker has processed it (at most 15 s).
+pub async fn settled(store: &Arc<dyn Store>, id: i64) -> helpdesk_domain::mail::InboundMessage {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (message, _) = store.inbound_message(id).await.expect("the store").expect("the message is kept");
+        if message.status != helpdesk_domain::mail::InboundStatus::Received || std::time::Instant::now() > deadline {
+            return message;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A Helpdesk serving on a loopback port, with its own fresh database.
 pub struct TestServer {
     pub url: String,
@@ -500,7 +520,10 @@ impl TestServer {
         let public = if options.https { url.replace("http://", "https://") } else { url.clone() };
         let mut app = App::new(store)
             .with_public_url(&public)
-            .with_mail_identity(helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk"))
+            .with_mail_identity(
+                helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk")
+                    .sending_from(options.mail_from.unwrap_or("helpdesk@test.example.org")),
+            )
             .with_secret_key(b"the test installation's secret key")
             .with_connectors(Arc::new(helpdesk_bridges::Connectors::with_timeout(std::time::Duration::from_secs(5))));
         if let Some(clock) = options.clock.clone() {
@@ -510,8 +533,8 @@ impl TestServer {
         let search = helpdesk_search::SearchIndex::open(search_dir.path(), app.store().clone()).expect("an index");
         app = app.with_search(Arc::new(search.clone()));
         if let Some(peer) = &options.mail {
-            let mailer =
-                helpdesk_mail::Mailer::smtp(&peer.url, "Helpdesk <helpdesk@test.example.org>").expect("a mailer");
+            let from = options.mail_from.unwrap_or("Helpdesk <helpdesk@test.example.org>");
+            let mailer = helpdesk_mail::Mailer::smtp(&peer.url, from).expect("a mailer");
             let clock = options.clock.clone().unwrap_or_else(|| Arc::new(helpdesk_app::SystemClock));
             let worker = helpdesk_app::worker::Worker::new(app.store().clone(), clock, "test-worker");
             let worker = helpdesk_mail::with_mail_handlers(worker, &app, mailer).expect("the mail handlers");
