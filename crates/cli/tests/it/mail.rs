@@ -852,3 +852,45 @@ async fn mail_in_an_imap_mailbox_opens_a_ticket_once() {
     let down = helpdesk_mail::imap::ImapPoller::new(app.clone(), gone).poll().await.expect_err("nothing listens");
     assert!(down.to_string().contains("cannot reach the IMAP server 127.0.0.1:9"), "{down}");
 }
+
+#[tokio::test]
+async fn messages_arriving_together_are_stored_and_numbered_in_the_order_they_arrived() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let customer = unique_address("customer");
+    let opened = desk.deliver(message(&customer, &desk.unit_address, "Tape drive", "It clicks.\n", &[])).await;
+    let ticket = opened.ticket.expect("a ticket");
+    // Replies to one ticket and new tickets, handed in at once, before the worker gets to them.
+    let mut handed = Vec::new();
+    for n in 0..6 {
+        let reply = message(
+            &customer,
+            "helpdesk@test.example.org",
+            &format!("[Helpdesk #{ticket}] step {n}"),
+            &format!("Step {n} done.\n"),
+            &[],
+        );
+        let fresh = message(&customer, &desk.unit_address, &format!("New problem {n}"), "Another one.\n", &[]);
+        for raw in [reply, fresh] {
+            let answer = desk
+                .server
+                .call_raw(Method::POST, "/api/v1/mail/inbound", Some(&desk.gateway), Some("message/rfc822"), raw)
+                .await;
+            assert_eq!(answer.status, StatusCode::ACCEPTED, "{:?}", answer.body);
+            handed.push(answer.body["id"].as_i64().expect("an id"));
+        }
+    }
+    let mut numbers = Vec::new();
+    for id in handed {
+        let inbound = desk.settled(id).await;
+        if inbound.status == InboundStatus::TicketOpened {
+            numbers.push(inbound.ticket.expect("a ticket"));
+        }
+    }
+    let bodies: Vec<String> =
+        desk.articles(ticket).await.iter().filter_map(|a| a["body"].as_str().map(str::to_owned)).collect();
+    let expected: Vec<String> = (0..6).map(|n| format!("Step {n} done.")).collect();
+    assert_eq!(bodies, expected, "the replies, as they arrived");
+    let mut sorted = numbers.clone();
+    sorted.sort();
+    assert_eq!((numbers.len(), numbers), (6, sorted), "new tickets numbered as their messages arrived");
+}
