@@ -160,3 +160,43 @@ pub fn with_mail_handlers(worker: Worker, app: &App, mailer: Mailer) -> Result<W
         .handle(NOTIFY, Arc::new(notifier))
         .handle(PROCESS_MAIL, Arc::new(inbound::InboundProcessor::new(shared))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: i64, attempts: i64, mail: &OutgoingMail) -> Job {
+        Job {
+            id,
+            kind: SEND_MAIL.to_owned(),
+            payload: serde_json::to_value(mail).unwrap_or_default(),
+            attempts,
+            last_error: None,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn message_id(mailer: &Mailer, job: &Job, mail: &OutgoingMail) -> Option<String> {
+        let message = mailer.message(mail, job).ok()?;
+        let raw = String::from_utf8(message.formatted()).ok()?;
+        raw.lines().find(|l| l.starts_with("Message-ID:")).map(str::to_owned)
+    }
+
+    #[test]
+    fn a_mail_tried_again_is_the_same_message() {
+        let dir = std::env::temp_dir().join(format!("helpdesk-mail-test-{}", std::process::id()));
+        let mailer = Mailer::files(dir.clone(), "Helpdesk <helpdesk@example.org>").expect("a mailer");
+        let plain = OutgoingMail::plain("ann@example.org", "Your password", "The link.");
+        let first = message_id(&mailer, &job(7, 1, &plain), &plain).expect("a Message-ID");
+        assert_eq!(first, "Message-ID: <job-7@example.org>");
+        assert_eq!(message_id(&mailer, &job(7, 3, &plain), &plain), Some(first.clone()), "its third attempt");
+        assert_ne!(message_id(&mailer, &job(8, 1, &plain), &plain), Some(first), "another job, another message");
+        let notice = OutgoingMail { message_id: Some("ticket-4.reply-9@example.org".into()), ..plain };
+        assert_eq!(
+            message_id(&mailer, &job(9, 2, &notice), &notice).as_deref(),
+            Some("Message-ID: <ticket-4.reply-9@example.org>"),
+            "a notice keeps the id its notification gave it"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
