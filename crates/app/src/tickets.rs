@@ -4,7 +4,7 @@ use helpdesk_domain::attachment::{NewUpload, accept_uploads};
 use helpdesk_domain::history::{Change, HistoryEntry};
 use helpdesk_domain::mail::InboundStatus;
 use helpdesk_domain::paging::{Page, PageRequest};
-use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, shown_to, visibility};
+use helpdesk_domain::policy::{Action, Actor, TicketAction, TicketFacts, check, check_ticket, shown_to, visibility};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
 use helpdesk_domain::workflow::{self, OpenTicket, Requester, TicketPatch};
@@ -132,7 +132,13 @@ impl App {
         let (account, organisations) = match on_behalf_of {
             Some(customer) => match self.store.account(customer).await? {
                 Some(a) if !a.disabled => (a.id, self.store.memberships(a.id, self.now().date()).await?.organisations),
-                _ => return Err(AppError::invalid("on_behalf_of", format!("there is no active account {customer}"))),
+                _ => {
+                    // The policy first, as for any customer (of no organisation): a partner is
+                    // refused alike for an account it does not serve and for one that is not
+                    // there, and learns nothing of which ids have accounts.
+                    check(actor, Action::OpenOnBehalfOf(Vec::new()))?;
+                    return Err(AppError::invalid("on_behalf_of", format!("there is no active account {customer}")));
+                }
             },
             None => {
                 let me = actor.account.ok_or_else(|| AppError::Forbidden("sign in to open a ticket".into()))?;

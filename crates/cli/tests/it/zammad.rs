@@ -1,10 +1,11 @@
 //! The Zammad-compatible face, driven by `zammad-py` (Zammad's Python client, from PyPI) against
 //! a real `helpdesk serve`, and its refusals.
 
+use helpdesk_domain::account::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{Node, created, say_not_run};
+use crate::common::{Answer, Fixture, Node, TestServer, assert_problem, created, say_not_run, snapshot};
 
 /// A Python with `zammad_py` installed (`.ci/run` makes one).
 fn zammad_python() -> Option<String> {
@@ -145,4 +146,60 @@ async fn the_zammad_face_refuses_in_zammads_shape_and_writes_nothing() {
         assert_eq!(error["error_human"], error["error"]);
     }
     assert_eq!(node.get_ok("/api/v1/tickets").await.expect("tickets")["total"], before, "nothing was opened");
+}
+
+/// Calls the face at `path` (under `/zammad/api/v1/`) as Zammad's clients do.
+async fn face(server: &TestServer, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
+    server.call(method, &format!("/zammad/api/v1/{path}"), Some(token), body).await
+}
+
+/// Asserts a refusal in Zammad's shape: the status, and `error` (the same as `error_human`)
+/// saying `says`.
+fn assert_zammad_error(answer: &Answer, status: StatusCode, says: &str) {
+    assert_eq!(answer.status, status, "{:?}", answer.body);
+    assert!(answer.content_type.starts_with("application/json"), "JSON: {}", answer.content_type);
+    let error = answer.body["error"].as_str().unwrap_or_default();
+    assert!(error.contains(says), "says '{says}': {:?}", answer.body);
+    assert_eq!(answer.body["error_human"], answer.body["error"], "{:?}", answer.body);
+}
+
+#[tokio::test]
+async fn a_partner_learns_nothing_of_the_accounts_outside_the_organisations_it_serves() {
+    let f = Fixture::new().await;
+    let server = &f.server;
+    let group = json!({"name": "Storage problems", "default_unit": f.second_line});
+    created(server.post("/api/v1/categories", &f.admin, group).await);
+    let org = created(
+        server
+            .post("/api/v1/organisations", &f.admin, json!({"name": "Served", "domains": ["served.example.org"]}))
+            .await,
+    );
+    let (partner, partner_token) = server.account("pat@partner.example.org", &[Role::Partner]).await;
+    let serve =
+        server.post(&format!("/api/v1/organisations/{org}/partners"), &f.admin, json!({"account": partner.id})).await;
+    assert_eq!(serve.body["partners"], json!([partner.id]), "{:?}", serve.body);
+    server.account("c1@served.example.org", &[]).await;
+    let (outsider, _) = server.account("c2@elsewhere.example.org", &[]).await;
+    let (_, staff) = server.account("steve@example.org", &[Role::Staff]).await;
+
+    // A customer of the organisations it serves: the ticket is opened for them.
+    let ticket = |customer: &str| json!({"title": "Quota", "group": "Storage", "customer": customer, "article": {"body": "Full."}});
+    let ok = face(server, Method::POST, "tickets", &partner_token, Some(ticket("c1@served.example.org"))).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
+    // An account outside them, and an address with no account, are refused alike.
+    let before = snapshot(server.store()).await;
+    let outside = face(server, Method::POST, "tickets", &partner_token, Some(ticket("c2@elsewhere.example.org"))).await;
+    let unknown = face(server, Method::POST, "tickets", &partner_token, Some(ticket("c3@nowhere.example.org"))).await;
+    assert_zammad_error(&outside, StatusCode::FORBIDDEN, "organisations they serve");
+    assert_eq!((unknown.status, &unknown.body), (outside.status, &outside.body), "the same answer for both");
+    // The same through Helpdesk's API, by account id: one that exists outside, and none.
+    let by_id = |id: i64| f.ticket(json!({"on_behalf_of": id}));
+    let outside = server.post("/api/v1/tickets", &partner_token, by_id(outsider.id)).await;
+    let unknown = server.post("/api/v1/tickets", &partner_token, by_id(99_999)).await;
+    assert_problem(&outside, StatusCode::FORBIDDEN);
+    assert_eq!((unknown.status, &unknown.body["detail"]), (outside.status, &outside.body["detail"]));
+    assert_eq!(snapshot(server.store()).await, before, "nothing was written");
+    // Staff, who may open tickets for anyone, are told when there is no such account.
+    let nobody = face(server, Method::POST, "tickets", &staff, Some(ticket("c3@nowhere.example.org"))).await;
+    assert_zammad_error(&nobody, StatusCode::UNPROCESSABLE_ENTITY, "no active account");
 }
