@@ -148,9 +148,26 @@ async fn the_zammad_face_refuses_in_zammads_shape_and_writes_nothing() {
     assert_eq!(node.get_ok("/api/v1/tickets").await.expect("tickets")["total"], before, "nothing was opened");
 }
 
+/// A group (unit) "Storage" of `server` with a category routed to it, as the face needs to
+/// create tickets there.
+async fn storage_group(server: &TestServer, admin: &str) -> i64 {
+    let unit = json!({"name": "Storage", "level": 2, "email": "storage@example.org"});
+    let unit = created(server.post("/api/v1/units", admin, unit).await);
+    created(server.post("/api/v1/categories", admin, json!({"name": "Storage problems", "default_unit": unit})).await);
+    unit
+}
+
 /// Calls the face at `path` (under `/zammad/api/v1/`) as Zammad's clients do.
 async fn face(server: &TestServer, method: Method, path: &str, token: &str, body: Option<Value>) -> Answer {
     server.call(method, &format!("/zammad/api/v1/{path}"), Some(token), body).await
+}
+
+/// Opens a ticket in the Storage group through the face; returns its id.
+async fn face_ticket(server: &TestServer, token: &str, title: &str) -> i64 {
+    let body = json!({"title": title, "group": "Storage", "article": {"body": format!("About {title}.")}});
+    let answer = face(server, Method::POST, "tickets", token, Some(body)).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{:?}", answer.body);
+    answer.body["id"].as_i64().expect("an id")
 }
 
 /// Asserts a refusal in Zammad's shape: the status, and `error` (the same as `error_human`)
@@ -202,4 +219,62 @@ async fn a_partner_learns_nothing_of_the_accounts_outside_the_organisations_it_s
     // Staff, who may open tickets for anyone, are told when there is no such account.
     let nobody = face(server, Method::POST, "tickets", &staff, Some(ticket("c3@nowhere.example.org"))).await;
     assert_zammad_error(&nobody, StatusCode::UNPROCESSABLE_ENTITY, "no active account");
+}
+
+#[tokio::test]
+async fn unreadable_input_is_refused_in_zammads_shape_in_words_a_person_understands() {
+    let server = TestServer::start().await;
+    let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+    storage_group(&server, &admin).await;
+    let ticket = face_ticket(&server, &admin, "Quota").await;
+    let before = snapshot(server.store()).await;
+    let raw = |method: Method, path: &str, body: &str| {
+        let server = &server;
+        let (path, body, admin) = (format!("/zammad/api/v1/{path}"), body.as_bytes().to_vec(), admin.clone());
+        async move { server.call_raw(method, &path, Some(&admin), Some("application/json"), body).await }
+    };
+    let table = [
+        (Method::POST, "tickets".to_owned(), r#"{"title": "x", "group": "Storage""#, "not valid JSON"),
+        (Method::POST, "tickets".to_owned(), "title=x", "not valid JSON"),
+        (
+            Method::POST,
+            "ticket_articles".to_owned(),
+            r#"{"ticket_id": "first", "body": "x"}"#,
+            "ticket_id: must be a whole number",
+        ),
+        (Method::POST, "ticket_articles".to_owned(), r#"{"body": "x"}"#, "ticket_id: missing"),
+        (
+            Method::POST,
+            "ticket_articles".to_owned(),
+            &format!(r#"{{"ticket_id": {ticket}, "internal": "yes"}}"#),
+            "internal: must be true or false",
+        ),
+        (
+            Method::PUT,
+            format!("tickets/{ticket}"),
+            r#"{"privacy": "secret"}"#,
+            "privacy: must be one of public, private",
+        ),
+        (Method::PUT, format!("tickets/{ticket}"), r#"["state", "closed"]"#, "must be an object"),
+    ];
+    for (method, path, body, says) in table {
+        let answer = raw(method.clone(), &path, body).await;
+        assert_zammad_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, says);
+        let text = answer.body["error"].as_str().unwrap_or_default();
+        for rust in ["i64", "bool", "struct", "deserialize", "variant", "invalid type", "column"] {
+            assert!(!text.contains(rust), "{method} {path} {body}: no Rust words: {text}");
+        }
+        assert_eq!(snapshot(server.store()).await, before, "{body} wrote nothing");
+    }
+    // A query that cannot be read is refused in the same shape; an address that names no
+    // number finds nothing, as Zammad's does.
+    let table = [
+        ("tickets?page=second", StatusCode::UNPROCESSABLE_ENTITY, "page: must be a whole number, not 'second'"),
+        ("tickets?per_page=many", StatusCode::UNPROCESSABLE_ENTITY, "per_page: must be a whole number"),
+        ("tickets/first", StatusCode::NOT_FOUND, "'first' is not a number"),
+        ("ticket_articles/by_ticket/x", StatusCode::NOT_FOUND, "'x' is not a number"),
+    ];
+    for (path, status, says) in table {
+        assert_zammad_error(&face(&server, Method::GET, path, &admin, None).await, status, says);
+    }
 }

@@ -1,7 +1,7 @@
 //! Files in the Zammad face: as clients send them with an article (base64 in the JSON), as an
 //! article lists them, and their download at `ticket_attachment/{ticket}/{article}/{id}`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -9,6 +9,7 @@ use helpdesk_domain::attachment::{Attachment, NewUpload};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::input::ZammadPath;
 use super::{ZammadActor, ZammadError, unprocessable};
 use crate::AppState;
 use crate::api::attachments::attachment_response;
@@ -55,7 +56,7 @@ pub(crate) fn listed(files: &[Attachment], article: i64) -> Value {
 pub(crate) async fn download(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path((ticket, article, id)): Path<(i64, i64, i64)>,
+    ZammadPath((ticket, article, id)): ZammadPath<(i64, i64, i64)>,
 ) -> Result<Response, ZammadError> {
     let (attachment, data) = state.app.attachment(&actor, ticket, id).await?;
     if attachment.article.unwrap_or(0) != article {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort};
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::attachments::{self, ZammadFile};
+use super::input::{ZammadJson, ZammadPath, ZammadQuery};
 use super::{Paging, ZResult, ZammadActor, list, made, one, unprocessable};
 use crate::AppState;
-use crate::extract::ApiJson;
 
 /// A time as Zammad writes it.
 pub(crate) fn stamp(t: OffsetDateTime) -> String {
@@ -121,7 +121,7 @@ pub(crate) async fn list_tickets(state: &AppState, actor: &Actor, q: &Paging) ->
         Some("updated_at") => TicketOrder::LastActivity,
         _ => TicketOrder::Newest,
     };
-    let page = state.app.tickets(actor, TicketFilter { order, ..TicketFilter::default() }, q.page()).await?;
+    let page = state.app.tickets(actor, TicketFilter { order, ..TicketFilter::default() }, q.page()?).await?;
     let groups = group_names(state, actor).await?;
     let mut items: Vec<Value> = page.items.iter().map(|t| ticket_json(t, &groups)).collect();
     if q.order_by.as_deref() == Some("asc") {
@@ -134,7 +134,7 @@ pub(crate) async fn list_tickets(state: &AppState, actor: &Actor, q: &Paging) ->
 pub(crate) async fn index(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
     list_tickets(&state, &actor, &q).await
 }
@@ -143,13 +143,13 @@ pub(crate) async fn index(
 pub(crate) async fn search(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
     let text = q.query.clone().unwrap_or_default();
     if text.trim().is_empty() || text.trim() == "*" {
         return list_tickets(&state, &actor, &q).await;
     }
-    let hits = state.app.search(&actor, &text, SearchFilters::default(), SearchSort::Relevance, q.page()).await?;
+    let hits = state.app.search(&actor, &text, SearchFilters::default(), SearchSort::Relevance, q.page()?).await?;
     let groups = group_names(&state, &actor).await?;
     let mut items = Vec::with_capacity(hits.items.len());
     for hit in &hits.items {
@@ -162,7 +162,7 @@ pub(crate) async fn search(
 pub(crate) async fn show(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
     let ticket = state.app.ticket(&actor, id).await?;
     one(ticket_json(&ticket, &group_names(&state, &actor).await?))
@@ -258,7 +258,7 @@ fn resolution_for(status: Status) -> Option<Resolution> {
 pub(crate) async fn create(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    ApiJson(body): ApiJson<TicketBody>,
+    ZammadJson(body): ZammadJson<TicketBody>,
 ) -> ZResult {
     let unit = body.unit(&state, &actor).await?.ok_or_else(|| unprocessable("group: a ticket needs a group"))?;
     let categories = state.app.categories(&actor, PageRequest { page: 1, per_page: 100 }).await?;
@@ -330,8 +330,8 @@ pub(crate) async fn create(
 pub(crate) async fn update(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
-    ApiJson(body): ApiJson<TicketBody>,
+    ZammadPath(id): ZammadPath<i64>,
+    ZammadJson(body): ZammadJson<TicketBody>,
 ) -> ZResult {
     let current = state.app.ticket(&actor, id).await?;
     if body.title.as_deref().is_some_and(|t| t != current.title) {
@@ -385,7 +385,7 @@ async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Resul
 pub(crate) async fn articles(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
     let ticket = state.app.ticket(&actor, id).await?;
     super::list(all_articles(&state, &actor, &ticket).await?)
@@ -395,7 +395,7 @@ pub(crate) async fn articles(
 pub(crate) async fn article(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
     let article = state.app.article(&actor, id).await?;
     one(shown_article(&state, &actor, &article).await?)
@@ -425,7 +425,7 @@ pub(crate) struct NewArticle {
 pub(crate) async fn add_article(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    ApiJson(body): ApiJson<NewArticle>,
+    ZammadJson(body): ZammadJson<NewArticle>,
 ) -> ZResult {
     let files = attachments::uploads(&body.attachments)?;
     let article =
@@ -449,7 +449,7 @@ pub(crate) async fn states(_: ZammadActor) -> ZResult {
 }
 
 /// `GET ticket_states/{id}`.
-pub(crate) async fn state(_: ZammadActor, Path(id): Path<i64>) -> ZResult {
+pub(crate) async fn state(_: ZammadActor, ZammadPath(id): ZammadPath<i64>) -> ZResult {
     let s = by_id(Status::ALL, id).ok_or_else(|| AppError::NotFound(format!("there is no state {id}")))?;
     one(state_json(s))
 }
@@ -464,7 +464,7 @@ pub(crate) async fn priorities(_: ZammadActor) -> ZResult {
 }
 
 /// `GET ticket_priorities/{id}`.
-pub(crate) async fn priority(_: ZammadActor, Path(id): Path<i64>) -> ZResult {
+pub(crate) async fn priority(_: ZammadActor, ZammadPath(id): ZammadPath<i64>) -> ZResult {
     let p = by_id(Priority::ALL, id).ok_or_else(|| AppError::NotFound(format!("there is no priority {id}")))?;
     one(priority_json(p))
 }
