@@ -181,6 +181,71 @@ fn assert_zammad_error(answer: &Answer, status: StatusCode, says: &str) {
 }
 
 #[tokio::test]
+async fn staff_and_supporters_read_the_organisations_they_may_see_and_only_admins_change_them() {
+    let f = Fixture::new().await;
+    let server = &f.server;
+    let unit = f.second_line;
+    // Acme has a ticket in the unit; Globex has none.
+    let acme = created(
+        server.post("/api/v1/organisations", &f.admin, json!({"name": "Acme", "domains": ["acme.example.org"]})).await,
+    );
+    let globex = created(
+        server
+            .post("/api/v1/organisations", &f.admin, json!({"name": "Globex", "domains": ["globex.example.org"]}))
+            .await,
+    );
+    let contract = json!({"plan": "Gold", "starts_on": "2020-01-01", "ends_on": null, "includes": "24/7"});
+    created(server.post(&format!("/api/v1/organisations/{acme}/contracts"), &f.admin, contract).await);
+    let (_, named) = server.account("nora@acme.example.org", &[]).await;
+    let ticket = f.open(&named, json!({"privacy": "private"})).await;
+    assert_eq!(
+        server.patch(&format!("/api/v1/tickets/{ticket}"), &f.admin, json!({"unit": unit})).await.status,
+        StatusCode::OK
+    );
+    let (_, staff) = server.account("steve@example.org", &[Role::Staff]).await;
+    let (supporter, supporter_token) = server.account("sue@example.org", &[]).await;
+    let joined =
+        server.post(&format!("/api/v1/units/{unit}/members"), &f.admin, json!({"account": supporter.id})).await;
+    assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.body);
+    let (_, nobody) = server.account("nobody@example.org", &[]).await;
+
+    // Zammad lets agents read organizations: staff read every one, a supporter those whose
+    // tickets the unit works, a named user their own.
+    let names = |answer: Answer| -> Vec<String> {
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+        answer.body.as_array().expect("a list").iter().filter_map(|o| o["name"].as_str().map(str::to_owned)).collect()
+    };
+    assert_eq!(names(face(server, Method::GET, "organizations", &staff, None).await), ["Acme", "Globex"]);
+    assert_eq!(names(face(server, Method::GET, "organizations", &supporter_token, None).await), ["Acme"]);
+    assert_eq!(names(face(server, Method::GET, "organizations", &named, None).await), ["Acme"]);
+    assert_eq!(names(face(server, Method::GET, "organizations/search?query=glob", &staff, None).await), ["Globex"]);
+    let one = face(server, Method::GET, &format!("organizations/{globex}"), &staff, None).await;
+    assert_eq!((one.status, one.body["name"].clone()), (StatusCode::OK, json!("Globex")));
+    let hidden = face(server, Method::GET, &format!("organizations/{globex}"), &supporter_token, None).await;
+    assert_zammad_error(&hidden, StatusCode::NOT_FOUND, "no organisation");
+    // The same through Helpdesk's API; contracts are for admins and the organisation's own people.
+    let page = server.get("/api/v1/organisations", &supporter_token).await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    assert_eq!(page.body["total"], 1);
+    assert_eq!(page.body["items"][0]["contracts"], json!([]), "{:?}", page.body);
+    assert_eq!(page.body["items"][0]["supported"], true);
+    let own = server.get(&format!("/api/v1/organisations/{acme}"), &named).await;
+    assert_eq!(own.body["contracts"].as_array().map(Vec::len), Some(1), "{:?}", own.body);
+    assert_eq!(server.get("/api/v1/organisations", &staff).await.body["total"], 2);
+    assert_problem(&server.get("/api/v1/organisations", &nobody).await, StatusCode::FORBIDDEN);
+
+    // Reading is all: only admins create or change organisations.
+    let before = snapshot(server.store()).await;
+    let made = face(server, Method::POST, "organizations", &staff, Some(json!({"name": "Initech"}))).await;
+    assert_zammad_error(&made, StatusCode::FORBIDDEN, "only admins");
+    let renamed = server.patch(&format!("/api/v1/organisations/{acme}"), &staff, json!({"name": "Acme 2"})).await;
+    assert_problem(&renamed, StatusCode::FORBIDDEN);
+    let members = server.get(&format!("/api/v1/organisations/{acme}/members"), &staff).await;
+    assert_problem(&members, StatusCode::FORBIDDEN);
+    assert_eq!(snapshot(server.store()).await, before, "nothing was written");
+}
+
+#[tokio::test]
 async fn a_partner_learns_nothing_of_the_accounts_outside_the_organisations_it_serves() {
     let f = Fixture::new().await;
     let server = &f.server;
