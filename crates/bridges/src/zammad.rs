@@ -225,6 +225,8 @@ impl Zammad {
         let articles =
             self.call(reqwest::Method::GET, &format!("ticket_articles/by_ticket/{id}?expand=true"), None).await?;
         for a in articles.as_array().into_iter().flatten() {
+            // The first article, the description of a ticket we made there, is ours (`by_us`);
+            // an older Helpdesk's Zammad face listed it as article 0, written by its requester.
             let Some(article_id) = id_text(&a["id"]).filter(|i| i != "0") else { continue };
             let by_us = a["created_by_id"].as_i64() == Some(me);
             let at = stamp(&a["created_at"]).unwrap_or(updated);

@@ -683,6 +683,8 @@ async fn a_unit_working_in_zammad_stays_in_step_with_another_helpdesks_zammad_fa
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(articles_with(&a, ticket, "Robot arm stuck").await.len(), 1, "our own reply did not come back");
+    // Nor did the description, B's first article, which the connector wrote there.
+    assert_eq!(articles_with(&a, ticket, "Quota exceeded").await.len(), 0, "the description did not come back");
     assert_eq!(articles_with(&a, ticket, "Arm freed").await.len(), 1);
     assert_eq!(articles_with(&b, remote, "Robot arm stuck").await.len(), 1);
 }

@@ -1,6 +1,8 @@
 //! The Zammad-compatible face, driven by `zammad-py` (Zammad's Python client, from PyPI) against
 //! a real `helpdesk serve`, and its refusals.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use helpdesk_domain::account::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -178,6 +180,64 @@ fn assert_zammad_error(answer: &Answer, status: StatusCode, says: &str) {
     let error = answer.body["error"].as_str().unwrap_or_default();
     assert!(error.contains(says), "says '{says}': {:?}", answer.body);
     assert_eq!(answer.body["error_human"], answer.body["error"], "{:?}", answer.body);
+}
+
+#[tokio::test]
+async fn a_tickets_description_is_an_article_of_its_own_that_can_be_fetched_by_its_id() {
+    let server = TestServer::start().await;
+    let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+    let (_, stranger) = server.account("stranger@example.org", &[]).await;
+    storage_group(&server, &admin).await;
+    let log = b"slot 4: stuck\n";
+    let body = json!({"title": "Robot arm", "group": "Storage", "privacy": "private", "article": {"body": "The arm is stuck.",
+        "attachments": [{"filename": "arm.log", "data": STANDARD.encode(log), "mime-type": "text/plain"}]}});
+    let first = face(&server, Method::POST, "tickets", &admin, Some(body)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let first = first.body["id"].as_i64().expect("an id");
+    let second = face_ticket(&server, &admin, "Tape library").await;
+    let reply = json!({"ticket_id": first, "body": "Looking into it."});
+    assert_eq!(face(&server, Method::POST, "ticket_articles", &admin, Some(reply)).await.status, StatusCode::CREATED);
+
+    // Each ticket's description is its first article, with an id of its own: no two tickets'
+    // descriptions share one, and none is any reply's.
+    let articles = |ticket: i64| {
+        let (server, admin) = (&server, &admin);
+        async move { face(server, Method::GET, &format!("ticket_articles/by_ticket/{ticket}"), admin, None).await.body }
+    };
+    let of_first = articles(first).await;
+    let of_second = articles(second).await;
+    let description = of_first[0].clone();
+    assert_eq!(description["body"], "The arm is stuck.");
+    let id = description["id"].as_i64().expect("an id");
+    assert_ne!(id, 0);
+    assert_ne!(id, of_second[0]["id"].as_i64().expect("an id"), "each description has its own id");
+    assert_ne!(id, of_first[1]["id"].as_i64().expect("an id"), "and it is no reply's");
+    // It is fetched by that id, like any article, and its file downloads under it.
+    let fetched = face(&server, Method::GET, &format!("ticket_articles/{id}"), &admin, None).await;
+    assert_eq!(fetched.status, StatusCode::OK, "{:?}", fetched.body);
+    assert_eq!(
+        (fetched.body["body"].clone(), fetched.body["ticket_id"].clone()),
+        (json!("The arm is stuck."), json!(first))
+    );
+    assert_eq!(fetched.body, description, "the same article as listed");
+    let file = description["attachments"][0]["id"].as_i64().expect("the description's file");
+    let download = server
+        .client
+        .get(format!("{}/zammad/api/v1/ticket_attachment/{first}/{id}/{file}", server.url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.bytes().await.expect("the bytes").as_ref(), log);
+    // Someone who may not read the ticket does not find its description either.
+    let hidden = face(&server, Method::GET, &format!("ticket_articles/{id}"), &stranger, None).await;
+    assert_zammad_error(&hidden, StatusCode::NOT_FOUND, "no");
+    assert_zammad_error(
+        &face(&server, Method::GET, "ticket_articles/0", &admin, None).await,
+        StatusCode::NOT_FOUND,
+        "no",
+    );
 }
 
 #[tokio::test]

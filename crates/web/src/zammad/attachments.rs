@@ -38,9 +38,9 @@ pub(crate) fn uploads(files: &[ZammadFile]) -> Result<Vec<NewUpload>, ZammadErro
         .collect()
 }
 
-/// The files of one article (article 0, the description: the ticket's own) as Zammad lists them.
-pub(crate) fn listed(files: &[Attachment], article: i64) -> Value {
-    let of_article = files.iter().filter(|f| f.article.unwrap_or(0) == article);
+/// The files of one article (none: the ticket's own, its description's) as Zammad lists them.
+pub(crate) fn listed(files: &[Attachment], article: Option<i64>) -> Value {
+    let of_article = files.iter().filter(|f| f.article == article);
     Value::Array(
         of_article
             .map(|f| {
@@ -52,14 +52,17 @@ pub(crate) fn listed(files: &[Attachment], article: i64) -> Value {
 }
 
 /// `GET ticket_attachment/{ticket}/{article}/{id}`: the file's bytes, if it is that article's
-/// and the caller may read it.
+/// (the ticket's own files are its description's) and the caller may read it.
 pub(crate) async fn download(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
     ZammadPath((ticket, article, id)): ZammadPath<(i64, i64, i64)>,
 ) -> Result<Response, ZammadError> {
     let (attachment, data) = state.app.attachment(&actor, ticket, id).await?;
-    if attachment.article.unwrap_or(0) != article {
+    // Article 0 named the description before it had an id of its own.
+    let of_description = article == super::tickets::description_id(ticket) || article == 0;
+    let of_article = if of_description { attachment.article.is_none() } else { attachment.article == Some(article) };
+    if !of_article {
         return Err(helpdesk_app::AppError::NotFound(format!("article {article} has no file {id}")).into());
     }
     Ok(attachment_response(&attachment, data))

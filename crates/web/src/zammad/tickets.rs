@@ -13,6 +13,7 @@ use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Article, Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
+use helpdesk_domain::{ArticleId, TicketId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -86,6 +87,18 @@ fn ticket_json(t: &Ticket, groups: &HashMap<i64, String>) -> Value {
     })
 }
 
+/// The id of a ticket's description as the face shows it, an article of its own: Zammad's first
+/// article, which Helpdesk keeps on the ticket. Articles' own ids are positive, so the
+/// description of ticket N is article -N, unique, and it sorts first.
+pub(crate) fn description_id(ticket: TicketId) -> ArticleId {
+    -ticket
+}
+
+/// The ticket whose description is article `id`, if it is one.
+fn described_ticket(id: ArticleId) -> Option<TicketId> {
+    (id < 0).then(|| -id)
+}
+
 fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>, files: &[Attachment]) -> Value {
     let kind = match a.channel {
         Channel::Web => "web",
@@ -105,7 +118,7 @@ fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>, files: 
         "id": a.id, "ticket_id": a.ticket, "body": a.body, "content_type": "text/plain", "internal": a.internal,
         "type": kind, "sender": sender, "from": from, "subject": Value::Null, "created_by_id": a.author,
         "created_at": stamp(a.created_at), "updated_at": stamp(a.created_at),
-        "attachments": attachments::listed(files, a.id),
+        "attachments": attachments::listed(files, (a.id != description_id(t.id)).then_some(a.id)),
     })
 }
 
@@ -351,23 +364,26 @@ pub(crate) async fn update(
     one(ticket_json(&ticket, &group_names(&state, &actor).await?))
 }
 
-/// Every article of a ticket the caller may read. In Zammad a ticket's first article is its
-/// description; Helpdesk keeps the description on the ticket, so it comes first as article 0.
-async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Result<Vec<Value>, AppError> {
-    let submitter = ticket.on_behalf_of.unwrap_or(ticket.submitter);
-    let names = state.app.account_names(&[submitter]).await?;
-    let description = Article {
-        id: 0,
+/// A ticket's description as an article of its own ([`description_id`]), written by whoever
+/// opened the ticket (as Zammad's first article is its creator's).
+fn description(ticket: &Ticket) -> Article {
+    Article {
+        id: description_id(ticket.id),
         ticket: ticket.id,
-        author: Some(submitter),
+        author: Some(ticket.submitter),
         body: ticket.description.clone(),
         internal: false,
         channel: Channel::Web,
         created_at: ticket.created_at,
         external_author: None,
-    };
+    }
+}
+
+/// Every article of a ticket the caller may read, its description first.
+async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Result<Vec<Value>, AppError> {
+    let names = state.app.account_names(&[ticket.submitter]).await?;
     let files = state.app.attachments(actor, ticket.id).await?;
-    let mut all = vec![article_json(&description, ticket, &names, &files)];
+    let mut all = vec![article_json(&description(ticket), ticket, &names, &files)];
     let mut page = PageRequest { page: 1, per_page: 100 };
     loop {
         let got = state.app.articles(actor, ticket.id, page).await?;
@@ -391,13 +407,16 @@ pub(crate) async fn articles(
     super::list(all_articles(&state, &actor, &ticket).await?)
 }
 
-/// `GET ticket_articles/{id}`.
+/// `GET ticket_articles/{id}`: an article, or a ticket's description by its id of its own.
 pub(crate) async fn article(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
     ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
-    let article = state.app.article(&actor, id).await?;
+    let article = match described_ticket(id) {
+        Some(ticket) => description(&state.app.ticket(&actor, ticket).await?),
+        None => state.app.article(&actor, id).await?,
+    };
     one(shown_article(&state, &actor, &article).await?)
 }
 
