@@ -172,6 +172,12 @@ async fn face_ticket(server: &TestServer, token: &str, title: &str) -> i64 {
     answer.body["id"].as_i64().expect("an id")
 }
 
+/// The ids of a list the face answered.
+fn listed(answer: &Answer) -> Vec<i64> {
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    answer.body.as_array().expect("a list").iter().filter_map(|t| t["id"].as_i64()).collect()
+}
+
 /// Asserts a refusal in Zammad's shape: the status, and `error` (the same as `error_human`)
 /// saying `says`.
 fn assert_zammad_error(answer: &Answer, status: StatusCode, says: &str) {
@@ -180,6 +186,58 @@ fn assert_zammad_error(answer: &Answer, status: StatusCode, says: &str) {
     let error = answer.body["error"].as_str().unwrap_or_default();
     assert!(error.contains(says), "says '{says}': {:?}", answer.body);
     assert_eq!(answer.body["error_human"], answer.body["error"], "{:?}", answer.body);
+}
+
+#[tokio::test]
+async fn the_zammad_face_pages_tickets_by_id_as_zammad_does_and_sorts_the_whole_list() {
+    let server = TestServer::start().await;
+    let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+    storage_group(&server, &admin).await;
+    let mut made = Vec::new();
+    for n in 0..5 {
+        made.push(face_ticket(&server, &admin, &format!("Tape {n}")).await);
+    }
+    let page = |query: &'static str| {
+        let (server, admin) = (&server, &admin);
+        async move { listed(&face(server, Method::GET, query, admin, None).await) }
+    };
+    // Zammad's GET tickets pages in id order: a ticket made while a client pages through comes
+    // on the last page, and every ticket is seen once.
+    assert_eq!(page("tickets?page=1&per_page=2").await, made[0..2]);
+    let late = face_ticket(&server, &admin, "Tape late").await;
+    assert_eq!(page("tickets?page=2&per_page=2").await, made[2..4]);
+    assert_eq!(page("tickets?page=3&per_page=2").await, vec![made[4], late]);
+    assert_eq!(page("tickets?page=4&per_page=2").await, Vec::<i64>::new());
+    // sort_by and order_by sort the whole list, which is then paged (not one page in itself).
+    assert_eq!(page("tickets?page=1&per_page=2&order_by=desc").await, vec![late, made[4]]);
+    assert_eq!(page("tickets?page=2&per_page=2&sort_by=id&order_by=desc").await, vec![made[3], made[2]]);
+    let path = format!("tickets/{}", made[1]);
+    let touched = face(&server, Method::PUT, &path, &admin, Some(json!({"priority": "3 high"}))).await;
+    assert_eq!(touched.status, StatusCode::OK, "{:?}", touched.body);
+    assert_eq!(page("tickets?per_page=1&sort_by=updated_at&order_by=desc").await, vec![made[1]]);
+    assert_eq!(page("tickets?per_page=2&sort_by=created_at&order_by=asc").await, made[0..2]);
+
+    // Search sorts as Zammad's does: by updated_at, newest first, unless asked otherwise.
+    server.search.catch_up().await.expect("the index catches up");
+    assert_eq!(page("tickets/search?query=*&per_page=1").await, vec![made[1]]);
+    assert_eq!(page("tickets/search?query=tape&per_page=1").await, vec![made[1]]);
+    assert_eq!(page("tickets/search?query=tape&per_page=2&page=2&sort_by=id&order_by=asc").await, made[2..4]);
+    assert_eq!(page("tickets/search?query=tape&per_page=1&sort_by=updated_at&order_by=asc").await, vec![made[0]]);
+    assert_eq!(page("tickets/search?query=tape&per_page=2&sort_by=number&order_by=desc").await, vec![late, made[4]]);
+
+    // What Helpdesk cannot sort by, and an order that is neither asc nor desc, are refused.
+    let table = [
+        ("tickets?sort_by=title", "sort_by"),
+        ("tickets/search?query=tape&sort_by=state_id", "sort_by"),
+        ("tickets?order_by=sideways", "order_by"),
+    ];
+    for (path, says) in table {
+        assert_zammad_error(
+            &face(&server, Method::GET, path, &admin, None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            says,
+        );
+    }
 }
 
 #[tokio::test]

@@ -152,8 +152,14 @@ pub(crate) struct Paging {
 }
 
 impl Paging {
-    /// The page asked for; Zammad's clients ask for up to 500, Helpdesk gives at most 100.
+    /// The page asked for, 50 to a page unless asked otherwise.
     pub(crate) fn page(&self) -> Result<PageRequest, ZammadError> {
+        self.page_of(50)
+    }
+
+    /// The page asked for, `default` to a page unless asked otherwise; Zammad's clients ask for
+    /// up to 500, Helpdesk gives at most 100.
+    pub(crate) fn page_of(&self, default: i64) -> Result<PageRequest, ZammadError> {
         let number = |name: &str, value: Option<&String>, default: i64| match value.map(|v| v.trim()) {
             None | Some("") => Ok(default),
             Some(v) => {
@@ -161,8 +167,8 @@ impl Paging {
             }
         };
         let per_page = match &self.per_page {
-            Some(_) => number("per_page", self.per_page.as_ref(), 50)?,
-            None => number("limit", self.limit.as_ref(), 50)?,
+            Some(_) => number("per_page", self.per_page.as_ref(), default)?,
+            None => number("limit", self.limit.as_ref(), default)?,
         };
         Ok(PageRequest {
             page: number("page", self.page.as_ref(), 1)?.clamp(1, 1_000_000),

@@ -128,41 +128,107 @@ async fn group_names(state: &AppState, actor: &Actor) -> Result<HashMap<i64, Str
     Ok(units.items.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
-/// `GET tickets`: the tickets the caller may read, oldest first, or by `sort_by=updated_at`.
-pub(crate) async fn list_tickets(state: &AppState, actor: &Actor, q: &Paging) -> ZResult {
-    let order = match q.sort_by.as_deref() {
-        Some("updated_at") => TicketOrder::LastActivity,
-        _ => TicketOrder::Newest,
-    };
-    let page = state.app.tickets(actor, TicketFilter { order, ..TicketFilter::default() }, q.page()?).await?;
-    let groups = group_names(state, actor).await?;
-    let mut items: Vec<Value> = page.items.iter().map(|t| ticket_json(t, &groups)).collect();
-    if q.order_by.as_deref() == Some("asc") {
-        items.reverse();
-    }
-    list(items)
+/// What Zammad's `sort_by` sorts tickets by, as Helpdesk keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    /// `id`, `number`, `created_at`: the same order here, numbers being given as tickets open.
+    Number,
+    /// `updated_at`: the last change.
+    Activity,
 }
 
-/// `GET tickets`.
+/// How a list of tickets is sorted, as a whole, before it is paged: Zammad's `sort_by` (a
+/// column, or several, comma-separated: the first decides, ties go by number) and `order_by`
+/// (`asc` or `desc`, likewise), each `default` when not given (lib/sql_helper.rb reads them so;
+/// app/models/concerns/can_search.rb defaults to `updated_at`, `desc`).
+fn ticket_sort(q: &Paging, default: (SortKey, bool)) -> Result<(SortKey, bool), super::ZammadError> {
+    let listed = |value: &Option<String>| -> Vec<String> {
+        value
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
+    let mut keys = Vec::new();
+    for key in listed(&q.sort_by) {
+        keys.push(match key.as_str() {
+            "id" | "number" | "created_at" => SortKey::Number,
+            "updated_at" => SortKey::Activity,
+            other => {
+                return Err(unprocessable(format!(
+                    "sort_by: Helpdesk sorts tickets by id, number, created_at or updated_at, not '{other}'"
+                )));
+            }
+        });
+    }
+    let mut descending = Vec::new();
+    for order in listed(&q.order_by) {
+        descending.push(match order.as_str() {
+            "asc" => false,
+            "desc" => true,
+            other => return Err(unprocessable(format!("order_by: must be asc or desc, not '{other}'"))),
+        });
+    }
+    Ok((keys.first().copied().unwrap_or(default.0), descending.first().copied().unwrap_or(default.1)))
+}
+
+/// The list order of a sort.
+fn ticket_order(sort: (SortKey, bool)) -> TicketOrder {
+    match sort {
+        (SortKey::Number, false) => TicketOrder::Oldest,
+        (SortKey::Number, true) => TicketOrder::Newest,
+        (SortKey::Activity, false) => TicketOrder::EarliestActivity,
+        (SortKey::Activity, true) => TicketOrder::LastActivity,
+    }
+}
+
+/// The search order of a sort.
+fn search_order(sort: (SortKey, bool)) -> SearchSort {
+    match sort {
+        (SortKey::Number, false) => SearchSort::Oldest,
+        (SortKey::Number, true) => SearchSort::Newest,
+        (SortKey::Activity, false) => SearchSort::EarliestActivity,
+        (SortKey::Activity, true) => SearchSort::Activity,
+    }
+}
+
+/// A page of the tickets the caller may read, the whole list sorted by `sort`.
+async fn list_tickets(state: &AppState, actor: &Actor, sort: (SortKey, bool), page: PageRequest) -> ZResult {
+    let filter = TicketFilter { order: ticket_order(sort), ..TicketFilter::default() };
+    let page = state.app.tickets(actor, filter, page).await?;
+    let groups = group_names(state, actor).await?;
+    list(page.items.iter().map(|t| ticket_json(t, &groups)).collect())
+}
+
+/// `GET tickets`: the tickets the caller may read, paged in id order, 100 to a page, as Zammad
+/// pages them (app/controllers/tickets_controller.rb, `index`), so that a ticket opened while a
+/// client pages through comes last, and none is seen twice or never. Zammad's index takes no
+/// `sort_by` or `order_by`; the face sorts by them as its search does, the whole list.
 pub(crate) async fn index(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
     ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
-    list_tickets(&state, &actor, &q).await
+    let sort = ticket_sort(&q, (SortKey::Number, false))?;
+    list_tickets(&state, &actor, sort, q.page_of(100)?).await
 }
 
-/// `GET tickets/search?query=…`: Helpdesk's search, only what the caller may read.
+/// `GET tickets/search?query=…`: Helpdesk's search, only what the caller may read, sorted as
+/// Zammad's search sorts (by `updated_at`, newest first, unless asked otherwise); no words (or
+/// `*`) list every ticket so.
 pub(crate) async fn search(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
     ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
+    let sort = ticket_sort(&q, (SortKey::Activity, true))?;
     let text = q.query.clone().unwrap_or_default();
     if text.trim().is_empty() || text.trim() == "*" {
-        return list_tickets(&state, &actor, &q).await;
+        return list_tickets(&state, &actor, sort, q.page()?).await;
     }
-    let hits = state.app.search(&actor, &text, SearchFilters::default(), SearchSort::Relevance, q.page()?).await?;
+    let hits = state.app.search(&actor, &text, SearchFilters::default(), search_order(sort), q.page()?).await?;
     let groups = group_names(&state, &actor).await?;
     let mut items = Vec::with_capacity(hits.items.len());
     for hit in &hits.items {
