@@ -135,7 +135,7 @@ impl ExternalSystem for Zammad {
                 let made = self.call(reqwest::Method::POST, "tickets", Some(&ticket)).await?;
                 let id =
                     id_text(&made["id"]).ok_or_else(|| format!("{} did not say which ticket it made", self.what()))?;
-                Ok(EventReply { url: Some(format!("{}/#ticket/zoom/{id}", self.base)), id })
+                Ok(EventReply { url: Some(format!("{}/#ticket/zoom/{id}", self.base)), id, ..EventReply::default() })
             }
             (_, None) => Err("the ticket has no id in Zammad yet".into()),
             (EventChange::ArticleCreated { article }, Some(id)) => {
@@ -150,7 +150,7 @@ impl ExternalSystem for Zammad {
                     body["attachments"] = attachments(&article.attachments);
                 }
                 let made = self.call(reqwest::Method::POST, "ticket_articles", Some(&body)).await?;
-                Ok(EventReply { id: id_text(&made["id"]).unwrap_or_default(), url: None })
+                Ok(EventReply { id: id_text(&made["id"]).unwrap_or_default(), ..EventReply::default() })
             }
             (EventChange::Status { value, .. }, Some(id)) => {
                 self.call(reqwest::Method::PUT, &format!("tickets/{id}"), Some(&json!({"state": value}))).await?;
