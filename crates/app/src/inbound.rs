@@ -414,13 +414,21 @@ impl App {
         };
         let origin = delivery.origin(delivery.quiet(None));
         let unit = unit.map(|u| u.id);
-        let attempt =
-            self.open_ticket_from(&actor, cmd.clone(), mail.uploads.clone(), unit, Some(origin.clone().into())).await;
+        let attempt = self
+            .open_ticket_from(&actor, cmd.clone(), mail.uploads.clone(), unit, Some(origin.clone().into()), None)
+            .await;
         let attempt = match attempt {
             Err(AppError::Forbidden(why)) if !mail.uploads.is_empty() => {
                 let description = files_left_out(&cmd.description, mail.uploads.len(), &why);
-                self.open_ticket_from(&actor, OpenTicket { description, ..cmd }, Vec::new(), unit, Some(origin.into()))
-                    .await
+                self.open_ticket_from(
+                    &actor,
+                    OpenTicket { description, ..cmd },
+                    Vec::new(),
+                    unit,
+                    Some(origin.into()),
+                    None,
+                )
+                .await
             }
             other => other,
         };

@@ -1,9 +1,12 @@
-//! Organisations: their domains, partners, contracts and members. Admins manage them.
+//! Organisations: their domains, partners, contracts and members. Admins manage them; staff,
+//! supporters and an organisation's own people read what the policy lets them.
 
 use helpdesk_domain::account::Account;
 use helpdesk_domain::organisation::{Contract, Organisation, check_contract, check_organisation, normalise_domain};
 use helpdesk_domain::paging::{Page, PageRequest};
-use helpdesk_domain::policy::{Action, Actor, check};
+use helpdesk_domain::policy::{
+    Action, Actor, OrganisationVisibility, check, organisation_shown_to, organisation_visibility,
+};
 use helpdesk_domain::{AccountId, OrgId};
 use helpdesk_store::{NewContract, Tx};
 use time::Date;
@@ -39,19 +42,27 @@ async fn existing_account(tx: &mut dyn Tx, id: AccountId, field: &str) -> AppRes
 }
 
 impl App {
-    /// A page of organisations.
+    /// A page of the organisations `actor` may read, as they may see them.
     pub async fn organisations(&self, actor: &Actor, page: PageRequest) -> AppResult<Page<Organisation>> {
-        check(actor, Action::ManageOrganisations)?;
-        Ok(self.store.organisations(page, self.now().date()).await?)
+        let visible = organisation_visibility(actor)?;
+        let found = self.store.organisations(&visible, page, self.now().date()).await?;
+        Ok(found.map(|o| organisation_shown_to(actor, o)))
     }
 
-    /// One organisation; admins see every one, members and partners their own.
+    /// One organisation, if `actor` may read it (one they may not does not exist for them).
     pub async fn organisation(&self, actor: &Actor, id: OrgId) -> AppResult<Organisation> {
-        let own = actor.organisations.contains(&id) || actor.partner_of.contains(&id);
-        if !own {
-            check(actor, Action::ManageOrganisations).map_err(|_| not_found(id))?;
+        let visible = organisation_visibility(actor).map_err(|_| not_found(id))?;
+        let worked_here = match &visible {
+            OrganisationVisibility::Restricted { organisations, units } if !organisations.contains(&id) => {
+                self.store.organisation_worked_by(id, units).await?
+            }
+            _ => false,
+        };
+        if !visible.admits(id, worked_here) {
+            return Err(not_found(id));
         }
-        self.store.organisation(id, self.now().date()).await?.ok_or_else(|| not_found(id))
+        let found = self.store.organisation(id, self.now().date()).await?.ok_or_else(|| not_found(id))?;
+        Ok(organisation_shown_to(actor, found))
     }
 
     /// Creates an organisation with its domains.

@@ -35,6 +35,12 @@ pub enum SearchSort {
     Relevance,
     /// Newest activity first.
     Activity,
+    /// Oldest activity first.
+    EarliestActivity,
+    /// Newest first, by number.
+    Newest,
+    /// Oldest first, by number.
+    Oldest,
 }
 
 /// What narrows a search besides its words.

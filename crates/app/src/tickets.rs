@@ -4,7 +4,7 @@ use helpdesk_domain::attachment::{NewUpload, accept_uploads};
 use helpdesk_domain::history::{Change, HistoryEntry};
 use helpdesk_domain::mail::InboundStatus;
 use helpdesk_domain::paging::{Page, PageRequest};
-use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, shown_to, visibility};
+use helpdesk_domain::policy::{Action, Actor, TicketAction, TicketFacts, check, check_ticket, shown_to, visibility};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
 use helpdesk_domain::workflow::{self, OpenTicket, Requester, TicketPatch};
@@ -84,11 +84,13 @@ impl App {
     /// Opens a ticket with files attached: the ticket, its files and their history entries are
     /// written together, or nothing is.
     pub async fn open_ticket_with(&self, actor: &Actor, cmd: OpenTicket, uploads: Vec<NewUpload>) -> AppResult<Ticket> {
-        self.open_ticket_from(actor, cmd, uploads, None, None).await
+        self.open_ticket_from(actor, cmd, uploads, None, None, None).await
     }
 
     /// Opens a ticket; with `unit`, in that unit rather than its category's; with `origin`, as
-    /// that inbound message or remote ticket, recorded in the same transaction.
+    /// that inbound message or remote ticket, recorded in the same transaction; with `then`, a
+    /// change Helpdesk itself makes to the new ticket in that transaction too (a copy takes the
+    /// status its original holds), which the rules may refuse, leaving the ticket as opened.
     pub(crate) async fn open_ticket_from(
         &self,
         actor: &Actor,
@@ -96,6 +98,7 @@ impl App {
         uploads: Vec<NewUpload>,
         unit: Option<UnitId>,
         origin: Option<Origin>,
+        then: Option<TicketPatch>,
     ) -> AppResult<Ticket> {
         // Read outside the write transaction: SQLite has one writer, and every statement inside
         // its transaction holds up all the others. The foreign key still guards the category.
@@ -117,10 +120,20 @@ impl App {
         self.write(move |mut tx| async move {
             let mut history: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(now, by)).collect();
             history.extend(files.iter().map(|f| f.change(false).at(now, by)));
-            let ticket = tx.insert_ticket(&new, &history, now).await?;
+            let mut ticket = tx.insert_ticket(&new, &history, now).await?;
             store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
             let quiet = Origin::record(&origin, &mut *tx, InboundStatus::TicketOpened, ticket.id, None, now).await?;
-            notify::queue(&mut *tx, vec![Event::Opened { ticket: ticket.id }], by, &quiet, now).await?;
+            let mut events = vec![Event::Opened { ticket: ticket.id }];
+            if let Some(Ok((mut next, changes))) = then.map(|patch| workflow::update(&Actor::system(), &ticket, &patch))
+                && !changes.is_empty()
+            {
+                next.updated_at = now;
+                tx.update_ticket(&next).await?;
+                record(&mut *tx, None, ticket.id, changes, now).await?;
+                events.extend(events_of_update(&ticket, &next));
+                ticket = next;
+            }
+            notify::queue(&mut *tx, events, by, &quiet, now).await?;
             tx.commit().await?;
             Ok(ticket)
         })
@@ -132,7 +145,13 @@ impl App {
         let (account, organisations) = match on_behalf_of {
             Some(customer) => match self.store.account(customer).await? {
                 Some(a) if !a.disabled => (a.id, self.store.memberships(a.id, self.now().date()).await?.organisations),
-                _ => return Err(AppError::invalid("on_behalf_of", format!("there is no active account {customer}"))),
+                _ => {
+                    // The policy first, as for any customer (of no organisation): a partner is
+                    // refused alike for an account it does not serve and for one that is not
+                    // there, and learns nothing of which ids have accounts.
+                    check(actor, Action::OpenOnBehalfOf(Vec::new()))?;
+                    return Err(AppError::invalid("on_behalf_of", format!("there is no active account {customer}")));
+                }
             },
             None => {
                 let me = actor.account.ok_or_else(|| AppError::Forbidden("sign in to open a ticket".into()))?;

@@ -285,7 +285,11 @@ impl ExternalSystem for Rt {
                 let made = self.call(reqwest::Method::POST, "ticket", Some(&body)).await?;
                 let id =
                     text(&made["id"]).ok_or_else(|| format!("{} did not say which ticket it made", self.what()))?;
-                Ok(EventReply { url: Some(format!("{}/Ticket/Display.html?id={id}", self.base)), id })
+                Ok(EventReply {
+                    url: Some(format!("{}/Ticket/Display.html?id={id}", self.base)),
+                    id,
+                    ..EventReply::default()
+                })
             }
             (_, None) => Err("the ticket has no id in RT yet".into()),
             (

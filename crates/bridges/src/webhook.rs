@@ -134,13 +134,21 @@ impl ExternalSystem for Webhook {
         let reply = serde_json::from_str::<Vec<EventReply>>(&text)
             .ok()
             .and_then(|r| r.into_iter().next())
-            .or_else(|| serde_json::from_str::<EventReply>(&text).ok());
+            .or_else(|| serde_json::from_str::<EventReply>(&text).ok())
+            // Only another Helpdesk says what its ticket holds; a generic receiver's answer may
+            // hold a "status" of its own meaning.
+            .map(|r| match self.kind {
+                ConnectorKind::Helpdesk => r,
+                _ => EventReply { status: None, priority: None, ..r },
+            });
         match (reply, &event.change) {
             (Some(reply), _) if !reply.id.is_empty() => Ok(reply),
             (_, EventChange::TicketCreated(_)) if self.kind == ConnectorKind::Helpdesk => {
                 Err(format!("{} did not say which ticket it made", self.what()))
             }
-            (_, EventChange::TicketCreated(_)) => Ok(EventReply { id: event.ticket.clone(), url: None }),
+            (_, EventChange::TicketCreated(_)) => Ok(EventReply { id: event.ticket.clone(), ..EventReply::default() }),
+            // Another Helpdesk says what its ticket holds after a change.
+            (Some(reply), _) => Ok(reply),
             _ => Ok(EventReply::default()),
         }
     }

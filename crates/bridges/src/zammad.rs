@@ -135,7 +135,7 @@ impl ExternalSystem for Zammad {
                 let made = self.call(reqwest::Method::POST, "tickets", Some(&ticket)).await?;
                 let id =
                     id_text(&made["id"]).ok_or_else(|| format!("{} did not say which ticket it made", self.what()))?;
-                Ok(EventReply { url: Some(format!("{}/#ticket/zoom/{id}", self.base)), id })
+                Ok(EventReply { url: Some(format!("{}/#ticket/zoom/{id}", self.base)), id, ..EventReply::default() })
             }
             (_, None) => Err("the ticket has no id in Zammad yet".into()),
             (EventChange::ArticleCreated { article }, Some(id)) => {
@@ -150,7 +150,7 @@ impl ExternalSystem for Zammad {
                     body["attachments"] = attachments(&article.attachments);
                 }
                 let made = self.call(reqwest::Method::POST, "ticket_articles", Some(&body)).await?;
-                Ok(EventReply { id: id_text(&made["id"]).unwrap_or_default(), url: None })
+                Ok(EventReply { id: id_text(&made["id"]).unwrap_or_default(), ..EventReply::default() })
             }
             (EventChange::Status { value, .. }, Some(id)) => {
                 self.call(reqwest::Method::PUT, &format!("tickets/{id}"), Some(&json!({"state": value}))).await?;
@@ -225,6 +225,8 @@ impl Zammad {
         let articles =
             self.call(reqwest::Method::GET, &format!("ticket_articles/by_ticket/{id}?expand=true"), None).await?;
         for a in articles.as_array().into_iter().flatten() {
+            // The first article, the description of a ticket we made there, is ours (`by_us`);
+            // an older Helpdesk's Zammad face listed it as article 0, written by its requester.
             let Some(article_id) = id_text(&a["id"]).filter(|i| i != "0") else { continue };
             let by_us = a["created_by_id"].as_i64() == Some(me);
             let at = stamp(&a["created_at"]).unwrap_or(updated);

@@ -116,8 +116,27 @@ impl ConnectorKind {
                     (P::Top, "3 high"),
                 ]),
             },
-            // Another Helpdesk, or a webhook receiver, speaks Helpdesk's own names.
-            ConnectorKind::Helpdesk | ConnectorKind::Webhook => Mapping {
+            // Another Helpdesk speaks Helpdesk's own names. It sets none of the statuses that
+            // Helpdesk sets itself (new, closed) or that only the requester sets (verified):
+            // verified and closed go over as the solution they close, which the other side
+            // closes by its own clock, so that a finished ticket is in step on both sides.
+            ConnectorKind::Helpdesk => Mapping {
+                status_out: Status::ALL
+                    .iter()
+                    .map(|s| match s {
+                        S::Verified | S::Closed => (*s, S::Solved.as_str().to_owned()),
+                        _ => (*s, s.as_str().to_owned()),
+                    })
+                    .collect(),
+                status_in: Status::ALL
+                    .iter()
+                    .filter(|s| !matches!(s, S::New | S::Verified | S::Closed))
+                    .map(|s| (s.as_str().to_owned(), *s))
+                    .collect(),
+                priority_out: Priority::ALL.iter().map(|p| (*p, p.as_str().to_owned())).collect(),
+            },
+            // A webhook receiver hears every status by its own name.
+            ConnectorKind::Webhook => Mapping {
                 status_out: Status::ALL.iter().map(|s| (*s, s.as_str().to_owned())).collect(),
                 status_in: Status::ALL
                     .iter()
@@ -158,6 +177,24 @@ impl Mapping {
     /// Their name for our priority, if it travels.
     pub fn priority_to_remote(&self, priority: Priority) -> Option<&str> {
         self.priority_out.get(&priority).map(String::as_str)
+    }
+
+    /// Whether the other side, known to hold `theirs`, holds what `ours` is there: our name for
+    /// it, or a name of theirs that means it. A status that does not travel is held by default.
+    pub fn holds_status(&self, theirs: Option<&str>, ours: Status) -> bool {
+        match self.status_to_remote(ours) {
+            None => true,
+            Some(name) => theirs == Some(name) || theirs.and_then(|t| self.status_from_remote(t)) == Some(ours),
+        }
+    }
+
+    /// Whether the other side, known to hold `theirs`, holds what `ours` is there (RT's 60 is
+    /// our medium too). A priority that does not travel is held by default.
+    pub fn holds_priority(&self, theirs: Option<&str>, ours: Priority) -> bool {
+        match self.priority_to_remote(ours) {
+            None => true,
+            Some(name) => theirs == Some(name) || theirs.and_then(|t| self.priority_from_remote(t)) == Some(ours),
+        }
     }
 
     /// Our priority for theirs: the one mapped to exactly this name, or, for a number (RT's
@@ -528,6 +565,40 @@ mod tests {
         assert_eq!(m.status_from_remote("solved"), Some(Status::Solved));
         assert_eq!(m.status_from_remote("closed"), None);
         assert_eq!(m.status_from_remote("new"), None);
+        assert_eq!(m.status_from_remote("verified"), None);
         assert_eq!(m.priority_from_remote("top"), Some(Priority::Top));
+        // What it cannot set goes over as the solution it closes; a webhook hears every name.
+        for s in [Status::Verified, Status::Closed] {
+            assert_eq!(m.status_to_remote(s), Some("solved"), "{s}");
+            assert_eq!(ConnectorKind::Webhook.default_mapping().status_to_remote(s), Some(s.as_str()), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_other_side_holds_our_status_by_our_name_for_it_or_by_one_of_its_own_that_means_it() {
+        let helpdesk = ConnectorKind::Helpdesk.default_mapping();
+        let rt = ConnectorKind::Rt.default_mapping();
+        // (mapping, what they hold, ours, held)
+        let table = [
+            (&helpdesk, Some("assigned"), Status::Assigned, true),
+            (&helpdesk, Some("new"), Status::Assigned, false),
+            (&helpdesk, None, Status::Assigned, false),
+            (&helpdesk, Some("solved"), Status::Verified, true),
+            (&helpdesk, Some("solved"), Status::Closed, true),
+            (&helpdesk, Some("new"), Status::New, true),
+            (&helpdesk, Some("assigned"), Status::New, false),
+            (&rt, Some("open"), Status::InProgress, true),
+            (&rt, Some("open"), Status::Assigned, true),
+            (&rt, Some("stalled"), Status::WaitingForReply, true),
+            (&rt, Some("stalled"), Status::InProgress, false),
+        ];
+        for (mapping, theirs, ours, held) in table {
+            assert_eq!(mapping.holds_status(theirs, ours), held, "{theirs:?} for {ours}");
+        }
+        let mut partial = helpdesk.clone();
+        partial.status_out.remove(&Status::OnHold);
+        assert!(partial.holds_status(Some("new"), Status::OnHold), "a status that does not travel is not owed");
+        assert!(rt.holds_priority(Some("60"), Priority::Medium));
+        assert!(!rt.holds_priority(Some("60"), Priority::High));
     }
 }

@@ -8,6 +8,7 @@
 //! tickets of their units, staff and admins every ticket.
 
 use crate::account::Role;
+use crate::organisation::Organisation;
 use crate::status::{SetBy, Status};
 use crate::ticket::{Privacy, Ticket};
 use crate::unit::Integration;
@@ -286,6 +287,65 @@ pub enum InternalNotes {
 /// The internal notes `actor` may read, as a filter for search.
 pub fn internal_notes(actor: &Actor) -> InternalNotes {
     if actor.is_operator() { InternalNotes::All } else { InternalNotes::Units(actor.units.clone()) }
+}
+
+/// Which organisations an actor may read. Reading is all: changing them is
+/// [`Action::ManageOrganisations`], for admins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrganisationVisibility {
+    /// Every organisation: staff and admins, who read every ticket (as Zammad's agents read
+    /// every organization).
+    All,
+    /// Those the person is a named user or a partner of, and those with a ticket assigned to
+    /// one of the person's units (the supporters who work their tickets).
+    Restricted {
+        /// The organisations the person belongs to or serves.
+        organisations: Vec<OrgId>,
+        /// The units whose tickets the person works.
+        units: Vec<UnitId>,
+    },
+}
+
+impl OrganisationVisibility {
+    /// Whether an organisation passes this filter; `worked_here` says whether one of its tickets
+    /// is assigned to one of the restricted `units` (the store answers it by the same rule its
+    /// lists apply).
+    pub fn admits(&self, organisation: OrgId, worked_here: bool) -> bool {
+        match self {
+            OrganisationVisibility::All => true,
+            OrganisationVisibility::Restricted { organisations, .. } => {
+                organisations.contains(&organisation) || worked_here
+            }
+        }
+    }
+}
+
+/// The organisations `actor` may read, as a filter for lists; refused to whoever may read none.
+pub fn organisation_visibility(actor: &Actor) -> Result<OrganisationVisibility, Denied> {
+    if actor.is_operator() {
+        return Ok(OrganisationVisibility::All);
+    }
+    let mut organisations = actor.organisations.clone();
+    organisations.extend(actor.partner_of.iter().copied());
+    organisations.sort_unstable();
+    organisations.dedup();
+    if organisations.is_empty() && actor.units.is_empty() {
+        return deny(
+            "only staff, supporters, and the named users and partners of an organisation may read organisations",
+        );
+    }
+    Ok(OrganisationVisibility::Restricted { organisations, units: actor.units.clone() })
+}
+
+/// The organisation as `actor` may see it: its contracts and its partners are for admins and
+/// for its own named users and partners; staff and supporters see whether it is supported.
+pub fn organisation_shown_to(actor: &Actor, mut organisation: Organisation) -> Organisation {
+    let own = actor.organisations.contains(&organisation.id) || actor.partner_of.contains(&organisation.id);
+    if !(actor.system || actor.has(Role::Admin) || own) {
+        organisation.contracts.clear();
+        organisation.partners.clear();
+    }
+    organisation
 }
 
 /// Whether `actor` may do `action` outside any one ticket.
@@ -732,6 +792,79 @@ mod tests {
         let (other, _) = related("other unit", Privacy::Private);
         let actor = stranger.via_unit_list(U1, Integration::Redirect, ListProof::ReplyAddress);
         assert!(check_ticket(&actor, A::Read, &other).is_err());
+    }
+
+    #[test]
+    fn who_reads_which_organisations() {
+        use OrganisationVisibility as V;
+        let restricted = |organisations: Vec<OrgId>, units: Vec<UnitId>| V::Restricted { organisations, units };
+        // (role, what they may read); "same org" is O1 and "assigned unit" U1 for all of them.
+        let table: Vec<(&str, Result<OrganisationVisibility, ()>)> = vec![
+            ("anonymous", Err(())),
+            ("community", Err(())),
+            ("mail gateway", Err(())),
+            ("named", Ok(restricted(vec![O1], vec![]))),
+            ("partner", Ok(restricted(vec![O1], vec![]))),
+            ("supporter", Ok(restricted(vec![], vec![U1]))),
+            ("unit manager", Ok(restricted(vec![], vec![U1]))),
+            ("staff", Ok(V::All)),
+            ("admin", Ok(V::All)),
+        ];
+        for (name, expected) in table {
+            assert_eq!(organisation_visibility(&role(name)).map_err(|_| ()), expected, "{name}");
+        }
+        assert_eq!(organisation_visibility(&Actor::system()), Ok(V::All));
+        // (filter, organisation, one of its tickets in the units, admitted)
+        let supporter = restricted(vec![], vec![U1]);
+        let named = restricted(vec![O1], vec![]);
+        let table = [
+            (&V::All, O2, false, true),
+            (&named, O1, false, true),
+            (&named, O2, false, false),
+            (&supporter, O2, true, true),
+            (&supporter, O2, false, false),
+        ];
+        for (filter, organisation, worked_here, admitted) in table {
+            assert_eq!(filter.admits(organisation, worked_here), admitted, "{filter:?} {organisation} {worked_here}");
+        }
+        // Only admins change them.
+        for name in ["named", "partner", "supporter", "staff"] {
+            assert!(check(&role(name), Action::ManageOrganisations).is_err(), "{name}");
+        }
+    }
+
+    #[test]
+    fn contracts_and_partners_are_for_admins_and_the_organisations_own() {
+        let org = |id: OrgId| Organisation {
+            id,
+            name: "Acme".into(),
+            domains: vec!["acme.example.org".into()],
+            partners: vec![OTHER],
+            contracts: vec![crate::organisation::Contract {
+                id: 1,
+                organisation: id,
+                plan: "Gold".into(),
+                starts_on: time::macros::date!(2026 - 01 - 01),
+                ends_on: None,
+                includes: "24/7".into(),
+            }],
+            supported: true,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        // (role, organisation, sees its contracts and partners)
+        let table = [
+            ("admin", O2, true),
+            ("named", O1, true),
+            ("partner", O1, true),
+            ("named", O2, false),
+            ("staff", O1, false),
+            ("supporter", O1, false),
+        ];
+        for (name, id, sees) in table {
+            let shown = organisation_shown_to(&role(name), org(id));
+            assert_eq!((shown.contracts.len(), shown.partners.len()), if sees { (1, 1) } else { (0, 0) }, "{name}");
+            assert_eq!((shown.supported, shown.domains.len()), (true, 1), "{name} sees the rest");
+        }
     }
 
     #[test]

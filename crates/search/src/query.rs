@@ -229,9 +229,13 @@ pub(crate) fn run(
     let (total, addresses): (usize, Vec<DocAddress>) = if request.sort == SearchSort::Relevance && text.is_some() {
         let (total, hits) = searcher.search(&query, &(Count, top.order_by_score()))?;
         (total, hits.into_iter().map(|(_, a)| a).collect())
+    } else if matches!(request.sort, SearchSort::Newest | SearchSort::Oldest) {
+        let order = if request.sort == SearchSort::Oldest { Order::Asc } else { Order::Desc };
+        let (total, hits) = searcher.search(&query, &(Count, top.order_by_fast_field::<u64>("id", order)))?;
+        (total, hits.into_iter().map(|(_, a)| a).collect())
     } else {
-        let (total, hits) =
-            searcher.search(&query, &(Count, top.order_by_fast_field::<i64>("activity", Order::Desc)))?;
+        let order = if request.sort == SearchSort::EarliestActivity { Order::Asc } else { Order::Desc };
+        let (total, hits) = searcher.search(&query, &(Count, top.order_by_fast_field::<i64>("activity", order)))?;
         (total, hits.into_iter().map(|(_, a)| a).collect())
     };
 

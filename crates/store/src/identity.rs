@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use helpdesk_domain::account::{Account, ApiToken};
 use helpdesk_domain::organisation::{Contract, JoinRequest, JoinState, Organisation, UnitMember};
 use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::policy::OrganisationVisibility;
 use helpdesk_domain::{AccountId, OrgId, UnitId};
 use time::{Date, OffsetDateTime};
 
@@ -46,8 +47,16 @@ pub trait IdentityStore: Send + Sync {
     async fn memberships(&self, account: AccountId, today: Date) -> StoreResult<Memberships>;
     /// One organisation, with whether a contract runs on `today`.
     async fn organisation(&self, id: OrgId, today: Date) -> StoreResult<Option<Organisation>>;
-    /// A page of organisations, by name.
-    async fn organisations(&self, page: PageRequest, today: Date) -> StoreResult<Page<Organisation>>;
+    /// A page of the organisations `visibility` admits, by name.
+    async fn organisations(
+        &self,
+        visibility: &OrganisationVisibility,
+        page: PageRequest,
+        today: Date,
+    ) -> StoreResult<Page<Organisation>>;
+    /// Whether a ticket of `organisation` is assigned to one of `units` (what lets a supporter
+    /// read the organisation).
+    async fn organisation_worked_by(&self, organisation: OrgId, units: &[UnitId]) -> StoreResult<bool>;
     /// A page of an organisation's members, by name.
     async fn organisation_members(&self, id: OrgId, page: PageRequest) -> StoreResult<Page<Account>>;
     /// A unit's members, managers first, then by name.

@@ -28,6 +28,8 @@ pub(crate) fn ticket_order(order: crate::TicketOrder) -> &'static str {
     match order {
         crate::TicketOrder::Newest => "id DESC",
         crate::TicketOrder::LastActivity => "updated_at DESC, id DESC",
+        crate::TicketOrder::Oldest => "id",
+        crate::TicketOrder::EarliestActivity => "updated_at, id",
         crate::TicketOrder::Queue => {
             "CASE WHEN status = 'new' THEN 0 ELSE 1 END, CASE WHEN owner_id IS NULL THEN 0 ELSE 1 END, \
              CASE priority WHEN 'top' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, created_at, id"

@@ -5,6 +5,7 @@ macro_rules! identity_sql {
     (db: $db:ty, roles_agg: $roles_agg:literal $(,)?) => {
         use helpdesk_domain::account::ApiToken;
         use helpdesk_domain::organisation::{Contract, JoinRequest, JoinState, Organisation, UnitMember};
+        use helpdesk_domain::policy::OrganisationVisibility;
         use helpdesk_domain::OrgId;
         use time::Date;
 
@@ -67,6 +68,29 @@ macro_rules! identity_sql {
                 .collect())
         }
 
+        /// Appends the WHERE of an organisation list that `visibility` admits: the same rule as
+        /// [`OrganisationVisibility::admits`].
+        fn push_organisation_filter(qb: &mut QueryBuilder<$db>, visibility: &OrganisationVisibility) {
+            let OrganisationVisibility::Restricted { organisations, units } = visibility else { return };
+            qb.push(" WHERE 1 = 0");
+            if !organisations.is_empty() {
+                qb.push(" OR id IN (");
+                let mut list = qb.separated(", ");
+                for org in organisations {
+                    list.push_bind(*org);
+                }
+                qb.push(")");
+            }
+            if !units.is_empty() {
+                qb.push(" OR id IN (SELECT organisation_id FROM tickets WHERE organisation_id IS NOT NULL AND unit_id IN (");
+                let mut list = qb.separated(", ");
+                for unit in units {
+                    list.push_bind(*unit);
+                }
+                qb.push("))");
+            }
+        }
+
         #[async_trait]
         impl IdentityStore for SqlStore {
             async fn memberships(&self, account: AccountId, today: Date) -> StoreResult<Memberships> {
@@ -116,16 +140,35 @@ macro_rules! identity_sql {
                 Ok(load_organisations(&self.read, rows, today).await?.pop())
             }
 
-            async fn organisations(&self, page: PageRequest, today: Date) -> StoreResult<Page<Organisation>> {
-                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organisations").fetch_one(&self.read).await?;
-                let rows: Vec<OrganisationRow> = sqlx::query_as(
-                    "SELECT id, name, created_at FROM organisations ORDER BY lower(name), id LIMIT $1 OFFSET $2",
-                )
-                .bind(page.per_page)
-                .bind(page.offset())
-                .fetch_all(&self.read)
-                .await?;
+            async fn organisations(
+                &self,
+                visibility: &OrganisationVisibility,
+                page: PageRequest,
+                today: Date,
+            ) -> StoreResult<Page<Organisation>> {
+                let mut count = QueryBuilder::<$db>::new("SELECT COUNT(*) FROM organisations");
+                push_organisation_filter(&mut count, visibility);
+                let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
+                let mut rows = QueryBuilder::<$db>::new("SELECT id, name, created_at FROM organisations");
+                push_organisation_filter(&mut rows, visibility);
+                rows.push(" ORDER BY lower(name), id LIMIT ").push_bind(page.per_page);
+                rows.push(" OFFSET ").push_bind(page.offset());
+                let rows: Vec<OrganisationRow> = rows.build_query_as().fetch_all(&self.read).await?;
                 Ok(Page::new(load_organisations(&self.read, rows, today).await?, total, page))
+            }
+
+            async fn organisation_worked_by(&self, organisation: OrgId, units: &[UnitId]) -> StoreResult<bool> {
+                if units.is_empty() {
+                    return Ok(false);
+                }
+                let mut qb = QueryBuilder::<$db>::new("SELECT EXISTS (SELECT 1 FROM tickets WHERE organisation_id = ");
+                qb.push_bind(organisation).push(" AND unit_id IN (");
+                let mut list = qb.separated(", ");
+                for unit in units {
+                    list.push_bind(*unit);
+                }
+                qb.push("))");
+                Ok(qb.build_query_scalar().fetch_one(&self.read).await?)
             }
 
             async fn organisation_members(&self, id: OrgId, page: PageRequest) -> StoreResult<Page<Account>> {

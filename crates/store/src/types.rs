@@ -26,6 +26,10 @@ pub enum TicketOrder {
     Newest,
     /// Most recently changed first.
     LastActivity,
+    /// Oldest first (by number): the order Zammad pages its tickets in.
+    Oldest,
+    /// Least recently changed first.
+    EarliestActivity,
     /// A unit's work queue: `new` first, then unowned, then by priority (top first), then
     /// oldest first.
     Queue,

@@ -1,7 +1,10 @@
 //! Changes that come from the other side: by a signed webhook or read by polling. Each is
 //! applied once: a ticket by its id there, an article by its id there, a status or priority
 //! only when it differs from what the other side was last known to hold, and only when it is
-//! later than the change made here (the later change wins, and the history says so).
+//! later than the change made here (the later change wins, and the history says so). A copy
+//! opens in the status the other side holds; a status or priority that cannot be taken here
+//! leaves the ticket not in step, and ours goes back over. The answer to each says what the
+//! ticket holds here, so that the other side knows whether it was taken.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -13,7 +16,7 @@ use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Channel, Privacy, SecurityRisk, TicketType};
-use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
+use helpdesk_domain::workflow::{self, OpenTicket, TicketPatch};
 use helpdesk_domain::{TicketId, UnitId};
 use helpdesk_store::ConnectorRecord;
 
@@ -216,11 +219,11 @@ impl App {
             }
             EventChange::Status { value, resolution } => {
                 self.apply_remote_field(record, ticket, event, Field::Status, value, resolution.as_deref()).await?;
-                Ok(Some(EventReply::default()))
+                Ok(Some(self.held_here(record, ticket, EventReply::default()).await?))
             }
             EventChange::Priority { value } => {
                 self.apply_remote_field(record, ticket, event, Field::Priority, value, None).await?;
-                Ok(Some(EventReply::default()))
+                Ok(Some(self.held_here(record, ticket, EventReply::default()).await?))
             }
         }
     }
@@ -233,7 +236,7 @@ impl App {
     ) -> AppResult<EventReply> {
         let unit = record.unit;
         if let Some(id) = self.store.ticket_of_external(unit, &event.ticket).await? {
-            return Ok(self.reply_for(id));
+            return self.held_here(record, id, self.reply_for(id)).await;
         }
         let category = self.category_of_unit(unit).await?;
         let (uploads, left_out) = uploads_of(&remote.attachments);
@@ -271,13 +274,34 @@ impl App {
             remote_author: None,
             remote_at: Some(event.at),
         });
+        // The copy is moved to the status the other side holds, in the same transaction, as far
+        // as the rules here let it (a new ticket cannot be reopened, say).
+        let held = remote.status.as_deref().and_then(|s| mapping.status_from_remote(s)).filter(|s| *s != Status::New);
+        let then = held.map(|status| TicketPatch {
+            status: Some(status),
+            resolution: resolution_of(status, None),
+            ..TicketPatch::default()
+        });
         // The requester opens it, with Helpdesk's rights: the other side already accepted it.
         let actor = Actor { account: Some(requester), ..Actor::system() };
-        match self.open_ticket_from(&actor, cmd, uploads, Some(unit), Some(origin)).await {
-            Ok(ticket) => Ok(self.reply_for(ticket.id)),
+        match self.open_ticket_from(&actor, cmd, uploads, Some(unit), Some(origin), then.clone()).await {
+            Ok(ticket) => {
+                if let (Some(value), Some(patch)) = (remote.status.as_deref(), then)
+                    && patch.status != Some(ticket.status)
+                {
+                    let why = match workflow::update(&Actor::system(), &ticket, &patch) {
+                        Err(e) => refusal(&AppError::from(e)),
+                        Ok(_) => None,
+                    };
+                    let why = why.unwrap_or_else(|| "the rules here refused it".to_owned());
+                    let note = format!("status '{value}' set on the other side not taken: {why}");
+                    self.note_sync(ticket.id, note, remote_state(record, event, Some(value), None)).await?;
+                }
+                self.held_here(record, ticket.id, self.reply_for(ticket.id)).await
+            }
             // The same ticket delivered twice at once: the other copy won.
             Err(AppError::Conflict { .. }) => match self.store.ticket_of_external(unit, &event.ticket).await? {
-                Some(id) => Ok(self.reply_for(id)),
+                Some(id) => self.held_here(record, id, self.reply_for(id)).await,
                 None => Err(AppError::Internal(format!("ticket {} of the other side clashed", event.ticket))),
             },
             Err(e) => Err(e),
@@ -285,7 +309,19 @@ impl App {
     }
 
     fn reply_for(&self, ticket: TicketId) -> EventReply {
-        EventReply { id: ticket.to_string(), url: Some(format!("{}/tickets/{ticket}", self.public_url())) }
+        let url = Some(format!("{}/tickets/{ticket}", self.public_url()));
+        EventReply { id: ticket.to_string(), url, ..EventReply::default() }
+    }
+
+    /// `reply` with the status and priority `ticket` holds here, in the other side's names.
+    async fn held_here(&self, record: &ConnectorRecord, ticket: TicketId, reply: EventReply) -> AppResult<EventReply> {
+        let Some(found) = self.store.ticket(ticket).await? else { return Ok(reply) };
+        let mapping = record.settings.mapping();
+        Ok(EventReply {
+            status: mapping.status_to_remote(found.status).map(str::to_owned),
+            priority: mapping.priority_to_remote(found.priority).map(str::to_owned),
+            ..reply
+        })
     }
 
     /// The category new tickets of `unit` open in: the first whose default unit it is.
@@ -333,7 +369,7 @@ impl App {
         article: &RemoteArticle,
     ) -> AppResult<EventReply> {
         if let Some(known) = self.known_remote_article(ticket, record.unit, &article.id).await? {
-            return Ok(EventReply { id: known, url: None });
+            return Ok(EventReply { id: known, ..EventReply::default() });
         }
         let internal = article.internal;
         let author = if article.author.trim().is_empty() { "someone" } else { article.author.trim() };
@@ -355,10 +391,10 @@ impl App {
         });
         let system = Actor::system();
         match self.add_article_from(&system, ticket, body, internal, Channel::External, uploads, Some(origin)).await {
-            Ok(made) => Ok(EventReply { id: made.id.to_string(), url: None }),
+            Ok(made) => Ok(EventReply { id: made.id.to_string(), ..EventReply::default() }),
             Err(AppError::Conflict { detail, .. }) => {
                 match self.known_remote_article(ticket, record.unit, &article.id).await? {
-                    Some(known) => Ok(EventReply { id: known, url: None }),
+                    Some(known) => Ok(EventReply { id: known, ..EventReply::default() }),
                     // The rules refuse it here (a verified or closed ticket takes nothing more).
                     None => {
                         let note = format!("a reply of {author} on the other side was not taken: {detail}");
@@ -420,10 +456,23 @@ impl App {
         };
         let name = field.name();
         let Some(patch) = patch else {
-            // Nothing to change here (RT's "new" is no status of ours): only remember what the
-            // other side holds.
             if known {
                 return Ok(());
+            }
+            // Theirs means ours, or no status here (RT's "new", another Helpdesk's "new"). When
+            // ours is not what theirs is there, the two do not agree: the ticket is not in step,
+            // and ours goes back over (once for each status the other side says). A priority
+            // that means nothing here is only remembered: a system with fewer priorities names
+            // ours with one of its own, and sending it back would change theirs.
+            let ours = match field {
+                Field::Status => mapping.status_to_remote(current.status),
+                Field::Priority => None,
+            };
+            let means_ours = mapping.status_from_remote(value) == Some(current.status);
+            if let Some(ours) = ours.filter(|ours| *ours != value && !means_ours) {
+                let note =
+                    format!("{name} '{value}' of the other side is not one this side takes; '{ours}' is sent back");
+                return self.note_sync(ticket, note, origin).await;
             }
             let system = Actor::system();
             return self.update_ticket_from(&system, ticket, TicketPatch::default(), Some(origin)).await.map(drop);
@@ -440,16 +489,16 @@ impl App {
         }
         match self.update_ticket_from(&Actor::system(), ticket, patch, Some(origin.clone())).await {
             Ok(_) => Ok(()),
-            Err(AppError::Conflict { detail, .. } | AppError::Forbidden(detail)) => {
-                self.note_sync(ticket, format!("{name} '{value}' set on the other side not taken: {detail}"), origin)
-                    .await
-            }
-            Err(AppError::Invalid(errors)) => {
-                let detail: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
-                let note = format!("{name} '{value}' set on the other side not taken: {}", detail.join("; "));
-                self.note_sync(ticket, note, origin).await
-            }
-            Err(e) => Err(e),
+            Err(e) => match refusal(&e) {
+                // Refused when it was said before: the history says so already, and ours went
+                // back then.
+                Some(_) if known => Ok(()),
+                Some(why) => {
+                    self.note_sync(ticket, format!("{name} '{value}' set on the other side not taken: {why}"), origin)
+                        .await
+                }
+                None => Err(e),
+            },
         }
     }
 
@@ -504,6 +553,15 @@ impl Field {
             Field::Status => "status",
             Field::Priority => "priority",
         }
+    }
+}
+
+/// Why the rules here refused a change, in words; none for a failure that is no refusal.
+fn refusal(e: &AppError) -> Option<String> {
+    match e {
+        AppError::Conflict { detail, .. } | AppError::Forbidden(detail) => Some(detail.clone()),
+        AppError::Invalid(errors) => Some(errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")),
+        _ => None,
     }
 }
 

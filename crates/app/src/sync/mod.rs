@@ -150,6 +150,14 @@ pub struct EventReply {
     /// Where people find it there.
     #[serde(default)]
     pub url: Option<String>,
+    /// The status the receiver's ticket holds after a ticket, status or priority event, in the
+    /// sender's names: what it took, or what it kept when its rules refused the change. Another
+    /// Helpdesk says it; for a receiver that does not, the sender takes what it sent as held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The priority it holds, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
 }
 
 /// What one Helpdesk asks of another when it pulls: the changes the other could not push to it.
@@ -194,7 +202,7 @@ pub enum Received {
         /// Where people find it here.
         #[serde(default)]
         url: Option<String>,
-        /// The status it was made with, in the names of the side that pulled it.
+        /// The status it holds once made, in the names of the side that pulled it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<String>,
         /// The priority it was made with, likewise.
@@ -210,13 +218,13 @@ pub enum Received {
         /// Its id here.
         id: String,
     },
-    /// The status, in the names of the side that pulled it.
+    /// The status it holds after the change, in the names of the side that pulled it.
     #[serde(rename = "ticket.status")]
     Status {
         /// The value.
         value: String,
     },
-    /// The priority, in the names of the side that pulled it.
+    /// The priority it holds after the change, likewise.
     #[serde(rename = "ticket.priority")]
     Priority {
         /// The value.
@@ -228,18 +236,23 @@ impl Receipt {
     /// The receipt of an applied event, from what applying it made; none when it made nothing
     /// (a change about a ticket not linked here).
     pub fn of(event: &SyncEvent, made: Option<&EventReply>) -> Option<Receipt> {
+        // What the ticket holds here, as the other side names it, when it is said.
         let received = match (&event.change, made?) {
             (EventChange::TicketCreated(t), made) if !made.id.is_empty() => Received::Ticket {
                 id: made.id.clone(),
                 url: made.url.clone(),
-                status: t.status.clone(),
-                priority: t.priority.clone(),
+                status: made.status.clone().or_else(|| t.status.clone()),
+                priority: made.priority.clone().or_else(|| t.priority.clone()),
             },
             (EventChange::ArticleCreated { article }, made) => {
                 Received::Article { article: article.id.clone(), id: made.id.clone() }
             }
-            (EventChange::Status { value, .. }, _) => Received::Status { value: value.clone() },
-            (EventChange::Priority { value }, _) => Received::Priority { value: value.clone() },
+            (EventChange::Status { value, .. }, made) => {
+                Received::Status { value: made.status.clone().unwrap_or_else(|| value.clone()) }
+            }
+            (EventChange::Priority { value }, made) => {
+                Received::Priority { value: made.priority.clone().unwrap_or_else(|| value.clone()) }
+            }
             _ => return None,
         };
         Some(Receipt { ticket: event.ticket.clone(), received })

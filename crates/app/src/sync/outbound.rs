@@ -69,21 +69,16 @@ impl App {
         }
         // A value is sent when what the other side holds does not already mean ours (RT's 60
         // is our medium too: sending 50 would undo its user's change for nothing).
-        let holds_status = remote_status.as_deref().and_then(|r| mapping.status_from_remote(r)) == Some(ticket.status);
         if let Some(value) = mapping.status_to_remote(ticket.status)
-            && remote_status.as_deref() != Some(value)
-            && !holds_status
+            && !mapping.holds_status(remote_status.as_deref(), ticket.status)
         {
             let resolution = ticket.resolution.map(|r| r.as_str().to_owned());
             let change = EventChange::Status { value: value.to_owned(), resolution };
             let at = self.field_changed_at(ticket, "status").await?;
             owed.status = Some((value.to_owned(), event_at(ticket, at, change)));
         }
-        let holds_priority =
-            remote_priority.as_deref().and_then(|r| mapping.priority_from_remote(r)) == Some(ticket.priority);
         if let Some(value) = mapping.priority_to_remote(ticket.priority)
-            && remote_priority.as_deref() != Some(value)
-            && !holds_priority
+            && !mapping.holds_priority(remote_priority.as_deref(), ticket.priority)
         {
             let change = EventChange::Priority { value: value.to_owned() };
             let at = self.field_changed_at(ticket, "priority").await?;

@@ -20,6 +20,15 @@ const POLL_LEASE_SLACK: Duration = Duration::from_secs(10);
 /// Pages read in one poll at most; a longer reading goes on at the next.
 const MAX_PAGES_PER_POLL: usize = 100;
 
+/// Why the other side does not hold the `field` value `sent`, when it says it holds `held`
+/// instead and `holds` finds that this is not ours there.
+fn not_held(field: &str, sent: Option<&str>, held: Option<&str>, holds: impl FnOnce() -> bool) -> Option<String> {
+    match (sent, held) {
+        (Some(sent), Some(held)) if sent != held && !holds() => Some(format!("{field} '{sent}' (it holds '{held}')")),
+        _ => None,
+    }
+}
+
 /// How often a connector's system is asked for its changes.
 fn poll_interval(record: &ConnectorRecord) -> Duration {
     Duration::from_secs(u64::from(record.settings.poll_seconds.max(1)))
@@ -166,7 +175,9 @@ impl SyncRunner {
 
     /// Brings the other side up to date with one ticket: creates it there if need be, then
     /// sends the articles it lacks, the status and the priority. Each step is recorded as soon
-    /// as it is done, so a retry resumes where the last attempt stopped.
+    /// as it is done, so a retry resumes where the last attempt stopped. What the other side
+    /// says it holds afterwards is recorded as held there; a status or priority it did not take
+    /// leaves the ticket not in step (failing, tried again), rather than taken for delivered.
     async fn sync_ticket(
         &self,
         record: &ConnectorRecord,
@@ -195,6 +206,8 @@ impl SyncRunner {
             }
         }
         let owed = app.owed(record, &link, &ticket).await.map_err(|e| e.to_string())?;
+        let mapping = record.settings.mapping();
+        let mut not_taken = Vec::new();
         let remote = match (link.link.external_id.clone(), owed.create) {
             (Some(remote), _) => remote,
             (None, None) => return Err("the ticket has no copy there and nothing to make one".into()),
@@ -209,7 +222,15 @@ impl SyncRunner {
                     return Err("the other side did not say which ticket it made".into());
                 }
                 let (remote_id, url, now) = (reply.id.clone(), reply.url.clone().unwrap_or_default(), app.now());
-                let (s, p) = status;
+                let (sent_status, sent_priority) = status;
+                let s = reply.status.clone().or(sent_status.clone());
+                let p = reply.priority.clone().or(sent_priority.clone());
+                not_taken.extend(not_held("status", sent_status.as_deref(), s.as_deref(), || {
+                    mapping.holds_status(s.as_deref(), ticket.status)
+                }));
+                not_taken.extend(not_held("priority", sent_priority.as_deref(), p.as_deref(), || {
+                    mapping.holds_priority(p.as_deref(), ticket.priority)
+                }));
                 app.write(move |mut tx| async move {
                     tx.set_external(id, unit, &remote_id, &url, now).await?;
                     tx.set_remote_state(id, s.as_deref(), p.as_deref(), None).await?;
@@ -245,12 +266,19 @@ impl SyncRunner {
             .map_err(|e| e.to_string())?;
         }
         if let Some((value, event)) = owed.status {
-            system.send(Some(&remote), &event).await?;
-            self.remember(id, Some(value), None).await?;
+            let held = system.send(Some(&remote), &event).await?.status.unwrap_or_else(|| value.clone());
+            self.remember(id, Some(held.clone()), None).await?;
+            let holds = || mapping.holds_status(Some(&held), ticket.status);
+            not_taken.extend(not_held("status", Some(&value), Some(&held), holds));
         }
         if let Some((value, event)) = owed.priority {
-            system.send(Some(&remote), &event).await?;
-            self.remember(id, None, Some(value)).await?;
+            let held = system.send(Some(&remote), &event).await?.priority.unwrap_or_else(|| value.clone());
+            self.remember(id, None, Some(held.clone())).await?;
+            let holds = || mapping.holds_priority(Some(&held), ticket.priority);
+            not_taken.extend(not_held("priority", Some(&value), Some(&held), holds));
+        }
+        if !not_taken.is_empty() {
+            return Err(format!("the other side did not take {}", not_taken.join(", nor ")));
         }
         Ok(())
     }

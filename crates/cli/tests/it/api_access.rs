@@ -146,7 +146,10 @@ async fn a_partner_opens_tickets_for_the_customers_of_the_organisations_it_serve
         f.server.post("/api/v1/tickets", &partner_token, f.ticket(json!({"on_behalf_of": outsider.id}))).await;
     assert_problem(&refused, StatusCode::FORBIDDEN);
     let nobody = f.server.post("/api/v1/tickets", &partner_token, f.ticket(json!({"on_behalf_of": 99999}))).await;
-    assert_problem(&nobody, StatusCode::UNPROCESSABLE_ENTITY);
+    // An id with no account is refused as one outside the organisations it serves: a partner
+    // learns nothing of which ids have accounts.
+    assert_problem(&nobody, StatusCode::FORBIDDEN);
+    assert_eq!(nobody.body["detail"], refused.body["detail"]);
     let by_customer =
         f.server.post("/api/v1/tickets", &customer_token, f.ticket(json!({"on_behalf_of": outsider.id}))).await;
     assert_problem(&by_customer, StatusCode::FORBIDDEN);

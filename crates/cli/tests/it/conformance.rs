@@ -8,7 +8,7 @@ use helpdesk_domain::category::{FieldDef, FieldType};
 use helpdesk_domain::history::Change;
 use helpdesk_domain::organisation::JoinState;
 use helpdesk_domain::paging::PageRequest;
-use helpdesk_domain::policy::{Actor, TicketFacts, Visibility};
+use helpdesk_domain::policy::{Actor, OrganisationVisibility, TicketFacts, Visibility};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::unit::Integration;
@@ -766,8 +766,39 @@ async fn organisations_carry_their_domains_partners_contracts_and_members(db: Te
     );
     let members = b.store.organisation_members(org, PageRequest::default()).await.expect("members");
     assert_eq!(members.items.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(), ["vera@lab.example.org"]);
-    let page = b.store.organisations(PageRequest::default(), today()).await.expect("list");
+    let page =
+        b.store.organisations(&OrganisationVisibility::All, PageRequest::default(), today()).await.expect("list");
     assert_eq!((page.total, page.items[0].domains.len()), (1, 2));
+    // Restricted, the list holds the organisations named, and those with a ticket in the units.
+    let elsewhere = {
+        let mut tx = b.store.begin().await.expect("begin");
+        let elsewhere = tx.insert_organisation("Elsewhere", at(2)).await.expect("organisation");
+        tx.commit().await.expect("commit");
+        elsewhere
+    };
+    insert(
+        &b,
+        NewTicket { organisation: Some(org), unit: b.other_unit, ..new_ticket(&b, "Lab's", Privacy::Private) },
+        at(2),
+    )
+    .await;
+    let restricted =
+        |organisations: Vec<i64>, units: Vec<i64>| OrganisationVisibility::Restricted { organisations, units };
+    let table = [
+        (restricted(vec![], vec![b.other_unit]), vec!["Laboratory"]),
+        (restricted(vec![], vec![b.unit]), vec![]),
+        (restricted(vec![elsewhere], vec![]), vec!["Elsewhere"]),
+        (restricted(vec![elsewhere], vec![b.other_unit, b.unit]), vec!["Elsewhere", "Laboratory"]),
+        (restricted(vec![], vec![]), vec![]),
+    ];
+    for (visibility, names) in table {
+        let page = b.store.organisations(&visibility, PageRequest::default(), today()).await.expect("list");
+        let found: Vec<&str> = page.items.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!((found, page.total), (names.clone(), names.len() as i64), "{visibility:?}");
+    }
+    for (units, worked) in [(vec![b.other_unit], true), (vec![b.unit], false), (vec![], false)] {
+        assert_eq!(b.store.organisation_worked_by(org, &units).await.expect("read"), worked, "{units:?}");
+    }
     // A later account joins by its domain once verified.
     let mut tx = b.store.begin().await.expect("begin");
     let late = tx.insert_account("lea@lab2.example.org", "Lea", &[], at(3)).await.expect("account");

@@ -683,6 +683,8 @@ async fn a_unit_working_in_zammad_stays_in_step_with_another_helpdesks_zammad_fa
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(articles_with(&a, ticket, "Robot arm stuck").await.len(), 1, "our own reply did not come back");
+    // Nor did the description, B's first article, which the connector wrote there.
+    assert_eq!(articles_with(&a, ticket, "Quota exceeded").await.len(), 0, "the description did not come back");
     assert_eq!(articles_with(&a, ticket, "Arm freed").await.len(), 1);
     assert_eq!(articles_with(&b, remote, "Robot arm stuck").await.len(), 1);
 }
@@ -845,4 +847,142 @@ async fn a_generic_webhook_receives_each_change_once_signed() {
     assert_eq!(arrives(&b, at_b, "Pushed through the webhook.").await, vec![false]);
     linked(&a, ticket).await;
     assert_eq!(articles_with(&b, at_b, "Pushed through the webhook.").await.len(), 1);
+}
+
+/// The status of a ticket, and the state of its link, on `node`.
+async fn status_and_state(node: &Node, ticket: i64) -> Option<(String, String)> {
+    let status = node.get_ok(&format!("/api/v1/tickets/{ticket}")).await?["status"].as_str()?.to_owned();
+    let state = node.get_ok(&format!("/api/v1/tickets/{ticket}/external")).await?["state"].as_str()?.to_owned();
+    Some((status, state))
+}
+
+/// The notes the sync left in a ticket's history.
+async fn sync_notes(node: &Node, ticket: i64) -> Vec<String> {
+    let history = node.get_ok(&format!("/api/v1/tickets/{ticket}/history?per_page=100")).await.unwrap_or(Value::Null);
+    let items = history["items"].as_array().cloned().unwrap_or_default();
+    items.iter().filter(|h| h["field"] == "sync").map(|h| h["new"].to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_escalated_to_another_helpdesk_has_the_same_status_on_both_sides_or_says_it_has_not() {
+    let a = Node::start().await;
+    let b = Node::start().await;
+    let (a_unit, _) = external_unit(&a, "Storage at B").await;
+    let (b_unit, _) = external_unit(&b, "Tickets from A").await;
+    connect(&a, a_unit, &b, b_unit).await;
+    connect(&b, b_unit, &a, a_unit).await;
+    let first_line = created(
+        a.call(Method::POST, "/api/v1/units", Some(json!({"name": "1st line", "level": 1, "email": "l1@example.org"})))
+            .await,
+    );
+    let triage = created(
+        a.call(Method::POST, "/api/v1/categories", Some(json!({"name": "Triage", "default_unit": first_line}))).await,
+    );
+
+    // Opened at the 1st level, escalated to the unit that works at B: assigned here, and the
+    // copy there is assigned too, both in step.
+    let ticket = open(&a, triage, "Quota on /home").await;
+    let escalated = a.call(Method::PATCH, &format!("/api/v1/tickets/{ticket}"), Some(json!({"unit": a_unit}))).await;
+    assert_eq!(escalated.body["status"], "assigned", "{:?}", escalated.body);
+    let at_b: i64 = linked(&a, ticket).await["external_id"].as_str().and_then(|s| s.parse().ok()).expect("B's number");
+    let same = eventually("both sides to agree, in step", WAIT, || async {
+        let (here, there) = (status_and_state(&a, ticket).await?, status_and_state(&b, at_b).await?);
+        (here.1 == "in_step" && there.1 == "in_step" && here.0 == there.0).then_some(here.0)
+    })
+    .await;
+    assert_eq!(same, "assigned");
+    // They stay so: nothing goes back and forth.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(status_and_state(&a, ticket).await, Some(("assigned".into(), "in_step".into())));
+    assert_eq!(status_and_state(&b, at_b).await, Some(("assigned".into(), "in_step".into())));
+    assert_eq!(sync_notes(&b, at_b).await, Vec::<String>::new());
+
+    // Escalated reopened, a status its copy cannot start in: neither side says it is in step,
+    // each says why, and the refusal is noted once, not at every retry.
+    let again = open(&a, triage, "Backup restore failed").await;
+    for status in [json!({"status": "solved"}), json!({"status": "reopened"})] {
+        let changed = a.call(Method::PATCH, &format!("/api/v1/tickets/{again}"), Some(status)).await;
+        assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    }
+    let moved = a
+        .call(Method::PATCH, &format!("/api/v1/tickets/{again}"), Some(json!({"unit": a_unit, "status": "reopened"})))
+        .await;
+    assert_eq!(moved.body["status"], "reopened", "{:?}", moved.body);
+    let copy = eventually("the copy at B", WAIT, || async {
+        let link = a.get_ok(&format!("/api/v1/tickets/{again}/external")).await?;
+        link["external_id"].as_str()?.parse::<i64>().ok()
+    })
+    .await;
+    let failing = |node: &'static str, link: Value| {
+        let error = link["last_error"].as_str().unwrap_or_default().to_owned();
+        assert!(error.contains("did not take"), "{node} says why: {link}");
+        error
+    };
+    let (here, there) = eventually("both sides to say they are not in step", WAIT, || async {
+        let here = a.get_ok(&format!("/api/v1/tickets/{again}/external")).await?;
+        let there = b.get_ok(&format!("/api/v1/tickets/{copy}/external")).await?;
+        (here["state"] == "failing" && there["state"] == "failing").then_some((here, there))
+    })
+    .await;
+    assert!(failing("A", here).contains("'reopened'"));
+    assert!(failing("B", there).contains("'new'"));
+    assert_eq!(status_and_state(&b, copy).await.map(|s| s.0), Some("new".into()));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let notes = sync_notes(&b, copy).await;
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("'reopened'"), "{notes:?}");
+
+    // A person at B takes it up: A follows, and both are in step again.
+    let taken = b.call(Method::PATCH, &format!("/api/v1/tickets/{copy}"), Some(json!({"status": "in_progress"}))).await;
+    assert_eq!(taken.status, StatusCode::OK, "{:?}", taken.body);
+    let same = eventually("both sides to agree again", Duration::from_secs(90), || async {
+        let (here, there) = (status_and_state(&a, again).await?, status_and_state(&b, copy).await?);
+        (here.1 == "in_step" && there.1 == "in_step" && here.0 == there.0).then_some(here.0)
+    })
+    .await;
+    assert_eq!(same, "in_progress");
+}
+
+#[tokio::test]
+async fn a_copy_opens_in_the_status_the_other_side_holds_and_one_it_cannot_hold_is_not_in_step() {
+    let server = TestServer::start().await;
+    let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
+    let unit = mirror_unit(&server, &admin).await;
+    let runner = helpdesk_app::sync::SyncRunner::new(server.app.clone(), "test-runner");
+    let link = |ticket: i64| {
+        let (server, admin) = (&server, &admin);
+        async move { server.get(&format!("/api/v1/tickets/{ticket}/external"), admin).await.body }
+    };
+
+    // The copy takes the status the mapping gives, and the answer says what it holds.
+    let opened = json!({"id": "c1", "at": stamp(-10), "ticket": "800", "type": "ticket.created", "title": "Escalated",
+        "description": "d", "requester_email": "r@example.org", "requester_name": "R", "status": "assigned",
+        "priority": "high"});
+    let made: Value = post_event(&server, unit, &opened, "c1").await.json().await.expect("json");
+    assert_eq!((made[0]["status"].clone(), made[0]["priority"].clone()), (json!("assigned"), json!("high")), "{made}");
+    let ticket: i64 = made[0]["id"].as_str().and_then(|s| s.parse().ok()).expect("our ticket");
+    let shown = server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await;
+    assert_eq!((shown.body["status"].clone(), shown.body["priority"].clone()), (json!("assigned"), json!("high")));
+    // Nothing is owed: in step without a word to the other side (which cannot be reached).
+    runner.push_once().await.expect("the runner runs");
+    assert_eq!(link(ticket).await["state"], "in_step");
+
+    // The other side says 'new', a status Helpdesk never sets from there: ours goes back, and
+    // until it is taken the ticket is not in step.
+    let back = json!({"id": "c2", "at": stamp(-5), "ticket": "800", "type": "ticket.status", "value": "new"});
+    let said: Value = post_event(&server, unit, &back, "c2").await.json().await.expect("json");
+    assert_eq!(said[0]["status"], "assigned", "the answer says what is held here: {said}");
+    assert_eq!(server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await.body["status"], "assigned");
+    runner.push_once().await.expect("the runner runs");
+    let now = link(ticket).await;
+    assert_eq!(now["state"], "failing", "{now}");
+    let history = server.get(&format!("/api/v1/tickets/{ticket}/history?per_page=100"), &admin).await;
+    let notes: Vec<String> = history.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|h| h["field"] == "sync")
+        .map(|h| h["new"].to_string())
+        .collect();
+    assert!(notes.iter().any(|n| n.contains("'new'") && n.contains("'assigned'")), "{notes:?}");
 }

@@ -61,6 +61,8 @@ check(bodies.get("The archive volume is full.") is False, f"the description is t
 check(bodies.get("We are adding disks.") is False, f"a reply: {bodies}")
 check(bodies.get("Disks ordered from the vendor.") is True, f"an internal note: {bodies}")
 check(z.ticket_article.find(articles[-1]["id"])["ticket_id"] == ticket["id"], "ticket_articles/{id}")
+check(z.ticket_article.find(articles[0]["id"])["body"] == "The archive volume is full.", "the description by its id")
+check(len({a["id"] for a in articles}) == len(articles), f"each article has an id of its own: {articles}")
 
 report = b"slot,state\n4,stuck\n"
 with_file = z.ticket_article.create({"ticket_id": ticket["id"], "body": "Report attached.", "type": "note",

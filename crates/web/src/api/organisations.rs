@@ -128,7 +128,9 @@ fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse 
     (StatusCode::CREATED, [(header::LOCATION, location)], Json(body))
 }
 
-/// Lists the organisations (admins).
+/// Lists the organisations the caller may read: every one for staff and admins; for a supporter,
+/// those with a ticket in their units; for a named user or partner, their own. Contracts and
+/// partners are shown to admins and the organisation's own people.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(PageParams), security(("bearer" = [])),
     responses((status = 200, description = "A page of organisations", body = Page<Organisation>), RestrictedReadRefusals))]
 pub async fn list_organisations(
@@ -151,7 +153,7 @@ pub async fn create_organisation(
     Ok(created(format!("/api/v1/organisations/{}", org.id), org))
 }
 
-/// One organisation (admins; its named users and partners).
+/// One organisation, to whoever may read it (as the list says).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
     security(("bearer" = [])), responses((status = 200, description = "The organisation", body = Organisation), ReadRefusals))]
 pub async fn get_organisation(

@@ -1,7 +1,7 @@
 //! Files in the Zammad face: as clients send them with an article (base64 in the JSON), as an
 //! article lists them, and their download at `ticket_attachment/{ticket}/{article}/{id}`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -9,6 +9,7 @@ use helpdesk_domain::attachment::{Attachment, NewUpload};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::input::ZammadPath;
 use super::{ZammadActor, ZammadError, unprocessable};
 use crate::AppState;
 use crate::api::attachments::attachment_response;
@@ -37,9 +38,9 @@ pub(crate) fn uploads(files: &[ZammadFile]) -> Result<Vec<NewUpload>, ZammadErro
         .collect()
 }
 
-/// The files of one article (article 0, the description: the ticket's own) as Zammad lists them.
-pub(crate) fn listed(files: &[Attachment], article: i64) -> Value {
-    let of_article = files.iter().filter(|f| f.article.unwrap_or(0) == article);
+/// The files of one article (none: the ticket's own, its description's) as Zammad lists them.
+pub(crate) fn listed(files: &[Attachment], article: Option<i64>) -> Value {
+    let of_article = files.iter().filter(|f| f.article == article);
     Value::Array(
         of_article
             .map(|f| {
@@ -51,14 +52,17 @@ pub(crate) fn listed(files: &[Attachment], article: i64) -> Value {
 }
 
 /// `GET ticket_attachment/{ticket}/{article}/{id}`: the file's bytes, if it is that article's
-/// and the caller may read it.
+/// (the ticket's own files are its description's) and the caller may read it.
 pub(crate) async fn download(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path((ticket, article, id)): Path<(i64, i64, i64)>,
+    ZammadPath((ticket, article, id)): ZammadPath<(i64, i64, i64)>,
 ) -> Result<Response, ZammadError> {
     let (attachment, data) = state.app.attachment(&actor, ticket, id).await?;
-    if attachment.article.unwrap_or(0) != article {
+    // Article 0 named the description before it had an id of its own.
+    let of_description = article == super::tickets::description_id(ticket) || article == 0;
+    let of_article = if of_description { attachment.article.is_none() } else { attachment.article == Some(article) };
+    if !of_article {
         return Err(helpdesk_app::AppError::NotFound(format!("article {article} has no file {id}")).into());
     }
     Ok(attachment_response(&attachment, data))

@@ -1,16 +1,16 @@
 //! Users, organizations and groups of the Zammad face: Helpdesk's accounts, organisations and
 //! support units.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use helpdesk_domain::account::{Account, Role};
 use helpdesk_domain::organisation::Organisation;
 use helpdesk_domain::unit::Unit;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::input::{ZammadJson, ZammadPath, ZammadQuery};
 use super::{Paging, ZResult, ZammadActor, list, made, one, unprocessable};
 use crate::AppState;
-use crate::extract::ApiJson;
 
 /// A Zammad user for an account.
 pub(crate) fn user_json(a: &Account) -> Value {
@@ -51,28 +51,28 @@ pub(crate) async fn me(State(state): State<AppState>, ZammadActor(actor): Zammad
 pub(crate) async fn users(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
-    list(state.app.accounts(&actor, None, q.page()).await?.items.iter().map(user_json).collect())
+    list(state.app.accounts(&actor, None, q.page()?).await?.items.iter().map(user_json).collect())
 }
 
 /// `GET users/search?query=…` (staff and admins).
 pub(crate) async fn search_users(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
     // Zammad's field prefixes (`email:`) name what Helpdesk searches anyway.
     let text = q.query.clone().unwrap_or_default();
     let text = text.split_once(':').map(|(_, v)| v.to_owned()).unwrap_or(text);
-    list(state.app.accounts(&actor, Some(text), q.page()).await?.items.iter().map(user_json).collect())
+    list(state.app.accounts(&actor, Some(text), q.page()?).await?.items.iter().map(user_json).collect())
 }
 
 /// `GET users/{id}`.
 pub(crate) async fn user(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
     one(user_json(&state.app.account(&actor, id).await?))
 }
@@ -94,7 +94,7 @@ pub(crate) struct NewUser {
 pub(crate) async fn create_user(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    ApiJson(body): ApiJson<NewUser>,
+    ZammadJson(body): ZammadJson<NewUser>,
 ) -> ZResult {
     let email = if body.email.is_empty() { body.login.clone() } else { body.email.clone() };
     let name = format!("{} {}", body.firstname.trim(), body.lastname.trim()).trim().to_owned();
@@ -106,20 +106,20 @@ pub(crate) async fn create_user(
 pub(crate) async fn organizations(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
-    list(state.app.organisations(&actor, q.page()).await?.items.iter().map(organization_json).collect())
+    list(state.app.organisations(&actor, q.page()?).await?.items.iter().map(organization_json).collect())
 }
 
 /// `GET organizations/search?query=…`: those whose name holds the text, any case.
 pub(crate) async fn search_organizations(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
     let text = q.query.clone().unwrap_or_default().to_lowercase();
     let text = text.split_once(':').map(|(_, v)| v.to_owned()).unwrap_or(text);
-    let found = state.app.organisations(&actor, q.page()).await?;
+    let found = state.app.organisations(&actor, q.page()?).await?;
     list(found.items.iter().filter(|o| o.name.to_lowercase().contains(text.trim())).map(organization_json).collect())
 }
 
@@ -127,7 +127,7 @@ pub(crate) async fn search_organizations(
 pub(crate) async fn organization(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
     one(organization_json(&state.app.organisation(&actor, id).await?))
 }
@@ -145,7 +145,7 @@ pub(crate) struct NewOrganization {
 pub(crate) async fn create_organization(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    ApiJson(body): ApiJson<NewOrganization>,
+    ZammadJson(body): ZammadJson<NewOrganization>,
 ) -> ZResult {
     if body.name.trim().is_empty() {
         return Err(unprocessable("name: must not be empty"));
@@ -158,16 +158,16 @@ pub(crate) async fn create_organization(
 pub(crate) async fn groups(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
-    list(state.app.units(&actor, q.page()).await?.items.iter().map(group_json).collect())
+    list(state.app.units(&actor, q.page()?).await?.items.iter().map(group_json).collect())
 }
 
 /// `GET groups/{id}`.
 pub(crate) async fn group(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
     one(group_json(&state.app.unit(&actor, id).await?))
 }

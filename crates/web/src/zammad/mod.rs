@@ -9,6 +9,7 @@
 
 mod attachments;
 mod directory;
+mod input;
 mod tickets;
 
 use axum::Json;
@@ -127,13 +128,17 @@ impl FromRequestParts<AppState> for ZammadActor {
     }
 }
 
-/// Zammad's paging and search parameters.
+/// Zammad's paging and search parameters, as text: each is read where it is used, so that one
+/// that cannot be is refused by name.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Paging {
     #[serde(default)]
-    page: Option<i64>,
+    page: Option<String>,
     #[serde(default)]
-    per_page: Option<i64>,
+    per_page: Option<String>,
+    /// Zammad's other name for `per_page`.
+    #[serde(default)]
+    limit: Option<String>,
     #[serde(default)]
     query: Option<String>,
     #[serde(default)]
@@ -147,12 +152,28 @@ pub(crate) struct Paging {
 }
 
 impl Paging {
-    /// The page asked for; Zammad's clients ask for up to 500, Helpdesk gives at most 100.
-    pub(crate) fn page(&self) -> PageRequest {
-        PageRequest {
-            page: self.page.unwrap_or(1).clamp(1, 1_000_000),
-            per_page: self.per_page.unwrap_or(50).clamp(1, 100),
-        }
+    /// The page asked for, 50 to a page unless asked otherwise.
+    pub(crate) fn page(&self) -> Result<PageRequest, ZammadError> {
+        self.page_of(50)
+    }
+
+    /// The page asked for, `default` to a page unless asked otherwise; Zammad's clients ask for
+    /// up to 500, Helpdesk gives at most 100.
+    pub(crate) fn page_of(&self, default: i64) -> Result<PageRequest, ZammadError> {
+        let number = |name: &str, value: Option<&String>, default: i64| match value.map(|v| v.trim()) {
+            None | Some("") => Ok(default),
+            Some(v) => {
+                v.parse::<i64>().map_err(|_| unprocessable(format!("{name}: must be a whole number, not '{v}'")))
+            }
+        };
+        let per_page = match &self.per_page {
+            Some(_) => number("per_page", self.per_page.as_ref(), default)?,
+            None => number("limit", self.limit.as_ref(), default)?,
+        };
+        Ok(PageRequest {
+            page: number("page", self.page.as_ref(), 1)?.clamp(1, 1_000_000),
+            per_page: per_page.clamp(1, 100),
+        })
     }
 }
 

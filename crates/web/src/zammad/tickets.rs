@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort};
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
@@ -13,14 +13,15 @@ use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Article, Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
+use helpdesk_domain::{ArticleId, TicketId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::attachments::{self, ZammadFile};
+use super::input::{ZammadJson, ZammadPath, ZammadQuery};
 use super::{Paging, ZResult, ZammadActor, list, made, one, unprocessable};
 use crate::AppState;
-use crate::extract::ApiJson;
 
 /// A time as Zammad writes it.
 pub(crate) fn stamp(t: OffsetDateTime) -> String {
@@ -86,6 +87,18 @@ fn ticket_json(t: &Ticket, groups: &HashMap<i64, String>) -> Value {
     })
 }
 
+/// The id of a ticket's description as the face shows it, an article of its own: Zammad's first
+/// article, which Helpdesk keeps on the ticket. Articles' own ids are positive, so the
+/// description of ticket N is article -N, unique, and it sorts first.
+pub(crate) fn description_id(ticket: TicketId) -> ArticleId {
+    -ticket
+}
+
+/// The ticket whose description is article `id`, if it is one.
+fn described_ticket(id: ArticleId) -> Option<TicketId> {
+    (id < 0).then(|| -id)
+}
+
 fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>, files: &[Attachment]) -> Value {
     let kind = match a.channel {
         Channel::Web => "web",
@@ -105,7 +118,7 @@ fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>, files: 
         "id": a.id, "ticket_id": a.ticket, "body": a.body, "content_type": "text/plain", "internal": a.internal,
         "type": kind, "sender": sender, "from": from, "subject": Value::Null, "created_by_id": a.author,
         "created_at": stamp(a.created_at), "updated_at": stamp(a.created_at),
-        "attachments": attachments::listed(files, a.id),
+        "attachments": attachments::listed(files, (a.id != description_id(t.id)).then_some(a.id)),
     })
 }
 
@@ -115,41 +128,107 @@ async fn group_names(state: &AppState, actor: &Actor) -> Result<HashMap<i64, Str
     Ok(units.items.into_iter().map(|u| (u.id, u.name)).collect())
 }
 
-/// `GET tickets`: the tickets the caller may read, oldest first, or by `sort_by=updated_at`.
-pub(crate) async fn list_tickets(state: &AppState, actor: &Actor, q: &Paging) -> ZResult {
-    let order = match q.sort_by.as_deref() {
-        Some("updated_at") => TicketOrder::LastActivity,
-        _ => TicketOrder::Newest,
-    };
-    let page = state.app.tickets(actor, TicketFilter { order, ..TicketFilter::default() }, q.page()).await?;
-    let groups = group_names(state, actor).await?;
-    let mut items: Vec<Value> = page.items.iter().map(|t| ticket_json(t, &groups)).collect();
-    if q.order_by.as_deref() == Some("asc") {
-        items.reverse();
-    }
-    list(items)
+/// What Zammad's `sort_by` sorts tickets by, as Helpdesk keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortKey {
+    /// `id`, `number`, `created_at`: the same order here, numbers being given as tickets open.
+    Number,
+    /// `updated_at`: the last change.
+    Activity,
 }
 
-/// `GET tickets`.
+/// How a list of tickets is sorted, as a whole, before it is paged: Zammad's `sort_by` (a
+/// column, or several, comma-separated: the first decides, ties go by number) and `order_by`
+/// (`asc` or `desc`, likewise), each `default` when not given (lib/sql_helper.rb reads them so;
+/// app/models/concerns/can_search.rb defaults to `updated_at`, `desc`).
+fn ticket_sort(q: &Paging, default: (SortKey, bool)) -> Result<(SortKey, bool), super::ZammadError> {
+    let listed = |value: &Option<String>| -> Vec<String> {
+        value
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(|v| v.trim().to_lowercase())
+            .filter(|v| !v.is_empty())
+            .collect()
+    };
+    let mut keys = Vec::new();
+    for key in listed(&q.sort_by) {
+        keys.push(match key.as_str() {
+            "id" | "number" | "created_at" => SortKey::Number,
+            "updated_at" => SortKey::Activity,
+            other => {
+                return Err(unprocessable(format!(
+                    "sort_by: Helpdesk sorts tickets by id, number, created_at or updated_at, not '{other}'"
+                )));
+            }
+        });
+    }
+    let mut descending = Vec::new();
+    for order in listed(&q.order_by) {
+        descending.push(match order.as_str() {
+            "asc" => false,
+            "desc" => true,
+            other => return Err(unprocessable(format!("order_by: must be asc or desc, not '{other}'"))),
+        });
+    }
+    Ok((keys.first().copied().unwrap_or(default.0), descending.first().copied().unwrap_or(default.1)))
+}
+
+/// The list order of a sort.
+fn ticket_order(sort: (SortKey, bool)) -> TicketOrder {
+    match sort {
+        (SortKey::Number, false) => TicketOrder::Oldest,
+        (SortKey::Number, true) => TicketOrder::Newest,
+        (SortKey::Activity, false) => TicketOrder::EarliestActivity,
+        (SortKey::Activity, true) => TicketOrder::LastActivity,
+    }
+}
+
+/// The search order of a sort.
+fn search_order(sort: (SortKey, bool)) -> SearchSort {
+    match sort {
+        (SortKey::Number, false) => SearchSort::Oldest,
+        (SortKey::Number, true) => SearchSort::Newest,
+        (SortKey::Activity, false) => SearchSort::EarliestActivity,
+        (SortKey::Activity, true) => SearchSort::Activity,
+    }
+}
+
+/// A page of the tickets the caller may read, the whole list sorted by `sort`.
+async fn list_tickets(state: &AppState, actor: &Actor, sort: (SortKey, bool), page: PageRequest) -> ZResult {
+    let filter = TicketFilter { order: ticket_order(sort), ..TicketFilter::default() };
+    let page = state.app.tickets(actor, filter, page).await?;
+    let groups = group_names(state, actor).await?;
+    list(page.items.iter().map(|t| ticket_json(t, &groups)).collect())
+}
+
+/// `GET tickets`: the tickets the caller may read, paged in id order, 100 to a page, as Zammad
+/// pages them (app/controllers/tickets_controller.rb, `index`), so that a ticket opened while a
+/// client pages through comes last, and none is seen twice or never. Zammad's index takes no
+/// `sort_by` or `order_by`; the face sorts by them as its search does, the whole list.
 pub(crate) async fn index(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
-    list_tickets(&state, &actor, &q).await
+    let sort = ticket_sort(&q, (SortKey::Number, false))?;
+    list_tickets(&state, &actor, sort, q.page_of(100)?).await
 }
 
-/// `GET tickets/search?query=…`: Helpdesk's search, only what the caller may read.
+/// `GET tickets/search?query=…`: Helpdesk's search, only what the caller may read, sorted as
+/// Zammad's search sorts (by `updated_at`, newest first, unless asked otherwise); no words (or
+/// `*`) list every ticket so.
 pub(crate) async fn search(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Query(q): Query<Paging>,
+    ZammadQuery(q): ZammadQuery<Paging>,
 ) -> ZResult {
+    let sort = ticket_sort(&q, (SortKey::Activity, true))?;
     let text = q.query.clone().unwrap_or_default();
     if text.trim().is_empty() || text.trim() == "*" {
-        return list_tickets(&state, &actor, &q).await;
+        return list_tickets(&state, &actor, sort, q.page()?).await;
     }
-    let hits = state.app.search(&actor, &text, SearchFilters::default(), SearchSort::Relevance, q.page()).await?;
+    let hits = state.app.search(&actor, &text, SearchFilters::default(), search_order(sort), q.page()?).await?;
     let groups = group_names(&state, &actor).await?;
     let mut items = Vec::with_capacity(hits.items.len());
     for hit in &hits.items {
@@ -162,7 +241,7 @@ pub(crate) async fn search(
 pub(crate) async fn show(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
     let ticket = state.app.ticket(&actor, id).await?;
     one(ticket_json(&ticket, &group_names(&state, &actor).await?))
@@ -258,7 +337,7 @@ fn resolution_for(status: Status) -> Option<Resolution> {
 pub(crate) async fn create(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    ApiJson(body): ApiJson<TicketBody>,
+    ZammadJson(body): ZammadJson<TicketBody>,
 ) -> ZResult {
     let unit = body.unit(&state, &actor).await?.ok_or_else(|| unprocessable("group: a ticket needs a group"))?;
     let categories = state.app.categories(&actor, PageRequest { page: 1, per_page: 100 }).await?;
@@ -330,8 +409,8 @@ pub(crate) async fn create(
 pub(crate) async fn update(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
-    ApiJson(body): ApiJson<TicketBody>,
+    ZammadPath(id): ZammadPath<i64>,
+    ZammadJson(body): ZammadJson<TicketBody>,
 ) -> ZResult {
     let current = state.app.ticket(&actor, id).await?;
     if body.title.as_deref().is_some_and(|t| t != current.title) {
@@ -351,23 +430,26 @@ pub(crate) async fn update(
     one(ticket_json(&ticket, &group_names(&state, &actor).await?))
 }
 
-/// Every article of a ticket the caller may read. In Zammad a ticket's first article is its
-/// description; Helpdesk keeps the description on the ticket, so it comes first as article 0.
-async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Result<Vec<Value>, AppError> {
-    let submitter = ticket.on_behalf_of.unwrap_or(ticket.submitter);
-    let names = state.app.account_names(&[submitter]).await?;
-    let description = Article {
-        id: 0,
+/// A ticket's description as an article of its own ([`description_id`]), written by whoever
+/// opened the ticket (as Zammad's first article is its creator's).
+fn description(ticket: &Ticket) -> Article {
+    Article {
+        id: description_id(ticket.id),
         ticket: ticket.id,
-        author: Some(submitter),
+        author: Some(ticket.submitter),
         body: ticket.description.clone(),
         internal: false,
         channel: Channel::Web,
         created_at: ticket.created_at,
         external_author: None,
-    };
+    }
+}
+
+/// Every article of a ticket the caller may read, its description first.
+async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Result<Vec<Value>, AppError> {
+    let names = state.app.account_names(&[ticket.submitter]).await?;
     let files = state.app.attachments(actor, ticket.id).await?;
-    let mut all = vec![article_json(&description, ticket, &names, &files)];
+    let mut all = vec![article_json(&description(ticket), ticket, &names, &files)];
     let mut page = PageRequest { page: 1, per_page: 100 };
     loop {
         let got = state.app.articles(actor, ticket.id, page).await?;
@@ -385,19 +467,22 @@ async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Resul
 pub(crate) async fn articles(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
     let ticket = state.app.ticket(&actor, id).await?;
     super::list(all_articles(&state, &actor, &ticket).await?)
 }
 
-/// `GET ticket_articles/{id}`.
+/// `GET ticket_articles/{id}`: an article, or a ticket's description by its id of its own.
 pub(crate) async fn article(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    Path(id): Path<i64>,
+    ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
-    let article = state.app.article(&actor, id).await?;
+    let article = match described_ticket(id) {
+        Some(ticket) => description(&state.app.ticket(&actor, ticket).await?),
+        None => state.app.article(&actor, id).await?,
+    };
     one(shown_article(&state, &actor, &article).await?)
 }
 
@@ -425,7 +510,7 @@ pub(crate) struct NewArticle {
 pub(crate) async fn add_article(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    ApiJson(body): ApiJson<NewArticle>,
+    ZammadJson(body): ZammadJson<NewArticle>,
 ) -> ZResult {
     let files = attachments::uploads(&body.attachments)?;
     let article =
@@ -449,7 +534,7 @@ pub(crate) async fn states(_: ZammadActor) -> ZResult {
 }
 
 /// `GET ticket_states/{id}`.
-pub(crate) async fn state(_: ZammadActor, Path(id): Path<i64>) -> ZResult {
+pub(crate) async fn state(_: ZammadActor, ZammadPath(id): ZammadPath<i64>) -> ZResult {
     let s = by_id(Status::ALL, id).ok_or_else(|| AppError::NotFound(format!("there is no state {id}")))?;
     one(state_json(s))
 }
@@ -464,7 +549,7 @@ pub(crate) async fn priorities(_: ZammadActor) -> ZResult {
 }
 
 /// `GET ticket_priorities/{id}`.
-pub(crate) async fn priority(_: ZammadActor, Path(id): Path<i64>) -> ZResult {
+pub(crate) async fn priority(_: ZammadActor, ZammadPath(id): ZammadPath<i64>) -> ZResult {
     let p = by_id(Priority::ALL, id).ok_or_else(|| AppError::NotFound(format!("there is no priority {id}")))?;
     one(priority_json(p))
 }

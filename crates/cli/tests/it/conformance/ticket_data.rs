@@ -268,6 +268,10 @@ async fn the_queue_and_activity_orders(db: TestDb) {
         (TicketOrder::Queue, 2, 3, "cba"),
         (TicketOrder::LastActivity, 1, 10, "cgfhdbae"),
         (TicketOrder::Newest, 1, 3, "hgf"),
+        (TicketOrder::Oldest, 1, 3, "abc"),
+        (TicketOrder::Oldest, 3, 3, "gh"),
+        (TicketOrder::EarliestActivity, 1, 10, "eabdhfgc"),
+        (TicketOrder::EarliestActivity, 2, 3, "dhf"),
     ];
     for (order, n, per_page, expected) in table {
         let q = page(order, n, per_page);
