@@ -128,22 +128,14 @@ impl ConnectorKind {
                         _ => (*s, s.as_str().to_owned()),
                     })
                     .collect(),
-                status_in: Status::ALL
-                    .iter()
-                    .filter(|s| !matches!(s, S::New | S::Verified | S::Closed))
-                    .map(|s| (s.as_str().to_owned(), *s))
-                    .collect(),
-                priority_out: Priority::ALL.iter().map(|p| (*p, p.as_str().to_owned())).collect(),
+                status_in: own_names_in(),
+                priority_out: own_priorities_out(),
             },
             // A webhook receiver hears every status by its own name.
             ConnectorKind::Webhook => Mapping {
                 status_out: Status::ALL.iter().map(|s| (*s, s.as_str().to_owned())).collect(),
-                status_in: Status::ALL
-                    .iter()
-                    .filter(|s| !matches!(s, S::New | S::Verified | S::Closed))
-                    .map(|s| (s.as_str().to_owned(), *s))
-                    .collect(),
-                priority_out: Priority::ALL.iter().map(|p| (*p, p.as_str().to_owned())).collect(),
+                status_in: own_names_in(),
+                priority_out: own_priorities_out(),
             },
         }
     }
@@ -455,6 +447,21 @@ pub struct ExternalLink {
     /// When the two sides were last in step.
     #[serde(with = "time::serde::rfc3339::option")]
     pub synced_at: Option<OffsetDateTime>,
+}
+
+/// The statuses another Helpdesk or a webhook may set here, by their own names: all but those
+/// only Helpdesk sets (`new`, `closed`) or only the submitter (`verified`).
+fn own_names_in() -> BTreeMap<String, Status> {
+    Status::ALL
+        .iter()
+        .filter(|s| !matches!(s, Status::New | Status::Verified | Status::Closed))
+        .map(|s| (s.as_str().to_owned(), *s))
+        .collect()
+}
+
+/// Every priority, by its own name.
+fn own_priorities_out() -> BTreeMap<Priority, String> {
+    Priority::ALL.iter().map(|p| (*p, p.as_str().to_owned())).collect()
 }
 
 #[cfg(test)]

@@ -790,14 +790,7 @@ async fn when_both_sides_change_the_status_the_later_change_wins_and_the_history
     assert_eq!(post_event(&server, unit, &older, "s1").await.status(), StatusCode::OK);
     let shown = server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await;
     assert_eq!(shown.body["status"], "in_progress");
-    let history = server.get(&format!("/api/v1/tickets/{ticket}/history?per_page=100"), &admin).await;
-    let notes: Vec<String> = history.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|h| h["field"] == "sync")
-        .map(|h| h["new"].to_string())
-        .collect();
+    let notes = server_sync_notes(&server, &admin, ticket).await;
     assert!(
         notes.iter().any(|n| n.contains("'on_hold'") && n.contains("older than the change made here")),
         "{notes:?}"
@@ -859,6 +852,11 @@ async fn status_and_state(node: &Node, ticket: i64) -> Option<(String, String)> 
 /// The notes the sync left in a ticket's history.
 async fn sync_notes(node: &Node, ticket: i64) -> Vec<String> {
     let history = node.get_ok(&format!("/api/v1/tickets/{ticket}/history?per_page=100")).await.unwrap_or(Value::Null);
+    notes_in(&history)
+}
+
+/// The sync's notes in a page of history.
+fn notes_in(history: &Value) -> Vec<String> {
     let items = history["items"].as_array().cloned().unwrap_or_default();
     items.iter().filter(|h| h["field"] == "sync").map(|h| h["new"].to_string()).collect()
 }
@@ -976,13 +974,11 @@ async fn a_copy_opens_in_the_status_the_other_side_holds_and_one_it_cannot_hold_
     runner.push_once().await.expect("the runner runs");
     let now = link(ticket).await;
     assert_eq!(now["state"], "failing", "{now}");
-    let history = server.get(&format!("/api/v1/tickets/{ticket}/history?per_page=100"), &admin).await;
-    let notes: Vec<String> = history.body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|h| h["field"] == "sync")
-        .map(|h| h["new"].to_string())
-        .collect();
+    let notes = server_sync_notes(&server, &admin, ticket).await;
     assert!(notes.iter().any(|n| n.contains("'new'") && n.contains("'assigned'")), "{notes:?}");
+}
+
+/// The notes the sync left in a ticket's history, read by `admin` of a test server.
+async fn server_sync_notes(server: &TestServer, admin: &str, ticket: i64) -> Vec<String> {
+    notes_in(&server.get(&format!("/api/v1/tickets/{ticket}/history?per_page=100"), admin).await.body)
 }
