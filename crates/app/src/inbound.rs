@@ -154,7 +154,9 @@ impl App {
     /// it: it routes the message before its To and Cc) and queues its processing.
     pub async fn receive_mail_for(&self, actor: &Actor, raw: Vec<u8>, recipient: Option<String>) -> AppResult<i64> {
         check(actor, Action::ReceiveMail)?;
-        let recipient = recipient.map(|r| r.trim().to_lowercase()).filter(|r| !r.is_empty());
+        // An empty recipient is refused with the rest: the document says an address, and the
+        // mailgate leaves out the empty one an MTA may pass.
+        let recipient = recipient.map(|r| r.trim().to_lowercase());
         let mut errors = Errors::new();
         if raw.is_empty() {
             errors.add("message", "is empty");

@@ -35,6 +35,7 @@ pub struct ReceiveQuery {
     /// The envelope's recipient (an MTA's `$RECIPIENT`): the address the message was delivered
     /// to, a Bcc included. It routes the message to the unit of that address before its To and
     /// Cc do.
+    #[param(format = Email)]
     pub recipient: Option<String>,
 }
 
