@@ -115,7 +115,7 @@ enum Command {
         #[arg(long)]
         recipient: Option<String>,
     },
-    /// Measure Helpdesk (prints figures; see the README's Performance section).
+    /// Measure Helpdesk (prints figures; see docs/performance.md).
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
