@@ -14,7 +14,7 @@ use helpdesk_domain::unit::Integration;
 use helpdesk_store::NewContract;
 use serde_json::json;
 
-use crate::common::{ServeProcess, TestDb, engine_under_test, mail_peer, say_not_run, unique_address};
+use crate::common::{ServeProcess, TestDb, engine_under_test, mail_peer, peer_not_run, unique_address};
 
 const PASSWORD: &str = "a long browser password";
 
@@ -22,7 +22,7 @@ const PASSWORD: &str = "a long browser password";
 fn browser_peer() -> Option<String> {
     let dir = std::env::var("HELPDESK_TEST_BROWSER").ok().filter(|v| !v.is_empty());
     if dir.is_none() {
-        say_not_run("the browser tests", "HELPDESK_TEST_BROWSER=<../shared/peers/browser, after its start.sh>");
+        peer_not_run("the browser tests", "HELPDESK_TEST_BROWSER=<../shared/peers/browser, after its start.sh>");
     }
     dir
 }

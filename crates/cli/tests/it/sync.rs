@@ -500,7 +500,7 @@ fn run_peer_script(scripts: &std::path::Path, name: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_ticket_escalated_to_an_rt_unit_stays_in_step_with_rt_and_survives_rt_going_down() {
     let Some((rt_url, scripts)) = rt_peer() else {
-        crate::common::say_not_run("the RT sync scenario", "HELPDESK_TEST_RT and HELPDESK_TEST_RT_PEER (see .ci/run)");
+        crate::common::peer_not_run("the RT sync scenario", "HELPDESK_TEST_RT and HELPDESK_TEST_RT_PEER (see .ci/run)");
         return;
     };
     let node = Node::start().await;

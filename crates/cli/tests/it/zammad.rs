@@ -7,7 +7,7 @@ use helpdesk_domain::account::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{Answer, Fixture, Node, TestServer, assert_problem, created, say_not_run, snapshot};
+use crate::common::{Answer, Fixture, Node, TestServer, assert_problem, created, peer_not_run, snapshot};
 
 /// A Python with `zammad_py` installed (`.ci/run` makes one).
 fn zammad_python() -> Option<String> {
@@ -33,7 +33,7 @@ async fn storage_unit(node: &Node) -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn zammad_py_works_against_the_zammad_face_unchanged() {
     let Some(python) = zammad_python() else {
-        say_not_run("the zammad-py scenario", "HELPDESK_TEST_ZAMMAD_PY (a Python with zammad_py; see .ci/run)");
+        peer_not_run("the zammad-py scenario", "HELPDESK_TEST_ZAMMAD_PY (a Python with zammad_py; see .ci/run)");
         return;
     };
     let node = Node::start().await;

@@ -49,6 +49,19 @@ pub fn say_postgres_skipped(what: &str) {
     say_not_run(&format!("the PostgreSQL half of the {what}"), &format!("{POSTGRES_VAR}=postgres://USER@HOST:PORT/DB"));
 }
 
+/// The variable CI sets so that a test whose peer is missing fails instead of being skipped:
+/// on a newcomer's machine a note is enough, in CI a skipped peer is a hole.
+pub const REQUIRE_PEERS_VAR: &str = "HELPDESK_TEST_REQUIRE_PEERS";
+
+/// Says that tests needing a peer did not run, or, where `HELPDESK_TEST_REQUIRE_PEERS` is set
+/// (CI), fails the test that needed it.
+pub fn peer_not_run(what: &str, how: &str) {
+    if std::env::var(REQUIRE_PEERS_VAR).is_ok_and(|v| !v.is_empty()) {
+        panic!("{what} did NOT run and {REQUIRE_PEERS_VAR} requires them: set {how}");
+    }
+    say_not_run(what, how);
+}
+
 /// Says once per kind, where the test output shows it (not captured), that some tests did not run.
 pub fn say_not_run(what: &str, how: &str) {
     static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
@@ -74,7 +87,7 @@ pub fn mail_peer() -> Option<MailPeer> {
     match (url, maildir) {
         (Some(url), Some(maildir)) => Some(MailPeer { url, maildir: maildir.into() }),
         _ => {
-            say_not_run(
+            peer_not_run(
                 "the tests that send mail",
                 "HELPDESK_TEST_SMTP=smtp://127.0.0.1:2525 and HELPDESK_TEST_MAILDIR=<the capture's Maildir> (../shared/peers/mail/start.sh)",
             );
@@ -103,7 +116,7 @@ pub fn mailbox_peer() -> Option<MailboxPeer> {
             Some(MailboxPeer { imap, lmtp, user: "helpdesk@example.org", password: "helpdesk-password" })
         }
         _ => {
-            say_not_run(
+            peer_not_run(
                 "the IMAP tests",
                 "HELPDESK_TEST_IMAP=127.0.0.1:1143 and HELPDESK_TEST_LMTP=127.0.0.1:2424 (../shared/peers/mail/start.sh)",
             );
@@ -334,7 +347,7 @@ pub fn pki() -> Option<std::path::PathBuf> {
         made.status.success().then_some(dir)
     });
     if dir.is_none() {
-        say_not_run("the X.509 certificate tests", "up ../shared/peers/x509 (it needs openssl)");
+        peer_not_run("the X.509 certificate tests", "up ../shared/peers/x509 (it needs openssl)");
     }
     dir.as_ref().map(|d| d.path().to_owned())
 }
@@ -343,7 +356,7 @@ pub fn pki() -> Option<std::path::PathBuf> {
 pub fn oidc_peer() -> Option<String> {
     let issuer = std::env::var("HELPDESK_TEST_OIDC").ok().filter(|v| !v.is_empty());
     if issuer.is_none() {
-        say_not_run(
+        peer_not_run(
             "the OpenID Connect tests",
             "HELPDESK_TEST_OIDC=http://127.0.0.1:9400 (../shared/peers/oidc/start.sh)",
         );
