@@ -26,6 +26,39 @@ pub struct NotifyBench {
     /// How long to wait after the last ticket for its mails, in seconds.
     #[arg(long, default_value_t = 60)]
     drain: u64,
+    /// Every this many tickets, one search for the ticket at a set time after its commit (the
+    /// times of PROBE_DELAYS in turn), to see how soon a change is searchable; 0 for none.
+    #[arg(long, default_value_t = 25)]
+    search_every: u64,
+}
+
+/// When, after a ticket's commit, a probe searches for it once. A search that meets changes the
+/// index does not hold yet wakes the index's follower itself, so each probe searches once only.
+const PROBE_DELAYS: [Duration; 6] = [
+    Duration::from_millis(50),
+    Duration::from_millis(100),
+    Duration::from_millis(150),
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_millis(750),
+];
+
+/// What the probes found: (delay after the commit, found).
+type Probes = Arc<Mutex<Vec<(Duration, bool)>>>;
+
+/// Searches once, `delay` after `at`, for ticket `id` by its title's words; whether it was found.
+async fn probe(client: reqwest::Client, url: String, token: String, id: i64, i: i64, at: Instant, delay: Duration) -> Option<bool> {
+    tokio::time::sleep_until((at + delay).into()).await;
+    let query = format!("\"report {i}\"");
+    let answer = client
+        .get(format!("{url}/api/v1/search"))
+        .query(&[("q", query.as_str()), ("per_page", "10")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .ok()?;
+    let page: serde_json::Value = answer.error_for_status().ok()?.json().await.ok()?;
+    Some(page["items"].as_array()?.iter().any(|hit| hit["id"].as_i64() == Some(id)))
 }
 
 /// When each ticket's mails arrived at the sink: (first, last, how many).
@@ -56,6 +89,7 @@ pub async fn run(args: NotifyBench, data: &Option<PathBuf>, database_url: Option
     );
 
     let opened: Arc<Mutex<HashMap<i64, Instant>>> = Arc::default();
+    let probes: Probes = Arc::default();
     let mut errors = 0u64;
     let started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1) / args.rate);
@@ -64,15 +98,23 @@ pub async fn run(args: NotifyBench, data: &Option<PathBuf>, database_url: Option
     let mut in_flight = tokio::task::JoinSet::new();
     for i in 0..total {
         tick.tick().await;
-        let (client, opened) = (client.clone(), opened.clone());
-        let (endpoint, token) = (format!("{}/api/v1/tickets", server.url), server.token.clone());
+        let (client, opened, probes) = (client.clone(), opened.clone(), probes.clone());
+        let (url, token) = (server.url.clone(), server.token.clone());
+        let probe_after = (args.search_every > 0 && i % args.search_every == 0)
+            .then(|| PROBE_DELAYS[(i / args.search_every) as usize % PROBE_DELAYS.len()]);
         in_flight.spawn(async move {
+            let endpoint = format!("{url}/api/v1/tickets");
             let answer = client.post(&endpoint).bearer_auth(&token).json(&ticket_body(category, i as i64)).send().await;
             // The ticket is committed before the answer leaves: its answer's arrival bounds the
             // commit from above, so the delays below are, if anything, too short by a round trip.
             let at = Instant::now();
             let made: serde_json::Value = answer.ok()?.error_for_status().ok()?.json().await.ok()?;
-            opened.lock().ok()?.insert(made["id"].as_i64()?, at);
+            let id = made["id"].as_i64()?;
+            opened.lock().ok()?.insert(id, at);
+            if let Some(delay) = probe_after {
+                let found = probe(client, url, token, id, i as i64, at, delay).await?;
+                probes.lock().ok()?.push((delay, found));
+            }
             Some(())
         });
         while let Some(done) = in_flight.try_join_next() {
@@ -129,6 +171,18 @@ pub async fn run(args: NotifyBench, data: &Option<PathBuf>, database_url: Option
             delays.last().copied().unwrap_or_default().as_millis(),
             100.0 * within as f64 / opened.len().max(1) as f64
         );
+    }
+    let probes = probes.lock().map(|p| p.clone()).unwrap_or_default();
+    if !probes.is_empty() {
+        let found: Vec<String> = PROBE_DELAYS
+            .iter()
+            .map(|delay| {
+                let at: Vec<bool> = probes.iter().filter(|(d, _)| d == delay).map(|(_, f)| *f).collect();
+                let hits = at.iter().filter(|f| **f).count();
+                format!("{} ms {hits}/{}", delay.as_millis(), at.len())
+            })
+            .collect();
+        println!("searchable (found by one search) at a time after its commit: {}", found.join(", "));
     }
     drop(server);
     Ok(())
