@@ -47,7 +47,15 @@ const PROBE_DELAYS: [Duration; 6] = [
 type Probes = Arc<Mutex<Vec<(Duration, bool)>>>;
 
 /// Searches once, `delay` after `at`, for ticket `id` by its title's words; whether it was found.
-async fn probe(client: reqwest::Client, url: String, token: String, id: i64, i: i64, at: Instant, delay: Duration) -> Option<bool> {
+async fn probe(
+    client: reqwest::Client,
+    url: String,
+    token: String,
+    id: i64,
+    i: i64,
+    at: Instant,
+    delay: Duration,
+) -> Option<bool> {
     tokio::time::sleep_until((at + delay).into()).await;
     let query = format!("\"report {i}\"");
     let answer = client
