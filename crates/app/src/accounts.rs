@@ -147,6 +147,11 @@ impl App {
 }
 
 impl App {
+    /// Whether `actor` may enter the admin pages; each change made there is checked again.
+    pub fn enter_admin_pages(&self, actor: &Actor) -> AppResult<()> {
+        Ok(check(actor, Action::Administer)?)
+    }
+
     /// The caller's own account.
     pub async fn me(&self, actor: &Actor) -> AppResult<Account> {
         let id = actor.account.ok_or_else(|| AppError::Unauthenticated("not signed in".into()))?;

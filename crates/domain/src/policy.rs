@@ -196,6 +196,12 @@ pub enum Action {
     OpenOnBehalfOf(Vec<OrgId>),
     /// Read units and categories.
     ReadCatalog,
+    /// Enter the admin pages (each change made there is then checked as its own action).
+    Administer,
+    /// Attach files to a ticket one opens (as its requester: `TicketAction::Attach` on it).
+    AttachOnOpening,
+    /// Open tickets on behalf of someone at all (which customers, `OpenOnBehalfOf` says).
+    ActForOthers,
     /// Create or change units and categories.
     ManageCatalog,
     /// Create accounts and grant roles.
@@ -355,6 +361,10 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ReadCatalog => Ok(()),
         Action::OpenTicket(_) | Action::OpenOnBehalfOf(_) if !signed_in => deny("sign in to open a ticket"),
         Action::OpenTicket(Privacy::Public) => Ok(()),
+        Action::AttachOnOpening if signed_in && actor.has_contract_rights() => Ok(()),
+        Action::AttachOnOpening => deny("only named users, partners, supporters and staff may attach files"),
+        Action::ActForOthers if actor.is_operator() || (signed_in && actor.has(Role::Partner)) => Ok(()),
+        Action::ActForOthers => deny("only staff and partners may open a ticket on someone's behalf"),
         Action::OpenTicket(Privacy::Private) if actor.has_contract_rights() => Ok(()),
         Action::OpenTicket(Privacy::Private) => {
             deny("only named users, partners, supporters and staff may open private tickets")
@@ -368,6 +378,8 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::OpenOnBehalfOf(_) => {
             deny("only staff, and partners for the organisations they serve, may open a ticket on someone's behalf")
         }
+        Action::Administer if actor.system || actor.has(Role::Admin) => Ok(()),
+        Action::Administer => deny("the admin pages are for admins"),
         Action::ManageCatalog if actor.system || actor.has(Role::Admin) => Ok(()),
         Action::ManageCatalog => deny("only admins may change units and categories"),
         Action::ManageAccounts if actor.system || actor.has(Role::Admin) => Ok(()),
@@ -683,6 +695,24 @@ mod tests {
             ("partner", Action::OpenOnBehalfOf(vec![]), false),
             ("staff", Action::OpenOnBehalfOf(vec![]), true),
             ("named", Action::OpenOnBehalfOf(vec![O1]), false),
+            ("admin", Action::Administer, true),
+            ("staff", Action::Administer, false),
+            ("unit manager", Action::Administer, false),
+            ("community", Action::Administer, false),
+            ("anonymous", Action::Administer, false),
+            ("mail gateway", Action::Administer, false),
+            ("community", Action::AttachOnOpening, false),
+            ("anonymous", Action::AttachOnOpening, false),
+            ("named", Action::AttachOnOpening, true),
+            ("partner", Action::AttachOnOpening, true),
+            ("supporter", Action::AttachOnOpening, true),
+            ("mail gateway", Action::AttachOnOpening, false),
+            ("partner", Action::ActForOthers, true),
+            ("staff", Action::ActForOthers, true),
+            ("admin", Action::ActForOthers, true),
+            ("named", Action::ActForOthers, false),
+            ("supporter", Action::ActForOthers, false),
+            ("community", Action::ActForOthers, false),
             ("staff", Action::ManageCatalog, false),
             ("admin", Action::ManageCatalog, true),
             ("unit manager", Action::ManageCatalog, false),

@@ -28,14 +28,10 @@ fn fifty(page: Option<i64>) -> Result<PageRequest, PageError> {
     page_of(page, 50)
 }
 
-/// Refuses anyone but an admin.
-pub(super) fn admin_only(viewer: &Viewer) -> Result<(), PageError> {
+/// Sends a visitor to sign in, and refuses anyone the policy keeps out of the admin pages.
+pub(super) fn admin_only(state: &AppState, viewer: &Viewer) -> Result<(), PageError> {
     viewer.require()?;
-    if viewer.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("the admin pages are for admins".into()).into())
-    }
+    Ok(state.app.enter_admin_pages(&viewer.actor)?)
 }
 
 fn refused<T: Template>(page: &T) -> PageResult {
@@ -49,8 +45,8 @@ struct IndexPage {
 }
 
 /// The admin start page.
-pub async fn index(viewer: Viewer) -> PageResult {
-    admin_only(&viewer)?;
+pub async fn index(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    admin_only(&state, &viewer)?;
     Ok(render(&IndexPage { shell: Shell::of(&viewer) }))
 }
 
@@ -170,7 +166,7 @@ pub async fn units(
     viewer: Viewer,
     PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let units = state.app.units(&viewer.actor, fifty(q.page)?).await?;
     let form = UnitForm { level: "1".into(), integration: "direct".into(), ..UnitForm::default() };
     Ok(render(&units_page(&viewer, &units, form, Errors::default())))
@@ -182,7 +178,7 @@ pub async fn create_unit(
     viewer: Viewer,
     PageForm(form): PageForm<UnitForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     match submit(form.parse(), |input| state.app.create_unit(&viewer.actor, input)).await? {
         Ok(unit) => Ok(see_other(&format!("/admin/units/{}", unit.id))),
         Err(errors) => {
@@ -235,7 +231,7 @@ async fn unit_page(
 
 /// One unit's settings and members.
 pub async fn unit(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     unit_page(&state, &viewer, id, None, Errors::default(), "").await
 }
 
@@ -246,7 +242,7 @@ pub async fn update_unit(
     PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<UnitForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     if form.action == "member" {
         let added = match state.app.account_for_email(&viewer.actor, &form.member_email).await {
             Ok(account) => {
@@ -431,7 +427,7 @@ pub async fn categories(
     viewer: Viewer,
     PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     categories_page(&state, &viewer, q.page, None, CategoryForm::default(), Errors::default(), "").await
 }
 
@@ -441,7 +437,7 @@ pub async fn create_category(
     viewer: Viewer,
     PageForm(form): PageForm<CategoryForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     match submit(form.parse(), |input| state.app.create_category(&viewer.actor, input)).await? {
         Ok(_) => {
             categories_page(
@@ -461,7 +457,7 @@ pub async fn create_category(
 
 /// One category's form.
 pub async fn category(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let category = state.app.category(&viewer.actor, id).await?;
     categories_page(&state, &viewer, None, Some(id), CategoryForm::of(&category), Errors::default(), "").await
 }
@@ -473,7 +469,7 @@ pub async fn update_category(
     PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<CategoryForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let patch = |input: CategoryInput| CategoryPatch {
         name: Some(input.name),
         description: Some(input.description),
@@ -554,7 +550,7 @@ pub async fn organisations(
     viewer: Viewer,
     PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     organisations_page(&state, &viewer, q.page, OrganisationForm::default(), Errors::default()).await
 }
 
@@ -564,7 +560,7 @@ pub async fn create_organisation(
     viewer: Viewer,
     PageForm(form): PageForm<OrganisationForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let domains =
         form.domains.split([',', ' ', '\n']).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect();
     match state.app.create_organisation(&viewer.actor, &form.name, domains).await {
@@ -652,7 +648,7 @@ pub async fn organisation(
     PagePath(id): PagePath<i64>,
     PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     organisation_page(&state, &viewer, id, q.page, Errors::default(), "").await
 }
 
@@ -670,7 +666,7 @@ pub async fn add_domain(
     PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<DomainForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let outcome = submit(Ok(()), |_| state.app.add_domain(&viewer.actor, id, &form.domain)).await?;
     organisation_after(&state, &viewer, id, outcome, "The domain is added.").await
 }
@@ -700,7 +696,7 @@ pub async fn add_contract(
     PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<ContractForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let starts = date("starts_on", &form.starts_on);
     let ends = if form.ends_on.trim().is_empty() { Ok(None) } else { date("ends_on", &form.ends_on).map(Some) };
     let contract = match (starts, ends) {
@@ -736,7 +732,7 @@ pub async fn add_member(
     PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let account = person(&state, &viewer, &form.email).await;
     let outcome = submit(account, |account| state.app.add_organisation_member(&viewer.actor, id, account)).await?;
     organisation_after(&state, &viewer, id, outcome, "The member is added.").await
@@ -749,7 +745,7 @@ pub async fn add_partner(
     PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let account = person(&state, &viewer, &form.email).await;
     let outcome = submit(account, |account| state.app.add_partner(&viewer.actor, id, account)).await?;
     organisation_after(&state, &viewer, id, outcome, "The partner is added.").await
@@ -837,7 +833,7 @@ pub async fn accounts(
     viewer: Viewer,
     PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     accounts_page(&state, &viewer, q, Default::default(), Errors::default(), "").await
 }
 
@@ -859,7 +855,7 @@ pub async fn create_account(
     viewer: Viewer,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let (email, name) = (value(&form, "email").to_owned(), value(&form, "name").to_owned());
     match submit(roles_of(&form), |roles: Vec<Role>| {
         let (app, actor, email, name) = (&state.app, &viewer.actor, &email, &name);
@@ -889,7 +885,7 @@ pub async fn update_account(
     PagePath(id): PagePath<i64>,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     let q = AccountsQuery { q: value(&form, "q").to_owned(), page: None };
     let roles = match roles_of(&form) {
         Ok(roles) => roles,

@@ -193,7 +193,7 @@ async fn connector_page(
 
 /// A unit's connector: where its tickets go and how to reach it.
 pub async fn connector(State(state): State<AppState>, viewer: Viewer, PagePath(unit): PagePath<i64>) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     connector_page(&state, &viewer, unit, None, Errors::default(), None, "").await
 }
 
@@ -204,7 +204,7 @@ pub async fn save_connector(
     PagePath(unit): PagePath<i64>,
     PageForm(form): PageForm<ConnectorForm>,
 ) -> PageResult {
-    admin_only(&viewer)?;
+    admin_only(&state, &viewer)?;
     if form.action == "test" {
         let found = state.app.test_connector(&viewer.actor, unit).await;
         let test = match found {

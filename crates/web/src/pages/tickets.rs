@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Response};
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
-use helpdesk_domain::account::Role;
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use helpdesk_domain::category::{Category, FieldType};
 use helpdesk_domain::paging::PageRequest;
@@ -472,7 +471,7 @@ fn new_ticket_page(viewer: &Viewer, categories: &[Category], draft: Draft, error
             .chain(Priority::ALL.iter().map(|p| Choice::new(p.as_str(), p.as_str(), &draft.priority)))
             .collect(),
         may_attach: may_attach(actor),
-        may_act_for_others: actor.has(Role::Partner) || actor.has(Role::Staff) || actor.has(Role::Admin),
+        may_act_for_others: check(actor, Action::ActForOthers).is_ok(),
         max_files: MAX_ATTACHMENTS,
         max_mib: MAX_ATTACHMENT_BYTES / (1024 * 1024),
         max_bytes: MAX_ATTACHMENT_BYTES,
@@ -483,7 +482,7 @@ fn new_ticket_page(viewer: &Viewer, categories: &[Category], draft: Draft, error
 
 /// Whether the actor may attach files to the tickets they open (DOMAIN.md: named, partner, staff).
 fn may_attach(actor: &helpdesk_domain::policy::Actor) -> bool {
-    check(actor, Action::OpenTicket(Privacy::Private)).is_ok()
+    check(actor, Action::AttachOnOpening).is_ok()
 }
 
 /// The form to open a ticket.

@@ -30,9 +30,9 @@ pub fn words(name: &str) -> String {
     name.replace('_', " ")
 }
 
-/// Whether a status counts as open.
+/// Whether a status counts as open (the domain's finished statuses are not).
 pub fn is_open(status: Status) -> bool {
-    !matches!(status, Status::Solved | Status::Unsolved | Status::Verified | Status::Closed)
+    !status.is_terminal()
 }
 
 /// One line of a ticket list.

@@ -520,9 +520,9 @@ pub(crate) async fn add_article(
 
 fn state_json(s: Status) -> Value {
     let kind = match s {
+        s if s.is_terminal() => "closed",
         Status::New => "new",
         Status::WaitingForReply | Status::OnHold => "pending reminder",
-        Status::Solved | Status::Unsolved | Status::Verified | Status::Closed => "closed",
         _ => "open",
     };
     json!({"id": state_id(s), "name": state_name(s), "state_type": kind, "active": true})
