@@ -40,13 +40,13 @@ pub struct IssuedToken {
 /// enough; a slow password hash would only slow every request.
 pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(digest)
 }
 
 fn new_token_secret() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(bytes);
     format!("{TOKEN_PREFIX}{hex}")
 }
 
@@ -147,9 +147,10 @@ impl App {
 }
 
 impl App {
-    /// Whether `actor` may enter the admin pages; each change made there is checked again.
-    pub fn enter_admin_pages(&self, actor: &Actor) -> AppResult<()> {
-        Ok(check(actor, Action::Administer)?)
+    /// Whether `actor` may do `action`, for a page that shows what the action reaches (the
+    /// admin pages, the queue); each change made there is checked again by its own use case.
+    pub fn may(&self, actor: &Actor, action: Action) -> AppResult<()> {
+        Ok(check(actor, action)?)
     }
 
     /// The caller's own account.

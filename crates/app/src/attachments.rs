@@ -35,7 +35,7 @@ pub(crate) async fn digest(uploads: Vec<NewUpload>) -> AppResult<Vec<File>> {
         uploads
             .into_iter()
             .map(|upload| {
-                let sha256 = Sha256::digest(&upload.bytes).iter().map(|b| format!("{b:02x}")).collect();
+                let sha256 = hex::encode(Sha256::digest(&upload.bytes));
                 File { upload, sha256 }
             })
             .collect()

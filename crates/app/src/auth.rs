@@ -56,7 +56,7 @@ pub struct Session {
 pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(buf)
 }
 
 /// Hashes a password with argon2id (OWASP's parameters, the crate's defaults).

@@ -457,7 +457,7 @@ impl App {
     pub(crate) fn list_reply_address(&self, ticket: TicketId, unit: UnitId) -> Option<String> {
         let signer = self.list_signer.as_ref()?;
         let secret = signer.sign(list_reply_message(ticket, unit).as_bytes(), LIST_SECRET_BYTES);
-        Some(reply_address(&self.mail.address, ticket, &to_hex(&secret)))
+        Some(reply_address(&self.mail.address, ticket, &hex::encode(secret)))
     }
 
     /// Whether `mail` was sent to ticket `ticket`'s reply address for the list of `unit`, with
@@ -466,7 +466,7 @@ impl App {
         let addresses = mail.addresses();
         let proven = match (&self.list_signer, ticket_in_reply_address(&addresses, &self.mail.address)) {
             (Some(signer), Some((to, secret))) if to == ticket && secret.len() == 2 * LIST_SECRET_BYTES => {
-                from_hex(secret).is_some_and(|s| signer.verify(list_reply_message(ticket, unit).as_bytes(), &s))
+                hex::decode(secret).ok().is_some_and(|s| signer.verify(list_reply_message(ticket, unit).as_bytes(), &s))
             }
             _ => false,
         };
@@ -582,17 +582,6 @@ const LIST_SECRET_BYTES: usize = 10;
 /// that unit only, so a list the ticket has left no longer answers for it.
 fn list_reply_message(ticket: TicketId, unit: UnitId) -> String {
     format!("ticket {ticket} unit {unit}")
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect()
 }
 
 /// The text, with a line saying which files were left out, and why.

@@ -46,7 +46,7 @@ pub struct LinkSigner {
 /// The fingerprint of what a link is bound to.
 pub fn fingerprint(binding: &str) -> String {
     let digest = Sha256::digest(binding.as_bytes());
-    digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..12])
 }
 
 impl LinkSigner {

@@ -79,7 +79,7 @@ impl Webhook {
     async fn post(&self, url: &str, body: Vec<u8>) -> Result<reqwest::Response, String> {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
-        let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+        let nonce = hex::encode(nonce);
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let signed = signature::sign(&self.key, now, &nonce, &body);
         let answer = self

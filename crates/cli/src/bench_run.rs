@@ -592,12 +592,7 @@ async fn expect(request: reqwest::RequestBuilder, status: u16) -> anyhow::Result
 }
 
 fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(s, crate::config::NOT_UNRESERVED).to_string()
 }
 
 /// The latencies and errors of one operation.

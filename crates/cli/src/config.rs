@@ -124,7 +124,7 @@ pub fn secret_key(configured: Option<&str>, data: &Path) -> anyhow::Result<Vec<u
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     let mut bytes = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let key = hex::encode(bytes);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
@@ -191,14 +191,13 @@ pub fn imap_of(file: &FileConfig) -> anyhow::Result<Option<ImapConfig>> {
     }))
 }
 
+/// Every byte but RFC 3986's unreserved characters, which a URL holds anywhere as they are.
+pub(crate) const NOT_UNRESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// Percent-encodes what a URL's user info cannot hold as it is.
 fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(text, NOT_UNRESERVED).to_string()
 }
 
 /// Where the database is, from the resolved settings.

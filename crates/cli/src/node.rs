@@ -50,7 +50,7 @@ impl NodeName {
             if id.is_empty() {
                 let mut bytes = [0u8; 6];
                 rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-                id = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                id = hex::encode(bytes);
                 file.rewind()
                     .and_then(|()| file.write_all(id.as_bytes()))
                     .and_then(|()| file.sync_all())

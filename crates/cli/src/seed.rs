@@ -472,5 +472,5 @@ fn rt_status(status: Status) -> &'static str {
 
 fn hex_sha256(data: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(sha2::Sha256::digest(data))
 }

@@ -202,6 +202,8 @@ pub enum Action {
     AttachOnOpening,
     /// Open tickets on behalf of someone at all (which customers, `OpenOnBehalfOf` says).
     ActForOthers,
+    /// Work the supporters' queue (of one's units; staff see every unit's).
+    WorkQueue,
     /// Create or change units and categories.
     ManageCatalog,
     /// Create accounts and grant roles.
@@ -365,6 +367,8 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::AttachOnOpening => deny("only named users, partners, supporters and staff may attach files"),
         Action::ActForOthers if actor.is_operator() || (signed_in && actor.has(Role::Partner)) => Ok(()),
         Action::ActForOthers => deny("only staff and partners may open a ticket on someone's behalf"),
+        Action::WorkQueue if actor.is_operator() || (signed_in && !actor.units.is_empty()) => Ok(()),
+        Action::WorkQueue => deny("the queue is for members of support units; ask to join one on the Units page"),
         Action::OpenTicket(Privacy::Private) if actor.has_contract_rights() => Ok(()),
         Action::OpenTicket(Privacy::Private) => {
             deny("only named users, partners, supporters and staff may open private tickets")
@@ -713,6 +717,13 @@ mod tests {
             ("named", Action::ActForOthers, false),
             ("supporter", Action::ActForOthers, false),
             ("community", Action::ActForOthers, false),
+            ("supporter", Action::WorkQueue, true),
+            ("unit manager", Action::WorkQueue, true),
+            ("staff", Action::WorkQueue, true),
+            ("admin", Action::WorkQueue, true),
+            ("named", Action::WorkQueue, false),
+            ("community", Action::WorkQueue, false),
+            ("anonymous", Action::WorkQueue, false),
             ("staff", Action::ManageCatalog, false),
             ("admin", Action::ManageCatalog, true),
             ("unit manager", Action::ManageCatalog, false),

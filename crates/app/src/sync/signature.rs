@@ -50,7 +50,7 @@ fn mac(key: &[u8], at: i64, nonce: &str, body: &[u8]) -> HmacSha256 {
 /// The header value signing `body` at `at` with `nonce`.
 pub fn sign(key: &[u8], at: i64, nonce: &str, body: &[u8]) -> String {
     let tag = mac(key, at, nonce, body).finalize().into_bytes();
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = hex::encode(tag);
     format!("t={at},n={nonce},v1={hex}")
 }
 

@@ -79,18 +79,25 @@ pub(crate) fn download_response(filename: &str, content_type: &str, data: Vec<u8
         .into_response()
 }
 
-/// `value` percent-encoded as RFC 8187 asks of an extended header parameter: every byte of its
-/// UTF-8 but the `attr-char`s.
+/// What RFC 8187 encodes in an extended header parameter: every byte of its UTF-8 but the
+/// `attr-char`s.
+const NOT_ATTR_CHAR: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// `value` percent-encoded as RFC 8187 asks of an extended header parameter.
 fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(value, NOT_ATTR_CHAR).to_string()
 }
 
 #[cfg(test)]

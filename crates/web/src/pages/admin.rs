@@ -31,7 +31,7 @@ fn fifty(page: Option<i64>) -> Result<PageRequest, PageError> {
 /// Sends a visitor to sign in, and refuses anyone the policy keeps out of the admin pages.
 pub(super) fn admin_only(state: &AppState, viewer: &Viewer) -> Result<(), PageError> {
     viewer.require()?;
-    Ok(state.app.enter_admin_pages(&viewer.actor)?)
+    Ok(state.app.may(&viewer.actor, helpdesk_domain::policy::Action::Administer)?)
 }
 
 fn refused<T: Template>(page: &T) -> PageResult {

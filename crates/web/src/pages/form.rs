@@ -28,7 +28,7 @@ fn check_csrf(expected: Option<&CsrfToken>, sent: Option<&str>) -> Result<(), Pa
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bool::from(subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes()))
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for PageForm<T> {

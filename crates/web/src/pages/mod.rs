@@ -137,7 +137,7 @@ impl Shell {
             name: viewer.profile.as_ref().map(|p| p.account.name.clone()).unwrap_or_default(),
             signed_in: viewer.signed_in(),
             supporter: viewer.has(Role::Supporter) || staff,
-            admin: viewer.has(Role::Admin),
+            admin: helpdesk_domain::policy::check(&viewer.actor, helpdesk_domain::policy::Action::Administer).is_ok(),
             csrf: viewer.csrf.clone(),
             q: String::new(),
             notice: String::new(),

@@ -33,7 +33,7 @@ pub async fn csrf_cookie(State(state): State<AppState>, mut request: Request, ne
     let token = existing.unwrap_or_else(|| {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(bytes)
     });
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;

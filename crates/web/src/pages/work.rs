@@ -242,13 +242,7 @@ pub async fn queue(
     PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
     let me = viewer.require()?.account.id;
-    let staff = viewer.has(Role::Staff) || viewer.has(Role::Admin);
-    if viewer.actor.units.is_empty() && !staff {
-        return Err(AppError::Forbidden(
-            "the queue is for members of support units; ask to join one on the Units page".into(),
-        )
-        .into());
-    }
+    state.app.may(&viewer.actor, helpdesk_domain::policy::Action::WorkQueue)?;
     let (categories, names) = names(&state, &viewer).await?;
     let mine = q.list == "mine";
     let base = if mine {
