@@ -27,7 +27,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     /// Log filter, e.g. `info` or `helpdesk=debug` (`HELPDESK_LOG`).
     pub log: Option<String>,
-    /// Whether `serve` runs the job worker in its own process (`HELPDESK_WORKER`).
+    /// Whether `serve` runs the job worker in its process too (`HELPDESK_WORKER`).
     pub worker: Option<bool>,
     /// The address people reach this installation at, used in e-mailed links
     /// (`HELPDESK_PUBLIC_URL`, `--public-url`); `https://` marks cookies Secure.
@@ -86,14 +86,15 @@ pub struct FileConfig {
     pub tls_key: Option<PathBuf>,
     /// CAs whose client certificates sign people in (PEM) (`HELPDESK_CLIENT_CA`, `--client-ca`).
     pub client_ca: Option<PathBuf>,
-    /// Reverse proxies trusted to pass the client's address and verified certificate DN.
+    /// Reverse proxies trusted to pass the client's address and verified certificate DN
+    /// (`HELPDESK_TRUSTED_PROXIES`, comma-separated).
     #[serde(default)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The header in which trusted proxies pass the certificate's subject DN
-    /// [default: X-SSL-Client-DN].
+    /// [default: X-SSL-Client-DN] (`HELPDESK_CLIENT_DN_HEADER`).
     pub client_dn_header: Option<String>,
     /// The header in which trusted proxies pass the certificate's issuer DN
-    /// [default: X-SSL-Client-I-DN].
+    /// [default: X-SSL-Client-I-DN] (`HELPDESK_CLIENT_ISSUER_HEADER`).
     pub client_issuer_header: Option<String>,
     /// The key that seals the credentials of connectors to other ticketing systems; every node
     /// of an installation needs the same one [default: the key in DATA/secret.key, made on

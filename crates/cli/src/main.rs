@@ -215,6 +215,18 @@ where
     }
 }
 
+/// A list key of the file given by its `HELPDESK_*` variable instead, comma-separated, when that
+/// is set (empty: an empty list).
+fn env_list<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<Vec<T>>>
+where
+    T::Err: std::fmt::Display,
+{
+    let Ok(value) = std::env::var(name) else { return Ok(None) };
+    let items = value.split(',').map(str::trim).filter(|item| !item.is_empty());
+    let parsed = items.map(|item| item.parse().map_err(|e| anyhow::anyhow!("{name}: '{item}': {e}")));
+    Ok(Some(parsed.collect::<anyhow::Result<Vec<T>>>()?))
+}
+
 impl Settings {
     fn resolve(global: &Global) -> anyhow::Result<Settings> {
         let mut file = FileConfig::load(global.config.as_deref())?;
@@ -235,6 +247,12 @@ impl Settings {
         file.imap_poll_seconds = env_over("HELPDESK_IMAP_POLL_SECONDS", file.imap_poll_seconds.take())?;
         file.secret_key = env_over("HELPDESK_SECRET_KEY", file.secret_key.take())?;
         file.max_connections = env_over("HELPDESK_MAX_CONNECTIONS", file.max_connections.take())?;
+        file.worker = env_over("HELPDESK_WORKER", file.worker.take())?;
+        file.client_dn_header = env_over("HELPDESK_CLIENT_DN_HEADER", file.client_dn_header.take())?;
+        file.client_issuer_header = env_over("HELPDESK_CLIENT_ISSUER_HEADER", file.client_issuer_header.take())?;
+        if let Some(proxies) = env_list("HELPDESK_TRUSTED_PROXIES")? {
+            file.trusted_proxies = proxies;
+        }
         let data = global.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         let database_url = global.database_url.clone().or_else(|| file.database_url.clone());
         let location = config::location(database_url.as_deref(), &data)?;

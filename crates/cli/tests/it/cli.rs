@@ -121,6 +121,37 @@ async fn a_bad_database_url_or_config_file_is_a_clear_error() {
 }
 
 #[tokio::test]
+async fn every_configuration_variable_is_read_and_a_bad_value_is_refused_by_its_name() {
+    let table = [
+        ("HELPDESK_WORKER", "maybe", "HELPDESK_WORKER"),
+        ("HELPDESK_TRUSTED_PROXIES", "10.0.0.1, proxy.example.org", "HELPDESK_TRUSTED_PROXIES: 'proxy.example.org'"),
+        ("HELPDESK_MAX_CONNECTIONS", "many", "HELPDESK_MAX_CONNECTIONS"),
+    ];
+    for (name, value, says) in table {
+        let dir = tempfile::tempdir().expect("dir");
+        let out = crate::common::helpdesk()
+            .args(["migrate", "--data", dir.path().to_str().expect("utf-8")])
+            .env(name, value)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(says), "{name} says {says}: {stderr}");
+        assert!(!dir.path().join("helpdesk.db").exists(), "{name}: nothing was written");
+    }
+    // Good values are taken.
+    let dir = tempfile::tempdir().expect("dir");
+    let out = crate::common::helpdesk()
+        .args(["migrate", "--data", dir.path().to_str().expect("utf-8")])
+        .env("HELPDESK_WORKER", "false")
+        .env("HELPDESK_TRUSTED_PROXIES", "10.0.0.1, ::1")
+        .env("HELPDESK_CLIENT_DN_HEADER", "X-Client-DN")
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
 async fn the_configuration_file_and_environment_are_layered_under_the_flags() {
     let db = TestDb::new(helpdesk_store::Engine::Sqlite).await;
     let dir = tempfile::tempdir().expect("dir");
