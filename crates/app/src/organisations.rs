@@ -8,7 +8,8 @@ use helpdesk_domain::policy::{
     Action, Actor, OrganisationVisibility, check, organisation_shown_to, organisation_visibility,
 };
 use helpdesk_domain::{AccountId, OrgId};
-use helpdesk_store::{NewContract, Tx};
+pub use helpdesk_store::NewContract;
+use helpdesk_store::Tx;
 use time::Date;
 
 use crate::{App, AppError, AppResult};

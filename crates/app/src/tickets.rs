@@ -9,7 +9,7 @@ use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
 use helpdesk_domain::workflow::{self, OpenTicket, Requester, TicketPatch};
 use helpdesk_domain::{AccountId, CategoryId, OrgId, TicketId, UnitId};
-use helpdesk_store::{NewArticle, OpenState, TicketQuery, Tx};
+use helpdesk_store::{NewArticle, TicketQuery, Tx};
 
 use crate::attachments::{digest, store_files};
 use crate::notify::{self, Event, events_of_update};
@@ -17,7 +17,7 @@ use crate::origin::Origin;
 use crate::{App, AppError, AppResult};
 
 pub use helpdesk_domain::ticket::TicketSummary;
-pub use helpdesk_store::TicketOrder;
+pub use helpdesk_store::{OpenState, TicketOrder};
 
 /// Filters of a ticket list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

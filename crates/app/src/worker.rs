@@ -12,7 +12,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use helpdesk_store::{Job, Store};
+pub use helpdesk_store::Job;
+use helpdesk_store::Store;
 use tokio::sync::watch;
 
 use crate::{AppResult, Clock};

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use helpdesk_app::App;
 use helpdesk_app::inbound::ProcessMail;
+use helpdesk_app::worker::Job;
 use helpdesk_app::worker::JobHandler;
 use helpdesk_domain::attachment::NewUpload;
 use helpdesk_domain::mail::{AutoSignals, ParsedMail, trim_quoted};
 use helpdesk_domain::policy::Actor;
-use helpdesk_store::Job;
 use mail_parser::decoders::html::html_to_text;
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 

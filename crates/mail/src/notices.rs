@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use helpdesk_app::App;
 use helpdesk_app::mail::{MailIdentity, OutgoingMail};
 use helpdesk_app::notify::{Event, Notice};
+use helpdesk_app::worker::Job;
 use helpdesk_app::worker::JobHandler;
 use helpdesk_domain::mail::{notification_id, subject_tag, thread_root};
-use helpdesk_store::Job;
 use minijinja::{Environment, context};
 
 /// Renders notices with the templates compiled into the binary.

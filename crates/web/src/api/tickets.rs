@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::TicketFilter;
 use helpdesk_domain::history::HistoryEntry;
 use helpdesk_domain::paging::{Page, PageRequest};
@@ -11,7 +12,6 @@ use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Article, Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
 use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
-use helpdesk_store::OpenState;
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 

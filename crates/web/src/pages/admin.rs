@@ -10,12 +10,12 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
 use helpdesk_app::catalog::{CategoryInput, CategoryPatch, UnitInput, UnitPatch};
+use helpdesk_app::organisations::NewContract;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::category::{Category, FieldDef, FieldType};
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::unit::{Integration, Unit};
 use helpdesk_domain::validation::FieldError;
-use helpdesk_store::NewContract;
 use serde::Deserialize;
 
 use super::form::{PageForm, PagePath, PageQuery};

@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
+use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use helpdesk_domain::category::{Category, FieldType};
@@ -17,7 +18,6 @@ use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::triage::{TriageInput, suggested_priority};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
-use helpdesk_store::OpenState;
 use serde::Deserialize;
 
 use super::form::{PageForm, PagePath, PageQuery, UploadForm};

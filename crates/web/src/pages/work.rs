@@ -4,10 +4,10 @@
 use askama::Template;
 use axum::extract::State;
 use helpdesk_app::AppError;
+use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::account::Role;
 use helpdesk_domain::status::Status;
-use helpdesk_store::OpenState;
 use serde::Deserialize;
 
 use super::form::PageQuery;
