@@ -9,6 +9,7 @@ pub mod category;
 pub mod connector;
 pub mod dn;
 pub mod history;
+pub mod html;
 pub mod mail;
 pub mod organisation;
 pub mod paging;

@@ -4,6 +4,7 @@
 use std::ops::Bound;
 
 use helpdesk_app::search::{SearchFilters, SearchRequest, SearchSort, StatusFilter};
+use helpdesk_domain::html::escape;
 use helpdesk_domain::paging::Page;
 use helpdesk_domain::policy::{InternalNotes, Visibility};
 use helpdesk_domain::search::{QueryTerm, SearchHit};
@@ -288,20 +289,4 @@ pub(crate) fn run(
         });
     }
     Ok(Page::new(items, i64::try_from(total).unwrap_or(i64::MAX), page))
-}
-
-/// Text made safe to place in HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -323,10 +323,7 @@ pub(crate) fn page(title: &str, body: &str) -> Html<String> {
     )
 }
 
-/// Escapes text for HTML.
-pub(crate) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
+pub(crate) use helpdesk_domain::html::escape;
 
 /// A redirect after a successful form (so reloading the result page sends nothing twice).
 pub fn see_other(to: &str) -> Response {
