@@ -25,7 +25,9 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::extract::{cookie, session_cookie};
-use crate::pages::{escape, page};
+use askama::Template;
+
+use crate::pages::{Shell, escape, page, render};
 
 /// One configured provider (e.g. EGI Check-in, a Gluu server).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -345,28 +347,37 @@ async fn finish(state: &AppState, headers: &HeaderMap, cb: Callback) -> Result<R
 fn signed_in_page(state: &AppState, session: &helpdesk_app::auth::Session) -> Response {
     let cookie =
         crate::api::auth::session_cookie_header(state, &session.token, helpdesk_app::auth::SESSION_TTL.whole_seconds());
-    let body = format!(
-        "<p>You are signed in as {} &lt;{}&gt;.</p>",
-        escape(&session.profile.account.name),
-        escape(&session.profile.account.email)
-    );
-    ([(header::SET_COOKIE, cookie)], page("Signed in", &body)).into_response()
+    let page = SignedInPage {
+        shell: Shell::default(),
+        name: session.profile.account.name.clone(),
+        email: session.profile.account.email.clone(),
+    };
+    ([(header::SET_COOKIE, cookie)], render(&page)).into_response()
+}
+
+/// The page that says who is now signed in.
+#[derive(Template)]
+#[template(path = "oidc_signed_in.html")]
+struct SignedInPage {
+    shell: Shell,
+    name: String,
+    email: String,
+}
+
+/// The offer to link a provider's identity to the account of its address, with that account's
+/// password.
+#[derive(Template)]
+#[template(path = "oidc_link.html")]
+struct LinkOfferPage<'a> {
+    shell: Shell,
+    offer: &'a str,
+    email: &'a str,
+    provider: &'a str,
+    error: Option<&'a str>,
 }
 
 fn link_offer_page(offer: &str, email: &str, provider: &str, error: Option<&str>) -> Response {
-    let error = error.map(|e| format!("<p role=\"alert\" style=\"color:#a00\">{}</p>", escape(e))).unwrap_or_default();
-    let body = format!(
-        "{error}<p>There is an account for {email} already. To sign in to it with {provider} from now on, sign in \
-         to it once with its password.</p>\
-         <form method=\"post\" action=\"/auth/oidc/link\"><input type=\"hidden\" name=\"offer\" value=\"{offer}\">\
-         <p><label for=\"password\">Password of {email}</label><br>\
-         <input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"current-password\"></p>\
-         <p><button type=\"submit\">Link and sign in</button></p></form>",
-        email = escape(email),
-        provider = escape(provider),
-        offer = escape(offer)
-    );
-    page("Link your account", &body).into_response()
+    render(&LinkOfferPage { shell: Shell::default(), offer, email, provider, error })
 }
 
 /// The link offer as posted.
