@@ -2,6 +2,8 @@
 //! asks the policy, applies the domain's rules, and writes the change, its history, its
 //! change-log entry and its follow-up jobs in one transaction.
 
+#![warn(missing_docs)]
+
 pub mod accounts;
 pub mod attachments;
 pub mod auth;

@@ -1,6 +1,8 @@
 //! Helpdesk's connectors: the clients of the ticketing systems that external-mode units work
 //! in, behind the app's one [`ExternalSystem`](helpdesk_app::sync::ExternalSystem) trait.
 
+#![warn(missing_docs)]
+
 mod http;
 mod rt;
 mod webhook;

@@ -3,6 +3,8 @@
 //! Everything here is pure and synchronous so that the rules can be tested exhaustively and used
 //! unchanged by every channel (API, web, e-mail, external systems).
 
+#![warn(missing_docs)]
+
 pub mod account;
 pub mod attachment;
 pub mod category;

@@ -3,6 +3,8 @@
 //! each message as a file in a directory, so that a fresh installation loses no mail and leaks
 //! no link into its log.
 
+#![warn(missing_docs)]
+
 pub mod imap;
 pub mod inbound;
 pub mod notices;

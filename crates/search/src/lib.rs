@@ -8,6 +8,8 @@
 //! moved to another unit is never found by its old facts; the follower, woken by that search,
 //! commits the change within a fraction of a second.
 
+#![warn(missing_docs)]
+
 mod query;
 
 use std::collections::HashSet;

@@ -5,6 +5,8 @@
 //! its change-log entry and its follow-up jobs are committed together or not at all. The change
 //! log is written by triggers on `tickets` and `articles`, so no write can forget it.
 
+#![warn(missing_docs)]
+
 mod accounts;
 mod auth;
 mod error;

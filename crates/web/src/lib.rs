@@ -1,5 +1,7 @@
 //! Helpdesk's HTTP face: the web pages, the JSON API v1 with its OpenAPI document, and health checks.
 
+#![warn(missing_docs)]
+
 mod api;
 mod assets;
 mod extract;
