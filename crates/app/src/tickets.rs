@@ -6,9 +6,9 @@ use helpdesk_domain::mail::InboundStatus;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Action, Actor, TicketAction, TicketFacts, check, check_ticket, shown_to, visibility};
 use helpdesk_domain::status::Status;
-use helpdesk_domain::ticket::{Article, Channel, Priority, Ticket};
+use helpdesk_domain::ticket::{Article, Channel, Ticket};
 use helpdesk_domain::workflow::{self, OpenTicket, Requester, TicketPatch};
-use helpdesk_domain::{AccountId, CategoryId, OrgId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, TicketId, UnitId};
 use helpdesk_store::{NewArticle, TicketQuery, Tx};
 
 use crate::attachments::{digest, store_files};
@@ -16,59 +16,12 @@ use crate::notify::{self, Event, events_of_update};
 use crate::origin::Origin;
 use crate::{App, AppError, AppResult};
 
+pub use helpdesk_domain::listing::{OpenState, TicketFilter, TicketOrder};
 pub use helpdesk_domain::ticket::TicketSummary;
-pub use helpdesk_store::{OpenState, TicketOrder};
 
-/// Filters of a ticket list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TicketFilter {
-    /// Only this status.
-    pub status: Option<Status>,
-    /// Only open, or only finished, tickets.
-    pub state: Option<OpenState>,
-    /// Only this category.
-    pub category: Option<CategoryId>,
-    /// Only this unit.
-    pub unit: Option<UnitId>,
-    /// Only this priority.
-    pub priority: Option<Priority>,
-    /// Only tickets whose title holds this text (any case), or with this number when it is all
-    /// digits (`#` allowed before them).
-    pub text: Option<String>,
-    /// Only tickets this person opened, or that were opened on their behalf.
-    pub submitter: Option<AccountId>,
-    /// Only tickets this person owns.
-    pub owner: Option<AccountId>,
-    /// Only tickets nobody owns.
-    pub unassigned: bool,
-    /// Only tickets of this organisation.
-    pub organisation: Option<OrgId>,
-    /// Only tickets of any of these units (none: no filter).
-    pub units: Vec<UnitId>,
-    /// The order (newest first unless asked).
-    pub order: TicketOrder,
-}
-
-impl TicketFilter {
-    /// The store's query for this filter, as `actor` may see it.
-    fn query(self, actor: &Actor, page: PageRequest) -> TicketQuery {
-        TicketQuery {
-            visibility: visibility(actor),
-            status: self.status,
-            state: self.state,
-            category: self.category,
-            unit: self.unit,
-            priority: self.priority,
-            text: self.text,
-            submitter: self.submitter,
-            owner: self.owner,
-            unassigned: self.unassigned,
-            organisation: self.organisation,
-            units: self.units,
-            order: self.order,
-            page,
-        }
-    }
+/// The store's query for `filter`, as `actor` may see it.
+fn query(filter: TicketFilter, actor: &Actor, page: PageRequest) -> TicketQuery {
+    TicketQuery { visibility: visibility(actor), filter, page }
 }
 
 fn not_found(id: TicketId) -> AppError {
@@ -170,7 +123,7 @@ impl App {
 
     /// A page of the tickets `actor` may read, in the filter's order (newest first by default).
     pub async fn tickets(&self, actor: &Actor, filter: TicketFilter, page: PageRequest) -> AppResult<Page<Ticket>> {
-        Ok(self.store.tickets(&filter.query(actor, page)).await?.map(|t| shown_to(actor, t)))
+        Ok(self.store.tickets(&query(filter, actor, page)).await?.map(|t| shown_to(actor, t)))
     }
 
     /// The same page as [`App::tickets`], each ticket with its submitter's name and its number
@@ -181,7 +134,7 @@ impl App {
         filter: TicketFilter,
         page: PageRequest,
     ) -> AppResult<Page<TicketSummary>> {
-        let page = self.store.ticket_summaries(&filter.query(actor, page)).await?;
+        let page = self.store.ticket_summaries(&query(filter, actor, page)).await?;
         Ok(page.map(|s| TicketSummary { ticket: shown_to(actor, s.ticket), ..s }))
     }
 

@@ -12,6 +12,7 @@ pub mod connector;
 pub mod dn;
 pub mod history;
 pub mod html;
+pub mod listing;
 pub mod mail;
 pub mod organisation;
 pub mod paging;

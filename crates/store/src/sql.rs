@@ -250,25 +250,26 @@ macro_rules! sql_store {
                 }
                 qb.push(")");
             }
-            if let Some(status) = q.status {
+            let f = &q.filter;
+            if let Some(status) = f.status {
                 qb.push(format!(" AND {broad}status = ")).push_bind(status.as_str());
             }
-            if let Some(state) = q.state {
+            if let Some(state) = f.state {
                 let names: Vec<String> =
                     Status::ALL.iter().filter(|s| s.is_terminal()).map(|s| format!("'{}'", s.as_str())).collect();
                 let not = if state == OpenState::Open { "NOT " } else { "" };
                 qb.push(format!(" AND {broad}status {not}IN ({})", names.join(", ")));
             }
-            if let Some(category) = q.category {
+            if let Some(category) = f.category {
                 qb.push(format!(" AND {broad}category_id = ")).push_bind(category);
             }
-            if let Some(unit) = q.unit {
+            if let Some(unit) = f.unit {
                 qb.push(" AND unit_id = ").push_bind(unit);
             }
-            if let Some(priority) = q.priority {
+            if let Some(priority) = f.priority {
                 qb.push(format!(" AND {broad}priority = ")).push_bind(priority.as_str());
             }
-            if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
                 // Lower-cased here as well as in SQL: SQLite's lower() folds ASCII only.
                 qb.push(" AND (lower(title) LIKE ")
                     .push_bind($crate::sql::contains_pattern(&text.to_lowercase()))
@@ -278,23 +279,23 @@ macro_rules! sql_store {
                 }
                 qb.push(")");
             }
-            if let Some(person) = q.submitter {
+            if let Some(person) = f.submitter {
                 qb.push(" AND (submitter_id = ").push_bind(person);
                 qb.push(" OR on_behalf_of = ").push_bind(person).push(")");
             }
-            if let Some(owner) = q.owner {
+            if let Some(owner) = f.owner {
                 qb.push(" AND owner_id = ").push_bind(owner);
             }
-            if q.unassigned {
+            if f.unassigned {
                 qb.push(" AND owner_id IS NULL");
             }
-            if let Some(org) = q.organisation {
+            if let Some(org) = f.organisation {
                 qb.push(" AND organisation_id = ").push_bind(org);
             }
-            if !q.units.is_empty() {
+            if !f.units.is_empty() {
                 qb.push(" AND unit_id IN (");
                 let mut list = qb.separated(", ");
-                for unit in &q.units {
+                for unit in &f.units {
                     list.push_bind(*unit);
                 }
                 qb.push(")");
@@ -311,9 +312,9 @@ macro_rules! sql_store {
         /// Appends the join to the page of `q` and its order. The page is chosen by ticket number
         /// alone, so sorting carries the order's keys rather than whole rows.
         fn push_page(qb: &mut QueryBuilder<$db>, q: &TicketQuery) {
-            let order = $crate::sql::ticket_order(q.order);
+            let order = $crate::sql::ticket_order(q.filter.order);
             // The queue order sorts on expressions no index serves: the hint would only cost.
-            let broad = if q.order == crate::TicketOrder::Queue { "" } else { $broad };
+            let broad = if q.filter.order == crate::TicketOrder::Queue { "" } else { $broad };
             qb.push(" JOIN (SELECT id AS pick FROM tickets");
             push_ticket_filters(qb, q, broad);
             qb.push(" ORDER BY ").push(order);

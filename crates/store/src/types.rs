@@ -1,70 +1,21 @@
 //! What goes into and comes out of the store besides the domain's own records.
 
 use helpdesk_domain::category::FieldDef;
+pub use helpdesk_domain::listing::{OpenState, TicketFilter, TicketOrder};
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::Visibility;
-use helpdesk_domain::status::Status;
-use helpdesk_domain::ticket::{Channel, Priority};
+use helpdesk_domain::ticket::Channel;
 use helpdesk_domain::unit::Integration;
-use helpdesk_domain::{AccountId, ArticleId, CategoryId, OrgId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, ArticleId, TicketId, UnitId};
 use time::OffsetDateTime;
-
-/// Whether a ticket list shows open or finished tickets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpenState {
-    /// Any status that is not finished.
-    Open,
-    /// Solved, unsolved, verified or closed.
-    Closed,
-}
-
-/// The order of a ticket list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum TicketOrder {
-    /// Newest first (by number).
-    #[default]
-    Newest,
-    /// Most recently changed first.
-    LastActivity,
-    /// Oldest first (by number): the order Zammad pages its tickets in.
-    Oldest,
-    /// Least recently changed first.
-    EarliestActivity,
-    /// A unit's work queue: `new` first, then unowned, then by priority (top first), then
-    /// oldest first.
-    Queue,
-}
 
 /// A ticket list: filters, the reader's visibility, and the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketQuery {
     /// Only tickets the reader may see.
     pub visibility: Visibility,
-    /// Only this status.
-    pub status: Option<Status>,
-    /// Only open, or only finished, tickets.
-    pub state: Option<OpenState>,
-    /// Only this category.
-    pub category: Option<CategoryId>,
-    /// Only this unit.
-    pub unit: Option<UnitId>,
-    /// Only this priority.
-    pub priority: Option<Priority>,
-    /// Only tickets whose title holds this text (any case), or with this number when it is all
-    /// digits.
-    pub text: Option<String>,
-    /// Only tickets this person opened, or that were opened on their behalf.
-    pub submitter: Option<AccountId>,
-    /// Only tickets this person owns.
-    pub owner: Option<AccountId>,
-    /// Only tickets nobody owns.
-    pub unassigned: bool,
-    /// Only tickets of this organisation.
-    pub organisation: Option<OrgId>,
-    /// Only tickets of any of these units (none: no filter).
-    pub units: Vec<UnitId>,
-    /// The order.
-    pub order: TicketOrder,
+    /// What the list holds, and its order.
+    pub filter: TicketFilter,
     /// Which page.
     pub page: PageRequest,
 }
@@ -72,22 +23,7 @@ pub struct TicketQuery {
 impl TicketQuery {
     /// Every ticket `visibility` admits, first page.
     pub fn all(visibility: Visibility) -> TicketQuery {
-        TicketQuery {
-            visibility,
-            status: None,
-            state: None,
-            category: None,
-            unit: None,
-            priority: None,
-            text: None,
-            submitter: None,
-            owner: None,
-            unassigned: false,
-            organisation: None,
-            units: Vec::new(),
-            order: TicketOrder::Newest,
-            page: PageRequest::default(),
-        }
+        TicketQuery { visibility, filter: TicketFilter::default(), page: PageRequest::default() }
     }
 }
 

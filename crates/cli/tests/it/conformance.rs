@@ -14,7 +14,8 @@ use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, 
 use helpdesk_domain::unit::Integration;
 use helpdesk_domain::workflow::NewTicket;
 use helpdesk_store::{
-    ChangeCursor, Engine, NewArticle, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError, TicketQuery,
+    ChangeCursor, Engine, NewArticle, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError, TicketFilter,
+    TicketQuery,
 };
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -245,19 +246,19 @@ async fn lists_are_paged_filtered_and_newest_first(db: TestDb) {
     assert_eq!(p3.items.iter().map(|t| t.id).collect::<Vec<_>>(), vec![ids[0]]);
     assert_eq!((p3.page, p3.per_page), (3, 3));
 
-    let count = |q: TicketQuery| {
-        let store = b.store.clone();
+    let count = |filter: TicketFilter| {
+        let (store, q) = (b.store.clone(), TicketQuery { filter, ..TicketQuery::all(Visibility::All) });
         async move { store.tickets(&q).await.expect("list").total }
     };
-    let base_q = TicketQuery::all(Visibility::All);
-    assert_eq!(count(TicketQuery { priority: Some(Priority::High), ..base_q.clone() }).await, 3);
-    assert_eq!(count(TicketQuery { unit: Some(b.other_unit), ..base_q.clone() }).await, 1);
-    assert_eq!(count(TicketQuery { status: Some(Status::New), ..base_q.clone() }).await, 6);
-    assert_eq!(count(TicketQuery { state: Some(OpenState::Open), ..base_q.clone() }).await, 6);
-    assert_eq!(count(TicketQuery { state: Some(OpenState::Closed), ..base_q.clone() }).await, 1);
-    assert_eq!(count(TicketQuery { category: Some(b.category + 99), ..base_q.clone() }).await, 0);
+    let base_q = TicketFilter::default();
+    assert_eq!(count(TicketFilter { priority: Some(Priority::High), ..base_q.clone() }).await, 3);
+    assert_eq!(count(TicketFilter { unit: Some(b.other_unit), ..base_q.clone() }).await, 1);
+    assert_eq!(count(TicketFilter { status: Some(Status::New), ..base_q.clone() }).await, 6);
+    assert_eq!(count(TicketFilter { state: Some(OpenState::Open), ..base_q.clone() }).await, 6);
+    assert_eq!(count(TicketFilter { state: Some(OpenState::Closed), ..base_q.clone() }).await, 1);
+    assert_eq!(count(TicketFilter { category: Some(b.category + 99), ..base_q.clone() }).await, 0);
     assert_eq!(
-        count(TicketQuery { unit: Some(b.unit), priority: Some(Priority::Low), ..base_q }).await,
+        count(TicketFilter { unit: Some(b.unit), priority: Some(Priority::Low), ..base_q }).await,
         3,
         "filters combine"
     );

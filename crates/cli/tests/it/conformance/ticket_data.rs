@@ -6,7 +6,7 @@ use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Actor, Visibility, visibility};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, Ticket};
-use helpdesk_store::{NewArticle, NewAttachment, TicketOrder, TicketQuery};
+use helpdesk_store::{NewArticle, NewAttachment, TicketFilter, TicketOrder, TicketQuery};
 
 use super::{Base, at, base, insert, new_ticket};
 use crate::common::TestDb;
@@ -163,7 +163,7 @@ async fn the_list_filters_select_and_combine(db: TestDb) {
     };
     let text = |t: &str| {
         let t = t.to_owned();
-        q(&move |q| q.text = Some(t.clone()))
+        q(&move |q| q.filter.text = Some(t.clone()))
     };
     // Digits are a number and a piece of a title at once.
     let by_number = |n: usize| -> Vec<usize> {
@@ -183,26 +183,26 @@ async fn the_list_filters_select_and_combine(db: TestDb) {
         ("a number", text(&tickets[2].id.to_string()), by_number(2)),
         ("a number with #", text(&format!("#{}", tickets[5].id)), vec![5]),
         ("digits of a title", text("404"), vec![4]),
-        ("submitter or on behalf of", q(&|q| q.submitter = Some(b.submitter)), vec![0, 1, 3]),
-        ("owner", q(&|q| q.owner = Some(b.other)), vec![1, 3]),
-        ("unassigned", q(&|q| q.unassigned = true), vec![0, 2, 5]),
-        ("organisation", q(&|q| q.organisation = Some(org)), vec![1, 3]),
-        ("one unit of a list", q(&|q| q.units = vec![b.other_unit]), vec![2, 3]),
-        ("either unit", q(&|q| q.units = vec![b.unit, b.other_unit]), vec![0, 1, 2, 3, 4, 5]),
+        ("submitter or on behalf of", q(&|q| q.filter.submitter = Some(b.submitter)), vec![0, 1, 3]),
+        ("owner", q(&|q| q.filter.owner = Some(b.other)), vec![1, 3]),
+        ("unassigned", q(&|q| q.filter.unassigned = true), vec![0, 2, 5]),
+        ("organisation", q(&|q| q.filter.organisation = Some(org)), vec![1, 3]),
+        ("one unit of a list", q(&|q| q.filter.units = vec![b.other_unit]), vec![2, 3]),
+        ("either unit", q(&|q| q.filter.units = vec![b.unit, b.other_unit]), vec![0, 1, 2, 3, 4, 5]),
         (
             "filters combine",
             q(&|q| {
-                q.unassigned = true;
-                q.units = vec![b.unit];
-                q.priority = Some(Priority::High);
+                q.filter.unassigned = true;
+                q.filter.units = vec![b.unit];
+                q.filter.priority = Some(Priority::High);
             }),
             vec![5],
         ),
         (
             "text and owner",
             q(&|q| {
-                q.text = Some("printer".into());
-                q.owner = Some(b.other);
+                q.filter.text = Some("printer".into());
+                q.filter.owner = Some(b.other);
             }),
             vec![3],
         ),
@@ -211,7 +211,7 @@ async fn the_list_filters_select_and_combine(db: TestDb) {
             "visibility with a filter",
             q(&|q| {
                 q.visibility = submitter_view.clone();
-                q.text = Some("disk".into());
+                q.filter.text = Some("disk".into());
             }),
             vec![],
         ),
@@ -259,7 +259,7 @@ async fn the_queue_and_activity_orders(db: TestDb) {
     tx.commit().await.expect("commit");
     let titles = |items: Vec<Ticket>| items.into_iter().map(|t| t.title).collect::<Vec<_>>().join("");
     let page = |order, page, per_page| TicketQuery {
-        order,
+        filter: TicketFilter { order, ..TicketFilter::default() },
         page: PageRequest::new(Some(page), Some(per_page)).expect("page"),
         ..TicketQuery::all(Visibility::All)
     };
@@ -303,7 +303,10 @@ async fn summaries_carry_the_submitters_name_and_public_replies(db: TestDb) {
         Actor::person(997, vec![Role::Staff], vec![], vec![]),
         Actor::anonymous(),
     ] {
-        let q = TicketQuery { order: TicketOrder::Queue, ..TicketQuery::all(visibility(&actor)) };
+        let q = TicketQuery {
+            filter: TicketFilter { order: TicketOrder::Queue, ..TicketFilter::default() },
+            ..TicketQuery::all(visibility(&actor))
+        };
         let plain = b.store.tickets(&q).await.expect("list");
         let summaries = b.store.ticket_summaries(&q).await.expect("summaries");
         assert_eq!(summaries.total, plain.total, "{actor:?}");
