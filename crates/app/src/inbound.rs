@@ -466,7 +466,7 @@ impl App {
         let addresses = mail.addresses();
         let proven = match (&self.list_signer, ticket_in_reply_address(&addresses, &self.mail.address)) {
             (Some(signer), Some((to, secret))) if to == ticket && secret.len() == 2 * LIST_SECRET_BYTES => {
-                hex::decode(secret).ok().is_some_and(|s| signer.verify(list_reply_message(ticket, unit).as_bytes(), &s))
+                hex::decode(secret).is_ok_and(|s| signer.verify(list_reply_message(ticket, unit).as_bytes(), &s))
             }
             _ => false,
         };
