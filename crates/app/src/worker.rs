@@ -15,6 +15,7 @@ use futures::stream::FuturesUnordered;
 pub use helpdesk_store::Job;
 use helpdesk_store::Store;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::{AppResult, Clock};
 
@@ -202,9 +203,9 @@ impl Worker {
         self
     }
 
-    /// Runs jobs until `shutdown` turns true, looking for new ones every `poll` (and at each
-    /// commit it is told of).
-    pub async fn run(mut self, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+    /// Runs jobs until `shutdown` is cancelled, looking for new ones every `poll` (and at each
+    /// commit it is told of); the jobs under way when it is cancelled are finished first.
+    pub async fn run(mut self, poll: Duration, shutdown: CancellationToken) {
         let mut wake = self.wake.take();
         loop {
             let ran = match self.run_once().await {
@@ -214,7 +215,7 @@ impl Worker {
                     0
                 }
             };
-            if *shutdown.borrow() {
+            if shutdown.is_cancelled() {
                 return;
             }
             if ran == 0 {
@@ -231,7 +232,7 @@ impl Worker {
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}
                     () = committed => {}
-                    _ = shutdown.changed() => return,
+                    () = shutdown.cancelled() => return,
                 }
             }
         }

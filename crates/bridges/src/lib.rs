@@ -31,6 +31,11 @@ impl Connectors {
     pub fn with_timeout(timeout: Duration) -> Connectors {
         Connectors { timeout }
     }
+
+    /// How long a request may take before it is given up.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
 }
 
 impl Connect for Connectors {

@@ -13,7 +13,7 @@ use helpdesk_domain::account::Role;
 use helpdesk_domain::policy::Actor;
 use serde_json::{Value, json};
 
-use crate::config;
+use helpdesk_server::config;
 
 /// What to measure.
 #[derive(Subcommand)]

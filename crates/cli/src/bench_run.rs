@@ -268,7 +268,7 @@ struct Mine {
 /// Runs the mix.
 pub async fn run(args: RunBench, data: &Option<PathBuf>) -> anyhow::Result<()> {
     let path = args.personas.clone().unwrap_or_else(|| {
-        data.clone().unwrap_or_else(|| PathBuf::from(crate::config::DEFAULT_DATA_DIR)).join(PERSONAS_FILE)
+        data.clone().unwrap_or_else(|| PathBuf::from(helpdesk_server::config::DEFAULT_DATA_DIR)).join(PERSONAS_FILE)
     });
     let personas = Personas::load(&path)?;
     let url = args.url.trim_end_matches('/').to_owned();
@@ -592,7 +592,7 @@ async fn expect(request: reqwest::RequestBuilder, status: u16) -> anyhow::Result
 }
 
 fn url_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, crate::config::NOT_UNRESERVED).to_string()
+    percent_encoding::utf8_percent_encode(s, helpdesk_server::config::NOT_UNRESERVED).to_string()
 }
 
 /// The latencies and errors of one operation.

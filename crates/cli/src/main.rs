@@ -5,33 +5,23 @@ mod bench;
 mod bench_notify;
 mod bench_run;
 mod bench_sync;
-mod config;
 mod mailgate;
-mod node;
 mod seed;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use helpdesk_app::mail::MailIdentity;
-use helpdesk_app::sync::SyncRunner;
-use helpdesk_app::worker::Worker;
-use helpdesk_app::{App, AppError, SystemClock};
+use helpdesk_app::AppError;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::policy::Actor;
-use helpdesk_mail::Mailer;
-use helpdesk_mail::imap::{ImapConfig, ImapPoller};
-use helpdesk_search::SearchIndex;
-use helpdesk_store::Location;
+use helpdesk_server::config::{self, DEFAULT_LISTEN};
+use helpdesk_server::{Duties, Overrides, Serve, Settings};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-
-use crate::config::{DEFAULT_DATA_DIR, DEFAULT_LISTEN, FileConfig};
+use tokio_util::sync::CancellationToken;
 
 /// Helpdesk: tickets, support units and the people who work them, in one binary.
 #[derive(Parser)]
@@ -192,115 +182,17 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// The settings every command resolves from flags, environment, file and defaults.
-struct Settings {
-    file: FileConfig,
-    data: PathBuf,
-    location: Location,
-    public_url: Option<String>,
-    smtp_url: Option<String>,
-    mail_from: String,
-    mail: MailIdentity,
-    imap: Option<ImapConfig>,
-}
-
-/// A key of the file, overridden by its `HELPDESK_*` variable when that is set.
-fn env_over<T: std::str::FromStr>(name: &str, file: Option<T>) -> anyhow::Result<Option<T>>
-where
-    T::Err: std::fmt::Display,
-{
-    match std::env::var(name) {
-        Ok(value) => value.parse().map(Some).map_err(|e| anyhow::anyhow!("{name}: {e}")),
-        Err(_) => Ok(file),
-    }
-}
-
-/// A list key of the file given by its `HELPDESK_*` variable instead, comma-separated, when that
-/// is set (empty: an empty list).
-fn env_list<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<Vec<T>>>
-where
-    T::Err: std::fmt::Display,
-{
-    let Ok(value) = std::env::var(name) else { return Ok(None) };
-    let items = value.split(',').map(str::trim).filter(|item| !item.is_empty());
-    let parsed = items.map(|item| item.parse().map_err(|e| anyhow::anyhow!("{name}: '{item}': {e}")));
-    Ok(Some(parsed.collect::<anyhow::Result<Vec<T>>>()?))
-}
-
-impl Settings {
-    fn resolve(global: &Global) -> anyhow::Result<Settings> {
-        let mut file = FileConfig::load(global.config.as_deref())?;
-        file.smtp_host = env_over("HELPDESK_SMTP_HOST", file.smtp_host.take())?;
-        file.smtp_port = env_over("HELPDESK_SMTP_PORT", file.smtp_port.take())?;
-        file.smtp_security = env_over("HELPDESK_SMTP_SECURITY", file.smtp_security.take())?;
-        file.smtp_user = env_over("HELPDESK_SMTP_USER", file.smtp_user.take())?;
-        file.smtp_password = env_over("HELPDESK_SMTP_PASSWORD", file.smtp_password.take())?;
-        file.mail_address = env_over("HELPDESK_MAIL_ADDRESS", file.mail_address.take())?;
-        file.mail_tag = env_over("HELPDESK_MAIL_TAG", file.mail_tag.take())?;
-        file.search_index = env_over("HELPDESK_SEARCH_INDEX", file.search_index.take())?;
-        file.imap_host = env_over("HELPDESK_IMAP_HOST", file.imap_host.take())?;
-        file.imap_port = env_over("HELPDESK_IMAP_PORT", file.imap_port.take())?;
-        file.imap_security = env_over("HELPDESK_IMAP_SECURITY", file.imap_security.take())?;
-        file.imap_user = env_over("HELPDESK_IMAP_USER", file.imap_user.take())?;
-        file.imap_password = env_over("HELPDESK_IMAP_PASSWORD", file.imap_password.take())?;
-        file.imap_mailbox = env_over("HELPDESK_IMAP_MAILBOX", file.imap_mailbox.take())?;
-        file.imap_poll_seconds = env_over("HELPDESK_IMAP_POLL_SECONDS", file.imap_poll_seconds.take())?;
-        file.secret_key = env_over("HELPDESK_SECRET_KEY", file.secret_key.take())?;
-        file.max_connections = env_over("HELPDESK_MAX_CONNECTIONS", file.max_connections.take())?;
-        file.worker = env_over("HELPDESK_WORKER", file.worker.take())?;
-        file.client_dn_header = env_over("HELPDESK_CLIENT_DN_HEADER", file.client_dn_header.take())?;
-        file.client_issuer_header = env_over("HELPDESK_CLIENT_ISSUER_HEADER", file.client_issuer_header.take())?;
-        if let Some(proxies) = env_list("HELPDESK_TRUSTED_PROXIES")? {
-            file.trusted_proxies = proxies;
+impl Global {
+    /// What the command line says over the configuration file.
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            config: self.config.clone(),
+            data: self.data.clone(),
+            database_url: self.database_url.clone(),
+            public_url: self.public_url.clone(),
+            smtp_url: self.smtp_url.clone(),
+            mail_from: self.mail_from.clone(),
         }
-        let data = global.data.clone().or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
-        let database_url = global.database_url.clone().or_else(|| file.database_url.clone());
-        let location = config::location(database_url.as_deref(), &data)?;
-        let public_url = global.public_url.clone().or_else(|| file.public_url.clone());
-        let smtp_url = match global.smtp_url.clone().or_else(|| file.smtp_url.clone()) {
-            Some(url) => Some(url),
-            None => config::smtp_url_of(&file)?,
-        };
-        let mail_from = global
-            .mail_from
-            .clone()
-            .or_else(|| file.mail_from.clone())
-            .unwrap_or_else(|| "Helpdesk <helpdesk@localhost>".to_owned());
-        let mail = MailIdentity::new(
-            file.mail_address.as_deref().unwrap_or(&mail_from),
-            file.mail_tag.as_deref().unwrap_or("Helpdesk"),
-        )
-        .sending_from(&mail_from);
-        let imap = config::imap_of(&file)?;
-        Ok(Settings { file, data, location, public_url, smtp_url, mail_from, mail, imap })
-    }
-
-    async fn app(&self) -> anyhow::Result<App> {
-        let store = helpdesk_store::open(&self.location)
-            .await
-            .with_context(|| format!("cannot open the database ({})", config::describe(&self.location)))?;
-        let key = config::secret_key(self.file.secret_key.as_deref(), &self.data)?;
-        let app = App::new(store)
-            .with_mail_identity(self.mail.clone())
-            .with_secret_key(&key)
-            .with_connectors(Arc::new(helpdesk_bridges::Connectors::default()));
-        Ok(match &self.public_url {
-            Some(url) => app.with_public_url(url),
-            None => app,
-        })
-    }
-
-    /// This node's search index (opened, not yet caught up).
-    fn search_index(&self, app: &App) -> anyhow::Result<SearchIndex> {
-        let dir = self.file.search_index.clone().unwrap_or_else(|| self.data.join("search-index"));
-        Ok(SearchIndex::open(&dir, app.store().clone())?)
-    }
-
-    fn mailer(&self) -> anyhow::Result<Mailer> {
-        Ok(match &self.smtp_url {
-            Some(url) => Mailer::smtp(url, &self.mail_from)?,
-            None => Mailer::files(self.data.join("outbox"), &self.mail_from)?,
-        })
     }
 }
 
@@ -312,7 +204,7 @@ fn main() -> ExitCode {
     if let Command::Mailgate { url, token, timeout, recipient } = &cli.command {
         return mailgate::run(url, token, recipient.as_deref(), Duration::from_secs(*timeout));
     }
-    let settings = match Settings::resolve(&cli.global) {
+    let settings = match Settings::resolve(&cli.global.overrides()) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
@@ -371,21 +263,11 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
         }
         Command::Worker => {
             let app = settings.app().await?;
-            let node = take_back_claims(&app, &settings).await?;
-            let (tx, rx) = watch::channel(false);
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                let _ = tx.send(true);
-            });
-            let worker = worker(&app, &settings, &node)?;
+            let node = settings.take_back_claims(&app).await?;
+            let background = settings.background(&app, node, Duties::worker(), None)?;
             eprintln!("Helpdesk worker running on {}", config::describe(&settings.location));
-            let imap = read_imap(&app, &settings, rx.clone());
-            let sync = tokio::spawn(SyncRunner::new(app.clone(), node.as_str().to_owned()).run(rx.clone()));
-            worker.run(Duration::from_secs(1), rx).await;
-            let _ = sync.await;
-            if let Some(task) = imap {
-                let _ = task.await;
-            }
+            background.run(stop_on_signal()).await;
+            app.store().close().await;
             Ok(())
         }
         Command::Migrate => {
@@ -419,31 +301,6 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     }
 }
 
-/// Polls the IMAP mailbox until `stop`, when one is configured.
-fn read_imap(app: &App, settings: &Settings, stop: watch::Receiver<bool>) -> Option<tokio::task::JoinHandle<()>> {
-    let config = settings.imap.clone()?;
-    Some(tokio::spawn(ImapPoller::new(Arc::new(app.clone()), config).run(stop)))
-}
-
-/// Takes this process's node name, and back what a process of that name held when it stopped
-/// (a crash leaves jobs, links and poll leases claimed until their leases run out).
-async fn take_back_claims(app: &App, settings: &Settings) -> anyhow::Result<node::NodeName> {
-    let node = node::NodeName::claim(&settings.data)?;
-    let (jobs, links) = app.store().release_claims(node.as_str()).await.context("cannot take back claims")?;
-    if jobs + links > 0 {
-        tracing::info!(node = node.as_str(), jobs, links, "took back what this node held when it stopped");
-    }
-    Ok(node)
-}
-
-/// The job worker with every handler this node has.
-fn worker(app: &App, settings: &Settings, node: &node::NodeName) -> anyhow::Result<Worker> {
-    let mailer = settings.mailer()?;
-    tracing::info!("outgoing mail goes to {}", mailer.describe());
-    let worker = Worker::new(app.store().clone(), Arc::new(SystemClock), node.as_str()).wake_on(app.commits());
-    helpdesk_mail::with_mail_handlers(worker, app, mailer).map_err(|e| anyhow::anyhow!("the mail templates: {e}"))
-}
-
 async fn serve(
     settings: &Settings,
     listen: Option<SocketAddr>,
@@ -455,115 +312,42 @@ async fn serve(
         None => DEFAULT_LISTEN.parse().context("the default address")?,
     };
     let run_worker = run_worker && settings.file.worker.unwrap_or(true);
-    let open_files = raise_open_files_limit();
     let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr().context("the listening address")?;
-    let app = settings.app().await?;
-    let index = settings.search_index(&app)?;
-    let app = app.with_search(Arc::new(index.clone()));
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let app = if settings.public_url.is_none() { app.with_public_url(&format!("{scheme}://{addr}")) } else { app };
-    let node = take_back_claims(&app, settings).await?;
-    let worker = if run_worker { Some(worker(&app, settings, &node)?) } else { None };
+    let launch = settings.launch(addr, Serve { tls, duties: Duties::serve(run_worker) }).await?;
+    let scheme = launch.scheme();
     println!(
         "Helpdesk {} listening on {scheme}://{addr} ({})",
         env!("CARGO_PKG_VERSION"),
         config::describe(&settings.location)
     );
-    let first_admin = first_admin_commands(settings);
+    let app = launch.app.clone();
     if app.first_run().await? {
         println!(
             "No account exists yet. Make the first admin and give them a password to sign in at {scheme}://{addr}/login:"
         );
-        for command in &first_admin {
+        for command in &launch.web.first_admin {
             println!("  {command}");
         }
         println!("and, for programs, a token for the API:");
-        println!("  helpdesk admin create-token --email you@example.org{}", data_args(settings));
+        println!("  helpdesk admin create-token --email you@example.org{}", settings.data_args());
         println!("(from a source checkout: cargo run --release -- admin ...)");
     }
-    let (stop_tx, stop_rx) = watch::channel(false);
-    // The mailbox is read where the worker runs: one reader per node that works the queue.
-    let imap_task = if run_worker { read_imap(&app, settings, stop_rx.clone()) } else { None };
-    let worker_task = worker.map(|w| tokio::spawn(w.run(Duration::from_secs(1), stop_rx.clone())));
-    // External-mode units are kept in step where the worker runs.
-    let sync_task =
-        run_worker.then(|| tokio::spawn(SyncRunner::new(app.clone(), node.as_str().to_owned()).run(stop_rx.clone())));
-    // A change is searchable on every node within the follower's interval of its commit.
-    let index_task = tokio::spawn(index.follow(Duration::from_millis(500), stop_rx.clone()));
-    let mut server_stop = stop_rx.clone();
-    let defaults = helpdesk_web::Proxies::default();
-    let proxies = helpdesk_web::Proxies {
-        trusted: settings.file.trusted_proxies.clone(),
-        subject_header: settings.file.client_dn_header.clone().unwrap_or(defaults.subject_header).to_lowercase(),
-        issuer_header: settings.file.client_issuer_header.clone().unwrap_or(defaults.issuer_header).to_lowercase(),
-    };
-    let certificate_login = settings.file.client_ca.is_some() || !proxies.trusted.is_empty();
-    let limits = helpdesk_web::ServerLimits {
-        max_connections: match settings.file.max_connections {
-            Some(0) => anyhow::bail!("max_connections must be at least 1"),
-            Some(n) => n,
-            None => helpdesk_web::ServerLimits::connections_for(open_files),
-        },
-        ..Default::default()
-    };
-    let web =
-        helpdesk_web::WebConfig { oidc: settings.file.oidc.clone(), proxies, certificate_login, limits, first_admin };
-    let stopped = async move {
-        let _ = server_stop.wait_for(|stop| *stop).await;
-    };
-    let server = async {
-        match &tls {
-            Some(files) => {
-                let config = helpdesk_web::tls::server_config(files)?;
-                let listener = helpdesk_web::tls::TlsListener::new(listener, config)?;
-                Ok::<_, anyhow::Error>(helpdesk_web::serve_tls(listener, app.clone(), web, stopped).await?)
-            }
-            None => Ok(helpdesk_web::serve_with(listener, app.clone(), web, stopped).await?),
-        }
-    };
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("stopping: finishing the requests under way");
-        let _ = stop_tx.send(true);
-    });
-    server.await.context("the server stopped with an error")?;
-    for task in [worker_task, imap_task, sync_task, Some(index_task)].into_iter().flatten() {
-        let _ = task.await;
-    }
+    helpdesk_server::launch(launch, listener, stop_on_signal()).await?;
     app.store().close().await;
     Ok(())
 }
 
-/// Raises this process's limit of open files to the most it may have (services start with 1,024,
-/// each connection takes one); returns the limit now in force.
-fn raise_open_files_limit() -> u64 {
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(limit) => limit,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot raise the limit of open files");
-            rlimit::getrlimit(rlimit::Resource::NOFILE).map(|(soft, _)| soft).unwrap_or(1024)
-        }
-    }
-}
-
-/// The commands that make this installation's first admin, for the terminal and the home page.
-fn first_admin_commands(settings: &Settings) -> Vec<String> {
-    let data = data_args(settings);
-    vec![
-        format!("helpdesk admin create-user --email you@example.org --name \"Your Name\" --role admin{data}"),
-        format!("helpdesk admin set-password --email you@example.org{data}"),
-    ]
-}
-
-/// What an admin command needs to find this installation's database: nothing with the default
-/// data directory, as the README's First steps write them.
-fn data_args(settings: &Settings) -> String {
-    match &settings.location {
-        Location::SqliteFile(_) if settings.data == std::path::Path::new(DEFAULT_DATA_DIR) => String::new(),
-        Location::SqliteFile(_) => format!(" --data {}", settings.data.display()),
-        Location::Postgres(_) => " --database-url URL".to_owned(),
-    }
+/// A token cancelled when the process is asked to stop (Ctrl-C, SIGTERM).
+fn stop_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let stop = token.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing the requests and jobs under way");
+        stop.cancel();
+    });
+    token
 }
 
 async fn admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()> {

@@ -14,7 +14,7 @@ use helpdesk_app::{App, AppError};
 use helpdesk_domain::policy::Actor;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// How the connection to the IMAP server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,8 +148,9 @@ impl ImapPoller {
         (user.contains('@') && !user.contains(char::is_whitespace)).then(|| user.to_lowercase())
     }
 
-    /// Polls until `stop` turns true; a failed poll is logged and tried again at the next one.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    /// Polls until `stop` is cancelled (finishing the poll under way); a failed poll is logged
+    /// and tried again at the next one.
+    pub async fn run(self, stop: CancellationToken) {
         tracing::info!("reading mail from IMAP {}", self.config.describe());
         loop {
             match self.poll().await {
@@ -161,7 +162,7 @@ impl ImapPoller {
             }
             tokio::select! {
                 _ = tokio::time::sleep(self.config.interval) => {}
-                _ = stop.wait_for(|stop| *stop) => return,
+                () = stop.cancelled() => return,
             }
         }
     }

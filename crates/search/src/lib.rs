@@ -29,7 +29,7 @@ use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TextFieldIndexing, TextOptions,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// Changes to the schema or to what is indexed bump this, and the index is rebuilt at start.
 const SCHEMA_VERSION: u64 = 2;
@@ -401,8 +401,8 @@ impl SearchIndex {
     }
 
     /// Follows the change log every `every`, and at once when a search meets changes it does
-    /// not hold yet, until `stop` turns true.
-    pub async fn follow(self, every: Duration, mut stop: watch::Receiver<bool>) {
+    /// not hold yet, until `stop` is cancelled.
+    pub async fn follow(self, every: Duration, stop: CancellationToken) {
         loop {
             if let Err(e) = self.catch_up().await {
                 tracing::warn!("the search index could not catch up: {e}");
@@ -410,7 +410,7 @@ impl SearchIndex {
             let woken = tokio::select! {
                 _ = tokio::time::sleep(every) => false,
                 _ = self.inner.wake.notified() => true,
-                _ = stop.wait_for(|stop| *stop) => return,
+                () = stop.cancelled() => return,
             };
             if woken {
                 // A short wait gathers the writes of a burst into one commit.

@@ -9,7 +9,7 @@ use helpdesk_domain::connector::ConnectorKind;
 use helpdesk_domain::unit::Integration;
 use helpdesk_domain::{TicketId, UnitId};
 use helpdesk_store::{ConnectorRecord, LinkRecord, SyncItem};
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::{ARTICLE, EventChange, ExternalSystem, Receipt};
 use crate::worker::RetryPolicy;
@@ -69,8 +69,8 @@ impl SyncRunner {
         }
     }
 
-    /// Sends and polls until `stop` turns true.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    /// Sends and polls until `stop` is cancelled (finishing the round under way).
+    pub async fn run(self, stop: CancellationToken) {
         self.resume_peers().await;
         let mut next_poll: HashMap<UnitId, Instant> = HashMap::new();
         let mut next_look = Instant::now();
@@ -86,7 +86,7 @@ impl SyncRunner {
             if let Err(e) = self.poll_due(&mut next_poll, &mut next_look).await {
                 tracing::error!(error = %e, "sync could not poll");
             }
-            if *stop.borrow() {
+            if stop.is_cancelled() {
                 return;
             }
             if pushed == 0 {
@@ -94,7 +94,7 @@ impl SyncRunner {
                 tokio::select! {
                     _ = tokio::time::sleep(self.tick) => {}
                     _ = commits.changed() => {}
-                    _ = stop.changed() => return,
+                    () = stop.cancelled() => return,
                 }
             }
         }

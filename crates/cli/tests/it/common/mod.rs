@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use helpdesk_app::App;
 use helpdesk_domain::account::{Account, Role};
 use helpdesk_domain::policy::Actor;
+use helpdesk_server::{Duties, Serve, Settings};
 use helpdesk_store::{Engine, Location, Store};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 
 /// The keys every ticket carries in the API (issue #2's stable shape).
 pub const TICKET_KEYS: &[&str] = &[
@@ -417,6 +418,14 @@ impl TestDb {
         helpdesk_store::open(&self.location).await.expect("the store opens and migrates")
     }
 
+    /// The directory of the node's own files (its search index, its name, its mail outbox).
+    pub fn data_dir(&self) -> &std::path::Path {
+        match &self._dir {
+            Some(dir) => dir.path(),
+            None => std::path::Path::new("."),
+        }
+    }
+
     /// The `--data` / `--database-url` arguments that point the binary here.
     pub fn cli_args(&self) -> Vec<String> {
         match &self.location {
@@ -500,11 +509,10 @@ pub struct TestServer {
     pub url: String,
     pub app: App,
     pub client: reqwest::Client,
-    stop: Option<oneshot::Sender<()>>,
+    stop: CancellationToken,
     pub db: TestDb,
     /// The server's search index: no follower runs, so a test calls `catch_up` before it searches.
     pub search: helpdesk_search::SearchIndex,
-    _search_dir: tempfile::TempDir,
 }
 
 /// An answer: status, JSON body (or the text as a JSON string), content type.
@@ -522,66 +530,51 @@ impl TestServer {
         TestServer::start_with(Options::default()).await
     }
 
-    /// Starts a server on the engine under test, set up by `options`.
+    /// Starts a server on the engine under test, set up by `options`, through the same
+    /// settings and launch as `helpdesk serve`.
     pub async fn start_with(options: Options) -> TestServer {
         let db = TestDb::under_test().await;
-        let store = db.open().await;
         crypto();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let addr = listener.local_addr().expect("an address");
         let scheme = if options.tls.is_some() { "https" } else { "http" };
-        let url = format!("{scheme}://{}", listener.local_addr().expect("an address"));
-        let public = if options.https { url.replace("http://", "https://") } else { url.clone() };
-        let mut app = App::new(store)
-            .with_public_url(&public)
-            .with_mail_identity(
-                helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk")
-                    .sending_from(options.mail_from.unwrap_or("helpdesk@test.example.org")),
-            )
-            .with_secret_key(b"the test installation's secret key")
-            .with_connectors(Arc::new(helpdesk_bridges::Connectors::with_timeout(std::time::Duration::from_secs(5))));
+        let url = format!("{scheme}://{addr}");
+        let mut settings = Settings::new(db.location.clone(), db.data_dir().to_owned());
+        settings.public_url = Some(if options.https { url.replace("http://", "https://") } else { url.clone() });
+        settings.mail = helpdesk_app::mail::MailIdentity::new("helpdesk@test.example.org", "Helpdesk")
+            .sending_from(options.mail_from.unwrap_or("helpdesk@test.example.org"));
+        settings.file.secret_key = Some("the test installation's secret key".to_owned());
+        settings.file.oidc = options.oidc.clone();
+        settings.connector_timeout = std::time::Duration::from_secs(5);
         if let Some(clock) = options.clock.clone() {
-            app = app.with_clock(clock);
+            settings.clock = clock;
         }
-        let search_dir = tempfile::tempdir().expect("a directory for the search index");
-        let search = helpdesk_search::SearchIndex::open(search_dir.path(), app.store().clone()).expect("an index");
-        app = app.with_search(Arc::new(search.clone()));
         if let Some(peer) = &options.mail {
-            let from = options.mail_from.unwrap_or("Helpdesk <helpdesk@test.example.org>");
-            let mailer = helpdesk_mail::Mailer::smtp(&peer.url, from).expect("a mailer");
-            let clock = options.clock.clone().unwrap_or_else(|| Arc::new(helpdesk_app::SystemClock));
-            let worker = helpdesk_app::worker::Worker::new(app.store().clone(), clock, "test-worker");
-            let worker = helpdesk_mail::with_mail_handlers(worker, &app, mailer).expect("the mail handlers");
-            let (_keep, stop) = tokio::sync::watch::channel(false);
-            tokio::spawn(async move {
-                let _keep = _keep;
-                worker.run(std::time::Duration::from_millis(50), stop).await;
-            });
+            settings.smtp_url = Some(peer.url.clone());
+            settings.mail_from = options.mail_from.unwrap_or("Helpdesk <helpdesk@test.example.org>").to_owned();
         }
-        let (stop, stopped) = oneshot::channel();
-        let served = app.clone();
-        let web = helpdesk_web::WebConfig {
-            oidc: options.oidc.clone(),
-            proxies: options.proxies.clone(),
-            certificate_login: options.tls.is_some() || !options.proxies.trusted.is_empty(),
-            limits: options.limits,
-            first_admin: Vec::new(),
-        };
-        let tls =
-            options.tls.as_ref().map(|files| helpdesk_web::tls::server_config(files).expect("a TLS configuration"));
+        // A test runs only what it needs beside the server: the worker when it reads mail, and
+        // no search follower (a test calls `catch_up` before it searches).
+        let duties =
+            Duties { worker: options.mail.is_some().then(|| std::time::Duration::from_millis(50)), ..Duties::none() };
+        let mut launch = settings
+            .launch(addr, Serve { tls: options.tls.clone(), duties })
+            .await
+            .expect("the server's settings launch");
+        launch.web.proxies = options.proxies.clone();
+        launch.web.certificate_login = options.tls.is_some() || !options.proxies.trusted.is_empty();
+        launch.web.limits = options.limits;
+        launch.web.first_admin = Vec::new();
+        let (app, search) = (launch.app.clone(), launch.search.clone());
+        let stop = CancellationToken::new();
+        let stopped = stop.clone();
         tokio::spawn(async move {
-            let stopped = async {
-                let _ = stopped.await;
-            };
-            let _ = match tls {
-                Some(config) => {
-                    let listener = helpdesk_web::tls::TlsListener::new(listener, config).expect("a TLS listener");
-                    helpdesk_web::serve_tls(listener, served, web, stopped).await
-                }
-                None => helpdesk_web::serve_with(listener, served, web, stopped).await,
-            };
+            if let Err(e) = helpdesk_server::launch(launch, listener, stopped).await {
+                eprintln!("the test server stopped: {e:#}");
+            }
         });
         let client = reqwest::Client::new();
-        TestServer { url, app, client, stop: Some(stop), db, search, _search_dir: search_dir }
+        TestServer { url, app, client, stop, db, search }
     }
 
     /// The store behind the server.
@@ -652,9 +645,7 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        self.stop.cancel();
     }
 }
 

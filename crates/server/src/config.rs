@@ -193,7 +193,7 @@ pub fn imap_of(file: &FileConfig) -> anyhow::Result<Option<ImapConfig>> {
 }
 
 /// Every byte but RFC 3986's unreserved characters, which a URL holds anywhere as they are.
-pub(crate) const NOT_UNRESERVED: &percent_encoding::AsciiSet =
+pub const NOT_UNRESERVED: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes what a URL's user info cannot hold as it is.
