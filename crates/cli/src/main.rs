@@ -1,12 +1,7 @@
 //! `helpdesk`: the one binary. Serves the web application and API, runs the job worker, migrates
 //! the database, administers accounts, and measures itself.
 
-mod bench;
-mod bench_notify;
-mod bench_run;
-mod bench_sync;
 mod mailgate;
-mod seed;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -108,7 +103,7 @@ enum Command {
     /// Measure Helpdesk (prints figures; see docs/performance.md).
     Bench {
         #[command(subcommand)]
-        command: bench::BenchCommand,
+        command: helpdesk_bench::BenchCommand,
     },
 }
 
@@ -297,7 +292,9 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             println!("{}", helpdesk_web::openapi_json());
             Ok(())
         }
-        Command::Bench { command } => bench::run(command, &cli.global.data, cli.global.database_url.as_deref()).await,
+        Command::Bench { command } => {
+            helpdesk_bench::run(command, &cli.global.data, cli.global.database_url.as_deref()).await
+        }
     }
 }
 

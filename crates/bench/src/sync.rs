@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::bench::OwnServer;
+use crate::server::OwnServer;
 
 /// Options of the sync benchmark.
 #[derive(Args)]
@@ -275,7 +275,7 @@ async fn rt_round_trip(args: &SyncBench, a: &Side<'_>, rt: &str, wait: Duration)
     a.call(Method::PUT, &format!("/api/v1/units/{unit}/connector"), Some(body)).await?;
     let ticket = a.open(category, "Replies travel to RT").await?;
     let remote = a.linked(ticket, Instant::now() + wait).await?;
-    let root = crate::bench_run::rt_session(rt, "root", "password").await?;
+    let root = crate::session::rt_session(rt, "root", "password").await?;
     let target = format!("within the poll interval ({} s) plus 1 s", args.rt_poll_seconds);
 
     let mut to_rt = Vec::new();

@@ -12,18 +12,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use helpdesk_app::App;
-use helpdesk_domain::account::Role;
-use helpdesk_domain::policy::Actor;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::seed::Seeded;
-
-/// The file `bench seed` writes next to the database: who `bench run` acts as.
-pub const PERSONAS_FILE: &str = "bench-personas.json";
+use crate::seed::{PERSONAS_FILE, Personas};
+use crate::session::{http_client, page_session, rt_session};
 
 /// Options of the HTTP mix.
 #[derive(Args)]
@@ -106,76 +101,6 @@ impl Only {
                 | (Only::SearchPhrase, Op::Search(Kind::Phrase, _))
                 | (Only::SearchFiltered, Op::Search(Kind::Filtered, _))
         )
-    }
-}
-
-/// An account `bench run` acts as.
-#[derive(Serialize, Deserialize)]
-pub struct Persona {
-    email: String,
-    token: String,
-}
-
-/// The accounts and ids of a seeded database that `bench run` needs.
-#[derive(Serialize, Deserialize)]
-pub struct Personas {
-    tickets: i64,
-    seed: u64,
-    password: String,
-    admin: Persona,
-    supporter: Persona,
-    community: Persona,
-    unit: i64,
-    category: i64,
-}
-
-impl Personas {
-    /// Gives the seeded supporter and community user a password and a token, and adds an admin.
-    pub async fn create(app: &App, seeded: &Seeded, seed: u64) -> anyhow::Result<Personas> {
-        let system = Actor::system();
-        let mut rng = rand::rng();
-        let password: String = (0..24).map(|_| rng.sample(rand::distr::Alphanumeric) as char).collect();
-        let admin_email = "bench-admin@example.org";
-        app.create_account(&system, admin_email, "Bench admin", &[Role::Admin]).await?;
-        let persona = async |email: &str| -> anyhow::Result<Persona> {
-            app.set_password(&system, email, &password).await?;
-            let token = app.create_token(&system, email, "bench run").await?.secret;
-            Ok(Persona { email: email.to_owned(), token })
-        };
-        let admin = persona(admin_email).await?;
-        let supporter = persona(&seeded.supporter).await?;
-        let community = persona(&seeded.community).await?;
-        Ok(Personas {
-            tickets: seeded.tickets,
-            seed,
-            password,
-            admin,
-            supporter,
-            community,
-            unit: seeded.unit,
-            category: seeded.category,
-        })
-    }
-
-    /// Writes the file, readable by its owner only: it holds passwords and tokens.
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        file.write_all(serde_json::to_string_pretty(self)?.as_bytes())
-            .with_context(|| format!("cannot write {}", path.display()))
-    }
-
-    fn load(path: &Path) -> anyhow::Result<Personas> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {} (run `helpdesk bench seed` first)", path.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("{} is not a personas file", path.display()))
     }
 }
 
@@ -530,54 +455,6 @@ fn pick(mix: &[(Op, u32)], mut point: u32) -> Op {
         point -= weight;
     }
     Op::TicketPage
-}
-
-fn http_client(cookies: bool) -> anyhow::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .cookie_store(cookies)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("an HTTP client")
-}
-
-/// A client signed in to Request Tracker through its login form. It sends RT's own address as
-/// the `Referer` of every request: RT refuses a write authenticated by a session cookie without
-/// it (Debian's 5.0.3+dfsg-3~deb12u7 on), and a page fetched without it as a possible forgery.
-pub async fn rt_session(url: &str, user: &str, password: &str) -> anyhow::Result<reqwest::Client> {
-    let referer = reqwest::header::HeaderValue::from_str(&format!("{url}/")).context("RT's address")?;
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .default_headers(reqwest::header::HeaderMap::from_iter([(reqwest::header::REFERER, referer)]))
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()
-        .context("an HTTP client")?;
-    let answer =
-        client.post(format!("{url}/NoAuth/Login.html")).form(&[("user", user), ("pass", password)]).send().await?;
-    if !answer.status().is_redirection() && !answer.status().is_success() {
-        bail!("signing in to RT answered {}", answer.status());
-    }
-    let check = client.get(format!("{url}/REST/2.0/rt")).send().await?;
-    if !check.status().is_success() {
-        bail!("RT's REST 2.0 refused the session of '{user}': {}", check.status());
-    }
-    Ok(client)
-}
-
-/// A client signed in to Helpdesk's pages through the sign-in form.
-pub async fn page_session(url: &str, email: &str, password: &str) -> anyhow::Result<reqwest::Client> {
-    let client = http_client(true)?;
-    let login = client.get(format!("{url}/login")).send().await?.text().await?;
-    let marker = "name=\"csrf\" value=\"";
-    let at = login.find(marker).context("the sign-in form has no CSRF token")? + marker.len();
-    let csrf: String = login[at..].chars().take_while(|c| *c != '"').collect();
-    let form = [("csrf", csrf.as_str()), ("email", email), ("password", password)];
-    let answer = client.post(format!("{url}/login")).form(&form).send().await?;
-    if answer.status().as_u16() != 303 {
-        bail!("signing in as {email} answered {}", answer.status());
-    }
-    Ok(client)
 }
 
 /// Sends a request and reads the answer, which must have `status`.

@@ -5,19 +5,26 @@
 //! transactions, as an import would be; the search index is built afterwards from the database.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
+use clap::Args;
+use helpdesk_app::App;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::category::{FieldDef, FieldType};
 use helpdesk_domain::history::HistoryEntry;
+use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, TicketType};
 use helpdesk_domain::unit::Integration;
 use helpdesk_domain::workflow::NewTicket;
+use helpdesk_server::config;
 use helpdesk_store::{NewArticle, NewAttachment, NewCategory, NewUnit, Store};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
 
@@ -473,4 +480,150 @@ fn rt_status(status: Status) -> &'static str {
 fn hex_sha256(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
+}
+
+/// Options of the seed.
+#[derive(Args)]
+pub struct SeedBench {
+    /// Tickets to write.
+    #[arg(long, default_value_t = 10_000)]
+    tickets: i64,
+    /// The seed of the random data: the same seed gives the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Also write every ticket as a JSON line to this file, for `bench/rt-load.pl` to load the
+    /// same tickets into Request Tracker.
+    #[arg(long)]
+    export_rt: Option<PathBuf>,
+}
+
+/// The database and search index a seed or search benchmark works on.
+pub(crate) async fn seeded_app(
+    data: &Option<PathBuf>,
+    database_url: Option<&str>,
+) -> anyhow::Result<(App, helpdesk_search::SearchIndex)> {
+    let dir = data.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_DATA_DIR));
+    let location = config::location(database_url, &dir)?;
+    let store = helpdesk_store::open(&location).await.with_context(|| config::describe(&location))?;
+    let index = helpdesk_search::SearchIndex::open(&dir.join("search-index"), store.clone())?;
+    Ok((App::new(store).with_search(Arc::new(index.clone())), index))
+}
+
+/// Runs the seed: fills an empty database and builds its search index.
+pub(crate) async fn run(args: SeedBench, data: &Option<PathBuf>, database_url: Option<&str>) -> anyhow::Result<()> {
+    let (app, index) = seeded_app(data, database_url).await?;
+    let counts = app.store().row_counts().await?;
+    if counts.iter().any(|(table, n)| *table == "tickets" && *n > 0) {
+        bail!("bench seed fills an empty database; this one has tickets (use a new --data directory)");
+    }
+    println!("Seeding {} tickets (seed {})", args.tickets, args.seed);
+    let started = Instant::now();
+    let mut export = match &args.export_rt {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => None,
+    };
+    let sink = export.as_mut().map(|w| w as &mut dyn std::io::Write);
+    let seeded = seed(app.store().as_ref(), args.tickets, args.seed, sink).await?;
+    if let Some(mut w) = export {
+        std::io::Write::flush(&mut w).context("writing the export")?;
+    }
+    let personas = Personas::create(&app, &seeded, args.seed).await?;
+    let personas_file = data.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_DATA_DIR)).join(PERSONAS_FILE);
+    personas.save(&personas_file)?;
+    let loaded = started.elapsed();
+    let indexing = Instant::now();
+    let progress = |done: usize, total: usize| eprint!("\r  indexed {done} of {total} tickets");
+    let indexed = index.rebuild(&progress).await?;
+    eprintln!();
+    let counts = app.store().row_counts().await?;
+    let count = |name: &str| counts.iter().find(|(t, _)| *t == name).map(|(_, n)| *n).unwrap_or(0);
+    println!(
+        "wrote {} tickets, {} articles, {} attachments, {} accounts in {:.1} s ({:.0} tickets/s)",
+        seeded.tickets,
+        count("articles"),
+        count("attachments"),
+        count("accounts"),
+        loaded.as_secs_f64(),
+        seeded.tickets as f64 / loaded.as_secs_f64().max(0.001)
+    );
+    println!("indexed {indexed} tickets in {:.1} s", indexing.elapsed().as_secs_f64());
+    println!("total {:.1} s", started.elapsed().as_secs_f64());
+    println!("the accounts `bench run` acts as: {}", personas_file.display());
+    app.store().close().await;
+    Ok(())
+}
+
+/// The file `bench seed` writes next to the database: who `bench run` acts as.
+pub const PERSONAS_FILE: &str = "bench-personas.json";
+
+/// An account `bench run` acts as.
+#[derive(Serialize, Deserialize)]
+pub struct Persona {
+    pub(crate) email: String,
+    pub(crate) token: String,
+}
+
+/// The accounts and ids of a seeded database that `bench run` needs.
+#[derive(Serialize, Deserialize)]
+pub struct Personas {
+    pub(crate) tickets: i64,
+    pub(crate) seed: u64,
+    pub(crate) password: String,
+    pub(crate) admin: Persona,
+    pub(crate) supporter: Persona,
+    pub(crate) community: Persona,
+    pub(crate) unit: i64,
+    pub(crate) category: i64,
+}
+
+impl Personas {
+    /// Gives the seeded supporter and community user a password and a token, and adds an admin.
+    pub async fn create(app: &App, seeded: &Seeded, seed: u64) -> anyhow::Result<Personas> {
+        let system = Actor::system();
+        let mut rng = rand::rng();
+        let password: String = (0..24).map(|_| rng.sample(rand::distr::Alphanumeric) as char).collect();
+        let admin_email = "bench-admin@example.org";
+        app.create_account(&system, admin_email, "Bench admin", &[Role::Admin]).await?;
+        let persona = async |email: &str| -> anyhow::Result<Persona> {
+            app.set_password(&system, email, &password).await?;
+            let token = app.create_token(&system, email, "bench run").await?.secret;
+            Ok(Persona { email: email.to_owned(), token })
+        };
+        let admin = persona(admin_email).await?;
+        let supporter = persona(&seeded.supporter).await?;
+        let community = persona(&seeded.community).await?;
+        Ok(Personas {
+            tickets: seeded.tickets,
+            seed,
+            password,
+            admin,
+            supporter,
+            community,
+            unit: seeded.unit,
+            category: seeded.category,
+        })
+    }
+
+    /// Writes the file, readable by its owner only: it holds passwords and tokens.
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.write_all(serde_json::to_string_pretty(self)?.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    pub(crate) fn load(path: &Path) -> anyhow::Result<Personas> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {} (run `helpdesk bench seed` first)", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a personas file", path.display()))
+    }
 }

@@ -12,7 +12,8 @@ use anyhow::Context;
 use clap::Args;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::bench::{OwnServer, setup_category, ticket_body};
+use crate::load::{setup_category, ticket_body};
+use crate::server::OwnServer;
 
 /// Options of the notification benchmark.
 #[derive(Args)]
