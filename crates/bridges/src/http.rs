@@ -111,32 +111,11 @@ impl Incoming {
     }
 }
 
-/// The text of an HTML message part: line breaks where blocks end, tags dropped, the common
-/// entities read. Enough for a reply's text; formatting is not kept.
+/// The text of an HTML message part, read as inbound mail's is (mail-parser's `html_to_text`:
+/// tags, scripts and styles dropped, entities read, line breaks where blocks end), each line's
+/// trailing spaces trimmed. Enough for a reply's text; formatting is not kept.
 pub(crate) fn html_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        text.push_str(&rest[..open]);
-        let Some(close) = rest[open..].find('>') else {
-            rest = "";
-            break;
-        };
-        let tag = rest[open + 1..open + close].trim().to_ascii_lowercase();
-        let name = tag.trim_start_matches('/').split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
-        if matches!(name, "br" | "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" | "blockquote") {
-            text.push('\n');
-        }
-        rest = &rest[open + close + 1..];
-    }
-    text.push_str(rest);
-    let text = text
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
+    let text = mail_parser::decoders::html::html_to_text(html);
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
     lines.join("\n").trim().to_owned()
 }
@@ -151,7 +130,10 @@ mod tests {
             ("<p>Granted until June.</p>", "Granted until June."),
             ("<div>Line one<br>Line two</div>", "Line one\nLine two"),
             ("Fish &amp; chips &lt;3 &quot;hot&quot;", "Fish & chips <3 \"hot\""),
-            ("<p>A</p><p>B</p>", "A\n\nB"),
+            // As inbound mail reads it: one line break between two blocks.
+            ("<p>A</p><p>B</p>", "A\nB"),
+            ("<style>p { color: red }</style><p>Hi</p><script>alert(1)</script>", "Hi"),
+            ("caf&eacute; &#8364;5", "café €5"),
             ("no tags at all", "no tags at all"),
             ("<b>unclosed", "unclosed"),
             ("broken <tag", "broken"),

@@ -15,10 +15,8 @@ use helpdesk_domain::dn::canonical_dn;
 
 use crate::AppState;
 use crate::problem::Problem;
+use crate::session::{refuse_cross_site, session_cookie};
 use crate::tls::Peer;
-
-/// The cookie that carries a browser's session.
-pub const SESSION_COOKIE: &str = "hd_session";
 
 /// A JSON body, read as the OpenAPI document describes it (`crate::input::json`); refusals are
 /// problems that name the field and say in words what it takes.
@@ -75,40 +73,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// Who calls: from `Authorization: Bearer TOKEN`, or from the session cookie.
 pub struct ApiActor(pub Actor);
 
-/// The value of the cookie `name`, if the request carries it.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value.to_owned())
-}
-
-/// The session token of the request's cookie, if it has one.
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    cookie(headers, SESSION_COOKIE)
-}
-
-/// Whether a browser sent this request from another site. Browsers say so in `Sec-Fetch-Site`,
-/// older ones in `Origin`; a request with neither did not come from a browser, and carries no
-/// cookie a page could have made it send.
-pub fn cross_site(headers: &HeaderMap) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return !matches!(site, "same-origin" | "none");
-    }
-    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST)) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
-            host.to_str().map(|h| !h.eq_ignore_ascii_case(origin_host)).unwrap_or(true)
-        }
-        (Some(_), None) => true,
-        _ => false,
-    }
-}
-
 /// Whether a request declares a body longer than `limit` bytes: it is refused before a byte of
 /// it is read.
 pub fn declared_over(headers: &HeaderMap, limit: usize) -> bool {
@@ -117,18 +81,6 @@ pub fn declared_over(headers: &HeaderMap, limit: usize) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .is_some_and(|length| length > limit as u64)
-}
-
-/// Refuses a cross-site request that would change something.
-pub fn refuse_cross_site(parts: &Parts) -> Result<(), Problem> {
-    if !parts.method.is_safe() && cross_site(&parts.headers) {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "Cross-site request",
-            "this request came from another site and was refused; send it from Helpdesk's own pages",
-        ));
-    }
-    Ok(())
 }
 
 impl FromRequestParts<AppState> for ApiActor {
@@ -228,44 +180,5 @@ impl FromRequestParts<AppState> for ClientAddress {
             }
         }
         Ok(ClientAddress(direct))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (k, v) in pairs {
-            map.insert(*k, v.parse().unwrap());
-        }
-        map
-    }
-
-    #[test]
-    fn cross_site_requests_are_recognised() {
-        let table: &[(&[(&str, &str)], bool)] = &[
-            (&[("sec-fetch-site", "same-origin")], false),
-            (&[("sec-fetch-site", "none")], false),
-            (&[("sec-fetch-site", "cross-site")], true),
-            (&[("sec-fetch-site", "same-site")], true),
-            (&[("origin", "http://helpdesk.example.org"), ("host", "helpdesk.example.org")], false),
-            (&[("origin", "https://evil.example.com"), ("host", "helpdesk.example.org")], true),
-            (&[("origin", "http://127.0.0.1:8080"), ("host", "127.0.0.1:8080")], false),
-            (&[("origin", "http://127.0.0.1:9999"), ("host", "127.0.0.1:8080")], true),
-            (&[("host", "helpdesk.example.org")], false),
-            (&[], false),
-        ];
-        for (pairs, expected) in table {
-            assert_eq!(cross_site(&headers(pairs)), *expected, "{pairs:?}");
-        }
-    }
-
-    #[test]
-    fn the_session_cookie_is_found_among_others() {
-        let map = headers(&[("cookie", "theme=dark; hd_session=hds_abc; lang=en")]);
-        assert_eq!(session_cookie(&map).as_deref(), Some("hds_abc"));
-        assert_eq!(session_cookie(&headers(&[("cookie", "hd_sessionx=1")])), None);
     }
 }

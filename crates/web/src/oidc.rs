@@ -24,7 +24,7 @@ use tokio::sync::Mutex;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::extract::{cookie, session_cookie};
+use crate::session::{SameSite, cookie, session_cookie, session_cookie_header, set_cookie};
 use askama::Template;
 
 use crate::pages::{Shell, escape, page, render};
@@ -194,11 +194,7 @@ fn redirect_uri(state: &AppState) -> String {
 }
 
 fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{FLOW_COOKIE}={value}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("hd_oidc=; Max-Age=0"))
+    set_cookie(state, FLOW_COOKIE, value, "/auth", Some(max_age))
 }
 
 fn refused(status: StatusCode, message: &str) -> Response {
@@ -345,8 +341,7 @@ async fn finish(state: &AppState, headers: &HeaderMap, cb: Callback) -> Result<R
 }
 
 fn signed_in_page(state: &AppState, session: &helpdesk_app::auth::Session) -> Response {
-    let cookie =
-        crate::api::auth::session_cookie_header(state, &session.token, helpdesk_app::auth::SESSION_TTL.whole_seconds());
+    let cookie = session_cookie_header(state, &session.token, helpdesk_app::auth::SESSION_TTL.whole_seconds());
     let page = SignedInPage {
         shell: Shell::default(),
         name: session.profile.account.name.clone(),
@@ -392,7 +387,7 @@ pub struct LinkForm {
 /// Accepts an offer to link an identity, with the account's password.
 pub async fn accept_link(
     State(state): State<AppState>,
-    _: crate::api::auth::SameSite,
+    _: SameSite,
     crate::extract::ClientAddress(from): crate::extract::ClientAddress,
     Form(form): Form<LinkForm>,
 ) -> Response {

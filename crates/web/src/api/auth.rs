@@ -3,8 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use helpdesk_app::auth::SESSION_TTL;
 use helpdesk_domain::account::{LinkedCertificate, Profile};
@@ -13,10 +12,9 @@ use utoipa::ToSchema;
 
 use super::WriteRefusals;
 use crate::AppState;
-use crate::extract::{
-    ApiActor, ApiJson, ClientAddress, ClientCertificate, SESSION_COOKIE, refuse_cross_site, session_cookie,
-};
+use crate::extract::{ApiActor, ApiJson, ClientAddress, ClientCertificate};
 use crate::problem::Problem;
+use crate::session::{SameSite, session_cookie, session_cookie_header};
 
 /// A new account.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,23 +95,6 @@ pub struct Accepted {
 
 fn accepted(detail: &str) -> (StatusCode, Json<Accepted>) {
     (StatusCode::ACCEPTED, Json(Accepted { detail: detail.to_owned() }))
-}
-
-pub(crate) fn session_cookie_header(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.secure_cookies { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("hd_session=; Max-Age=0"))
-}
-
-/// Guards the unauthenticated forms against being sent from another site.
-pub struct SameSite;
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SameSite {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        refuse_cross_site(parts).map(|_| SameSite)
-    }
 }
 
 /// Registers an account. A link to confirm the address is mailed; until it is opened the account

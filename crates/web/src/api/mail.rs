@@ -108,7 +108,7 @@ pub async fn raw(
 ) -> Result<Response, Problem> {
     let (_, raw) = state.app.inbound_message(&actor, id).await?;
     // A download, never rendered: the message is whatever its sender made it.
-    Ok(super::download_response(&format!("inbound-{id}.eml"), "message/rfc822", raw))
+    Ok(crate::respond::download_response(&format!("inbound-{id}.eml"), "message/rfc822", raw))
 }
 
 /// Processes an inbound message again (after a fix, or once its sender has an account); one

@@ -25,7 +25,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 // The pages serve downloads the same way.
-pub(crate) use attachments::{attachment_response, download_response};
 
 use crate::AppState;
 use crate::extract::ApiActor;

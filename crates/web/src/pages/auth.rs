@@ -10,9 +10,9 @@ use serde::Deserialize;
 use super::form::{NoFields, PageForm, PageQuery};
 use super::{Errors, MessagePage, PageResult, Shell, Viewer, escape, render};
 use crate::AppState;
-use crate::api::auth::session_cookie_header;
-use crate::extract::{ClientAddress, ClientCertificate, session_cookie};
+use crate::extract::{ClientAddress, ClientCertificate};
 use crate::oidc::ProviderLink;
+use crate::session::{session_cookie, session_cookie_header};
 
 /// Where to go after signing in: `next` when it is a page of this site, the dashboard otherwise.
 /// `next` is resolved against the public address as a browser would resolve it (which drops

@@ -15,7 +15,7 @@ use super::PageError;
 use super::Viewer;
 use super::viewer::CsrfToken;
 use crate::AppState;
-use crate::extract::cross_site;
+use crate::session::cross_site;
 
 /// A URL-encoded form, its CSRF token checked, read into `T` (which ignores the `csrf` field).
 pub struct PageForm<T>(pub T);

@@ -91,7 +91,7 @@ pub async fn raw(
 ) -> Result<Response, PageError> {
     viewer.require()?;
     let (_, raw) = state.app.inbound_message(&viewer.actor, id).await?;
-    Ok(crate::api::download_response(&format!("inbound-{id}.eml"), "message/rfc822", raw))
+    Ok(crate::respond::download_response(&format!("inbound-{id}.eml"), "message/rfc822", raw))
 }
 
 /// Queues a message to be processed again.

@@ -188,7 +188,7 @@ pub async fn change_password(
     PageForm(form): PageForm<PasswordForm>,
 ) -> PageResult {
     viewer.require()?;
-    let session = crate::extract::session_cookie(&headers);
+    let session = crate::session::session_cookie(&headers);
     let outcome =
         submit(Ok(()), |_| state.app.change_password(&viewer.actor, &form.current, &form.password, session.as_deref()))
             .await?;

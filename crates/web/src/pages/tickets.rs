@@ -1048,5 +1048,5 @@ pub async fn attachment(
     PagePath((id, attachment)): PagePath<(i64, i64)>,
 ) -> PageResult {
     let (meta, bytes) = state.app.attachment(&viewer.actor, id, attachment).await?;
-    Ok(crate::api::attachment_response(&meta, bytes))
+    Ok(crate::respond::attachment_response(&meta, bytes))
 }

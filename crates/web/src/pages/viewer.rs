@@ -2,8 +2,8 @@
 //! every form of theirs carries.
 
 use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use helpdesk_domain::account::{Profile, Role};
@@ -12,11 +12,8 @@ use rand::RngCore;
 
 use super::PageError;
 use crate::AppState;
-use crate::extract::{client_certificate, cookie, session_cookie};
-
-/// The cookie holding the browser's CSRF token (the double-submit pattern: a form must carry the
-/// same value, which a page of another site can neither read nor set).
-pub const CSRF_COOKIE: &str = "hd_csrf";
+use crate::extract::client_certificate;
+use crate::session::{CSRF_COOKIE, cookie, session_cookie, set_cookie};
 
 /// The CSRF token of this request, put there by [`csrf_cookie`].
 #[derive(Debug, Clone)]
@@ -38,11 +35,7 @@ pub async fn csrf_cookie(State(state): State<AppState>, mut request: Request, ne
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if fresh {
-        let secure = if state.secure_cookies { "; Secure" } else { "" };
-        let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
-        if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, CSRF_COOKIE, &token, "/", None));
     }
     response
 }

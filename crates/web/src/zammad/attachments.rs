@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::input::ZammadPath;
 use super::{ZammadActor, ZammadError, unprocessable};
 use crate::AppState;
-use crate::api::attachments::attachment_response;
+use crate::respond::attachment_response;
 
 /// A file as Zammad's clients attach it to an article.
 #[derive(Debug, Deserialize)]
