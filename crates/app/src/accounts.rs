@@ -129,20 +129,8 @@ impl App {
     /// memberships (named user, supporter, unit manager). Read afresh on every request, so that
     /// a removed member or an ended contract loses access at once.
     pub async fn actor_for(&self, account: &Account) -> AppResult<Actor> {
-        let m = self.store.memberships(account.id, self.now().date()).await?;
-        let mut roles = account.roles.clone();
-        let derived = [
-            (Role::Named, !m.supported.is_empty()),
-            (Role::Supporter, !m.units.is_empty()),
-            (Role::UnitManager, !m.managed_units.is_empty()),
-        ];
-        roles.extend(derived.into_iter().filter(|(_, holds)| *holds).map(|(role, _)| role));
-        roles.sort();
-        roles.dedup();
-        let mut actor =
-            Actor::person(account.id, roles, m.units, m.managed_units).named_in(m.supported).serving(m.partner_of);
-        actor.member_of = m.organisations;
-        Ok(actor)
+        let memberships = self.store.memberships(account.id, self.now().date()).await?;
+        Ok(Actor::of_account(account.id, &account.roles, memberships))
     }
 }
 

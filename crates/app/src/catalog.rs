@@ -128,6 +128,22 @@ impl App {
         Ok(self.store.units(page).await?)
     }
 
+    /// The 1st-level units (of the first hundred) whose new tickets `actor` may triage; refused
+    /// when there is none.
+    pub async fn triage_units(&self, actor: &Actor) -> AppResult<Vec<UnitId>> {
+        check(actor, Action::ReadCatalog)?;
+        let units = self.store.units(PageRequest { page: 1, per_page: 100 }).await?.items;
+        let triaged: Vec<UnitId> = units
+            .iter()
+            .filter(|u| check(actor, Action::Triage { unit: u.id, level: u.level }).is_ok())
+            .map(|u| u.id)
+            .collect();
+        if triaged.is_empty() {
+            return Err(AppError::Forbidden(helpdesk_domain::policy::TRIAGE_IS_FOR.into()));
+        }
+        Ok(triaged)
+    }
+
     /// Creates a category.
     pub async fn create_category(&self, actor: &Actor, input: CategoryInput) -> AppResult<Category> {
         check(actor, Action::ManageCatalog)?;

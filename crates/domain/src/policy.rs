@@ -36,6 +36,21 @@ pub struct Actor {
     pub member_of: Vec<OrgId>,
 }
 
+/// What a person belongs to, as far as access goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Memberships {
+    /// Units they are a member of.
+    pub units: Vec<UnitId>,
+    /// Units they manage.
+    pub managed_units: Vec<UnitId>,
+    /// Organisations they are a member of, those with a contract running today first.
+    pub organisations: Vec<OrgId>,
+    /// Organisations they are a member of whose contract runs today.
+    pub supported: Vec<OrgId>,
+    /// Organisations they serve as a partner.
+    pub partner_of: Vec<OrgId>,
+}
+
 impl Actor {
     /// A visitor who has not signed in.
     pub fn anonymous() -> Actor {
@@ -50,6 +65,25 @@ impl Actor {
     /// A signed-in person with the given roles and unit memberships.
     pub fn person(account: AccountId, roles: Vec<Role>, units: Vec<UnitId>, managed_units: Vec<UnitId>) -> Actor {
         Actor { account: Some(account), roles, units, managed_units, ..Actor::default() }
+    }
+
+    /// The person an account is today: its `granted` roles, plus those that follow from its
+    /// memberships `m` (a named user of an organisation whose contract runs, a supporter of a
+    /// unit, a unit's manager).
+    pub fn of_account(account: AccountId, granted: &[Role], m: Memberships) -> Actor {
+        let derived = [
+            (Role::Named, !m.supported.is_empty()),
+            (Role::Supporter, !m.units.is_empty()),
+            (Role::UnitManager, !m.managed_units.is_empty()),
+        ];
+        let mut roles = granted.to_vec();
+        roles.extend(derived.into_iter().filter(|(_, holds)| *holds).map(|(role, _)| role));
+        roles.sort();
+        roles.dedup();
+        let mut actor =
+            Actor::person(account, roles, m.units, m.managed_units).named_in(m.supported).serving(m.partner_of);
+        actor.member_of = m.organisations;
+        actor
     }
 
     /// The same person writing on the mailing list of `unit`: a supporter of that unit for this
@@ -204,6 +238,13 @@ pub enum Action {
     ActForOthers,
     /// Work the supporters' queue (of one's units; staff see every unit's).
     WorkQueue,
+    /// Triage the new tickets of a unit: only 1st-level units triage, by their members and staff.
+    Triage {
+        /// The unit.
+        unit: UnitId,
+        /// Its level (1st, 2nd, 3rd).
+        level: i16,
+    },
     /// Create or change units and categories.
     ManageCatalog,
     /// Create accounts and grant roles.
@@ -227,6 +268,9 @@ pub enum Action {
         first_level: bool,
     },
 }
+
+/// Who may triage, in words.
+pub const TRIAGE_IS_FOR: &str = "triage is for members of a 1st-level support unit, and staff";
 
 /// Why the policy said no, in words a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -369,6 +413,9 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
         Action::ActForOthers => deny("only staff and partners may open a ticket on someone's behalf"),
         Action::WorkQueue if actor.is_operator() || (signed_in && !actor.units.is_empty()) => Ok(()),
         Action::WorkQueue => deny("the queue is for members of support units; ask to join one on the Units page"),
+        Action::Triage { level, .. } if level != 1 => deny("only 1st-level units triage new tickets"),
+        Action::Triage { unit, .. } if actor.is_operator() || (signed_in && actor.units.contains(&unit)) => Ok(()),
+        Action::Triage { .. } => deny(TRIAGE_IS_FOR),
         Action::OpenTicket(Privacy::Private) if actor.has_contract_rights() => Ok(()),
         Action::OpenTicket(Privacy::Private) => {
             deny("only named users, partners, supporters and staff may open private tickets")
@@ -686,6 +733,34 @@ mod tests {
     }
 
     #[test]
+    fn roles_follow_from_memberships_besides_those_granted() {
+        let none = Memberships::default();
+        let table: &[(&[Role], Memberships, &[Role])] = &[
+            (&[Community], none.clone(), &[Community]),
+            (&[Community], Memberships { supported: vec![O1], ..none.clone() }, &[Community, Named]),
+            (&[Community], Memberships { organisations: vec![O1], ..none.clone() }, &[Community]),
+            (&[Community], Memberships { units: vec![U1], ..none.clone() }, &[Community, Supporter]),
+            (
+                &[Community],
+                Memberships { units: vec![U1], managed_units: vec![U1], ..none.clone() },
+                &[Community, Supporter, UnitManager],
+            ),
+            (&[Staff, Supporter], Memberships { units: vec![U1], ..none.clone() }, &[Supporter, Staff]),
+            (&[Partner], Memberships { partner_of: vec![O2], ..none.clone() }, &[Partner]),
+        ];
+        for (granted, memberships, expected) in table {
+            let actor = Actor::of_account(ME, granted, memberships.clone());
+            let mut expected = expected.to_vec();
+            expected.sort();
+            assert_eq!(actor.roles, expected, "{granted:?} with {memberships:?}");
+            assert_eq!(actor.units, memberships.units);
+            assert_eq!(actor.organisations, memberships.supported);
+            assert_eq!(actor.partner_of, memberships.partner_of);
+            assert_eq!(actor.member_of, memberships.organisations);
+        }
+    }
+
+    #[test]
     fn who_may_do_what_outside_a_ticket() {
         let table: &[(&str, Action, bool)] = &[
             ("anonymous", Action::ReadCatalog, true),
@@ -722,6 +797,15 @@ mod tests {
             ("staff", Action::WorkQueue, true),
             ("admin", Action::WorkQueue, true),
             ("named", Action::WorkQueue, false),
+            ("staff", Action::Triage { unit: U2, level: 1 }, true),
+            ("admin", Action::Triage { unit: U2, level: 1 }, true),
+            ("staff", Action::Triage { unit: U2, level: 2 }, false),
+            ("supporter", Action::Triage { unit: U1, level: 1 }, true),
+            ("supporter", Action::Triage { unit: U1, level: 2 }, false),
+            ("supporter", Action::Triage { unit: U2, level: 1 }, false),
+            ("unit manager", Action::Triage { unit: U1, level: 1 }, true),
+            ("community", Action::Triage { unit: U2, level: 1 }, false),
+            ("anonymous", Action::Triage { unit: U2, level: 1 }, false),
             ("community", Action::WorkQueue, false),
             ("anonymous", Action::WorkQueue, false),
             ("staff", Action::ManageCatalog, false),

@@ -12,20 +12,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::StoreResult;
 
-/// What a person belongs to, as far as access goes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Memberships {
-    /// Units they are a member of.
-    pub units: Vec<UnitId>,
-    /// Units they manage.
-    pub managed_units: Vec<UnitId>,
-    /// Organisations they are a member of, those with a contract running today first.
-    pub organisations: Vec<OrgId>,
-    /// Organisations they are a member of whose contract runs today.
-    pub supported: Vec<OrgId>,
-    /// Organisations they serve as a partner.
-    pub partner_of: Vec<OrgId>,
-}
+pub use helpdesk_domain::policy::Memberships;
 
 /// A contract about to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use axum::middleware;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use helpdesk_app::AppError;
-use helpdesk_domain::account::Role;
+use helpdesk_domain::policy::Action;
 use helpdesk_domain::validation::FieldError;
 
 use crate::AppState;
@@ -132,12 +132,12 @@ pub struct Shell {
 impl Shell {
     /// The frame for `viewer`.
     pub fn of(viewer: &Viewer) -> Shell {
-        let staff = viewer.has(Role::Staff) || viewer.has(Role::Admin);
+        let may = |action| helpdesk_domain::policy::check(&viewer.actor, action).is_ok();
         Shell {
             name: viewer.profile.as_ref().map(|p| p.account.name.clone()).unwrap_or_default(),
             signed_in: viewer.signed_in(),
-            supporter: viewer.has(Role::Supporter) || staff,
-            admin: helpdesk_domain::policy::check(&viewer.actor, helpdesk_domain::policy::Action::Administer).is_ok(),
+            supporter: may(Action::WorkQueue),
+            admin: may(Action::Administer),
             csrf: viewer.csrf.clone(),
             q: String::new(),
             notice: String::new(),

@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
-use helpdesk_domain::account::{Profile, Role};
+use helpdesk_domain::account::Profile;
 use helpdesk_domain::policy::Actor;
 use rand::RngCore;
 
@@ -57,11 +57,6 @@ impl Viewer {
     /// Whether somebody is signed in.
     pub fn signed_in(&self) -> bool {
         self.profile.is_some()
-    }
-
-    /// Whether they hold `role`.
-    pub fn has(&self, role: Role) -> bool {
-        self.actor.has(role)
     }
 
     /// The signed-in person's profile, or a redirect to the sign-in page that comes back here.

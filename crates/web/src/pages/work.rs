@@ -3,16 +3,14 @@
 
 use askama::Template;
 use axum::extract::State;
-use helpdesk_app::AppError;
 use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
-use helpdesk_domain::account::Role;
 use helpdesk_domain::status::Status;
 use serde::Deserialize;
 
 use super::form::PageQuery;
 use super::tickets::{FilterForm, ListQuery, names};
-use super::views::{Pager, TicketRow, first_hundred, page_of, query, when};
+use super::views::{Pager, TicketRow, page_of, query, when};
 use super::{Errors, PageError, PageResult, Shell, Viewer, render};
 use crate::AppState;
 
@@ -280,20 +278,7 @@ pub async fn triage(
     PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
     viewer.require()?;
-    let staff = viewer.has(Role::Staff) || viewer.has(Role::Admin);
-    let all = first_hundred()?;
-    let first_level: Vec<i64> = state
-        .app
-        .units(&viewer.actor, all)
-        .await?
-        .items
-        .iter()
-        .filter(|u| u.level == 1 && (staff || viewer.actor.units.contains(&u.id)))
-        .map(|u| u.id)
-        .collect();
-    if first_level.is_empty() {
-        return Err(AppError::Forbidden("triage is for members of a 1st-level support unit, and staff".into()).into());
-    }
+    let first_level = state.app.triage_units(&viewer.actor).await?;
     let (categories, names) = names(&state, &viewer).await?;
     let base = TicketFilter {
         units: first_level,
