@@ -183,12 +183,7 @@ impl App {
     pub async fn quoted_texts(&self, actor: &Actor, id: TicketId) -> AppResult<Vec<(Option<ArticleId>, String)>> {
         let ticket = self.ticket(actor, id).await?;
         let internal = check_ticket(actor, TicketAction::ReadInternal, &TicketFacts::from(&ticket)).is_ok();
-        let texts = self.store.mail_full_texts(id).await?;
-        Ok(texts
-            .into_iter()
-            .filter(|(_, note, _)| internal || !note)
-            .map(|(article, _, text)| (article, text))
-            .collect())
+        Ok(crate::ticket_view::readable_texts(self.store.mail_full_texts(id).await?, internal))
     }
 
     /// A page of inbound messages, newest first, for admins.

@@ -23,6 +23,7 @@ mod origin;
 pub mod search;
 pub mod secrets;
 pub mod sync;
+pub mod ticket_view;
 pub mod tickets;
 pub mod worker;
 

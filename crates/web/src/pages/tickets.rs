@@ -8,12 +8,13 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
+use helpdesk_app::ticket_view::TicketView;
 use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use helpdesk_domain::category::{Category, FieldType};
 use helpdesk_domain::paging::PageRequest;
-use helpdesk_domain::policy::{Action, TicketAction, TicketFacts, check, check_ticket};
+use helpdesk_domain::policy::{Action, check};
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::triage::{TriageInput, suggested_priority};
@@ -771,30 +772,14 @@ async fn ticket_page(
     reply_draft: String,
     notice: &str,
 ) -> PageResult {
-    let actor = &viewer.actor;
-    let t = state.app.ticket(actor, id).await?;
-    let hundred = first_hundred()?;
-    let articles = state.app.articles(actor, id, hundred).await?.items;
-    let history = state.app.history(actor, id, hundred).await?.items;
-    let attachments = state.app.attachments(actor, id).await?;
-    let quoted = state.app.quoted_texts(actor, id).await?;
+    let view = state.app.ticket_view(&viewer.actor, id, first_hundred()?).await?;
+    let TicketView { ticket: t, articles, history, attachments, quoted, names: who, assignable, may, .. } = view;
     let quoted_of = |article: Option<i64>| quoted.iter().find(|(a, _)| *a == article).map(|(_, t)| to_safe_html(t));
-    let (categories, names) = names(state, viewer).await?;
-    let facts = TicketFacts::from(&t);
-    let may = |action: TicketAction| check_ticket(actor, action, &facts).is_ok();
-    let mut people: Vec<i64> = vec![t.submitter];
-    people.extend(t.owner);
-    people.extend(t.on_behalf_of);
-    people.extend(articles.iter().filter_map(|a| a.author));
-    people.extend(history.iter().filter_map(|h| h.actor));
-    let mut members = vec![];
-    if may(TicketAction::SetOwner(None)) || may(TicketAction::SetOwner(actor.account)) {
-        members = state.app.unit_members(actor, t.unit).await.unwrap_or_default();
-        people.extend(members.iter().map(|m| m.account));
-    }
-    people.sort_unstable();
-    people.dedup();
-    let who = state.app.account_names(&people).await?;
+    let categories = view.categories;
+    let names = Names {
+        categories: categories.iter().map(|c| (c.id, c.name.clone())).collect(),
+        units: view.units.iter().map(|u| (u.id, u.name.clone())).collect(),
+    };
     let name_of = |id: Option<i64>| match id {
         Some(id) => who.get(&id).cloned().unwrap_or_else(|| format!("account {id}")),
         None => "Helpdesk".to_owned(),
@@ -828,16 +813,12 @@ async fn ticket_page(
             reason: h.reason.clone().unwrap_or_default(),
         })
         .collect();
-    let mut assignable: Vec<Choice> = members
-        .iter()
-        .filter(|m| Some(m.account) != t.owner && may(TicketAction::SetOwner(Some(m.account))))
-        .map(|m| Choice::new(m.account.to_string(), m.name.clone(), ""))
-        .collect();
-    if t.owner.is_some() && may(TicketAction::SetOwner(None)) {
+    let mut assignable: Vec<Choice> =
+        assignable.iter().map(|m| Choice::new(m.account.to_string(), m.name.clone(), "")).collect();
+    if may.unassign {
         assignable.push(Choice::new("none", "Nobody (give it back to the unit)", ""));
     }
-    let next = state.app.next_statuses(actor, id).await?;
-    let statuses = next.iter().map(|s| Choice::new(s.as_str(), words(s.as_str()), "")).collect();
+    let statuses = view.next_statuses.iter().map(|s| Choice::new(s.as_str(), words(s.as_str()), "")).collect();
     let resolutions = std::iter::once(Choice::new("", "—", ""))
         .chain(Resolution::ALL.iter().map(|r| Choice::new(r.as_str(), words(r.as_str()), "")))
         .collect();
@@ -867,7 +848,7 @@ async fn ticket_page(
             (label, value)
         })
         .collect();
-    let external = state.app.external_link(actor, id).await?.map(|l| ExternalView {
+    let external = view.external.map(|l| ExternalView {
         id: l.external_id.unwrap_or_else(|| "not created yet".into()),
         url: super::sync::web_link(l.external_url.as_deref()),
         state: super::sync::state_words(l.state),
@@ -897,18 +878,18 @@ async fn ticket_page(
         history,
         errors,
         reply_draft,
-        may_reply: may(TicketAction::Reply),
-        may_note: may(TicketAction::AddInternalNote),
-        may_attach: may(TicketAction::Attach),
-        may_take: actor.account.is_some() && t.owner != actor.account && may(TicketAction::SetOwner(actor.account)),
+        may_reply: may.reply,
+        may_note: may.note,
+        may_attach: may.attach,
+        may_take: may.take,
         assignable,
         statuses,
         resolutions,
-        may_set_priority: may(TicketAction::SetPriority),
+        may_set_priority: may.set_priority,
         priorities: priority_choices(t.priority.as_str()),
-        may_set_unit: may(TicketAction::SetUnit),
+        may_set_unit: may.set_unit,
         units,
-        may_set_privacy: may(TicketAction::SetPrivacy),
+        may_set_privacy: may.set_privacy,
         other_privacy: if t.privacy == Privacy::Public { "private".into() } else { "public".into() },
         max_files: MAX_ATTACHMENTS,
         max_bytes: MAX_ATTACHMENT_BYTES,

@@ -1,0 +1,144 @@
+//! The ticket page's read model: everything the page shows of one ticket, read after one read of
+//! the ticket and one decision of the policy on it, with what the person may do there.
+
+use std::collections::HashMap;
+
+use helpdesk_domain::attachment::Attachment;
+use helpdesk_domain::category::Category;
+use helpdesk_domain::connector::ExternalLink;
+use helpdesk_domain::history::HistoryEntry;
+use helpdesk_domain::organisation::UnitMember;
+use helpdesk_domain::paging::PageRequest;
+use helpdesk_domain::policy::{Action, Actor, TicketAction, TicketFacts, check, check_ticket};
+use helpdesk_domain::status::Status;
+use helpdesk_domain::ticket::{Article, Ticket};
+use helpdesk_domain::unit::Unit;
+use helpdesk_domain::workflow;
+use helpdesk_domain::{AccountId, ArticleId, TicketId};
+
+use crate::{App, AppResult};
+
+/// One ticket as its page shows it to one person.
+#[derive(Debug, Clone)]
+pub struct TicketView {
+    /// The ticket, as this person may see it.
+    pub ticket: Ticket,
+    /// Its articles, oldest first (internal notes only for those who may read them).
+    pub articles: Vec<Article>,
+    /// Its history (entries about internal notes only for those who may read them).
+    pub history: Vec<HistoryEntry>,
+    /// Its attachments, the ticket's own and its articles'.
+    pub attachments: Vec<Attachment>,
+    /// The whole messages the description (None) and articles came from, where they keep less.
+    pub quoted: Vec<(Option<ArticleId>, String)>,
+    /// The names of everyone the page mentions.
+    pub names: HashMap<AccountId, String>,
+    /// The unit's members this person may make the ticket's owner (its owner left out).
+    pub assignable: Vec<UnitMember>,
+    /// The statuses this person may move it to next.
+    pub next_statuses: Vec<Status>,
+    /// Its copy in another ticketing system, for those who read internal notes.
+    pub external: Option<ExternalLink>,
+    /// The catalogue's categories (the first hundred), for field labels and routing.
+    pub categories: Vec<Category>,
+    /// The catalogue's units (the first hundred), for names and routing.
+    pub units: Vec<Unit>,
+    /// What this person may do on the page.
+    pub may: TicketMay,
+}
+
+/// What a person may do on a ticket's page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TicketMay {
+    /// Reply publicly.
+    pub reply: bool,
+    /// Add an internal note.
+    pub note: bool,
+    /// Attach files.
+    pub attach: bool,
+    /// Take it (become its owner).
+    pub take: bool,
+    /// Give it back to the unit (no owner).
+    pub unassign: bool,
+    /// Set its priority.
+    pub set_priority: bool,
+    /// Route it to another unit.
+    pub set_unit: bool,
+    /// Make it public or private.
+    pub set_privacy: bool,
+}
+
+impl App {
+    /// Ticket `id` as its page shows it to `actor` (`page` of its articles and history).
+    pub async fn ticket_view(&self, actor: &Actor, id: TicketId, page: PageRequest) -> AppResult<TicketView> {
+        let ticket = self.ticket(actor, id).await?;
+        let facts = TicketFacts::from(&ticket);
+        let may = |action: TicketAction| check_ticket(actor, action, &facts).is_ok();
+        let internal = may(TicketAction::ReadInternal);
+        let articles = self.store.articles(id, internal, page).await?.items;
+        let history = self.store.history(id, internal, page).await?.items;
+        let attachments = self.store.attachments(id, internal).await?;
+        let quoted = readable_texts(self.store.mail_full_texts(id).await?, internal);
+        let external = match internal {
+            true => self.store.external_link(id).await?.map(|l| l.link),
+            false => None,
+        };
+        let members = match may(TicketAction::SetOwner(None)) || may(TicketAction::SetOwner(actor.account)) {
+            true => self.unit_members(actor, ticket.unit).await.unwrap_or_default(),
+            false => Vec::new(),
+        };
+        let mut people: Vec<AccountId> = vec![ticket.submitter];
+        people.extend(ticket.owner);
+        people.extend(ticket.on_behalf_of);
+        people.extend(articles.iter().filter_map(|a| a.author));
+        people.extend(history.iter().filter_map(|h| h.actor));
+        people.extend(members.iter().map(|m| m.account));
+        people.sort_unstable();
+        people.dedup();
+        let names = self.store.account_names(&people).await?;
+        let assignable = members
+            .into_iter()
+            .filter(|m| Some(m.account) != ticket.owner && may(TicketAction::SetOwner(Some(m.account))))
+            .collect();
+        check(actor, Action::ReadCatalog)?;
+        let catalog = PageRequest { page: 1, per_page: 100 };
+        let categories = self.store.categories(catalog).await?.items;
+        let units = self.store.units(catalog).await?.items;
+        let may = TicketMay {
+            reply: may(TicketAction::Reply),
+            note: may(TicketAction::AddInternalNote),
+            attach: may(TicketAction::Attach),
+            take: actor.account.is_some()
+                && ticket.owner != actor.account
+                && may(TicketAction::SetOwner(actor.account)),
+            unassign: ticket.owner.is_some() && may(TicketAction::SetOwner(None)),
+            set_priority: may(TicketAction::SetPriority),
+            set_unit: may(TicketAction::SetUnit),
+            set_privacy: may(TicketAction::SetPrivacy),
+        };
+        let next_statuses = workflow::allowed_for(actor, &facts);
+        Ok(TicketView {
+            ticket,
+            articles,
+            history,
+            attachments,
+            quoted,
+            names,
+            assignable,
+            next_statuses,
+            external,
+            categories,
+            units,
+            may,
+        })
+    }
+}
+
+/// The full texts of a ticket's mail (article, internal note?, text) that a person reads: those
+/// of internal notes only with `internal`.
+pub(crate) fn readable_texts(
+    texts: Vec<(Option<ArticleId>, bool, String)>,
+    internal: bool,
+) -> Vec<(Option<ArticleId>, String)> {
+    texts.into_iter().filter(|(_, note, _)| internal || !note).map(|(article, _, text)| (article, text)).collect()
+}
