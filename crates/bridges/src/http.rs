@@ -2,15 +2,17 @@
 
 use std::time::Duration;
 
+use helpdesk_app::sync::SystemError;
+
 /// A client that gives up after `timeout`. With `session_at`, it keeps cookies (RT's session)
 /// and names that address as the `Referer` of every request: RT refuses a write authenticated by
 /// a session cookie unless it comes from RT's own address (its defence against cross-site
 /// forgery, in every RT since Debian's security update 5.0.3+dfsg-3~deb12u7).
-pub(crate) fn client(timeout: Duration, session_at: Option<&str>) -> Result<reqwest::Client, String> {
+pub(crate) fn client(timeout: Duration, session_at: Option<&str>) -> Result<reqwest::Client, SystemError> {
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(at) = session_at {
         let referer = reqwest::header::HeaderValue::from_str(at)
-            .map_err(|_| format!("the address '{at}' cannot be sent as a Referer"))?;
+            .map_err(|_| SystemError::permanent(format!("the address '{at}' cannot be sent as a Referer")))?;
         headers.insert(reqwest::header::REFERER, referer);
     }
     let session = session_at.is_some();
@@ -23,26 +25,40 @@ pub(crate) fn client(timeout: Duration, session_at: Option<&str>) -> Result<reqw
         .redirect(if session { reqwest::redirect::Policy::none() } else { reqwest::redirect::Policy::default() })
         .user_agent(concat!("Helpdesk/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| format!("cannot make an HTTP client: {e}"))
+        .map_err(|e| SystemError::permanent(format!("cannot make an HTTP client: {e}")))
 }
 
-/// A failed request in words: cannot connect, timed out, or what the server answered.
-pub(crate) fn unreachable(what: &str, e: &reqwest::Error) -> String {
-    if e.is_connect() {
+/// A failure that will not go through as it is, in words as `format!` takes them.
+macro_rules! permanent {
+    ($($words:tt)*) => {
+        helpdesk_app::sync::SystemError::Permanent(format!($($words)*))
+    };
+}
+pub(crate) use permanent;
+
+/// A request that did not get an answer, in words: cannot connect, timed out, or how it failed.
+/// It may go through later as it is.
+pub(crate) fn unreachable(what: &str, e: &reqwest::Error) -> SystemError {
+    SystemError::transient(if e.is_connect() {
         format!("cannot connect to {what} (is it running, and is the address right?)")
     } else if e.is_timeout() {
         format!("{what} did not answer in time")
     } else {
         format!("the request to {what} failed: {e}")
-    }
+    })
 }
 
-/// An answer that is not a success, with the start of its body.
-pub(crate) async fn refused(what: &str, answer: reqwest::Response) -> String {
+/// An answer that is not a success, with the start of its body: transient when the other side
+/// failed or is busy (5xx, 429, 408), permanent when it refused (any other 4xx, or a redirect).
+pub(crate) async fn refused(what: &str, answer: reqwest::Response) -> SystemError {
     let status = answer.status();
     let body = answer.text().await.unwrap_or_default();
     let body: String = body.chars().take(300).collect();
-    format!("{what} answered {status}: {}", body.trim())
+    let words = format!("{what} answered {status}: {}", body.trim());
+    match status.is_server_error() || matches!(status.as_u16(), 408 | 429) {
+        true => SystemError::transient(words),
+        false => SystemError::permanent(words),
+    }
 }
 
 /// A new ticket's text for a system without fields of its own: the description, then the fields
@@ -62,7 +78,10 @@ pub(crate) fn ticket_text(t: &helpdesk_app::sync::RemoteTicket) -> String {
 /// GETs a file: its bytes, or, inside, why the server refuses it for good (forbidden, not
 /// found, gone: the file is then named as left out); `Err` when it cannot be had now (a session
 /// that ran out, a server error: the poll is tried again).
-pub(crate) async fn fetch(request: reqwest::RequestBuilder, what: &str) -> Result<Result<Vec<u8>, String>, String> {
+pub(crate) async fn fetch(
+    request: reqwest::RequestBuilder,
+    what: &str,
+) -> Result<Result<Vec<u8>, String>, SystemError> {
     let answer = request.send().await.map_err(|e| unreachable(what, &e))?;
     let status = answer.status();
     if matches!(status.as_u16(), 403 | 404 | 410) {
@@ -122,7 +141,25 @@ pub(crate) fn html_text(html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::html_text;
+    use super::{html_text, refused};
+
+    #[tokio::test]
+    async fn a_refusal_is_transient_when_the_other_side_failed_or_is_busy() {
+        let table = [(500, true), (502, true), (503, true), (429, true), (408, true), (400, false), (401, false)];
+        let table = table.into_iter().chain([(403, false), (404, false), (422, false), (302, false)]);
+        for (status, transient) in table {
+            let e = refused("RT", answer(status, "Cross-site request forgery protection refused this request")).await;
+            assert_eq!(e.is_transient(), transient, "{status}");
+            assert!(e.to_string().starts_with(&format!("RT answered {status}")), "{e}");
+            assert!(e.to_string().ends_with("refused this request"), "the body's start is kept: {e}");
+        }
+    }
+
+    /// An HTTP answer with `status` and `body`, as reqwest hands it over.
+    fn answer(status: u16, body: &'static str) -> reqwest::Response {
+        let answer = http::Response::builder().status(status).body(body).expect("an answer");
+        reqwest::Response::from(answer)
+    }
 
     #[test]
     fn html_becomes_its_text() {

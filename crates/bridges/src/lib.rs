@@ -11,6 +11,7 @@ mod zammad;
 use std::sync::Arc;
 use std::time::Duration;
 
+use helpdesk_app::sync::SystemError;
 use helpdesk_app::sync::{Connect, ExternalSystem};
 use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, Credentials};
 
@@ -43,7 +44,7 @@ impl Connect for Connectors {
         &self,
         settings: &ConnectorSettings,
         credentials: Credentials,
-    ) -> Result<Arc<dyn ExternalSystem>, String> {
+    ) -> Result<Arc<dyn ExternalSystem>, SystemError> {
         // RT is the one kept signed in by a session; it wants its own address as the Referer.
         let session_at = (settings.kind == ConnectorKind::Rt).then(|| rt::referer(&settings.url));
         let client = http::client(self.timeout, session_at.as_deref())?;

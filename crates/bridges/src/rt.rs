@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use helpdesk_app::sync::SystemError;
 use helpdesk_app::sync::{
     EventChange, EventFile, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent,
 };
@@ -13,7 +14,7 @@ use helpdesk_domain::connector::{ConnectorSettings, Credentials};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::http::{Incoming, fetch, html_text, refused, unreachable};
+use crate::http::{Incoming, fetch, html_text, permanent, refused, unreachable};
 
 /// Transactions read per request.
 const PAGE: usize = 100;
@@ -44,13 +45,13 @@ impl Rt {
         client: reqwest::Client,
         settings: &ConnectorSettings,
         credentials: Credentials,
-    ) -> Result<Rt, String> {
+    ) -> Result<Rt, SystemError> {
         Ok(Rt {
             client,
             base: settings.url.trim_end_matches('/').to_owned(),
             queue: settings.queue.clone(),
-            user: credentials.user.ok_or("RT needs a user name")?,
-            password: credentials.secret.ok_or("RT needs the user's password")?,
+            user: credentials.user.ok_or_else(|| SystemError::permanent("RT needs a user name"))?,
+            password: credentials.secret.ok_or_else(|| SystemError::permanent("RT needs the user's password"))?,
             signed_in: Mutex::new(false),
         })
     }
@@ -64,7 +65,7 @@ impl Rt {
     }
 
     /// Signs in through the login form; RT then knows the session by its cookie.
-    async fn sign_in(&self) -> Result<(), String> {
+    async fn sign_in(&self) -> Result<(), SystemError> {
         let form = [("user", self.user.as_str()), ("pass", self.password.as_str())];
         let url = format!("{}/NoAuth/Login.html", self.base);
         let answer = self.client.post(&url).form(&form).send().await.map_err(|e| unreachable(&self.what(), &e))?;
@@ -75,8 +76,8 @@ impl Rt {
         match check.status().as_u16() {
             200 => Ok(()),
             // RT shows its login form again, and REST 2.0 then sends us back to it.
-            302 | 401 | 403 => Err(format!("{} refused the user name or password of '{}'", self.what(), self.user)),
-            404 => Err(format!(
+            302 | 401 | 403 => Err(permanent!("{} refused the user name or password of '{}'", self.what(), self.user)),
+            404 => Err(permanent!(
                 "{} has no REST 2.0 interface at {} (is the address RT's base address?)",
                 self.what(),
                 self.rest("")
@@ -86,7 +87,7 @@ impl Rt {
     }
 
     /// Sends a REST 2.0 request, signing in first (and once more if the session ran out).
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, SystemError> {
         for attempt in 0..2 {
             {
                 let mut signed_in = self.signed_in.lock().await;
@@ -107,8 +108,8 @@ impl Rt {
             }
             if !answer.status().is_success() {
                 let why = refused(&format!("{} ({method} {path})", self.what()), answer).await;
-                if status == 403 && why.contains(CSRF_REFUSAL) {
-                    return Err(format!(
+                if status == 403 && why.to_string().contains(CSRF_REFUSAL) {
+                    return Err(permanent!(
                         "{why}: RT takes a write only from its own address, and the connector's address {} is \
                          not RT's $WebBaseURL (set the connector's address to it, or add this one to RT's \
                          $ReferrerWhitelist)",
@@ -117,14 +118,14 @@ impl Rt {
                 }
                 return Err(why);
             }
-            return answer.json().await.map_err(|e| format!("{} answered what is not JSON: {e}", self.what()));
+            return answer.json().await.map_err(|e| permanent!("{} answered what is not JSON: {e}", self.what()));
         }
-        Err(format!("{} keeps ending the session", self.what()))
+        Err(SystemError::transient(format!("{} keeps ending the session", self.what())))
     }
 
     /// One page of ticket transactions past `after`, oldest first; with `until`, only those up
     /// to it that are not `except`.
-    async fn transactions(&self, after: i64, until: Option<(i64, Vec<i64>)>) -> Result<Vec<Value>, String> {
+    async fn transactions(&self, after: i64, until: Option<(i64, Vec<i64>)>) -> Result<Vec<Value>, SystemError> {
         let path = format!(
             "transactions?fields=Type,Creator,Created,ObjectId,ObjectType,Field,NewValue&orderby=id&order=ASC&per_page={PAGE}"
         );
@@ -146,7 +147,7 @@ impl Rt {
     }
 
     /// The last transaction now in RT: following starts after it.
-    async fn last_transaction(&self) -> Result<String, String> {
+    async fn last_transaction(&self) -> Result<String, SystemError> {
         let found = self
             .call(
                 reqwest::Method::POST,
@@ -159,7 +160,7 @@ impl Rt {
 
     /// The text and the files of a reply or comment. Each part is read on its own, where RT
     /// gives its bytes in base64: a list of parts gives them as text, which mangles a binary file.
-    async fn content(&self, transaction: &str) -> Result<(String, Vec<EventFile>), String> {
+    async fn content(&self, transaction: &str) -> Result<(String, Vec<EventFile>), SystemError> {
         let path =
             format!("transaction/{transaction}/attachments?fields=ContentType,Filename,ContentLength&per_page=100");
         let parts = self.call(reqwest::Method::GET, &path, None).await?;
@@ -191,7 +192,7 @@ impl Rt {
     }
 
     /// The bytes of a part of a message, or, inside, why RT will not give them.
-    async fn part(&self, id: &str) -> Result<Result<Vec<u8>, String>, String> {
+    async fn part(&self, id: &str) -> Result<Result<Vec<u8>, String>, SystemError> {
         let what = format!("{} (part {id})", self.what());
         let json = match fetch(self.client.get(self.rest(&format!("attachment/{id}"))), &what).await? {
             Ok(json) => json,
@@ -206,7 +207,7 @@ impl Rt {
     }
 
     /// The bytes of a message's text part; one RT will not give is said so in the text.
-    async fn text_part(&self, id: &str) -> Result<Vec<u8>, String> {
+    async fn text_part(&self, id: &str) -> Result<Vec<u8>, SystemError> {
         Ok(self.part(id).await?.unwrap_or_else(|why| format!("(the text could not be read: {why})").into_bytes()))
     }
 }
@@ -226,7 +227,7 @@ fn attachments(files: &[helpdesk_app::sync::EventFile]) -> Vec<Value> {
 
 #[async_trait]
 impl ExternalSystem for Rt {
-    async fn check(&self) -> Result<String, String> {
+    async fn check(&self) -> Result<String, SystemError> {
         self.sign_in().await?;
         *self.signed_in.lock().await = true;
         let about = self.call(reqwest::Method::GET, "rt", None).await?;
@@ -236,21 +237,24 @@ impl ExternalSystem for Rt {
         match queue.status().as_u16() {
             200 => {}
             404 => {
-                return Err(format!(
+                return Err(permanent!(
                     "signed in to RT {version} as '{}', but there is no queue '{}'",
-                    self.user, self.queue
+                    self.user,
+                    self.queue
                 ));
             }
-            403 => return Err(format!("'{}' may not see queue '{}' in RT", self.user, self.queue)),
-            other => return Err(format!("{} answered {other} for queue '{}'", self.what(), self.queue)),
+            403 => return Err(permanent!("'{}' may not see queue '{}' in RT", self.user, self.queue)),
+            other => return Err(permanent!("{} answered {other} for queue '{}'", self.what(), self.queue)),
         }
         // RT offers the link to create a ticket in the queue only to who has the right to.
-        let queue: Value = queue.json().await.map_err(|e| format!("{} answered what is not JSON: {e}", self.what()))?;
+        let queue: Value =
+            queue.json().await.map_err(|e| permanent!("{} answered what is not JSON: {e}", self.what()))?;
         let mut links = queue["_hyperlinks"].as_array().into_iter().flatten();
         if !links.any(|l| l["ref"] == "create") {
-            return Err(format!(
+            return Err(permanent!(
                 "'{}' may not create tickets in queue '{}' in RT (its CreateTicket right)",
-                self.user, self.queue
+                self.user,
+                self.queue
             ));
         }
         // A search by POST changes nothing, and RT checks it as it checks every write: that it
@@ -262,7 +266,7 @@ impl ExternalSystem for Rt {
         ))
     }
 
-    async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String> {
+    async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, SystemError> {
         match (&event.change, remote) {
             (EventChange::TicketCreated(t), _) => {
                 let content = crate::http::ticket_text(t);
@@ -284,14 +288,14 @@ impl ExternalSystem for Rt {
                 }
                 let made = self.call(reqwest::Method::POST, "ticket", Some(&body)).await?;
                 let id =
-                    text(&made["id"]).ok_or_else(|| format!("{} did not say which ticket it made", self.what()))?;
+                    text(&made["id"]).ok_or_else(|| permanent!("{} did not say which ticket it made", self.what()))?;
                 Ok(EventReply {
                     url: Some(format!("{}/Ticket/Display.html?id={id}", self.base)),
                     id,
                     ..EventReply::default()
                 })
             }
-            (_, None) => Err("the ticket has no id in RT yet".into()),
+            (_, None) => Err(SystemError::permanent("the ticket has no id in RT yet")),
             (
                 EventChange::ArticleCreated {
                     article: RemoteArticle { body, internal, author, attachments: files, .. },
@@ -318,13 +322,13 @@ impl ExternalSystem for Rt {
         }
     }
 
-    async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, String> {
+    async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, SystemError> {
         let Some(cursor) = cursor else {
             // The first poll starts from now: what RT held before is not ours.
             return Ok(Some(Pulled { events: Vec::new(), cursor: self.last_transaction().await?, more: false }));
         };
         let mut cursor = RtCursor::parse(cursor)
-            .ok_or_else(|| format!("the stored RT cursor '{cursor}' is not where following RT got to"))?;
+            .ok_or_else(|| permanent!("the stored RT cursor '{cursor}' is not where following RT got to"))?;
         // What committed late, behind transactions already read, is asked for by leaving out those
         // seen; then the page past the newest read.
         let mut items = Vec::new();

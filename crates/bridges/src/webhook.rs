@@ -3,6 +3,7 @@
 //! (its ticket's id and address) and sends its own changes back the same way.
 
 use async_trait::async_trait;
+use helpdesk_app::sync::SystemError;
 use helpdesk_app::sync::signature::{self, HEADER};
 use helpdesk_app::sync::{
     EventChange, EventReply, ExternalSystem, PullPage, PullRequest, Pulled, PulledEvent, Receipt, SyncEvent,
@@ -10,7 +11,7 @@ use helpdesk_app::sync::{
 use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, Credentials};
 use rand::RngCore;
 
-use crate::http::{refused, unreachable};
+use crate::http::{permanent, refused, unreachable};
 
 /// The most a page of pulled changes may take: a page ends before 16 MiB but holds one event at
 /// least, whose files are at most 5 of 10 MiB, in base64.
@@ -24,11 +25,13 @@ struct PeerUrls {
 }
 
 /// An answer's body, refused past `limit` bytes.
-async fn read_at_most(mut answer: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+async fn read_at_most(mut answer: reqwest::Response, limit: usize) -> Result<Vec<u8>, SystemError> {
     let mut body = Vec::new();
-    while let Some(chunk) = answer.chunk().await.map_err(|e| format!("the answer broke off: {e}"))? {
+    while let Some(chunk) =
+        answer.chunk().await.map_err(|e| SystemError::transient(format!("the answer broke off: {e}")))?
+    {
         if body.len() + chunk.len() > limit {
-            return Err(format!("the answer is larger than {} MiB", limit / (1024 * 1024)));
+            return Err(permanent!("the answer is larger than {} MiB", limit / (1024 * 1024)));
         }
         body.extend_from_slice(&chunk);
     }
@@ -50,8 +53,8 @@ impl Webhook {
         client: reqwest::Client,
         settings: &ConnectorSettings,
         credentials: Credentials,
-    ) -> Result<Webhook, String> {
-        let key = credentials.signing_key.ok_or("no signing key is set")?.into_bytes();
+    ) -> Result<Webhook, SystemError> {
+        let key = credentials.signing_key.ok_or_else(|| SystemError::permanent("no signing key is set"))?.into_bytes();
         let base = settings.url.trim_end_matches('/');
         let (events_url, peer) = match settings.kind {
             ConnectorKind::Helpdesk => {
@@ -76,7 +79,7 @@ impl Webhook {
     }
 
     /// POSTs `body` signed to `url`.
-    async fn post(&self, url: &str, body: Vec<u8>) -> Result<reqwest::Response, String> {
+    async fn post(&self, url: &str, body: Vec<u8>) -> Result<reqwest::Response, SystemError> {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         let nonce = hex::encode(nonce);
@@ -97,9 +100,12 @@ impl Webhook {
         let status = answer.status();
         let detail = refused(&self.what(), answer).await;
         Err(match status.as_u16() {
-            401 => format!("{detail} (the two sides must hold the same signing key, and their clocks agree)"),
+            401 => permanent!("{detail} (the two sides must hold the same signing key, and their clocks agree)"),
             404 => {
-                format!("{detail} (is unit {} there an external unit with a connector back to us?)", self.unit_hint())
+                permanent!(
+                    "{detail} (is unit {} there an external unit with a connector back to us?)",
+                    self.unit_hint()
+                )
             }
             _ => detail,
         })
@@ -112,7 +118,7 @@ impl Webhook {
 
 #[async_trait]
 impl ExternalSystem for Webhook {
-    async fn check(&self) -> Result<String, String> {
+    async fn check(&self) -> Result<String, SystemError> {
         match &self.peer {
             Some(peer) => {
                 self.post(&peer.resume, b"{}".to_vec()).await?;
@@ -125,8 +131,8 @@ impl ExternalSystem for Webhook {
         }
     }
 
-    async fn send(&self, _remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String> {
-        let body = serde_json::to_vec(event).map_err(|e| format!("cannot write the event: {e}"))?;
+    async fn send(&self, _remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, SystemError> {
+        let body = serde_json::to_vec(event).map_err(|e| permanent!("cannot write the event: {e}"))?;
         let answer = self.post(&self.events_url, body).await?;
         let text = answer.text().await.map_err(|e| unreachable(&self.what(), &e))?;
         // Another Helpdesk answers a list of what each event made; a generic receiver may
@@ -144,7 +150,7 @@ impl ExternalSystem for Webhook {
         match (reply, &event.change) {
             (Some(reply), _) if !reply.id.is_empty() => Ok(reply),
             (_, EventChange::TicketCreated(_)) if self.kind == ConnectorKind::Helpdesk => {
-                Err(format!("{} did not say which ticket it made", self.what()))
+                Err(permanent!("{} did not say which ticket it made", self.what()))
             }
             (_, EventChange::TicketCreated(_)) => Ok(EventReply { id: event.ticket.clone(), ..EventReply::default() }),
             // Another Helpdesk says what its ticket holds after a change.
@@ -153,16 +159,16 @@ impl ExternalSystem for Webhook {
         }
     }
 
-    async fn resume(&self) -> Result<(), String> {
+    async fn resume(&self) -> Result<(), SystemError> {
         if let Some(peer) = &self.peer {
             self.post(&peer.resume, b"{}".to_vec()).await?;
         }
         Ok(())
     }
 
-    async fn received(&self, receipts: &[Receipt]) -> Result<(), String> {
+    async fn received(&self, receipts: &[Receipt]) -> Result<(), SystemError> {
         if let Some(peer) = &self.peer {
-            let body = serde_json::to_vec(receipts).map_err(|e| format!("cannot write the receipts: {e}"))?;
+            let body = serde_json::to_vec(receipts).map_err(|e| permanent!("cannot write the receipts: {e}"))?;
             self.post(&peer.received, body).await?;
         }
         Ok(())
@@ -170,14 +176,14 @@ impl ExternalSystem for Webhook {
 
     /// Another Helpdesk's changes that it could not push, a page at a time; the cursor is where
     /// a page ended, and empty once the last is read (the next pull starts over).
-    async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, String> {
+    async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, SystemError> {
         let Some(peer) = &self.peer else { return Ok(None) };
         let request = PullRequest { after: cursor.filter(|c| !c.is_empty()).map(str::to_owned) };
-        let body = serde_json::to_vec(&request).map_err(|e| format!("cannot write the request: {e}"))?;
+        let body = serde_json::to_vec(&request).map_err(|e| permanent!("cannot write the request: {e}"))?;
         let answer = self.post(&peer.pull, body).await?;
-        let text = read_at_most(answer, MAX_PAGE_BYTES).await.map_err(|e| format!("{}: {e}", self.what()))?;
+        let text = read_at_most(answer, MAX_PAGE_BYTES).await.map_err(|e| permanent!("{}: {e}", self.what()))?;
         let page: PullPage = serde_json::from_slice(&text)
-            .map_err(|e| format!("{} answered a pull with what is not a page of changes: {e}", self.what()))?;
+            .map_err(|e| permanent!("{} answered a pull with what is not a page of changes: {e}", self.what()))?;
         let events = page.events.into_iter().map(|event| PulledEvent { event, by_us: false }).collect();
         Ok(Some(Pulled { events, cursor: page.next, more: page.more }))
     }

@@ -4,6 +4,7 @@
 //! look (newest first), and the articles of each.
 
 use async_trait::async_trait;
+use helpdesk_app::sync::SystemError;
 use helpdesk_app::sync::{
     EventChange, EventFile, EventReply, ExternalSystem, Pulled, PulledEvent, RemoteArticle, SyncEvent,
 };
@@ -13,7 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::OnceCell;
 
-use crate::http::{Incoming, fetch, html_text, refused, unreachable};
+use crate::http::{Incoming, fetch, html_text, permanent, refused, unreachable};
 
 /// Tickets read per page when following changes.
 const PAGE: usize = 50;
@@ -35,12 +36,12 @@ impl Zammad {
         client: reqwest::Client,
         settings: &ConnectorSettings,
         credentials: Credentials,
-    ) -> Result<Zammad, String> {
+    ) -> Result<Zammad, SystemError> {
         Ok(Zammad {
             client,
             base: settings.url.trim_end_matches('/').to_owned(),
             group: settings.queue.clone(),
-            token: credentials.secret.ok_or("Zammad needs an API token")?,
+            token: credentials.secret.ok_or_else(|| SystemError::permanent("Zammad needs an API token"))?,
             me: OnceCell::new(),
         })
     }
@@ -49,7 +50,7 @@ impl Zammad {
         format!("Zammad at {}", self.base)
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value, SystemError> {
         let mut request = self
             .client
             .request(method.clone(), format!("{}/api/v1/{path}", self.base))
@@ -59,8 +60,8 @@ impl Zammad {
         }
         let answer = request.send().await.map_err(|e| unreachable(&self.what(), &e))?;
         match answer.status().as_u16() {
-            200..=299 => answer.json().await.map_err(|e| format!("{} answered what is not JSON: {e}", self.what())),
-            401 => Err(format!("{} refused the API token", self.what())),
+            200..=299 => answer.json().await.map_err(|e| permanent!("{} answered what is not JSON: {e}", self.what())),
+            401 => Err(permanent!("{} refused the API token", self.what())),
             _ => Err(refused(&format!("{} ({method} {path})", self.what()), answer).await),
         }
     }
@@ -69,11 +70,11 @@ impl Zammad {
         format!("Token token={}", self.token)
     }
 
-    async fn me(&self) -> Result<i64, String> {
+    async fn me(&self) -> Result<i64, SystemError> {
         self.me
             .get_or_try_init(|| async {
                 let me = self.call(reqwest::Method::GET, "users/me", None).await?;
-                me["id"].as_i64().ok_or_else(|| format!("{} did not say who the token belongs to", self.what()))
+                me["id"].as_i64().ok_or_else(|| permanent!("{} did not say who the token belongs to", self.what()))
             })
             .await
             .copied()
@@ -101,7 +102,7 @@ fn id_text(v: &Value) -> Option<String> {
 
 #[async_trait]
 impl ExternalSystem for Zammad {
-    async fn check(&self) -> Result<String, String> {
+    async fn check(&self) -> Result<String, SystemError> {
         let me = self.call(reqwest::Method::GET, "users/me", None).await?;
         let login = me["login"].as_str().or(me["email"].as_str()).unwrap_or("?").to_owned();
         let groups = self.call(reqwest::Method::GET, "groups?per_page=100", None).await?;
@@ -109,11 +110,11 @@ impl ExternalSystem for Zammad {
         if found {
             Ok(format!("signed in to Zammad as '{login}'; group '{}' found", self.group))
         } else {
-            Err(format!("signed in to Zammad as '{login}', but there is no group '{}'", self.group))
+            Err(permanent!("signed in to Zammad as '{login}', but there is no group '{}'", self.group))
         }
     }
 
-    async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String> {
+    async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, SystemError> {
         match (&event.change, remote) {
             (EventChange::TicketCreated(t), _) => {
                 let body = crate::http::ticket_text(t);
@@ -133,11 +134,11 @@ impl ExternalSystem for Zammad {
                     ticket["state"] = json!(s);
                 }
                 let made = self.call(reqwest::Method::POST, "tickets", Some(&ticket)).await?;
-                let id =
-                    id_text(&made["id"]).ok_or_else(|| format!("{} did not say which ticket it made", self.what()))?;
+                let id = id_text(&made["id"])
+                    .ok_or_else(|| permanent!("{} did not say which ticket it made", self.what()))?;
                 Ok(EventReply { url: Some(format!("{}/#ticket/zoom/{id}", self.base)), id, ..EventReply::default() })
             }
-            (_, None) => Err("the ticket has no id in Zammad yet".into()),
+            (_, None) => Err(SystemError::permanent("the ticket has no id in Zammad yet")),
             (EventChange::ArticleCreated { article }, Some(id)) => {
                 let mut body = json!({
                     "ticket_id": id.parse::<i64>().unwrap_or_default(),
@@ -163,7 +164,7 @@ impl ExternalSystem for Zammad {
         }
     }
 
-    async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, String> {
+    async fn pull(&self, cursor: Option<&str>) -> Result<Option<Pulled>, SystemError> {
         let Some(at) = cursor.and_then(Cursor::parse) else {
             // The first poll starts from the latest change there, by Zammad's own clock: what it
             // held before is not ours, and what comes later is stamped later.
@@ -219,7 +220,7 @@ impl Zammad {
         updated: OffsetDateTime,
         since: OffsetDateTime,
         me: i64,
-    ) -> Result<Vec<PulledEvent>, String> {
+    ) -> Result<Vec<PulledEvent>, SystemError> {
         let Some(id) = id_text(&ticket["id"]) else { return Ok(Vec::new()) };
         let mut events = Vec::new();
         let articles =
@@ -260,7 +261,7 @@ impl Zammad {
 
     /// An article's text, and its files, each fetched from Zammad's attachment download; a file
     /// larger than Helpdesk keeps, or one Zammad refuses, is named in the text instead.
-    async fn files(&self, ticket: &str, article: &str, a: &Value) -> Result<(String, Vec<EventFile>), String> {
+    async fn files(&self, ticket: &str, article: &str, a: &Value) -> Result<(String, Vec<EventFile>), SystemError> {
         let mut incoming = Incoming::default();
         for f in a["attachments"].as_array().into_iter().flatten() {
             let (Some(file), Some(name)) = (id_text(&f["id"]), f["filename"].as_str()) else { continue };
@@ -317,8 +318,8 @@ impl Cursor {
         }
     }
 
-    fn to_text(self) -> Result<String, String> {
-        let time = |t: OffsetDateTime| t.format(&Rfc3339).map_err(|e| format!("cannot write the cursor: {e}"));
+    fn to_text(self) -> Result<String, SystemError> {
+        let time = |t: OffsetDateTime| t.format(&Rfc3339).map_err(|e| permanent!("cannot write the cursor: {e}"));
         if self == Cursor::starting(self.since, self.since) {
             return time(self.since);
         }

@@ -6,6 +6,7 @@
 //! webhooks (another Helpdesk, a generic webhook). What went over and what came in is recorded
 //! with its id on both sides, so nothing is sent twice and nothing echoes back.
 
+mod error;
 mod held;
 mod inbound;
 mod outbound;
@@ -29,6 +30,7 @@ use utoipa::ToSchema;
 use crate::secrets::Sealer;
 use crate::{App, AppError, AppResult};
 
+pub use error::SystemError;
 pub use inbound::{too_large, with_left_out};
 pub use runner::SyncRunner;
 
@@ -283,21 +285,21 @@ pub struct PulledEvent {
 #[async_trait]
 pub trait ExternalSystem: Send + Sync {
     /// Checks the address, the credentials and the queue; says plainly what is wrong.
-    async fn check(&self) -> Result<String, String>;
+    async fn check(&self) -> Result<String, SystemError>;
     /// Sends one change; `remote` is the ticket's id there, none for `ticket.created`.
-    async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, String>;
+    async fn send(&self, remote: Option<&str>, event: &SyncEvent) -> Result<EventReply, SystemError>;
     /// The changes made there since `cursor` (none: from now on); `None` for a system that
     /// pushes its changes instead.
-    async fn pull(&self, _cursor: Option<&str>) -> Result<Option<Pulled>, String> {
+    async fn pull(&self, _cursor: Option<&str>) -> Result<Option<Pulled>, SystemError> {
         Ok(None)
     }
     /// Asks the other side to send at once what it holds back (after this side was down).
-    async fn resume(&self) -> Result<(), String> {
+    async fn resume(&self) -> Result<(), SystemError> {
         Ok(())
     }
     /// Tells the other side what its pulled changes made here, so that it holds them as
     /// delivered (another Helpdesk; nothing for the others).
-    async fn received(&self, _receipts: &[Receipt]) -> Result<(), String> {
+    async fn received(&self, _receipts: &[Receipt]) -> Result<(), SystemError> {
         Ok(())
     }
 }
@@ -309,7 +311,7 @@ pub trait Connect: Send + Sync {
         &self,
         settings: &ConnectorSettings,
         credentials: Credentials,
-    ) -> Result<Arc<dyn ExternalSystem>, String>;
+    ) -> Result<Arc<dyn ExternalSystem>, SystemError>;
 }
 
 /// A connector as an admin sets it: its settings and any credentials to replace.
@@ -353,7 +355,7 @@ impl App {
     /// The client of a unit's system.
     pub(crate) fn system_of(&self, record: &ConnectorRecord) -> AppResult<Arc<dyn ExternalSystem>> {
         let credentials = self.credentials_of(record)?;
-        self.connect()?.connect(&record.settings, credentials).map_err(AppError::Internal)
+        self.connect()?.connect(&record.settings, credentials).map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// Sets up or changes the connector of an external-mode unit. Credentials left out are kept;
@@ -437,7 +439,7 @@ impl App {
         let system = self.system_of(&record)?;
         Ok(match system.check().await {
             Ok(message) => ConnectionCheck { ok: true, message },
-            Err(message) => ConnectionCheck { ok: false, message },
+            Err(e) => ConnectionCheck { ok: false, message: e.to_string() },
         })
     }
 

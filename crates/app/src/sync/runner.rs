@@ -338,7 +338,7 @@ impl SyncRunner {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
                 Err(error) => {
-                    self.set_cursor(record.unit, None, Some(error)).await?;
+                    self.set_cursor(record.unit, None, Some(error.to_string())).await?;
                     break;
                 }
             };
