@@ -19,11 +19,38 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{AppResult, Clock};
 
+/// Why a job did not get done, and whether trying it again can help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// It may get done later as it is (a server down, a database busy): tried again after the
+    /// retry policy's delay.
+    #[error("{0}")]
+    Transient(String),
+    /// It will not get done as it is (a mail server that refuses the address for good, a
+    /// payload that cannot be read): marked failed at once, for an admin to see.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl JobError {
+    /// Whether trying it again later can help.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, JobError::Transient(_))
+    }
+}
+
+/// A failure in words is taken for one that may go away: tried again.
+impl From<String> for JobError {
+    fn from(words: String) -> JobError {
+        JobError::Transient(words)
+    }
+}
+
 /// Runs one kind of job.
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
-    /// Does the job; an error says why it should be tried again later.
-    async fn run(&self, job: &Job) -> Result<(), String>;
+    /// Does the job; an error says why it did not, and whether to try again.
+    async fn run(&self, job: &Job) -> Result<(), JobError>;
 
     /// Whether each job done is recorded at once, one write each: for work that leaves the
     /// database (a mail a server accepted), which a crash before the record would have done
@@ -174,7 +201,7 @@ impl Worker {
         let outcome = match handler {
             Some(handler) => handler.run(job).await,
             // Another node, or a later version, may know it; keep it and try again.
-            None => Err(format!("no handler for jobs of kind '{}' on this node", job.kind)),
+            None => Err(JobError::Transient(format!("no handler for jobs of kind '{}' on this node", job.kind))),
         };
         match outcome {
             Ok(()) if handler.is_some_and(|h| h.records_at_once()) => {
@@ -184,13 +211,16 @@ impl Worker {
             Ok(()) => Ok(Some(job.id)),
             Err(error) => {
                 let now = self.clock.now();
-                let retry_at = self.retry.delay_after(job.attempts).map(|d| now + d);
+                let retry_at = match error.is_transient() {
+                    true => self.retry.delay_after(job.attempts).map(|d| now + d),
+                    false => None,
+                };
                 if retry_at.is_none() {
                     tracing::error!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed for good");
                 } else {
                     tracing::warn!(job = job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
                 }
-                self.store.fail_job(job.id, &self.name, &error, retry_at, now).await?;
+                self.store.fail_job(job.id, &self.name, &error.to_string(), retry_at, now).await?;
                 Ok(None)
             }
         }

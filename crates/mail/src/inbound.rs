@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use helpdesk_app::App;
 use helpdesk_app::inbound::ProcessMail;
 use helpdesk_app::worker::Job;
-use helpdesk_app::worker::JobHandler;
+use helpdesk_app::worker::{JobError, JobHandler};
 use helpdesk_domain::attachment::NewUpload;
 use helpdesk_domain::mail::{AutoSignals, ParsedMail, trim_quoted};
 use helpdesk_domain::policy::Actor;
@@ -297,9 +297,9 @@ impl InboundProcessor {
 
 #[async_trait]
 impl JobHandler for InboundProcessor {
-    async fn run(&self, job: &Job) -> Result<(), String> {
-        let ProcessMail { inbound } =
-            serde_json::from_value(job.payload.clone()).map_err(|e| format!("not an inbound job's payload: {e}"))?;
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let ProcessMail { inbound } = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("not an inbound job's payload: {e}")))?;
         let (kept, raw) = self.app.inbound_message(&Actor::system(), inbound).await.map_err(|e| e.to_string())?;
         let outcome = match parse(&raw) {
             Ok(mail) => {

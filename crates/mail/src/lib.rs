@@ -20,7 +20,7 @@ use helpdesk_app::inbound::PROCESS_MAIL;
 use helpdesk_app::mail::{OutgoingMail, SEND_MAIL};
 use helpdesk_app::notify::NOTIFY;
 use helpdesk_app::worker::Job;
-use helpdesk_app::worker::{JobHandler, Worker};
+use helpdesk_app::worker::{JobError, JobHandler, Worker};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -124,13 +124,17 @@ fn header(name: &'static str, value: &str) -> HeaderValue {
 
 #[async_trait]
 impl JobHandler for Mailer {
-    async fn run(&self, job: &Job) -> Result<(), String> {
-        let mail: OutgoingMail =
-            serde_json::from_value(job.payload.clone()).map_err(|e| format!("not a mail job's payload: {e}"))?;
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
+        let mail: OutgoingMail = serde_json::from_value(job.payload.clone())
+            .map_err(|e| JobError::Permanent(format!("not a mail job's payload: {e}")))?;
         let message = self.message(&mail, job)?;
         match &self.transport {
             Transport::Smtp(smtp) => {
-                smtp.send(message).await.map_err(|e| format!("SMTP delivery to {} failed: {e}", mail.to))?;
+                smtp.send(message).await.map_err(|e| {
+                    let words = format!("SMTP delivery to {} failed: {e}", mail.to);
+                    // A 5xx reply refuses this mail for good; anything else may pass later.
+                    if e.is_permanent() { JobError::Permanent(words) } else { JobError::Transient(words) }
+                })?;
             }
             Transport::Files(files, dir) => {
                 let id = files.send(message).await.map_err(|e| format!("cannot write the message: {e}"))?;

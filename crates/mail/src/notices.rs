@@ -9,7 +9,7 @@ use helpdesk_app::App;
 use helpdesk_app::mail::{MailIdentity, OutgoingMail};
 use helpdesk_app::notify::{Event, Notice};
 use helpdesk_app::worker::Job;
-use helpdesk_app::worker::JobHandler;
+use helpdesk_app::worker::{JobError, JobHandler};
 use helpdesk_domain::mail::{notification_id, subject_tag, thread_root};
 use minijinja::{Environment, context};
 
@@ -96,10 +96,10 @@ impl Notifier {
 
 #[async_trait]
 impl JobHandler for Notifier {
-    async fn run(&self, job: &Job) -> Result<(), String> {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
         let notices = self.app.notices(job).await.map_err(|e| e.to_string())?;
         let identity = self.app.mail_identity();
         let mails = notices.iter().map(|n| self.templates.render(n, identity)).collect::<Result<Vec<_>, _>>()?;
-        self.app.queue_notices(job.id, mails).await.map_err(|e| e.to_string())
+        Ok(self.app.queue_notices(job.id, mails).await.map_err(|e| e.to_string())?)
     }
 }

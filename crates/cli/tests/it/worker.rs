@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use helpdesk_app::Clock;
-use helpdesk_app::worker::{JobHandler, RetryPolicy, Worker};
+use helpdesk_app::worker::{JobError, JobHandler, RetryPolicy, Worker};
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_store::{Job, NewJob};
 use serde_json::json;
@@ -21,9 +21,9 @@ struct Flaky {
 
 #[async_trait]
 impl JobHandler for Flaky {
-    async fn run(&self, _job: &Job) -> Result<(), String> {
+    async fn run(&self, _job: &Job) -> Result<(), JobError> {
         let run = self.runs.fetch_add(1, Ordering::SeqCst);
-        if run < self.failures { Err(format!("SMTP server down (run {run})")) } else { Ok(()) }
+        if run < self.failures { Err(format!("SMTP server down (run {run})").into()) } else { Ok(()) }
     }
 }
 
@@ -60,6 +60,43 @@ async fn a_failing_job_is_retried_with_backoff_until_it_succeeds() {
     assert_eq!(worker.run_once().await.expect("run"), 0, "a done job is gone");
 }
 
+/// Refused for good (a mail server's 5xx); counts the runs.
+struct Refused {
+    runs: AtomicUsize,
+}
+
+#[async_trait]
+impl JobHandler for Refused {
+    async fn run(&self, _job: &Job) -> Result<(), JobError> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        Err(JobError::Permanent("550 no such mailbox".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_job_refused_for_good_is_not_tried_again_and_is_kept_for_an_admin() {
+    let db = TestDb::under_test().await;
+    let store = db.open().await;
+    let clock = TestClock::now();
+    let refused = Arc::new(Refused { runs: AtomicUsize::new(0) });
+    let mut tx = store.begin().await.expect("begin");
+    tx.enqueue_job(&NewJob { kind: "send".into(), payload: json!({}), dedupe_key: None, run_at: clock.now() })
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+    let worker = Worker::new(store.clone(), clock.clone(), "test").handle("send", refused.clone());
+    assert_eq!(worker.run_once().await.expect("run"), 1);
+    for _ in 0..3 {
+        clock.advance(Duration::from_secs(7200));
+        assert_eq!(worker.run_once().await.expect("run"), 0, "not tried again");
+    }
+    assert_eq!(refused.runs.load(Ordering::SeqCst), 1);
+    let failed = store.failed_jobs(PageRequest::default()).await.expect("failed");
+    assert_eq!(failed.total, 1, "kept, in view");
+    assert_eq!(failed.items[0].attempts, 1);
+    assert_eq!(failed.items[0].last_error.as_deref(), Some("550 no such mailbox"));
+}
+
 #[tokio::test]
 async fn a_job_nobody_can_run_is_kept_for_an_admin() {
     let db = TestDb::under_test().await;
@@ -87,7 +124,7 @@ struct Sends;
 
 #[async_trait]
 impl JobHandler for Sends {
-    async fn run(&self, _job: &Job) -> Result<(), String> {
+    async fn run(&self, _job: &Job) -> Result<(), JobError> {
         Ok(())
     }
 
@@ -101,7 +138,7 @@ struct Slow(tokio::sync::Semaphore);
 
 #[async_trait]
 impl JobHandler for Slow {
-    async fn run(&self, _job: &Job) -> Result<(), String> {
+    async fn run(&self, _job: &Job) -> Result<(), JobError> {
         let _ = self.0.acquire().await;
         Ok(())
     }
@@ -169,7 +206,7 @@ struct Ordered {
 
 #[async_trait]
 impl JobHandler for Ordered {
-    async fn run(&self, job: &Job) -> Result<(), String> {
+    async fn run(&self, job: &Job) -> Result<(), JobError> {
         let n = job.payload["n"].as_u64().unwrap_or(0);
         tokio::time::sleep(Duration::from_millis(60 - 10 * n)).await;
         self.ended.lock().map_err(|e| e.to_string())?.push(job.id);
