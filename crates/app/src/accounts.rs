@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use helpdesk_domain::AccountId;
 use helpdesk_domain::account::{
-    Account, ApiToken, LinkedIdentity, Notification, Profile, Role, check_disabling, check_role_change, granted_roles,
-    normalise_email,
+    Account, ApiToken, Email, LinkedIdentity, Notification, Profile, Role, check_disabling, check_role_change,
+    granted_roles,
 };
 use helpdesk_domain::organisation::email_domain;
 use helpdesk_domain::paging::{Page, PageRequest};
@@ -54,7 +54,7 @@ impl App {
     /// Creates an account with the given granted roles.
     pub async fn create_account(&self, actor: &Actor, email: &str, name: &str, roles: &[Role]) -> AppResult<Account> {
         check(actor, Action::ManageAccounts)?;
-        let email = normalise_email(email);
+        let email = Email::new(email);
         let mut errors = Errors::new();
         check_email(&mut errors, "email", &email);
         check_line(&mut errors, "name", name, NAME_CHARS);
@@ -83,7 +83,7 @@ impl App {
 
     /// The account with this e-mail address (any case), or a clear "not found".
     pub(crate) async fn account_by_email(&self, email: &str) -> AppResult<Account> {
-        let email = normalise_email(email);
+        let email = Email::new(email);
         self.store
             .account_by_email(&email)
             .await?

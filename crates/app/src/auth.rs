@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use helpdesk_domain::account::{Profile, Role, check_password, normalise_email};
+use helpdesk_domain::account::{Email, Profile, Role, check_password};
 use helpdesk_domain::organisation::email_domain;
 use helpdesk_domain::policy::Actor;
 use helpdesk_domain::validation::{Errors, check_email, check_line};
@@ -134,7 +134,7 @@ impl App {
     /// is taken is not told (that would let anyone probe for accounts): its owner gets a notice
     /// by mail instead.
     pub async fn register(&self, email: &str, name: &str, password: &str) -> AppResult<()> {
-        let email = normalise_email(email);
+        let email = Email::new(email);
         let mut errors = Errors::new();
         check_email(&mut errors, "email", &email);
         check_line(&mut errors, "name", name, crate::accounts::NAME_CHARS);
@@ -188,7 +188,7 @@ impl App {
     /// Sends a new verification link, if the address has an unverified account. Says nothing
     /// either way.
     pub async fn resend_verification(&self, email: &str) -> AppResult<()> {
-        let email = normalise_email(email);
+        let email = Email::new(email);
         let Some(account) = self.store.account_by_email(&email).await? else { return Ok(()) };
         if account.verified || account.disabled || !self.may_mail(&account.email).await? {
             return Ok(());
@@ -228,7 +228,7 @@ impl App {
     /// failures for the account or from the address. A wrong password and an unknown account
     /// get the same answer after the same work.
     pub async fn login(&self, email: &str, password: &str, from: Option<IpAddr>) -> AppResult<Session> {
-        let email = normalise_email(email);
+        let email = Email::new(email);
         let now = self.now();
         let keys: Vec<(String, i64)> = std::iter::once((format!("account:{email}"), MAX_ACCOUNT_FAILURES))
             .chain(from.map(|ip| (format!("address:{ip}"), MAX_ADDRESS_FAILURES)))
@@ -326,7 +326,7 @@ impl App {
 
     /// Sends a password-reset link, if the address has an account. Says nothing either way.
     pub async fn request_password_reset(&self, email: &str) -> AppResult<()> {
-        let email = normalise_email(email);
+        let email = Email::new(email);
         let Some((account, hash)) = self.store.credentials(&email).await? else { return Ok(()) };
         if account.disabled || !self.may_mail(&account.email).await? {
             return Ok(());

@@ -1,7 +1,7 @@
 //! Finding the customer a partner or staff member opens a ticket for.
 
 use helpdesk_domain::AccountId;
-use helpdesk_domain::account::normalise_email;
+use helpdesk_domain::account::Email;
 use helpdesk_domain::policy::{Action, Actor, check};
 
 use crate::{App, AppError, AppResult};
@@ -12,7 +12,7 @@ impl App {
     /// partner is refused alike for an account outside the organisations it serves and for an
     /// address without one, so that nobody but staff can probe which addresses have accounts.
     pub async fn account_for_email(&self, actor: &Actor, email: &str) -> AppResult<AccountId> {
-        let found = self.store.account_by_email(&normalise_email(email)).await?;
+        let found = self.store.account_by_email(&Email::new(email)).await?;
         let organisations = match &found {
             Some(account) => self.store.memberships(account.id, self.now().date()).await?.organisations,
             None => Vec::new(),

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use helpdesk_domain::account::{Role, normalise_email};
+use helpdesk_domain::account::{Email, Role};
 use helpdesk_domain::organisation::email_domain;
 use helpdesk_domain::policy::Actor;
 use time::Duration;
@@ -77,7 +77,7 @@ impl App {
             }
             return Ok(IdentityOutcome::SignedIn(self.open_session(account).await?));
         }
-        let email = id.email.as_deref().map(normalise_email).ok_or_else(|| {
+        let email = id.email.as_deref().map(Email::new).ok_or_else(|| {
             AppError::Forbidden(format!("{} did not give an e-mail address; Helpdesk needs one", id.provider))
         })?;
         if let Some(existing) = self.store.account_by_email(&email).await? {
@@ -144,7 +144,7 @@ impl App {
 
     async fn link_identity(&self, id: &VerifiedIdentity, account: i64) -> AppResult<()> {
         let (provider, subject, now) = (id.provider.clone(), id.subject.clone(), self.now());
-        let email = id.email.as_deref().map(normalise_email);
+        let email = id.email.as_deref().map(Email::new);
         self.write(move |mut tx| async move {
             tx.link_identity(&provider, &subject, email.as_deref(), account, now).await?;
             tx.commit().await?;

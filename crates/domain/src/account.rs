@@ -72,7 +72,49 @@ pub struct Account {
 
 /// Normalises an e-mail address for storage and lookup: trimmed and lower-cased.
 pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    Email::new(email).into_string()
+}
+
+/// An e-mail address as Helpdesk stores and looks it up: trimmed and lower-cased once, when it
+/// is made, so that no reader normalises it again (or forgets to). It reads as a `&str`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Email(String);
+
+impl Email {
+    /// `raw` (as a person typed it, or a message or provider gave it), normalised.
+    pub fn new(raw: &str) -> Email {
+        Email(raw.trim().to_lowercase())
+    }
+
+    /// The address, normalised.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The address, normalised, as a `String`.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::ops::Deref for Email {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> String {
+        email.0
+    }
 }
 
 /// An API token as its owner sees it (the secret itself is never shown again).
@@ -244,6 +286,23 @@ pub fn check_password(field: &str, password: &str, email: &str) -> Result<(), Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_normalised_once_when_it_is_made() {
+        for (raw, kept) in [
+            ("Jane@Example.org", "jane@example.org"),
+            ("  jane@example.org\n", "jane@example.org"),
+            ("JÖRG@Beispiel.DE", "jörg@beispiel.de"),
+            ("", ""),
+        ] {
+            let email = Email::new(raw);
+            assert_eq!(email.as_str(), kept, "{raw:?}");
+            assert_eq!(email.to_string(), kept);
+            assert_eq!(&*email, kept, "it reads as a str");
+            assert_eq!(Email::new(&email), email, "normalising again changes nothing");
+            assert_eq!(normalise_email(raw), kept);
+        }
+    }
 
     #[test]
     fn passwords() {

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::account::normalise_email;
+use crate::account::Email;
 use crate::category::{Category, check_field_values};
 use crate::history::Change;
 use crate::policy::{Action, Actor, Denied, TicketAction, TicketFacts, check, check_ticket};
@@ -254,10 +254,10 @@ fn check_copy_to(errors: &mut Errors, addresses: &[String]) -> Vec<String> {
     );
     let mut kept: Vec<String> = Vec::new();
     for (i, address) in addresses.iter().enumerate() {
-        let address = normalise_email(address);
+        let address = Email::new(address);
         check_email(errors, &format!("copy_to[{i}]"), &address);
-        if !kept.contains(&address) {
-            kept.push(address);
+        if !kept.iter().any(|k| *k == *address) {
+            kept.push(address.into_string());
         }
     }
     kept

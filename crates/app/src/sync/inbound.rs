@@ -345,7 +345,7 @@ impl App {
     /// The account of a requester on the other side: theirs, or a new community account; and
     /// whether it is disabled.
     async fn remote_requester(&self, email: &str, name: &str) -> AppResult<(i64, bool)> {
-        let email = &helpdesk_domain::account::normalise_email(email);
+        let email = &helpdesk_domain::account::Email::new(email);
         if let Some(account) = self.store.account_by_email(email).await? {
             return Ok((account.id, account.disabled));
         }
