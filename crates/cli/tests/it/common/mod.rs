@@ -513,6 +513,10 @@ pub struct TestServer {
     pub db: TestDb,
     /// The server's search index: no follower runs, so a test calls `catch_up` before it searches.
     pub search: helpdesk_search::SearchIndex,
+    /// Whether a worker runs, so that the test's end checks that no job it ran failed for good.
+    worker: bool,
+    /// Jobs this test makes fail for good on purpose (the check then lets them be).
+    pub expect_failed_jobs: bool,
 }
 
 /// An answer: status, JSON body (or the text as a JSON string), content type.
@@ -574,7 +578,8 @@ impl TestServer {
             }
         });
         let client = reqwest::Client::new();
-        TestServer { url, app, client, stop, db, search }
+        let worker = options.mail.is_some();
+        TestServer { url, app, client, stop, db, search, worker, expect_failed_jobs: false }
     }
 
     /// The store behind the server.
@@ -644,8 +649,29 @@ impl TestServer {
 }
 
 impl Drop for TestServer {
+    /// Stops the server; where a worker ran, checks (as crates.io's test app does) that no job
+    /// the test queued failed for good, unless the test says it meant one to.
     fn drop(&mut self) {
         self.stop.cancel();
+        if !self.worker || self.expect_failed_jobs || std::thread::panicking() {
+            return;
+        }
+        // Drop cannot await: the check reads the database on a thread and runtime of its own.
+        let location = self.db.location.clone();
+        let failed = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            runtime.block_on(async {
+                let store = helpdesk_store::open(&location).await.expect("the store opens");
+                let failed = store.failed_jobs(helpdesk_domain::paging::PageRequest::default()).await;
+                store.close().await;
+                failed.expect("the failed jobs").items
+            })
+        })
+        .join()
+        .expect("the check of the jobs ran");
+        let failed: Vec<String> =
+            failed.iter().map(|j| format!("{} #{}: {}", j.kind, j.id, j.last_error.as_deref().unwrap_or(""))).collect();
+        assert!(failed.is_empty(), "jobs failed for good during the test: {failed:?}");
     }
 }
 
