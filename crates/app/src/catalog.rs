@@ -128,6 +128,17 @@ impl App {
         Ok(self.store.units(page).await?)
     }
 
+    /// The units whose queue `actor` works: their own, or for staff (who belong to none) every
+    /// unit of the first hundred; refused for those who work no queue.
+    pub async fn queue_units(&self, actor: &Actor) -> AppResult<Vec<UnitId>> {
+        check(actor, Action::WorkQueue)?;
+        if !actor.units.is_empty() {
+            return Ok(actor.units.clone());
+        }
+        let units = self.store.units(PageRequest { page: 1, per_page: 100 }).await?.items;
+        Ok(units.iter().map(|u| u.id).collect())
+    }
+
     /// The 1st-level units (of the first hundred) whose new tickets `actor` may triage; refused
     /// when there is none.
     pub async fn triage_units(&self, actor: &Actor) -> AppResult<Vec<UnitId>> {

@@ -240,7 +240,7 @@ pub async fn queue(
     PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
     let me = viewer.require()?.account.id;
-    state.app.may(&viewer.actor, helpdesk_domain::policy::Action::WorkQueue)?;
+    let units = state.app.queue_units(&viewer.actor).await?;
     let (categories, names) = names(&state, &viewer).await?;
     let mine = q.list == "mine";
     let base = if mine {
@@ -251,11 +251,6 @@ pub async fn queue(
             ..TicketFilter::default()
         }
     } else {
-        let units = if viewer.actor.units.is_empty() {
-            names.units.keys().copied().collect()
-        } else {
-            viewer.actor.units.clone()
-        };
         TicketFilter { units, state: Some(OpenState::Open), order: TicketOrder::Queue, ..TicketFilter::default() }
     };
     let open = base.state;
