@@ -25,6 +25,7 @@ mod sql_sync;
 mod sqlite;
 mod sync;
 mod types;
+mod wal;
 
 use std::sync::Arc;
 

@@ -166,7 +166,7 @@ macro_rules! sql_store {
             /// Background upkeep that lives as long as the store.
             pub(crate) upkeep: Option<tokio::task::AbortHandle>,
             /// What keeps SQLite's write-ahead log small after each commit (SQLite only).
-            pub(crate) wal: Option<std::sync::Arc<crate::sqlite::WalBound>>,
+            pub(crate) wal: Option<std::sync::Arc<crate::wal::WalBound>>,
         }
 
         impl Drop for SqlStore {
@@ -180,7 +180,7 @@ macro_rules! sql_store {
         /// A write transaction.
         pub(crate) struct SqlTx {
             tx: sqlx::Transaction<'static, $db>,
-            wal: Option<std::sync::Arc<crate::sqlite::WalBound>>,
+            wal: Option<std::sync::Arc<crate::wal::WalBound>>,
         }
 
         async fn fetch_ticket<'e, E: Executor<'e, Database = $db>>(e: E, id: TicketId) -> StoreResult<Option<Ticket>> {

@@ -1,12 +1,10 @@
 //! The embedded SQLite engine: one file in the data directory, one writer, several readers.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use sqlx::AssertSqlSafe;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
@@ -17,6 +15,7 @@ use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
 use crate::sql_search::search_sql;
 use crate::sql_sync::sync_sql;
+use crate::wal::WalBound;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -115,19 +114,14 @@ pub(crate) async fn open(path: &Path) -> Result<SqlStore, StoreError> {
         "{}-wal",
         path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     ));
-    let wal = WalBound { path: wal, write: write.clone(), restarting: AtomicBool::new(false) };
+    let wal = WalBound::new(wal, write.clone(), BUSY_TIMEOUT);
     Ok(SqlStore { read, write, upkeep: Some(upkeep), wal: Some(Arc::new(wal)) })
 }
 
 /// How often the write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
-/// A log larger than this is copied back and started again after the commit that grew it.
-const WAL_RESTART_BYTES: u64 = 16 * 1024 * 1024;
 /// The size the log file is cut back to whenever it starts again.
 const WAL_KEPT_BYTES: u64 = 4 * 1024 * 1024;
-/// How long starting the log again waits for readers still in it, in milliseconds, before it
-/// leaves it to a later commit.
-const RESTART_PATIENCE_MS: u32 = 250;
 
 /// Copies the write-ahead log into the database file in the background. A passive checkpoint
 /// waits for nobody: writers go on appending while it syncs, and readers keep their snapshots.
@@ -139,49 +133,5 @@ async fn checkpoint_regularly(pool: sqlx::SqlitePool) {
         if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
             tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
         }
-    }
-}
-
-/// Keeps the write-ahead log small under writes that never pause. SQLite starts the log again
-/// from its beginning only when a writer finds it wholly copied into the database, which under
-/// steady writes never happens: the log grew for as long as writes came (2.5 GiB beside a
-/// 28 MiB database). So a commit that leaves it past [`WAL_RESTART_BYTES`] has the writer copy
-/// the rest and empty it (a truncating checkpoint) before the next write: it runs on the one
-/// writer connection, so it never fights the other writes for the lock, and the passive
-/// checkpoints have copied most of the log already.
-pub(crate) struct WalBound {
-    path: PathBuf,
-    write: sqlx::SqlitePool,
-    restarting: AtomicBool,
-}
-
-impl WalBound {
-    /// Empties the log if the last commit left it too large.
-    pub(crate) async fn after_commit(&self) {
-        let size = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        if size <= WAL_RESTART_BYTES || self.restarting.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        if let Err(e) = self.restart().await {
-            tracing::warn!(error = %e, "the write-ahead log could not be started again; a later commit will try");
-        }
-        self.restarting.store(false, Ordering::Release);
-    }
-
-    async fn restart(&self) -> Result<(), sqlx::Error> {
-        let mut writer = self.write.acquire().await?;
-        // Readers still in the log are waited for only briefly: writes wait meanwhile.
-        sqlx::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {RESTART_PATIENCE_MS}")))
-            .execute(&mut *writer)
-            .await?;
-        let done =
-            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&mut *writer).await;
-        sqlx::query(AssertSqlSafe(format!("PRAGMA busy_timeout = {}", BUSY_TIMEOUT.as_millis())))
-            .execute(&mut *writer)
-            .await?;
-        if let (busy @ 1.., log, copied) = done? {
-            tracing::debug!(busy, log, copied, "readers kept the write-ahead log from starting again");
-        }
-        Ok(())
     }
 }

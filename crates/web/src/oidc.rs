@@ -1,5 +1,6 @@
-//! OpenID Connect single sign-on: the authorization code flow with PKCE, state and nonce, and
-//! the id_token checked against the provider's keys from its discovery document.
+//! OpenID Connect single sign-on: the configured providers, their clients from discovery, the
+//! flow's sealed secrets, and the id_token checked against the provider's keys (the browser's
+//! side of the authorization code flow with PKCE, state and nonce is `pages::oidc`).
 //!
 //! The flow's secrets (state, nonce, PKCE verifier) ride in a short-lived HttpOnly cookie,
 //! sealed with the installation's key: any node can finish a flow another began, and the
@@ -8,26 +9,18 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use helpdesk_app::AppError;
-use helpdesk_app::oidc::{IdentityOutcome, VerifiedIdentity};
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata};
+use axum::http::HeaderValue;
+use helpdesk_app::oidc::VerifiedIdentity;
+use openidconnect::core::{CoreClient, CoreIdToken, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    ClientId, ClientSecret, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, RedirectUrl,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::session::{SameSite, cookie, session_cookie, session_cookie_header, set_cookie};
-use askama::Template;
-
-use crate::pages::{Shell, escape, page, render};
+use crate::session::set_cookie;
 
 /// One configured provider (e.g. EGI Check-in, a Gluu server).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -57,23 +50,27 @@ pub struct ProviderLink {
     pub login: String,
 }
 
-type Client =
+/// A provider's client, as discovery makes it.
+pub(crate) type Client =
     CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 /// A provider with its discovered client (made on first use, kept once it works).
 pub struct Provider {
-    config: ProviderConfig,
+    /// How it is configured.
+    pub(crate) config: ProviderConfig,
     client: Mutex<Option<Arc<Client>>>,
 }
 
 /// The providers, with the HTTP client used to reach them.
 pub struct Providers {
     list: Vec<Provider>,
-    http: reqwest::Client,
+    pub(crate) http: reqwest::Client,
 }
 
-const FLOW_COOKIE: &str = "hd_oidc";
-const FLOW_TTL_MINUTES: i64 = 10;
+/// The cookie that carries a flow under way.
+pub(crate) const FLOW_COOKIE: &str = "hd_oidc";
+/// How long a flow may take, in minutes.
+pub(crate) const FLOW_TTL_MINUTES: i64 = 10;
 
 /// Why a step of the flow failed (the detail goes to the log; people see a plain message).
 #[derive(Debug, thiserror::Error)]
@@ -112,11 +109,11 @@ impl Providers {
             .collect()
     }
 
-    fn provider(&self, name: &str) -> Option<&Provider> {
+    pub(crate) fn provider(&self, name: &str) -> Option<&Provider> {
         self.list.iter().find(|p| p.config.name == name)
     }
 
-    async fn client(&self, provider: &Provider, redirect: &str) -> Result<Arc<Client>, OidcError> {
+    pub(crate) async fn client(&self, provider: &Provider, redirect: &str) -> Result<Arc<Client>, OidcError> {
         let mut cached = provider.client.lock().await;
         if let Some(client) = cached.as_ref() {
             return Ok(client.clone());
@@ -155,7 +152,7 @@ impl Providers {
     }
 }
 
-fn identity(
+pub(crate) fn identity(
     client: &Client,
     provider: &str,
     token: &CoreIdToken,
@@ -175,7 +172,7 @@ fn identity(
 }
 
 /// Sends one request for the OpenID Connect library with our reqwest client.
-async fn send(
+pub(crate) async fn send(
     http: reqwest::Client,
     request: openidconnect::HttpRequest,
 ) -> Result<openidconnect::HttpResponse, reqwest::Error> {
@@ -189,226 +186,27 @@ async fn send(
     Ok(answer.body(body).unwrap_or_default())
 }
 
-fn redirect_uri(state: &AppState) -> String {
+/// Where providers send the browser back to.
+pub(crate) fn redirect_uri(state: &AppState) -> String {
     format!("{}/auth/callback", state.app.public_url())
 }
 
-fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+/// The cookie that carries a flow's sealed secrets (empty and 0: removed).
+pub(crate) fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     set_cookie(state, FLOW_COOKIE, value, "/auth", Some(max_age))
-}
-
-fn refused(status: StatusCode, message: &str) -> Response {
-    (status, page("Signing in did not work", &format!("<p>{}</p>", escape(message)))).into_response()
 }
 
 /// The flow as the cookie carries it.
 #[derive(Debug, Serialize, Deserialize)]
-struct Flow {
-    provider: String,
-    state: String,
-    nonce: String,
-    verifier: String,
-    link: bool,
-}
-
-/// Whether to link the identity to the signed-in account.
-#[derive(Debug, Deserialize)]
-pub struct StartQuery {
-    #[serde(default)]
-    link: Option<String>,
-}
-
-/// Starts signing in with a provider: redirects the browser there.
-pub async fn start(State(state): State<AppState>, Path(name): Path<String>, Query(q): Query<StartQuery>) -> Response {
-    let Some(provider) = state.oidc.provider(&name) else {
-        return refused(StatusCode::NOT_FOUND, &format!("there is no sign-in provider '{name}'"));
-    };
-    let client = match state.oidc.client(provider, &redirect_uri(&state)).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(provider = %name, error = %e, "OpenID provider unavailable");
-            return refused(
-                StatusCode::BAD_GATEWAY,
-                &format!("{} cannot be reached just now; try again later", provider.config.title),
-            );
-        }
-    };
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = client
-        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
-        .add_scope(Scope::new("email".into()))
-        .add_scope(Scope::new("profile".into()))
-        .set_pkce_challenge(challenge)
-        .url();
-    let flow = Flow {
-        provider: name,
-        state: csrf.secret().clone(),
-        nonce: nonce.secret().clone(),
-        verifier: verifier.secret().clone(),
-        link: q.link.is_some(),
-    };
-    let sealed = match state
-        .app
-        .seal(&serde_json::to_string(&flow).unwrap_or_default(), time::Duration::minutes(FLOW_TTL_MINUTES))
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => return crate::Problem::from(e).into_response(),
-    };
-    let cookie = flow_cookie(&state, &sealed, FLOW_TTL_MINUTES * 60);
-    ([(header::SET_COOKIE, cookie)], Redirect::to(url.as_str())).into_response()
-}
-
-/// The provider's answer.
-#[derive(Debug, Deserialize)]
-pub struct Callback {
-    code: Option<String>,
-    state: Option<String>,
-    iss: Option<String>,
-    error: Option<String>,
-}
-
-/// Finishes signing in: checks the state, exchanges the code (with the PKCE verifier), checks
-/// the id_token, and signs the person in (or offers to link the identity).
-pub async fn callback(State(state): State<AppState>, headers: HeaderMap, Query(cb): Query<Callback>) -> Response {
-    let clear = flow_cookie(&state, "", 0);
-    let outcome = finish(&state, &headers, cb).await;
-    let mut response = match outcome {
-        Ok(r) => r,
-        Err(message) => refused(StatusCode::BAD_REQUEST, &message),
-    };
-    response.headers_mut().append(header::SET_COOKIE, clear);
-    response
-}
-
-async fn finish(state: &AppState, headers: &HeaderMap, cb: Callback) -> Result<Response, String> {
-    const EXPIRED: &str = "this sign-in was not started here, or took too long; please start again";
-    if let Some(error) = cb.error {
-        return Err(format!("the provider refused: {error}"));
-    }
-    let sealed = cookie(headers, FLOW_COOKIE).ok_or(EXPIRED)?;
-    let flow: Flow = match state.app.unseal(&sealed).await {
-        Ok(data) => serde_json::from_str(&data).map_err(|_| EXPIRED)?,
-        Err(_) => return Err(EXPIRED.into()),
-    };
-    if cb.state.as_deref() != Some(flow.state.as_str()) {
-        return Err(EXPIRED.into());
-    }
-    let provider = state.oidc.provider(&flow.provider).ok_or(EXPIRED)?;
-    let client = state.oidc.client(provider, &redirect_uri(state)).await.map_err(|e| {
-        tracing::warn!(error = %e, "OpenID provider unavailable");
-        format!("{} cannot be reached just now; try again later", provider.config.title)
-    })?;
-    if let Some(iss) = cb.iss.as_deref()
-        && iss.trim_end_matches('/') != provider.config.issuer.trim_end_matches('/')
-    {
-        return Err("the answer came from another provider than the one asked".into());
-    }
-    let code = cb.code.ok_or("the provider sent no code")?;
-    let http = state.oidc.http.clone();
-    let fetch = move |request| send(http.clone(), request);
-    let tokens = client
-        .exchange_code(AuthorizationCode::new(code))
-        .map_err(|e| e.to_string())?
-        .set_pkce_verifier(PkceCodeVerifier::new(flow.verifier))
-        .request_async(&fetch)
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "OpenID code exchange failed");
-            "the provider did not confirm this sign-in; please start again".to_owned()
-        })?;
-    let id_token = tokens.id_token().ok_or("the provider sent no id_token")?;
-    let identity = identity(&client, &flow.provider, id_token, &flow.nonce, chrono::Utc::now()).map_err(|e| {
-        tracing::warn!(error = %e, "id_token refused");
-        "the provider's answer could not be verified".to_owned()
-    })?;
-    let signed_in = match (flow.link, session_cookie(headers)) {
-        (true, Some(session)) => Some(state.app.authenticate_session(&session).await.map_err(|e| e.to_string())?),
-        (true, None) => return Err("sign in first, then link the identity from your profile".into()),
-        _ => None,
-    };
-    match state.app.sign_in_with_identity(identity, signed_in.as_ref()).await {
-        Ok(IdentityOutcome::SignedIn(session)) => Ok(signed_in_page(state, &session)),
-        Ok(IdentityOutcome::OfferLink { offer, email }) => {
-            Ok(link_offer_page(&offer, &email, &provider.config.title, None))
-        }
-        Err(e @ (AppError::Store(_) | AppError::Internal(_))) => {
-            tracing::error!(error = %e, "signing in with an identity failed");
-            Err("something went wrong on our side; please try again".into())
-        }
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-fn signed_in_page(state: &AppState, session: &helpdesk_app::auth::Session) -> Response {
-    let cookie = session_cookie_header(state, &session.token, helpdesk_app::auth::SESSION_TTL.whole_seconds());
-    let page = SignedInPage {
-        shell: Shell::default(),
-        name: session.profile.account.name.clone(),
-        email: session.profile.account.email.clone(),
-    };
-    ([(header::SET_COOKIE, cookie)], render(&page)).into_response()
-}
-
-/// The page that says who is now signed in.
-#[derive(Template)]
-#[template(path = "oidc_signed_in.html")]
-struct SignedInPage {
-    shell: Shell,
-    name: String,
-    email: String,
-}
-
-/// The offer to link a provider's identity to the account of its address, with that account's
-/// password.
-#[derive(Template)]
-#[template(path = "oidc_link.html")]
-struct LinkOfferPage<'a> {
-    shell: Shell,
-    offer: &'a str,
-    email: &'a str,
-    provider: &'a str,
-    error: Option<&'a str>,
-}
-
-fn link_offer_page(offer: &str, email: &str, provider: &str, error: Option<&str>) -> Response {
-    render(&LinkOfferPage { shell: Shell::default(), offer, email, provider, error })
-}
-
-/// The link offer as posted.
-#[derive(Debug, Deserialize)]
-pub struct LinkForm {
-    #[serde(default)]
-    offer: String,
-    #[serde(default)]
-    password: String,
-}
-
-/// Accepts an offer to link an identity, with the account's password.
-pub async fn accept_link(
-    State(state): State<AppState>,
-    _: SameSite,
-    crate::extract::ClientAddress(from): crate::extract::ClientAddress,
-    Form(form): Form<LinkForm>,
-) -> Response {
-    match state.app.accept_link_offer(&form.offer, &form.password, from).await {
-        Ok(session) => signed_in_page(&state, &session),
-        Err(AppError::Invalid(_)) => {
-            refused(StatusCode::BAD_REQUEST, "this offer has expired; please sign in with the provider again")
-        }
-        Err(e @ (AppError::Store(_) | AppError::Internal(_))) => {
-            tracing::error!(error = %e, "linking an identity failed");
-            refused(StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; please try again")
-        }
-        Err(e) => {
-            let status = if matches!(e, AppError::TooManyAttempts { .. }) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
-            };
-            let mut response = link_offer_page(&form.offer, "your account", "the provider", Some(&e.to_string()));
-            *response.status_mut() = status;
-            response
-        }
-    }
+pub(crate) struct Flow {
+    /// The provider's name.
+    pub(crate) provider: String,
+    /// The state sent, to be sent back.
+    pub(crate) state: String,
+    /// The nonce the id_token must hold.
+    pub(crate) nonce: String,
+    /// The PKCE verifier.
+    pub(crate) verifier: String,
+    /// Whether to link the identity to the signed-in account.
+    pub(crate) link: bool,
 }

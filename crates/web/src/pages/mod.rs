@@ -6,6 +6,7 @@ mod admin;
 mod auth;
 mod form;
 mod inbound;
+pub(crate) mod oidc;
 mod profile;
 mod sync;
 mod tickets;

@@ -60,7 +60,7 @@ pub(crate) async fn download(
 ) -> Result<Response, ZammadError> {
     let (attachment, data) = state.app.attachment(&actor, ticket, id).await?;
     // Article 0 named the description before it had an id of its own.
-    let of_description = article == super::tickets::description_id(ticket) || article == 0;
+    let of_description = article == super::description_id(ticket) || article == 0;
     let of_article = if of_description { attachment.article.is_none() } else { attachment.article == Some(article) };
     if !of_article {
         return Err(helpdesk_app::AppError::NotFound(format!("article {article} has no file {id}")).into());

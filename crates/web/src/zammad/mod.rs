@@ -191,3 +191,10 @@ pub(crate) fn one(item: serde_json::Value) -> ZResult {
 pub(crate) fn made(item: serde_json::Value) -> ZResult {
     Ok((StatusCode::CREATED, Json(item)).into_response())
 }
+
+/// The id of a ticket's description as the face shows it, an article of its own: Zammad's first
+/// article, which Helpdesk keeps on the ticket. Articles' own ids are positive, so the
+/// description of ticket N is article -N, unique, and it sorts first.
+pub(crate) fn description_id(ticket: helpdesk_domain::TicketId) -> helpdesk_domain::ArticleId {
+    -ticket
+}

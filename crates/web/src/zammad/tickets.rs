@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 
 use super::attachments::{self, ZammadFile};
 use super::input::{ZammadJson, ZammadPath, ZammadQuery};
-use super::{Paging, ZResult, ZammadActor, list, made, one, unprocessable};
+use super::{Paging, ZResult, ZammadActor, description_id, list, made, one, unprocessable};
 use crate::AppState;
 
 /// A time as Zammad writes it.
@@ -85,13 +85,6 @@ fn ticket_json(t: &Ticket, groups: &HashMap<i64, String>) -> Value {
         "organization_id": t.organisation, "created_by_id": t.submitter,
         "created_at": stamp(t.created_at), "updated_at": stamp(t.updated_at),
     })
-}
-
-/// The id of a ticket's description as the face shows it, an article of its own: Zammad's first
-/// article, which Helpdesk keeps on the ticket. Articles' own ids are positive, so the
-/// description of ticket N is article -N, unique, and it sorts first.
-pub(crate) fn description_id(ticket: TicketId) -> ArticleId {
-    -ticket
 }
 
 /// The ticket whose description is article `id`, if it is one.
