@@ -142,7 +142,12 @@ impl JobHandler for Mailer {
                 // text beside it is for people to read and copy links from.
                 let text = dir.join(format!("{id}.txt"));
                 let readable = format!("To: {}\nSubject: {}\n\n{}", mail.to, mail.subject, mail.text);
-                std::fs::write(&text, readable).map_err(|e| format!("cannot write {}: {e}", text.display()))?;
+                // Written aside and renamed, so that whoever watches the outbox never reads a
+                // file that is there but not yet written (a test once read one empty).
+                let partial = dir.join(format!(".{id}.txt.partial"));
+                std::fs::write(&partial, readable)
+                    .and_then(|()| std::fs::rename(&partial, &text))
+                    .map_err(|e| format!("cannot write {}: {e}", text.display()))?;
                 tracing::info!(to = %mail.to, file = %text.display(), "mail written to a file");
             }
         }
