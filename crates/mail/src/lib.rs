@@ -81,8 +81,10 @@ impl Mailer {
         }
     }
 
-    fn message(&self, mail: &OutgoingMail, job: &Job) -> Result<Message, String> {
-        let to: Mailbox = mail.to.parse().map_err(|e| format!("bad recipient '{}': {e}", mail.to))?;
+    /// The message of `mail`; one that cannot be made (an address that cannot be read) never will.
+    fn message(&self, mail: &OutgoingMail, job: &Job) -> Result<Message, JobError> {
+        let permanent = JobError::Permanent;
+        let to: Mailbox = mail.to.parse().map_err(|e| permanent(format!("bad recipient '{}': {e}", mail.to)))?;
         let domain = self.from.email.domain().to_owned();
         // One Message-ID per job when the mail has none: a retried delivery is recognisably the
         // same message.
@@ -101,14 +103,15 @@ impl Mailer {
             builder = builder.references(references.join(" "));
         }
         if let Some(reply_to) = &mail.reply_to {
-            let reply_to: Mailbox = reply_to.parse().map_err(|e| format!("bad Reply-To '{reply_to}': {e}"))?;
+            let reply_to: Mailbox =
+                reply_to.parse().map_err(|e| permanent(format!("bad Reply-To '{reply_to}': {e}")))?;
             builder = builder.reply_to(reply_to);
         }
         let built = match &mail.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(mail.text.clone(), html.clone())),
             None => builder.header(ContentType::TEXT_PLAIN).body(mail.text.clone()),
         };
-        built.map_err(|e| format!("cannot build the message: {e}"))
+        built.map_err(|e| permanent(format!("cannot build the message: {e}")))
     }
 }
 
@@ -163,7 +166,7 @@ impl JobHandler for Mailer {
 
 /// `worker` with the mail handlers: delivering messages with `mailer`, turning `app`'s changes
 /// into notifications, and processing inbound messages.
-pub fn with_mail_handlers(worker: Worker, app: &App, mailer: Mailer) -> Result<Worker, String> {
+pub fn with_mail_handlers(worker: Worker, app: &App, mailer: Mailer) -> Result<Worker, notices::TemplateError> {
     let shared = Arc::new(app.clone());
     let notifier = notices::Notifier::new(shared.clone())?;
     Ok(worker

@@ -13,6 +13,12 @@ use helpdesk_app::worker::{JobError, JobHandler};
 use helpdesk_domain::mail::{notification_id, subject_tag, thread_root};
 use minijinja::{Environment, context};
 
+/// A template that cannot be read or rendered: a fault of this build, which trying again will
+/// not mend.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TemplateError(String);
+
 /// Renders notices with the templates compiled into the binary.
 pub struct Templates {
     env: Environment<'static>,
@@ -20,7 +26,7 @@ pub struct Templates {
 
 impl Templates {
     /// The built-in templates.
-    pub fn new() -> Result<Templates, String> {
+    pub fn new() -> Result<Templates, TemplateError> {
         let mut env = Environment::new();
         // Escape HTML in the .html template only; text stays as written.
         env.set_auto_escape_callback(|name| {
@@ -28,18 +34,20 @@ impl Templates {
         });
         env.set_keep_trailing_newline(true);
         env.add_template("notice.txt", include_str!("../templates/notice.txt"))
-            .map_err(|e| format!("the notice.txt template: {e}"))?;
+            .map_err(|e| TemplateError(format!("the notice.txt template: {e}")))?;
         env.add_template("notice.html", include_str!("../templates/notice.html"))
-            .map_err(|e| format!("the notice.html template: {e}"))?;
+            .map_err(|e| TemplateError(format!("the notice.html template: {e}")))?;
         Ok(Templates { env })
     }
 
     /// The message for one notice.
-    pub fn render(&self, notice: &Notice, identity: &MailIdentity) -> Result<OutgoingMail, String> {
+    pub fn render(&self, notice: &Notice, identity: &MailIdentity) -> Result<OutgoingMail, TemplateError> {
         let subject = subject_of(notice, &identity.tag);
         let ctx = context! { subject => &subject, ..minijinja::Value::from_serialize(notice) };
-        let text = self.env.get_template("notice.txt").and_then(|t| t.render(&ctx)).map_err(|e| e.to_string())?;
-        let html = self.env.get_template("notice.html").and_then(|t| t.render(&ctx)).map_err(|e| e.to_string())?;
+        let rendered = |name: &str| {
+            self.env.get_template(name).and_then(|t| t.render(&ctx)).map_err(|e| TemplateError(format!("{name}: {e}")))
+        };
+        let (text, html) = (rendered("notice.txt")?, rendered("notice.html")?);
         let domain = identity.domain();
         let (message_id, thread) = match &notice.ticket {
             Some(ticket) => {
@@ -89,7 +97,7 @@ pub struct Notifier {
 
 impl Notifier {
     /// A notifier for `app`'s notices.
-    pub fn new(app: Arc<App>) -> Result<Notifier, String> {
+    pub fn new(app: Arc<App>) -> Result<Notifier, TemplateError> {
         Ok(Notifier { app, templates: Templates::new()? })
     }
 }
@@ -99,7 +107,8 @@ impl JobHandler for Notifier {
     async fn run(&self, job: &Job) -> Result<(), JobError> {
         let notices = self.app.notices(job).await.map_err(|e| e.to_string())?;
         let identity = self.app.mail_identity();
-        let mails = notices.iter().map(|n| self.templates.render(n, identity)).collect::<Result<Vec<_>, _>>()?;
+        let mails = notices.iter().map(|n| self.templates.render(n, identity)).collect::<Result<Vec<_>, _>>();
+        let mails = mails.map_err(|e| JobError::Permanent(e.to_string()))?;
         Ok(self.app.queue_notices(job.id, mails).await.map_err(|e| e.to_string())?)
     }
 }

@@ -265,3 +265,29 @@ async fn the_test_kit_fails_a_test_in_which_a_job_failed_for_good() {
     }
     // Dropping the server at the end of the test is what must fail it.
 }
+
+#[tokio::test]
+async fn a_mail_to_an_address_that_cannot_be_read_fails_at_once_and_is_kept_for_an_admin() {
+    let db = TestDb::under_test().await;
+    let store = db.open().await;
+    let clock = TestClock::now();
+    let outbox = tempfile::tempdir().expect("an outbox");
+    let mailer =
+        helpdesk_mail::Mailer::files(outbox.path().to_owned(), "Helpdesk <helpdesk@example.org>").expect("a mailer");
+    let mail = json!({"to": "not an address", "subject": "Hello", "text": "Hello", "html": null,
+        "message_id": null, "thread": [], "reply_to": null, "auto_reply": false});
+    let mut tx = store.begin().await.expect("begin");
+    let job =
+        NewJob { kind: helpdesk_app::mail::SEND_MAIL.into(), payload: mail, dedupe_key: None, run_at: clock.now() };
+    tx.enqueue_job(&job).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+    let worker =
+        Worker::new(store.clone(), clock.clone(), "test").handle(helpdesk_app::mail::SEND_MAIL, Arc::new(mailer));
+    assert_eq!(worker.run_once().await.expect("run"), 1);
+    clock.advance(Duration::from_secs(7200));
+    assert_eq!(worker.run_once().await.expect("run"), 0, "not tried again");
+    let failed = store.failed_jobs(PageRequest::default()).await.expect("failed");
+    assert_eq!((failed.total, failed.items[0].attempts), (1, 1));
+    assert!(failed.items[0].last_error.as_deref().is_some_and(|e| e.contains("bad recipient 'not an address'")));
+    assert_eq!(std::fs::read_dir(outbox.path()).expect("the outbox").count(), 0, "nothing was written");
+}
