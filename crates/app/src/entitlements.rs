@@ -2,10 +2,13 @@
 //! support contract that makes them a named user.
 
 use helpdesk_domain::OrgId;
+use helpdesk_domain::listing::{TicketFilter, TicketOrder};
 use helpdesk_domain::organisation::Contract;
+use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::Actor;
+use helpdesk_domain::status::Status;
 
-use crate::{App, AppResult};
+use crate::{App, AppError, AppResult};
 
 /// One organisation a person belongs to or serves.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +25,53 @@ pub struct Entitlement {
     pub contract: Option<Contract>,
 }
 
+/// A person's dashboard: the organisations they belong to or serve, which ticket list it shows,
+/// and what waits for them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dashboard {
+    /// The organisations they belong to or serve.
+    pub entitlements: Vec<Entitlement>,
+    /// The organisations whose tickets they read ("Company tickets"), by id and name.
+    pub companies: Vec<(OrgId, String)>,
+    /// The organisation whose tickets the list shows; none for their own tickets.
+    pub company: Option<OrgId>,
+    /// The list's filter, before the filters they chose on the page.
+    pub list: TicketFilter,
+    /// How many of their tickets wait for their reply.
+    pub waiting: i64,
+    /// How many of their tickets are solved and wait for them to verify the solution.
+    pub solved: i64,
+}
+
 impl App {
+    /// `actor`'s dashboard, listing their own tickets, or with `company` those of `org` (the
+    /// first organisation whose tickets they read, when `org` is not one).
+    pub async fn dashboard(&self, actor: &Actor, company: bool, org: Option<OrgId>) -> AppResult<Dashboard> {
+        let me = actor.account.ok_or_else(|| AppError::Unauthenticated("not signed in".into()))?;
+        let entitlements = self.my_entitlements(actor).await?;
+        let companies: Vec<(OrgId, String)> =
+            entitlements.iter().filter(|e| e.reads_company_tickets).map(|e| (e.organisation, e.name.clone())).collect();
+        let chosen = org.filter(|o| companies.iter().any(|(id, _)| id == o)).or(companies.first().map(|c| c.0));
+        let company = if company { chosen } else { None };
+        let mine = TicketFilter { submitter: Some(me), ..TicketFilter::default() };
+        let list = match company {
+            Some(org) => TicketFilter { organisation: Some(org), ..TicketFilter::default() },
+            None => mine.clone(),
+        };
+        let list = TicketFilter { order: TicketOrder::LastActivity, ..list };
+        let count = |status| {
+            let filter = TicketFilter { status: Some(status), ..mine.clone() };
+            async move {
+                Ok::<_, AppError>(
+                    self.ticket_summaries(actor, filter, PageRequest { page: 1, per_page: 1 }).await?.total,
+                )
+            }
+        };
+        let waiting = count(Status::WaitingForReply).await?;
+        let solved = count(Status::Solved).await?;
+        Ok(Dashboard { entitlements, companies, company, list, waiting, solved })
+    }
+
     /// The organisations `actor` is a member or partner of, with the contract running today.
     pub async fn my_entitlements(&self, actor: &Actor) -> AppResult<Vec<Entitlement>> {
         let today = self.now().date();

@@ -484,3 +484,48 @@ async fn an_address_or_form_that_cannot_be_read_is_said_in_words() {
     }
     assert_eq!(snapshot(fx.server.store()).await, before, "nothing was written");
 }
+
+#[tokio::test]
+async fn the_dashboard_lists_ones_own_tickets_or_a_companys_and_says_what_waits() {
+    let fx = Fixture::new().await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let contract = json!({"plan": "Gold", "starts_on": (today - time::Duration::days(1)).to_string()});
+    let mut orgs = Vec::new();
+    for (name, domain) in [("Grid Lab", "gridlab.example.org"), ("Other Lab", "other.example.org")] {
+        let body = json!({"name": name, "domains": [domain]});
+        let id = crate::common::created(fx.server.post("/api/v1/organisations", &fx.admin, body).await);
+        let made = fx.server.post(&format!("/api/v1/organisations/{id}/contracts"), &fx.admin, contract.clone()).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+        orgs.push(id);
+    }
+    let (grid, other) = (orgs[0], orgs[1]);
+    let (_, ann_token) = fx.server.account("ann@gridlab.example.org", &[]).await;
+    let (_, otto_token) = fx.server.account("otto@other.example.org", &[]).await;
+    fx.server.account("bob@gridlab.example.org", &[]).await;
+    fx.server.app.set_password(&Actor::system(), "bob@gridlab.example.org", PASSWORD).await.expect("a password");
+    let mut bob = WebSession::new(&fx.server).await;
+    bob.sign_in("bob@gridlab.example.org", PASSWORD).await;
+    fx.open(&ann_token, json!({"title": "Our cluster is down", "privacy": "private"})).await;
+    fx.open(&otto_token, json!({"title": "Their cluster is down", "privacy": "private"})).await;
+
+    let own = bob.get("/dashboard").await.html;
+    assert!(own.contains("Company tickets: Grid Lab") && !own.contains("Company tickets: Other Lab"), "{own}");
+    assert!(!own.contains("Our cluster is down"), "their own list holds only their own tickets");
+    let company = bob.get(&format!("/dashboard?list=company&org={grid}")).await.html;
+    assert!(company.contains("Our cluster is down") && !company.contains("Their cluster is down"), "{company}");
+    // An organisation they do not belong to lists their own company's tickets instead.
+    let other_org = bob.get(&format!("/dashboard?list=company&org={other}")).await.html;
+    assert!(other_org.contains("Our cluster is down") && !other_org.contains("Their cluster is down"));
+
+    // A reply awaited is said on the dashboard.
+    let (_, bob_token) = fx.server.account("bob2@gridlab.example.org", &[]).await;
+    let mine = fx.open(&bob_token, json!({"title": "Waiting for me"})).await;
+    let asked =
+        fx.server.patch(&format!("/api/v1/tickets/{mine}"), &fx.admin, json!({"status": "waiting_for_reply"})).await;
+    assert!(asked.status.is_success(), "{:?}", asked.body);
+    fx.server.app.set_password(&Actor::system(), "bob2@gridlab.example.org", PASSWORD).await.expect("a password");
+    let mut bob2 = WebSession::new(&fx.server).await;
+    bob2.sign_in("bob2@gridlab.example.org", PASSWORD).await;
+    let board = bob2.get("/dashboard").await.html;
+    assert!(board.contains("1 of your tickets wait for your reply"), "{board}");
+}

@@ -5,12 +5,11 @@ use askama::Template;
 use axum::extract::State;
 use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
-use helpdesk_domain::status::Status;
 use serde::Deserialize;
 
 use super::form::PageQuery;
 use super::tickets::{FilterForm, ListQuery, names};
-use super::views::{Pager, TicketRow, page_of, query, when};
+use super::views::{Pager, TicketRow, query, when};
 use super::{Errors, PageError, PageResult, Shell, Viewer, render};
 use crate::AppState;
 
@@ -138,11 +137,6 @@ async fn listing(
     })
 }
 
-async fn count(state: &AppState, viewer: &Viewer, filter: TicketFilter) -> Result<i64, PageError> {
-    let one = page_of(None, 1)?;
-    Ok(state.app.ticket_summaries(&viewer.actor, filter, one).await?.total)
-}
-
 /// The dashboard: my tickets, company tickets, entitlements, alerts and a link to the profile.
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -150,41 +144,21 @@ pub async fn dashboard(
     PageQuery(q): PageQuery<WorkQuery>,
     PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
-    let me = viewer.require()?.account.id;
+    let member_since = when(viewer.require()?.account.created_at);
+    let company = q.list == "company";
+    let board = state.app.dashboard(&viewer.actor, company, q.org.parse::<i64>().ok()).await?;
     let (categories, names) = names(&state, &viewer).await?;
-    let entitlements = state.app.my_entitlements(&viewer.actor).await?;
-    let companies: Vec<(i64, String)> =
-        entitlements.iter().filter(|e| e.reads_company_tickets).map(|e| (e.organisation, e.name.clone())).collect();
-    let company = q.list == "company" && !companies.is_empty();
-    let org = q
-        .org
-        .parse::<i64>()
-        .ok()
-        .filter(|o| companies.iter().any(|(id, _)| id == o))
-        .or(companies.first().map(|c| c.0));
-    let mine = TicketFilter { submitter: Some(me), ..TicketFilter::default() };
-    let base = if company { TicketFilter { organisation: org, ..TicketFilter::default() } } else { mine.clone() };
-    let list = listing(
-        &state,
-        &viewer,
-        &q,
-        &filters,
-        TicketFilter { order: TicketOrder::LastActivity, ..base },
-        "/dashboard",
-        &names,
-    )
-    .await?;
-    let mut tabs = vec![Tab { href: "/dashboard".into(), label: "My tickets".into(), current: !company }];
-    for (id, name) in &companies {
+    let list = listing(&state, &viewer, &q, &filters, board.list, "/dashboard", &names).await?;
+    let mut tabs =
+        vec![Tab { href: "/dashboard".into(), label: "My tickets".into(), current: board.company.is_none() }];
+    for (id, name) in &board.companies {
         tabs.push(Tab {
             href: format!("/dashboard?list=company&org={id}"),
             label: format!("Company tickets: {name}"),
-            current: company && org == Some(*id),
+            current: board.company == Some(*id),
         });
     }
-    let waiting =
-        count(&state, &viewer, TicketFilter { status: Some(Status::WaitingForReply), ..mine.clone() }).await?;
-    let solved = count(&state, &viewer, TicketFilter { status: Some(Status::Solved), ..mine.clone() }).await?;
+    let (waiting, solved) = (board.waiting, board.solved);
     let mut alerts = vec![];
     if waiting > 0 {
         alerts.push(Line {
@@ -198,7 +172,8 @@ pub async fn dashboard(
             href: "/dashboard?status=solved".into(),
         });
     }
-    let entitlements = entitlements
+    let entitlements = board
+        .entitlements
         .iter()
         .map(|e| Line {
             text: match &e.contract {
@@ -216,11 +191,10 @@ pub async fn dashboard(
         })
         .collect();
     let mut hidden = vec![];
-    if company {
+    if let Some(org) = board.company {
         hidden.push(("list".to_owned(), "company".to_owned()));
-        hidden.push(("org".to_owned(), org.map(|o| o.to_string()).unwrap_or_default()));
+        hidden.push(("org".to_owned(), org.to_string()));
     }
-    let member_since = when(viewer.require()?.account.created_at);
     let intro =
         format!("Member since {member_since}. Your profile holds your name, sign-in methods and notification choices.");
     let mut page = WorkPage::of(&viewer, "Dashboard", intro, tabs, "/dashboard", list, filters.form(&categories, None));
