@@ -135,7 +135,7 @@ impl App {
         if !actor.units.is_empty() {
             return Ok(actor.units.clone());
         }
-        let units = self.store.units(PageRequest { page: 1, per_page: 100 }).await?.items;
+        let units = self.store.units(crate::FIRST_HUNDRED).await?.items;
         Ok(units.iter().map(|u| u.id).collect())
     }
 
@@ -143,7 +143,7 @@ impl App {
     /// when there is none.
     pub async fn triage_units(&self, actor: &Actor) -> AppResult<Vec<UnitId>> {
         check(actor, Action::ReadCatalog)?;
-        let units = self.store.units(PageRequest { page: 1, per_page: 100 }).await?.items;
+        let units = self.store.units(crate::FIRST_HUNDRED).await?.items;
         let triaged: Vec<UnitId> = units
             .iter()
             .filter(|u| check(actor, Action::Triage { unit: u.id, level: u.level }).is_ok())

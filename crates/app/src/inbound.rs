@@ -441,7 +441,7 @@ impl App {
     /// The category of tickets opened by mail: one that asks for no required field, the
     /// unit's own when it has one.
     async fn mail_category(&self, unit: Option<UnitId>) -> AppResult<Option<i64>> {
-        let categories = self.store.categories(PageRequest { page: 1, per_page: 100 }).await?.items;
+        let categories = self.store.categories(crate::FIRST_HUNDRED).await?.items;
         let open: Vec<_> = categories.into_iter().filter(|c| c.fields.iter().all(|f| !f.required)).collect();
         let own = open.iter().find(|c| Some(c.default_unit) == unit);
         Ok(own.or(open.first()).map(|c| c.id))

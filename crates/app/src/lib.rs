@@ -4,6 +4,10 @@
 
 #![warn(missing_docs)]
 
+/// The first hundred of a catalogue (units, categories), as the pages and rules read it.
+pub(crate) const FIRST_HUNDRED: helpdesk_domain::paging::PageRequest =
+    helpdesk_domain::paging::PageRequest { page: 1, per_page: 100 };
+
 pub mod accounts;
 pub mod attachments;
 pub mod auth;

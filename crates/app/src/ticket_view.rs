@@ -101,9 +101,8 @@ impl App {
             .filter(|m| Some(m.account) != ticket.owner && may(TicketAction::SetOwner(Some(m.account))))
             .collect();
         check(actor, Action::ReadCatalog)?;
-        let catalog = PageRequest { page: 1, per_page: 100 };
-        let categories = self.store.categories(catalog).await?.items;
-        let units = self.store.units(catalog).await?.items;
+        let categories = self.store.categories(crate::FIRST_HUNDRED).await?.items;
+        let units = self.store.units(crate::FIRST_HUNDRED).await?.items;
         let may = TicketMay {
             reply: may(TicketAction::Reply),
             note: may(TicketAction::AddInternalNote),

@@ -38,10 +38,7 @@ pub(super) async fn names(state: &AppState, viewer: &Viewer) -> Result<(Vec<Cate
     let all = first_hundred()?;
     let categories = state.app.categories(&viewer.actor, all).await?.items;
     let units = state.app.units(&viewer.actor, all).await?.items;
-    let names = Names {
-        categories: categories.iter().map(|c| (c.id, c.name.clone())).collect(),
-        units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
-    };
+    let names = Names::of(&categories, &units);
     Ok((categories, names))
 }
 
@@ -776,10 +773,7 @@ async fn ticket_page(
     let TicketView { ticket: t, articles, history, attachments, quoted, names: who, assignable, may, .. } = view;
     let quoted_of = |article: Option<i64>| quoted.iter().find(|(a, _)| *a == article).map(|(_, t)| to_safe_html(t));
     let categories = view.categories;
-    let names = Names {
-        categories: categories.iter().map(|c| (c.id, c.name.clone())).collect(),
-        units: view.units.iter().map(|u| (u.id, u.name.clone())).collect(),
-    };
+    let names = Names::of(&categories, &view.units);
     let name_of = |id: Option<i64>| match id {
         Some(id) => who.get(&id).cloned().unwrap_or_else(|| format!("account {id}")),
         None => "Helpdesk".to_owned(),

@@ -72,6 +72,14 @@ pub struct Names {
 }
 
 impl Names {
+    /// The names of `categories` and `units`.
+    pub fn of(categories: &[helpdesk_domain::category::Category], units: &[helpdesk_domain::unit::Unit]) -> Names {
+        Names {
+            categories: categories.iter().map(|c| (c.id, c.name.clone())).collect(),
+            units: units.iter().map(|u| (u.id, u.name.clone())).collect(),
+        }
+    }
+
     /// The name of category `id`.
     pub fn category(&self, id: i64) -> String {
         self.categories.get(&id).cloned().unwrap_or_else(|| format!("category {id}"))
