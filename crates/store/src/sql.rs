@@ -621,6 +621,23 @@ macro_rules! sql_store {
                 Ok(Page::new(convert(rows)?, total, page))
             }
 
+            async fn job_counts(&self, now: OffsetDateTime) -> StoreResult<crate::JobCounts> {
+                let (due, retrying, running, failed): (i64, i64, i64, i64) = sqlx::query_as(
+                    "SELECT \
+                     COALESCE(SUM(CASE WHEN failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+                         AND run_at <= $1 THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+                         AND run_at > $1 THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN failed_at IS NULL AND locked_until >= $1 THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+                     FROM jobs",
+                )
+                .bind(Ts::from(now))
+                .fetch_one(&self.read)
+                .await?;
+                Ok(crate::JobCounts { due, retrying, running, failed })
+            }
+
             async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
                 // The tables are read from the schema itself, so that a table a migration adds is
                 // counted without anyone remembering to list it.

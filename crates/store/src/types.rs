@@ -141,3 +141,16 @@ pub struct Job {
     /// When it was queued.
     pub created_at: OffsetDateTime,
 }
+
+/// The job queue at a moment, by what each job is waiting for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobCounts {
+    /// Due and in nobody's hands: the next worker that looks takes them.
+    pub due: i64,
+    /// Failed and waiting for their next attempt.
+    pub retrying: i64,
+    /// Claimed by a worker whose lease has not run out.
+    pub running: i64,
+    /// Failed for good.
+    pub failed: i64,
+}

@@ -415,7 +415,7 @@ async fn organisation_refusals_write_nothing() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_reply_on_a_units_list_speaks_for_the_unit_once_and_only_with_the_lists_secret() {
     let Some(peer) = mail_peer() else { return };
     let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;

@@ -41,7 +41,7 @@ async fn with_password(server: &TestServer, email: &str) {
     server.app.set_password(&helpdesk_domain::policy::Actor::system(), email, PASSWORD).await.expect("password");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_person_registers_confirms_the_address_signs_in_and_out() {
     let Some(peer) = mail_peer() else { return };
     let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
@@ -85,7 +85,7 @@ async fn a_person_registers_confirms_the_address_signs_in_and_out() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn registering_a_taken_address_tells_nothing_and_warns_its_owner() {
     let Some(peer) = mail_peer() else { return };
     let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
@@ -118,7 +118,7 @@ async fn registering_a_taken_address_tells_nothing_and_warns_its_owner() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the owner's password is unchanged");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_forgotten_password_is_reset_by_a_link_that_works_once() {
     let Some(peer) = mail_peer() else { return };
     let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
@@ -168,7 +168,7 @@ async fn a_forgotten_password_is_reset_by_a_link_that_works_once() {
     assert_eq!((old, new), (StatusCode::UNAUTHORIZED, StatusCode::OK));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn expired_and_tampered_links_are_refused_and_change_nothing() {
     let Some(peer) = mail_peer() else { return };
     let clock = TestClock::now();
@@ -443,7 +443,7 @@ async fn sign_in_refusals_are_problems_and_write_nothing() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn nobody_can_flood_an_address_with_links() {
     let Some(peer) = mail_peer() else { return };
     let server = TestServer::start_with(Options { mail: Some(peer.clone()), ..Options::default() }).await;

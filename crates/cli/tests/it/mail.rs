@@ -141,7 +141,7 @@ fn any_contains(messages: &[Received], text: &str) -> bool {
     messages.iter().any(|m| m.text.contains(text) || m.html.as_deref().is_some_and(|h| h.contains(text)))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, submitter_token) = desk.person("submitter", &[Role::Community]).await;
@@ -188,7 +188,7 @@ async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     assert!(desk.peer.messages_for(&desk.unit_address).is_empty(), "{:?}", desk.peer.messages_for(&desk.unit_address));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn people_choose_which_notifications_they_get() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, token) = desk.person("quiet", &[Role::Community]).await;
@@ -212,7 +212,7 @@ async fn people_choose_which_notifications_they_get() {
     assert_eq!(desk.peer.messages_for(&submitter).len(), 1, "only the confirmation of the new ticket");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_message_to_a_unit_opens_a_ticket_and_answers_come_back_as_articles() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let customer = unique_address("customer");
@@ -255,7 +255,7 @@ async fn a_message_to_a_unit_opens_a_ticket_and_answers_come_back_as_articles() 
     assert_eq!(desk.articles(id).await.len(), articles.len() + 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_sender_who_may_not_write_is_told_politely_and_the_message_is_kept() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, _, supporter_token) = desk.supporter().await;
@@ -283,7 +283,7 @@ async fn a_sender_who_may_not_write_is_told_politely_and_the_message_is_kept() {
     assert_eq!(desk.deliver(raw).await.status, InboundStatus::Refused);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn auto_replies_bounces_and_loops_are_kept_and_never_answered() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let cases: [(&str, &[(&str, &str)]); 5] = [
@@ -308,7 +308,7 @@ async fn auto_replies_bounces_and_loops_are_kept_and_never_answered() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_unreadable_message_is_kept_for_an_admin_and_can_be_processed_again() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let raw = b"this is no mail message at all".to_vec();
@@ -358,7 +358,7 @@ async fn an_unreadable_message_is_kept_for_an_admin_and_can_be_processed_again()
     assert_problem(&desk.server.post("/api/v1/tickets", &desk.gateway, body).await, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_unit_works_its_tickets_on_its_mailing_list() {
     let Some(desk) = MailDesk::new("redirect").await else { return };
     let (_, submitter, token) = desk.person("requester", &[Role::Community]).await;
@@ -401,7 +401,7 @@ async fn a_redirect_unit_works_its_tickets_on_its_mailing_list() {
     assert!(to_list[1].text.contains("Thanks, I will wait."), "{to_list:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_bcc_to_a_unit_is_routed_by_the_envelope_recipient() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let network_address = unique_address("network-unit");
@@ -463,7 +463,7 @@ fn list_reply_address(to_list: &Received, id: i64) -> String {
     reply_to
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn only_the_list_answers_for_a_redirect_unit_and_anyone_else_is_just_another_sender() {
     let Some(desk) = MailDesk::new("redirect").await else { return };
     let (_, requester, token) = desk.person("requester", &[Role::Partner]).await;
@@ -529,7 +529,7 @@ async fn only_the_list_answers_for_a_redirect_unit_and_anyone_else_is_just_anoth
     assert_problem(&desk.server.get(&format!("/api/v1/tickets/{id}"), &member_token).await, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn mailgate_hands_a_message_from_standard_input_to_the_server() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let customer = unique_address("piped");
@@ -578,7 +578,7 @@ async fn mailgate_hands_a_message_from_standard_input_to_the_server() {
     assert_eq!(out.status.code(), Some(75), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_quoted_history_is_kept_behind_show_quoted_text() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let customer = unique_address("forwarder");
@@ -635,7 +635,7 @@ fn mailgate(token: &str, url: &str, raw: Vec<u8>, extra: &[&str]) -> std::proces
     child.wait_with_output().expect("mailgate ends")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn every_message_of_the_corpus_is_kept_and_settles() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mail/tests/corpus");
@@ -674,7 +674,7 @@ async fn every_message_of_the_corpus_is_kept_and_settles() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn helpdesk_never_mails_its_own_addresses_and_knows_its_mail_when_it_comes_back() {
     // Mail goes out from another address than the one answers come back to.
     let sender = "noreply@test.example.org";
@@ -726,7 +726,7 @@ async fn helpdesk_never_mails_its_own_addresses_and_knows_its_mail_when_it_comes
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_mailing_lists_copy_is_kept_and_the_list_is_never_mailed() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, supporter, _) = desk.supporter().await;
@@ -756,7 +756,7 @@ async fn a_mailing_lists_copy_is_kept_and_the_list_is_never_mailed() {
     assert!(desk.peer.messages_for(&poster).is_empty(), "a list's message is never answered");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_when_it_is_back() {
     let Some(peer) = mail_peer() else { return };
     let db = crate::common::TestDb::under_test().await;
@@ -802,7 +802,7 @@ async fn mail_waits_while_the_smtp_server_is_down_and_goes_once_when_it_is_back(
     assert_eq!(peer.messages_for(&to).len(), 1, "sent once");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn mail_in_an_imap_mailbox_opens_a_ticket_once() {
     let Some(mailbox) = crate::common::mailbox_peer() else { return };
     let Some(desk) = MailDesk::new("direct").await else { return };
@@ -856,7 +856,7 @@ async fn mail_in_an_imap_mailbox_opens_a_ticket_once() {
     assert!(down.to_string().contains("cannot reach the IMAP server 127.0.0.1:9"), "{down}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn messages_arriving_together_are_stored_and_numbered_in_the_order_they_arrived() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let customer = unique_address("customer");

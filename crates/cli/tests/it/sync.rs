@@ -748,7 +748,7 @@ async fn a_ticket_from_the_other_side_for_a_disabled_requester_is_opened_for_the
     assert_eq!(shown.body["submitter"], gone.id, "the ticket is theirs: {:?}", shown.body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn the_other_sides_reply_and_solution_reach_the_requester_by_mail_named_for_their_author() {
     let Some(peer) = crate::common::mail_peer() else { return };
     let server =

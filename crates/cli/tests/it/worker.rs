@@ -241,8 +241,8 @@ async fn jobs_that_must_keep_their_order_run_one_after_another_as_they_were_queu
     }
 }
 
-#[tokio::test]
-#[should_panic(expected = "jobs failed for good during the test")]
+#[tokio::test(flavor = "multi_thread")]
+#[should_panic(expected = "jobs failed during the test")]
 async fn the_test_kit_fails_a_test_in_which_a_job_failed_for_good() {
     // A worker that never reaches a mail server: the job fails on its payload before that.
     let nowhere = crate::common::MailPeer { url: "smtp://127.0.0.1:9".into(), maildir: std::env::temp_dir() };
@@ -263,6 +263,25 @@ async fn the_test_kit_fails_a_test_in_which_a_job_failed_for_good() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // Dropping the server at the end of the test is what must fail it.
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[should_panic(expected = "jobs failed during the test")]
+async fn the_test_kit_fails_a_test_in_which_a_job_waits_to_be_tried_again() {
+    let nowhere = crate::common::MailPeer { url: "smtp://127.0.0.1:9".into(), maildir: std::env::temp_dir() };
+    let options = crate::common::Options { mail: Some(nowhere), ..Default::default() };
+    let server = crate::common::TestServer::start_with(options).await;
+    let mut tx = server.store().begin().await.expect("begin");
+    // No node knows this kind: the worker keeps it to try again later.
+    let job = NewJob {
+        kind: "a kind no node knows".into(),
+        payload: json!({}),
+        dedupe_key: None,
+        run_at: time::OffsetDateTime::now_utc(),
+    };
+    tx.enqueue_job(&job).await.expect("enqueue");
+    tx.commit().await.expect("commit");
     // Dropping the server at the end of the test is what must fail it.
 }
 

@@ -513,9 +513,12 @@ pub struct TestServer {
     pub db: TestDb,
     /// The server's search index: no follower runs, so a test calls `catch_up` before it searches.
     pub search: helpdesk_search::SearchIndex,
-    /// Whether a worker runs, so that the test's end checks that no job it ran failed for good.
+    /// Whether a worker runs, so that the test's end checks that every job it queued ran and
+    /// none failed.
     worker: bool,
-    /// Jobs this test makes fail for good on purpose (the check then lets them be).
+    /// The server's clock, to tell which jobs are due.
+    clock: Arc<dyn helpdesk_app::Clock>,
+    /// Jobs this test makes fail on purpose (the check then lets them be).
     pub expect_failed_jobs: bool,
 }
 
@@ -579,7 +582,8 @@ impl TestServer {
         });
         let client = reqwest::Client::new();
         let worker = options.mail.is_some();
-        TestServer { url, app, client, stop, db, search, worker, expect_failed_jobs: false }
+        let clock = settings.clock.clone();
+        TestServer { url, app, client, stop, db, search, worker, clock, expect_failed_jobs: false }
     }
 
     /// The store behind the server.
@@ -649,29 +653,41 @@ impl TestServer {
 }
 
 impl Drop for TestServer {
-    /// Stops the server; where a worker ran, checks (as crates.io's test app does) that no job
-    /// the test queued failed for good, unless the test says it meant one to.
+    /// Stops the server; where a worker ran, first waits (as crates.io's test app checks) until
+    /// every job the test queued has run, then checks that none failed, unless the test says it
+    /// meant some to.
     fn drop(&mut self) {
-        self.stop.cancel();
-        if !self.worker || self.expect_failed_jobs || std::thread::panicking() {
+        if !self.worker || std::thread::panicking() {
+            self.stop.cancel();
             return;
         }
-        // Drop cannot await: the check reads the database on a thread and runtime of its own.
-        let location = self.db.location.clone();
-        let failed = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        let runtime = tokio::runtime::Handle::current();
+        assert!(
+            runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread,
+            "a test whose server runs a worker runs on #[tokio::test(flavor = \"multi_thread\")], so that its end \
+             can wait for the jobs it queued"
+        );
+        let store = self.app.store().clone();
+        let clock = self.clock.clone();
+        // Drop cannot await: the wait runs on this thread while the runtime's other thread
+        // keeps the worker going.
+        let counts = tokio::task::block_in_place(|| {
             runtime.block_on(async {
-                let store = helpdesk_store::open(&location).await.expect("the store opens");
-                let failed = store.failed_jobs(helpdesk_domain::paging::PageRequest::default()).await;
-                store.close().await;
-                failed.expect("the failed jobs").items
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+                loop {
+                    let counts = store.job_counts(clock.now()).await.expect("the job queue");
+                    if counts.due + counts.running == 0 || std::time::Instant::now() > deadline {
+                        return counts;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
             })
-        })
-        .join()
-        .expect("the check of the jobs ran");
-        let failed: Vec<String> =
-            failed.iter().map(|j| format!("{} #{}: {}", j.kind, j.id, j.last_error.as_deref().unwrap_or(""))).collect();
-        assert!(failed.is_empty(), "jobs failed for good during the test: {failed:?}");
+        });
+        self.stop.cancel();
+        assert_eq!(counts.due + counts.running, 0, "jobs the test queued never ran: {counts:?}");
+        if !self.expect_failed_jobs {
+            assert_eq!((counts.retrying, counts.failed), (0, 0), "jobs failed during the test: {counts:?}");
+        }
     }
 }
 
