@@ -2,11 +2,12 @@
 //! support contract that makes them a named user.
 
 use helpdesk_domain::OrgId;
-use helpdesk_domain::listing::{TicketFilter, TicketOrder};
+use helpdesk_domain::listing::{Narrowing, TicketFilter, TicketOrder};
 use helpdesk_domain::organisation::Contract;
-use helpdesk_domain::paging::PageRequest;
+use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::Status;
+use helpdesk_domain::ticket::TicketSummary;
 
 use crate::{App, AppError, AppResult};
 
@@ -35,8 +36,9 @@ pub struct Dashboard {
     pub companies: Vec<(OrgId, String)>,
     /// The organisation whose tickets the list shows; none for their own tickets.
     pub company: Option<OrgId>,
-    /// The list's filter, before the filters they chose on the page.
-    pub list: TicketFilter,
+    /// The page of the list they asked for, narrowed as they asked (none when what they asked
+    /// could not be read).
+    pub tickets: Option<Page<TicketSummary>>,
     /// How many of their tickets wait for their reply.
     pub waiting: i64,
     /// How many of their tickets are solved and wait for them to verify the solution.
@@ -45,8 +47,16 @@ pub struct Dashboard {
 
 impl App {
     /// `actor`'s dashboard, listing their own tickets, or with `company` those of `org` (the
-    /// first organisation whose tickets they read, when `org` is not one).
-    pub async fn dashboard(&self, actor: &Actor, company: bool, org: Option<OrgId>) -> AppResult<Dashboard> {
+    /// first organisation whose tickets they read, when `org` is not one), narrowed by
+    /// `narrowing`.
+    pub async fn dashboard(
+        &self,
+        actor: &Actor,
+        company: bool,
+        org: Option<OrgId>,
+        narrowing: Option<Narrowing>,
+        page: PageRequest,
+    ) -> AppResult<Dashboard> {
         let me = actor.account.ok_or_else(|| AppError::Unauthenticated("not signed in".into()))?;
         let entitlements = self.my_entitlements(actor).await?;
         let companies: Vec<(OrgId, String)> =
@@ -69,7 +79,11 @@ impl App {
         };
         let waiting = count(Status::WaitingForReply).await?;
         let solved = count(Status::Solved).await?;
-        Ok(Dashboard { entitlements, companies, company, list, waiting, solved })
+        let tickets = match narrowing {
+            Some(narrowing) => Some(self.ticket_summaries(actor, list.narrowed(narrowing), page).await?),
+            None => None,
+        };
+        Ok(Dashboard { entitlements, companies, company, tickets, waiting, solved })
     }
 
     /// The organisations `actor` is a member or partner of, with the contract running today.

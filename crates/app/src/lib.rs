@@ -29,6 +29,7 @@ pub mod secrets;
 pub mod sync;
 pub mod ticket_view;
 pub mod tickets;
+pub mod work_lists;
 pub mod worker;
 
 use std::future::Future;

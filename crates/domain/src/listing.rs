@@ -60,3 +60,102 @@ pub struct TicketFilter {
     /// The order (newest first unless asked).
     pub order: TicketOrder,
 }
+
+/// Which of open and finished tickets a person asks a list to show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StateChoice {
+    /// What the list shows when nothing is asked.
+    #[default]
+    AsTheListShows,
+    /// Only open, or only finished, tickets.
+    Only(OpenState),
+    /// Open and finished tickets.
+    Both,
+}
+
+/// What a person narrows a list down to, over what the list itself shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Narrowing {
+    /// Words in the title, or a ticket number.
+    pub text: Option<String>,
+    /// Open, finished, or both.
+    pub state: StateChoice,
+    /// One status.
+    pub status: Option<Status>,
+    /// One category.
+    pub category: Option<CategoryId>,
+}
+
+impl TicketFilter {
+    /// This list narrowed as a person asks: their words, state, status and category take the
+    /// place of the list's own.
+    pub fn narrowed(self, by: Narrowing) -> TicketFilter {
+        let state = match by.state {
+            StateChoice::AsTheListShows => self.state,
+            StateChoice::Only(state) => Some(state),
+            StateChoice::Both => None,
+        };
+        TicketFilter {
+            text: by.text,
+            state,
+            status: by.status.or(self.status),
+            category: by.category.or(self.category),
+            ..self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_narrowing_takes_the_place_of_the_lists_own_filters_only_where_it_asks() {
+        let list = TicketFilter {
+            state: Some(OpenState::Open),
+            status: Some(Status::New),
+            category: Some(3),
+            text: Some("list".into()),
+            units: vec![1, 2],
+            order: TicketOrder::Queue,
+            ..TicketFilter::default()
+        };
+        let cases = [
+            (Narrowing::default(), Some(OpenState::Open), Some(Status::New), Some(3), None),
+            (
+                Narrowing { state: StateChoice::Only(OpenState::Closed), ..Narrowing::default() },
+                Some(OpenState::Closed),
+                Some(Status::New),
+                Some(3),
+                None,
+            ),
+            (
+                Narrowing { state: StateChoice::Both, status: Some(Status::Solved), ..Narrowing::default() },
+                None,
+                Some(Status::Solved),
+                Some(3),
+                None,
+            ),
+            (
+                Narrowing { text: Some("disk".into()), category: Some(7), ..Narrowing::default() },
+                Some(OpenState::Open),
+                Some(Status::New),
+                Some(7),
+                Some("disk".to_owned()),
+            ),
+        ];
+        for (by, state, status, category, text) in cases {
+            let narrowed = list.clone().narrowed(by.clone());
+            assert_eq!(
+                (narrowed.state, narrowed.status, narrowed.category, narrowed.text.clone()),
+                (state, status, category, text),
+                "{by:?}"
+            );
+            assert_eq!(
+                (narrowed.units, narrowed.order),
+                (vec![1, 2], TicketOrder::Queue),
+                "the list's own scope stays"
+            );
+        }
+    }
+}

@@ -134,7 +134,7 @@ pub trait Store:
     async fn release_claims(&self, worker: &str) -> StoreResult<(u64, u64)>;
     /// Jobs that failed for good, newest first.
     async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>>;
-    /// How many jobs are due, waiting to be retried, in a worker's hands, and failed for good.
+    /// How many jobs are due, queued for later, waiting to be retried, in a worker's hands, and failed for good.
     async fn job_counts(&self, now: OffsetDateTime) -> StoreResult<JobCounts>;
     /// How many rows each table holds, to prove in tests that a refusal wrote nothing.
     async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>>;

@@ -622,12 +622,15 @@ macro_rules! sql_store {
             }
 
             async fn job_counts(&self, now: OffsetDateTime) -> StoreResult<crate::JobCounts> {
-                let (due, retrying, running, failed): (i64, i64, i64, i64) = sqlx::query_as(
+                // Free: failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1).
+                let (due, later, retrying, running, failed): (i64, i64, i64, i64, i64) = sqlx::query_as(
                     "SELECT \
                      COALESCE(SUM(CASE WHEN failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
                          AND run_at <= $1 THEN 1 ELSE 0 END), 0), \
                      COALESCE(SUM(CASE WHEN failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
-                         AND run_at > $1 THEN 1 ELSE 0 END), 0), \
+                         AND run_at > $1 AND attempts = 0 THEN 1 ELSE 0 END), 0), \
+                     COALESCE(SUM(CASE WHEN failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+                         AND run_at > $1 AND attempts > 0 THEN 1 ELSE 0 END), 0), \
                      COALESCE(SUM(CASE WHEN failed_at IS NULL AND locked_until >= $1 THEN 1 ELSE 0 END), 0), \
                      COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
                      FROM jobs",
@@ -635,7 +638,7 @@ macro_rules! sql_store {
                 .bind(Ts::from(now))
                 .fetch_one(&self.read)
                 .await?;
-                Ok(crate::JobCounts { due, retrying, running, failed })
+                Ok(crate::JobCounts { due, later, retrying, running, failed })
             }
 
             async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {

@@ -147,6 +147,8 @@ pub struct Job {
 pub struct JobCounts {
     /// Due and in nobody's hands: the next worker that looks takes them.
     pub due: i64,
+    /// Queued to run later, not yet tried.
+    pub later: i64,
     /// Failed and waiting for their next attempt.
     pub retrying: i64,
     /// Claimed by a worker whose lease has not run out.

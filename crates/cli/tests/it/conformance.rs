@@ -416,6 +416,14 @@ async fn jobs_are_claimed_once_retried_and_kept_when_failed(db: TestDb) {
         .await
         .expect("enqueue");
     tx.commit().await.expect("commit");
+    let counts = |now| {
+        let store = b.store.clone();
+        async move {
+            let c = store.job_counts(now).await.expect("the job counts");
+            (c.due, c.later, c.retrying, c.running, c.failed)
+        }
+    };
+    assert_eq!(counts(at(10)).await, (3, 1, 0, 0, 0), "three due, one for later");
 
     let now = at(10);
     let (first, second) = tokio::join!(
@@ -438,6 +446,7 @@ async fn jobs_are_claimed_once_retried_and_kept_when_failed(db: TestDb) {
     b.store.finish_jobs(&[done.id], "w9").await.expect("finish by a stranger is a no-op");
     b.store.finish_jobs(&[done.id], owner_of(done.id)).await.expect("finish");
     b.store.fail_job(failing.id, owner_of(failing.id), "SMTP down", Some(at(60)), now).await.expect("fail");
+    assert_eq!(counts(at(11)).await, (0, 1, 1, 1, 0), "one retrying, one still in a worker's hands");
 
     // After the lease runs out the remaining claimed job comes back; the failed one waits.
     let later = at(10 + 301);
@@ -451,6 +460,7 @@ async fn jobs_are_claimed_once_retried_and_kept_when_failed(db: TestDb) {
     assert!(b.store.claim_jobs("w5", at(10_000), at(10_300), 10).await.expect("claim").is_empty());
     let failed = b.store.failed_jobs(PageRequest::default()).await.expect("failed");
     assert_eq!(failed.total, 3, "jobs given up on are kept for an admin");
+    assert_eq!(counts(at(10_000)).await, (0, 0, 0, 0, 3));
 }
 
 async fn a_queued_job_is_invisible_until_commit_and_deduplicated(db: TestDb) {

@@ -13,6 +13,7 @@ use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use helpdesk_domain::category::{Category, FieldType};
+use helpdesk_domain::listing::{Narrowing, StateChoice};
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Action, check};
 use helpdesk_domain::status::{Resolution, Status};
@@ -99,31 +100,38 @@ pub struct ListQuery {
 impl ListQuery {
     /// The filter these ask for, or the errors of those that cannot be read.
     pub(super) fn filter(&self) -> Result<TicketFilter, Errors> {
+        let list = TicketFilter { order: TicketOrder::LastActivity, ..TicketFilter::default() };
+        Ok(list.narrowed(self.narrowing()?))
+    }
+
+    /// What these narrow a list down to, or the errors of those that cannot be read.
+    pub(super) fn narrowing(&self) -> Result<Narrowing, Errors> {
         let mut errors = Vec::new();
-        let mut filter = TicketFilter { order: TicketOrder::LastActivity, ..TicketFilter::default() };
+        let mut narrowing = Narrowing::default();
         let q = self.q.trim();
         if !q.is_empty() {
-            filter.text = Some(q.to_owned());
+            narrowing.text = Some(q.to_owned());
         }
         match self.state.as_str() {
-            "" | "all" => {}
-            "open" => filter.state = Some(OpenState::Open),
-            "closed" => filter.state = Some(OpenState::Closed),
+            "" => {}
+            "all" => narrowing.state = StateChoice::Both,
+            "open" => narrowing.state = StateChoice::Only(OpenState::Open),
+            "closed" => narrowing.state = StateChoice::Only(OpenState::Closed),
             _ => errors.push(helpdesk_domain::validation::FieldError::new("state", "choose open or closed")),
         }
         if !self.status.is_empty() {
             match self.status.parse::<Status>() {
-                Ok(s) => filter.status = Some(s),
+                Ok(s) => narrowing.status = Some(s),
                 Err(e) => errors.push(helpdesk_domain::validation::FieldError::new("status", e.to_string())),
             }
         }
         if !self.category.is_empty() {
             match self.category.parse::<i64>() {
-                Ok(c) => filter.category = Some(c),
+                Ok(c) => narrowing.category = Some(c),
                 Err(_) => errors.push(helpdesk_domain::validation::FieldError::new("category", "choose a category")),
             }
         }
-        if errors.is_empty() { Ok(filter) } else { Err(Errors::from_fields(errors)) }
+        if errors.is_empty() { Ok(narrowing) } else { Err(Errors::from_fields(errors)) }
     }
 
     /// The address of this list with the same filters (without the page).
@@ -131,16 +139,6 @@ impl ListQuery {
         let base =
             query(&[("q", &self.q), ("state", &self.state), ("status", &self.status), ("category", &self.category)]);
         if base.is_empty() { path.to_owned() } else { format!("{path}{base}") }
-    }
-
-    /// Open, closed or both, as asked, for a list that shows `default` when nothing is asked.
-    pub(super) fn state_over(&self, default: Option<OpenState>) -> Option<OpenState> {
-        match self.state.as_str() {
-            "open" => Some(OpenState::Open),
-            "closed" => Some(OpenState::Closed),
-            "all" => None,
-            _ => default,
-        }
     }
 
     /// The choices of the filter form of a list that shows `default` when nothing is asked:

@@ -3,14 +3,16 @@
 
 use askama::Template;
 use axum::extract::State;
-use helpdesk_app::tickets::OpenState;
-use helpdesk_app::tickets::{TicketFilter, TicketOrder};
+use helpdesk_app::work_lists::WorkList;
+use helpdesk_domain::listing::Narrowing;
+use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::ticket::TicketSummary;
 use serde::Deserialize;
 
 use super::form::PageQuery;
 use super::tickets::{FilterForm, ListQuery, names};
 use super::views::{Pager, TicketRow, query, when};
-use super::{Errors, PageError, PageResult, Shell, Viewer, render};
+use super::{Errors, PageResult, Shell, Viewer, render};
 use crate::AppState;
 
 /// A tab above a list.
@@ -101,40 +103,39 @@ struct Listing {
     errors: Errors,
 }
 
-/// Runs `base` with the viewer's filters; the pager links keep the list and its filters.
-async fn listing(
-    state: &AppState,
-    viewer: &Viewer,
-    q: &WorkQuery,
-    filters: &ListQuery,
-    base: TicketFilter,
-    path: &str,
-    names: &super::views::Names,
-) -> Result<Listing, PageError> {
-    let (filter, page) = match (filters.filter(), filters.page()) {
-        (Ok(f), Ok(p)) => (f, p),
-        (Err(errors), _) | (_, Err(errors)) => {
-            return Ok(Listing { rows: vec![], pager: Pager::default(), errors });
+impl Listing {
+    /// The rows of `tickets` (none with `errors` when the filters could not be read); the
+    /// pager's links keep the list and its filters.
+    fn of(
+        tickets: Option<Page<TicketSummary>>,
+        errors: Option<Errors>,
+        q: &WorkQuery,
+        filters: &ListQuery,
+        path: &str,
+        names: &super::views::Names,
+    ) -> Listing {
+        let Some(page) = tickets else {
+            return Listing { rows: vec![], pager: Pager::default(), errors: errors.unwrap_or_default() };
+        };
+        let extra = query(&[("list", &q.list), ("org", &q.org)]);
+        let mut url = filters.base(path);
+        if !extra.is_empty() {
+            url = if url.contains('?') { format!("{url}&{}", &extra[1..]) } else { format!("{url}{extra}") };
         }
-    };
-    let filter = TicketFilter {
-        text: filter.text,
-        state: filters.state_over(base.state),
-        status: filter.status.or(base.status),
-        category: filter.category.or(base.category),
-        ..base
-    };
-    let page = state.app.ticket_summaries(&viewer.actor, filter, page).await?;
-    let extra = query(&[("list", &q.list), ("org", &q.org)]);
-    let mut url = filters.base(path);
-    if !extra.is_empty() {
-        url = if url.contains('?') { format!("{url}&{}", &extra[1..]) } else { format!("{url}{extra}") };
+        Listing {
+            rows: page.items.iter().map(|s| TicketRow::of(s, names)).collect(),
+            pager: Pager::of(&page, &url, "tickets"),
+            errors: Errors::default(),
+        }
     }
-    Ok(Listing {
-        rows: page.items.iter().map(|s| TicketRow::of(s, names)).collect(),
-        pager: Pager::of(&page, &url, "tickets"),
-        errors: Errors::default(),
-    })
+}
+
+/// What the person narrows a list down to and the page they ask for, or why it cannot be read.
+fn asked(filters: &ListQuery) -> (Option<Narrowing>, PageRequest, Option<Errors>) {
+    match (filters.narrowing(), filters.page()) {
+        (Ok(narrowing), Ok(page)) => (Some(narrowing), page, None),
+        (Err(errors), _) | (_, Err(errors)) => (None, PageRequest::default(), Some(errors)),
+    }
 }
 
 /// The dashboard: my tickets, company tickets, entitlements, alerts and a link to the profile.
@@ -146,9 +147,10 @@ pub async fn dashboard(
 ) -> PageResult {
     let member_since = when(viewer.require()?.account.created_at);
     let company = q.list == "company";
-    let board = state.app.dashboard(&viewer.actor, company, q.org.parse::<i64>().ok()).await?;
+    let (narrowing, page, errors) = asked(&filters);
+    let board = state.app.dashboard(&viewer.actor, company, q.org.parse::<i64>().ok(), narrowing, page).await?;
     let (categories, names) = names(&state, &viewer).await?;
-    let list = listing(&state, &viewer, &q, &filters, board.list, "/dashboard", &names).await?;
+    let list = Listing::of(board.tickets, errors, &q, &filters, "/dashboard", &names);
     let mut tabs =
         vec![Tab { href: "/dashboard".into(), label: "My tickets".into(), current: board.company.is_none() }];
     for (id, name) in &board.companies {
@@ -213,26 +215,17 @@ pub async fn queue(
     PageQuery(q): PageQuery<WorkQuery>,
     PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
-    let me = viewer.require()?.account.id;
-    let units = state.app.queue_units(&viewer.actor).await?;
-    let (categories, names) = names(&state, &viewer).await?;
+    viewer.require()?;
     let mine = q.list == "mine";
-    let base = if mine {
-        TicketFilter {
-            owner: Some(me),
-            state: Some(OpenState::Open),
-            order: TicketOrder::Queue,
-            ..TicketFilter::default()
-        }
-    } else {
-        TicketFilter { units, state: Some(OpenState::Open), order: TicketOrder::Queue, ..TicketFilter::default() }
-    };
-    let open = base.state;
-    let list = listing(&state, &viewer, &q, &filters, base, "/queue", &names).await?;
+    let list = if mine { WorkList::Mine } else { WorkList::Queue };
+    let (narrowing, page, errors) = asked(&filters);
+    let tickets = state.app.work_list(&viewer.actor, list, narrowing, page).await?;
+    let (categories, names) = names(&state, &viewer).await?;
+    let rows = Listing::of(tickets, errors, &q, &filters, "/queue", &names);
     let (heading, current) = if mine { ("My tickets", "/queue?list=mine") } else { ("Queue", "/queue") };
     let intro = "New and unassigned tickets first, then by priority, oldest first.".to_owned();
-    let mut page =
-        WorkPage::of(&viewer, heading, intro, supporter_tabs(current), "/queue", list, filters.form(&categories, open));
+    let form = filters.form(&categories, list.shows());
+    let mut page = WorkPage::of(&viewer, heading, intro, supporter_tabs(current), "/queue", rows, form);
     if mine {
         page.hidden = vec![("list".to_owned(), "mine".to_owned())];
     }
@@ -247,18 +240,13 @@ pub async fn triage(
     PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
     viewer.require()?;
-    let first_level = state.app.triage_units(&viewer.actor).await?;
+    let (narrowing, page, errors) = asked(&filters);
+    let tickets = state.app.work_list(&viewer.actor, WorkList::Triage, narrowing, page).await?;
     let (categories, names) = names(&state, &viewer).await?;
-    let base = TicketFilter {
-        units: first_level,
-        state: Some(OpenState::Open),
-        order: TicketOrder::Queue,
-        ..TicketFilter::default()
-    };
-    let list = listing(&state, &viewer, &q, &filters, base, "/triage", &names).await?;
+    let list = Listing::of(tickets, errors, &q, &filters, "/triage", &names);
     let intro = "Open tickets of the 1st-level units: check the priority, take them or route them to the right unit.";
     let tabs = supporter_tabs("/triage");
-    let form = filters.form(&categories, Some(OpenState::Open));
+    let form = filters.form(&categories, WorkList::Triage.shows());
     let page = WorkPage::of(&viewer, "Triage", intro.to_owned(), tabs, "/triage", list, form);
     Ok(render(&page))
 }
