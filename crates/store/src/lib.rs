@@ -23,6 +23,7 @@ mod sql_mail;
 mod sql_search;
 mod sql_sync;
 mod sqlite;
+mod statements;
 mod sync;
 mod types;
 mod wal;
@@ -136,6 +137,9 @@ pub trait Store:
     async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>>;
     /// How many jobs are due, queued for later, waiting to be retried, in a worker's hands, and failed for good.
     async fn job_counts(&self, now: OffsetDateTime) -> StoreResult<JobCounts>;
+    /// Prepares every fixed statement of the store against the schema (none is run): proves
+    /// that the code and the migrations agree, on either engine. Returns how many there are.
+    async fn prepare_statements(&self) -> StoreResult<usize>;
     /// How many rows each table holds, to prove in tests that a refusal wrote nothing.
     async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>>;
     /// Whether any account exists (a first start has none); one index probe, not a count.

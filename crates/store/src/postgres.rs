@@ -19,10 +19,7 @@ sql_store! {
     db: sqlx::Postgres,
     engine: Engine::Postgres,
     begin: "BEGIN",
-    for_update: " FOR UPDATE",
-    // Several workers claim jobs at once; each takes rows no other has locked.
-    skip_locked: " FOR UPDATE SKIP LOCKED",
-    roles_agg: "string_agg(role, ',')",
+    dialect: postgres,
     // The extended protocol prepares one statement at a time.
     one_command: false,
     // PostgreSQL's planner weighs the indexes by its statistics; it needs no hint.
@@ -34,18 +31,15 @@ sql_store! {
 
 identity_sql! {
     db: sqlx::Postgres,
-    roles_agg: "string_agg(role, ',')",
 }
 
 auth_sql! {
     db: sqlx::Postgres,
-    roles_agg: "string_agg(role, ',')",
 }
 
 accounts_sql! {
     db: sqlx::Postgres,
-    roles_agg: "string_agg(role, ',')",
-    for_update: " FOR UPDATE",
+    dialect: postgres,
 }
 
 mail_sql! {
@@ -54,8 +48,7 @@ mail_sql! {
 
 sync_sql! {
     db: sqlx::Postgres,
-    for_update: " FOR UPDATE",
-    skip_locked: " FOR UPDATE SKIP LOCKED",
+    dialect: postgres,
 }
 
 // PostgreSQL reads the change log by transaction id (see sql_search.rs).

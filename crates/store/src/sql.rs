@@ -1,10 +1,11 @@
-//! The repository's SQL, written once and instantiated for each engine by `sql_store!`.
+//! The repository over sqlx, written once and instantiated for each engine by `sql_store!`.
 //!
-//! Both engines take `$N` placeholders and `RETURNING`, so almost every statement is the same
-//! text; where they differ (locking, string aggregation) the engine passes its own fragment.
-//! A macro rather than generic code: sqlx's generic executor bounds for every bound type and row
-//! would be longer than the SQL they serve, and each expansion is checked against its concrete
-//! driver.
+//! The fixed statements are constants in `statements` (formatted, and prepared on both engines
+//! by a test); this module binds them and reads their rows, and builds the lists whose filters
+//! vary. A macro rather than generic code: sqlx's generic executor bounds for every bound type
+//! and row would be longer than the code they serve, and each expansion is checked against its
+//! concrete driver. The engine's few differences are its parameters (see `sqlite.rs` and
+//! `postgres.rs`).
 
 /// The columns of a ticket row, in `TicketRow`'s order.
 macro_rules! ticket_columns {
@@ -98,14 +99,11 @@ macro_rules! job_columns {
     };
 }
 
-/// An account with its granted roles aggregated by the engine's own function.
+/// An account with its granted roles.
 macro_rules! account_select {
-    ($roles_agg:literal) => {
-        concat!(
-            "SELECT a.id, a.email, a.name, a.disabled, a.created_at, a.email_verified_at, (SELECT ",
-            $roles_agg,
-            " FROM account_roles r WHERE r.account_id = a.id) AS roles "
-        )
+    () => {
+        "SELECT a.id, a.email, a.name, a.disabled, a.created_at, a.email_verified_at, \
+         (SELECT string_agg(role, ',') FROM account_roles r WHERE r.account_id = a.id) AS roles "
     };
 }
 
@@ -127,9 +125,7 @@ macro_rules! sql_store {
         db: $db:ty,
         engine: $engine:expr,
         begin: $begin:literal,
-        for_update: $for_update:literal,
-        skip_locked: $skip_locked:literal,
-        roles_agg: $roles_agg:literal,
+        dialect: $dialect:ident,
         one_command: $one_command:literal,
         broad: $broad:literal,
         tables: $tables:literal $(,)?
@@ -185,7 +181,7 @@ macro_rules! sql_store {
 
         async fn fetch_ticket<'e, E: Executor<'e, Database = $db>>(e: E, id: TicketId) -> StoreResult<Option<Ticket>> {
             let row: Option<TicketRow> =
-                sqlx::query_as(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets WHERE id = $1"))
+                sqlx::query_as($crate::statements::tickets::FETCH_TICKET)
                     .bind(id)
                     .fetch_optional(e)
                     .await?;
@@ -193,7 +189,7 @@ macro_rules! sql_store {
         }
 
         async fn fetch_unit<'e, E: Executor<'e, Database = $db>>(e: E, id: UnitId) -> StoreResult<Option<Unit>> {
-            let row: Option<UnitRow> = sqlx::query_as(concat!("SELECT ", $crate::sql::unit_columns!(), " FROM units WHERE id = $1"))
+            let row: Option<UnitRow> = sqlx::query_as($crate::statements::tickets::FETCH_UNIT)
                 .bind(id)
                 .fetch_optional(e)
                 .await?;
@@ -202,7 +198,7 @@ macro_rules! sql_store {
 
         async fn fetch_category<'e, E: Executor<'e, Database = $db>>(e: E, id: CategoryId) -> StoreResult<Option<Category>> {
             let row: Option<CategoryRow> =
-                sqlx::query_as(concat!("SELECT ", $crate::sql::category_columns!(), " FROM categories WHERE id = $1"))
+                sqlx::query_as($crate::statements::tickets::FETCH_CATEGORY)
                     .bind(id)
                     .fetch_optional(e)
                     .await?;
@@ -210,10 +206,7 @@ macro_rules! sql_store {
         }
 
         async fn fetch_account<'e, E: Executor<'e, Database = $db>>(e: E, id: AccountId) -> StoreResult<Option<Account>> {
-            let row: Option<AccountRow> = sqlx::query_as(concat!(
-                $crate::sql::account_select!($roles_agg),
-                "FROM accounts a WHERE a.id = $1"
-            ))
+            let row: Option<AccountRow> = sqlx::query_as($crate::statements::tickets::FETCH_ACCOUNT)
             .bind(id)
             .fetch_optional(e)
             .await?;
@@ -349,7 +342,7 @@ macro_rules! sql_store {
             }
 
             async fn ping(&self) -> StoreResult<()> {
-                sqlx::query("SELECT 1").execute(&self.read).await?;
+                sqlx::query($crate::statements::tickets::PING).execute(&self.read).await?;
                 Ok(())
             }
 
@@ -392,10 +385,7 @@ macro_rules! sql_store {
             }
 
             async fn attachments(&self, ticket: TicketId, internal: bool) -> StoreResult<Vec<Attachment>> {
-                let rows: Vec<AttachmentRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::attachment_columns!(), " FROM attachments ",
-                    "WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE) ORDER BY id"
-                ))
+                let rows: Vec<AttachmentRow> = sqlx::query_as($crate::statements::tickets::ATTACHMENTS)
                 .bind(ticket)
                 .bind(internal)
                 .fetch_all(&self.read)
@@ -404,9 +394,7 @@ macro_rules! sql_store {
             }
 
             async fn attachment_data(&self, id: AttachmentId) -> StoreResult<Option<(Attachment, Vec<u8>)>> {
-                let row: Option<AttachmentDataRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::attachment_columns!(), ", data FROM attachments WHERE id = $1"
-                ))
+                let row: Option<AttachmentDataRow> = sqlx::query_as($crate::statements::tickets::ATTACHMENT_DATA)
                 .bind(id)
                 .fetch_optional(&self.read)
                 .await?;
@@ -414,17 +402,12 @@ macro_rules! sql_store {
             }
 
             async fn articles(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<Article>> {
-                let total: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM articles WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE)",
-                )
+                let total: i64 = sqlx::query_scalar($crate::statements::tickets::ARTICLES_COUNT)
                 .bind(ticket)
                 .bind(internal)
                 .fetch_one(&self.read)
                 .await?;
-                let rows: Vec<ArticleRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::article_columns!(), " FROM articles ",
-                    "WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE) ORDER BY id LIMIT $3 OFFSET $4"
-                ))
+                let rows: Vec<ArticleRow> = sqlx::query_as($crate::statements::tickets::ARTICLES_PAGE)
                 .bind(ticket)
                 .bind(internal)
                 .bind(page.per_page)
@@ -435,9 +418,7 @@ macro_rules! sql_store {
             }
 
             async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>> {
-                let row: Option<ArticleRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::article_columns!(), " FROM articles WHERE id = $1"
-                ))
+                let row: Option<ArticleRow> = sqlx::query_as($crate::statements::tickets::ARTICLE)
                 .bind(id)
                 .fetch_optional(&self.read)
                 .await?;
@@ -445,17 +426,12 @@ macro_rules! sql_store {
             }
 
             async fn history(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<HistoryEntry>> {
-                let total: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM ticket_history WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE)",
-                )
+                let total: i64 = sqlx::query_scalar($crate::statements::tickets::HISTORY_COUNT)
                 .bind(ticket)
                 .bind(internal)
                 .fetch_one(&self.read)
                 .await?;
-                let rows: Vec<HistoryRow> = sqlx::query_as(
-                    "SELECT at, actor_id, field, old_value, new_value, reason, internal FROM ticket_history \
-                     WHERE ticket_id = $1 AND (internal = $2 OR internal = FALSE) ORDER BY id LIMIT $3 OFFSET $4",
-                )
+                let rows: Vec<HistoryRow> = sqlx::query_as($crate::statements::tickets::HISTORY_PAGE)
                 .bind(ticket)
                 .bind(internal)
                 .bind(page.per_page)
@@ -470,9 +446,9 @@ macro_rules! sql_store {
             }
 
             async fn units(&self, page: PageRequest) -> StoreResult<Page<Unit>> {
-                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(&self.read).await?;
+                let total: i64 = sqlx::query_scalar($crate::statements::tickets::UNITS_COUNT).fetch_one(&self.read).await?;
                 let rows: Vec<UnitRow> =
-                    sqlx::query_as(concat!("SELECT ", $crate::sql::unit_columns!(), " FROM units ORDER BY lower(name), id LIMIT $1 OFFSET $2"))
+                    sqlx::query_as($crate::statements::tickets::UNITS_PAGE)
                         .bind(page.per_page)
                         .bind(page.offset())
                         .fetch_all(&self.read)
@@ -485,10 +461,8 @@ macro_rules! sql_store {
             }
 
             async fn categories(&self, page: PageRequest) -> StoreResult<Page<Category>> {
-                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM categories").fetch_one(&self.read).await?;
-                let rows: Vec<CategoryRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::category_columns!(), " FROM categories ORDER BY lower(name), id LIMIT $1 OFFSET $2"
-                ))
+                let total: i64 = sqlx::query_scalar($crate::statements::tickets::CATEGORIES_COUNT).fetch_one(&self.read).await?;
+                let rows: Vec<CategoryRow> = sqlx::query_as($crate::statements::tickets::CATEGORIES_PAGE)
                 .bind(page.per_page)
                 .bind(page.offset())
                 .fetch_all(&self.read)
@@ -501,10 +475,7 @@ macro_rules! sql_store {
             }
 
             async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
-                let row: Option<AccountRow> = sqlx::query_as(concat!(
-                    $crate::sql::account_select!($roles_agg),
-                    "FROM accounts a WHERE a.email = $1"
-                ))
+                let row: Option<AccountRow> = sqlx::query_as($crate::statements::tickets::ACCOUNT_BY_EMAIL)
                 .bind(email)
                 .fetch_optional(&self.read)
                 .await?;
@@ -512,11 +483,7 @@ macro_rules! sql_store {
             }
 
             async fn account_by_token(&self, token_hash: &str) -> StoreResult<Option<Account>> {
-                let row: Option<AccountRow> = sqlx::query_as(concat!(
-                    $crate::sql::account_select!($roles_agg),
-                    "FROM accounts a JOIN api_tokens t ON t.account_id = a.id ",
-                    "WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
-                ))
+                let row: Option<AccountRow> = sqlx::query_as($crate::statements::tickets::ACCOUNT_BY_TOKEN)
                 .bind(token_hash)
                 .fetch_optional(&self.read)
                 .await?;
@@ -530,14 +497,7 @@ macro_rules! sql_store {
                 lease_until: OffsetDateTime,
                 limit: i64,
             ) -> StoreResult<Vec<Job>> {
-                let mut rows: Vec<JobRow> = sqlx::query_as(concat!(
-                    "UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1 ",
-                    "WHERE id IN (SELECT id FROM jobs WHERE failed_at IS NULL AND run_at <= $3 ",
-                    "AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at, id LIMIT $4",
-                    $skip_locked,
-                    ") RETURNING ",
-                    $crate::sql::job_columns!()
-                ))
+                let mut rows: Vec<JobRow> = sqlx::query_as($crate::statements::tickets::CLAIM_JOBS.$dialect)
                 .bind(worker)
                 .bind(Ts::from(lease_until))
                 .bind(Ts::from(now))
@@ -572,10 +532,7 @@ macro_rules! sql_store {
                 now: OffsetDateTime,
             ) -> StoreResult<()> {
                 let failed_at = if retry_at.is_none() { Some(Ts::from(now)) } else { None };
-                sqlx::query(
-                    "UPDATE jobs SET locked_by = NULL, locked_until = NULL, last_error = $3, \
-                     run_at = COALESCE($4, run_at), failed_at = $5 WHERE id = $1 AND locked_by = $2",
-                )
+                sqlx::query($crate::statements::tickets::FAIL_JOB)
                 .bind(id)
                 .bind(worker)
                 .bind(error)
@@ -589,18 +546,18 @@ macro_rules! sql_store {
             async fn release_claims(&self, worker: &str) -> StoreResult<(u64, u64)> {
                 let mut tx = self.write.begin_with($begin).await?;
                 // Due as they were: a claim leaves run_at and due_at as it found them.
-                let jobs = sqlx::query("UPDATE jobs SET locked_by = NULL, locked_until = NULL WHERE locked_by = $1")
+                let jobs = sqlx::query($crate::statements::tickets::RELEASE_CLAIMS_UPDATE_JOBS)
                     .bind(worker)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
                 let links =
-                    sqlx::query("UPDATE external_links SET locked_by = NULL, locked_until = NULL WHERE locked_by = $1")
+                    sqlx::query($crate::statements::tickets::RELEASE_CLAIMS_UPDATE_EXTERNAL_LINKS)
                         .bind(worker)
                         .execute(&mut *tx)
                         .await?
                         .rows_affected();
-                sqlx::query("UPDATE connectors SET poll_locked_by = NULL, poll_locked_until = NULL WHERE poll_locked_by = $1")
+                sqlx::query($crate::statements::tickets::RELEASE_CLAIMS_UPDATE_CONNECTORS)
                     .bind(worker)
                     .execute(&mut *tx)
                     .await?;
@@ -610,10 +567,8 @@ macro_rules! sql_store {
 
             async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>> {
                 let total: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE failed_at IS NOT NULL").fetch_one(&self.read).await?;
-                let rows: Vec<JobRow> = sqlx::query_as(concat!(
-                    "SELECT ", $crate::sql::job_columns!(), " FROM jobs WHERE failed_at IS NOT NULL ORDER BY id DESC LIMIT $1 OFFSET $2"
-                ))
+                    sqlx::query_scalar($crate::statements::tickets::FAILED_JOBS_COUNT).fetch_one(&self.read).await?;
+                let rows: Vec<JobRow> = sqlx::query_as($crate::statements::tickets::FAILED_JOBS_PAGE)
                 .bind(page.per_page)
                 .bind(page.offset())
                 .fetch_all(&self.read)
@@ -623,22 +578,26 @@ macro_rules! sql_store {
 
             async fn job_counts(&self, now: OffsetDateTime) -> StoreResult<crate::JobCounts> {
                 // Free: failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1).
-                let (due, later, retrying, running, failed): (i64, i64, i64, i64, i64) = sqlx::query_as(
-                    "SELECT \
-                     COALESCE(SUM(CASE WHEN failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
-                         AND run_at <= $1 THEN 1 ELSE 0 END), 0), \
-                     COALESCE(SUM(CASE WHEN failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
-                         AND run_at > $1 AND attempts = 0 THEN 1 ELSE 0 END), 0), \
-                     COALESCE(SUM(CASE WHEN failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
-                         AND run_at > $1 AND attempts > 0 THEN 1 ELSE 0 END), 0), \
-                     COALESCE(SUM(CASE WHEN failed_at IS NULL AND locked_until >= $1 THEN 1 ELSE 0 END), 0), \
-                     COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
-                     FROM jobs",
-                )
+                let (due, later, retrying, running, failed): (i64, i64, i64, i64, i64) = sqlx::query_as($crate::statements::tickets::JOB_COUNTS)
                 .bind(Ts::from(now))
                 .fetch_one(&self.read)
                 .await?;
                 Ok(crate::JobCounts { due, later, retrying, running, failed })
+            }
+
+            async fn prepare_statements(&self) -> StoreResult<usize> {
+                let statements = $crate::statements::all(matches!($engine, Engine::Postgres));
+                let mut conn = self.read.acquire().await?;
+                let mut refused = Vec::new();
+                for (area, name, sql) in &statements {
+                    if let Err(e) = conn.prepare(sqlx::SqlSafeStr::into_sql_str(*sql)).await {
+                        refused.push(format!("{area}::{name}: {e}"));
+                    }
+                }
+                if !refused.is_empty() {
+                    return Err(StoreError::Corrupt(format!("statements that do not prepare: {}", refused.join("; "))));
+                }
+                Ok(statements.len())
             }
 
             async fn row_counts(&self) -> StoreResult<Vec<(&'static str, i64)>> {
@@ -657,7 +616,7 @@ macro_rules! sql_store {
             }
 
             async fn has_accounts(&self) -> StoreResult<bool> {
-                let first: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts LIMIT 1").fetch_optional(&self.read).await?;
+                let first: Option<i64> = sqlx::query_scalar($crate::statements::tickets::HAS_ACCOUNTS).fetch_optional(&self.read).await?;
                 Ok(first.is_some())
             }
         }
@@ -674,7 +633,7 @@ macro_rules! sql_store {
 
             async fn ticket_for_update(&mut self, id: TicketId) -> StoreResult<Option<Ticket>> {
                 let row: Option<TicketRow> =
-                    sqlx::query_as(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets WHERE id = $1", $for_update))
+                    sqlx::query_as($crate::statements::tickets::TICKET_FOR_UPDATE.$dialect)
                         .bind(id)
                         .fetch_optional(&mut *self.tx)
                         .await?;
@@ -726,11 +685,7 @@ macro_rules! sql_store {
             }
 
             async fn update_ticket(&mut self, t: &Ticket) -> StoreResult<()> {
-                sqlx::query(
-                    "UPDATE tickets SET title = $2, description = $3, category_id = $4, unit_id = $5, owner_id = $6, \
-                     status = $7, resolution = $8, priority = $9, privacy = $10, fields = $11, updated_at = $12 \
-                     WHERE id = $1",
-                )
+                sqlx::query($crate::statements::tickets::UPDATE_TICKET)
                 .bind(t.id)
                 .bind(&t.title)
                 .bind(&t.description)
@@ -749,11 +704,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_article(&mut self, a: &NewArticle) -> StoreResult<Article> {
-                let row: ArticleRow = sqlx::query_as(concat!(
-                    "INSERT INTO articles (ticket_id, author_id, body, internal, channel, created_at, external_author) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ",
-                    $crate::sql::article_columns!()
-                ))
+                let row: ArticleRow = sqlx::query_as($crate::statements::tickets::INSERT_ARTICLE)
                 .bind(a.ticket)
                 .bind(a.author)
                 .bind(&a.body)
@@ -768,11 +719,7 @@ macro_rules! sql_store {
 
             async fn insert_attachment(&mut self, a: &NewAttachment) -> StoreResult<Attachment> {
                 let size = i64::try_from(a.data.len()).map_err(|_| StoreError::Corrupt("an attachment beyond i64".into()))?;
-                let row: AttachmentRow = sqlx::query_as(concat!(
-                    "INSERT INTO attachments (ticket_id, article_id, filename, content_type, size, sha256, uploaded_by, ",
-                    "internal, created_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ",
-                    $crate::sql::attachment_columns!()
-                ))
+                let row: AttachmentRow = sqlx::query_as($crate::statements::tickets::INSERT_ATTACHMENT)
                 .bind(a.ticket)
                 .bind(a.article)
                 .bind(&a.filename)
@@ -799,10 +746,7 @@ macro_rules! sql_store {
             }
 
             async fn enqueue_job(&mut self, job: &NewJob) -> StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO jobs (kind, payload, dedupe_key, run_at, created_at) VALUES ($1, $2, $3, $4, $4) \
-                     ON CONFLICT (dedupe_key) DO NOTHING",
-                )
+                sqlx::query($crate::statements::tickets::ENQUEUE_JOB)
                 .bind(&job.kind)
                 .bind(Json(&job.payload))
                 .bind(&job.dedupe_key)
@@ -813,7 +757,7 @@ macro_rules! sql_store {
             }
 
             async fn delete_job(&mut self, id: i64) -> StoreResult<()> {
-                sqlx::query("DELETE FROM jobs WHERE id = $1").bind(id).execute(&mut *self.tx).await?;
+                sqlx::query($crate::statements::tickets::DELETE_JOB).bind(id).execute(&mut *self.tx).await?;
                 Ok(())
             }
 
@@ -822,11 +766,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_unit(&mut self, u: &NewUnit, at: OffsetDateTime) -> StoreResult<Unit> {
-                let row: UnitRow = sqlx::query_as(concat!(
-                    "INSERT INTO units (name, description, level, email, integration, created_at, updated_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
-                    $crate::sql::unit_columns!()
-                ))
+                let row: UnitRow = sqlx::query_as($crate::statements::tickets::INSERT_UNIT)
                 .bind(&u.name)
                 .bind(&u.description)
                 .bind(u.level)
@@ -840,10 +780,7 @@ macro_rules! sql_store {
             }
 
             async fn update_unit(&mut self, u: &Unit) -> StoreResult<()> {
-                sqlx::query(
-                    "UPDATE units SET name = $2, description = $3, level = $4, email = $5, integration = $6, \
-                     updated_at = $7 WHERE id = $1",
-                )
+                sqlx::query($crate::statements::tickets::UPDATE_UNIT)
                 .bind(u.id)
                 .bind(&u.name)
                 .bind(&u.description)
@@ -862,11 +799,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_category(&mut self, c: &NewCategory, at: OffsetDateTime) -> StoreResult<Category> {
-                let row: CategoryRow = sqlx::query_as(concat!(
-                    "INSERT INTO categories (name, description, default_unit_id, fields, created_at, updated_at) ",
-                    "VALUES ($1, $2, $3, $4, $5, $5) RETURNING ",
-                    $crate::sql::category_columns!()
-                ))
+                let row: CategoryRow = sqlx::query_as($crate::statements::tickets::INSERT_CATEGORY)
                 .bind(&c.name)
                 .bind(&c.description)
                 .bind(c.default_unit)
@@ -879,10 +812,7 @@ macro_rules! sql_store {
             }
 
             async fn update_category(&mut self, c: &Category) -> StoreResult<()> {
-                sqlx::query(
-                    "UPDATE categories SET name = $2, description = $3, default_unit_id = $4, fields = $5, \
-                     updated_at = $6 WHERE id = $1",
-                )
+                sqlx::query($crate::statements::tickets::UPDATE_CATEGORY)
                 .bind(c.id)
                 .bind(&c.name)
                 .bind(&c.description)
@@ -900,9 +830,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_account(&mut self, email: &str, name: &str, roles: &[Role], at: OffsetDateTime) -> StoreResult<Account> {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO accounts (email, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-                )
+                let id: i64 = sqlx::query_scalar($crate::statements::tickets::INSERT_ACCOUNT_INSERT_ACCOUNTS)
                 .bind(email)
                 .bind(name)
                 .bind(Ts::from(at))
@@ -910,7 +838,7 @@ macro_rules! sql_store {
                 .await
                 .map_err(|e| named_duplicate(e, "an account with this e-mail address"))?;
                 for role in roles {
-                    sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    sqlx::query($crate::statements::tickets::INSERT_ACCOUNT_INSERT_ACCOUNT_ROLES)
                         .bind(id)
                         .bind(role.as_str())
                         .execute(&mut *self.tx)
@@ -922,9 +850,7 @@ macro_rules! sql_store {
             }
 
             async fn insert_token(&mut self, account: AccountId, name: &str, token_hash: &str, at: OffsetDateTime) -> StoreResult<i64> {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO api_tokens (account_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-                )
+                let id: i64 = sqlx::query_scalar($crate::statements::tickets::INSERT_TOKEN)
                 .bind(account)
                 .bind(name)
                 .bind(token_hash)

@@ -1,4 +1,4 @@
-//! The accounts SQL, written once and instantiated for each engine by `accounts_sql!` (see
+//! The accounts store, written once (its statements in `statements`) and instantiated for each engine by `accounts_sql!` (see
 //! `sql.rs` for why a macro). Paths are spelled out in full so that the expansion does not lean
 //! on what the other macros of the same module import.
 
@@ -6,7 +6,7 @@
 pub(crate) const IN_LIST_CHUNK: usize = 500;
 
 macro_rules! accounts_sql {
-    (db: $db:ty, roles_agg: $roles_agg:literal, for_update: $for_update:literal $(,)?) => {
+    (db: $db:ty, dialect: $dialect:ident $(,)?) => {
         use crate::accounts::{AccountStore, AccountTx};
 
         /// Adds the name-or-address filter of an account list, when there is one.
@@ -24,7 +24,7 @@ macro_rules! accounts_sql {
             tx: &mut sqlx::Transaction<'static, $db>,
             account: helpdesk_domain::AccountId,
         ) -> crate::StoreResult<bool> {
-            let found: Option<i64> = sqlx::query_scalar(concat!("SELECT id FROM accounts WHERE id = $1", $for_update))
+            let found: Option<i64> = sqlx::query_scalar($crate::statements::accounts::LOCK_ACCOUNT.$dialect)
                 .bind(account)
                 .fetch_optional(&mut **tx)
                 .await?;
@@ -42,10 +42,8 @@ macro_rules! accounts_sql {
                 let mut count = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) FROM accounts a");
                 push_account_filter(&mut count, &pattern);
                 let total: i64 = count.build_query_scalar().fetch_one(&self.read).await?;
-                let mut list = sqlx::QueryBuilder::<$db>::new(concat!(
-                    $crate::sql::account_select!($roles_agg),
-                    "FROM accounts a"
-                ));
+                let mut list =
+                    sqlx::QueryBuilder::<$db>::new(concat!($crate::sql::account_select!(), "FROM accounts a"));
                 push_account_filter(&mut list, &pattern);
                 list.push(" ORDER BY lower(a.name), a.id LIMIT ").push_bind(page.per_page);
                 list.push(" OFFSET ").push_bind(page.offset());
@@ -79,11 +77,10 @@ macro_rules! accounts_sql {
                 &self,
                 account: helpdesk_domain::AccountId,
             ) -> crate::StoreResult<Vec<helpdesk_domain::account::Notification>> {
-                let refused: Vec<String> =
-                    sqlx::query_scalar("SELECT kind FROM notification_optouts WHERE account_id = $1")
-                        .bind(account)
-                        .fetch_all(&self.read)
-                        .await?;
+                let refused: Vec<String> = sqlx::query_scalar($crate::statements::accounts::WANTED_NOTIFICATIONS)
+                    .bind(account)
+                    .fetch_all(&self.read)
+                    .await?;
                 Ok(helpdesk_domain::account::Notification::ALL
                     .iter()
                     .copied()
@@ -96,12 +93,11 @@ macro_rules! accounts_sql {
                 account: helpdesk_domain::AccountId,
                 kind: helpdesk_domain::account::Notification,
             ) -> crate::StoreResult<bool> {
-                let refused: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM notification_optouts WHERE account_id = $1 AND kind = $2")
-                        .bind(account)
-                        .bind(kind.as_str())
-                        .fetch_one(&self.read)
-                        .await?;
+                let refused: i64 = sqlx::query_scalar($crate::statements::accounts::WANTS_NOTIFICATION)
+                    .bind(account)
+                    .bind(kind.as_str())
+                    .fetch_one(&self.read)
+                    .await?;
                 Ok(refused == 0)
             }
         }
@@ -113,7 +109,7 @@ macro_rules! accounts_sql {
                 account: helpdesk_domain::AccountId,
                 name: &str,
             ) -> crate::StoreResult<bool> {
-                let done = sqlx::query("UPDATE accounts SET name = $2 WHERE id = $1")
+                let done = sqlx::query($crate::statements::accounts::RENAME_ACCOUNT)
                     .bind(account)
                     .bind(name)
                     .execute(&mut *self.tx)
@@ -129,12 +125,12 @@ macro_rules! accounts_sql {
                 if !lock_account(&mut self.tx, account).await? {
                     return Ok(false);
                 }
-                sqlx::query("DELETE FROM account_roles WHERE account_id = $1")
+                sqlx::query($crate::statements::accounts::SET_GRANTED_ROLES_DELETE_ACCOUNT_ROLES)
                     .bind(account)
                     .execute(&mut *self.tx)
                     .await?;
                 for role in roles {
-                    sqlx::query("INSERT INTO account_roles (account_id, role) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    sqlx::query($crate::statements::accounts::SET_GRANTED_ROLES_INSERT_ACCOUNT_ROLES)
                         .bind(account)
                         .bind(role.as_str())
                         .execute(&mut *self.tx)
@@ -148,7 +144,7 @@ macro_rules! accounts_sql {
                 account: helpdesk_domain::AccountId,
                 disabled: bool,
             ) -> crate::StoreResult<bool> {
-                let done = sqlx::query("UPDATE accounts SET disabled = $2 WHERE id = $1")
+                let done = sqlx::query($crate::statements::accounts::SET_ACCOUNT_DISABLED)
                     .bind(account)
                     .bind(disabled)
                     .execute(&mut *self.tx)
@@ -164,13 +160,13 @@ macro_rules! accounts_sql {
                 if !lock_account(&mut self.tx, account).await? {
                     return Ok(false);
                 }
-                sqlx::query("DELETE FROM notification_optouts WHERE account_id = $1")
+                sqlx::query($crate::statements::accounts::SET_WANTED_NOTIFICATIONS_DELETE_NOTIFICATION_OPTOUTS)
                     .bind(account)
                     .execute(&mut *self.tx)
                     .await?;
                 // What is stored is what is not wanted, so that a kind added later reaches everyone.
                 for kind in helpdesk_domain::account::Notification::ALL.iter().filter(|k| !wanted.contains(k)) {
-                    sqlx::query("INSERT INTO notification_optouts (account_id, kind) VALUES ($1, $2)")
+                    sqlx::query($crate::statements::accounts::SET_WANTED_NOTIFICATIONS_INSERT_NOTIFICATION_OPTOUTS)
                         .bind(account)
                         .bind(kind.as_str())
                         .execute(&mut *self.tx)

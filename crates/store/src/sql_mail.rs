@@ -1,4 +1,4 @@
-//! The inbound mail SQL, written once and instantiated for each engine by `mail_sql!` (see
+//! The inbound mail store, written once (its statements in `statements`) and instantiated for each engine by `mail_sql!` (see
 //! `sql.rs` for why a macro).
 
 /// The columns of an inbound message without its bytes, in `InboundRow`'s order.
@@ -19,14 +19,10 @@ macro_rules! mail_sql {
                 &self,
                 id: i64,
             ) -> crate::StoreResult<Option<(helpdesk_domain::mail::InboundMessage, Vec<u8>)>> {
-                let row: Option<crate::rows::InboundRawRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    $crate::sql_mail::inbound_columns!(),
-                    ", raw FROM inbound_mail WHERE id = $1"
-                ))
-                .bind(id)
-                .fetch_optional(&self.read)
-                .await?;
+                let row: Option<crate::rows::InboundRawRow> = sqlx::query_as($crate::statements::mail::INBOUND_MESSAGE)
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?;
                 row.map(|r| r.into_parts()).transpose()
             }
 
@@ -36,21 +32,17 @@ macro_rules! mail_sql {
                 page: helpdesk_domain::paging::PageRequest,
             ) -> crate::StoreResult<helpdesk_domain::paging::Page<helpdesk_domain::mail::InboundMessage>> {
                 let status = status.map(|s| s.as_str());
-                let total: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM inbound_mail WHERE ($1 IS NULL OR status = $1)")
+                let total: i64 = sqlx::query_scalar($crate::statements::mail::INBOUND_MESSAGES_COUNT)
+                    .bind(status)
+                    .fetch_one(&self.read)
+                    .await?;
+                let rows: Vec<crate::rows::InboundRow> =
+                    sqlx::query_as($crate::statements::mail::INBOUND_MESSAGES_PAGE)
                         .bind(status)
-                        .fetch_one(&self.read)
+                        .bind(page.per_page)
+                        .bind(page.offset())
+                        .fetch_all(&self.read)
                         .await?;
-                let rows: Vec<crate::rows::InboundRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    $crate::sql_mail::inbound_columns!(),
-                    " FROM inbound_mail WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(status)
-                .bind(page.per_page)
-                .bind(page.offset())
-                .fetch_all(&self.read)
-                .await?;
                 Ok(helpdesk_domain::paging::Page::new(crate::rows::convert(rows)?, total, page))
             }
 
@@ -101,15 +93,11 @@ macro_rules! mail_sql {
                 &self,
                 ticket: helpdesk_domain::TicketId,
             ) -> crate::StoreResult<Vec<(Option<helpdesk_domain::ArticleId>, bool, String)>> {
-                let rows: Vec<(Option<i64>, Option<bool>, String)> = sqlx::query_as(
-                    "SELECT m.article_id, a.internal, m.full_text FROM inbound_mail m \
-                     LEFT JOIN articles a ON a.id = m.article_id \
-                     WHERE m.ticket_id = $1 AND m.full_text IS NOT NULL \
-                     AND m.status IN ('ticket_opened', 'article_added') ORDER BY m.id",
-                )
-                .bind(ticket)
-                .fetch_all(&self.read)
-                .await?;
+                let rows: Vec<(Option<i64>, Option<bool>, String)> =
+                    sqlx::query_as($crate::statements::mail::MAIL_FULL_TEXTS)
+                        .bind(ticket)
+                        .fetch_all(&self.read)
+                        .await?;
                 Ok(rows
                     .into_iter()
                     .map(|(article, internal, text)| (article, internal.unwrap_or(false), text))
@@ -125,7 +113,7 @@ macro_rules! mail_sql {
                 article: Option<helpdesk_domain::ArticleId>,
                 text: &str,
             ) -> crate::StoreResult<()> {
-                sqlx::query("UPDATE inbound_mail SET article_id = $2, full_text = $3 WHERE id = $1")
+                sqlx::query($crate::statements::mail::RECORD_INBOUND_TEXT)
                     .bind(id)
                     .bind(article)
                     .bind(text)
@@ -140,14 +128,12 @@ macro_rules! mail_sql {
                 recipient: Option<&str>,
                 at: time::OffsetDateTime,
             ) -> crate::StoreResult<i64> {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO inbound_mail (received_at, raw, recipient) VALUES ($1, $2, $3) RETURNING id",
-                )
-                .bind(crate::rows::Ts::from(at))
-                .bind(raw)
-                .bind(recipient)
-                .fetch_one(&mut *self.tx)
-                .await?;
+                let id: i64 = sqlx::query_scalar($crate::statements::mail::INSERT_INBOUND)
+                    .bind(crate::rows::Ts::from(at))
+                    .bind(raw)
+                    .bind(recipient)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
                 Ok(id)
             }
 
@@ -156,20 +142,17 @@ macro_rules! mail_sql {
                 id: i64,
                 o: &helpdesk_domain::mail::InboundOutcome,
             ) -> crate::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE inbound_mail SET status = $2, message_id = $3, sender = $4, subject = $5, \
-                     ticket_id = $6, detail = $7, processed_at = $8 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(o.status.as_str())
-                .bind(&o.message_id)
-                .bind(&o.sender)
-                .bind(&o.subject)
-                .bind(o.ticket)
-                .bind(&o.detail)
-                .bind(crate::rows::Ts::from(o.at))
-                .execute(&mut *self.tx)
-                .await?;
+                sqlx::query($crate::statements::mail::RECORD_INBOUND)
+                    .bind(id)
+                    .bind(o.status.as_str())
+                    .bind(&o.message_id)
+                    .bind(&o.sender)
+                    .bind(&o.subject)
+                    .bind(o.ticket)
+                    .bind(&o.detail)
+                    .bind(crate::rows::Ts::from(o.at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
         }

@@ -1,13 +1,9 @@
-//! The search index's SQL, written once and instantiated for each engine by `search_sql!` (see
+//! The search index's store, written once (its statements in `statements`) and instantiated for each engine by `search_sql!` (see
 //! `sql.rs` for why a macro). Only the change log's reading differs between the engines.
 
 macro_rules! search_sql {
     (db: $db:ty, txids: $txids:literal $(,)?) => {
         use crate::search::{ChangeCursor, Changes, SearchDocument, SearchSource};
-
-        /// PostgreSQL: the oldest transaction still open; every one before it has ended.
-        const OLDEST_OPEN_TRANSACTION: &str =
-            "SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)";
 
         #[async_trait::async_trait]
         impl SearchSource for SqlStore {
@@ -17,18 +13,16 @@ macro_rules! search_sql {
                     // Every transaction below the snapshot's xmin has ended: the cursor may pass
                     // their entries. Later ones that have committed are read too, but again and
                     // again until the cursor passes them, for an older one may still commit.
-                    let horizon: i64 = sqlx::query_scalar(OLDEST_OPEN_TRANSACTION).fetch_one(&self.read).await?;
-                    let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-                        "SELECT CAST(CAST(txid AS TEXT) AS BIGINT), id, ticket_id FROM change_log \
-                         WHERE txid > CAST(CAST($1 AS TEXT) AS xid8) \
-                         OR (txid = CAST(CAST($1 AS TEXT) AS xid8) AND id > $2) \
-                         ORDER BY txid, id LIMIT $3",
-                    )
-                    .bind(after.txid)
-                    .bind(after.entry)
-                    .bind(limit)
-                    .fetch_all(&self.read)
-                    .await?;
+                    let horizon: i64 = sqlx::query_scalar($crate::statements::search::OLDEST_OPEN_TRANSACTION)
+                        .fetch_one(&self.read)
+                        .await?;
+                    let rows: Vec<(i64, i64, i64)> =
+                        sqlx::query_as($crate::statements::search::TICKET_CHANGES_BY_TRANSACTION)
+                            .bind(after.txid)
+                            .bind(after.entry)
+                            .bind(limit)
+                            .fetch_all(&self.read)
+                            .await?;
                     let entries: Vec<_> =
                         rows.into_iter().map(|(txid, entry, ticket)| (ChangeCursor { txid, entry }, ticket)).collect();
                     let safe = ChangeCursor { txid: horizon, entry: 0 }.max(after);
@@ -40,12 +34,11 @@ macro_rules! search_sql {
                     })
                 } else {
                     // One writer: entries become visible in the order of their ids.
-                    let rows: Vec<(i64, i64)> =
-                        sqlx::query_as("SELECT id, ticket_id FROM change_log WHERE id > $1 ORDER BY id LIMIT $2")
-                            .bind(after.entry)
-                            .bind(limit)
-                            .fetch_all(&self.read)
-                            .await?;
+                    let rows: Vec<(i64, i64)> = sqlx::query_as($crate::statements::search::TICKET_CHANGES_IN_ORDER)
+                        .bind(after.entry)
+                        .bind(limit)
+                        .fetch_all(&self.read)
+                        .await?;
                     let more = rows.len() as i64 == limit;
                     let entries: Vec<_> =
                         rows.into_iter().map(|(entry, ticket)| (ChangeCursor { txid: 0, entry }, ticket)).collect();
@@ -56,11 +49,13 @@ macro_rules! search_sql {
 
             async fn change_horizon(&self) -> crate::StoreResult<ChangeCursor> {
                 if $txids {
-                    let horizon: i64 = sqlx::query_scalar(OLDEST_OPEN_TRANSACTION).fetch_one(&self.read).await?;
+                    let horizon: i64 = sqlx::query_scalar($crate::statements::search::OLDEST_OPEN_TRANSACTION)
+                        .fetch_one(&self.read)
+                        .await?;
                     Ok(ChangeCursor { txid: horizon, entry: 0 })
                 } else {
                     let last: Option<i64> =
-                        sqlx::query_scalar("SELECT MAX(id) FROM change_log").fetch_one(&self.read).await?;
+                        sqlx::query_scalar($crate::statements::search::CHANGE_HORIZON).fetch_one(&self.read).await?;
                     Ok(ChangeCursor { txid: 0, entry: last.unwrap_or(0) })
                 }
             }
@@ -108,7 +103,7 @@ macro_rules! search_sql {
             }
 
             async fn ticket_count(&self) -> crate::StoreResult<i64> {
-                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM tickets").fetch_one(&self.read).await?)
+                Ok(sqlx::query_scalar($crate::statements::search::TICKET_COUNT).fetch_one(&self.read).await?)
             }
 
             async fn ticket_ids_after(
@@ -116,7 +111,7 @@ macro_rules! search_sql {
                 after: helpdesk_domain::TicketId,
                 limit: i64,
             ) -> crate::StoreResult<Vec<helpdesk_domain::TicketId>> {
-                Ok(sqlx::query_scalar("SELECT id FROM tickets WHERE id > $1 ORDER BY id LIMIT $2")
+                Ok(sqlx::query_scalar($crate::statements::search::TICKET_IDS_AFTER)
                     .bind(after)
                     .bind(limit)
                     .fetch_all(&self.read)

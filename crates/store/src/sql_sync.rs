@@ -1,4 +1,4 @@
-//! The sync SQL, written once and instantiated for each engine by `sync_sql!` (see `sql.rs` for
+//! The sync store, written once (its statements in `statements`) and instantiated for each engine by `sync_sql!` (see `sql.rs` for
 //! why a macro).
 
 /// The columns of a link, in `LinkRow`'s order.
@@ -18,43 +18,28 @@ macro_rules! connector_columns {
 pub(crate) use connector_columns;
 
 macro_rules! sync_sql {
-    (db: $db:ty, for_update: $for_update:literal, skip_locked: $skip_locked:literal $(,)?) => {
+    (db: $db:ty, dialect: $dialect:ident $(,)?) => {
         use crate::sync::{ConnectorRecord, LinkRecord, SyncItem, SyncStore, SyncTx};
 
         #[async_trait::async_trait]
         impl SyncStore for SqlStore {
             async fn connector(&self, unit: helpdesk_domain::UnitId) -> crate::StoreResult<Option<ConnectorRecord>> {
-                let row: Option<crate::rows::ConnectorRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    $crate::sql_sync::connector_columns!(),
-                    " FROM connectors WHERE unit_id = $1"
-                ))
-                .bind(unit)
-                .fetch_optional(&self.read)
-                .await?;
+                let row: Option<crate::rows::ConnectorRow> =
+                    sqlx::query_as($crate::statements::sync::CONNECTOR).bind(unit).fetch_optional(&self.read).await?;
                 row.map(ConnectorRecord::try_from).transpose()
             }
 
             async fn connectors(&self) -> crate::StoreResult<Vec<ConnectorRecord>> {
-                let rows: Vec<crate::rows::ConnectorRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    $crate::sql_sync::connector_columns!(),
-                    " FROM connectors ORDER BY unit_id"
-                ))
-                .fetch_all(&self.read)
-                .await?;
+                let rows: Vec<crate::rows::ConnectorRow> =
+                    sqlx::query_as($crate::statements::sync::CONNECTORS).fetch_all(&self.read).await?;
                 crate::rows::convert(rows)
             }
 
             async fn external_link(&self, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Option<LinkRecord>> {
-                let row: Option<crate::rows::LinkRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    $crate::sql_sync::link_columns!(),
-                    " FROM external_links WHERE ticket_id = $1"
-                ))
-                .bind(ticket)
-                .fetch_optional(&self.read)
-                .await?;
+                let row: Option<crate::rows::LinkRow> = sqlx::query_as($crate::statements::sync::EXTERNAL_LINK)
+                    .bind(ticket)
+                    .fetch_optional(&self.read)
+                    .await?;
                 row.map(LinkRecord::try_from).transpose()
             }
 
@@ -63,7 +48,7 @@ macro_rules! sync_sql {
                 unit: helpdesk_domain::UnitId,
                 external_id: &str,
             ) -> crate::StoreResult<Option<helpdesk_domain::TicketId>> {
-                Ok(sqlx::query_scalar("SELECT ticket_id FROM external_links WHERE unit_id = $1 AND external_id = $2")
+                Ok(sqlx::query_scalar($crate::statements::sync::TICKET_OF_EXTERNAL)
                     .bind(unit)
                     .bind(external_id)
                     .fetch_optional(&self.read)
@@ -75,22 +60,16 @@ macro_rules! sync_sql {
                 unit: Option<helpdesk_domain::UnitId>,
                 page: helpdesk_domain::paging::PageRequest,
             ) -> crate::StoreResult<helpdesk_domain::paging::Page<helpdesk_domain::connector::ExternalLink>> {
-                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM external_links WHERE ($1 IS NULL OR unit_id = $1)")
+                let total: i64 = sqlx::query_scalar($crate::statements::sync::EXTERNAL_LINKS_COUNT)
                     .bind(unit)
                     .fetch_one(&self.read)
                     .await?;
-                let rows: Vec<crate::rows::LinkRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    $crate::sql_sync::link_columns!(),
-                    " FROM external_links WHERE ($1 IS NULL OR unit_id = $1) \
-                     ORDER BY CASE state WHEN 'failing' THEN 0 WHEN 'pending' THEN 1 ELSE 2 END, \
-                     pending_since, synced_at DESC, ticket_id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(unit)
-                .bind(page.per_page)
-                .bind(page.offset())
-                .fetch_all(&self.read)
-                .await?;
+                let rows: Vec<crate::rows::LinkRow> = sqlx::query_as($crate::statements::sync::EXTERNAL_LINKS_PAGE)
+                    .bind(unit)
+                    .bind(page.per_page)
+                    .bind(page.offset())
+                    .fetch_all(&self.read)
+                    .await?;
                 let links: Vec<LinkRecord> = crate::rows::convert(rows)?;
                 Ok(helpdesk_domain::paging::Page::new(links.into_iter().map(|l| l.link).collect(), total, page))
             }
@@ -100,13 +79,11 @@ macro_rules! sync_sql {
                 ticket: helpdesk_domain::TicketId,
                 unit: helpdesk_domain::UnitId,
             ) -> crate::StoreResult<Vec<SyncItem>> {
-                let rows: Vec<(String, String, String, bool)> = sqlx::query_as(
-                    "SELECT kind, local_ref, remote_ref, inbound FROM sync_items WHERE ticket_id = $1 AND unit_id = $2",
-                )
-                .bind(ticket)
-                .bind(unit)
-                .fetch_all(&self.read)
-                .await?;
+                let rows: Vec<(String, String, String, bool)> = sqlx::query_as($crate::statements::sync::SYNC_ITEMS)
+                    .bind(ticket)
+                    .bind(unit)
+                    .fetch_all(&self.read)
+                    .await?;
                 Ok(rows
                     .into_iter()
                     .map(|(kind, local_ref, remote_ref, inbound)| SyncItem { kind, local_ref, remote_ref, inbound })
@@ -118,14 +95,11 @@ macro_rules! sync_sql {
                 ticket: helpdesk_domain::TicketId,
                 field: &str,
             ) -> crate::StoreResult<Option<time::OffsetDateTime>> {
-                let at: Option<crate::rows::Ts> = sqlx::query_scalar(
-                    "SELECT at FROM ticket_history WHERE ticket_id = $1 AND field = $2 AND actor_id IS NOT NULL \
-                     ORDER BY id DESC LIMIT 1",
-                )
-                .bind(ticket)
-                .bind(field)
-                .fetch_optional(&self.read)
-                .await?;
+                let at: Option<crate::rows::Ts> = sqlx::query_scalar($crate::statements::sync::LAST_CHANGE_HERE)
+                    .bind(ticket)
+                    .bind(field)
+                    .fetch_optional(&self.read)
+                    .await?;
                 Ok(at.map(|t| t.0))
             }
 
@@ -136,17 +110,13 @@ macro_rules! sync_sql {
                 after: helpdesk_domain::TicketId,
                 limit: i64,
             ) -> crate::StoreResult<Vec<helpdesk_domain::TicketId>> {
-                Ok(sqlx::query_scalar(
-                    "SELECT ticket_id FROM external_links WHERE unit_id = $1 AND ticket_id > $2 \
-                     AND state <> 'in_step' AND (state = 'failing' OR pending_since <= $3) \
-                     ORDER BY ticket_id LIMIT $4",
-                )
-                .bind(unit)
-                .bind(after)
-                .bind(crate::rows::Ts::from(pending_before))
-                .bind(limit)
-                .fetch_all(&self.read)
-                .await?)
+                Ok(sqlx::query_scalar($crate::statements::sync::HELD_LINKS)
+                    .bind(unit)
+                    .bind(after)
+                    .bind(crate::rows::Ts::from(pending_before))
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?)
             }
 
             async fn claim_poll(
@@ -156,25 +126,21 @@ macro_rules! sync_sql {
                 now: time::OffsetDateTime,
                 until: time::OffsetDateTime,
             ) -> crate::StoreResult<bool> {
-                let done = sqlx::query(
-                    "UPDATE connectors SET poll_locked_by = $2, poll_locked_until = $4 WHERE unit_id = $1 \
-                     AND (poll_locked_until IS NULL OR poll_locked_until < $3 OR poll_locked_by = $2)",
-                )
-                .bind(unit)
-                .bind(worker)
-                .bind(crate::rows::Ts::from(now))
-                .bind(crate::rows::Ts::from(until))
-                .execute(&self.write)
-                .await?;
+                let done = sqlx::query($crate::statements::sync::CLAIM_POLL)
+                    .bind(unit)
+                    .bind(worker)
+                    .bind(crate::rows::Ts::from(now))
+                    .bind(crate::rows::Ts::from(until))
+                    .execute(&self.write)
+                    .await?;
                 Ok(done.rows_affected() == 1)
             }
 
             async fn has_due_links(&self, now: time::OffsetDateTime) -> crate::StoreResult<bool> {
-                let due: Option<i64> =
-                    sqlx::query_scalar("SELECT ticket_id FROM external_links WHERE due_at <= $1 LIMIT 1")
-                        .bind(crate::rows::Ts::from(now))
-                        .fetch_optional(&self.read)
-                        .await?;
+                let due: Option<i64> = sqlx::query_scalar($crate::statements::sync::HAS_DUE_LINKS)
+                    .bind(crate::rows::Ts::from(now))
+                    .fetch_optional(&self.read)
+                    .await?;
                 Ok(due.is_some())
             }
 
@@ -185,19 +151,13 @@ macro_rules! sync_sql {
                 lease_until: time::OffsetDateTime,
                 limit: i64,
             ) -> crate::StoreResult<Vec<(helpdesk_domain::TicketId, i64)>> {
-                let mut rows: Vec<(i64, i64)> = sqlx::query_as(concat!(
-                    "UPDATE external_links SET locked_by = $1, locked_until = $2 ",
-                    "WHERE ticket_id IN (SELECT ticket_id FROM external_links WHERE due_at <= $3 ",
-                    "AND (locked_until IS NULL OR locked_until < $3) ORDER BY due_at LIMIT $4",
-                    $skip_locked,
-                    ") RETURNING ticket_id, version"
-                ))
-                .bind(worker)
-                .bind(crate::rows::Ts::from(lease_until))
-                .bind(crate::rows::Ts::from(now))
-                .bind(limit)
-                .fetch_all(&self.write)
-                .await?;
+                let mut rows: Vec<(i64, i64)> = sqlx::query_as($crate::statements::sync::CLAIM_LINKS.$dialect)
+                    .bind(worker)
+                    .bind(crate::rows::Ts::from(lease_until))
+                    .bind(crate::rows::Ts::from(now))
+                    .bind(limit)
+                    .fetch_all(&self.write)
+                    .await?;
                 rows.sort();
                 Ok(rows)
             }
@@ -210,20 +170,13 @@ macro_rules! sync_sql {
                 now: time::OffsetDateTime,
             ) -> crate::StoreResult<()> {
                 // A change made while the link was being synced leaves it due again at once.
-                sqlx::query(
-                    "UPDATE external_links SET locked_by = NULL, locked_until = NULL, attempts = 0, last_error = NULL, \
-                     synced_version = $3, synced_at = $4, \
-                     state = CASE WHEN version = $3 THEN 'in_step' ELSE 'pending' END, \
-                     pending_since = CASE WHEN version = $3 THEN NULL ELSE pending_since END, \
-                     due_at = CASE WHEN version = $3 THEN NULL ELSE $4 END \
-                     WHERE ticket_id = $1 AND locked_by = $2",
-                )
-                .bind(ticket)
-                .bind(worker)
-                .bind(version)
-                .bind(crate::rows::Ts::from(now))
-                .execute(&self.write)
-                .await?;
+                sqlx::query($crate::statements::sync::FINISH_LINK)
+                    .bind(ticket)
+                    .bind(worker)
+                    .bind(version)
+                    .bind(crate::rows::Ts::from(now))
+                    .execute(&self.write)
+                    .await?;
                 Ok(())
             }
 
@@ -234,16 +187,13 @@ macro_rules! sync_sql {
                 error: &str,
                 retry_at: time::OffsetDateTime,
             ) -> crate::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE external_links SET locked_by = NULL, locked_until = NULL, attempts = attempts + 1, \
-                     last_error = $3, state = 'failing', due_at = $4 WHERE ticket_id = $1 AND locked_by = $2",
-                )
-                .bind(ticket)
-                .bind(worker)
-                .bind(error)
-                .bind(crate::rows::Ts::from(retry_at))
-                .execute(&self.write)
-                .await?;
+                sqlx::query($crate::statements::sync::FAIL_LINK)
+                    .bind(ticket)
+                    .bind(worker)
+                    .bind(error)
+                    .bind(crate::rows::Ts::from(retry_at))
+                    .execute(&self.write)
+                    .await?;
                 Ok(())
             }
         }
@@ -259,17 +209,13 @@ macro_rules! sync_sql {
             ) -> crate::StoreResult<()> {
                 let settings = serde_json::to_string(settings)
                     .map_err(|e| crate::StoreError::Corrupt(format!("connector settings: {e}")))?;
-                sqlx::query(
-                    "INSERT INTO connectors (unit_id, settings, credentials, updated_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (unit_id) DO UPDATE SET settings = excluded.settings, \
-                     credentials = COALESCE(excluded.credentials, connectors.credentials), updated_at = excluded.updated_at",
-                )
-                .bind(unit)
-                .bind(settings)
-                .bind(credentials)
-                .bind(crate::rows::Ts::from(at))
-                .execute(&mut *self.tx)
-                .await?;
+                sqlx::query($crate::statements::sync::PUT_CONNECTOR)
+                    .bind(unit)
+                    .bind(settings)
+                    .bind(credentials)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 
@@ -280,15 +226,13 @@ macro_rules! sync_sql {
                 error: Option<&str>,
                 at: time::OffsetDateTime,
             ) -> crate::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE connectors SET cursor = COALESCE($2, cursor), poll_error = $3, polled_at = $4 WHERE unit_id = $1",
-                )
-                .bind(unit)
-                .bind(cursor)
-                .bind(error)
-                .bind(crate::rows::Ts::from(at))
-                .execute(&mut *self.tx)
-                .await?;
+                sqlx::query($crate::statements::sync::SET_CURSOR)
+                    .bind(unit)
+                    .bind(cursor)
+                    .bind(error)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 
@@ -296,15 +240,11 @@ macro_rules! sync_sql {
                 &mut self,
                 ticket: helpdesk_domain::TicketId,
             ) -> crate::StoreResult<Option<LinkRecord>> {
-                let row: Option<crate::rows::LinkRow> = sqlx::query_as(concat!(
-                    "SELECT ",
-                    $crate::sql_sync::link_columns!(),
-                    " FROM external_links WHERE ticket_id = $1",
-                    $for_update
-                ))
-                .bind(ticket)
-                .fetch_optional(&mut *self.tx)
-                .await?;
+                let row: Option<crate::rows::LinkRow> =
+                    sqlx::query_as($crate::statements::sync::EXTERNAL_LINK_FOR_UPDATE.$dialect)
+                        .bind(ticket)
+                        .fetch_optional(&mut *self.tx)
+                        .await?;
                 row.map(LinkRecord::try_from).transpose()
             }
 
@@ -316,19 +256,14 @@ macro_rules! sync_sql {
                 external_url: &str,
                 at: time::OffsetDateTime,
             ) -> crate::StoreResult<()> {
-                sqlx::query(
-                    "INSERT INTO external_links (ticket_id, unit_id, external_id, external_url, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ticket_id) DO UPDATE SET \
-                     external_id = excluded.external_id, external_url = excluded.external_url \
-                     WHERE external_links.unit_id = excluded.unit_id AND external_links.external_id IS NULL",
-                )
-                .bind(ticket)
-                .bind(unit)
-                .bind(external_id)
-                .bind(external_url)
-                .bind(crate::rows::Ts::from(at))
-                .execute(&mut *self.tx)
-                .await?;
+                sqlx::query($crate::statements::sync::SET_EXTERNAL)
+                    .bind(ticket)
+                    .bind(unit)
+                    .bind(external_id)
+                    .bind(external_url)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 
@@ -337,24 +272,16 @@ macro_rules! sync_sql {
                 ticket: helpdesk_domain::TicketId,
                 at: time::OffsetDateTime,
             ) -> crate::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE external_links SET version = version + 1, \
-                     state = CASE WHEN state = 'in_step' THEN 'pending' ELSE state END, \
-                     pending_since = COALESCE(pending_since, $2), \
-                     due_at = CASE WHEN state = 'failing' THEN due_at ELSE $2 END WHERE ticket_id = $1",
-                )
-                .bind(ticket)
-                .bind(crate::rows::Ts::from(at))
-                .execute(&mut *self.tx)
-                .await?;
+                sqlx::query($crate::statements::sync::MARK_LINK_DUE)
+                    .bind(ticket)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 
             async fn clear_cursor(&mut self, unit: helpdesk_domain::UnitId) -> crate::StoreResult<()> {
-                sqlx::query("UPDATE connectors SET cursor = NULL, poll_error = NULL WHERE unit_id = $1")
-                    .bind(unit)
-                    .execute(&mut *self.tx)
-                    .await?;
+                sqlx::query($crate::statements::sync::CLEAR_CURSOR).bind(unit).execute(&mut *self.tx).await?;
                 Ok(())
             }
 
@@ -365,19 +292,13 @@ macro_rules! sync_sql {
                 priority: Option<&str>,
                 said_at: Option<time::OffsetDateTime>,
             ) -> crate::StoreResult<()> {
-                sqlx::query(
-                    "UPDATE external_links SET remote_status = COALESCE($2, remote_status), \
-                     remote_priority = COALESCE($3, remote_priority), \
-                     remote_status_at = CASE WHEN $2 IS NULL OR $4 IS NULL THEN remote_status_at ELSE $4 END, \
-                     remote_priority_at = CASE WHEN $3 IS NULL OR $4 IS NULL THEN remote_priority_at ELSE $4 END \
-                     WHERE ticket_id = $1",
-                )
-                .bind(ticket)
-                .bind(status)
-                .bind(priority)
-                .bind(said_at.map(crate::rows::Ts::from))
-                .execute(&mut *self.tx)
-                .await?;
+                sqlx::query($crate::statements::sync::SET_REMOTE_STATE)
+                    .bind(ticket)
+                    .bind(status)
+                    .bind(priority)
+                    .bind(said_at.map(crate::rows::Ts::from))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 
@@ -388,19 +309,16 @@ macro_rules! sync_sql {
                 item: &SyncItem,
                 at: time::OffsetDateTime,
             ) -> crate::StoreResult<bool> {
-                let done = sqlx::query(
-                    "INSERT INTO sync_items (ticket_id, unit_id, kind, local_ref, remote_ref, inbound, at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                )
-                .bind(ticket)
-                .bind(unit)
-                .bind(&item.kind)
-                .bind(&item.local_ref)
-                .bind(&item.remote_ref)
-                .bind(item.inbound)
-                .bind(crate::rows::Ts::from(at))
-                .execute(&mut *self.tx)
-                .await?;
+                let done = sqlx::query($crate::statements::sync::INSERT_SYNC_ITEM)
+                    .bind(ticket)
+                    .bind(unit)
+                    .bind(&item.kind)
+                    .bind(&item.local_ref)
+                    .bind(&item.remote_ref)
+                    .bind(item.inbound)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -410,15 +328,12 @@ macro_rules! sync_sql {
                 ticket: Option<helpdesk_domain::TicketId>,
                 at: time::OffsetDateTime,
             ) -> crate::StoreResult<u64> {
-                let done = sqlx::query(
-                    "UPDATE external_links SET due_at = $3, attempts = 0 WHERE state <> 'in_step' \
-                     AND ($1 IS NULL OR unit_id = $1) AND ($2 IS NULL OR ticket_id = $2)",
-                )
-                .bind(unit)
-                .bind(ticket)
-                .bind(crate::rows::Ts::from(at))
-                .execute(&mut *self.tx)
-                .await?;
+                let done = sqlx::query($crate::statements::sync::RETRY_LINKS)
+                    .bind(unit)
+                    .bind(ticket)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(done.rows_affected())
             }
 
@@ -428,11 +343,11 @@ macro_rules! sync_sql {
                 at: time::OffsetDateTime,
                 forget_before: time::OffsetDateTime,
             ) -> crate::StoreResult<bool> {
-                sqlx::query("DELETE FROM webhook_nonces WHERE at < $1")
+                sqlx::query($crate::statements::sync::USE_NONCE_DELETE_WEBHOOK_NONCES)
                     .bind(crate::rows::Ts::from(forget_before))
                     .execute(&mut *self.tx)
                     .await?;
-                let done = sqlx::query("INSERT INTO webhook_nonces (nonce, at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                let done = sqlx::query($crate::statements::sync::USE_NONCE_INSERT_WEBHOOK_NONCES)
                     .bind(nonce)
                     .bind(crate::rows::Ts::from(at))
                     .execute(&mut *self.tx)

@@ -25,10 +25,9 @@ sql_store! {
     // Take the write lock at once: a deferred transaction that upgrades later can fail with
     // SQLITE_BUSY when another process (the CLI) wrote in between.
     begin: "BEGIN IMMEDIATE",
-    // SQLite locks the whole database for the writer; there is nothing finer to lock.
-    for_update: "",
-    skip_locked: "",
-    roles_agg: "group_concat(role, ',')",
+    // The statements' SQLite texts: no row locks, for SQLite locks the whole database for the
+    // writer and there is nothing finer to lock.
+    dialect: sqlite,
     // Several statements travel to the single writer as one command.
     one_command: true,
     // A unary plus keeps SQLite's planner off the indexes of broad filters (see push_ticket_filters).
@@ -40,18 +39,15 @@ sql_store! {
 
 identity_sql! {
     db: sqlx::Sqlite,
-    roles_agg: "group_concat(role, ',')",
 }
 
 auth_sql! {
     db: sqlx::Sqlite,
-    roles_agg: "group_concat(role, ',')",
 }
 
 accounts_sql! {
     db: sqlx::Sqlite,
-    roles_agg: "group_concat(role, ',')",
-    for_update: "",
+    dialect: sqlite,
 }
 
 mail_sql! {
@@ -60,8 +56,7 @@ mail_sql! {
 
 sync_sql! {
     db: sqlx::Sqlite,
-    for_update: "",
-    skip_locked: "",
+    dialect: sqlite,
 }
 
 // PostgreSQL reads the change log by transaction id (see sql_search.rs).
