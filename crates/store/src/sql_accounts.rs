@@ -1,6 +1,6 @@
-//! The accounts store, written once (its statements in `statements`) and instantiated for each engine by `accounts_sql!` (see
-//! `sql.rs` for why a macro). Paths are spelled out in full so that the expansion does not lean
-//! on what the other macros of the same module import.
+//! The accounts store, written once (its statements in `statements`) and instantiated for each
+//! engine by `accounts_sql!` (see `sql.rs` for why a macro). Paths are spelled out in full so that
+//! the expansion does not lean on what the other macros of the same module import.
 
 /// Most ids bound in one `IN (...)` list: far below either engine's limit of bound values.
 pub(crate) const IN_LIST_CHUNK: usize = 500;

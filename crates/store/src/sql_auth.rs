@@ -1,5 +1,5 @@
-//! The sign-in store, written once (its statements in `statements`) and instantiated for each engine by `auth_sql!` (see `sql.rs`
-//! for why a macro).
+//! The sign-in store, written once (its statements in `statements`) and instantiated for each
+//! engine by `auth_sql!` (see `sql.rs` for why a macro).
 
 macro_rules! auth_sql {
     (db: $db:ty $(,)?) => {

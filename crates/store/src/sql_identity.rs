@@ -1,5 +1,5 @@
-//! The identity store, written once (its statements in `statements`) and instantiated for each engine by `identity_sql!` (see
-//! `sql.rs` for why a macro).
+//! The identity store, written once (its statements in `statements`) and instantiated for each
+//! engine by `identity_sql!` (see `sql.rs` for why a macro).
 
 macro_rules! identity_sql {
     (db: $db:ty $(,)?) => {

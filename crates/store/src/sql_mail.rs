@@ -1,5 +1,5 @@
-//! The inbound mail store, written once (its statements in `statements`) and instantiated for each engine by `mail_sql!` (see
-//! `sql.rs` for why a macro).
+//! The inbound mail store, written once (its statements in `statements`) and instantiated for each
+//! engine by `mail_sql!` (see `sql.rs` for why a macro).
 
 /// The columns of an inbound message without its bytes, in `InboundRow`'s order.
 macro_rules! inbound_columns {

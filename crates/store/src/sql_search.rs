@@ -1,5 +1,6 @@
-//! The search index's store, written once (its statements in `statements`) and instantiated for each engine by `search_sql!` (see
-//! `sql.rs` for why a macro). Only the change log's reading differs between the engines.
+//! The search index's store, written once (its statements in `statements`) and instantiated for
+//! each engine by `search_sql!` (see `sql.rs` for why a macro). Only the change log's reading
+//! differs between the engines.
 
 macro_rules! search_sql {
     (db: $db:ty, txids: $txids:literal $(,)?) => {

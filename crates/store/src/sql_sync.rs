@@ -1,5 +1,5 @@
-//! The sync store, written once (its statements in `statements`) and instantiated for each engine by `sync_sql!` (see `sql.rs` for
-//! why a macro).
+//! The sync store, written once (its statements in `statements`) and instantiated for each engine
+//! by `sync_sql!` (see `sql.rs` for why a macro).
 
 /// The columns of a link, in `LinkRow`'s order.
 macro_rules! link_columns {
