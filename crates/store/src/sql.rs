@@ -179,37 +179,36 @@ macro_rules! sql_store {
             wal: Option<std::sync::Arc<crate::wal::WalBound>>,
         }
 
-        async fn fetch_ticket<'e, E: Executor<'e, Database = $db>>(e: E, id: TicketId) -> StoreResult<Option<Ticket>> {
+        async fn fetch_ticket<'e, E: Executor<'e, Database = $db>>(
+            e: E,
+            id: TicketId,
+        ) -> StoreResult<Option<Ticket>> {
             let row: Option<TicketRow> =
-                sqlx::query_as($crate::statements::tickets::FETCH_TICKET)
-                    .bind(id)
-                    .fetch_optional(e)
-                    .await?;
+                sqlx::query_as($crate::statements::tickets::FETCH_TICKET).bind(id).fetch_optional(e).await?;
             row.map(Ticket::try_from).transpose()
         }
 
         async fn fetch_unit<'e, E: Executor<'e, Database = $db>>(e: E, id: UnitId) -> StoreResult<Option<Unit>> {
-            let row: Option<UnitRow> = sqlx::query_as($crate::statements::tickets::FETCH_UNIT)
-                .bind(id)
-                .fetch_optional(e)
-                .await?;
+            let row: Option<UnitRow> =
+                sqlx::query_as($crate::statements::tickets::FETCH_UNIT).bind(id).fetch_optional(e).await?;
             row.map(Unit::try_from).transpose()
         }
 
-        async fn fetch_category<'e, E: Executor<'e, Database = $db>>(e: E, id: CategoryId) -> StoreResult<Option<Category>> {
+        async fn fetch_category<'e, E: Executor<'e, Database = $db>>(
+            e: E,
+            id: CategoryId,
+        ) -> StoreResult<Option<Category>> {
             let row: Option<CategoryRow> =
-                sqlx::query_as($crate::statements::tickets::FETCH_CATEGORY)
-                    .bind(id)
-                    .fetch_optional(e)
-                    .await?;
+                sqlx::query_as($crate::statements::tickets::FETCH_CATEGORY).bind(id).fetch_optional(e).await?;
             row.map(Category::try_from).transpose()
         }
 
-        async fn fetch_account<'e, E: Executor<'e, Database = $db>>(e: E, id: AccountId) -> StoreResult<Option<Account>> {
-            let row: Option<AccountRow> = sqlx::query_as($crate::statements::tickets::FETCH_ACCOUNT)
-            .bind(id)
-            .fetch_optional(e)
-            .await?;
+        async fn fetch_account<'e, E: Executor<'e, Database = $db>>(
+            e: E,
+            id: AccountId,
+        ) -> StoreResult<Option<Account>> {
+            let row: Option<AccountRow> =
+                sqlx::query_as($crate::statements::tickets::FETCH_ACCOUNT).bind(id).fetch_optional(e).await?;
             row.map(Account::try_from).transpose()
         }
 
@@ -318,8 +317,15 @@ macro_rules! sql_store {
 
         /// Appends an insert of history entries for the ticket `ticket`, or, when it is `None`,
         /// for the ticket the SQL expression `ticket_sql` names.
-        fn push_history(qb: &mut QueryBuilder<$db>, ticket_sql: &str, ticket: Option<TicketId>, entries: &[HistoryEntry]) {
-            qb.push("INSERT INTO ticket_history (ticket_id, at, actor_id, field, old_value, new_value, reason, internal) ");
+        fn push_history(
+            qb: &mut QueryBuilder<$db>,
+            ticket_sql: &str,
+            ticket: Option<TicketId>,
+            entries: &[HistoryEntry],
+        ) {
+            qb.push(
+                "INSERT INTO ticket_history (ticket_id, at, actor_id, field, old_value, new_value, reason, internal) ",
+            );
             qb.push_values(entries, |mut row, e| {
                 match ticket {
                     Some(id) => row.push_bind(id),
@@ -364,7 +370,11 @@ macro_rules! sql_store {
 
             async fn tickets(&self, q: &TicketQuery) -> StoreResult<Page<Ticket>> {
                 let total = count_tickets(&self.read, q).await?;
-                let mut select = QueryBuilder::<$db>::new(concat!("SELECT ", $crate::sql::ticket_columns!(), " FROM tickets"));
+                let mut select = QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    $crate::sql::ticket_columns!(),
+                    " FROM tickets"
+                ));
                 push_page(&mut select, q);
                 let rows: Vec<TicketRow> = select.build_query_as().fetch_all(&self.read).await?;
                 Ok(Page::new(convert(rows)?, total, q.page))
@@ -374,9 +384,12 @@ macro_rules! sql_store {
                 let total = count_tickets(&self.read, q).await?;
                 // The name and the count are looked up for the page's rows only.
                 let mut select = QueryBuilder::<$db>::new(concat!(
-                    "SELECT ", $crate::sql::ticket_columns!(), ", ",
+                    "SELECT ",
+                    $crate::sql::ticket_columns!(),
+                    ", ",
                     "COALESCE((SELECT a.name FROM accounts a WHERE a.id = submitter_id), '') AS submitter_name, ",
-                    "(SELECT COUNT(*) FROM articles r WHERE r.ticket_id = tickets.id AND r.internal = FALSE) AS replies ",
+                    "(SELECT COUNT(*) FROM articles r WHERE r.ticket_id = tickets.id AND r.internal = FALSE) ",
+                    "AS replies ",
                     "FROM tickets"
                 ));
                 push_page(&mut select, q);
@@ -386,58 +399,68 @@ macro_rules! sql_store {
 
             async fn attachments(&self, ticket: TicketId, internal: bool) -> StoreResult<Vec<Attachment>> {
                 let rows: Vec<AttachmentRow> = sqlx::query_as($crate::statements::tickets::ATTACHMENTS)
-                .bind(ticket)
-                .bind(internal)
-                .fetch_all(&self.read)
-                .await?;
+                    .bind(ticket)
+                    .bind(internal)
+                    .fetch_all(&self.read)
+                    .await?;
                 Ok(rows.into_iter().map(Attachment::from).collect())
             }
 
             async fn attachment_data(&self, id: AttachmentId) -> StoreResult<Option<(Attachment, Vec<u8>)>> {
                 let row: Option<AttachmentDataRow> = sqlx::query_as($crate::statements::tickets::ATTACHMENT_DATA)
-                .bind(id)
-                .fetch_optional(&self.read)
-                .await?;
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?;
                 Ok(row.map(AttachmentDataRow::split))
             }
 
-            async fn articles(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<Article>> {
+            async fn articles(
+                &self,
+                ticket: TicketId,
+                internal: bool,
+                page: PageRequest,
+            ) -> StoreResult<Page<Article>> {
                 let total: i64 = sqlx::query_scalar($crate::statements::tickets::ARTICLES_COUNT)
-                .bind(ticket)
-                .bind(internal)
-                .fetch_one(&self.read)
-                .await?;
+                    .bind(ticket)
+                    .bind(internal)
+                    .fetch_one(&self.read)
+                    .await?;
                 let rows: Vec<ArticleRow> = sqlx::query_as($crate::statements::tickets::ARTICLES_PAGE)
-                .bind(ticket)
-                .bind(internal)
-                .bind(page.per_page)
-                .bind(page.offset())
-                .fetch_all(&self.read)
-                .await?;
+                    .bind(ticket)
+                    .bind(internal)
+                    .bind(page.per_page)
+                    .bind(page.offset())
+                    .fetch_all(&self.read)
+                    .await?;
                 Ok(Page::new(convert(rows)?, total, page))
             }
 
             async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>> {
                 let row: Option<ArticleRow> = sqlx::query_as($crate::statements::tickets::ARTICLE)
-                .bind(id)
-                .fetch_optional(&self.read)
-                .await?;
+                    .bind(id)
+                    .fetch_optional(&self.read)
+                    .await?;
                 row.map(Article::try_from).transpose()
             }
 
-            async fn history(&self, ticket: TicketId, internal: bool, page: PageRequest) -> StoreResult<Page<HistoryEntry>> {
+            async fn history(
+                &self,
+                ticket: TicketId,
+                internal: bool,
+                page: PageRequest,
+            ) -> StoreResult<Page<HistoryEntry>> {
                 let total: i64 = sqlx::query_scalar($crate::statements::tickets::HISTORY_COUNT)
-                .bind(ticket)
-                .bind(internal)
-                .fetch_one(&self.read)
-                .await?;
+                    .bind(ticket)
+                    .bind(internal)
+                    .fetch_one(&self.read)
+                    .await?;
                 let rows: Vec<HistoryRow> = sqlx::query_as($crate::statements::tickets::HISTORY_PAGE)
-                .bind(ticket)
-                .bind(internal)
-                .bind(page.per_page)
-                .bind(page.offset())
-                .fetch_all(&self.read)
-                .await?;
+                    .bind(ticket)
+                    .bind(internal)
+                    .bind(page.per_page)
+                    .bind(page.offset())
+                    .fetch_all(&self.read)
+                    .await?;
                 Ok(Page::new(convert(rows)?, total, page))
             }
 
@@ -446,13 +469,13 @@ macro_rules! sql_store {
             }
 
             async fn units(&self, page: PageRequest) -> StoreResult<Page<Unit>> {
-                let total: i64 = sqlx::query_scalar($crate::statements::tickets::UNITS_COUNT).fetch_one(&self.read).await?;
-                let rows: Vec<UnitRow> =
-                    sqlx::query_as($crate::statements::tickets::UNITS_PAGE)
-                        .bind(page.per_page)
-                        .bind(page.offset())
-                        .fetch_all(&self.read)
-                        .await?;
+                let total: i64 =
+                    sqlx::query_scalar($crate::statements::tickets::UNITS_COUNT).fetch_one(&self.read).await?;
+                let rows: Vec<UnitRow> = sqlx::query_as($crate::statements::tickets::UNITS_PAGE)
+                    .bind(page.per_page)
+                    .bind(page.offset())
+                    .fetch_all(&self.read)
+                    .await?;
                 Ok(Page::new(convert(rows)?, total, page))
             }
 
@@ -461,12 +484,14 @@ macro_rules! sql_store {
             }
 
             async fn categories(&self, page: PageRequest) -> StoreResult<Page<Category>> {
-                let total: i64 = sqlx::query_scalar($crate::statements::tickets::CATEGORIES_COUNT).fetch_one(&self.read).await?;
+                let total: i64 = sqlx::query_scalar($crate::statements::tickets::CATEGORIES_COUNT)
+                    .fetch_one(&self.read)
+                    .await?;
                 let rows: Vec<CategoryRow> = sqlx::query_as($crate::statements::tickets::CATEGORIES_PAGE)
-                .bind(page.per_page)
-                .bind(page.offset())
-                .fetch_all(&self.read)
-                .await?;
+                    .bind(page.per_page)
+                    .bind(page.offset())
+                    .fetch_all(&self.read)
+                    .await?;
                 Ok(Page::new(convert(rows)?, total, page))
             }
 
@@ -476,17 +501,17 @@ macro_rules! sql_store {
 
             async fn account_by_email(&self, email: &str) -> StoreResult<Option<Account>> {
                 let row: Option<AccountRow> = sqlx::query_as($crate::statements::tickets::ACCOUNT_BY_EMAIL)
-                .bind(email)
-                .fetch_optional(&self.read)
-                .await?;
+                    .bind(email)
+                    .fetch_optional(&self.read)
+                    .await?;
                 row.map(Account::try_from).transpose()
             }
 
             async fn account_by_token(&self, token_hash: &str) -> StoreResult<Option<Account>> {
                 let row: Option<AccountRow> = sqlx::query_as($crate::statements::tickets::ACCOUNT_BY_TOKEN)
-                .bind(token_hash)
-                .fetch_optional(&self.read)
-                .await?;
+                    .bind(token_hash)
+                    .fetch_optional(&self.read)
+                    .await?;
                 row.map(Account::try_from).transpose()
             }
 
@@ -498,12 +523,12 @@ macro_rules! sql_store {
                 limit: i64,
             ) -> StoreResult<Vec<Job>> {
                 let mut rows: Vec<JobRow> = sqlx::query_as($crate::statements::tickets::CLAIM_JOBS.$dialect)
-                .bind(worker)
-                .bind(Ts::from(lease_until))
-                .bind(Ts::from(now))
-                .bind(limit)
-                .fetch_all(&self.write)
-                .await?;
+                    .bind(worker)
+                    .bind(Ts::from(lease_until))
+                    .bind(Ts::from(now))
+                    .bind(limit)
+                    .fetch_all(&self.write)
+                    .await?;
                 rows.sort_by_key(|r| r.id());
                 convert(rows)
             }
@@ -533,13 +558,13 @@ macro_rules! sql_store {
             ) -> StoreResult<()> {
                 let failed_at = if retry_at.is_none() { Some(Ts::from(now)) } else { None };
                 sqlx::query($crate::statements::tickets::FAIL_JOB)
-                .bind(id)
-                .bind(worker)
-                .bind(error)
-                .bind(retry_at.map(Ts::from))
-                .bind(failed_at)
-                .execute(&self.write)
-                .await?;
+                    .bind(id)
+                    .bind(worker)
+                    .bind(error)
+                    .bind(retry_at.map(Ts::from))
+                    .bind(failed_at)
+                    .execute(&self.write)
+                    .await?;
                 Ok(())
             }
 
@@ -551,12 +576,11 @@ macro_rules! sql_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-                let links =
-                    sqlx::query($crate::statements::tickets::RELEASE_CLAIMS_UPDATE_EXTERNAL_LINKS)
-                        .bind(worker)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
+                let links = sqlx::query($crate::statements::tickets::RELEASE_CLAIMS_UPDATE_EXTERNAL_LINKS)
+                    .bind(worker)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 sqlx::query($crate::statements::tickets::RELEASE_CLAIMS_UPDATE_CONNECTORS)
                     .bind(worker)
                     .execute(&mut *tx)
@@ -566,22 +590,24 @@ macro_rules! sql_store {
             }
 
             async fn failed_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>> {
-                let total: i64 =
-                    sqlx::query_scalar($crate::statements::tickets::FAILED_JOBS_COUNT).fetch_one(&self.read).await?;
+                let total: i64 = sqlx::query_scalar($crate::statements::tickets::FAILED_JOBS_COUNT)
+                    .fetch_one(&self.read)
+                    .await?;
                 let rows: Vec<JobRow> = sqlx::query_as($crate::statements::tickets::FAILED_JOBS_PAGE)
-                .bind(page.per_page)
-                .bind(page.offset())
-                .fetch_all(&self.read)
-                .await?;
+                    .bind(page.per_page)
+                    .bind(page.offset())
+                    .fetch_all(&self.read)
+                    .await?;
                 Ok(Page::new(convert(rows)?, total, page))
             }
 
             async fn job_counts(&self, now: OffsetDateTime) -> StoreResult<crate::JobCounts> {
                 // Free: failed_at IS NULL AND (locked_until IS NULL OR locked_until < $1).
-                let (due, later, retrying, running, failed): (i64, i64, i64, i64, i64) = sqlx::query_as($crate::statements::tickets::JOB_COUNTS)
-                .bind(Ts::from(now))
-                .fetch_one(&self.read)
-                .await?;
+                let (due, later, retrying, running, failed): (i64, i64, i64, i64, i64) =
+                    sqlx::query_as($crate::statements::tickets::JOB_COUNTS)
+                        .bind(Ts::from(now))
+                        .fetch_one(&self.read)
+                        .await?;
                 Ok(crate::JobCounts { due, later, retrying, running, failed })
             }
 
@@ -616,7 +642,9 @@ macro_rules! sql_store {
             }
 
             async fn has_accounts(&self) -> StoreResult<bool> {
-                let first: Option<i64> = sqlx::query_scalar($crate::statements::tickets::HAS_ACCOUNTS).fetch_optional(&self.read).await?;
+                let first: Option<i64> = sqlx::query_scalar($crate::statements::tickets::HAS_ACCOUNTS)
+                    .fetch_optional(&self.read)
+                    .await?;
                 Ok(first.is_some())
             }
         }
@@ -640,7 +668,12 @@ macro_rules! sql_store {
                 row.map(Ticket::try_from).transpose()
             }
 
-            async fn insert_ticket(&mut self, t: &NewTicket, history: &[HistoryEntry], at: OffsetDateTime) -> StoreResult<Ticket> {
+            async fn insert_ticket(
+                &mut self,
+                t: &NewTicket,
+                history: &[HistoryEntry],
+                at: OffsetDateTime,
+            ) -> StoreResult<Ticket> {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO tickets (title, description, type, category_id, unit_id, status, priority, \
                      suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
@@ -686,52 +719,53 @@ macro_rules! sql_store {
 
             async fn update_ticket(&mut self, t: &Ticket) -> StoreResult<()> {
                 sqlx::query($crate::statements::tickets::UPDATE_TICKET)
-                .bind(t.id)
-                .bind(&t.title)
-                .bind(&t.description)
-                .bind(t.category)
-                .bind(t.unit)
-                .bind(t.owner)
-                .bind(t.status.as_str())
-                .bind(t.resolution.map(|r| r.as_str()))
-                .bind(t.priority.as_str())
-                .bind(t.privacy.as_str())
-                .bind(Json(&t.fields))
-                .bind(Ts::from(t.updated_at))
-                .execute(&mut *self.tx)
-                .await?;
+                    .bind(t.id)
+                    .bind(&t.title)
+                    .bind(&t.description)
+                    .bind(t.category)
+                    .bind(t.unit)
+                    .bind(t.owner)
+                    .bind(t.status.as_str())
+                    .bind(t.resolution.map(|r| r.as_str()))
+                    .bind(t.priority.as_str())
+                    .bind(t.privacy.as_str())
+                    .bind(Json(&t.fields))
+                    .bind(Ts::from(t.updated_at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 
             async fn insert_article(&mut self, a: &NewArticle) -> StoreResult<Article> {
                 let row: ArticleRow = sqlx::query_as($crate::statements::tickets::INSERT_ARTICLE)
-                .bind(a.ticket)
-                .bind(a.author)
-                .bind(&a.body)
-                .bind(a.internal)
-                .bind(a.channel.as_str())
-                .bind(Ts::from(a.at))
-                .bind(&a.external_author)
-                .fetch_one(&mut *self.tx)
-                .await?;
+                    .bind(a.ticket)
+                    .bind(a.author)
+                    .bind(&a.body)
+                    .bind(a.internal)
+                    .bind(a.channel.as_str())
+                    .bind(Ts::from(a.at))
+                    .bind(&a.external_author)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
                 Article::try_from(row)
             }
 
             async fn insert_attachment(&mut self, a: &NewAttachment) -> StoreResult<Attachment> {
-                let size = i64::try_from(a.data.len()).map_err(|_| StoreError::Corrupt("an attachment beyond i64".into()))?;
+                let size =
+                    i64::try_from(a.data.len()).map_err(|_| StoreError::Corrupt("an attachment beyond i64".into()))?;
                 let row: AttachmentRow = sqlx::query_as($crate::statements::tickets::INSERT_ATTACHMENT)
-                .bind(a.ticket)
-                .bind(a.article)
-                .bind(&a.filename)
-                .bind(&a.content_type)
-                .bind(size)
-                .bind(&a.sha256)
-                .bind(a.uploaded_by)
-                .bind(a.internal)
-                .bind(Ts::from(a.at))
-                .bind(a.data.as_slice())
-                .fetch_one(&mut *self.tx)
-                .await?;
+                    .bind(a.ticket)
+                    .bind(a.article)
+                    .bind(&a.filename)
+                    .bind(&a.content_type)
+                    .bind(size)
+                    .bind(&a.sha256)
+                    .bind(a.uploaded_by)
+                    .bind(a.internal)
+                    .bind(Ts::from(a.at))
+                    .bind(a.data.as_slice())
+                    .fetch_one(&mut *self.tx)
+                    .await?;
                 Ok(Attachment::from(row))
             }
 
@@ -747,12 +781,12 @@ macro_rules! sql_store {
 
             async fn enqueue_job(&mut self, job: &NewJob) -> StoreResult<()> {
                 sqlx::query($crate::statements::tickets::ENQUEUE_JOB)
-                .bind(&job.kind)
-                .bind(Json(&job.payload))
-                .bind(&job.dedupe_key)
-                .bind(Ts::from(job.run_at))
-                .execute(&mut *self.tx)
-                .await?;
+                    .bind(&job.kind)
+                    .bind(Json(&job.payload))
+                    .bind(&job.dedupe_key)
+                    .bind(Ts::from(job.run_at))
+                    .execute(&mut *self.tx)
+                    .await?;
                 Ok(())
             }
 
@@ -767,30 +801,30 @@ macro_rules! sql_store {
 
             async fn insert_unit(&mut self, u: &NewUnit, at: OffsetDateTime) -> StoreResult<Unit> {
                 let row: UnitRow = sqlx::query_as($crate::statements::tickets::INSERT_UNIT)
-                .bind(&u.name)
-                .bind(&u.description)
-                .bind(u.level)
-                .bind(&u.email)
-                .bind(u.integration.as_str())
-                .bind(Ts::from(at))
-                .fetch_one(&mut *self.tx)
-                .await
-                .map_err(|e| named_duplicate(e, "a unit with this name"))?;
+                    .bind(&u.name)
+                    .bind(&u.description)
+                    .bind(u.level)
+                    .bind(&u.email)
+                    .bind(u.integration.as_str())
+                    .bind(Ts::from(at))
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "a unit with this name"))?;
                 Unit::try_from(row)
             }
 
             async fn update_unit(&mut self, u: &Unit) -> StoreResult<()> {
                 sqlx::query($crate::statements::tickets::UPDATE_UNIT)
-                .bind(u.id)
-                .bind(&u.name)
-                .bind(&u.description)
-                .bind(u.level)
-                .bind(&u.email)
-                .bind(u.integration.as_str())
-                .bind(Ts::from(u.updated_at))
-                .execute(&mut *self.tx)
-                .await
-                .map_err(|e| named_duplicate(e, "a unit with this name"))?;
+                    .bind(u.id)
+                    .bind(&u.name)
+                    .bind(&u.description)
+                    .bind(u.level)
+                    .bind(&u.email)
+                    .bind(u.integration.as_str())
+                    .bind(Ts::from(u.updated_at))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "a unit with this name"))?;
                 Ok(())
             }
 
@@ -800,28 +834,28 @@ macro_rules! sql_store {
 
             async fn insert_category(&mut self, c: &NewCategory, at: OffsetDateTime) -> StoreResult<Category> {
                 let row: CategoryRow = sqlx::query_as($crate::statements::tickets::INSERT_CATEGORY)
-                .bind(&c.name)
-                .bind(&c.description)
-                .bind(c.default_unit)
-                .bind(Json(&c.fields))
-                .bind(Ts::from(at))
-                .fetch_one(&mut *self.tx)
-                .await
-                .map_err(|e| named_duplicate(e, "a category with this name"))?;
+                    .bind(&c.name)
+                    .bind(&c.description)
+                    .bind(c.default_unit)
+                    .bind(Json(&c.fields))
+                    .bind(Ts::from(at))
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "a category with this name"))?;
                 Category::try_from(row)
             }
 
             async fn update_category(&mut self, c: &Category) -> StoreResult<()> {
                 sqlx::query($crate::statements::tickets::UPDATE_CATEGORY)
-                .bind(c.id)
-                .bind(&c.name)
-                .bind(&c.description)
-                .bind(c.default_unit)
-                .bind(Json(&c.fields))
-                .bind(Ts::from(c.updated_at))
-                .execute(&mut *self.tx)
-                .await
-                .map_err(|e| named_duplicate(e, "a category with this name"))?;
+                    .bind(c.id)
+                    .bind(&c.name)
+                    .bind(&c.description)
+                    .bind(c.default_unit)
+                    .bind(Json(&c.fields))
+                    .bind(Ts::from(c.updated_at))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "a category with this name"))?;
                 Ok(())
             }
 
@@ -829,14 +863,20 @@ macro_rules! sql_store {
                 fetch_account(&mut *self.tx, id).await
             }
 
-            async fn insert_account(&mut self, email: &str, name: &str, roles: &[Role], at: OffsetDateTime) -> StoreResult<Account> {
+            async fn insert_account(
+                &mut self,
+                email: &str,
+                name: &str,
+                roles: &[Role],
+                at: OffsetDateTime,
+            ) -> StoreResult<Account> {
                 let id: i64 = sqlx::query_scalar($crate::statements::tickets::INSERT_ACCOUNT_INSERT_ACCOUNTS)
-                .bind(email)
-                .bind(name)
-                .bind(Ts::from(at))
-                .fetch_one(&mut *self.tx)
-                .await
-                .map_err(|e| named_duplicate(e, "an account with this e-mail address"))?;
+                    .bind(email)
+                    .bind(name)
+                    .bind(Ts::from(at))
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "an account with this e-mail address"))?;
                 for role in roles {
                     sqlx::query($crate::statements::tickets::INSERT_ACCOUNT_INSERT_ACCOUNT_ROLES)
                         .bind(id)
@@ -849,14 +889,20 @@ macro_rules! sql_store {
                     .ok_or_else(|| StoreError::Corrupt(format!("account {id} vanished after insert")))
             }
 
-            async fn insert_token(&mut self, account: AccountId, name: &str, token_hash: &str, at: OffsetDateTime) -> StoreResult<i64> {
+            async fn insert_token(
+                &mut self,
+                account: AccountId,
+                name: &str,
+                token_hash: &str,
+                at: OffsetDateTime,
+            ) -> StoreResult<i64> {
                 let id: i64 = sqlx::query_scalar($crate::statements::tickets::INSERT_TOKEN)
-                .bind(account)
-                .bind(name)
-                .bind(token_hash)
-                .bind(Ts::from(at))
-                .fetch_one(&mut *self.tx)
-                .await?;
+                    .bind(account)
+                    .bind(name)
+                    .bind(token_hash)
+                    .bind(Ts::from(at))
+                    .fetch_one(&mut *self.tx)
+                    .await?;
                 Ok(id)
             }
         }

@@ -4,7 +4,8 @@
 /// The columns of an inbound message without its bytes, in `InboundRow`'s order.
 macro_rules! inbound_columns {
     () => {
-        "id, received_at, status, message_id, sender, subject, ticket_id, detail, processed_at, CAST(length(raw) AS BIGINT) AS size, recipient"
+        "id, received_at, status, message_id, sender, subject, ticket_id, detail, processed_at, \
+         CAST(length(raw) AS BIGINT) AS size, recipient"
     };
 }
 pub(crate) use inbound_columns;
