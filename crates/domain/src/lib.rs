@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod attachment;
+pub mod calendar;
 pub mod category;
 pub mod connector;
 pub mod dn;
