@@ -18,6 +18,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use time::OffsetDateTime;
 
+use crate::CalendarId;
 use crate::validation::FieldError;
 
 /// Minutes in a day: an interval may end at 24:00.
@@ -140,6 +141,99 @@ impl Week {
     pub fn days(&self) -> impl Iterator<Item = (&'static str, &[Interval])> {
         WEEKDAYS.iter().copied().zip(self.days.iter().map(Vec::as_slice))
     }
+}
+
+/// A week as the API and the store write it: each weekday's intervals, `HH:MM-HH:MM`
+/// (`00:00-24:00` is the whole day), Monday first; a day left out has no working time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeekHours {
+    /// Monday's intervals, such as `["09:00-12:30", "13:30-17:00"]`.
+    #[serde(default)]
+    #[schema(max_items = 24)]
+    pub mon: Vec<String>,
+    /// Tuesday's intervals.
+    #[serde(default)]
+    #[schema(max_items = 24)]
+    pub tue: Vec<String>,
+    /// Wednesday's intervals.
+    #[serde(default)]
+    #[schema(max_items = 24)]
+    pub wed: Vec<String>,
+    /// Thursday's intervals.
+    #[serde(default)]
+    #[schema(max_items = 24)]
+    pub thu: Vec<String>,
+    /// Friday's intervals.
+    #[serde(default)]
+    #[schema(max_items = 24)]
+    pub fri: Vec<String>,
+    /// Saturday's intervals.
+    #[serde(default)]
+    #[schema(max_items = 24)]
+    pub sat: Vec<String>,
+    /// Sunday's intervals.
+    #[serde(default)]
+    #[schema(max_items = 24)]
+    pub sun: Vec<String>,
+}
+
+impl WeekHours {
+    /// The week these say, or the fields that cannot be read (`week.mon`).
+    pub fn week(&self) -> Result<Week, Vec<FieldError>> {
+        Week::parse(self.days().into_iter().map(|(day, intervals)| (day, intervals.as_slice())))
+    }
+
+    /// As `week` would write itself.
+    pub fn of(week: &Week) -> WeekHours {
+        let mut hours = WeekHours::default();
+        for (day, intervals) in week.days() {
+            let texts = intervals.iter().map(Interval::to_string).collect();
+            match day {
+                "mon" => hours.mon = texts,
+                "tue" => hours.tue = texts,
+                "wed" => hours.wed = texts,
+                "thu" => hours.thu = texts,
+                "fri" => hours.fri = texts,
+                "sat" => hours.sat = texts,
+                _ => hours.sun = texts,
+            }
+        }
+        hours
+    }
+
+    fn days(&self) -> [(&'static str, &Vec<String>); 7] {
+        [
+            ("mon", &self.mon),
+            ("tue", &self.tue),
+            ("wed", &self.wed),
+            ("thu", &self.thu),
+            ("fri", &self.fri),
+            ("sat", &self.sat),
+            ("sun", &self.sun),
+        ]
+    }
+}
+
+/// A working-hour calendar as stored and shown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct CalendarRecord {
+    /// Its id.
+    pub id: CalendarId,
+    /// Its name, unique.
+    pub name: String,
+    /// Its IANA time zone (`Europe/Berlin`).
+    pub time_zone: String,
+    /// Its working week.
+    pub week: WeekHours,
+    /// Its holidays: whole local dates without working time.
+    pub holidays: Vec<time::Date>,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
 }
 
 /// A duration in working time, as written: `30m`, `4h` (working minutes and hours) or `5d`

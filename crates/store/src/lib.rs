@@ -33,13 +33,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use helpdesk_domain::account::{Account, Role};
 use helpdesk_domain::attachment::Attachment;
+use helpdesk_domain::calendar::CalendarRecord;
 use helpdesk_domain::category::Category;
 use helpdesk_domain::history::HistoryEntry;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
 use helpdesk_domain::unit::Unit;
 use helpdesk_domain::workflow::NewTicket;
-use helpdesk_domain::{AccountId, ArticleId, AttachmentId, CategoryId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, ArticleId, AttachmentId, CalendarId, CategoryId, TicketId, UnitId};
 use time::OffsetDateTime;
 
 pub use accounts::{AccountStore, AccountTx};
@@ -101,6 +102,10 @@ pub trait Store:
     async fn category(&self, id: CategoryId) -> StoreResult<Option<Category>>;
     /// A page of categories, by name.
     async fn categories(&self, page: PageRequest) -> StoreResult<Page<Category>>;
+    /// Every working-hour calendar, oldest first (an installation has a handful).
+    async fn calendars(&self) -> StoreResult<Vec<CalendarRecord>>;
+    /// One working-hour calendar.
+    async fn calendar(&self, id: CalendarId) -> StoreResult<Option<CalendarRecord>>;
 
     /// One account.
     async fn account(&self, id: AccountId) -> StoreResult<Option<Account>>;
@@ -188,6 +193,12 @@ pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + Send {
     async fn insert_category(&mut self, category: &NewCategory, at: OffsetDateTime) -> StoreResult<Category>;
     /// Writes a category back.
     async fn update_category(&mut self, category: &Category) -> StoreResult<()>;
+    /// One working-hour calendar, read inside the transaction.
+    async fn calendar(&mut self, id: CalendarId) -> StoreResult<Option<CalendarRecord>>;
+    /// Stores a new working-hour calendar.
+    async fn insert_calendar(&mut self, calendar: &NewCalendar, at: OffsetDateTime) -> StoreResult<CalendarRecord>;
+    /// Writes a working-hour calendar back.
+    async fn update_calendar(&mut self, calendar: &CalendarRecord) -> StoreResult<()>;
 
     /// One account.
     async fn account(&mut self, id: AccountId) -> StoreResult<Option<Account>>;

@@ -4,6 +4,7 @@ use std::str::FromStr;
 
 use helpdesk_domain::account::{Account, ApiToken, Role};
 use helpdesk_domain::attachment::Attachment;
+use helpdesk_domain::calendar::{CalendarRecord, WeekHours};
 use helpdesk_domain::category::{Category, FieldDef};
 use helpdesk_domain::history::HistoryEntry;
 use helpdesk_domain::organisation::{Contract, JoinRequest, UnitMember};
@@ -297,6 +298,33 @@ impl TryFrom<UnitRow> for Unit {
             level: r.level,
             email: r.email,
             integration: parse("units.integration", &r.integration)?,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CalendarRow {
+    id: i64,
+    name: String,
+    time_zone: String,
+    week: Json<WeekHours>,
+    holidays: Json<Vec<time::Date>>,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+impl TryFrom<CalendarRow> for CalendarRecord {
+    type Error = StoreError;
+
+    fn try_from(r: CalendarRow) -> StoreResult<CalendarRecord> {
+        Ok(CalendarRecord {
+            id: r.id,
+            name: r.name,
+            time_zone: r.time_zone,
+            week: r.week.0,
+            holidays: r.holidays.0,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
         })

@@ -203,6 +203,15 @@ macro_rules! sql_store {
             row.map(Category::try_from).transpose()
         }
 
+        async fn fetch_calendar<'e, E: Executor<'e, Database = $db>>(
+            e: E,
+            id: helpdesk_domain::CalendarId,
+        ) -> StoreResult<Option<helpdesk_domain::calendar::CalendarRecord>> {
+            let row: Option<crate::rows::CalendarRow> =
+                sqlx::query_as($crate::statements::tickets::CALENDAR).bind(id).fetch_optional(e).await?;
+            row.map(TryInto::try_into).transpose()
+        }
+
         async fn fetch_account<'e, E: Executor<'e, Database = $db>>(
             e: E,
             id: AccountId,
@@ -493,6 +502,19 @@ macro_rules! sql_store {
                     .fetch_all(&self.read)
                     .await?;
                 Ok(Page::new(convert(rows)?, total, page))
+            }
+
+            async fn calendars(&self) -> StoreResult<Vec<helpdesk_domain::calendar::CalendarRecord>> {
+                let rows: Vec<crate::rows::CalendarRow> =
+                    sqlx::query_as($crate::statements::tickets::CALENDARS).fetch_all(&self.read).await?;
+                convert(rows)
+            }
+
+            async fn calendar(
+                &self,
+                id: helpdesk_domain::CalendarId,
+            ) -> StoreResult<Option<helpdesk_domain::calendar::CalendarRecord>> {
+                fetch_calendar(&self.read, id).await
             }
 
             async fn account(&self, id: AccountId) -> StoreResult<Option<Account>> {
@@ -856,6 +878,44 @@ macro_rules! sql_store {
                     .execute(&mut *self.tx)
                     .await
                     .map_err(|e| named_duplicate(e, "a category with this name"))?;
+                Ok(())
+            }
+
+            async fn calendar(
+                &mut self,
+                id: helpdesk_domain::CalendarId,
+            ) -> StoreResult<Option<helpdesk_domain::calendar::CalendarRecord>> {
+                fetch_calendar(&mut *self.tx, id).await
+            }
+
+            async fn insert_calendar(
+                &mut self,
+                c: &crate::NewCalendar,
+                at: OffsetDateTime,
+            ) -> StoreResult<helpdesk_domain::calendar::CalendarRecord> {
+                let row: crate::rows::CalendarRow = sqlx::query_as($crate::statements::tickets::INSERT_CALENDAR)
+                    .bind(&c.name)
+                    .bind(&c.time_zone)
+                    .bind(Json(&c.week))
+                    .bind(Json(&c.holidays))
+                    .bind(Ts::from(at))
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "a calendar with this name"))?;
+                row.try_into()
+            }
+
+            async fn update_calendar(&mut self, c: &helpdesk_domain::calendar::CalendarRecord) -> StoreResult<()> {
+                sqlx::query($crate::statements::tickets::UPDATE_CALENDAR)
+                    .bind(c.id)
+                    .bind(&c.name)
+                    .bind(&c.time_zone)
+                    .bind(Json(&c.week))
+                    .bind(Json(&c.holidays))
+                    .bind(Ts::from(c.updated_at))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "a calendar with this name"))?;
                 Ok(())
             }
 

@@ -156,3 +156,16 @@ pub struct JobCounts {
     /// Failed for good.
     pub failed: i64,
 }
+
+/// A working-hour calendar about to be stored, checked by the domain's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCalendar {
+    /// Its name.
+    pub name: String,
+    /// Its IANA time zone.
+    pub time_zone: String,
+    /// Its week, as written.
+    pub week: helpdesk_domain::calendar::WeekHours,
+    /// Its holidays.
+    pub holidays: Vec<time::Date>,
+}

@@ -5,6 +5,7 @@ mod api_access;
 mod api_accounts;
 mod api_attachments;
 mod api_auth;
+mod api_calendars;
 mod api_catalog;
 mod api_certificates;
 mod api_oidc;

@@ -195,6 +195,8 @@ async fn the_document_states_the_rules_the_server_checks() {
         ("UpdateUnit", "name"),
         ("CreateCategory", "name"),
         ("UpdateCategory", "name"),
+        ("CreateCalendar", "name"),
+        ("UpdateCalendar", "name"),
         ("FieldDef", "label"),
         ("CreateTicket", "title"),
         ("CreateOrganisation", "name"),

@@ -161,6 +161,19 @@ pub(crate) const INSERT_ACCOUNT_INSERT_ACCOUNT_ROLES: &str = "INSERT INTO accoun
 pub(crate) const INSERT_TOKEN: &str = "INSERT INTO api_tokens (account_id, name, token_hash, \
     created_at) VALUES ($1, $2, $3, $4) RETURNING id";
 
+pub(crate) const CALENDARS: &str =
+    "SELECT id, name, time_zone, week, holidays, created_at, updated_at FROM calendars ORDER BY id";
+
+pub(crate) const CALENDAR: &str =
+    "SELECT id, name, time_zone, week, holidays, created_at, updated_at FROM calendars WHERE id = $1";
+
+pub(crate) const INSERT_CALENDAR: &str = "INSERT INTO calendars (name, time_zone, week, holidays, created_at, \
+    updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id, name, time_zone, week, holidays, created_at, \
+    updated_at";
+
+pub(crate) const UPDATE_CALENDAR: &str = "UPDATE calendars SET name = $2, time_zone = $3, week = $4, \
+    holidays = $5, updated_at = $6 WHERE id = $1";
+
 /// Every statement above, by name, as each engine runs it.
 pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str)> {
     vec![
@@ -204,5 +217,9 @@ pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str)> {
         ("INSERT_ACCOUNT_INSERT_ACCOUNTS", INSERT_ACCOUNT_INSERT_ACCOUNTS),
         ("INSERT_ACCOUNT_INSERT_ACCOUNT_ROLES", INSERT_ACCOUNT_INSERT_ACCOUNT_ROLES),
         ("INSERT_TOKEN", INSERT_TOKEN),
+        ("CALENDARS", CALENDARS),
+        ("CALENDAR", CALENDAR),
+        ("INSERT_CALENDAR", INSERT_CALENDAR),
+        ("UPDATE_CALENDAR", UPDATE_CALENDAR),
     ]
 }

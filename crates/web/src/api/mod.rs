@@ -3,6 +3,7 @@
 mod accounts;
 pub(crate) mod attachments;
 pub(crate) mod auth;
+mod calendars;
 mod catalog;
 mod mail;
 mod membership;
@@ -140,7 +141,7 @@ impl PageParams {
     modifiers(&BearerAuth),
     components(schemas(Problem, helpdesk_domain::validation::FieldError, tickets::TicketState)),
     tags((name = "tickets", description = "Tickets, their conversation and history"),
-         (name = "catalog", description = "Support units and categories"),
+         (name = "catalog", description = "Support units, categories and working-hour calendars"),
          (name = "accounts", description = "Who is calling, and their tokens"),
          (name = "organisations", description = "Organisations, their domains, partners, contracts and members"),
          (name = "units", description = "Support units' members and join requests"),
@@ -242,6 +243,9 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(catalog::get_unit, catalog::update_unit))
         .routes(routes!(catalog::list_categories, catalog::create_category))
         .routes(routes!(catalog::get_category, catalog::update_category))
+        .routes(routes!(calendars::list_calendars, calendars::create_calendar))
+        .routes(routes!(calendars::get_calendar, calendars::update_calendar))
+        .routes(routes!(calendars::calendar_due))
         .routes(routes!(me, accounts::update_me))
         .routes(routes!(accounts::my_identities))
         .routes(routes!(accounts::my_notifications, accounts::set_my_notifications))
