@@ -4,7 +4,7 @@
 use helpdesk_domain::CalendarId;
 use helpdesk_domain::calendar::{Calendar, CalendarRecord, MOST_HOLIDAYS, WeekHours, WorkingDuration};
 use helpdesk_domain::policy::{Action, Actor, check};
-use helpdesk_domain::validation::{Errors, FieldError, check_line};
+use helpdesk_domain::validation::{Errors, check_line};
 use helpdesk_store::NewCalendar;
 use time::OffsetDateTime;
 
@@ -52,10 +52,12 @@ fn zone(name: &str) -> AppResult<jiff::tz::TimeZone> {
     })
 }
 
-/// Every refusal of `input` at once: its name, its zone, its week and its holidays.
-fn check_calendar(input: &CalendarInput) -> Result<(), Vec<FieldError>> {
+/// `input` made ready to store (the name trimmed, the holidays in order and once each), or
+/// every refusal at once: its name, its zone, its week and its holidays.
+fn checked(input: CalendarInput) -> AppResult<CalendarInput> {
     let mut errors = Errors::new();
-    check_line(&mut errors, "name", &input.name, MAX_NAME_CHARS);
+    let name = input.name.trim().to_owned();
+    check_line(&mut errors, "name", &name, MAX_NAME_CHARS);
     if let Err(AppError::Invalid(zone_errors)) = zone(&input.time_zone) {
         errors.extend(zone_errors);
     }
@@ -67,7 +69,10 @@ fn check_calendar(input: &CalendarInput) -> Result<(), Vec<FieldError>> {
         "holidays",
         format!("at most {MOST_HOLIDAYS} holidays (got {})", input.holidays.len()),
     );
-    errors.finish(())
+    let mut holidays = input.holidays;
+    holidays.sort();
+    holidays.dedup();
+    errors.finish(CalendarInput { name, holidays, ..input }).map_err(AppError::Invalid)
 }
 
 impl App {
@@ -86,12 +91,9 @@ impl App {
     /// Makes a calendar (admins).
     pub async fn create_calendar(&self, actor: &Actor, input: CalendarInput) -> AppResult<CalendarRecord> {
         check(actor, Action::ManageCatalog)?;
-        let input = CalendarInput { name: input.name.trim().to_owned(), ..input };
-        check_calendar(&input).map_err(AppError::Invalid)?;
-        let mut holidays = input.holidays;
-        holidays.sort();
-        holidays.dedup();
-        let new = NewCalendar { name: input.name, time_zone: input.time_zone, week: input.week, holidays };
+        let input = checked(input)?;
+        let new =
+            NewCalendar { name: input.name, time_zone: input.time_zone, week: input.week, holidays: input.holidays };
         let now = self.now();
         self.write(move |mut tx| async move {
             let calendar = tx.insert_calendar(&new, now).await?;
@@ -112,21 +114,17 @@ impl App {
         let now = self.now();
         self.write(move |mut tx| async move {
             let current = tx.calendar(id).await?.ok_or_else(|| not_found(id))?;
-            let input = CalendarInput {
-                name: patch.name.map(|n| n.trim().to_owned()).unwrap_or(current.name.clone()),
+            let input = checked(CalendarInput {
+                name: patch.name.unwrap_or(current.name.clone()),
                 time_zone: patch.time_zone.unwrap_or(current.time_zone.clone()),
                 week: patch.week.unwrap_or(current.week.clone()),
                 holidays: patch.holidays.unwrap_or(current.holidays.clone()),
-            };
-            check_calendar(&input).map_err(AppError::Invalid)?;
-            let mut holidays = input.holidays;
-            holidays.sort();
-            holidays.dedup();
+            })?;
             let updated = CalendarRecord {
                 name: input.name,
                 time_zone: input.time_zone,
                 week: input.week,
-                holidays,
+                holidays: input.holidays,
                 updated_at: now,
                 ..current
             };
@@ -135,6 +133,26 @@ impl App {
             Ok(updated)
         })
         .await
+    }
+
+    /// The preview of a calendar's page: when `after` has passed since `from`, a wall-clock
+    /// time in the calendar's own zone, answered in that zone too.
+    pub async fn calendar_due_local(
+        &self,
+        actor: &Actor,
+        id: CalendarId,
+        from: time::PrimitiveDateTime,
+        after: &str,
+    ) -> AppResult<time::PrimitiveDateTime> {
+        let record = self.calendar(actor, id).await?;
+        let zone = zone(&record.time_zone)?;
+        let invalid = || AppError::invalid("from", "a moment the calendar cannot reckon with");
+        let from = civil(from).ok_or_else(invalid)?;
+        let instant = zone.to_timestamp(from).map_err(|_| invalid())?;
+        let instant = OffsetDateTime::from_unix_timestamp_nanos(instant.as_nanosecond()).map_err(|_| invalid())?;
+        let due = self.calendar_due(actor, id, instant, after).await?;
+        let due = jiff::Timestamp::from_nanosecond(due.unix_timestamp_nanos()).map_err(|_| invalid())?;
+        wall_clock(zone.to_datetime(due)).ok_or_else(invalid)
     }
 
     /// When `after` (`30m`, `4h`, `5d`) of working time in calendar `id` has passed since `from`.
@@ -150,6 +168,37 @@ impl App {
         let calendar = working_calendar(&record)?;
         calendar.due(from, after).map_err(|e| AppError::invalid("from", e.to_string()))
     }
+}
+
+/// A wall-clock time as jiff reads it.
+fn civil(t: time::PrimitiveDateTime) -> Option<jiff::civil::DateTime> {
+    let date = jiff::civil::Date::new(
+        i16::try_from(t.year()).ok()?,
+        i8::try_from(u8::from(t.month())).ok()?,
+        i8::try_from(t.day()).ok()?,
+    )
+    .ok()?;
+    let time = jiff::civil::Time::new(
+        i8::try_from(t.hour()).ok()?,
+        i8::try_from(t.minute()).ok()?,
+        i8::try_from(t.second()).ok()?,
+        0,
+    )
+    .ok()?;
+    Some(date.to_datetime(time))
+}
+
+/// A wall-clock time as `time` writes it.
+fn wall_clock(t: jiff::civil::DateTime) -> Option<time::PrimitiveDateTime> {
+    let month = time::Month::try_from(u8::try_from(t.month()).ok()?).ok()?;
+    let date = time::Date::from_calendar_date(i32::from(t.year()), month, u8::try_from(t.day()).ok()?).ok()?;
+    let clock = time::Time::from_hms(
+        u8::try_from(t.hour()).ok()?,
+        u8::try_from(t.minute()).ok()?,
+        u8::try_from(t.second()).ok()?,
+    )
+    .ok()?;
+    Some(time::PrimitiveDateTime::new(date, clock))
 }
 
 fn not_found(id: CalendarId) -> AppError {

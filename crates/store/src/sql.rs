@@ -203,6 +203,31 @@ macro_rules! sql_store {
             row.map(Category::try_from).transpose()
         }
 
+        /// A page of a ticket's rows (its articles, its history): `statements` counts them and
+        /// reads the page, each taking the ticket and whether internal ones are shown.
+        async fn ticket_page<R, T>(
+            pool: &sqlx::Pool<$db>,
+            statements: (&'static str, &'static str),
+            ticket: TicketId,
+            internal: bool,
+            page: PageRequest,
+        ) -> StoreResult<Page<T>>
+        where
+            R: for<'r> sqlx::FromRow<'r, <$db as sqlx::Database>::Row> + Send + Unpin,
+            T: TryFrom<R, Error = StoreError>,
+        {
+            let total: i64 =
+                sqlx::query_scalar(statements.0).bind(ticket).bind(internal).fetch_one(pool).await?;
+            let rows: Vec<R> = sqlx::query_as(statements.1)
+                .bind(ticket)
+                .bind(internal)
+                .bind(page.per_page)
+                .bind(page.offset())
+                .fetch_all(pool)
+                .await?;
+            Ok(Page::new(convert(rows)?, total, page))
+        }
+
         async fn fetch_calendar<'e, E: Executor<'e, Database = $db>>(
             e: E,
             id: helpdesk_domain::CalendarId,
@@ -429,19 +454,9 @@ macro_rules! sql_store {
                 internal: bool,
                 page: PageRequest,
             ) -> StoreResult<Page<Article>> {
-                let total: i64 = sqlx::query_scalar($crate::statements::tickets::ARTICLES_COUNT)
-                    .bind(ticket)
-                    .bind(internal)
-                    .fetch_one(&self.read)
-                    .await?;
-                let rows: Vec<ArticleRow> = sqlx::query_as($crate::statements::tickets::ARTICLES_PAGE)
-                    .bind(ticket)
-                    .bind(internal)
-                    .bind(page.per_page)
-                    .bind(page.offset())
-                    .fetch_all(&self.read)
-                    .await?;
-                Ok(Page::new(convert(rows)?, total, page))
+                let (count, rows) =
+                    ($crate::statements::tickets::ARTICLES_COUNT, $crate::statements::tickets::ARTICLES_PAGE);
+                ticket_page::<ArticleRow, Article>(&self.read, (count, rows), ticket, internal, page).await
             }
 
             async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>> {
@@ -458,19 +473,9 @@ macro_rules! sql_store {
                 internal: bool,
                 page: PageRequest,
             ) -> StoreResult<Page<HistoryEntry>> {
-                let total: i64 = sqlx::query_scalar($crate::statements::tickets::HISTORY_COUNT)
-                    .bind(ticket)
-                    .bind(internal)
-                    .fetch_one(&self.read)
-                    .await?;
-                let rows: Vec<HistoryRow> = sqlx::query_as($crate::statements::tickets::HISTORY_PAGE)
-                    .bind(ticket)
-                    .bind(internal)
-                    .bind(page.per_page)
-                    .bind(page.offset())
-                    .fetch_all(&self.read)
-                    .await?;
-                Ok(Page::new(convert(rows)?, total, page))
+                let (count, rows) =
+                    ($crate::statements::tickets::HISTORY_COUNT, $crate::statements::tickets::HISTORY_PAGE);
+                ticket_page::<HistoryRow, HistoryEntry>(&self.read, (count, rows), ticket, internal, page).await
             }
 
             async fn unit(&self, id: UnitId) -> StoreResult<Option<Unit>> {
