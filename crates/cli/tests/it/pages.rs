@@ -398,6 +398,8 @@ async fn browsers_get_an_icon_and_no_page_breaks_its_own_content_security_policy
         "/admin",
         "/admin/units",
         "/admin/categories",
+        "/admin/calendars",
+        "/admin/calendars/1",
         "/admin/accounts",
         "/sync",
     ];
@@ -528,4 +530,46 @@ async fn the_dashboard_lists_ones_own_tickets_or_a_companys_and_says_what_waits(
     bob2.sign_in("bob2@gridlab.example.org", PASSWORD).await;
     let board = bob2.get("/dashboard").await.html;
     assert!(board.contains("1 of your tickets wait for your reply"), "{board}");
+}
+
+#[tokio::test]
+async fn admins_keep_calendars_on_their_pages_with_pasted_holidays_and_a_preview() {
+    let fx = Fixture::new().await;
+    let (admin, _, _) = person(&fx, &[Role::Admin]).await;
+    let list = admin.get("/admin/calendars").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.html.contains(">Default</a>") && list.html.contains(">24x7</a>"), "{}", list.html);
+    let split = "09:00-12:30, 13:30-17:00";
+    let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Christmas\r\nDTSTART;VALUE=DATE:20261225\r\n\
+               DTEND;VALUE=DATE:20261227\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let mut fields = vec![("name", "Berlin office"), ("time_zone", "Europe/Berlin"), ("holidays", ics)];
+    fields.extend(["mon", "tue", "wed", "thu", "fri"].map(|day| (day, split)));
+    let made = admin.post_form("/admin/calendars", &fields).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.html);
+    assert!(made.html.contains("The calendar is created.") && made.html.contains(">Berlin office</a>"));
+    let calendars = fx.server.app.calendars(&Actor::system()).await.expect("the calendars");
+    let id = calendars.iter().find(|c| c.name == "Berlin office").expect("made").id;
+
+    let page = admin.get(&format!("/admin/calendars/{id}?from=2026-12-24T16:00&after=2h")).await.html;
+    assert!(page.contains("Due Monday 28 December 2026, 10:00"), "the preview, in the calendar's zone: {page}");
+    assert!(page.contains("2026-12-25\n2026-12-26</textarea>"), "the pasted event's two days: {page}");
+    assert!(page.contains("value=\"09:00-12:30, 13:30-17:00\""), "{page}");
+    let page = admin.get(&format!("/admin/calendars/{id}?from=2026-12-24T16:00&after=2x")).await.html;
+    assert!(page.contains("write a duration as a number and m, h or d"), "{page}");
+
+    let before = snapshot(fx.server.store()).await;
+    let refusals = [
+        (vec![("name", "Night"), ("mon", "17:00-09:00")], "an interval ends after it starts"),
+        (vec![("name", "Night"), ("mon", "09:00-17:00"), ("holidays", "next friday")], "is not a date"),
+        (vec![("name", "Night"), ("time_zone", "Mars/Olympus"), ("mon", "09:00-17:00")], "is not a time zone"),
+        (vec![("name", "Night")], "a calendar needs some working time"),
+    ];
+    for (fields, words) in refusals {
+        let answer = admin.post_form("/admin/calendars", &fields).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{words}");
+        assert!(answer.html.contains(words), "{words}: {}", answer.html);
+    }
+    let answer = admin.post_form(&format!("/admin/calendars/{id}"), &[("name", "Berlin office")]).await;
+    assert!(answer.html.contains("a calendar needs some working time"), "a save is checked as a new one is");
+    assert_eq!(snapshot(fx.server.store()).await, before, "refused forms wrote nothing");
 }

@@ -34,7 +34,7 @@ pub(super) fn admin_only(state: &AppState, viewer: &Viewer) -> Result<(), PageEr
     Ok(state.app.may(&viewer.actor, helpdesk_domain::policy::Action::Administer)?)
 }
 
-fn refused<T: Template>(page: &T) -> PageResult {
+pub(super) fn refused<T: Template>(page: &T) -> PageResult {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(page)).into_response())
 }
 

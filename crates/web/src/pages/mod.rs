@@ -4,6 +4,7 @@
 
 mod admin;
 mod auth;
+mod calendars;
 mod form;
 mod inbound;
 pub(crate) mod oidc;
@@ -76,6 +77,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/units/{id}", get(admin::unit).post(admin::update_unit))
         .route("/admin/categories", get(admin::categories).post(admin::create_category))
         .route("/admin/categories/{id}", get(admin::category).post(admin::update_category))
+        .route("/admin/calendars", get(calendars::calendars).post(calendars::create_calendar))
+        .route("/admin/calendars/{id}", get(calendars::calendar).post(calendars::update_calendar))
         .route("/admin/organisations", get(admin::organisations).post(admin::create_organisation))
         .route("/admin/organisations/{id}", get(admin::organisation))
         .route("/admin/organisations/{id}/domains", post(admin::add_domain))
