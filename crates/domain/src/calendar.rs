@@ -251,6 +251,45 @@ pub enum WorkingDuration {
 impl WorkingDuration {
     /// The most a duration may say, in each unit: ten years.
     const MOST: [(char, u32); 3] = [('m', 10 * 366 * 24 * 60), ('h', 10 * 366 * 24), ('d', 10 * 366)];
+
+    /// This duration `n` times over, in its own unit.
+    pub fn times(self, n: u32) -> WorkingDuration {
+        match self {
+            WorkingDuration::Minutes(m) => WorkingDuration::Minutes(m.saturating_mul(n)),
+            WorkingDuration::Hours(h) => WorkingDuration::Hours(h.saturating_mul(n)),
+            WorkingDuration::Days(d) => WorkingDuration::Days(d.saturating_mul(n)),
+        }
+    }
+
+    /// Whether it is no time at all.
+    pub fn is_zero(self) -> bool {
+        matches!(self, WorkingDuration::Minutes(0) | WorkingDuration::Hours(0) | WorkingDuration::Days(0))
+    }
+
+    /// Whether this is shorter than `other` on any calendar: both in days, or both in minutes
+    /// and hours. Days against hours say nothing, for a working day's length is the calendar's.
+    pub fn sooner_than(self, other: WorkingDuration) -> bool {
+        match (self.minutes(), other.minutes()) {
+            (Some(a), Some(b)) => a < b,
+            (None, None) => self.days() < other.days(),
+            _ => false,
+        }
+    }
+
+    fn minutes(self) -> Option<u64> {
+        match self {
+            WorkingDuration::Minutes(m) => Some(u64::from(m)),
+            WorkingDuration::Hours(h) => Some(u64::from(h) * 60),
+            WorkingDuration::Days(_) => None,
+        }
+    }
+
+    fn days(self) -> u32 {
+        match self {
+            WorkingDuration::Days(d) => d,
+            _ => 0,
+        }
+    }
 }
 
 impl fmt::Display for WorkingDuration {
@@ -793,5 +832,19 @@ mod tests {
             assert_eq!(text.parse::<WorkingDuration>().map_err(|_| ()), *expected, "{text}");
         }
         assert_eq!(WorkingDuration::Hours(4).to_string(), "4h");
+        let compared = [
+            ("30m", "1h", true),
+            ("2h", "90m", false),
+            ("60m", "1h", false),
+            ("1d", "2d", true),
+            ("4h", "1d", false),
+            ("1d", "4h", false),
+        ];
+        for (a, b, sooner) in compared {
+            let (a, b): (WorkingDuration, WorkingDuration) = (a.parse().expect("a"), b.parse().expect("b"));
+            assert_eq!(a.sooner_than(b), sooner, "{a} sooner than {b}");
+        }
+        assert_eq!(WorkingDuration::Hours(4).times(4), WorkingDuration::Hours(16));
+        assert!(WorkingDuration::Days(0).is_zero() && !WorkingDuration::Minutes(1).is_zero());
     }
 }

@@ -19,6 +19,7 @@ pub mod organisation;
 pub mod paging;
 pub mod policy;
 pub mod search;
+pub mod service_level;
 pub mod status;
 pub mod ticket;
 pub mod triage;
