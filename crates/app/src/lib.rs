@@ -27,6 +27,7 @@ pub mod organisations;
 mod origin;
 pub mod search;
 pub mod secrets;
+pub mod service_levels;
 pub mod sync;
 pub mod ticket_view;
 pub mod tickets;

@@ -43,6 +43,8 @@ pub type OrgId = i64;
 pub type AttachmentId = i64;
 /// A working-hour calendar's id.
 pub type CalendarId = i64;
+/// A service level's id.
+pub type ServiceLevelId = i64;
 
 /// Implements `as_str`, `Display` and `FromStr` for a fieldless enum from one list of names,
 /// so that the name stored in the database, shown in the API and parsed from a query string

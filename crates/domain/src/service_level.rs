@@ -4,10 +4,12 @@
 
 use std::fmt;
 
-use crate::CalendarId;
+use time::OffsetDateTime;
+
 use crate::calendar::WorkingDuration;
 use crate::ticket::Priority;
 use crate::validation::{Errors, FieldError, check_line};
+use crate::{CalendarId, ServiceLevelId};
 
 /// The longest name of a service level, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -139,6 +141,99 @@ pub fn check_service_level(spec: &ServiceLevelSpec) -> Result<(), Vec<FieldError
         format!("at most {MOST_REMINDERS} reminders"),
     );
     errors.finish(())
+}
+
+/// One priority's times as the API and the store write them (`"5d"`, `"4h"`); a resolution not
+/// given is four times the response.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimesText {
+    /// The time to first response: working minutes, hours or days (`30m`, `4h`, `5d`).
+    #[schema(example = "1d")]
+    pub response: String,
+    /// The time to a solution (four times the response when not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "4d")]
+    pub resolution: Option<String>,
+}
+
+/// Each priority's times as written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsText {
+    /// For `low`.
+    pub low: TimesText,
+    /// For `medium`.
+    pub medium: TimesText,
+    /// For `high`.
+    pub high: TimesText,
+    /// For `top`.
+    pub top: TimesText,
+}
+
+impl TargetsText {
+    /// As `targets` write themselves.
+    pub fn of(targets: &PriorityTargets) -> TargetsText {
+        let times =
+            |t: Targets| TimesText { response: t.response.to_string(), resolution: Some(t.resolution.to_string()) };
+        TargetsText {
+            low: times(targets.low),
+            medium: times(targets.medium),
+            high: times(targets.high),
+            top: times(targets.top),
+        }
+    }
+
+    /// The targets these say, or the fields that cannot be read (`targets.low.response`).
+    pub fn parse(&self) -> Result<PriorityTargets, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut read = |priority: &str, times: &TimesText| -> Targets {
+            let mut duration = |which: &str, text: &str| {
+                text.parse::<WorkingDuration>().unwrap_or_else(|message| {
+                    errors.push(FieldError::new(format!("targets.{priority}.{which}"), message));
+                    WorkingDuration::Minutes(0)
+                })
+            };
+            let response = duration("response", &times.response);
+            let resolution = match &times.resolution {
+                Some(text) => duration("resolution", text),
+                None => response.times(4),
+            };
+            Targets { response, resolution }
+        };
+        let targets = PriorityTargets {
+            low: read("low", &self.low),
+            medium: read("medium", &self.medium),
+            high: read("high", &self.high),
+            top: read("top", &self.top),
+        };
+        if errors.is_empty() { Ok(targets) } else { Err(errors) }
+    }
+}
+
+/// A service level as stored and shown.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ServiceLevel {
+    /// Its id.
+    pub id: ServiceLevelId,
+    /// Its name, unique.
+    pub name: String,
+    /// The calendar its times are counted in.
+    pub calendar: CalendarId,
+    /// Each priority's times.
+    pub targets: TargetsText,
+    /// A ticket waiting for its submitter reminds them after this, and again after each period.
+    pub waiting_reminder: String,
+    /// After this many reminders and one more period, a waiting ticket becomes `unsolved`.
+    pub auto_unsolved_after_reminders: u8,
+    /// A solved or unsolved ticket nobody verified is closed after this.
+    pub auto_close: String,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
 }
 
 impl fmt::Display for Targets {

@@ -37,10 +37,11 @@ use helpdesk_domain::calendar::CalendarRecord;
 use helpdesk_domain::category::Category;
 use helpdesk_domain::history::HistoryEntry;
 use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::service_level::ServiceLevel;
 use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
 use helpdesk_domain::unit::Unit;
 use helpdesk_domain::workflow::NewTicket;
-use helpdesk_domain::{AccountId, ArticleId, AttachmentId, CalendarId, CategoryId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, ArticleId, AttachmentId, CalendarId, CategoryId, ServiceLevelId, TicketId, UnitId};
 use time::OffsetDateTime;
 
 pub use accounts::{AccountStore, AccountTx};
@@ -106,6 +107,10 @@ pub trait Store:
     async fn calendars(&self) -> StoreResult<Vec<CalendarRecord>>;
     /// One working-hour calendar.
     async fn calendar(&self, id: CalendarId) -> StoreResult<Option<CalendarRecord>>;
+    /// Every service level, oldest first.
+    async fn service_levels(&self) -> StoreResult<Vec<ServiceLevel>>;
+    /// One service level.
+    async fn service_level(&self, id: ServiceLevelId) -> StoreResult<Option<ServiceLevel>>;
 
     /// One account.
     async fn account(&self, id: AccountId) -> StoreResult<Option<Account>>;
@@ -199,6 +204,12 @@ pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + Send {
     async fn insert_calendar(&mut self, calendar: &NewCalendar, at: OffsetDateTime) -> StoreResult<CalendarRecord>;
     /// Writes a working-hour calendar back.
     async fn update_calendar(&mut self, calendar: &CalendarRecord) -> StoreResult<()>;
+    /// One service level, read inside the transaction.
+    async fn service_level(&mut self, id: ServiceLevelId) -> StoreResult<Option<ServiceLevel>>;
+    /// Stores a new service level.
+    async fn insert_service_level(&mut self, level: &NewServiceLevel, at: OffsetDateTime) -> StoreResult<ServiceLevel>;
+    /// Writes a service level back.
+    async fn update_service_level(&mut self, level: &ServiceLevel) -> StoreResult<()>;
 
     /// One account.
     async fn account(&mut self, id: AccountId) -> StoreResult<Option<Account>>;

@@ -8,6 +8,7 @@ use helpdesk_domain::calendar::{CalendarRecord, WeekHours};
 use helpdesk_domain::category::{Category, FieldDef};
 use helpdesk_domain::history::HistoryEntry;
 use helpdesk_domain::organisation::{Contract, JoinRequest, UnitMember};
+use helpdesk_domain::service_level::{ServiceLevel, TargetsText};
 use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
 use helpdesk_domain::unit::Unit;
 use serde_json::{Map, Value};
@@ -325,6 +326,39 @@ impl TryFrom<CalendarRow> for CalendarRecord {
             time_zone: r.time_zone,
             week: r.week.0,
             holidays: r.holidays.0,
+            created_at: r.created_at.0,
+            updated_at: r.updated_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ServiceLevelRow {
+    id: i64,
+    name: String,
+    calendar_id: i64,
+    targets: Json<TargetsText>,
+    waiting_reminder: String,
+    auto_unsolved_after_reminders: i32,
+    auto_close: String,
+    created_at: Ts,
+    updated_at: Ts,
+}
+
+impl TryFrom<ServiceLevelRow> for ServiceLevel {
+    type Error = StoreError;
+
+    fn try_from(r: ServiceLevelRow) -> StoreResult<ServiceLevel> {
+        let reminders = u8::try_from(r.auto_unsolved_after_reminders)
+            .map_err(|_| StoreError::Corrupt(format!("service level {}: reminders out of range", r.id)))?;
+        Ok(ServiceLevel {
+            id: r.id,
+            name: r.name,
+            calendar: r.calendar_id,
+            targets: r.targets.0,
+            waiting_reminder: r.waiting_reminder,
+            auto_unsolved_after_reminders: reminders,
+            auto_close: r.auto_close,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
         })

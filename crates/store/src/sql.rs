@@ -237,6 +237,15 @@ macro_rules! sql_store {
             row.map(TryInto::try_into).transpose()
         }
 
+        async fn fetch_service_level<'e, E: Executor<'e, Database = $db>>(
+            e: E,
+            id: helpdesk_domain::ServiceLevelId,
+        ) -> StoreResult<Option<helpdesk_domain::service_level::ServiceLevel>> {
+            let row: Option<crate::rows::ServiceLevelRow> =
+                sqlx::query_as($crate::statements::tickets::SERVICE_LEVEL).bind(id).fetch_optional(e).await?;
+            row.map(TryInto::try_into).transpose()
+        }
+
         async fn fetch_account<'e, E: Executor<'e, Database = $db>>(
             e: E,
             id: AccountId,
@@ -520,6 +529,19 @@ macro_rules! sql_store {
                 id: helpdesk_domain::CalendarId,
             ) -> StoreResult<Option<helpdesk_domain::calendar::CalendarRecord>> {
                 fetch_calendar(&self.read, id).await
+            }
+
+            async fn service_levels(&self) -> StoreResult<Vec<helpdesk_domain::service_level::ServiceLevel>> {
+                let rows: Vec<crate::rows::ServiceLevelRow> =
+                    sqlx::query_as($crate::statements::tickets::SERVICE_LEVELS).fetch_all(&self.read).await?;
+                convert(rows)
+            }
+
+            async fn service_level(
+                &self,
+                id: helpdesk_domain::ServiceLevelId,
+            ) -> StoreResult<Option<helpdesk_domain::service_level::ServiceLevel>> {
+                fetch_service_level(&self.read, id).await
             }
 
             async fn account(&self, id: AccountId) -> StoreResult<Option<Account>> {
@@ -921,6 +943,52 @@ macro_rules! sql_store {
                     .execute(&mut *self.tx)
                     .await
                     .map_err(|e| named_duplicate(e, "a calendar with this name"))?;
+                Ok(())
+            }
+
+            async fn service_level(
+                &mut self,
+                id: helpdesk_domain::ServiceLevelId,
+            ) -> StoreResult<Option<helpdesk_domain::service_level::ServiceLevel>> {
+                fetch_service_level(&mut *self.tx, id).await
+            }
+
+            async fn insert_service_level(
+                &mut self,
+                l: &crate::NewServiceLevel,
+                at: OffsetDateTime,
+            ) -> StoreResult<helpdesk_domain::service_level::ServiceLevel> {
+                let row: crate::rows::ServiceLevelRow =
+                    sqlx::query_as($crate::statements::tickets::INSERT_SERVICE_LEVEL)
+                        .bind(&l.name)
+                        .bind(l.calendar)
+                        .bind(Json(&l.targets))
+                        .bind(&l.waiting_reminder)
+                        .bind(i32::from(l.auto_unsolved_after_reminders))
+                        .bind(&l.auto_close)
+                        .bind(Ts::from(at))
+                        .fetch_one(&mut *self.tx)
+                        .await
+                        .map_err(|e| named_duplicate(e, "a service level with this name"))?;
+                row.try_into()
+            }
+
+            async fn update_service_level(
+                &mut self,
+                l: &helpdesk_domain::service_level::ServiceLevel,
+            ) -> StoreResult<()> {
+                sqlx::query($crate::statements::tickets::UPDATE_SERVICE_LEVEL)
+                    .bind(l.id)
+                    .bind(&l.name)
+                    .bind(l.calendar)
+                    .bind(Json(&l.targets))
+                    .bind(&l.waiting_reminder)
+                    .bind(i32::from(l.auto_unsolved_after_reminders))
+                    .bind(&l.auto_close)
+                    .bind(Ts::from(l.updated_at))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(|e| named_duplicate(e, "a service level with this name"))?;
                 Ok(())
             }
 

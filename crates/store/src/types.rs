@@ -169,3 +169,20 @@ pub struct NewCalendar {
     /// Its holidays.
     pub holidays: Vec<time::Date>,
 }
+
+/// A service level about to be stored, checked by the domain's rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewServiceLevel {
+    /// Its name.
+    pub name: String,
+    /// Its calendar.
+    pub calendar: helpdesk_domain::CalendarId,
+    /// Each priority's times, as written.
+    pub targets: helpdesk_domain::service_level::TargetsText,
+    /// The reminder period while waiting for the submitter.
+    pub waiting_reminder: String,
+    /// Reminders before a waiting ticket becomes unsolved.
+    pub auto_unsolved_after_reminders: u8,
+    /// The time before an unverified solution is closed.
+    pub auto_close: String,
+}

@@ -111,3 +111,78 @@ async fn calendars_that_cannot_be_read_are_refused_by_field_and_write_nothing() 
         StatusCode::NOT_FOUND,
     );
 }
+
+#[tokio::test]
+async fn service_levels_start_as_ggus_has_them_and_admins_add_their_own() {
+    let f = Fixture::new().await;
+    let (_, reader) = f.server.account("rita@example.org", &[Role::Community]).await;
+    let levels = f.server.get("/api/v1/service-levels", &reader).await;
+    assert_eq!(levels.status, StatusCode::OK);
+    let advanced = levels.body.as_array().expect("a list").iter().find(|l| l["name"] == "Advanced").expect("Advanced");
+    assert_eq!(advanced["targets"]["top"], json!({"response": "4h", "resolution": "16h"}));
+    assert_eq!(advanced["targets"]["medium"], json!({"response": "1d", "resolution": "4d"}));
+    assert_eq!(
+        (
+            advanced["waiting_reminder"].clone(),
+            advanced["auto_unsolved_after_reminders"].clone(),
+            advanced["auto_close"].clone()
+        ),
+        (json!("5d"), json!(2), json!("10d"))
+    );
+    let names: Vec<&str> = levels.body.as_array().into_iter().flatten().filter_map(|l| l["name"].as_str()).collect();
+    assert_eq!(names, ["Base", "Medium", "Advanced"]);
+
+    let targets = json!({"low": {"response": "5d"}, "medium": {"response": "2d"}, "high": {"response": "8h", "resolution": "2d"},
+        "top": {"response": "90m", "resolution": "12h"}});
+    let id = created(
+        f.server
+            .post("/api/v1/service-levels", &f.admin, json!({"name": " Tier-1 ", "calendar": 2, "targets": targets}))
+            .await,
+    );
+    let level = f.server.get(&format!("/api/v1/service-levels/{id}"), &reader).await.body;
+    assert_eq!(
+        (
+            level["name"].clone(),
+            level["calendar"].clone(),
+            level["targets"]["low"].clone(),
+            level["auto_close"].clone()
+        ),
+        (json!("Tier-1"), json!(2), json!({"response": "5d", "resolution": "20d"}), json!("10d")),
+        "a resolution not given is four times the response; the lifecycle is GGUS's"
+    );
+    let changed = f.server.patch(&format!("/api/v1/service-levels/{id}"), &f.admin, json!({"auto_close": "3d"})).await;
+    assert_eq!((changed.status, changed.body["auto_close"].clone()), (StatusCode::OK, json!("3d")));
+    assert_eq!(changed.body["targets"]["top"], json!({"response": "90m", "resolution": "12h"}));
+
+    let before = snapshot(f.server.store()).await;
+    let refusals = [
+        (
+            json!({"name": "X", "calendar": 1, "targets": {"low": {"response": "5x"}, "medium": {"response": "1d"}, "high": {"response": "1d"}, "top": {"response": "1d"}}}),
+            "targets.low.response",
+        ),
+        (
+            json!({"name": "X", "calendar": 1, "targets": {"low": {"response": "5d", "resolution": "2d"}, "medium": {"response": "1d"}, "high": {"response": "1d"}, "top": {"response": "1d"}}}),
+            "targets.low.resolution",
+        ),
+        (json!({"name": "X", "calendar": 99, "targets": targets}), "calendar"),
+        (json!({"name": "X", "calendar": 1, "targets": targets, "auto_close": "0d"}), "auto_close"),
+    ];
+    for (body, field) in refusals {
+        let answer = f.server.post("/api/v1/service-levels", &f.admin, body).await;
+        assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<&str> =
+            answer.body["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str()).collect();
+        assert!(fields.contains(&field), "{fields:?} should name {field}");
+    }
+    let answer = f
+        .server
+        .post("/api/v1/service-levels", &f.admin, json!({"name": "base", "calendar": 1, "targets": targets}))
+        .await;
+    assert_problem(&answer, StatusCode::CONFLICT);
+    let answer = f
+        .server
+        .post("/api/v1/service-levels", &reader, json!({"name": "Mine", "calendar": 1, "targets": targets}))
+        .await;
+    assert_problem(&answer, StatusCode::FORBIDDEN);
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals wrote nothing");
+}

@@ -197,6 +197,8 @@ async fn the_document_states_the_rules_the_server_checks() {
         ("UpdateCategory", "name"),
         ("CreateCalendar", "name"),
         ("UpdateCalendar", "name"),
+        ("CreateServiceLevel", "name"),
+        ("UpdateServiceLevel", "name"),
         ("FieldDef", "label"),
         ("CreateTicket", "title"),
         ("CreateOrganisation", "name"),

@@ -174,6 +174,20 @@ pub(crate) const INSERT_CALENDAR: &str = "INSERT INTO calendars (name, time_zone
 pub(crate) const UPDATE_CALENDAR: &str = "UPDATE calendars SET name = $2, time_zone = $3, week = $4, \
     holidays = $5, updated_at = $6 WHERE id = $1";
 
+pub(crate) const SERVICE_LEVELS: &str = "SELECT id, name, calendar_id, targets, waiting_reminder, \
+    auto_unsolved_after_reminders, auto_close, created_at, updated_at FROM service_levels ORDER BY id";
+
+pub(crate) const SERVICE_LEVEL: &str = "SELECT id, name, calendar_id, targets, waiting_reminder, \
+    auto_unsolved_after_reminders, auto_close, created_at, updated_at FROM service_levels WHERE id = $1";
+
+pub(crate) const INSERT_SERVICE_LEVEL: &str = "INSERT INTO service_levels (name, calendar_id, targets, \
+    waiting_reminder, auto_unsolved_after_reminders, auto_close, created_at, updated_at) VALUES ($1, $2, $3, $4, \
+    $5, $6, $7, $7) RETURNING id, name, calendar_id, targets, waiting_reminder, auto_unsolved_after_reminders, \
+    auto_close, created_at, updated_at";
+
+pub(crate) const UPDATE_SERVICE_LEVEL: &str = "UPDATE service_levels SET name = $2, calendar_id = $3, targets = $4, \
+    waiting_reminder = $5, auto_unsolved_after_reminders = $6, auto_close = $7, updated_at = $8 WHERE id = $1";
+
 /// Every statement above, by name, as each engine runs it.
 pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str)> {
     vec![
@@ -221,5 +235,9 @@ pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str)> {
         ("CALENDAR", CALENDAR),
         ("INSERT_CALENDAR", INSERT_CALENDAR),
         ("UPDATE_CALENDAR", UPDATE_CALENDAR),
+        ("SERVICE_LEVELS", SERVICE_LEVELS),
+        ("SERVICE_LEVEL", SERVICE_LEVEL),
+        ("INSERT_SERVICE_LEVEL", INSERT_SERVICE_LEVEL),
+        ("UPDATE_SERVICE_LEVEL", UPDATE_SERVICE_LEVEL),
     ]
 }

@@ -9,6 +9,7 @@ mod mail;
 mod membership;
 mod organisations;
 mod search;
+mod service_levels;
 mod sync;
 mod tickets;
 
@@ -141,7 +142,7 @@ impl PageParams {
     modifiers(&BearerAuth),
     components(schemas(Problem, helpdesk_domain::validation::FieldError, tickets::TicketState)),
     tags((name = "tickets", description = "Tickets, their conversation and history"),
-         (name = "catalog", description = "Support units, categories and working-hour calendars"),
+         (name = "catalog", description = "Support units, categories, working-hour calendars and service levels"),
          (name = "accounts", description = "Who is calling, and their tokens"),
          (name = "organisations", description = "Organisations, their domains, partners, contracts and members"),
          (name = "units", description = "Support units' members and join requests"),
@@ -246,6 +247,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(calendars::list_calendars, calendars::create_calendar))
         .routes(routes!(calendars::get_calendar, calendars::update_calendar))
         .routes(routes!(calendars::calendar_due))
+        .routes(routes!(service_levels::list_service_levels, service_levels::create_service_level))
+        .routes(routes!(service_levels::get_service_level, service_levels::update_service_level))
         .routes(routes!(me, accounts::update_me))
         .routes(routes!(accounts::my_identities))
         .routes(routes!(accounts::my_notifications, accounts::set_my_notifications))
