@@ -4,10 +4,21 @@ use helpdesk_domain::category::{Category, FieldDef, check_category};
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Action, Actor, check};
 use helpdesk_domain::unit::{Integration, Unit, check_unit};
-use helpdesk_domain::{CategoryId, UnitId};
+use helpdesk_domain::{CategoryId, ServiceLevelId, UnitId};
 use helpdesk_store::{NewCategory, NewUnit, Tx};
 
 use crate::{App, AppError, AppResult};
+
+/// The service level a unit has unless an admin chooses another: GGUS's Base, the first.
+pub const BASE_SERVICE_LEVEL: ServiceLevelId = 1;
+
+/// Refuses, naming the field, a service level that does not exist.
+async fn existing_service_level(tx: &mut dyn Tx, id: ServiceLevelId) -> AppResult<()> {
+    match tx.service_level(id).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid("service_level", format!("there is no service level {id}"))),
+    }
+}
 
 /// A unit as an admin describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +33,8 @@ pub struct UnitInput {
     pub email: String,
     /// How it works its tickets.
     pub integration: Integration,
+    /// Its service level (Base when not given).
+    pub service_level: Option<ServiceLevelId>,
 }
 
 /// A change to some of a unit's fields.
@@ -37,6 +50,8 @@ pub struct UnitPatch {
     pub email: Option<String>,
     /// New integration mode.
     pub integration: Option<Integration>,
+    /// New service level.
+    pub service_level: Option<ServiceLevelId>,
 }
 
 /// A category as an admin describes it.
@@ -75,10 +90,12 @@ impl App {
             level: input.level,
             email: input.email.trim().to_owned(),
             integration: input.integration,
+            service_level: input.service_level.unwrap_or(BASE_SERVICE_LEVEL),
         };
         check_unit(&new.name, new.level, &new.email, &new.description)?;
         let now = self.now();
         self.write(move |mut tx| async move {
+            existing_service_level(&mut *tx, new.service_level).await?;
             let unit = tx.insert_unit(&new, now).await?;
             tx.commit().await?;
             Ok(unit)
@@ -106,6 +123,10 @@ impl App {
             }
             if let Some(integration) = patch.integration {
                 unit.integration = integration;
+            }
+            if let Some(level) = patch.service_level {
+                existing_service_level(&mut *tx, level).await?;
+                unit.service_level = level;
             }
             check_unit(&unit.name, unit.level, &unit.email, &unit.description)?;
             unit.updated_at = now;

@@ -283,6 +283,7 @@ pub async fn seed(
             level,
             email: format!("unit-{i:02}@units.example.org"),
             integration: Integration::Direct,
+            service_level: 1,
         };
         units.push(tx.insert_unit(&unit, epoch).await?.id);
     }

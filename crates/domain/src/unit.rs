@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::validation::{Errors, FieldError, check_email, check_line};
-use crate::{UnitId, named_enum};
+use crate::{ServiceLevelId, UnitId, named_enum};
 
 /// Longest unit name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -41,6 +41,8 @@ pub struct Unit {
     pub email: String,
     /// How it works its tickets.
     pub integration: Integration,
+    /// The service level its tickets are held to (Base unless an admin chose another).
+    pub service_level: ServiceLevelId,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -286,6 +286,7 @@ pub(crate) struct UnitRow {
     integration: String,
     created_at: Ts,
     updated_at: Ts,
+    service_level_id: i64,
 }
 
 impl TryFrom<UnitRow> for Unit {
@@ -299,6 +300,7 @@ impl TryFrom<UnitRow> for Unit {
             level: r.level,
             email: r.email,
             integration: parse("units.integration", &r.integration)?,
+            service_level: r.service_level_id,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
         })

@@ -63,7 +63,7 @@ pub(crate) fn ticket_number(text: &str) -> Option<i64> {
 
 macro_rules! unit_columns {
     () => {
-        "id, name, description, level, email, integration, created_at, updated_at"
+        "id, name, description, level, email, integration, created_at, updated_at, service_level_id"
     };
 }
 
@@ -856,6 +856,7 @@ macro_rules! sql_store {
                     .bind(&u.email)
                     .bind(u.integration.as_str())
                     .bind(Ts::from(at))
+                    .bind(u.service_level)
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err(|e| named_duplicate(e, "a unit with this name"))?;
@@ -871,6 +872,7 @@ macro_rules! sql_store {
                     .bind(&u.email)
                     .bind(u.integration.as_str())
                     .bind(Ts::from(u.updated_at))
+                    .bind(u.service_level)
                     .execute(&mut *self.tx)
                     .await
                     .map_err(|e| named_duplicate(e, "a unit with this name"))?;

@@ -97,6 +97,8 @@ pub struct NewUnit {
     pub email: String,
     /// How it works its tickets.
     pub integration: Integration,
+    /// Its service level.
+    pub service_level: helpdesk_domain::ServiceLevelId,
 }
 
 /// A category about to be stored.

@@ -186,3 +186,37 @@ async fn service_levels_start_as_ggus_has_them_and_admins_add_their_own() {
     assert_problem(&answer, StatusCode::FORBIDDEN);
     assert_eq!(snapshot(f.server.store()).await, before, "refusals wrote nothing");
 }
+
+#[tokio::test]
+async fn every_unit_has_a_service_level_base_unless_an_admin_chooses_another() {
+    let f = Fixture::new().await;
+    let unit = f.server.get(&format!("/api/v1/units/{}", f.first_line), &f.admin).await.body;
+    assert_eq!(unit["service_level"], json!(1), "Base, for a unit made without one");
+    let made = created(
+        f.server
+            .post(
+                "/api/v1/units",
+                &f.admin,
+                json!({"name": "Tier-1 sites", "level": 3, "email": "t1@example.org", "service_level": 3}),
+            )
+            .await,
+    );
+    assert_eq!(f.server.get(&format!("/api/v1/units/{made}"), &f.admin).await.body["service_level"], json!(3));
+    let changed = f.server.patch(&format!("/api/v1/units/{made}"), &f.admin, json!({"service_level": 2})).await;
+    assert_eq!((changed.status, changed.body["service_level"].clone()), (StatusCode::OK, json!(2)));
+
+    let before = snapshot(f.server.store()).await;
+    let answer = f.server.patch(&format!("/api/v1/units/{made}"), &f.admin, json!({"service_level": 99})).await;
+    assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer.body["errors"][0]["field"], json!("service_level"));
+    let answer = f
+        .server
+        .post(
+            "/api/v1/units",
+            &f.admin,
+            json!({"name": "Nowhere", "level": 2, "email": "n@example.org", "service_level": 99}),
+        )
+        .await;
+    assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals wrote nothing");
+}

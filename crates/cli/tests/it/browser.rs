@@ -40,6 +40,7 @@ async fn prepare(db: &TestDb, tag: &str) -> serde_json::Value {
                 level: 1,
                 email: "first-line@example.org".into(),
                 integration: Integration::Direct,
+                service_level: None,
             },
         )
         .await
@@ -53,6 +54,7 @@ async fn prepare(db: &TestDb, tag: &str) -> serde_json::Value {
                 level: 2,
                 email: "storage@example.org".into(),
                 integration: Integration::Direct,
+                service_level: None,
             },
         )
         .await

@@ -129,6 +129,7 @@ async fn new_unit(tx: &mut dyn helpdesk_store::Tx, name: &str) -> i64 {
         level: 1,
         email: "u@example.org".into(),
         integration: Integration::Direct,
+        service_level: 1,
     };
     tx.insert_unit(&unit, at(0)).await.expect("unit").id
 }
@@ -381,6 +382,7 @@ async fn names_are_unique_ignoring_case(db: TestDb) {
         level: 1,
         email: "x@example.org".into(),
         integration: Integration::Direct,
+        service_level: 1,
     };
     assert!(matches!(tx.insert_unit(&unit, at(0)).await, Err(StoreError::Duplicate(_))));
     drop(tx);

@@ -135,13 +135,13 @@ pub(crate) const ENQUEUE_JOB: &str = "INSERT INTO jobs (kind, payload, dedupe_ke
 pub(crate) const DELETE_JOB: &str = "DELETE FROM jobs WHERE id = $1";
 
 pub(crate) const INSERT_UNIT: &str = concat!(
-    "INSERT INTO units (name, description, level, email, integration, created_at, updated_at) \
-    VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING ",
+    "INSERT INTO units (name, description, level, email, integration, created_at, updated_at, \
+    service_level_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ",
     crate::sql::unit_columns!(),
 );
 
 pub(crate) const UPDATE_UNIT: &str = "UPDATE units SET name = $2, description = $3, level = $4, \
-    email = $5, integration = $6, updated_at = $7 WHERE id = $1";
+    email = $5, integration = $6, updated_at = $7, service_level_id = $8 WHERE id = $1";
 
 pub(crate) const INSERT_CATEGORY: &str = concat!(
     "INSERT INTO categories (name, description, default_unit_id, fields, created_at, updated_at) \

@@ -8,7 +8,7 @@ use helpdesk_app::catalog::{CategoryInput, CategoryPatch, UnitInput, UnitPatch};
 use helpdesk_domain::category::{Category, FieldDef};
 use helpdesk_domain::paging::Page;
 use helpdesk_domain::unit::{Integration, Unit};
-use helpdesk_domain::{CategoryId, UnitId};
+use helpdesk_domain::{CategoryId, ServiceLevelId, UnitId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -40,6 +40,8 @@ pub struct CreateUnit {
     /// How it works its tickets (direct when not given).
     #[serde(default)]
     pub integration: Integration,
+    /// Its service level (Base when not given).
+    pub service_level: Option<ServiceLevelId>,
 }
 
 /// A change to some of a unit's fields.
@@ -63,6 +65,8 @@ pub struct UpdateUnit {
     pub description: Option<String>,
     /// New integration mode.
     pub integration: Option<Integration>,
+    /// New service level.
+    pub service_level: Option<ServiceLevelId>,
 }
 
 /// A new category.
@@ -136,6 +140,7 @@ pub async fn create_unit(
         level: body.level,
         email: body.email,
         integration: body.integration,
+        service_level: body.service_level,
     };
     let unit = state.app.create_unit(&actor, input).await?;
     let location = format!("/api/v1/units/{}", unit.id);
@@ -175,6 +180,7 @@ pub async fn update_unit(
         level: body.level,
         email: body.email,
         integration: body.integration,
+        service_level: body.service_level,
     };
     Ok(Json(state.app.update_unit(&actor, id, patch).await?))
 }

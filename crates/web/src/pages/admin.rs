@@ -9,11 +9,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
-use helpdesk_app::catalog::{CategoryInput, CategoryPatch, UnitInput, UnitPatch};
+use helpdesk_app::catalog::{BASE_SERVICE_LEVEL, CategoryInput, CategoryPatch, UnitInput, UnitPatch};
 use helpdesk_app::organisations::NewContract;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::category::{Category, FieldDef, FieldType};
 use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::service_level::ServiceLevel;
 use helpdesk_domain::unit::{Integration, Unit};
 use helpdesk_domain::validation::FieldError;
 use serde::Deserialize;
@@ -66,6 +67,8 @@ pub struct UnitForm {
     #[serde(default)]
     integration: String,
     #[serde(default)]
+    service_level: String,
+    #[serde(default)]
     member_email: String,
     #[serde(default)]
     manager: Option<String>,
@@ -81,6 +84,7 @@ impl UnitForm {
             level: u.level.to_string(),
             email: u.email.clone(),
             integration: u.integration.as_str().into(),
+            service_level: u.service_level.to_string(),
             ..UnitForm::default()
         }
     }
@@ -95,6 +99,13 @@ impl UnitForm {
             errors.push(FieldError::new("integration", e.to_string()));
             Integration::Direct
         });
+        let service_level = match self.service_level.trim() {
+            "" => None,
+            chosen => chosen.parse::<i64>().map(Some).unwrap_or_else(|_| {
+                errors.push(FieldError::new("service_level", "choose a service level"));
+                None
+            }),
+        };
         if !errors.is_empty() {
             return Err(Errors::from_fields(errors));
         }
@@ -104,11 +115,16 @@ impl UnitForm {
             level,
             email: self.email.clone(),
             integration,
+            service_level,
         })
     }
 
     fn levels(&self) -> Vec<Choice> {
         ["1", "2", "3"].iter().map(|l| Choice::new(*l, format!("{l}{}", ordinal(l)), &self.level)).collect()
+    }
+
+    fn service_levels(&self, levels: &[ServiceLevel]) -> Vec<Choice> {
+        levels.iter().map(|l| Choice::new(l.id.to_string(), l.name.clone(), &self.service_level)).collect()
     }
 
     fn integrations(&self) -> Vec<Choice> {
@@ -141,10 +157,17 @@ struct UnitsPage {
     form: UnitForm,
     levels: Vec<Choice>,
     integrations: Vec<Choice>,
+    service_levels: Vec<Choice>,
     errors: Errors,
 }
 
-fn units_page(viewer: &Viewer, units: &Page<Unit>, form: UnitForm, errors: Errors) -> UnitsPage {
+fn units_page(
+    viewer: &Viewer,
+    units: &Page<Unit>,
+    service_levels: &[ServiceLevel],
+    form: UnitForm,
+    errors: Errors,
+) -> UnitsPage {
     UnitsPage {
         shell: Shell::of(viewer),
         pager: Pager::of(units, "/admin/units", "units"),
@@ -155,6 +178,7 @@ fn units_page(viewer: &Viewer, units: &Page<Unit>, form: UnitForm, errors: Error
             .collect(),
         levels: form.levels(),
         integrations: form.integrations(),
+        service_levels: form.service_levels(service_levels),
         form,
         errors,
     }
@@ -168,8 +192,14 @@ pub async fn units(
 ) -> PageResult {
     admin_only(&state, &viewer)?;
     let units = state.app.units(&viewer.actor, fifty(q.page)?).await?;
-    let form = UnitForm { level: "1".into(), integration: "direct".into(), ..UnitForm::default() };
-    Ok(render(&units_page(&viewer, &units, form, Errors::default())))
+    let service_levels = state.app.service_levels(&viewer.actor).await?;
+    let form = UnitForm {
+        level: "1".into(),
+        integration: "direct".into(),
+        service_level: BASE_SERVICE_LEVEL.to_string(),
+        ..UnitForm::default()
+    };
+    Ok(render(&units_page(&viewer, &units, &service_levels, form, Errors::default())))
 }
 
 /// Creates a unit.
@@ -183,7 +213,8 @@ pub async fn create_unit(
         Ok(unit) => Ok(see_other(&format!("/admin/units/{}", unit.id))),
         Err(errors) => {
             let units = state.app.units(&viewer.actor, fifty(None)?).await?;
-            refused(&units_page(&viewer, &units, form, errors))
+            let service_levels = state.app.service_levels(&viewer.actor).await?;
+            refused(&units_page(&viewer, &units, &service_levels, form, errors))
         }
     }
 }
@@ -196,6 +227,7 @@ struct UnitPage {
     form: UnitForm,
     levels: Vec<Choice>,
     integrations: Vec<Choice>,
+    service_levels: Vec<Choice>,
     members: Vec<String>,
     errors: Errors,
 }
@@ -217,11 +249,13 @@ async fn unit_page(
         .map(|m| format!("{} <{}>{}", m.name, m.email, if m.manager { " (manager)" } else { "" }))
         .collect();
     let form = form.unwrap_or_else(|| UnitForm::of(&unit));
+    let service_levels = state.app.service_levels(&viewer.actor).await?;
     let page = UnitPage {
         shell: Shell::of(viewer).with_notice(notice),
         id,
         levels: form.levels(),
         integrations: form.integrations(),
+        service_levels: form.service_levels(&service_levels),
         form,
         members,
         errors,
@@ -267,6 +301,7 @@ pub async fn update_unit(
         level: Some(input.level),
         email: Some(input.email),
         integration: Some(input.integration),
+        service_level: input.service_level,
     };
     match submit(form.parse().map(patch), |patch| state.app.update_unit(&viewer.actor, id, patch)).await? {
         Ok(_) => unit_page(&state, &viewer, id, None, Errors::default(), "The unit is saved.").await,

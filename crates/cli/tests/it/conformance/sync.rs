@@ -26,6 +26,7 @@ async fn a_ticket_in_an_external_unit_is_linked_and_due_on_every_change(db: Test
         level: 2,
         email: "rt@example.org".into(),
         integration: Integration::External,
+        service_level: 1,
     };
     let external = tx.insert_unit(&external, at(0)).await.expect("unit").id;
     tx.commit().await.expect("commit");
