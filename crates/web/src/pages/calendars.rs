@@ -58,6 +58,20 @@ pub struct DayField {
 }
 
 impl CalendarForm {
+    /// The form of a new calendar: office hours in UTC, to change from.
+    fn new_one() -> CalendarForm {
+        let day = || "09:00-17:00".to_owned();
+        CalendarForm {
+            time_zone: "UTC".into(),
+            mon: day(),
+            tue: day(),
+            wed: day(),
+            thu: day(),
+            fri: day(),
+            ..CalendarForm::default()
+        }
+    }
+
     fn of(c: &CalendarRecord) -> CalendarForm {
         let day = |intervals: &[String]| intervals.join(", ");
         CalendarForm {
@@ -213,7 +227,7 @@ async fn preview_of(state: &AppState, viewer: &Viewer, id: i64, q: &PreviewQuery
 /// Every calendar, and the form for a new one.
 pub async fn calendars(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     admin_only(&state, &viewer)?;
-    let form = CalendarForm { time_zone: "UTC".into(), ..CalendarForm::default() };
+    let form = CalendarForm::new_one();
     calendars_page(&state, &viewer, None, form, Errors::default(), "", PreviewQuery::default()).await
 }
 
@@ -227,7 +241,7 @@ pub async fn create_calendar(
     let year = time::OffsetDateTime::now_utc().year();
     match submit(form.parse(year), |input| state.app.create_calendar(&viewer.actor, input)).await? {
         Ok(_) => {
-            let blank = CalendarForm { time_zone: "UTC".into(), ..CalendarForm::default() };
+            let blank = CalendarForm::new_one();
             let notice = "The calendar is created.";
             calendars_page(&state, &viewer, None, blank, Errors::default(), notice, PreviewQuery::default()).await
         }
