@@ -10,7 +10,7 @@ use helpdesk_store::{NewCategory, NewUnit, Tx};
 use crate::{App, AppError, AppResult};
 
 /// The service level a unit has unless an admin chooses another: GGUS's Base, the first.
-pub const BASE_SERVICE_LEVEL: ServiceLevelId = 1;
+pub const BASE_SERVICE_LEVEL: ServiceLevelId = ServiceLevelId(1);
 
 /// Refuses, naming the field, a service level that does not exist.
 async fn existing_service_level(tx: &mut dyn Tx, id: ServiceLevelId) -> AppResult<()> {

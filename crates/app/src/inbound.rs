@@ -17,7 +17,7 @@ use helpdesk_domain::ticket::{Channel, MAX_TITLE_CHARS, Privacy, SecurityRisk, T
 use helpdesk_domain::unit::{Integration, Unit};
 use helpdesk_domain::validation::{Errors, check_email};
 use helpdesk_domain::workflow::OpenTicket;
-use helpdesk_domain::{ArticleId, TicketId, UnitId};
+use helpdesk_domain::{ArticleId, CategoryId, TicketId, UnitId};
 use helpdesk_store::{NewJob, Tx};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -212,7 +212,10 @@ impl App {
         let (message, _) = self.inbound_message(actor, id).await?;
         if matches!(message.status, InboundStatus::TicketOpened | InboundStatus::ArticleAdded) {
             return Err(AppError::Conflict {
-                detail: format!("inbound message {id} was delivered already (ticket #{})", message.ticket.unwrap_or(0)),
+                detail: format!(
+                    "inbound message {id} was delivered already (ticket #{})",
+                    message.ticket.unwrap_or(TicketId(0))
+                ),
                 allowed: None,
             });
         }
@@ -440,7 +443,7 @@ impl App {
 
     /// The category of tickets opened by mail: one that asks for no required field, the
     /// unit's own when it has one.
-    async fn mail_category(&self, unit: Option<UnitId>) -> AppResult<Option<i64>> {
+    async fn mail_category(&self, unit: Option<UnitId>) -> AppResult<Option<CategoryId>> {
         let categories = self.store.categories(crate::FIRST_HUNDRED).await?.items;
         let open: Vec<_> = categories.into_iter().filter(|c| c.fields.iter().all(|f| !f.required)).collect();
         let own = open.iter().find(|c| Some(c.default_unit) == unit);

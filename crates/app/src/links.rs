@@ -121,8 +121,8 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let signer = LinkSigner::new(b"one key".to_vec());
         let other = LinkSigner::new(b"another key".to_vec());
-        let token = signer.sign(Purpose::Verify, 42, "ann@example.org", now + Duration::hours(1));
-        assert_eq!(signer.check(&token, Purpose::Verify, now), Ok((42, fingerprint("ann@example.org"))));
+        let token = signer.sign(Purpose::Verify, AccountId(42), "ann@example.org", now + Duration::hours(1));
+        assert_eq!(signer.check(&token, Purpose::Verify, now), Ok((AccountId(42), fingerprint("ann@example.org"))));
         let (payload, signature) = token.split_once('.').unwrap();
         let forged_payload = URL_SAFE_NO_PAD
             .encode(String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap().replacen("42", "43", 1));
@@ -131,7 +131,7 @@ mod tests {
             (token.clone(), Purpose::Reset, now, "another purpose"),
             (token.clone(), Purpose::Verify, now + Duration::hours(2), "expired"),
             (
-                other.sign(Purpose::Verify, 42, "ann@example.org", now + Duration::hours(1)),
+                other.sign(Purpose::Verify, AccountId(42), "ann@example.org", now + Duration::hours(1)),
                 Purpose::Verify,
                 now,
                 "another key",
@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(signer.open(&sealed, now).as_deref(), Ok("provider\nsubject\n7"));
         assert_eq!(signer.open(&sealed, now + Duration::minutes(11)), Err(BadLink));
         assert_eq!(LinkSigner::new(b"other".to_vec()).open(&sealed, now), Err(BadLink));
-        let link = signer.sign(Purpose::Verify, 1, "x", now + Duration::hours(1));
+        let link = signer.sign(Purpose::Verify, AccountId(1), "x", now + Duration::hours(1));
         assert_eq!(signer.open(&link, now), Err(BadLink), "a link is not a sealed value");
         assert_eq!(signer.check(&sealed, Purpose::Verify, now), Err(BadLink), "nor the other way round");
     }

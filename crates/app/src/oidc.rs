@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use helpdesk_domain::AccountId;
 use helpdesk_domain::account::{Email, Role};
 use helpdesk_domain::organisation::email_domain;
 use helpdesk_domain::policy::Actor;
@@ -127,8 +128,11 @@ impl App {
             return Err(AppError::invalid("offer", "not an offer"));
         };
         let account_id: i64 = account.parse().map_err(|_| AppError::invalid("offer", "not an offer"))?;
-        let account =
-            self.store.account(account_id).await?.ok_or_else(|| AppError::invalid("offer", "the account is gone"))?;
+        let account = self
+            .store
+            .account(AccountId(account_id))
+            .await?
+            .ok_or_else(|| AppError::invalid("offer", "the account is gone"))?;
         let session = self.login(&account.email, password, from).await?;
         // An offer is made only for an identity whose verified address is the account's.
         let id = VerifiedIdentity {
@@ -142,7 +146,7 @@ impl App {
         Ok(session)
     }
 
-    async fn link_identity(&self, id: &VerifiedIdentity, account: i64) -> AppResult<()> {
+    async fn link_identity(&self, id: &VerifiedIdentity, account: AccountId) -> AppResult<()> {
         let (provider, subject, now) = (id.provider.clone(), id.subject.clone(), self.now());
         let email = id.email.as_deref().map(Email::new);
         self.write(move |mut tx| async move {

@@ -97,7 +97,7 @@ async fn checked(tx: &mut dyn Tx, input: ServiceLevelInput) -> AppResult<NewServ
 
 /// Base's targets, standing in for targets that could not be read while the rest is checked.
 fn ggus_base() -> helpdesk_domain::service_level::PriorityTargets {
-    let [base, ..] = helpdesk_domain::service_level::ggus_levels(0);
+    let [base, ..] = helpdesk_domain::service_level::ggus_levels(CalendarId(0));
     base.targets
 }
 

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::policy::Actor;
+use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
 
 use crate::seed::seeded_app;
 
@@ -31,12 +32,12 @@ pub(crate) async fn run(args: SearchBench, data: &Option<PathBuf>, database_url:
     let common = words.get(15).cloned().unwrap_or_default();
     let second = words.get(16).cloned().unwrap_or_default();
     let rare = words.get(20_000).cloned().unwrap_or_default();
-    let community = Actor::person(700, vec![Role::Community], vec![], vec![]);
-    let supporter = Actor::person(1, vec![Role::Community, Role::Supporter], vec![1], vec![]);
+    let community = Actor::person(AccountId(700), vec![Role::Community], vec![], vec![]);
+    let supporter = Actor::person(AccountId(1), vec![Role::Community, Role::Supporter], vec![UnitId(1)], vec![]);
     // A ticket number both may read: the newest public ticket with the common word.
     let by_activity =
         app.search(&community, &common, SearchFilters::default(), SearchSort::Activity, Default::default());
-    let number = format!("#{}", by_activity.await?.items.first().map(|h| h.id).unwrap_or(1));
+    let number = format!("#{}", by_activity.await?.items.first().map(|h| h.id).unwrap_or(TicketId(1)));
     let kinds: Vec<(&str, String, SearchFilters, SearchSort)> = vec![
         ("common word", common.clone(), SearchFilters::default(), SearchSort::Relevance),
         ("rare word", rare.clone(), SearchFilters::default(), SearchSort::Relevance),
@@ -46,7 +47,11 @@ pub(crate) async fn run(args: SearchBench, data: &Option<PathBuf>, database_url:
         (
             "common word, open, one category",
             common.clone(),
-            SearchFilters { status: Some(StatusFilter::Open), category: Some(1), ..SearchFilters::default() },
+            SearchFilters {
+                status: Some(StatusFilter::Open),
+                category: Some(CategoryId(1)),
+                ..SearchFilters::default()
+            },
             SearchSort::Relevance,
         ),
         ("ticket number", number, SearchFilters::default(), SearchSort::Relevance),

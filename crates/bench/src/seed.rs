@@ -12,6 +12,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::Args;
 use helpdesk_app::App;
+use helpdesk_domain::ServiceLevelId;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::category::{FieldDef, FieldType};
 use helpdesk_domain::history::HistoryEntry;
@@ -283,7 +284,7 @@ pub async fn seed(
             level,
             email: format!("unit-{i:02}@units.example.org"),
             integration: Integration::Direct,
-            service_level: 1,
+            service_level: ServiceLevelId(1),
         };
         units.push(tx.insert_unit(&unit, epoch).await?.id);
     }
@@ -457,8 +458,8 @@ pub async fn seed(
     eprintln!();
     Ok(Seeded {
         tickets: written,
-        unit: units[0],
-        category: categories[0],
+        unit: (units[0]).get(),
+        category: (categories[0]).get(),
         supporter: person_email(0),
         community: person_email(1_000),
     })

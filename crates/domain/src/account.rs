@@ -340,19 +340,19 @@ mod tests {
     fn nobody_locks_themselves_out() {
         use Role::*;
         let table: &[(Option<AccountId>, AccountId, &[Role], bool)] = &[
-            (Some(1), 1, &[Admin, Staff], true),
-            (Some(1), 1, &[Staff], false),
-            (Some(1), 1, &[Community], false),
-            (Some(1), 2, &[Community], true),
-            (None, 1, &[Community], true),
+            (Some(AccountId(1)), AccountId(1), &[Admin, Staff], true),
+            (Some(AccountId(1)), AccountId(1), &[Staff], false),
+            (Some(AccountId(1)), AccountId(1), &[Community], false),
+            (Some(AccountId(1)), AccountId(2), &[Community], true),
+            (None, AccountId(1), &[Community], true),
         ];
         for (by, target, roles, ok) in table {
             assert_eq!(check_role_change(*by, *target, roles).is_ok(), *ok, "{by:?} {target} {roles:?}");
         }
-        assert!(check_disabling(Some(1), 1, true).is_err());
-        assert!(check_disabling(Some(1), 1, false).is_ok());
-        assert!(check_disabling(Some(1), 2, true).is_ok());
-        assert!(check_disabling(None, 2, true).is_ok());
+        assert!(check_disabling(Some(AccountId(1)), AccountId(1), true).is_err());
+        assert!(check_disabling(Some(AccountId(1)), AccountId(1), false).is_ok());
+        assert!(check_disabling(Some(AccountId(1)), AccountId(2), true).is_ok());
+        assert!(check_disabling(None, AccountId(2), true).is_ok());
     }
 
     #[test]

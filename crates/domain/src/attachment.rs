@@ -176,6 +176,7 @@ pub fn served_content_type(stored: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UnitId;
     use crate::account::Role;
     use crate::status::Status;
     use crate::ticket::Privacy;
@@ -250,16 +251,16 @@ mod tests {
     #[test]
     fn attaching_needs_the_right() {
         let facts = TicketFacts {
-            submitter: 1,
+            submitter: AccountId(1),
             on_behalf_of: None,
             organisation: None,
-            unit: 10,
+            unit: UnitId(10),
             owner: None,
             privacy: Privacy::Public,
             status: Status::New,
         };
-        let community = Actor::person(1, vec![Role::Community], vec![], vec![]);
-        let named = Actor::person(1, vec![Role::Named], vec![], vec![]);
+        let community = Actor::person(AccountId(1), vec![Role::Community], vec![], vec![]);
+        let named = Actor::person(AccountId(1), vec![Role::Named], vec![], vec![]);
         assert!(matches!(accept_uploads(&community, &facts, vec![upload("a", 1)]), Err(RuleError::Denied(_))));
         assert_eq!(accept_uploads(&community, &facts, vec![]), Ok(vec![]), "no files need no right");
         assert_eq!(accept_uploads(&named, &facts, vec![upload("a", 1)]).map(|u| u.len()), Ok(1));

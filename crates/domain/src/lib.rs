@@ -13,6 +13,7 @@ pub mod connector;
 pub mod dn;
 pub mod history;
 pub mod html;
+pub mod ids;
 pub mod listing;
 pub mod mail;
 pub mod organisation;
@@ -27,24 +28,7 @@ pub mod unit;
 pub mod validation;
 pub mod workflow;
 
-/// A ticket's number: a plain increasing integer that people can say on the phone.
-pub type TicketId = i64;
-/// An account's id.
-pub type AccountId = i64;
-/// A support unit's id.
-pub type UnitId = i64;
-/// A category's id.
-pub type CategoryId = i64;
-/// An article's id.
-pub type ArticleId = i64;
-/// An organisation's id.
-pub type OrgId = i64;
-/// An attachment's id.
-pub type AttachmentId = i64;
-/// A working-hour calendar's id.
-pub type CalendarId = i64;
-/// A service level's id.
-pub type ServiceLevelId = i64;
+pub use ids::{AccountId, ArticleId, AttachmentId, CalendarId, CategoryId, OrgId, ServiceLevelId, TicketId, UnitId};
 
 /// Implements `as_str`, `Display` and `FromStr` for a fieldless enum from one list of names,
 /// so that the name stored in the database, shown in the API and parsed from a query string

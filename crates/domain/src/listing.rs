@@ -114,9 +114,9 @@ mod tests {
         let list = TicketFilter {
             state: Some(OpenState::Open),
             status: Some(Status::New),
-            category: Some(3),
+            category: Some(CategoryId(3)),
             text: Some("list".into()),
-            units: vec![1, 2],
+            units: vec![UnitId(1), UnitId(2)],
             order: TicketOrder::Queue,
             ..TicketFilter::default()
         };
@@ -137,7 +137,7 @@ mod tests {
                 None,
             ),
             (
-                Narrowing { text: Some("disk".into()), category: Some(7), ..Narrowing::default() },
+                Narrowing { text: Some("disk".into()), category: Some(CategoryId(7)), ..Narrowing::default() },
                 Some(OpenState::Open),
                 Some(Status::New),
                 Some(7),
@@ -148,12 +148,12 @@ mod tests {
             let narrowed = list.clone().narrowed(by.clone());
             assert_eq!(
                 (narrowed.state, narrowed.status, narrowed.category, narrowed.text.clone()),
-                (state, status, category, text),
+                (state, status, category.map(CategoryId), text),
                 "{by:?}"
             );
             assert_eq!(
                 (narrowed.units, narrowed.order),
-                (vec![1, 2], TicketOrder::Queue),
+                (vec![UnitId(1), UnitId(2)], TicketOrder::Queue),
                 "the list's own scope stays"
             );
         }

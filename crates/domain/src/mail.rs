@@ -420,17 +420,17 @@ mod tests {
             ("[Helpdesk #x] [Helpdesk #9] second one", Some(9)),
         ];
         for (subject, expected) in table {
-            assert_eq!(ticket_in_subject(subject, "Helpdesk"), expected, "{subject}");
+            assert_eq!(ticket_in_subject(subject, "Helpdesk"), expected.map(TicketId), "{subject}");
         }
-        assert_eq!(ticket_in_subject(&subject_tag("Helpdesk", 55), "Helpdesk"), Some(55));
+        assert_eq!(ticket_in_subject(&subject_tag("Helpdesk", TicketId(55)), "Helpdesk"), Some(TicketId(55)));
     }
 
     #[test]
     fn threads_name_their_ticket_by_our_message_ids() {
         let table: [(&[&str], Option<TicketId>); 5] = [
-            (&["ticket-12@hd.example"], Some(12)),
-            (&["ticket-12.job-5@hd.example"], Some(12)),
-            (&["ticket-12@hd.example", "abc@mua", "ticket-13.x@HD.example"], Some(13)),
+            (&["ticket-12@hd.example"], Some(TicketId(12))),
+            (&["ticket-12.job-5@hd.example"], Some(TicketId(12))),
+            (&["ticket-12@hd.example", "abc@mua", "ticket-13.x@HD.example"], Some(TicketId(13))),
             (&["ticket-12@elsewhere.example"], None),
             (&["ticket-x@hd.example", "other@hd.example"], None),
         ];
@@ -438,19 +438,19 @@ mod tests {
             let thread: Vec<String> = thread.iter().map(|s| s.to_string()).collect();
             assert_eq!(ticket_in_thread(&thread, "hd.example"), expected, "{thread:?}");
         }
-        assert_eq!(ticket_in_thread(&[notification_id(9, "a1", "d.org")], "d.org"), Some(9));
-        assert_eq!(ticket_in_thread(&[thread_root(9, "d.org")], "d.org"), Some(9));
+        assert_eq!(ticket_in_thread(&[notification_id(TicketId(9), "a1", "d.org")], "d.org"), Some(TicketId(9)));
+        assert_eq!(ticket_in_thread(&[thread_root(TicketId(9), "d.org")], "d.org"), Some(TicketId(9)));
     }
 
     #[test]
     fn reply_addresses_name_their_ticket_and_carry_a_secret() {
         let own = "helpdesk@hd.example";
-        let address = reply_address(own, 42, "3f9a0c");
+        let address = reply_address(own, TicketId(42), "3f9a0c");
         assert_eq!(address, "helpdesk+42.3f9a0c@hd.example");
         type Row<'a> = (&'a [&'a str], Option<(TicketId, &'a str)>);
         let table: [Row<'_>; 6] = [
-            (&["helpdesk+42.3f9a0c@hd.example"], Some((42, "3f9a0c"))),
-            (&["list@lists.example", "HelpDesk+7.ab@HD.example"], Some((7, "ab"))),
+            (&["helpdesk+42.3f9a0c@hd.example"], Some((TicketId(42), "3f9a0c"))),
+            (&["list@lists.example", "HelpDesk+7.ab@HD.example"], Some((TicketId(7), "ab"))),
             (&["helpdesk+42@hd.example"], None),
             (&["helpdesk+x.ab@hd.example"], None),
             (&["helpdesk+42.ab@other.example"], None),

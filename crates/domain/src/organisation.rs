@@ -171,7 +171,7 @@ mod tests {
     fn contracts_run_between_their_days() {
         let c = Contract {
             id: 1,
-            organisation: 1,
+            organisation: OrgId(1),
             plan: "Gold".into(),
             starts_on: date!(2026 - 01 - 01),
             ends_on: Some(date!(2026 - 12 - 31)),

@@ -544,13 +544,13 @@ mod tests {
     use super::*;
     use Role::*;
 
-    const ME: AccountId = 1;
-    const OTHER: AccountId = 2;
-    const COLLEAGUE: AccountId = 3;
-    const O1: OrgId = 100;
-    const O2: OrgId = 200;
-    const U1: UnitId = 10;
-    const U2: UnitId = 20;
+    const ME: AccountId = AccountId(1);
+    const OTHER: AccountId = AccountId(2);
+    const COLLEAGUE: AccountId = AccountId(3);
+    const O1: OrgId = OrgId(100);
+    const O2: OrgId = OrgId(200);
+    const U1: UnitId = UnitId(10);
+    const U2: UnitId = UnitId(20);
 
     /// The actor playing each role. "Same organisation" is O1 and "assigned unit" U1 for all
     /// of them; the community user is a member of O1, whose contract does not make them named.

@@ -96,7 +96,7 @@ fn ticket_number(word: &str) -> Option<TicketId> {
     if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok().filter(|n| *n > 0)
+    digits.parse().ok().filter(|n: &TicketId| n.get() > 0)
 }
 
 /// One ticket found.
@@ -141,8 +141,8 @@ mod tests {
             ("\"unclosed phrase", vec![term("unclosed phrase", true, false)], None),
             ("\"one\"", vec![term("one", false, false)], None),
             ("\"\" - -", vec![], None),
-            ("1234", vec![term("1234", false, false)], Some(1234)),
-            ("#1234", vec![term("#1234", false, false)], Some(1234)),
+            ("1234", vec![term("1234", false, false)], Some(TicketId(1234))),
+            ("#1234", vec![term("#1234", false, false)], Some(TicketId(1234))),
             ("1234 disk", vec![term("1234", false, false), term("disk", false, false)], None),
             ("-1234", vec![term("1234", false, true)], None),
             ("0", vec![term("0", false, false)], None),

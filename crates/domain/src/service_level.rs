@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn the_ggus_levels_hold_each_priority_to_its_times() {
-        let [base, medium, advanced] = ggus_levels(1);
+        let [base, medium, advanced] = ggus_levels(CalendarId(1));
         let shown = |level: &ServiceLevelSpec| {
             [Priority::Low, Priority::Medium, Priority::High, Priority::Top]
                 .map(|p| level.targets.of(p).to_string())
@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn a_level_that_cannot_hold_is_refused_by_field() {
-        let [base, ..] = ggus_levels(1);
+        let [base, ..] = ggus_levels(CalendarId(1));
         type Change = Box<dyn Fn(&mut ServiceLevelSpec)>;
         let cases: [(&str, Change, &str); 6] = [
             ("a blank name", Box::new(|l| l.name = "  ".into()), "name"),

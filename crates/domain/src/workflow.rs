@@ -466,18 +466,19 @@ pub fn add_article(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::TicketId;
     use crate::account::Role;
     use crate::category::{FieldDef, FieldType};
     use serde_json::json;
     use time::OffsetDateTime;
 
-    const SUBMITTER: AccountId = 1;
-    const SUPPORTER: AccountId = 3;
-    const UNIT: UnitId = 10;
+    const SUBMITTER: AccountId = AccountId(1);
+    const SUPPORTER: AccountId = AccountId(3);
+    const UNIT: UnitId = UnitId(10);
 
     fn category() -> Category {
         Category {
-            id: 7,
+            id: CategoryId(7),
             name: "Installation".into(),
             description: String::new(),
             default_unit: UNIT,
@@ -498,7 +499,7 @@ mod tests {
             title: "  Login fails  ".into(),
             description: "Since the upgrade nobody can log in.".into(),
             ticket_type: TicketType::Incident,
-            category: 7,
+            category: CategoryId(7),
             privacy: Privacy::Public,
             affected_users: 60,
             service_degraded: false,
@@ -525,13 +526,13 @@ mod tests {
     }
 
     fn staff() -> Actor {
-        Actor::person(9, vec![Role::Staff], vec![], vec![])
+        Actor::person(AccountId(9), vec![Role::Staff], vec![], vec![])
     }
 
     fn ticket(status: Status) -> Ticket {
         let (t, _) = open(&submitter(), cmd(), &category(), &me()).unwrap();
         Ticket {
-            id: 42,
+            id: TicketId(42),
             title: t.title,
             description: t.description,
             ticket_type: t.ticket_type,
@@ -659,19 +660,23 @@ mod tests {
 
     #[test]
     fn opening_on_behalf_of_a_customer() {
-        let customer = Requester { account: 50, organisations: vec![7, 8] };
-        let partner = Actor::person(60, vec![Role::Partner], vec![], vec![]).serving(vec![8]);
+        let customer = Requester { account: AccountId(50), organisations: vec![OrgId(7), OrgId(8)] };
+        let partner = Actor::person(AccountId(60), vec![Role::Partner], vec![], vec![]).serving(vec![OrgId(8)]);
         let (t, history) = open(&partner, cmd(), &category(), &customer).unwrap();
-        assert_eq!((t.submitter, t.on_behalf_of, t.organisation), (60, Some(50), Some(8)), "the organisation served");
+        assert_eq!(
+            (t.submitter, t.on_behalf_of, t.organisation),
+            (AccountId(60), Some(AccountId(50)), Some(OrgId(8))),
+            "the organisation served"
+        );
         assert_eq!(history.last().map(|c| c.field), Some("on_behalf_of"));
-        let stranger = Requester { account: 51, organisations: vec![9] };
+        let stranger = Requester { account: AccountId(51), organisations: vec![OrgId(9)] };
         assert!(matches!(open(&partner, cmd(), &category(), &stranger), Err(RuleError::Denied(_))));
         assert!(matches!(open(&submitter(), cmd(), &category(), &customer), Err(RuleError::Denied(_))));
-        let staff = Actor::person(61, vec![Role::Staff], vec![], vec![]);
+        let staff = Actor::person(AccountId(61), vec![Role::Staff], vec![], vec![]);
         let (t, _) = open(&staff, cmd(), &category(), &customer).unwrap();
-        assert_eq!(t.organisation, Some(7), "the customer's first organisation");
-        let named = Requester { account: SUBMITTER, organisations: vec![3] };
-        assert_eq!(open(&submitter(), cmd(), &category(), &named).unwrap().0.organisation, Some(3));
+        assert_eq!(t.organisation, Some(OrgId(7)), "the customer's first organisation");
+        let named = Requester { account: SUBMITTER, organisations: vec![OrgId(3)] };
+        assert_eq!(open(&submitter(), cmd(), &category(), &named).unwrap().0.organisation, Some(OrgId(3)));
     }
 
     #[test]
@@ -709,18 +714,24 @@ mod tests {
             (
                 supporter(),
                 InProgress,
-                TicketPatch { unit: Some(11), ..p() },
+                TicketPatch { unit: Some(UnitId(11)), ..p() },
                 Changes(&["unit", "status"]),
                 "escalating assigns",
             ),
             (
                 supporter(),
                 InProgress,
-                TicketPatch { unit: Some(11), status: Some(OnHold), ..p() },
+                TicketPatch { unit: Some(UnitId(11)), status: Some(OnHold), ..p() },
                 Changes(&["unit", "status"]),
                 "escalate and park",
             ),
-            (supporter(), Solved, TicketPatch { unit: Some(11), ..p() }, Conflicts, "reopen before reassigning"),
+            (
+                supporter(),
+                Solved,
+                TicketPatch { unit: Some(UnitId(11)), ..p() },
+                Conflicts,
+                "reopen before reassigning",
+            ),
             (
                 supporter(),
                 InProgress,
@@ -839,8 +850,9 @@ mod tests {
     fn escalating_gives_back_the_owner() {
         let mut t = ticket(Status::InProgress);
         t.owner = Some(SUPPORTER);
-        let (next, changes) = update(&supporter(), &t, &TicketPatch { unit: Some(11), ..Default::default() }).unwrap();
-        assert_eq!((next.unit, next.owner, next.status), (11, None, Status::Assigned));
+        let (next, changes) =
+            update(&supporter(), &t, &TicketPatch { unit: Some(UnitId(11)), ..Default::default() }).unwrap();
+        assert_eq!((next.unit, next.owner, next.status), (UnitId(11), None, Status::Assigned));
         assert_eq!(changes.iter().map(|c| c.field).collect::<Vec<_>>(), ["unit", "owner", "status"]);
     }
 

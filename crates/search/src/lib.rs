@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use helpdesk_app::search::{SearchRequest, TicketSearch};
+use helpdesk_domain::TicketId;
 use helpdesk_domain::paging::Page;
 use helpdesk_domain::search::SearchHit;
 use helpdesk_domain::ticket::Privacy;
@@ -171,8 +172,8 @@ pub(crate) fn millis(at: time::OffsetDateTime) -> i64 {
 }
 
 /// An id as the index stores it (ids are positive; none is 0).
-pub(crate) fn key(id: i64) -> u64 {
-    u64::try_from(id).unwrap_or(0)
+pub(crate) fn key(id: impl Into<i64>) -> u64 {
+    u64::try_from(id.into()).unwrap_or(0)
 }
 
 struct Inner {
@@ -287,7 +288,7 @@ impl SearchIndex {
     /// once the follower, woken here, commits it (within a fraction of a second). A search does
     /// not commit itself: a commit costs tens of milliseconds, and under writes every search
     /// would pay one. Past `MAX_CHANGED` waiting changes, the search catches up instead.
-    async fn changed_since_commit(&self) -> Result<Vec<i64>, SearchError> {
+    async fn changed_since_commit(&self) -> Result<Vec<TicketId>, SearchError> {
         if self.inner.building.load(Ordering::Acquire) {
             // While the index is first built, searches read what it holds so far.
             return Ok(Vec::new());
@@ -304,7 +305,7 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         // Entries past the cursor that the commit already holds are not changes to it.
-        let mut changed: Vec<i64> = changes
+        let mut changed: Vec<TicketId> = changes
             .entries
             .iter()
             .filter(|(position, _)| !applied.contains(position))
@@ -386,7 +387,7 @@ impl SearchIndex {
             let writer = self.lock_writer()?;
             writer.delete_all_documents()?;
         }
-        let (mut after, mut built) = (0, 0);
+        let (mut after, mut built) = (TicketId(0), 0);
         loop {
             let ids = self.inner.store.ticket_ids_after(after, BATCH).await?;
             let Some(last) = ids.last().copied() else { break };
@@ -424,7 +425,7 @@ impl SearchIndex {
     }
 
     /// Removes the documents of the tickets `replaced`, then adds `docs`.
-    async fn write(&self, replaced: Vec<i64>, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
+    async fn write(&self, replaced: Vec<TicketId>, docs: Vec<SearchDocument>) -> Result<(), SearchError> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
             let fields = this.inner.fields;

@@ -8,6 +8,7 @@ use helpdesk_domain::html::escape;
 use helpdesk_domain::paging::Page;
 use helpdesk_domain::policy::{InternalNotes, Visibility};
 use helpdesk_domain::search::{QueryTerm, SearchHit};
+use helpdesk_domain::{CategoryId, TicketId, UnitId};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
@@ -27,7 +28,7 @@ fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(clauses.into_iter().map(|q| (Occur::Should, q)).collect()))
 }
 
-fn number(field: Field, value: i64) -> Box<dyn Query> {
+fn number(field: Field, value: impl Into<i64>) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_u64(field, key(value)), IndexRecordOption::Basic))
 }
 
@@ -35,7 +36,7 @@ fn name(field: Field, value: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
 }
 
-fn one_of(field: Field, values: &[i64]) -> Box<dyn Query> {
+fn one_of<T: Copy + Into<i64>>(field: Field, values: &[T]) -> Box<dyn Query> {
     any(values.iter().map(|v| number(field, *v)).collect())
 }
 
@@ -163,13 +164,13 @@ impl Builder<'_> {
         let f = self.f;
         let mut required = Vec::new();
         if let Some(category) = filters.category {
-            required.push(number(f.category, category));
+            required.push(number(f.category, category.get()));
         }
         if let Some(unit) = filters.unit {
-            required.push(number(f.unit, unit));
+            required.push(number(f.unit, unit.get()));
         }
         if let Some(organisation) = filters.organisation {
-            required.push(number(f.organisation, organisation));
+            required.push(number(f.organisation, organisation.get()));
         }
         if let Some(priority) = filters.priority {
             required.push(name(f.priority, priority.as_str()));
@@ -181,7 +182,7 @@ impl Builder<'_> {
             None => {}
         }
         if let Some(submitter) = filters.submitter {
-            required.push(any(vec![number(f.submitter, submitter), number(f.behalf, submitter)]));
+            required.push(any(vec![number(f.submitter, submitter.get()), number(f.behalf, submitter.get())]));
         }
         if filters.from.is_some() || filters.to.is_some() {
             let bound = |at: Option<time::OffsetDateTime>, make: fn(Term) -> Bound<Term>| match at {
@@ -204,7 +205,7 @@ pub(crate) fn run(
     searcher: &Searcher,
     f: &Fields,
     request: &SearchRequest,
-    changed: &[i64],
+    changed: &[TicketId],
 ) -> tantivy::Result<Page<SearchHit>> {
     let b = Builder { index, f, pairs: true };
     let text = b.text(request);
@@ -256,7 +257,7 @@ pub(crate) fn run(
         let doc: TantivyDocument = searcher.doc(address)?;
         let number = |field: Field| doc.get_first(field).and_then(|v| v.as_u64()).and_then(|v| i64::try_from(v).ok());
         let text_of = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        let unit = number(f.unit).unwrap_or(0);
+        let unit = UnitId(number(f.unit).unwrap_or(0));
         let mut snippet = String::new();
         if let Some((body, internal)) = &snippets {
             let found = body.snippet_from_doc(&doc);
@@ -277,11 +278,11 @@ pub(crate) fn run(
         }
         let activity = doc.get_first(f.activity).and_then(|v| v.as_i64()).unwrap_or(0);
         items.push(SearchHit {
-            id: number(f.id).unwrap_or(0),
+            id: TicketId(number(f.id).unwrap_or(0)),
             title: text_of(f.title),
             status: text_of(f.status).parse().map_err(|e| tantivy::TantivyError::InternalError(format!("{e}")))?,
             priority: text_of(f.priority).parse().map_err(|e| tantivy::TantivyError::InternalError(format!("{e}")))?,
-            category: number(f.category).unwrap_or(0),
+            category: CategoryId(number(f.category).unwrap_or(0)),
             unit,
             last_activity: time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(activity) * 1_000_000)
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),

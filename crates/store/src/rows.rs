@@ -11,6 +11,9 @@ use helpdesk_domain::organisation::{Contract, JoinRequest, UnitMember};
 use helpdesk_domain::service_level::{ServiceLevel, TargetsText};
 use helpdesk_domain::ticket::{Article, Ticket, TicketSummary};
 use helpdesk_domain::unit::Unit;
+use helpdesk_domain::{
+    AccountId, ArticleId, AttachmentId, CalendarId, CategoryId, OrgId, ServiceLevelId, TicketId, UnitId,
+};
 use serde_json::{Map, Value};
 use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
@@ -131,13 +134,13 @@ impl TryFrom<TicketRow> for Ticket {
 
     fn try_from(r: TicketRow) -> StoreResult<Ticket> {
         Ok(Ticket {
-            id: r.id,
+            id: TicketId(r.id),
             title: r.title,
             description: r.description,
             ticket_type: parse("tickets.type", &r.ticket_type)?,
-            category: r.category_id,
-            unit: r.unit_id,
-            owner: r.owner_id,
+            category: CategoryId(r.category_id),
+            unit: UnitId(r.unit_id),
+            owner: r.owner_id.map(AccountId),
             status: parse("tickets.status", &r.status)?,
             resolution: parse_opt("tickets.resolution", r.resolution.as_deref())?,
             priority: parse("tickets.priority", &r.priority)?,
@@ -147,9 +150,9 @@ impl TryFrom<TicketRow> for Ticket {
             affected_users: r.affected_users,
             service_degraded: r.service_degraded,
             security_risk: parse("tickets.security_risk", &r.security_risk)?,
-            submitter: r.submitter_id,
-            on_behalf_of: r.on_behalf_of,
-            organisation: r.organisation_id,
+            submitter: AccountId(r.submitter_id),
+            on_behalf_of: r.on_behalf_of.map(AccountId),
+            organisation: r.organisation_id.map(OrgId),
             copy_to: r.copy_to.0,
             link_url: r.link_url,
             created_at: r.created_at.0,
@@ -191,14 +194,14 @@ pub(crate) struct AttachmentRow {
 impl From<AttachmentRow> for Attachment {
     fn from(r: AttachmentRow) -> Attachment {
         Attachment {
-            id: r.id,
-            ticket: r.ticket_id,
-            article: r.article_id,
+            id: AttachmentId(r.id),
+            ticket: TicketId(r.ticket_id),
+            article: r.article_id.map(ArticleId),
             filename: r.filename,
             content_type: r.content_type,
             size: r.size,
             sha256: r.sha256,
-            uploaded_by: r.uploaded_by,
+            uploaded_by: r.uploaded_by.map(AccountId),
             internal: r.internal,
             created_at: r.created_at.0,
         }
@@ -237,9 +240,9 @@ impl TryFrom<ArticleRow> for Article {
 
     fn try_from(r: ArticleRow) -> StoreResult<Article> {
         Ok(Article {
-            id: r.id,
-            ticket: r.ticket_id,
-            author: r.author_id,
+            id: ArticleId(r.id),
+            ticket: TicketId(r.ticket_id),
+            author: r.author_id.map(AccountId),
             body: r.body,
             internal: r.internal,
             channel: parse("articles.channel", &r.channel)?,
@@ -266,7 +269,7 @@ impl TryFrom<HistoryRow> for HistoryEntry {
     fn try_from(r: HistoryRow) -> StoreResult<HistoryEntry> {
         Ok(HistoryEntry {
             at: r.at.0,
-            actor: r.actor_id,
+            actor: r.actor_id.map(AccountId),
             field: r.field,
             old: r.old_value.0,
             new: r.new_value.0,
@@ -294,13 +297,13 @@ impl TryFrom<UnitRow> for Unit {
 
     fn try_from(r: UnitRow) -> StoreResult<Unit> {
         Ok(Unit {
-            id: r.id,
+            id: UnitId(r.id),
             name: r.name,
             description: r.description,
             level: r.level,
             email: r.email,
             integration: parse("units.integration", &r.integration)?,
-            service_level: r.service_level_id,
+            service_level: ServiceLevelId(r.service_level_id),
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
         })
@@ -323,7 +326,7 @@ impl TryFrom<CalendarRow> for CalendarRecord {
 
     fn try_from(r: CalendarRow) -> StoreResult<CalendarRecord> {
         Ok(CalendarRecord {
-            id: r.id,
+            id: CalendarId(r.id),
             name: r.name,
             time_zone: r.time_zone,
             week: r.week.0,
@@ -354,9 +357,9 @@ impl TryFrom<ServiceLevelRow> for ServiceLevel {
         let reminders = u8::try_from(r.auto_unsolved_after_reminders)
             .map_err(|_| StoreError::Corrupt(format!("service level {}: reminders out of range", r.id)))?;
         Ok(ServiceLevel {
-            id: r.id,
+            id: ServiceLevelId(r.id),
             name: r.name,
-            calendar: r.calendar_id,
+            calendar: CalendarId(r.calendar_id),
             targets: r.targets.0,
             waiting_reminder: r.waiting_reminder,
             auto_unsolved_after_reminders: reminders,
@@ -383,10 +386,10 @@ impl TryFrom<CategoryRow> for Category {
 
     fn try_from(r: CategoryRow) -> StoreResult<Category> {
         Ok(Category {
-            id: r.id,
+            id: CategoryId(r.id),
             name: r.name,
             description: r.description,
-            default_unit: r.default_unit_id,
+            default_unit: UnitId(r.default_unit_id),
             fields: r.fields.0,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
@@ -420,7 +423,7 @@ impl TryFrom<AccountRow> for Account {
             .collect::<StoreResult<_>>()?;
         roles.sort();
         Ok(Account {
-            id: r.id,
+            id: AccountId(r.id),
             email: r.email,
             name: r.name,
             roles,
@@ -491,7 +494,7 @@ impl From<ContractRow> for Contract {
     fn from(r: ContractRow) -> Contract {
         Contract {
             id: r.id,
-            organisation: r.organisation_id,
+            organisation: OrgId(r.organisation_id),
             plan: r.plan,
             starts_on: r.starts_on,
             ends_on: r.ends_on,
@@ -513,8 +516,8 @@ pub(crate) struct UnitMemberRow {
 impl From<UnitMemberRow> for UnitMember {
     fn from(r: UnitMemberRow) -> UnitMember {
         UnitMember {
-            unit: r.unit_id,
-            account: r.account_id,
+            unit: UnitId(r.unit_id),
+            account: AccountId(r.account_id),
             name: r.name,
             email: r.email,
             manager: r.manager,
@@ -543,15 +546,15 @@ impl TryFrom<JoinRequestRow> for JoinRequest {
     fn try_from(r: JoinRequestRow) -> StoreResult<JoinRequest> {
         Ok(JoinRequest {
             id: r.id,
-            unit: r.unit_id,
-            account: r.account_id,
+            unit: UnitId(r.unit_id),
+            account: AccountId(r.account_id),
             name: r.name,
             email: r.email,
             message: r.message,
             state: parse("join_requests.state", &r.state)?,
             created_at: r.created_at.0,
             decided_at: r.decided_at.map(|t| t.0),
-            decided_by: r.decided_by,
+            decided_by: r.decided_by.map(AccountId),
         })
     }
 }
@@ -596,7 +599,7 @@ impl TryFrom<InboundRow> for helpdesk_domain::mail::InboundMessage {
             message_id: r.message_id,
             sender: r.sender,
             subject: r.subject,
-            ticket: r.ticket_id,
+            ticket: r.ticket_id.map(TicketId),
             detail: r.detail,
             processed_at: r.processed_at.map(|t| t.0),
             size: r.size,
@@ -635,7 +638,7 @@ impl TryFrom<ConnectorRow> for crate::sync::ConnectorRecord {
 
     fn try_from(r: ConnectorRow) -> StoreResult<crate::sync::ConnectorRecord> {
         Ok(crate::sync::ConnectorRecord {
-            unit: r.unit_id,
+            unit: UnitId(r.unit_id),
             settings: serde_json::from_str(&r.settings)
                 .map_err(|e| StoreError::Corrupt(format!("connectors.settings: {e}")))?,
             sealed_credentials: r.credentials,
@@ -672,8 +675,8 @@ impl TryFrom<LinkRow> for crate::sync::LinkRecord {
     fn try_from(r: LinkRow) -> StoreResult<crate::sync::LinkRecord> {
         Ok(crate::sync::LinkRecord {
             link: helpdesk_domain::connector::ExternalLink {
-                ticket: r.ticket_id,
-                unit: r.unit_id,
+                ticket: TicketId(r.ticket_id),
+                unit: UnitId(r.unit_id),
                 external_id: r.external_id,
                 external_url: r.external_url,
                 state: parse("external_links.state", &r.state)?,

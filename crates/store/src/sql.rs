@@ -1019,7 +1019,7 @@ macro_rules! sql_store {
                         .execute(&mut *self.tx)
                         .await?;
                 }
-                fetch_account(&mut *self.tx, id)
+                fetch_account(&mut *self.tx, AccountId(id))
                     .await?
                     .ok_or_else(|| StoreError::Corrupt(format!("account {id} vanished after insert")))
             }

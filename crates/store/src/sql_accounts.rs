@@ -67,7 +67,7 @@ macro_rules! accounts_sql {
                         list.push_bind(*id);
                     }
                     qb.push(")");
-                    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&self.read).await?;
+                    let rows: Vec<(AccountId, String)> = qb.build_query_as().fetch_all(&self.read).await?;
                     names.extend(rows);
                 }
                 Ok(names)

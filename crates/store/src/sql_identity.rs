@@ -21,7 +21,7 @@ macro_rules! identity_sql {
             if rows.is_empty() {
                 return Ok(vec![]);
             }
-            let ids: Vec<OrgId> = rows.iter().map(|r| r.id).collect();
+            let ids: Vec<OrgId> = rows.iter().map(|r| OrgId(r.id)).collect();
             let in_list = |sql: &str| {
                 let mut qb = QueryBuilder::<$db>::new(sql);
                 qb.push(" IN (");
@@ -55,12 +55,12 @@ macro_rules! identity_sql {
                 .into_iter()
                 .map(|r| {
                     let contracts: Vec<Contract> =
-                        contracts.iter().filter(|c| c.organisation == r.id).cloned().collect();
+                        contracts.iter().filter(|c| c.organisation == OrgId(r.id)).cloned().collect();
                     Organisation {
-                        id: r.id,
+                        id: OrgId(r.id),
                         name: r.name,
-                        domains: domains.iter().filter(|(o, _)| *o == r.id).map(|(_, d)| d.clone()).collect(),
-                        partners: partners.iter().filter(|(o, _)| *o == r.id).map(|(_, a)| *a).collect(),
+                        domains: domains.iter().filter(|(o, _)| *o == OrgId(r.id)).map(|(_, d)| d.clone()).collect(),
+                        partners: partners.iter().filter(|(o, _)| *o == OrgId(r.id)).map(|(_, a)| *a).collect(),
                         supported: contracts.iter().any(|c| c.runs_on(today)),
                         contracts,
                         created_at: r.created_at.0,
@@ -108,18 +108,19 @@ macro_rules! identity_sql {
                 for (kind, id, flag) in rows {
                     match kind.as_str() {
                         "unit" => {
-                            m.units.push(id);
+                            m.units.push(UnitId(id));
                             if flag {
-                                m.managed_units.push(id);
+                                m.managed_units.push(UnitId(id));
                             }
                         }
-                        "member" if flag => m.supported.push(id),
-                        "member" => unsupported.push(id),
-                        _ => m.partner_of.push(id),
+                        "member" if flag => m.supported.push(OrgId(id)),
+                        "member" => unsupported.push(OrgId(id)),
+                        _ => m.partner_of.push(OrgId(id)),
                     }
                 }
-                for list in [&mut m.units, &mut m.managed_units, &mut m.supported, &mut unsupported, &mut m.partner_of]
-                {
+                m.units.sort_unstable();
+                m.managed_units.sort_unstable();
+                for list in [&mut m.supported, &mut unsupported, &mut m.partner_of] {
                     list.sort_unstable();
                 }
                 m.organisations = m.supported.iter().chain(&unsupported).copied().collect();

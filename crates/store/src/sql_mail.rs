@@ -63,7 +63,7 @@ macro_rules! mail_sql {
                     qb.push(") ORDER BY id DESC LIMIT 1");
                     let found: Option<i64> = qb.build_query_scalar().fetch_optional(&self.read).await?;
                     if found.is_some() {
-                        return Ok(found);
+                        return Ok(found.map(TicketId));
                     }
                 }
                 Ok(None)
@@ -94,7 +94,7 @@ macro_rules! mail_sql {
                 &self,
                 ticket: helpdesk_domain::TicketId,
             ) -> crate::StoreResult<Vec<(Option<helpdesk_domain::ArticleId>, bool, String)>> {
-                let rows: Vec<(Option<i64>, Option<bool>, String)> =
+                let rows: Vec<(Option<helpdesk_domain::ArticleId>, Option<bool>, String)> =
                     sqlx::query_as($crate::statements::mail::MAIL_FULL_TEXTS)
                         .bind(ticket)
                         .fetch_all(&self.read)

@@ -17,7 +17,7 @@ macro_rules! search_sql {
                     let horizon: i64 = sqlx::query_scalar($crate::statements::search::OLDEST_OPEN_TRANSACTION)
                         .fetch_one(&self.read)
                         .await?;
-                    let rows: Vec<(i64, i64, i64)> =
+                    let rows: Vec<(i64, i64, TicketId)> =
                         sqlx::query_as($crate::statements::search::TICKET_CHANGES_BY_TRANSACTION)
                             .bind(after.txid)
                             .bind(after.entry)
@@ -35,11 +35,12 @@ macro_rules! search_sql {
                     })
                 } else {
                     // One writer: entries become visible in the order of their ids.
-                    let rows: Vec<(i64, i64)> = sqlx::query_as($crate::statements::search::TICKET_CHANGES_IN_ORDER)
-                        .bind(after.entry)
-                        .bind(limit)
-                        .fetch_all(&self.read)
-                        .await?;
+                    let rows: Vec<(i64, TicketId)> =
+                        sqlx::query_as($crate::statements::search::TICKET_CHANGES_IN_ORDER)
+                            .bind(after.entry)
+                            .bind(limit)
+                            .fetch_all(&self.read)
+                            .await?;
                     let more = rows.len() as i64 == limit;
                     let entries: Vec<_> =
                         rows.into_iter().map(|(entry, ticket)| (ChangeCursor { txid: 0, entry }, ticket)).collect();

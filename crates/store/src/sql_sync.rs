@@ -151,13 +151,14 @@ macro_rules! sync_sql {
                 lease_until: time::OffsetDateTime,
                 limit: i64,
             ) -> crate::StoreResult<Vec<(helpdesk_domain::TicketId, i64)>> {
-                let mut rows: Vec<(i64, i64)> = sqlx::query_as($crate::statements::sync::CLAIM_LINKS.$dialect)
-                    .bind(worker)
-                    .bind(crate::rows::Ts::from(lease_until))
-                    .bind(crate::rows::Ts::from(now))
-                    .bind(limit)
-                    .fetch_all(&self.write)
-                    .await?;
+                let mut rows: Vec<(helpdesk_domain::TicketId, i64)> =
+                    sqlx::query_as($crate::statements::sync::CLAIM_LINKS.$dialect)
+                        .bind(worker)
+                        .bind(crate::rows::Ts::from(lease_until))
+                        .bind(crate::rows::Ts::from(now))
+                        .bind(limit)
+                        .fetch_all(&self.write)
+                        .await?;
                 rows.sort();
                 Ok(rows)
             }

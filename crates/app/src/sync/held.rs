@@ -34,13 +34,13 @@ struct Place {
 impl Place {
     fn parse(text: &str) -> Option<Place> {
         if text.is_empty() {
-            return Some(Place { ticket: 0, article: None });
+            return Some(Place { ticket: TicketId(0), article: None });
         }
         let (ticket, article) = match text.split_once(':') {
-            Some((t, a)) => (t, Some(a.parse().ok().filter(|a: &ArticleId| *a >= 0)?)),
+            Some((t, a)) => (t, Some(a.parse().ok().filter(|a: &ArticleId| *a >= ArticleId(0))?)),
             None => (text, None),
         };
-        Some(Place { ticket: ticket.parse().ok().filter(|t: &TicketId| *t >= 0)?, article })
+        Some(Place { ticket: ticket.parse().ok().filter(|t: &TicketId| *t >= TicketId(0))?, article })
     }
 
     fn to_text(self) -> String {
@@ -80,7 +80,7 @@ impl App {
             .await?;
         let before = self.now() - time::Duration::seconds(HELD_AFTER_SECONDS);
         // A page that ended within a ticket goes on with that ticket.
-        let first = if after.article.is_some() { after.ticket - 1 } else { after.ticket };
+        let first = if after.article.is_some() { TicketId(after.ticket.get() - 1) } else { after.ticket };
         let held = self.store.held_links(unit, before, first, PAGE_TICKETS + 1).await?;
         let mut page = PullPage::default();
         let mut bytes = 0;
@@ -112,14 +112,14 @@ impl App {
                     // The next page goes on with this ticket, past what this one served of it.
                     page.next = match last_article {
                         Some(served) => Place { ticket: *ticket, article: Some(served) }.to_text(),
-                        None => (ticket - 1).to_string(),
+                        None => (ticket.get() - 1).to_string(),
                     };
                     page.more = true;
                     break 'tickets;
                 }
                 bytes += size;
                 // The ticket's creation counts as served before its first article (0).
-                last_article = Some(article.unwrap_or(0).max(last_article.unwrap_or(0)));
+                last_article = Some(article.unwrap_or(ArticleId(0)).max(last_article.unwrap_or(ArticleId(0))));
                 page.events.push(self.with_files(event).await?);
             }
         }
@@ -196,14 +196,15 @@ fn peer_only(record: &helpdesk_store::ConnectorRecord) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::Place;
+    use helpdesk_domain::{ArticleId, TicketId};
 
     #[test]
     fn where_a_page_ended_reads_back() {
         let table = [
-            ("", Some(Place { ticket: 0, article: None })),
-            ("12", Some(Place { ticket: 12, article: None })),
-            ("12:0", Some(Place { ticket: 12, article: Some(0) })),
-            ("12:345", Some(Place { ticket: 12, article: Some(345) })),
+            ("", Some(Place { ticket: TicketId(0), article: None })),
+            ("12", Some(Place { ticket: TicketId(12), article: None })),
+            ("12:0", Some(Place { ticket: TicketId(12), article: Some(ArticleId(0)) })),
+            ("12:345", Some(Place { ticket: TicketId(12), article: Some(ArticleId(345)) })),
             ("x", None),
             ("12:", None),
             ("12:x", None),
@@ -212,7 +213,7 @@ mod tests {
         ];
         for (text, place) in table {
             assert_eq!(Place::parse(text), place, "{text}");
-            if let Some(place) = place.filter(|p| p.ticket > 0) {
+            if let Some(place) = place.filter(|p| p.ticket > TicketId(0)) {
                 assert_eq!(place.to_text(), text);
             }
         }

@@ -17,7 +17,7 @@ use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Channel, Privacy, SecurityRisk, TicketType};
 use helpdesk_domain::workflow::{self, OpenTicket, TicketPatch};
-use helpdesk_domain::{TicketId, UnitId};
+use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
 use helpdesk_store::ConnectorRecord;
 
 use super::signature::{self, BadSignature};
@@ -189,7 +189,7 @@ impl App {
             return self.apply_remote_ticket(record, event, ticket).await.map(Some);
         }
         let Some(ticket) = self.store.ticket_of_external(unit, &event.ticket).await? else {
-            tracing::debug!(unit, remote = %event.ticket, "a change about a ticket not linked here; skipped");
+            tracing::debug!(unit = unit.get(), remote = %event.ticket, "a change about a ticket not linked here; skipped");
             return Ok(None);
         };
         // The ticket moved out of the unit (or the unit out of external mode): the copy there
@@ -325,7 +325,7 @@ impl App {
     }
 
     /// The category new tickets of `unit` open in: the first whose default unit it is.
-    async fn category_of_unit(&self, unit: UnitId) -> AppResult<i64> {
+    async fn category_of_unit(&self, unit: UnitId) -> AppResult<CategoryId> {
         let mut page = PageRequest { page: 1, per_page: 100 };
         loop {
             let categories = self.store.categories(page).await?;
@@ -344,7 +344,7 @@ impl App {
 
     /// The account of a requester on the other side: theirs, or a new community account; and
     /// whether it is disabled.
-    async fn remote_requester(&self, email: &str, name: &str) -> AppResult<(i64, bool)> {
+    async fn remote_requester(&self, email: &str, name: &str) -> AppResult<(AccountId, bool)> {
         let email = &helpdesk_domain::account::Email::new(email);
         if let Some(account) = self.store.account_by_email(email).await? {
             return Ok((account.id, account.disabled));
@@ -512,7 +512,11 @@ impl App {
         };
         let stale = said_at.is_some_and(|said| event.at < said);
         if stale {
-            tracing::debug!(ticket, field = field.name(), "a change of the other side older than one applied; skipped");
+            tracing::debug!(
+                ticket = ticket.get(),
+                field = field.name(),
+                "a change of the other side older than one applied; skipped"
+            );
         }
         Ok(stale)
     }

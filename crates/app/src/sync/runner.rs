@@ -109,10 +109,10 @@ impl SyncRunner {
             match self.app.system_of(record) {
                 Ok(system) => {
                     if let Err(e) = system.resume().await {
-                        tracing::info!(unit = record.unit, error = %e, "the other Helpdesk could not be asked to resume");
+                        tracing::info!(unit = record.unit.get(), error = %e, "the other Helpdesk could not be asked to resume");
                     }
                 }
-                Err(e) => tracing::warn!(unit = record.unit, error = %e, "connector unusable"),
+                Err(e) => tracing::warn!(unit = record.unit.get(), error = %e, "connector unusable"),
             }
         }
     }
@@ -130,7 +130,7 @@ impl SyncRunner {
             let mut work = Vec::with_capacity(chunk.len());
             for (ticket, version) in chunk {
                 let link = store.external_link(*ticket).await?;
-                let unit = link.as_ref().map(|l| l.link.unit).unwrap_or_default();
+                let unit = link.as_ref().map(|l| l.link.unit).unwrap_or(UnitId(0));
                 if let std::collections::hash_map::Entry::Vacant(slot) = systems.entry(unit) {
                     slot.insert(self.system(unit).await);
                 }
@@ -151,7 +151,7 @@ impl SyncRunner {
                     Err(error) => {
                         let attempts = store.external_link(ticket).await?.map(|l| l.link.attempts).unwrap_or(0) + 1;
                         let delay = self.retry.delay_after(attempts).unwrap_or(self.retry.max_delay);
-                        tracing::warn!(ticket, attempts, %error, "sync failed; will retry");
+                        tracing::warn!(ticket = ticket.get(), attempts, %error, "sync failed; will retry");
                         store.fail_link(ticket, &self.name, &error, now + delay).await?;
                     }
                 }
@@ -352,7 +352,7 @@ impl SyncRunner {
                     // The store failing stops the poll before the cursor moves: nothing is lost.
                     Err(err @ (AppError::Store(_) | AppError::Internal(_))) => return Err(err),
                     Err(err) => {
-                        tracing::warn!(unit = record.unit, remote = %e.event.ticket, error = %err, "a change of the other side was not taken")
+                        tracing::warn!(unit = record.unit.get(), remote = %e.event.ticket, error = %err, "a change of the other side was not taken")
                     }
                 }
             }
@@ -360,9 +360,9 @@ impl SyncRunner {
                 if let Err(e) = system.received(chunk).await {
                     // It serves them again, and applying them again changes nothing; asked to
                     // send at once, it learns by its push that they are here.
-                    tracing::info!(unit = record.unit, error = %e, "the other side could not be told what its changes made");
+                    tracing::info!(unit = record.unit.get(), error = %e, "the other side could not be told what its changes made");
                     if let Err(e) = system.resume().await {
-                        tracing::info!(unit = record.unit, error = %e, "nor asked to send at once");
+                        tracing::info!(unit = record.unit.get(), error = %e, "nor asked to send at once");
                     }
                     break;
                 }

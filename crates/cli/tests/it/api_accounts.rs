@@ -2,6 +2,7 @@
 //! accounts (list, roles, disabling), through the API. One scenario per test; every refusal is
 //! checked to write nothing.
 
+use helpdesk_domain::AccountId;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::policy::Actor;
 use reqwest::{Method, StatusCode};
@@ -302,7 +303,7 @@ async fn names_for_display_come_in_one_map() {
     let server = TestServer::start().await;
     let (ann, _) = server.account("ann@example.org", &[]).await;
     let (bob, _) = server.account("bob@example.org", &[]).await;
-    let names = server.app.account_names(&[bob.id, ann.id, 999_999]).await.expect("names");
+    let names = server.app.account_names(&[bob.id, ann.id, AccountId(999_999)]).await.expect("names");
     assert_eq!(names.len(), 2);
     assert_eq!((names[&ann.id].as_str(), names[&bob.id].as_str()), ("ann", "bob"));
 }

@@ -2,6 +2,7 @@
 //! pages do), listed and downloaded through the API only by those who may read them.
 
 use helpdesk_app::AppError;
+use helpdesk_domain::CategoryId;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, NewUpload};
 use helpdesk_domain::policy::Actor;
@@ -17,7 +18,7 @@ fn open_cmd(f: &Fixture, privacy: Privacy) -> OpenTicket {
         title: "Screenshots of the error".into(),
         description: "See the files.".into(),
         ticket_type: TicketType::Incident,
-        category: f.category,
+        category: CategoryId(f.category),
         privacy,
         affected_users: 0,
         service_degraded: false,

@@ -27,7 +27,7 @@ async fn an_opened_ticket_is_triaged_routed_and_recorded() {
     assert_eq!(t["status"], "new");
     assert_eq!(t["priority"], "high", "more than 50 users affected");
     assert_eq!(t["unit"], f.first_line, "the category's default unit");
-    assert_eq!(t["submitter"], user.id);
+    assert_eq!(t["submitter"], user.id.get());
     assert_eq!(t["owner"], Value::Null);
     for key in TICKET_KEYS {
         assert!(t.get(key).is_some(), "a ticket carries {key}");
@@ -43,7 +43,9 @@ async fn an_opened_ticket_is_triaged_routed_and_recorded() {
             ("privacy".into(), Value::Null, json!("public")),
         ]
     );
-    assert!(history["items"].as_array().expect("items").iter().all(|e| e["actor"] == user.id && e["at"].is_string()));
+    assert!(
+        history["items"].as_array().expect("items").iter().all(|e| e["actor"] == user.id.get() && e["at"].is_string())
+    );
 }
 
 #[tokio::test]
@@ -237,9 +239,9 @@ async fn the_lifecycle_of_a_ticket_is_checked_and_recorded() {
     );
     let actors: Vec<Value> =
         history["items"].as_array().expect("items").iter().skip(4).map(|e| e["actor"].clone()).collect();
-    assert_eq!(actors[0], staff_account.id);
-    assert_eq!(actors[3], submitter.id);
-    assert_eq!(actors[7], submitter.id);
+    assert_eq!(actors[0], staff_account.id.get());
+    assert_eq!(actors[3], submitter.id.get());
+    assert_eq!(actors[7], submitter.id.get());
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 
 use helpdesk_app::App;
 use helpdesk_app::catalog::{CategoryInput, UnitInput};
+use helpdesk_domain::AccountId;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::category::{FieldDef, FieldType};
 use helpdesk_domain::policy::Actor;
@@ -104,8 +105,8 @@ async fn prepare(db: &TestDb, tag: &str) -> serde_json::Value {
         people.insert(who.into(), json!({"email": email, "name": format!("The {who}"), "id": account.id}));
     }
     let id = |who: &str| people[who]["id"].as_i64().expect("an id");
-    app.set_unit_member(&system, first.id, id("supporter"), false).await.expect("a member");
-    app.set_unit_member(&system, first.id, id("manager"), true).await.expect("a manager");
+    app.set_unit_member(&system, first.id, AccountId(id("supporter")), false).await.expect("a member");
+    app.set_unit_member(&system, first.id, AccountId(id("manager")), true).await.expect("a manager");
     json!({
         "password": PASSWORD,
         "people": people,

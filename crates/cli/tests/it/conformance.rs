@@ -13,6 +13,7 @@ use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::unit::Integration;
 use helpdesk_domain::workflow::NewTicket;
+use helpdesk_domain::{AccountId, CategoryId, OrgId, ServiceLevelId, TicketId, UnitId};
 use helpdesk_store::{
     ChangeCursor, Engine, NewArticle, NewCategory, NewJob, NewUnit, OpenState, Store, StoreError, TicketFilter,
     TicketQuery,
@@ -85,11 +86,11 @@ fn at(seconds: i64) -> OffsetDateTime {
 /// A unit, a category and an account to hang tickets on.
 struct Base {
     store: Arc<dyn Store>,
-    unit: i64,
-    other_unit: i64,
-    category: i64,
-    submitter: i64,
-    other: i64,
+    unit: UnitId,
+    other_unit: UnitId,
+    category: CategoryId,
+    submitter: AccountId,
+    other: AccountId,
 }
 
 async fn base(db: &TestDb) -> Base {
@@ -122,14 +123,14 @@ async fn base(db: &TestDb) -> Base {
     Base { store, unit, other_unit, category, submitter, other }
 }
 
-async fn new_unit(tx: &mut dyn helpdesk_store::Tx, name: &str) -> i64 {
+async fn new_unit(tx: &mut dyn helpdesk_store::Tx, name: &str) -> UnitId {
     let unit = NewUnit {
         name: name.into(),
         description: String::new(),
         level: 1,
         email: "u@example.org".into(),
         integration: Integration::Direct,
-        service_level: 1,
+        service_level: ServiceLevelId(1),
     };
     tx.insert_unit(&unit, at(0)).await.expect("unit").id
 }
@@ -189,7 +190,7 @@ async fn tickets_get_increasing_numbers_and_round_trip(db: TestDb) {
     tx.update_ticket(&changed).await.expect("update");
     tx.commit().await.expect("commit");
     assert_eq!(b.store.ticket(first.id).await.expect("read"), Some(changed));
-    assert_eq!(b.store.ticket(second.id + 1000).await.expect("read"), None);
+    assert_eq!(b.store.ticket(TicketId(second.id.get() + 1000)).await.expect("read"), None);
 }
 
 async fn a_dropped_transaction_writes_nothing(db: TestDb) {
@@ -258,7 +259,7 @@ async fn lists_are_paged_filtered_and_newest_first(db: TestDb) {
     assert_eq!(count(TicketFilter { status: Some(Status::New), ..base_q.clone() }).await, 6);
     assert_eq!(count(TicketFilter { state: Some(OpenState::Open), ..base_q.clone() }).await, 6);
     assert_eq!(count(TicketFilter { state: Some(OpenState::Closed), ..base_q.clone() }).await, 1);
-    assert_eq!(count(TicketFilter { category: Some(b.category + 99), ..base_q.clone() }).await, 0);
+    assert_eq!(count(TicketFilter { category: Some(CategoryId(b.category.get() + 99)), ..base_q.clone() }).await, 0);
     assert_eq!(
         count(TicketFilter { unit: Some(b.unit), priority: Some(Priority::Low), ..base_q }).await,
         3,
@@ -301,15 +302,15 @@ async fn the_visibility_filter_matches_the_policy(db: TestDb) {
         Actor::anonymous(),
         Actor::person(b.submitter, vec![Role::Community], vec![], vec![]),
         Actor::person(b.other, vec![Role::Community], vec![], vec![]),
-        Actor::person(999, vec![Role::Supporter], vec![b.other_unit], vec![]),
-        Actor::person(998, vec![Role::Supporter], vec![b.unit, b.other_unit], vec![]),
-        Actor::person(997, vec![Role::Staff], vec![], vec![]),
-        Actor::person(996, vec![Role::Named], vec![], vec![]).named_in(vec![org]),
-        Actor::person(995, vec![Role::Partner], vec![], vec![]).serving(vec![org + 1, org]),
+        Actor::person(AccountId(999), vec![Role::Supporter], vec![b.other_unit], vec![]),
+        Actor::person(AccountId(998), vec![Role::Supporter], vec![b.unit, b.other_unit], vec![]),
+        Actor::person(AccountId(997), vec![Role::Staff], vec![], vec![]),
+        Actor::person(AccountId(996), vec![Role::Named], vec![], vec![]).named_in(vec![org]),
+        Actor::person(AccountId(995), vec![Role::Partner], vec![], vec![]).serving(vec![OrgId(org.get() + 1), org]),
     ];
     for actor in actors {
         let visibility = helpdesk_domain::policy::visibility(&actor);
-        let listed: Vec<i64> = b
+        let listed: Vec<TicketId> = b
             .store
             .tickets(&TicketQuery::all(visibility.clone()))
             .await
@@ -318,7 +319,7 @@ async fn the_visibility_filter_matches_the_policy(db: TestDb) {
             .iter()
             .map(|t| t.id)
             .collect();
-        let mut expected: Vec<i64> =
+        let mut expected: Vec<TicketId> =
             tickets.iter().filter(|t| visibility.admits(&TicketFacts::from(*t))).map(|t| t.id).collect();
         expected.reverse();
         assert_eq!(listed, expected, "{actor:?}");
@@ -382,7 +383,7 @@ async fn names_are_unique_ignoring_case(db: TestDb) {
         level: 1,
         email: "x@example.org".into(),
         integration: Integration::Direct,
-        service_level: 1,
+        service_level: ServiceLevelId(1),
     };
     assert!(matches!(tx.insert_unit(&unit, at(0)).await, Err(StoreError::Duplicate(_))));
     drop(tx);
@@ -593,7 +594,7 @@ async fn every_ticket_and_article_write_is_in_the_change_log(db: TestDb) {
 }
 
 /// Reads the change log from `cursor` to its end; returns the tickets seen and where it ended.
-async fn follow(store: &Arc<dyn Store>, mut cursor: ChangeCursor) -> (Vec<i64>, ChangeCursor) {
+async fn follow(store: &Arc<dyn Store>, mut cursor: ChangeCursor) -> (Vec<TicketId>, ChangeCursor) {
     let mut seen = Vec::new();
     loop {
         let changes = store.ticket_changes(cursor, 2).await.expect("the change log");
@@ -628,7 +629,7 @@ async fn the_change_log_is_followed_without_skipping_a_late_commit(db: TestDb) {
         assert!(!before.contains(&late.id), "an open transaction's entry is not read: {before:?}");
         slow.commit().await.expect("commit");
         let (after, _) = follow(&b.store, cursor).await;
-        let all: std::collections::BTreeSet<i64> = before.into_iter().chain(after).collect();
+        let all: std::collections::BTreeSet<TicketId> = before.into_iter().chain(after).collect();
         // (An entry past the cursor comes again until the cursor passes it: `early` may too,
         // when another test's transaction holds the cursor back.)
         assert!(all.contains(&late.id) && all.contains(&fast.id), "both are read, once the first commits: {all:?}");
@@ -641,7 +642,7 @@ async fn the_change_log_is_followed_without_skipping_a_late_commit(db: TestDb) {
         tx.commit().await.expect("commit");
         let (seen, cursor) = follow(&b.store, cursor).await;
         assert_eq!(seen, vec![early.id]);
-        assert_eq!(follow(&b.store, cursor).await.0, Vec::<i64>::new(), "nothing twice");
+        assert_eq!(follow(&b.store, cursor).await.0, Vec::<TicketId>::new(), "nothing twice");
     }
     // What the index reads of a ticket: the ticket and all its articles, notes included.
     let mut tx = b.store.begin().await.expect("begin");
@@ -658,11 +659,11 @@ async fn the_change_log_is_followed_without_skipping_a_late_commit(db: TestDb) {
         tx.insert_article(&article).await.expect("article");
     }
     tx.commit().await.expect("commit");
-    let docs = b.store.search_documents(&[early.id, 999_999]).await.expect("documents");
+    let docs = b.store.search_documents(&[early.id, TicketId(999_999)]).await.expect("documents");
     assert_eq!(docs.len(), 1);
     let bodies: Vec<(&str, bool)> = docs[0].articles.iter().map(|a| (a.body.as_str(), a.internal)).collect();
     assert_eq!(bodies, vec![("public words", false), ("internal words", true)]);
-    let ids = b.store.ticket_ids_after(0, 100).await.expect("ids");
+    let ids = b.store.ticket_ids_after(TicketId(0), 100).await.expect("ids");
     assert!(ids.contains(&early.id) && ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
 }
 
@@ -689,7 +690,7 @@ fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }
 
-async fn org_with_contract(b: &Base, name: &str, starts: i64, ends: Option<i64>) -> i64 {
+async fn org_with_contract(b: &Base, name: &str, starts: i64, ends: Option<i64>) -> OrgId {
     let mut tx = b.store.begin().await.expect("begin");
     let org = tx.insert_organisation(name, at(0)).await.expect("organisation");
     let contract = helpdesk_store::NewContract {
@@ -774,7 +775,7 @@ async fn organisations_carry_their_domains_partners_contracts_and_members(db: Te
     tx.insert_contract(org, &first, at(1)).await.expect("contract");
     let gold = tx.insert_contract(org, &second, at(1)).await.expect("contract");
     assert!(tx.rename_organisation(org, "Laboratory", at(2)).await.expect("rename"));
-    assert!(!tx.rename_organisation(org + 100, "Nobody", at(2)).await.expect("rename"));
+    assert!(!tx.rename_organisation(OrgId(org.get() + 100), "Nobody", at(2)).await.expect("rename"));
     tx.commit().await.expect("commit");
     let loaded = b.store.organisation(org, today()).await.expect("read").expect("found");
     assert_eq!(loaded.name, "Laboratory");
@@ -805,7 +806,7 @@ async fn organisations_carry_their_domains_partners_contracts_and_members(db: Te
     )
     .await;
     let restricted =
-        |organisations: Vec<i64>, units: Vec<i64>| OrganisationVisibility::Restricted { organisations, units };
+        |organisations: Vec<OrgId>, units: Vec<UnitId>| OrganisationVisibility::Restricted { organisations, units };
     let table = [
         (restricted(vec![], vec![b.other_unit]), vec!["Laboratory"]),
         (restricted(vec![], vec![b.unit]), vec![]),

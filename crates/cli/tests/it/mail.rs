@@ -69,7 +69,7 @@ impl MailDesk {
     async fn person(&self, name: &str, roles: &[Role]) -> (i64, String, String) {
         let address = unique_address(name);
         let (account, token) = self.server.account(&address, roles).await;
-        (account.id, address, token)
+        (account.id.get(), address, token)
     }
 
     /// A supporter of the unit.
@@ -220,7 +220,7 @@ async fn a_message_to_a_unit_opens_a_ticket_and_answers_come_back_as_articles() 
     let inbound = desk.deliver(raw).await;
     assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
     let id = inbound.ticket.expect("a ticket");
-    let ticket = desk.ticket(id).await;
+    let ticket = desk.ticket(id.get()).await;
     assert_eq!(ticket["title"], "Printer on fire");
     assert_eq!(ticket["unit"], desk.unit);
     assert_eq!(ticket["description"], "The printer in room 4 is on fire.");
@@ -240,11 +240,11 @@ async fn a_message_to_a_unit_opens_a_ticket_and_answers_come_back_as_articles() 
     );
     let inbound = desk.deliver(answer).await;
     assert_eq!((inbound.status, inbound.ticket), (InboundStatus::ArticleAdded, Some(id)), "{inbound:?}");
-    let articles = desk.articles(id).await;
+    let articles = desk.articles(id.get()).await;
     let last = articles.last().expect("an article");
     assert_eq!(last["body"], "It is out now.", "the quote is trimmed");
     assert_eq!(last["channel"], "email");
-    assert_eq!(desk.ticket(id).await["status"], "in_progress", "a submitter's answer ends the wait");
+    assert_eq!(desk.ticket(id.get()).await["status"], "in_progress", "a submitter's answer ends the wait");
 
     // The subject's tag finds the ticket as well; the same message twice is delivered once.
     let tagged =
@@ -252,7 +252,7 @@ async fn a_message_to_a_unit_opens_a_ticket_and_answers_come_back_as_articles() 
     assert_eq!(desk.deliver(tagged.clone()).await.status, InboundStatus::ArticleAdded);
     let again = desk.deliver(tagged).await;
     assert_eq!((again.status, again.ticket), (InboundStatus::Duplicate, Some(id)), "{again:?}");
-    assert_eq!(desk.articles(id).await.len(), articles.len() + 1);
+    assert_eq!(desk.articles(id.get()).await.len(), articles.len() + 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -382,7 +382,11 @@ async fn a_redirect_unit_works_its_tickets_on_its_mailing_list() {
         ],
     );
     let inbound = desk.deliver(answer).await;
-    assert_eq!((inbound.status, inbound.ticket), (InboundStatus::ArticleAdded, Some(id)), "{inbound:?}");
+    assert_eq!(
+        (inbound.status, inbound.ticket),
+        (InboundStatus::ArticleAdded, Some(helpdesk_domain::TicketId(id))),
+        "{inbound:?}"
+    );
     let reply = desk.articles(id).await.pop().expect("the member's answer");
     assert_eq!(reply["body"], "We are replacing the robot arm today.");
     assert_eq!(reply["internal"], false);
@@ -413,7 +417,7 @@ async fn a_bcc_to_a_unit_is_routed_by_the_envelope_recipient() {
     let raw = message(&customer, "colleague@example.com", "Switch port dead", "Port 12 is dead.\n", &headers);
     let inbound = desk.deliver(raw).await;
     assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
-    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], network);
+    assert_eq!(desk.ticket((inbound.ticket.expect("a ticket")).get()).await["unit"], network);
 
     // The recipient the gateway was given comes before To and Cc, and is kept with the message.
     let path = format!("/api/v1/mail/inbound?recipient={}", network_address.to_uppercase());
@@ -421,7 +425,7 @@ async fn a_bcc_to_a_unit_is_routed_by_the_envelope_recipient() {
     let inbound = desk.deliver_at(&path, raw).await;
     assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
     assert_eq!(inbound.recipient.as_deref(), Some(network_address.as_str()));
-    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], network);
+    assert_eq!(desk.ticket((inbound.ticket.expect("a ticket")).get()).await["unit"], network);
     let listed = desk.server.get("/api/v1/mail/inbound", &desk.admin).await;
     assert_eq!(listed.body["items"][0]["recipient"], json!(network_address), "{:?}", listed.body);
 
@@ -429,7 +433,7 @@ async fn a_bcc_to_a_unit_is_routed_by_the_envelope_recipient() {
     let path = "/api/v1/mail/inbound?recipient=helpdesk@test.example.org";
     let raw = message(&customer, &desk.unit_address, "Printer", "Jammed.\n", &[]);
     let inbound = desk.deliver_at(path, raw).await;
-    assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], desk.unit);
+    assert_eq!(desk.ticket((inbound.ticket.expect("a ticket")).get()).await["unit"], desk.unit);
 
     // A recipient that is no address (an empty one included: the document says an address, and
     // the mailgate leaves an empty one out) is refused, and nothing is kept.
@@ -557,7 +561,7 @@ async fn mailgate_hands_a_message_from_standard_input_to_the_server() {
         let kept = desk.server.store().inbound_messages(None, Default::default()).await.expect("the inbound list");
         let inbound = desk.settled(kept.items[0].id).await;
         assert_eq!(inbound.subject.as_deref(), Some(subject.as_str()), "{inbound:?}");
-        assert_eq!(desk.ticket(inbound.ticket.expect("a ticket")).await["unit"], unit, "{recipient}");
+        assert_eq!(desk.ticket((inbound.ticket.expect("a ticket")).get()).await["unit"], unit, "{recipient}");
     }
     // A recipient that is no address is the MTA's configuration error (64).
     let (url, gateway) = (desk.server.url.clone(), desk.gateway.clone());
@@ -588,14 +592,14 @@ async fn the_quoted_history_is_kept_behind_show_quoted_text() {
     let inbound = desk.deliver(message(&customer, &desk.unit_address, "WG: Dateiserver", forwarded, &[])).await;
     assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
     let id = inbound.ticket.expect("a ticket");
-    assert_eq!(desk.ticket(id).await["description"], "Bitte prüfen.");
+    assert_eq!(desk.ticket(id.get()).await["description"], "Bitte prüfen.");
     let reply =
         "On Mon, 9 Mar 2026, Helpdesk <helpdesk@test.example.org> wrote:\n> Is FS-7 back?\n\nYes, since noon.\n";
     let inbound = desk
         .deliver(message(&customer, "helpdesk@test.example.org", &format!("Re: [Helpdesk #{id}]"), reply, &[]))
         .await;
     assert_eq!(inbound.status, InboundStatus::ArticleAdded, "{inbound:?}");
-    let article = desk.articles(id).await.pop().expect("the reply");
+    let article = desk.articles(id.get()).await.pop().expect("the reply");
     assert_eq!(article["body"], "Yes, since noon.");
 
     // The ticket page shows what was written, and the whole messages behind "show quoted text".
@@ -691,7 +695,7 @@ async fn helpdesk_never_mails_its_own_addresses_and_knows_its_mail_when_it_comes
     let inbound = desk.deliver(raw).await;
     assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
     let id = inbound.ticket.expect("a ticket");
-    assert_eq!(desk.ticket(id).await["copy_to"], json!([colleague]), "none of Helpdesk's addresses is a copy");
+    assert_eq!(desk.ticket(id.get()).await["copy_to"], json!([colleague]), "none of Helpdesk's addresses is a copy");
     let confirmation = desk.peer.wait_for(&customer, 1).await.remove(0);
     assert!(confirmation.x_loop.as_deref().is_some_and(|l| l.contains(sender)), "{confirmation:?}");
 
@@ -749,7 +753,7 @@ async fn a_mailing_lists_copy_is_kept_and_the_list_is_never_mailed() {
     let inbound = desk.deliver(message(&poster, &to, "[users] VPN down", "The VPN is down.\n", &headers)).await;
     assert_eq!(inbound.status, InboundStatus::TicketOpened, "{inbound:?}");
     let id = inbound.ticket.expect("a ticket");
-    assert_eq!(desk.ticket(id).await["copy_to"], json!([]));
+    assert_eq!(desk.ticket(id.get()).await["copy_to"], json!([]));
     desk.peer.wait_for(&supporter, 1).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(desk.peer.messages_for(&list).is_empty(), "the list was mailed: {:?}", desk.peer.messages_for(&list));
@@ -847,7 +851,7 @@ async fn mail_in_an_imap_mailbox_opens_a_ticket_once() {
     assert_eq!(kept.items[0].recipient.as_deref(), Some(mailbox.user), "{:?}", kept.items[0]);
     let bcc = desk.settled(kept.items[0].id).await;
     assert_eq!((bcc.status, bcc.subject.as_deref()), (InboundStatus::TicketOpened, Some(subject.as_str())), "{bcc:?}");
-    assert_eq!(desk.ticket(bcc.ticket.expect("a ticket")).await["unit"], tape);
+    assert_eq!(desk.ticket((bcc.ticket.expect("a ticket")).get()).await["unit"], tape);
 
     // A server that cannot be reached says so.
     let mut gone = mailbox.config(mailbox.password);
@@ -890,7 +894,7 @@ async fn messages_arriving_together_are_stored_and_numbered_in_the_order_they_ar
         }
     }
     let bodies: Vec<String> =
-        desk.articles(ticket).await.iter().filter_map(|a| a["body"].as_str().map(str::to_owned)).collect();
+        desk.articles(ticket.get()).await.iter().filter_map(|a| a["body"].as_str().map(str::to_owned)).collect();
     let expected: Vec<String> = (0..6).map(|n| format!("Step {n} done.")).collect();
     assert_eq!(bodies, expected, "the replies, as they arrived");
     let mut sorted = numbers.clone();

@@ -19,7 +19,7 @@ async fn person(fx: &Fixture, roles: &[Role]) -> (WebSession, i64, String) {
     fx.server.app.set_password(&Actor::system(), &email, PASSWORD).await.expect("a password");
     let mut session = WebSession::new(&fx.server).await;
     session.sign_in(&email, PASSWORD).await;
-    (session, account.id, token)
+    (session, account.id.get(), token)
 }
 
 fn ticket_fields(fx: &Fixture, title: &str) -> Vec<(&'static str, String)> {

@@ -34,7 +34,7 @@ async fn person(f: &Fixture, name: &str, unit: Option<i64>) -> (i64, String) {
             f.server.post(&format!("/api/v1/units/{unit}/members"), &f.admin, json!({"account": account.id})).await;
         assert!(added.status.is_success(), "{:?}", added.body);
     }
-    (account.id, token)
+    (account.id.get(), token)
 }
 
 #[tokio::test]

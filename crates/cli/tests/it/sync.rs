@@ -4,6 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use helpdesk_domain::UnitId;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -317,7 +318,7 @@ async fn connector_setup_and_webhooks_refuse_bad_input_and_write_nothing() {
     assert!(!stored.body.to_string().contains("\"pw\""), "{:?}", stored.body);
     let shown = server.get(&format!("/api/v1/units/{external}/connector"), &admin).await;
     assert!(!shown.body.to_string().contains("\"pw\""), "{:?}", shown.body);
-    let sealed = server.store().connector(external).await.expect("read").expect("stored");
+    let sealed = server.store().connector(UnitId(external)).await.expect("read").expect("stored");
     let bytes = sealed.sealed_credentials.expect("sealed credentials");
     assert!(!bytes.windows(13).any(|w| w == b"helpdesk-sync"), "stored sealed, not in clear");
     let test = server.post(&format!("/api/v1/units/{external}/connector/test"), &admin, json!({})).await;
@@ -745,7 +746,7 @@ async fn a_ticket_from_the_other_side_for_a_disabled_requester_is_opened_for_the
     let made: Value = answer.json().await.expect("json");
     let ticket: i64 = made[0]["id"].as_str().and_then(|s| s.parse().ok()).expect("our ticket");
     let shown = server.get(&format!("/api/v1/tickets/{ticket}"), &admin).await;
-    assert_eq!(shown.body["submitter"], gone.id, "the ticket is theirs: {:?}", shown.body);
+    assert_eq!(shown.body["submitter"], gone.id.get(), "the ticket is theirs: {:?}", shown.body);
 }
 
 #[tokio::test(flavor = "multi_thread")]

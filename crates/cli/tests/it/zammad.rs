@@ -394,7 +394,7 @@ async fn a_partner_learns_nothing_of_the_accounts_outside_the_organisations_it_s
     assert_eq!((unknown.status, &unknown.body), (outside.status, &outside.body), "the same answer for both");
     // The same through Helpdesk's API, by account id: one that exists outside, and none.
     let by_id = |id: i64| f.ticket(json!({"on_behalf_of": id}));
-    let outside = server.post("/api/v1/tickets", &partner_token, by_id(outsider.id)).await;
+    let outside = server.post("/api/v1/tickets", &partner_token, by_id(outsider.id.get())).await;
     let unknown = server.post("/api/v1/tickets", &partner_token, by_id(99_999)).await;
     assert_problem(&outside, StatusCode::FORBIDDEN);
     assert_eq!((unknown.status, &unknown.body["detail"]), (outside.status, &outside.body["detail"]));

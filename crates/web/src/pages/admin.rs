@@ -17,6 +17,7 @@ use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::service_level::ServiceLevel;
 use helpdesk_domain::unit::{Integration, Unit};
 use helpdesk_domain::validation::FieldError;
+use helpdesk_domain::{AccountId, CategoryId, OrgId, ServiceLevelId, UnitId};
 use serde::Deserialize;
 
 use super::form::{PageForm, PagePath, PageQuery};
@@ -101,7 +102,7 @@ impl UnitForm {
         });
         let service_level = match self.service_level.trim() {
             "" => None,
-            chosen => chosen.parse::<i64>().map(Some).unwrap_or_else(|_| {
+            chosen => chosen.parse::<ServiceLevelId>().map(Some).unwrap_or_else(|_| {
                 errors.push(FieldError::new("service_level", "choose a service level"));
                 None
             }),
@@ -152,7 +153,7 @@ fn integration_label(i: Integration) -> &'static str {
 #[template(path = "admin/units.html")]
 struct UnitsPage {
     shell: Shell,
-    units: Vec<(i64, String, String)>,
+    units: Vec<(UnitId, String, String)>,
     pager: Pager,
     form: UnitForm,
     levels: Vec<Choice>,
@@ -235,15 +236,15 @@ struct UnitPage {
 async fn unit_page(
     state: &AppState,
     viewer: &Viewer,
-    id: i64,
+    id: UnitId,
     form: Option<UnitForm>,
     errors: Errors,
     notice: &str,
 ) -> PageResult {
-    let unit = state.app.unit(&viewer.actor, id).await?;
+    let unit = state.app.unit(&viewer.actor, UnitId(id.get())).await?;
     let members = state
         .app
-        .unit_members(&viewer.actor, id)
+        .unit_members(&viewer.actor, UnitId(id.get()))
         .await?
         .into_iter()
         .map(|m| format!("{} <{}>{}", m.name, m.email, if m.manager { " (manager)" } else { "" }))
@@ -252,7 +253,7 @@ async fn unit_page(
     let service_levels = state.app.service_levels(&viewer.actor).await?;
     let page = UnitPage {
         shell: Shell::of(viewer).with_notice(notice),
-        id,
+        id: id.get(),
         levels: form.levels(),
         integrations: form.integrations(),
         service_levels: form.service_levels(&service_levels),
@@ -264,7 +265,7 @@ async fn unit_page(
 }
 
 /// One unit's settings and members.
-pub async fn unit(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> PageResult {
+pub async fn unit(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<UnitId>) -> PageResult {
     admin_only(&state, &viewer)?;
     unit_page(&state, &viewer, id, None, Errors::default(), "").await
 }
@@ -273,7 +274,7 @@ pub async fn unit(State(state): State<AppState>, viewer: Viewer, PagePath(id): P
 pub async fn update_unit(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<UnitId>,
     PageForm(form): PageForm<UnitForm>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -384,9 +385,9 @@ impl CategoryForm {
 
     fn parse(&self) -> Result<CategoryInput, Errors> {
         let mut errors = vec![];
-        let default_unit = self.default_unit.parse::<i64>().unwrap_or_else(|_| {
+        let default_unit = self.default_unit.parse::<UnitId>().unwrap_or_else(|_| {
             errors.push(FieldError::new("default_unit", "choose a unit"));
-            0
+            UnitId(0)
         });
         let fields = parse_fields(&self.fields).unwrap_or_else(|e| {
             errors.push(e);
@@ -405,7 +406,7 @@ struct CategoriesPage {
     shell: Shell,
     heading: String,
     action: String,
-    categories: Vec<(i64, String, String)>,
+    categories: Vec<(CategoryId, String, String)>,
     pager: Pager,
     form: CategoryForm,
     units: Vec<Choice>,
@@ -416,13 +417,13 @@ async fn categories_page(
     state: &AppState,
     viewer: &Viewer,
     page: Option<i64>,
-    editing: Option<i64>,
+    editing: Option<CategoryId>,
     form: CategoryForm,
     errors: Errors,
     notice: &str,
 ) -> PageResult {
     let units = state.app.units(&viewer.actor, first_hundred()?).await?.items;
-    let unit_name = |id: i64| units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
+    let unit_name = |id: UnitId| units.iter().find(|u| u.id == id).map(|u| u.name.clone()).unwrap_or_default();
     let found = match editing {
         Some(_) => Page::new(vec![], 0, fifty(None)?),
         None => state.app.categories(&viewer.actor, fifty(page)?).await?,
@@ -491,7 +492,7 @@ pub async fn create_category(
 }
 
 /// One category's form.
-pub async fn category(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> PageResult {
+pub async fn category(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<CategoryId>) -> PageResult {
     admin_only(&state, &viewer)?;
     let category = state.app.category(&viewer.actor, id).await?;
     categories_page(&state, &viewer, None, Some(id), CategoryForm::of(&category), Errors::default(), "").await
@@ -501,7 +502,7 @@ pub async fn category(State(state): State<AppState>, viewer: Viewer, PagePath(id
 pub async fn update_category(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<CategoryId>,
     PageForm(form): PageForm<CategoryForm>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -534,7 +535,7 @@ pub async fn update_category(
 #[template(path = "admin/organisations.html")]
 struct OrganisationsPage {
     shell: Shell,
-    organisations: Vec<(i64, String, String)>,
+    organisations: Vec<(OrgId, String, String)>,
     pager: Pager,
     name: String,
     domains: String,
@@ -621,20 +622,20 @@ struct OrganisationPage {
 async fn organisation_page(
     state: &AppState,
     viewer: &Viewer,
-    id: i64,
+    id: OrgId,
     page: Option<i64>,
     errors: Errors,
     notice: &str,
 ) -> PageResult {
-    let org = state.app.organisation(&viewer.actor, id).await?;
-    let found = state.app.organisation_members(&viewer.actor, id, fifty(page)?).await?;
+    let org = state.app.organisation(&viewer.actor, OrgId(id.get())).await?;
+    let found = state.app.organisation_members(&viewer.actor, OrgId(id.get()), fifty(page)?).await?;
     let members_pager = Pager::of(&found, &format!("/admin/organisations/{id}"), "members");
     let members = found.items.into_iter().map(|a| format!("{} <{}>", a.name, a.email)).collect();
     let names = state.app.account_names(&org.partners).await?;
     let page = OrganisationPage {
         shell: Shell::of(viewer).with_notice(notice),
         members_pager,
-        id,
+        id: id.get(),
         name: org.name,
         domains: org.domains,
         contracts: org
@@ -666,7 +667,7 @@ async fn organisation_page(
 async fn organisation_after<T>(
     state: &AppState,
     viewer: &Viewer,
-    id: i64,
+    id: OrgId,
     outcome: Result<T, Errors>,
     notice: &str,
 ) -> PageResult {
@@ -680,7 +681,7 @@ async fn organisation_after<T>(
 pub async fn organisation(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<OrgId>,
     PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -698,7 +699,7 @@ pub struct DomainForm {
 pub async fn add_domain(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<OrgId>,
     PageForm(form): PageForm<DomainForm>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -728,7 +729,7 @@ fn date(field: &str, value: &str) -> Result<time::Date, FieldError> {
 pub async fn add_contract(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<OrgId>,
     PageForm(form): PageForm<ContractForm>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -751,7 +752,7 @@ pub struct PersonForm {
     email: String,
 }
 
-async fn person(state: &AppState, viewer: &Viewer, email: &str) -> Result<i64, Errors> {
+async fn person(state: &AppState, viewer: &Viewer, email: &str) -> Result<AccountId, Errors> {
     state.app.account_for_email(&viewer.actor, email).await.map_err(|e| match e {
         AppError::Invalid(_) => {
             Errors::from_fields(vec![FieldError::new("email", "there is no active account with this address")])
@@ -764,7 +765,7 @@ async fn person(state: &AppState, viewer: &Viewer, email: &str) -> Result<i64, E
 pub async fn add_member(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<OrgId>,
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -777,7 +778,7 @@ pub async fn add_member(
 pub async fn add_partner(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<OrgId>,
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -843,7 +844,7 @@ async fn accounts_page(
         .items
         .into_iter()
         .map(|a| AccountRow {
-            id: a.id,
+            id: a.id.get(),
             label: format!("{} <{}>", a.name, a.email),
             detail: format!("since {}{}", when(a.created_at), if a.verified { "" } else { " · address not confirmed" }),
             roles: grantable().map(|r| (r.as_str().to_owned(), words(r.as_str()), a.roles.contains(&r))).collect(),
@@ -917,7 +918,7 @@ pub async fn create_account(
 pub async fn update_account(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<AccountId>,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;

@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use helpdesk_app::calendars::{CalendarInput, CalendarPatch};
+use helpdesk_domain::CalendarId;
 use helpdesk_domain::calendar::{CalendarRecord, WEEKDAYS, WeekHours, parse_holidays};
 use helpdesk_domain::validation::FieldError;
 use serde::Deserialize;
@@ -139,7 +140,7 @@ struct CalendarsPage {
     heading: String,
     action: String,
     /// Each calendar: id, name, and what it is in words.
-    calendars: Vec<(i64, String, String)>,
+    calendars: Vec<(CalendarId, String, String)>,
     form: CalendarForm,
     days: Vec<DayField>,
     errors: Errors,
@@ -171,7 +172,7 @@ fn summary(c: &CalendarRecord) -> String {
 async fn calendars_page(
     state: &AppState,
     viewer: &Viewer,
-    editing: Option<i64>,
+    editing: Option<CalendarId>,
     form: CalendarForm,
     errors: Errors,
     notice: &str,
@@ -183,7 +184,7 @@ async fn calendars_page(
     };
     let preview_answer = match editing {
         Some(id) if !preview.from.is_empty() || !preview.after.is_empty() => {
-            preview_of(state, viewer, id, &preview).await?
+            preview_of(state, viewer, id.get(), &preview).await?
         }
         _ => String::new(),
     };
@@ -212,7 +213,7 @@ async fn preview_of(state: &AppState, viewer: &Viewer, id: i64, q: &PreviewQuery
     else {
         return Ok(format!("'{}' is not a date and time: choose one in the field.", q.from));
     };
-    match state.app.calendar_due_local(&viewer.actor, id, from, q.after.trim()).await {
+    match state.app.calendar_due_local(&viewer.actor, CalendarId(id), from, q.after.trim()).await {
         Ok(due) => {
             let shown = format_description!("[weekday] [day padding:none] [month repr:long] [year], [hour]:[minute]");
             Ok(format!("Due {}", due.format(&shown).unwrap_or_default()))
@@ -253,7 +254,7 @@ pub async fn create_calendar(
 pub async fn calendar(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<CalendarId>,
     PageQuery(preview): PageQuery<PreviewQuery>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -265,7 +266,7 @@ pub async fn calendar(
 pub async fn update_calendar(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<CalendarId>,
     PageForm(form): PageForm<CalendarForm>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;

@@ -43,7 +43,7 @@ impl InboundRow {
             status: m.status.as_str(),
             sender: m.sender.clone().unwrap_or_default(),
             subject: m.subject.clone().unwrap_or_default(),
-            ticket: m.ticket,
+            ticket: m.ticket.map(i64::from),
             detail: m.detail.clone().unwrap_or_default(),
             size: format!("{:.1} KiB", m.size as f64 / 1024.0),
             may_retry: !matches!(m.status, InboundStatus::TicketOpened | InboundStatus::ArticleAdded),

@@ -11,6 +11,7 @@ use helpdesk_domain::connector::{
     ConnectorKind, ConnectorSettings, Credentials, ExternalLink, Mapping, MappingText, SyncState,
 };
 use helpdesk_domain::validation::FieldError;
+use helpdesk_domain::{TicketId, UnitId};
 use serde::Deserialize;
 
 use super::admin::admin_only;
@@ -162,20 +163,20 @@ struct ConnectorPage {
 async fn connector_page(
     state: &AppState,
     viewer: &Viewer,
-    unit: i64,
+    unit: UnitId,
     form: Option<ConnectorForm>,
     errors: Errors,
     test: Option<(bool, String)>,
     notice: &str,
 ) -> PageResult {
-    let found = state.app.unit(&viewer.actor, unit).await?;
-    let stored = state.app.connector(&viewer.actor, unit).await?;
+    let found = state.app.unit(&viewer.actor, UnitId(unit.get())).await?;
+    let stored = state.app.connector(&viewer.actor, UnitId(unit.get())).await?;
     let form = form.unwrap_or_else(|| {
         stored.as_ref().map(|c| ConnectorForm::of(&c.settings)).unwrap_or_else(ConnectorForm::blank)
     });
     let page = ConnectorPage {
         shell: Shell::of(viewer).with_notice(notice),
-        unit,
+        unit: unit.get(),
         unit_name: found.name,
         external: found.integration == helpdesk_domain::unit::Integration::External,
         kinds: form.kinds(),
@@ -192,7 +193,7 @@ async fn connector_page(
 }
 
 /// A unit's connector: where its tickets go and how to reach it.
-pub async fn connector(State(state): State<AppState>, viewer: Viewer, PagePath(unit): PagePath<i64>) -> PageResult {
+pub async fn connector(State(state): State<AppState>, viewer: Viewer, PagePath(unit): PagePath<UnitId>) -> PageResult {
     admin_only(&state, &viewer)?;
     connector_page(&state, &viewer, unit, None, Errors::default(), None, "").await
 }
@@ -201,7 +202,7 @@ pub async fn connector(State(state): State<AppState>, viewer: Viewer, PagePath(u
 pub async fn save_connector(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(unit): PagePath<i64>,
+    PagePath(unit): PagePath<UnitId>,
     PageForm(form): PageForm<ConnectorForm>,
 ) -> PageResult {
     admin_only(&state, &viewer)?;
@@ -237,7 +238,7 @@ pub struct LinkRow {
 impl LinkRow {
     fn of(l: &ExternalLink, unit: String) -> LinkRow {
         LinkRow {
-            ticket: l.ticket,
+            ticket: l.ticket.get(),
             unit,
             external_id: l.external_id.clone().unwrap_or_default(),
             external_url: web_link(l.external_url.as_deref()),
@@ -307,7 +308,7 @@ pub struct RetryForm {
 /// Tries one ticket (or all not in step) again at once.
 pub async fn retry(State(state): State<AppState>, viewer: Viewer, PageForm(form): PageForm<RetryForm>) -> PageResult {
     viewer.require()?;
-    state.app.retry_sync(&viewer.actor, None, form.ticket).await?;
+    state.app.retry_sync(&viewer.actor, None, form.ticket.map(TicketId)).await?;
     let back = if form.back.starts_with("/tickets/") { form.back.as_str() } else { "/sync" };
     Ok(see_other(back))
 }

@@ -20,6 +20,7 @@ use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::triage::{TriageInput, suggested_priority};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
+use helpdesk_domain::{AccountId, ArticleId, AttachmentId, CategoryId, TicketId};
 use serde::Deserialize;
 
 use super::form::{PageForm, PagePath, PageQuery, UploadForm};
@@ -75,7 +76,7 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         let page = state.app.ticket_summaries(&viewer.actor, filter, five).await?;
         if page.total > 0 {
             let rows = page.items.iter().map(|s| TicketRow::of(s, &names)).collect();
-            groups.push(Group { name: category.name, id: category.id, rows, total: page.total });
+            groups.push(Group { name: category.name, id: category.id.get(), rows, total: page.total });
         }
     }
     let first_admin = state.app.first_run().await?.then(|| state.first_admin.to_vec());
@@ -127,7 +128,7 @@ impl ListQuery {
         }
         if !self.category.is_empty() {
             match self.category.parse::<i64>() {
-                Ok(c) => narrowing.category = Some(c),
+                Ok(c) => narrowing.category = Some(CategoryId(c)),
                 Err(_) => errors.push(helpdesk_domain::validation::FieldError::new("category", "choose a category")),
             }
         }
@@ -265,7 +266,7 @@ async fn search(
                     .items
                     .into_iter()
                     .map(|h| HitRow {
-                        id: h.id,
+                        id: h.id.get(),
                         title: h.title,
                         open: is_open(h.status),
                         status: words(h.status.as_str()),
@@ -444,7 +445,7 @@ struct NewTicketPage {
 }
 
 fn new_ticket_page(viewer: &Viewer, categories: &[Category], draft: Draft, errors: Errors) -> NewTicketPage {
-    let category = draft.category.parse::<i64>().ok().and_then(|id| categories.iter().find(|c| c.id == id));
+    let category = draft.category.parse::<i64>().ok().and_then(|id| categories.iter().find(|c| c.id == CategoryId(id)));
     let mut category_choices = vec![Choice::new("", "Choose a category…", &draft.category)];
     category_choices.extend(categories.iter().map(|c| Choice::new(c.id.to_string(), c.name.clone(), &draft.category)));
     let ticket_type = if draft.ticket_type.is_empty() { "incident" } else { draft.ticket_type.as_str() };
@@ -507,7 +508,7 @@ pub async fn category_fields(
 ) -> PageResult {
     let (categories, _) = names(&state, &viewer).await?;
     let id = q.get("category").and_then(|c| c.parse::<i64>().ok());
-    let category = categories.iter().find(|c| Some(c.id) == id);
+    let category = categories.iter().find(|c| Some(c.id) == id.map(CategoryId));
     Ok(render(&FieldsFragment { fields: field_inputs(category, &HashMap::new(), &Errors::default()) }))
 }
 
@@ -548,7 +549,7 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
             0
         }),
     };
-    let category = draft.category.parse::<i64>().ok().and_then(|id| categories.iter().find(|c| c.id == id));
+    let category = draft.category.parse::<i64>().ok().and_then(|id| categories.iter().find(|c| c.id == CategoryId(id)));
     if category.is_none() {
         fail("category", "choose a category");
     }
@@ -586,7 +587,7 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
         title: draft.title.clone(),
         description: draft.description.clone(),
         ticket_type,
-        category: category.map(|c| c.id).unwrap_or_default(),
+        category: category.map(|c| c.id).unwrap_or(CategoryId(0)),
         privacy,
         affected_users,
         service_degraded: draft.service_degraded,
@@ -762,17 +763,18 @@ fn value_text(v: &serde_json::Value) -> String {
 async fn ticket_page(
     state: &AppState,
     viewer: &Viewer,
-    id: i64,
+    id: TicketId,
     errors: Errors,
     reply_draft: String,
     notice: &str,
 ) -> PageResult {
     let view = state.app.ticket_view(&viewer.actor, id, first_hundred()?).await?;
     let TicketView { ticket: t, articles, history, attachments, quoted, names: who, assignable, may, .. } = view;
-    let quoted_of = |article: Option<i64>| quoted.iter().find(|(a, _)| *a == article).map(|(_, t)| to_safe_html(t));
+    let quoted_of =
+        |article: Option<ArticleId>| quoted.iter().find(|(a, _)| *a == article).map(|(_, t)| to_safe_html(t));
     let categories = view.categories;
     let names = Names::of(&categories, &view.units);
-    let name_of = |id: Option<i64>| match id {
+    let name_of = |id: Option<AccountId>| match id {
         Some(id) => who.get(&id).cloned().unwrap_or_else(|| format!("account {id}")),
         None => "Helpdesk".to_owned(),
     };
@@ -784,7 +786,7 @@ async fn ticket_page(
     let articles = articles
         .iter()
         .map(|a| ArticleView {
-            id: a.id,
+            id: a.id.get(),
             author: a.external_author.clone().unwrap_or_else(|| name_of(a.author)),
             at: when(a.created_at),
             html: to_safe_html(&a.body),
@@ -894,7 +896,7 @@ async fn ticket_page(
 pub async fn show(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<TicketId>,
     PageQuery(q): PageQuery<HashMap<String, String>>,
 ) -> PageResult {
     let notice = match q.get("done").map(String::as_str) {
@@ -910,7 +912,7 @@ pub async fn show(
 pub async fn reply(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<TicketId>,
     form: UploadForm,
 ) -> PageResult {
     viewer.require()?;
@@ -979,7 +981,7 @@ fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Error
     }
     match form.owner.as_str() {
         "" => {}
-        "me" => patch.owner = Some(me),
+        "me" => patch.owner = Some(me.map(AccountId)),
         "none" => patch.owner = Some(None),
         other => match other.parse() {
             Ok(a) => patch.owner = Some(Some(a)),
@@ -999,11 +1001,11 @@ fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Error
 pub async fn change(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<TicketId>,
     PageForm(form): PageForm<ChangeForm>,
 ) -> PageResult {
     viewer.require()?;
-    let parsed = parse_change(&form, viewer.actor.account);
+    let parsed = parse_change(&form, viewer.actor.account.map(i64::from));
     match submit(parsed, |patch| state.app.update_ticket(&viewer.actor, id, patch)).await? {
         Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=change"))),
         Err(errors) => {
@@ -1018,7 +1020,7 @@ pub async fn change(
 pub async fn attachment(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath((id, attachment)): PagePath<(i64, i64)>,
+    PagePath((id, attachment)): PagePath<(TicketId, AttachmentId)>,
 ) -> PageResult {
     let (meta, bytes) = state.app.attachment(&viewer.actor, id, attachment).await?;
     Ok(crate::respond::attachment_response(&meta, bytes))

@@ -4,6 +4,8 @@
 use askama::Template;
 use axum::extract::State;
 use helpdesk_app::AppError;
+use helpdesk_domain::AccountId;
+use helpdesk_domain::UnitId;
 use helpdesk_domain::organisation::JoinState;
 use helpdesk_domain::policy::{Action, check};
 use serde::Deserialize;
@@ -55,7 +57,7 @@ pub async fn list(
             member: viewer.actor.units.contains(&u.id),
             manages: check(&viewer.actor, Action::ManageUnitMembers(u.id)).is_ok(),
             detail: format!("level {} · {} · {}", u.level, u.email, u.integration.as_str()),
-            id: u.id,
+            id: u.id.get(),
             name: u.name,
             description: u.description,
         })
@@ -99,7 +101,7 @@ struct UnitPage {
 }
 
 /// One unit: its members (for members and managers) and, for managers, the pending join requests.
-pub async fn show(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<i64>) -> PageResult {
+pub async fn show(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<UnitId>) -> PageResult {
     viewer.require()?;
     let unit = state.app.unit(&viewer.actor, id).await?;
     let manages = check(&viewer.actor, Action::ManageUnitMembers(id)).is_ok();
@@ -109,7 +111,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PagePath(id): P
         .await?
         .into_iter()
         .map(|m| MemberRow {
-            account: m.account,
+            account: m.account.get(),
             name: format!("{} <{}>", m.name, m.email),
             detail: format!("{} since {}", if m.manager { "manager" } else { "member" }, when(m.since)),
         })
@@ -133,7 +135,7 @@ pub async fn show(State(state): State<AppState>, viewer: Viewer, PagePath(id): P
     }
     let page = UnitPage {
         shell: Shell::of(&viewer),
-        id,
+        id: id.get(),
         detail: format!("Level {} · {} · works {}", unit.level, unit.email, unit.integration.as_str()),
         name: unit.name,
         manages,
@@ -154,7 +156,7 @@ pub struct JoinForm {
 pub async fn join(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath(id): PagePath<i64>,
+    PagePath(id): PagePath<UnitId>,
     PageForm(form): PageForm<JoinForm>,
 ) -> PageResult {
     viewer.require()?;
@@ -175,7 +177,7 @@ pub struct DecisionForm {
 pub async fn decide(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath((id, request)): PagePath<(i64, i64)>,
+    PagePath((id, request)): PagePath<(UnitId, i64)>,
     PageForm(form): PageForm<DecisionForm>,
 ) -> PageResult {
     viewer.require()?;
@@ -192,7 +194,7 @@ pub async fn decide(
 pub async fn remove_member(
     State(state): State<AppState>,
     viewer: Viewer,
-    PagePath((id, account)): PagePath<(i64, i64)>,
+    PagePath((id, account)): PagePath<(UnitId, AccountId)>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
     viewer.require()?;

@@ -5,6 +5,7 @@ use helpdesk_app::tickets::TicketSummary;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::Priority;
+use helpdesk_domain::{CategoryId, UnitId};
 use time::OffsetDateTime;
 
 use super::form::url_encode;
@@ -66,9 +67,9 @@ pub struct TicketRow {
 #[derive(Debug, Clone, Default)]
 pub struct Names {
     /// Category names by id.
-    pub categories: std::collections::HashMap<i64, String>,
+    pub categories: std::collections::HashMap<CategoryId, String>,
     /// Unit names by id.
-    pub units: std::collections::HashMap<i64, String>,
+    pub units: std::collections::HashMap<UnitId, String>,
 }
 
 impl Names {
@@ -81,12 +82,12 @@ impl Names {
     }
 
     /// The name of category `id`.
-    pub fn category(&self, id: i64) -> String {
+    pub fn category(&self, id: CategoryId) -> String {
         self.categories.get(&id).cloned().unwrap_or_else(|| format!("category {id}"))
     }
 
     /// The name of unit `id`.
-    pub fn unit(&self, id: i64) -> String {
+    pub fn unit(&self, id: UnitId) -> String {
         self.units.get(&id).cloned().unwrap_or_else(|| format!("unit {id}"))
     }
 }
@@ -96,7 +97,7 @@ impl TicketRow {
     pub fn of(s: &TicketSummary, names: &Names) -> TicketRow {
         let t = &s.ticket;
         TicketRow {
-            id: t.id,
+            id: t.id.get(),
             title: t.title.clone(),
             submitter: s.submitter_name.clone(),
             open: is_open(t.status),

@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use helpdesk_app::work_lists::WorkList;
+use helpdesk_domain::OrgId;
 use helpdesk_domain::listing::Narrowing;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::ticket::TicketSummary;
@@ -148,7 +149,8 @@ pub async fn dashboard(
     let member_since = when(viewer.require()?.account.created_at);
     let company = q.list == "company";
     let (narrowing, page, errors) = asked(&filters);
-    let board = state.app.dashboard(&viewer.actor, company, q.org.parse::<i64>().ok(), narrowing, page).await?;
+    let board =
+        state.app.dashboard(&viewer.actor, company, (q.org.parse::<i64>().ok()).map(OrgId), narrowing, page).await?;
     let (categories, names) = names(&state, &viewer).await?;
     let list = Listing::of(board.tickets, errors, &q, &filters, "/dashboard", &names);
     let mut tabs =

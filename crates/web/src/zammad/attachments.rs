@@ -6,6 +6,7 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use helpdesk_domain::attachment::{Attachment, NewUpload};
+use helpdesk_domain::{ArticleId, AttachmentId, TicketId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -40,7 +41,7 @@ pub(crate) fn uploads(files: &[ZammadFile]) -> Result<Vec<NewUpload>, ZammadErro
 
 /// The files of one article (none: the ticket's own, its description's) as Zammad lists them.
 pub(crate) fn listed(files: &[Attachment], article: Option<i64>) -> Value {
-    let of_article = files.iter().filter(|f| f.article == article);
+    let of_article = files.iter().filter(|f| f.article == article.map(ArticleId));
     Value::Array(
         of_article
             .map(|f| {
@@ -56,12 +57,13 @@ pub(crate) fn listed(files: &[Attachment], article: Option<i64>) -> Value {
 pub(crate) async fn download(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
-    ZammadPath((ticket, article, id)): ZammadPath<(i64, i64, i64)>,
+    ZammadPath((ticket, article, id)): ZammadPath<(TicketId, i64, AttachmentId)>,
 ) -> Result<Response, ZammadError> {
     let (attachment, data) = state.app.attachment(&actor, ticket, id).await?;
     // Article 0 named the description before it had an id of its own.
-    let of_description = article == super::description_id(ticket) || article == 0;
-    let of_article = if of_description { attachment.article.is_none() } else { attachment.article == Some(article) };
+    let of_description = article == super::description_id(ticket).get() || article == 0;
+    let of_article =
+        if of_description { attachment.article.is_none() } else { attachment.article == Some(ArticleId(article)) };
     if !of_article {
         return Err(helpdesk_app::AppError::NotFound(format!("article {article} has no file {id}")).into());
     }

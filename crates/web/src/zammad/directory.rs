@@ -5,6 +5,7 @@ use axum::extract::State;
 use helpdesk_domain::account::{Account, Role};
 use helpdesk_domain::organisation::Organisation;
 use helpdesk_domain::unit::Unit;
+use helpdesk_domain::{AccountId, OrgId, UnitId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -74,7 +75,7 @@ pub(crate) async fn user(
     ZammadActor(actor): ZammadActor,
     ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
-    one(user_json(&state.app.account(&actor, id).await?))
+    one(user_json(&state.app.account(&actor, AccountId(id)).await?))
 }
 
 /// A new user as Zammad's clients send it.
@@ -129,7 +130,7 @@ pub(crate) async fn organization(
     ZammadActor(actor): ZammadActor,
     ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
-    one(organization_json(&state.app.organisation(&actor, id).await?))
+    one(organization_json(&state.app.organisation(&actor, OrgId(id)).await?))
 }
 
 /// A new organization as Zammad's clients send it.
@@ -169,5 +170,5 @@ pub(crate) async fn group(
     ZammadActor(actor): ZammadActor,
     ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
-    one(group_json(&state.app.unit(&actor, id).await?))
+    one(group_json(&state.app.unit(&actor, UnitId(id)).await?))
 }

@@ -196,5 +196,5 @@ pub(crate) fn made(item: serde_json::Value) -> ZResult {
 /// article, which Helpdesk keeps on the ticket. Articles' own ids are positive, so the
 /// description of ticket N is article -N, unique, and it sorts first.
 pub(crate) fn description_id(ticket: helpdesk_domain::TicketId) -> helpdesk_domain::ArticleId {
-    -ticket
+    helpdesk_domain::ArticleId(-ticket.get())
 }

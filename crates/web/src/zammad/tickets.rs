@@ -13,7 +13,7 @@ use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Article, Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
-use helpdesk_domain::{ArticleId, TicketId};
+use helpdesk_domain::{AccountId, ArticleId, TicketId, UnitId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -75,13 +75,13 @@ fn by_id<T: Copy>(all: &[T], id: i64) -> Option<T> {
 }
 
 /// A Zammad ticket for a Helpdesk ticket; `groups` names the units.
-fn ticket_json(t: &Ticket, groups: &HashMap<i64, String>) -> Value {
+fn ticket_json(t: &Ticket, groups: &HashMap<UnitId, String>) -> Value {
     json!({
         "id": t.id, "number": t.id.to_string(), "title": t.title,
         "group_id": t.unit, "group": groups.get(&t.unit).cloned().unwrap_or_default(),
         "state_id": state_id(t.status), "state": state_name(t.status),
         "priority_id": priority_id(t.priority), "priority": priority_name(t.priority),
-        "customer_id": t.on_behalf_of.unwrap_or(t.submitter), "owner_id": t.owner.unwrap_or(1),
+        "customer_id": t.on_behalf_of.unwrap_or(t.submitter), "owner_id": t.owner.unwrap_or(AccountId(1)),
         "organization_id": t.organisation, "created_by_id": t.submitter,
         "created_at": stamp(t.created_at), "updated_at": stamp(t.updated_at),
     })
@@ -89,10 +89,10 @@ fn ticket_json(t: &Ticket, groups: &HashMap<i64, String>) -> Value {
 
 /// The ticket whose description is article `id`, if it is one.
 fn described_ticket(id: ArticleId) -> Option<TicketId> {
-    (id < 0).then(|| -id)
+    (id < ArticleId(0)).then(|| TicketId(-id.get()))
 }
 
-fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>, files: &[Attachment]) -> Value {
+fn article_json(a: &Article, t: &Ticket, authors: &HashMap<AccountId, String>, files: &[Attachment]) -> Value {
     let kind = match a.channel {
         Channel::Web => "web",
         Channel::Email => "email",
@@ -111,12 +111,12 @@ fn article_json(a: &Article, t: &Ticket, authors: &HashMap<i64, String>, files: 
         "id": a.id, "ticket_id": a.ticket, "body": a.body, "content_type": "text/plain", "internal": a.internal,
         "type": kind, "sender": sender, "from": from, "subject": Value::Null, "created_by_id": a.author,
         "created_at": stamp(a.created_at), "updated_at": stamp(a.created_at),
-        "attachments": attachments::listed(files, (a.id != description_id(t.id)).then_some(a.id)),
+        "attachments": attachments::listed(files, (a.id != description_id(t.id)).then_some(a.id.get())),
     })
 }
 
 /// Unit names by id, for the tickets' `group`.
-async fn group_names(state: &AppState, actor: &Actor) -> Result<HashMap<i64, String>, AppError> {
+async fn group_names(state: &AppState, actor: &Actor) -> Result<HashMap<UnitId, String>, AppError> {
     let units = state.app.units(actor, PageRequest { page: 1, per_page: 100 }).await?;
     Ok(units.items.into_iter().map(|u| (u.id, u.name)).collect())
 }
@@ -236,7 +236,7 @@ pub(crate) async fn show(
     ZammadActor(actor): ZammadActor,
     ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
-    let ticket = state.app.ticket(&actor, id).await?;
+    let ticket = state.app.ticket(&actor, TicketId(id)).await?;
     one(ticket_json(&ticket, &group_names(&state, &actor).await?))
 }
 
@@ -304,9 +304,9 @@ impl TicketBody {
         }
     }
 
-    async fn unit(&self, state: &AppState, actor: &Actor) -> Result<Option<i64>, super::ZammadError> {
+    async fn unit(&self, state: &AppState, actor: &Actor) -> Result<Option<UnitId>, super::ZammadError> {
         if let Some(id) = self.group_id {
-            return Ok(Some(id));
+            return Ok(Some(UnitId(id)));
         }
         let Some(name) = &self.group else { return Ok(None) };
         let groups = group_names(state, actor).await?;
@@ -343,7 +343,7 @@ pub(crate) async fn create(
     let customer = match (&body.customer, &body.customer_id) {
         (Some(email), _) | (None, Some(Value::String(email))) => Some(email.clone()),
         (None, Some(Value::Number(id))) => {
-            Some(state.app.account(&actor, id.as_i64().unwrap_or_default()).await?.email)
+            Some(state.app.account(&actor, AccountId(id.as_i64().unwrap_or_default())).await?.email)
         }
         _ => None,
     };
@@ -405,7 +405,7 @@ pub(crate) async fn update(
     ZammadPath(id): ZammadPath<i64>,
     ZammadJson(body): ZammadJson<TicketBody>,
 ) -> ZResult {
-    let current = state.app.ticket(&actor, id).await?;
+    let current = state.app.ticket(&actor, TicketId(id)).await?;
     if body.title.as_deref().is_some_and(|t| t != current.title) {
         return Err(unprocessable("title: a ticket's title does not change in Helpdesk"));
     }
@@ -416,10 +416,10 @@ pub(crate) async fn update(
         priority: body.priority()?,
         priority_reason: body.priority()?.map(|_| "set through the Zammad API".to_owned()),
         unit: body.unit(&state, &actor).await?,
-        owner: body.owner_id.map(|o| (o > 1).then_some(o)),
+        owner: body.owner_id.map(|o| (o > 1).then_some(AccountId(o))),
         privacy: body.privacy,
     };
-    let ticket = state.app.update_ticket(&actor, id, patch).await?;
+    let ticket = state.app.update_ticket(&actor, TicketId(id), patch).await?;
     one(ticket_json(&ticket, &group_names(&state, &actor).await?))
 }
 
@@ -446,7 +446,7 @@ async fn all_articles(state: &AppState, actor: &Actor, ticket: &Ticket) -> Resul
     let mut page = PageRequest { page: 1, per_page: 100 };
     loop {
         let got = state.app.articles(actor, ticket.id, page).await?;
-        let ids: Vec<i64> = got.items.iter().filter_map(|a| a.author).collect();
+        let ids: Vec<AccountId> = got.items.iter().filter_map(|a| a.author).collect();
         let authors = state.app.account_names(&ids).await?;
         all.extend(got.items.iter().map(|a| article_json(a, ticket, &authors, &files)));
         if got.items.len() < 100 {
@@ -462,7 +462,7 @@ pub(crate) async fn articles(
     ZammadActor(actor): ZammadActor,
     ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
-    let ticket = state.app.ticket(&actor, id).await?;
+    let ticket = state.app.ticket(&actor, TicketId(id)).await?;
     super::list(all_articles(&state, &actor, &ticket).await?)
 }
 
@@ -472,9 +472,9 @@ pub(crate) async fn article(
     ZammadActor(actor): ZammadActor,
     ZammadPath(id): ZammadPath<i64>,
 ) -> ZResult {
-    let article = match described_ticket(id) {
+    let article = match described_ticket(ArticleId(id)) {
         Some(ticket) => description(&state.app.ticket(&actor, ticket).await?),
-        None => state.app.article(&actor, id).await?,
+        None => state.app.article(&actor, ArticleId(id)).await?,
     };
     one(shown_article(&state, &actor, &article).await?)
 }
@@ -506,8 +506,10 @@ pub(crate) async fn add_article(
     ZammadJson(body): ZammadJson<NewArticle>,
 ) -> ZResult {
     let files = attachments::uploads(&body.attachments)?;
-    let article =
-        state.app.add_article_with(&actor, body.ticket_id, body.body, body.internal, Channel::Api, files).await?;
+    let article = state
+        .app
+        .add_article_with(&actor, TicketId(body.ticket_id), body.body, body.internal, Channel::Api, files)
+        .await?;
     made(shown_article(&state, &actor, &article).await?)
 }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use helpdesk_domain::AccountId;
 use helpdesk_domain::account::{Notification, Role};
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_store::Store;
@@ -20,7 +21,7 @@ conformance!(
 );
 
 /// Accounts with these names (and addresses made from them), in this order; their ids.
-async fn accounts(store: &Arc<dyn Store>, people: &[(&str, &str)]) -> Vec<i64> {
+async fn accounts(store: &Arc<dyn Store>, people: &[(&str, &str)]) -> Vec<AccountId> {
     let mut tx = store.begin().await.expect("begin");
     let mut ids = vec![];
     for (i, (name, email)) in people.iter().enumerate() {
@@ -79,11 +80,11 @@ async fn accounts_are_listed_by_name_and_searched_literally(db: TestDb) {
 async fn account_names_come_from_one_lookup(db: TestDb) {
     let store = db.open().await;
     let ids = accounts(&store, &[("Ann", "ann@example.org"), ("Bob", "bob@example.org")]).await;
-    let found = store.account_names(&[ids[1], ids[0], ids[1], 999_999]).await.expect("names");
-    let expected: HashMap<i64, String> = [(ids[0], "Ann".to_owned()), (ids[1], "Bob".to_owned())].into();
+    let found = store.account_names(&[ids[1], ids[0], ids[1], AccountId(999_999)]).await.expect("names");
+    let expected: HashMap<AccountId, String> = [(ids[0], "Ann".to_owned()), (ids[1], "Bob".to_owned())].into();
     assert_eq!(found, expected, "each once; an unknown id is left out");
     assert!(store.account_names(&[]).await.expect("names").is_empty());
-    let many: Vec<i64> = (1..=1200).collect();
+    let many: Vec<AccountId> = (1..=1200).map(AccountId).collect();
     assert_eq!(store.account_names(&many).await.expect("names"), expected, "a list longer than one IN list");
 }
 
@@ -107,9 +108,9 @@ async fn roles_names_and_disabling_are_written_and_rolled_back(db: TestDb) {
     assert!(tx.set_granted_roles(ann, &[Role::Staff, Role::Admin]).await.expect("roles"));
     assert!(tx.rename_account(ann, "Ann Lee").await.expect("rename"));
     assert!(tx.set_account_disabled(ann, true).await.expect("disable"));
-    assert!(!tx.set_granted_roles(999_999, &[Role::Admin]).await.expect("roles"), "no such account");
-    assert!(!tx.rename_account(999_999, "X").await.expect("rename"));
-    assert!(!tx.set_account_disabled(999_999, true).await.expect("disable"));
+    assert!(!tx.set_granted_roles(AccountId(999_999), &[Role::Admin]).await.expect("roles"), "no such account");
+    assert!(!tx.rename_account(AccountId(999_999), "X").await.expect("rename"));
+    assert!(!tx.set_account_disabled(AccountId(999_999), true).await.expect("disable"));
     tx.commit().await.expect("commit");
     let changed = store.account(ann).await.expect("read").expect("ann");
     assert_eq!(
@@ -144,7 +145,7 @@ async fn notification_preferences_default_to_all_and_are_replaced(db: TestDb) {
 
     let mut tx = store.begin().await.expect("begin");
     assert!(tx.set_wanted_notifications(ann, &wanted).await.expect("set"));
-    assert!(!tx.set_wanted_notifications(999_999, &[]).await.expect("set"), "no such account");
+    assert!(!tx.set_wanted_notifications(AccountId(999_999), &[]).await.expect("set"), "no such account");
     tx.commit().await.expect("commit");
     assert_eq!(
         store.wanted_notifications(ann).await.expect("wanted"),

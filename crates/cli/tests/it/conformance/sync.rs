@@ -6,6 +6,7 @@
 use helpdesk_domain::connector::{ConnectorKind, ConnectorSettings, SyncState};
 use helpdesk_domain::ticket::Privacy;
 use helpdesk_domain::unit::Integration;
+use helpdesk_domain::{ServiceLevelId, TicketId, UnitId};
 use helpdesk_store::{NewUnit, SyncItem};
 
 use super::{at, base, insert, new_ticket};
@@ -26,7 +27,7 @@ async fn a_ticket_in_an_external_unit_is_linked_and_due_on_every_change(db: Test
         level: 2,
         email: "rt@example.org".into(),
         integration: Integration::External,
-        service_level: 1,
+        service_level: ServiceLevelId(1),
     };
     let external = tx.insert_unit(&external, at(0)).await.expect("unit").id;
     tx.commit().await.expect("commit");
@@ -81,11 +82,11 @@ async fn a_link_is_claimed_once_and_stays_due_when_changed_while_synced(db: Test
     t.unit = b.other_unit;
     let ticket = insert(&b, t, at(1)).await;
     // Held back from the other side once pending long enough (it may pull it then).
-    let held = |before: i64, after: i64| b.store.held_links(b.other_unit, at(before), after, 10);
+    let held = |before: i64, after: i64| b.store.held_links(b.other_unit, at(before), TicketId(after), 10);
     assert!(held(0, 0).await.expect("held").is_empty(), "pending for a moment only");
     assert_eq!(held(1, 0).await.expect("held"), vec![ticket.id]);
-    assert!(held(1, ticket.id).await.expect("held").is_empty(), "past the page's end");
-    assert!(b.store.held_links(b.unit, at(9), 0, 10).await.expect("held").is_empty(), "another unit's");
+    assert!(held(1, ticket.id.get()).await.expect("held").is_empty(), "past the page's end");
+    assert!(b.store.held_links(b.unit, at(9), TicketId(0), 10).await.expect("held").is_empty(), "another unit's");
 
     let first = b.store.claim_links("node-a", at(2), at(62), 10).await.expect("claim");
     assert_eq!(first.len(), 1);
@@ -163,7 +164,7 @@ async fn sync_items_nonces_and_connectors_are_recorded_once(db: TestDb) {
     assert!(claim("node-a", 15).await.expect("claim"), "node-a renews");
     assert!(!claim("node-b", 49).await.expect("claim"), "still node-a's");
     assert!(claim("node-b", 51).await.expect("claim"), "node-a's lease ran out");
-    assert!(!b.store.claim_poll(999, "node-a", at(60), at(95)).await.expect("claim"), "no such connector");
+    assert!(!b.store.claim_poll(UnitId(999), "node-a", at(60), at(95)).await.expect("claim"), "no such connector");
     // An old nonce is forgotten after the window.
     let mut tx = b.store.begin().await.expect("begin");
     assert!(tx.use_nonce("n2", at(1000), at(900)).await.expect("prunes n1"));

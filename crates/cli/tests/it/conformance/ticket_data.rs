@@ -6,6 +6,7 @@ use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Actor, Visibility, visibility};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, Ticket};
+use helpdesk_domain::{AccountId, ArticleId, AttachmentId, OrgId, TicketId};
 use helpdesk_store::{NewArticle, NewAttachment, TicketFilter, TicketOrder, TicketQuery};
 
 use super::{Base, at, base, insert, new_ticket};
@@ -33,8 +34,8 @@ async fn copies_and_links_round_trip(db: TestDb) {
 
 fn file(
     b: &Base,
-    ticket: i64,
-    article: Option<i64>,
+    ticket: TicketId,
+    article: Option<ArticleId>,
     name: &str,
     internal: bool,
     data: Vec<u8>,
@@ -93,7 +94,7 @@ async fn attachments_are_kept_in_the_database_and_hide_internal_ones(db: TestDb)
     );
     assert_eq!(b.store.attachment_data(first.id).await.expect("read"), Some((first, binary)));
     assert_eq!(b.store.attachment_data(hidden.id).await.expect("read"), Some((hidden, b"secret".to_vec())));
-    assert_eq!(b.store.attachment_data(9_999).await.expect("read"), None);
+    assert_eq!(b.store.attachment_data(AttachmentId(9_999)).await.expect("read"), None);
 
     let before = b.store.row_counts().await.expect("counts");
     assert!(before.iter().any(|(table, n)| *table == "attachments" && *n == 3), "{before:?}");
@@ -141,12 +142,12 @@ async fn list_tickets(b: &Base) -> (Vec<Ticket>, i64) {
         tx.update_ticket(&tickets[i]).await.expect("owner");
     }
     tx.commit().await.expect("commit");
-    (tickets, org)
+    (tickets, org.get())
 }
 
-async fn listed(b: &Base, q: &TicketQuery) -> Vec<i64> {
+async fn listed(b: &Base, q: &TicketQuery) -> Vec<TicketId> {
     let page = b.store.tickets(q).await.expect("list");
-    let ids: Vec<i64> = page.items.iter().map(|t| t.id).collect();
+    let ids: Vec<TicketId> = page.items.iter().map(|t| t.id).collect();
     assert_eq!(page.total, ids.len() as i64, "the total counts what the filter admits");
     ids
 }
@@ -186,7 +187,7 @@ async fn the_list_filters_select_and_combine(db: TestDb) {
         ("submitter or on behalf of", q(&|q| q.filter.submitter = Some(b.submitter)), vec![0, 1, 3]),
         ("owner", q(&|q| q.filter.owner = Some(b.other)), vec![1, 3]),
         ("unassigned", q(&|q| q.filter.unassigned = true), vec![0, 2, 5]),
-        ("organisation", q(&|q| q.filter.organisation = Some(org)), vec![1, 3]),
+        ("organisation", q(&|q| q.filter.organisation = Some(OrgId(org))), vec![1, 3]),
         ("one unit of a list", q(&|q| q.filter.units = vec![b.other_unit]), vec![2, 3]),
         ("either unit", q(&|q| q.filter.units = vec![b.unit, b.other_unit]), vec![0, 1, 2, 3, 4, 5]),
         (
@@ -217,7 +218,7 @@ async fn the_list_filters_select_and_combine(db: TestDb) {
         ),
     ];
     for (what, query, expected) in table {
-        let mut expected: Vec<i64> = expected.iter().map(|&i| tickets[i].id).collect();
+        let mut expected: Vec<TicketId> = expected.iter().map(|&i| tickets[i].id).collect();
         expected.sort_by(|a, b| b.cmp(a));
         assert_eq!(listed(&b, &query).await, expected, "{what}");
     }
@@ -300,7 +301,7 @@ async fn summaries_carry_the_submitters_name_and_public_replies(db: TestDb) {
     tx.commit().await.expect("commit");
     for actor in [
         Actor::person(b.submitter, vec![Role::Community], vec![], vec![]),
-        Actor::person(997, vec![Role::Staff], vec![], vec![]),
+        Actor::person(AccountId(997), vec![Role::Staff], vec![], vec![]),
         Actor::anonymous(),
     ] {
         let q = TicketQuery {
