@@ -31,6 +31,7 @@ pub mod service_levels;
 pub mod sync;
 pub mod ticket_view;
 pub mod tickets;
+pub mod timers;
 pub mod work_lists;
 pub mod worker;
 

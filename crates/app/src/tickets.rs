@@ -86,6 +86,7 @@ impl App {
                 events.extend(events_of_update(&ticket, &next));
                 ticket = next;
             }
+            crate::timers::keep_timers(&mut *tx, None, &ticket, now).await?;
             notify::queue(&mut *tx, events, by, &quiet, now).await?;
             tx.commit().await?;
             Ok(ticket)
@@ -176,6 +177,7 @@ impl App {
             next.updated_at = now;
             tx.update_ticket(&next).await?;
             record(&mut *tx, actor.account, id, changes, now).await?;
+            crate::timers::keep_timers(&mut *tx, Some(ticket.status), &next, now).await?;
             Origin::record_update(&origin, &mut *tx, id).await?;
             notify::queue(&mut *tx, events_of_update(&ticket, &next), actor.account, &[], now).await?;
             tx.commit().await?;
@@ -247,12 +249,14 @@ impl App {
                 .await?;
             let mut changes = vec![Change::new("article", serde_json::Value::Null, article.id).internal(internal)];
             changes.extend(files.iter().map(|f| f.change(internal)));
+            let before = ticket.status;
             if let Some((status, change)) = status_change {
                 ticket.status = status;
                 changes.push(change);
             }
             ticket.updated_at = now;
             tx.update_ticket(&ticket).await?;
+            crate::timers::keep_timers(&mut *tx, Some(before), &ticket, now).await?;
             store_files(&mut *tx, id, Some(article.id), internal, author, files, now).await?;
             record(&mut *tx, author, id, changes, now).await?;
             let quiet =
@@ -306,7 +310,7 @@ async fn readable_for_update(tx: &mut dyn Tx, actor: &Actor, id: TicketId) -> Ap
     Ok(ticket)
 }
 
-async fn record(
+pub(crate) async fn record(
     tx: &mut dyn Tx,
     actor: Option<AccountId>,
     id: TicketId,

@@ -23,6 +23,7 @@ pub mod search;
 pub mod service_level;
 pub mod status;
 pub mod ticket;
+pub mod timer;
 pub mod triage;
 pub mod unit;
 pub mod validation;

@@ -1,5 +1,5 @@
 //! The one place a Helpdesk process is started: the web server and every background duty
-//! (worker, sync, mailbox, search follower) begin here, and all of them stop through one
+//! (worker, scheduler, sync, mailbox, search follower) begin here, and all of them stop through one
 //! cancellation token, finishing the work under way before `launch` returns.
 
 use std::time::Duration;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use helpdesk_app::App;
 use helpdesk_app::sync::SyncRunner;
+use helpdesk_app::timers::Scheduler;
 use helpdesk_app::worker::Worker;
 use helpdesk_mail::imap::ImapPoller;
 use helpdesk_search::SearchIndex;
@@ -22,6 +23,7 @@ use crate::node::NodeName;
 pub struct Background {
     pub(crate) worker: Option<(Worker, Duration)>,
     pub(crate) sync: Option<SyncRunner>,
+    pub(crate) scheduler: Option<Scheduler>,
     pub(crate) imap: Option<ImapPoller>,
     pub(crate) follow: Option<(SearchIndex, Duration)>,
     pub(crate) node: NodeName,
@@ -41,6 +43,9 @@ impl Background {
         }
         if let Some(sync) = self.sync {
             tasks.spawn(sync.run(stop.clone()));
+        }
+        if let Some(scheduler) = self.scheduler {
+            tasks.spawn(scheduler.run(stop.clone()));
         }
         if let Some(imap) = self.imap {
             tasks.spawn(imap.run(stop.clone()));

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use helpdesk_app::mail::MailIdentity;
 use helpdesk_app::sync::SyncRunner;
+use helpdesk_app::timers::Scheduler;
 use helpdesk_app::worker::Worker;
 use helpdesk_app::{App, Clock, SystemClock};
 use helpdesk_mail::Mailer;
@@ -229,6 +230,9 @@ impl Settings {
             None => None,
         };
         let sync = duties.sync.then(|| SyncRunner::new(app.clone(), node.as_str().to_owned()));
+        // The scheduler runs where the worker does: what its timers change is sent by the worker.
+        let scheduler =
+            duties.worker.is_some().then(|| Scheduler::new(app.clone(), node.as_str().to_owned(), SCHEDULER_TICK));
         let imap = match &self.imap {
             Some(config) if duties.imap => Some(ImapPoller::new(Arc::new(app.clone()), config.clone())),
             _ => None,
@@ -238,7 +242,7 @@ impl Settings {
             (Some(_), None) => anyhow::bail!("following the change log needs a search index"),
             (None, _) => None,
         };
-        Ok(Background { worker, sync, imap, follow, node })
+        Ok(Background { worker, sync, scheduler, imap, follow, node })
     }
 
     /// The whole server of this node, to be served on `addr`: the application with its search
@@ -300,6 +304,9 @@ pub struct Serve {
     /// The background duties this process takes on.
     pub duties: Duties,
 }
+
+/// How often a node's scheduler looks for what is due: a timer fires within this of its moment.
+const SCHEDULER_TICK: Duration = Duration::from_secs(5);
 
 /// The background duties a process takes on besides serving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,9 +22,11 @@ mod sql_identity;
 mod sql_mail;
 mod sql_search;
 mod sql_sync;
+mod sql_timers;
 mod sqlite;
 mod statements;
 mod sync;
+mod timers;
 mod types;
 mod wal;
 
@@ -51,6 +53,7 @@ pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use mail::{MailStore, MailTx};
 pub use search::{ChangeCursor, Changes, SearchDocument, SearchSource};
 pub use sync::{ConnectorRecord, LinkRecord, SyncItem, SyncStore, SyncTx};
+pub use timers::{Timer, TimerStore, TimerTx};
 pub use types::*;
 
 /// The database engine behind a store.
@@ -65,7 +68,7 @@ pub enum Engine {
 /// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
 #[async_trait]
 pub trait Store:
-    IdentityStore + AuthStore + AccountStore + MailStore + SearchSource + SyncStore + Send + Sync + 'static
+    IdentityStore + AuthStore + AccountStore + MailStore + SearchSource + SyncStore + TimerStore + Send + Sync + 'static
 {
     /// Which engine this is.
     fn engine(&self) -> Engine;
@@ -160,7 +163,7 @@ pub trait Store:
 /// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + Send {
+pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + Send {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

@@ -12,6 +12,7 @@ use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
 use crate::sql_search::search_sql;
 use crate::sql_sync::sync_sql;
+use crate::sql_timers::timers_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -52,6 +53,10 @@ sync_sql! {
 }
 
 // PostgreSQL reads the change log by transaction id (see sql_search.rs).
+timers_sql! {
+    db: sqlx::Postgres,
+}
+
 search_sql! {
     db: sqlx::Postgres,
     txids: true,

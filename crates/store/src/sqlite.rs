@@ -15,6 +15,7 @@ use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
 use crate::sql_search::search_sql;
 use crate::sql_sync::sync_sql;
+use crate::sql_timers::timers_sql;
 use crate::wal::WalBound;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -57,6 +58,10 @@ mail_sql! {
 sync_sql! {
     db: sqlx::Sqlite,
     dialect: sqlite,
+}
+
+timers_sql! {
+    db: sqlx::Sqlite,
 }
 
 // PostgreSQL reads the change log by transaction id (see sql_search.rs).

@@ -63,6 +63,8 @@ conformance!(
     names_are_unique_ignoring_case,
     accounts_and_tokens,
     jobs_are_claimed_once_retried_and_kept_when_failed,
+    a_lease_has_one_holder_until_it_runs_out,
+    a_timer_is_taken_once_and_only_as_it_was_read,
     a_queued_job_is_invisible_until_commit_and_deduplicated,
     timestamps_keep_microseconds_and_order,
     every_ticket_and_article_write_is_in_the_change_log,
@@ -473,6 +475,46 @@ async fn jobs_are_claimed_once_retried_and_kept_when_failed(db: TestDb) {
     let failed = b.store.failed_jobs(PageRequest::default()).await.expect("failed");
     assert_eq!(failed.total, 3, "jobs given up on are kept for an admin");
     assert_eq!(counts(at(10_000)).await, (0, 0, 0, 0, 3));
+}
+
+async fn a_lease_has_one_holder_until_it_runs_out(db: TestDb) {
+    let store = db.open().await;
+    let claim = |holder: &'static str, at: i64, until: i64| {
+        let store = store.clone();
+        async move { store.claim_lease("scheduler", holder, self::at(at), self::at(until)).await.expect("claim") }
+    };
+    assert!(claim("a", 0, 30).await, "free: a takes it");
+    assert!(!claim("b", 10, 40).await, "a holds it");
+    assert!(claim("a", 20, 50).await, "a renews it");
+    assert!(!claim("b", 40, 70).await, "renewed: still a's");
+    assert!(claim("b", 51, 81).await, "ran out: b takes it");
+    assert!(!claim("a", 60, 90).await, "b's now");
+}
+
+async fn a_timer_is_taken_once_and_only_as_it_was_read(db: TestDb) {
+    use helpdesk_domain::timer::TimerKind::AutoClose;
+    let b = base(&db).await;
+    let ticket = insert(&b, new_ticket(&b, "Solved", Privacy::Public), at(0)).await;
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.set_timer(ticket.id, AutoClose, at(100)).await.expect("set");
+    tx.commit().await.expect("commit");
+    assert!(b.store.due_timers(at(99), 10).await.expect("due").is_empty(), "not before its moment");
+    let due = b.store.due_timers(at(100), 10).await.expect("due");
+    assert_eq!(due.len(), 1);
+
+    // Moved by a change after it was read: the reader does not fire it.
+    let mut tx = b.store.begin().await.expect("begin");
+    tx.set_timer(ticket.id, AutoClose, at(200)).await.expect("moved");
+    tx.commit().await.expect("commit");
+    let mut tx = b.store.begin().await.expect("begin");
+    assert!(!tx.take_timer(&due[0]).await.expect("take"), "moved since it was read");
+    drop(tx);
+    let due = b.store.due_timers(at(300), 10).await.expect("due");
+    let mut tx = b.store.begin().await.expect("begin");
+    assert!(tx.take_timer(&due[0]).await.expect("take"), "as read");
+    assert!(!tx.take_timer(&due[0]).await.expect("take"), "once");
+    tx.commit().await.expect("commit");
+    assert!(b.store.timers_of(ticket.id).await.expect("timers").is_empty());
 }
 
 async fn a_queued_job_is_invisible_until_commit_and_deduplicated(db: TestDb) {

@@ -22,5 +22,6 @@ mod pages;
 mod restart;
 mod search;
 mod sync;
+mod timers;
 mod worker;
 mod zammad;

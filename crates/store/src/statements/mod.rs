@@ -13,6 +13,7 @@ pub(crate) mod mail;
 pub(crate) mod search;
 pub(crate) mod sync;
 pub(crate) mod tickets;
+pub(crate) mod timers;
 
 /// An area's statements by name, as the engine (`postgres` or not) runs them.
 type Area = fn(bool) -> Vec<(&'static str, &'static str)>;
@@ -26,7 +27,7 @@ pub(crate) struct Both {
 }
 
 /// The areas, by name.
-const AREAS: [(&str, Area); 7] = [
+const AREAS: [(&str, Area); 8] = [
     ("accounts", accounts::all),
     ("auth", auth::all),
     ("identity", identity::all),
@@ -34,6 +35,7 @@ const AREAS: [(&str, Area); 7] = [
     ("search", search::all),
     ("sync", sync::all),
     ("tickets", tickets::all),
+    ("timers", timers::all),
 ];
 
 /// Every fixed statement, by area and name, as the engine (`postgres` or not) runs it.
@@ -48,7 +50,7 @@ pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str, &'static s
 mod tests {
     /// Each area's source, so that a statement added and not listed in its `all` (and so never
     /// prepared by the test) fails here.
-    const SOURCES: [&str; 7] = [
+    const SOURCES: [&str; 8] = [
         include_str!("accounts.rs"),
         include_str!("auth.rs"),
         include_str!("identity.rs"),
@@ -56,6 +58,7 @@ mod tests {
         include_str!("search.rs"),
         include_str!("sync.rs"),
         include_str!("tickets.rs"),
+        include_str!("timers.rs"),
     ];
 
     #[test]

@@ -713,7 +713,12 @@ pub struct Fixture {
 
 impl Fixture {
     pub async fn new() -> Fixture {
-        let server = TestServer::start().await;
+        Fixture::with(Options::default()).await
+    }
+
+    /// The same fixture on a server set up as `options` says.
+    pub async fn with(options: Options) -> Fixture {
+        let server = TestServer::start_with(options).await;
         let (_, admin) = server.account("admin@example.org", &[Role::Admin]).await;
         let first_line = created(
             server

@@ -1,0 +1,181 @@
+//! The scheduler: every timed rule of a ticket (today the closing of a solution nobody
+//! verified) as a timer stored with the ticket, started and stopped in the transaction of the
+//! change of status that calls for it, and fired once at its due moment by whichever node holds
+//! the scheduler's lease, in one transaction that removes the timer and makes its change.
+
+use std::time::Duration;
+
+use helpdesk_domain::calendar::WorkingDuration;
+use helpdesk_domain::policy::Actor;
+use helpdesk_domain::service_level::Lifecycle;
+use helpdesk_domain::status::Status;
+use helpdesk_domain::ticket::Ticket;
+use helpdesk_domain::timer::{TimerChange, TimerKind, timer_changes};
+use helpdesk_domain::workflow::{self, TicketPatch};
+use helpdesk_domain::{TicketId, UnitId};
+use helpdesk_store::{Timer, Tx};
+use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
+
+use crate::calendars::working_calendar;
+use crate::notify::{self, events_of_update};
+use crate::{App, AppResult};
+
+/// The lease that lets one node at a time run the scheduler.
+const SCHEDULER_LEASE: &str = "scheduler";
+/// How long a node holds the lease without renewing it; another node takes over after that.
+const LEASE: time::Duration = time::Duration::seconds(30);
+/// Timers fired per read of what is due.
+const BATCH: i64 = 100;
+/// Reads per pass, so that a pass ends even when every timer it reads fails.
+const MAX_BATCHES: usize = 50;
+
+/// Starts and stops the timers of `after` for its change of status from `before` (none: it is
+/// new), in the transaction `tx` of that change.
+pub(crate) async fn keep_timers(
+    tx: &mut dyn Tx,
+    before: Option<Status>,
+    after: &Ticket,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    for change in timer_changes(before, after.status) {
+        match change {
+            TimerChange::Start(kind) => {
+                let due = due_after(tx, after.unit, kind, now).await;
+                tx.set_timer(after.id, kind, due).await?;
+            }
+            TimerChange::Stop(kind) => tx.clear_timer(after.id, kind).await?,
+        }
+    }
+    Ok(())
+}
+
+/// When `kind` started at `now` on a ticket of `unit` falls due: its time in the unit's service
+/// level, in working time of the level's calendar.
+async fn due_after(tx: &mut dyn Tx, unit: UnitId, kind: TimerKind, now: OffsetDateTime) -> OffsetDateTime {
+    match level_due(tx, unit, kind, now).await {
+        Ok(due) => due,
+        Err(e) => {
+            // A level that cannot be read must not stop the change that starts the timer: the
+            // timer runs on GGUS's time, counted in calendar days, and the log says why.
+            tracing::warn!(unit = unit.get(), error = %e, "the unit's service level could not be read; GGUS's time applies");
+            let WorkingDuration::Days(days) = Lifecycle::default().auto_close else { return now };
+            now + time::Duration::days(i64::from(days))
+        }
+    }
+}
+
+async fn level_due(
+    tx: &mut dyn Tx,
+    unit: UnitId,
+    kind: TimerKind,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, String> {
+    let unit = tx.unit(unit).await.map_err(|e| e.to_string())?.ok_or("the unit is gone")?;
+    let level = tx.service_level(unit.service_level).await.map_err(|e| e.to_string())?.ok_or("the level is gone")?;
+    let after: WorkingDuration = match kind {
+        TimerKind::AutoClose => level.auto_close.parse()?,
+    };
+    let record = tx.calendar(level.calendar).await.map_err(|e| e.to_string())?.ok_or("the calendar is gone")?;
+    let calendar = working_calendar(&record).map_err(|e| e.to_string())?;
+    calendar.due(now, after).map_err(|e| e.to_string())
+}
+
+impl App {
+    /// One pass of the scheduler as node `node`: if it holds (or takes) the lease, fires every
+    /// timer due now, the longest overdue first, including those that fell due while no node ran.
+    /// Returns how many it fired.
+    pub async fn run_timers(&self, node: &str) -> AppResult<usize> {
+        let now = self.now();
+        // Asking the readers first spares an idle node a write (and on SQLite a sync to disk)
+        // every tick: the lease is taken only when there is something to fire.
+        if self.store.due_timers(now, 1).await?.is_empty()
+            || !self.store.claim_lease(SCHEDULER_LEASE, node, now, now + LEASE).await?
+        {
+            return Ok(0);
+        }
+        let mut fired = 0;
+        for _ in 0..MAX_BATCHES {
+            let due = self.store.due_timers(now, BATCH).await?;
+            let read = due.len();
+            for timer in due {
+                match self.fire(timer).await {
+                    Ok(true) => fired += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!(ticket = timer.ticket.get(), kind = %timer.kind, error = %e, "a timer could not fire");
+                    }
+                }
+            }
+            if read < BATCH as usize {
+                break;
+            }
+        }
+        Ok(fired)
+    }
+
+    /// The timers waiting on ticket `id` (for the tests and the coming clocks' view).
+    pub async fn timers_of(&self, id: TicketId) -> AppResult<Vec<Timer>> {
+        Ok(self.store.timers_of(id).await?)
+    }
+
+    /// Fires `timer`: removes it as it was read and makes its change, in one transaction; false
+    /// when another scheduler fired it first or a change moved it.
+    async fn fire(&self, timer: Timer) -> AppResult<bool> {
+        let now = self.now();
+        self.write(move |mut tx| async move {
+            if !tx.take_timer(&timer).await? {
+                return Ok(false);
+            }
+            let Some(ticket) = tx.ticket_for_update(timer.ticket).await? else {
+                tx.commit().await?;
+                return Ok(true);
+            };
+            let patch = match timer.kind {
+                TimerKind::AutoClose => TicketPatch { status: Some(Status::Closed), ..TicketPatch::default() },
+            };
+            // A ticket that moved on since (reopened, verified) is left as it is: its change
+            // stopped the timer, and this one only lost the race to see it gone.
+            if let Ok((mut next, changes)) = workflow::update(&Actor::system(), &ticket, &patch)
+                && !changes.is_empty()
+            {
+                next.updated_at = now;
+                tx.update_ticket(&next).await?;
+                crate::tickets::record(&mut *tx, None, ticket.id, changes, now).await?;
+                keep_timers(&mut *tx, Some(ticket.status), &next, now).await?;
+                notify::queue(&mut *tx, events_of_update(&ticket, &next), None, &[], now).await?;
+            }
+            tx.commit().await?;
+            Ok(true)
+        })
+        .await
+    }
+}
+
+/// The scheduler of one node: a pass every `tick` while it runs.
+pub struct Scheduler {
+    app: App,
+    node: String,
+    tick: Duration,
+}
+
+impl Scheduler {
+    /// The scheduler of `node` over `app`, passing every `tick` (a timer fires within one tick
+    /// of its moment on the node that holds the lease).
+    pub fn new(app: App, node: String, tick: Duration) -> Scheduler {
+        Scheduler { app, node, tick }
+    }
+
+    /// Passes until `stop` is cancelled; a pass under way finishes first.
+    pub async fn run(self, stop: CancellationToken) {
+        loop {
+            if let Err(e) = self.app.run_timers(&self.node).await {
+                tracing::error!(error = %e, "the scheduler could not read what is due");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.tick) => {}
+                () = stop.cancelled() => return,
+            }
+        }
+    }
+}

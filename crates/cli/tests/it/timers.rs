@@ -1,0 +1,118 @@
+//! The scheduler and the lifecycle timers of issue 17: a solution nobody verified is closed
+//! after the unit's level's time, in working time, once, by whichever scheduler holds the lease.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use helpdesk_domain::TicketId;
+use helpdesk_domain::account::Role;
+use helpdesk_domain::timer::TimerKind;
+use serde_json::{Value, json};
+
+use crate::common::{Fixture, Options, TestClock};
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+/// A fixture on a clock the test moves, with one ticket of `user` solved by the admin.
+async fn solved_ticket() -> (Fixture, Arc<TestClock>, i64, String) {
+    let clock = TestClock::now();
+    let f = Fixture::with(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let (_, user) = f.server.account("submitter@example.org", &[Role::Community]).await;
+    let id = f.open(&user, json!({})).await;
+    let solved = f.server.patch(&format!("/api/v1/tickets/{id}"), &f.admin, json!({"status": "solved"})).await;
+    assert_eq!(solved.status, 200, "{:?}", solved.body);
+    (f, clock, id, user)
+}
+
+async fn status(f: &Fixture, id: i64) -> Value {
+    f.server.get(&format!("/api/v1/tickets/{id}"), &f.admin).await.body["status"].clone()
+}
+
+#[tokio::test]
+async fn a_solution_nobody_verified_is_closed_after_ten_working_days_once() {
+    let (f, clock, id, _) = solved_ticket().await;
+    let timers = f.server.app.timers_of(TicketId(id)).await.expect("timers");
+    assert_eq!(timers.iter().map(|t| t.kind).collect::<Vec<_>>(), [TimerKind::AutoClose]);
+    // Due where the Default calendar (Base's) says ten working days after the solution.
+    let solved_at = f.server.get(&format!("/api/v1/tickets/{id}"), &f.admin).await.body["updated_at"].clone();
+    let from = solved_at.as_str().expect("a time").replace('+', "%2B");
+    let due = f.server.get(&format!("/api/v1/calendars/1/due?from={from}&after=10d"), &f.admin).await.body;
+    let due =
+        time::OffsetDateTime::parse(due["due"].as_str().expect("due"), &time::format_description::well_known::Rfc3339)
+            .expect("a time");
+    assert_eq!(timers[0].due_at, due, "ten working days of the Default calendar");
+
+    clock.advance(9 * DAY);
+    assert_eq!(
+        f.server.app.run_timers("node-a").await.expect("a pass"),
+        0,
+        "nine days hold at most seven working days"
+    );
+    assert_eq!(status(&f, id).await, "solved");
+
+    // Fell due while no scheduler ran: the next pass catches it up.
+    clock.advance(12 * DAY);
+    assert_eq!(f.server.app.run_timers("node-a").await.expect("a pass"), 1);
+    assert_eq!(status(&f, id).await, "closed");
+    let history = f.server.get(&format!("/api/v1/tickets/{id}/history"), &f.admin).await.body;
+    let last = history["items"].as_array().and_then(|items| items.last().cloned()).expect("an entry");
+    assert_eq!(
+        (&last["field"], &last["old"], &last["new"], &last["actor"]),
+        (&json!("status"), &json!("solved"), &json!("closed"), &Value::Null),
+        "closed by the system"
+    );
+
+    assert_eq!(f.server.app.run_timers("node-a").await.expect("a pass"), 0, "once");
+    assert!(f.server.app.timers_of(TicketId(id)).await.expect("timers").is_empty());
+}
+
+#[tokio::test]
+async fn a_reopened_solution_is_not_closed() {
+    let (f, clock, id, user) = solved_ticket().await;
+    let reopened = f.server.patch(&format!("/api/v1/tickets/{id}"), &user, json!({"status": "reopened"})).await;
+    assert_eq!(reopened.status, 200, "{:?}", reopened.body);
+    assert!(f.server.app.timers_of(TicketId(id)).await.expect("timers").is_empty(), "reopening stops the timer");
+    clock.advance(30 * DAY);
+    assert_eq!(f.server.app.run_timers("node-a").await.expect("a pass"), 0);
+    assert_eq!(status(&f, id).await, "reopened");
+}
+
+#[tokio::test]
+async fn another_node_takes_over_the_scheduler_when_the_holders_lease_runs_out() {
+    let (f, clock, id, _) = solved_ticket().await;
+    let second = f.open(&f.admin, json!({})).await;
+    clock.advance(21 * DAY);
+    assert_eq!(f.server.app.run_timers("node-a").await.expect("a pass"), 1, "node-a takes the lease and fires");
+    let solved = f.server.patch(&format!("/api/v1/tickets/{second}"), &f.admin, json!({"status": "solved"})).await;
+    assert_eq!(solved.status, 200, "{:?}", solved.body);
+    clock.advance(21 * DAY);
+    assert_eq!(
+        f.server.app.run_timers("node-b").await.expect("a pass"),
+        1,
+        "node-a's lease ran out: node-b takes over"
+    );
+    assert_eq!((status(&f, id).await, status(&f, second).await), (json!("closed"), json!("closed")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_schedulers_passing_at_once_close_each_ticket_once() {
+    let clock = TestClock::now();
+    let f = Fixture::with(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let id = f.open(&f.admin, json!({})).await;
+        f.server.patch(&format!("/api/v1/tickets/{id}"), &f.admin, json!({"status": "solved"})).await;
+        ids.push(id);
+    }
+    clock.advance(21 * DAY);
+    // The same node twice (as after a restart that kept its name): both hold the lease, and the
+    // timers themselves make sure each fires once.
+    let (a, b) = tokio::join!(f.server.app.run_timers("node-a"), f.server.app.run_timers("node-a"));
+    assert_eq!(a.expect("a pass") + b.expect("a pass"), 20, "each timer fired once between them");
+    for id in ids {
+        assert_eq!(status(&f, id).await, "closed");
+        let history = f.server.get(&format!("/api/v1/tickets/{id}/history"), &f.admin).await.body;
+        let closings = history["items"].as_array().expect("items").iter().filter(|e| e["new"] == "closed").count();
+        assert_eq!(closings, 1, "ticket {id} closed once");
+    }
+}

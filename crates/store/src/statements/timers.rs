@@ -1,0 +1,33 @@
+//! The SQL of tickets' timers and of named leases.
+
+pub(crate) const SET_TIMER: &str = "INSERT INTO ticket_timers (ticket_id, kind, due_at) VALUES ($1, \
+    $2, $3) ON CONFLICT (ticket_id, kind) DO UPDATE SET due_at = excluded.due_at";
+
+pub(crate) const CLEAR_TIMER: &str = "DELETE FROM ticket_timers WHERE ticket_id = $1 AND kind = $2";
+
+/// Deletes a timer only as it was read, so that of two schedulers that read it, one fires it.
+pub(crate) const TAKE_TIMER: &str = "DELETE FROM ticket_timers WHERE ticket_id = $1 AND kind = $2 \
+    AND due_at = $3";
+
+pub(crate) const DUE_TIMERS: &str = "SELECT ticket_id, kind, due_at FROM ticket_timers WHERE due_at \
+    <= $1 ORDER BY due_at, ticket_id LIMIT $2";
+
+pub(crate) const TIMERS_OF_TICKET: &str = "SELECT ticket_id, kind, due_at FROM ticket_timers WHERE \
+    ticket_id = $1 ORDER BY due_at, kind";
+
+/// Takes the lease when it is free, has run out, or is already the holder's.
+pub(crate) const CLAIM_LEASE: &str = "INSERT INTO leases (name, held_by, held_until) VALUES ($1, $2, \
+    $4) ON CONFLICT (name) DO UPDATE SET held_by = excluded.held_by, held_until = \
+    excluded.held_until WHERE leases.held_until < $3 OR leases.held_by = $2";
+
+/// Every statement above, by name, as each engine runs it.
+pub(crate) fn all(_postgres: bool) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("SET_TIMER", SET_TIMER),
+        ("CLEAR_TIMER", CLEAR_TIMER),
+        ("TAKE_TIMER", TAKE_TIMER),
+        ("DUE_TIMERS", DUE_TIMERS),
+        ("TIMERS_OF_TICKET", TIMERS_OF_TICKET),
+        ("CLAIM_LEASE", CLAIM_LEASE),
+    ]
+}
