@@ -58,6 +58,16 @@ pub enum Event {
         /// The ticket.
         ticket: TicketId,
     },
+    /// A ticket waiting for its requester's answer has waited a period: reminder `reminder` of
+    /// `of`, after which it becomes `unsolved`.
+    WaitingReminder {
+        /// The ticket.
+        ticket: TicketId,
+        /// Which reminder this is, from 1.
+        reminder: u8,
+        /// How many are sent before the ticket becomes `unsolved`.
+        of: u8,
+    },
     /// Somebody asked to join a unit.
     JoinRequest {
         /// The unit.
@@ -78,6 +88,8 @@ impl Event {
             Event::Reply { .. } => Notification::PublicReply,
             Event::StatusChanged { .. } => Notification::StatusChange,
             Event::Reopened { .. } => Notification::Reopened,
+            // The reminder is what the status change asked of the requester, repeated.
+            Event::WaitingReminder { .. } => Notification::StatusChange,
             Event::JoinRequest { .. } => Notification::JoinRequest,
         }
     }
@@ -88,7 +100,8 @@ impl Event {
             | Event::Assigned { ticket, .. }
             | Event::Reply { ticket, .. }
             | Event::StatusChanged { ticket, .. }
-            | Event::Reopened { ticket } => Some(*ticket),
+            | Event::Reopened { ticket }
+            | Event::WaitingReminder { ticket, .. } => Some(*ticket),
             Event::JoinRequest { .. } => None,
         }
     }
@@ -299,6 +312,7 @@ impl App {
             Event::Reply { .. } => (true, redirect, ticket.owner.is_none() && !redirect, true),
             Event::StatusChanged { .. } => (true, false, false, true),
             Event::Reopened { .. } => (false, redirect, ticket.owner.is_none(), true),
+            Event::WaitingReminder { .. } => (true, false, false, false),
             Event::JoinRequest { .. } => (false, false, false, false),
         };
         if to_requesters {

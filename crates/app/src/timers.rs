@@ -1,16 +1,17 @@
-//! The scheduler: every timed rule of a ticket (today the closing of a solution nobody
-//! verified) as a timer stored with the ticket, started and stopped in the transaction of the
+//! The scheduler: every timed rule of a ticket (the closing of a solution nobody verified, the
+//! reminders of a submitter who is waited for) as a timer stored with the ticket, started and stopped in the transaction of the
 //! change of status that calls for it, and fired once at its due moment by whichever node holds
 //! the scheduler's lease, in one transaction that removes the timer and makes its change.
 
 use std::time::Duration;
 
-use helpdesk_domain::calendar::WorkingDuration;
+use helpdesk_domain::calendar::{Calendar, WorkingDuration};
+use helpdesk_domain::history::Change;
 use helpdesk_domain::policy::Actor;
 use helpdesk_domain::service_level::Lifecycle;
-use helpdesk_domain::status::Status;
+use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::Ticket;
-use helpdesk_domain::timer::{TimerChange, TimerKind, timer_changes};
+use helpdesk_domain::timer::{TimerChange, TimerKind, WaitingStep, timer_changes, waiting_step};
 use helpdesk_domain::workflow::{self, TicketPatch};
 use helpdesk_domain::{TicketId, UnitId};
 use helpdesk_store::{Timer, Tx};
@@ -18,7 +19,7 @@ use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
 use crate::calendars::working_calendar;
-use crate::notify::{self, events_of_update};
+use crate::notify::{self, Event, events_of_update};
 use crate::{App, AppResult};
 
 /// The lease that lets one node at a time run the scheduler.
@@ -41,8 +42,8 @@ pub(crate) async fn keep_timers(
     for change in timer_changes(before, after.status) {
         match change {
             TimerChange::Start(kind) => {
-                let due = due_after(tx, after.unit, kind, now).await;
-                tx.set_timer(after.id, kind, due).await?;
+                let due = Rules::of(tx, after.unit).await.due(kind, now);
+                tx.set_timer(after.id, kind, due, 0).await?;
             }
             TimerChange::Stop(kind) => tx.clear_timer(after.id, kind).await?,
         }
@@ -50,35 +51,57 @@ pub(crate) async fn keep_timers(
     Ok(())
 }
 
-/// When `kind` started at `now` on a ticket of `unit` falls due: its time in the unit's service
-/// level, in working time of the level's calendar.
-async fn due_after(tx: &mut dyn Tx, unit: UnitId, kind: TimerKind, now: OffsetDateTime) -> OffsetDateTime {
-    match level_due(tx, unit, kind, now).await {
-        Ok(due) => due,
-        Err(e) => {
-            // A level that cannot be read must not stop the change that starts the timer: the
-            // timer runs on GGUS's time, counted in calendar days, and the log says why.
-            tracing::warn!(unit = unit.get(), error = %e, "the unit's service level could not be read; GGUS's time applies");
-            let WorkingDuration::Days(days) = Lifecycle::default().auto_close else { return now };
-            now + time::Duration::days(i64::from(days))
-        }
-    }
+/// The lifecycle times of a unit's service level, and the calendar they are counted in.
+struct Rules {
+    lifecycle: Lifecycle,
+    calendar: Option<Calendar>,
 }
 
-async fn level_due(
-    tx: &mut dyn Tx,
-    unit: UnitId,
-    kind: TimerKind,
-    now: OffsetDateTime,
-) -> Result<OffsetDateTime, String> {
-    let unit = tx.unit(unit).await.map_err(|e| e.to_string())?.ok_or("the unit is gone")?;
-    let level = tx.service_level(unit.service_level).await.map_err(|e| e.to_string())?.ok_or("the level is gone")?;
-    let after: WorkingDuration = match kind {
-        TimerKind::AutoClose => level.auto_close.parse()?,
-    };
-    let record = tx.calendar(level.calendar).await.map_err(|e| e.to_string())?.ok_or("the calendar is gone")?;
-    let calendar = working_calendar(&record).map_err(|e| e.to_string())?;
-    calendar.due(now, after).map_err(|e| e.to_string())
+impl Rules {
+    /// The rules of `unit`'s level. A level that cannot be read must not stop the change that
+    /// starts a timer: GGUS's times then apply, counted in calendar days, and the log says why.
+    async fn of(tx: &mut dyn Tx, unit: UnitId) -> Rules {
+        match Rules::read(tx, unit).await {
+            Ok(rules) => rules,
+            Err(e) => {
+                tracing::warn!(unit = unit.get(), error = %e, "the unit's service level could not be read; GGUS's times apply");
+                Rules { lifecycle: Lifecycle::default(), calendar: None }
+            }
+        }
+    }
+
+    async fn read(tx: &mut dyn Tx, unit: UnitId) -> Result<Rules, String> {
+        let unit = tx.unit(unit).await.map_err(|e| e.to_string())?.ok_or("the unit is gone")?;
+        let level =
+            tx.service_level(unit.service_level).await.map_err(|e| e.to_string())?.ok_or("the level is gone")?;
+        let lifecycle = Lifecycle {
+            waiting_reminder: level.waiting_reminder.parse()?,
+            auto_unsolved_after_reminders: level.auto_unsolved_after_reminders,
+            auto_close: level.auto_close.parse()?,
+        };
+        let record = tx.calendar(level.calendar).await.map_err(|e| e.to_string())?.ok_or("the calendar is gone")?;
+        let calendar = working_calendar(&record).map_err(|e| e.to_string())?;
+        Ok(Rules { lifecycle, calendar: Some(calendar) })
+    }
+
+    /// When `kind`, started at `from`, falls due.
+    fn due(&self, kind: TimerKind, from: OffsetDateTime) -> OffsetDateTime {
+        let after = match kind {
+            TimerKind::AutoClose => self.lifecycle.auto_close,
+            TimerKind::WaitingReminder => self.lifecycle.waiting_reminder,
+        };
+        if let Some(calendar) = &self.calendar
+            && let Ok(due) = calendar.due(from, after)
+        {
+            return due;
+        }
+        let minutes = match after {
+            WorkingDuration::Minutes(n) => i64::from(n),
+            WorkingDuration::Hours(n) => 60 * i64::from(n),
+            WorkingDuration::Days(n) => 24 * 60 * i64::from(n),
+        };
+        from + time::Duration::minutes(minutes)
+    }
 }
 
 impl App {
@@ -127,15 +150,41 @@ impl App {
             if !tx.take_timer(&timer).await? {
                 return Ok(false);
             }
-            let Some(ticket) = tx.ticket_for_update(timer.ticket).await? else {
-                tx.commit().await?;
-                return Ok(true);
+            // A ticket that moved on since (reopened, answered) is left as it is: its change
+            // stopped the timer, and this one only lost the race to see it gone.
+            let ticket = match tx.ticket_for_update(timer.ticket).await? {
+                Some(ticket) if timer.kind.runs_in(ticket.status) => ticket,
+                _ => {
+                    tx.commit().await?;
+                    return Ok(true);
+                }
+            };
+            let rules = Rules::of(&mut *tx, ticket.unit).await;
+            let give_up = TicketPatch {
+                status: Some(Status::Unsolved),
+                resolution: Some(Resolution::NoReply),
+                ..TicketPatch::default()
             };
             let patch = match timer.kind {
                 TimerKind::AutoClose => TicketPatch { status: Some(Status::Closed), ..TicketPatch::default() },
+                TimerKind::WaitingReminder => {
+                    let sent = u8::try_from(timer.stage).unwrap_or(u8::MAX);
+                    match waiting_step(sent, rules.lifecycle.auto_unsolved_after_reminders) {
+                        WaitingStep::Remind(n) => {
+                            let change = Change::new("reminder", serde_json::Value::Null, n);
+                            crate::tickets::record(&mut *tx, None, ticket.id, vec![change], now).await?;
+                            let due = rules.due(TimerKind::WaitingReminder, now);
+                            tx.set_timer(ticket.id, TimerKind::WaitingReminder, due, i64::from(n)).await?;
+                            let of = rules.lifecycle.auto_unsolved_after_reminders;
+                            let event = Event::WaitingReminder { ticket: ticket.id, reminder: n, of };
+                            notify::queue(&mut *tx, vec![event], None, &[], now).await?;
+                            tx.commit().await?;
+                            return Ok(true);
+                        }
+                        WaitingStep::GiveUp => give_up,
+                    }
+                }
             };
-            // A ticket that moved on since (reopened, verified) is left as it is: its change
-            // stopped the timer, and this one only lost the race to see it gone.
             if let Ok((mut next, changes)) = workflow::update(&Actor::system(), &ticket, &patch)
                 && !changes.is_empty()
             {

@@ -120,6 +120,8 @@ pub enum Resolution {
     Invalid,
     /// Unsolved: will not be fixed.
     WontFix,
+    /// Unsolved: the submitter did not answer the reminders of a ticket waiting for them.
+    NoReply,
 }
 
 named_enum!(Resolution {
@@ -130,6 +132,7 @@ named_enum!(Resolution {
     Duplicate => "duplicate",
     Invalid => "invalid",
     WontFix => "wont_fix",
+    NoReply => "no_reply",
 });
 
 impl Resolution {
@@ -139,7 +142,7 @@ impl Resolution {
             Resolution::Fixed | Resolution::Workaround | Resolution::WorksAsDesigned | Resolution::Other => {
                 Status::Solved
             }
-            Resolution::Duplicate | Resolution::Invalid | Resolution::WontFix => Status::Unsolved,
+            Resolution::Duplicate | Resolution::Invalid | Resolution::WontFix | Resolution::NoReply => Status::Unsolved,
         }
     }
 

@@ -9,17 +9,36 @@ use crate::status::Status;
 pub enum TimerKind {
     /// A solution nobody verified becomes `closed` (GGUS: after 10 working days).
     AutoClose,
+    /// A submitter who is waited for is reminded, and in the end the ticket becomes `unsolved`
+    /// (GGUS's "waiting for submitter": every 5 working days, unsolved after two reminders).
+    WaitingReminder,
 }
 
-named_enum!(TimerKind { AutoClose => "auto_close" });
+named_enum!(TimerKind { AutoClose => "auto_close", WaitingReminder => "waiting_reminder" });
 
 impl TimerKind {
     /// Whether this timer runs while a ticket is in `status`.
     pub fn runs_in(self, status: Status) -> bool {
         match self {
             TimerKind::AutoClose => matches!(status, Status::Solved | Status::Unsolved),
+            TimerKind::WaitingReminder => status == Status::WaitingForReply,
         }
     }
+}
+
+/// What a waiting ticket's reminder timer does when it fires, `sent` reminders having gone
+/// before, when the level sends `reminders` before giving up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitingStep {
+    /// Send reminder number `n` (from 1), and wait another period.
+    Remind(u8),
+    /// The last period ran out unanswered: the ticket becomes `unsolved` (`no_reply`).
+    GiveUp,
+}
+
+/// The step of a waiting ticket's reminder timer; see [`WaitingStep`].
+pub fn waiting_step(sent: u8, reminders: u8) -> WaitingStep {
+    if sent < reminders { WaitingStep::Remind(sent + 1) } else { WaitingStep::GiveUp }
 }
 
 /// What becomes of one of a ticket's timers when its status changes.
@@ -52,10 +71,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_closing_timer_runs_from_a_solution_until_it_is_verified_reopened_or_closed() {
+    fn each_timer_runs_while_the_ticket_is_in_its_statuses() {
         use Status::*;
         use TimerChange::{Start, Stop};
-        use TimerKind::AutoClose;
+        use TimerKind::{AutoClose, WaitingReminder};
         let cases: &[(Option<Status>, Status, &[TimerChange])] = &[
             (None, New, &[]),
             (Some(InProgress), Solved, &[Start(AutoClose)]),
@@ -64,11 +83,33 @@ mod tests {
             (Some(Solved), Reopened, &[Stop(AutoClose)]),
             (Some(Solved), Verified, &[Stop(AutoClose)]),
             (Some(Unsolved), Closed, &[Stop(AutoClose)]),
-            (Some(WaitingForReply), InProgress, &[]),
             (None, Solved, &[Start(AutoClose)]),
+            (Some(InProgress), WaitingForReply, &[Start(WaitingReminder)]),
+            (Some(WaitingForReply), InProgress, &[Stop(WaitingReminder)]),
+            (Some(WaitingForReply), Unsolved, &[Start(AutoClose), Stop(WaitingReminder)]),
+            (Some(WaitingForReply), Solved, &[Start(AutoClose), Stop(WaitingReminder)]),
         ];
         for (before, after, expected) in cases {
             assert_eq!(timer_changes(*before, *after), *expected, "{before:?} -> {after:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod waiting_tests {
+    use super::*;
+
+    #[test]
+    fn two_reminders_then_unsolved() {
+        let cases = [
+            (0, 2, WaitingStep::Remind(1)),
+            (1, 2, WaitingStep::Remind(2)),
+            (2, 2, WaitingStep::GiveUp),
+            (0, 0, WaitingStep::GiveUp),
+            (3, 2, WaitingStep::GiveUp),
+        ];
+        for (sent, reminders, expected) in cases {
+            assert_eq!(waiting_step(sent, reminders), expected, "{sent} of {reminders} sent");
         }
     }
 }

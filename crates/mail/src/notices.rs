@@ -84,6 +84,7 @@ fn subject_of(notice: &Notice, tag: &str) -> String {
         Event::Reply { .. } => format!("Re: {tagged}"),
         Event::StatusChanged { to, .. } => format!("{tagged} ({to})"),
         Event::Reopened { .. } => format!("{tagged} (reopened)"),
+        Event::WaitingReminder { .. } => format!("{tagged} (waiting for your reply)"),
         Event::JoinRequest { .. } => tagged,
     }
 }

@@ -6,12 +6,12 @@ macro_rules! timers_sql {
         use crate::timers::{Timer, TimerStore, TimerTx};
 
         /// A timer's row.
-        type TimerRow = (helpdesk_domain::TicketId, String, crate::rows::Ts);
+        type TimerRow = (helpdesk_domain::TicketId, String, crate::rows::Ts, i64);
 
         fn timer_of(row: TimerRow) -> crate::StoreResult<Timer> {
-            let (ticket, kind, due_at) = row;
+            let (ticket, kind, due_at, stage) = row;
             let kind = kind.parse().map_err(|e| crate::StoreError::Corrupt(format!("ticket_timers.kind: {e}")))?;
-            Ok(Timer { ticket, kind, due_at: due_at.0 })
+            Ok(Timer { ticket, kind, due_at: due_at.0, stage })
         }
 
         #[async_trait::async_trait]
@@ -58,11 +58,13 @@ macro_rules! timers_sql {
                 ticket: helpdesk_domain::TicketId,
                 kind: helpdesk_domain::timer::TimerKind,
                 due_at: time::OffsetDateTime,
+                stage: i64,
             ) -> crate::StoreResult<()> {
                 sqlx::query($crate::statements::timers::SET_TIMER)
                     .bind(ticket)
                     .bind(kind.as_str())
                     .bind(crate::rows::Ts::from(due_at))
+                    .bind(stage)
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
@@ -86,6 +88,7 @@ macro_rules! timers_sql {
                     .bind(timer.ticket)
                     .bind(timer.kind.as_str())
                     .bind(crate::rows::Ts::from(timer.due_at))
+                    .bind(timer.stage)
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(done.rows_affected() == 1)

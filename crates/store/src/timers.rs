@@ -17,6 +17,8 @@ pub struct Timer {
     pub kind: TimerKind,
     /// When it fires.
     pub due_at: OffsetDateTime,
+    /// How far its rule got (the reminders sent so far, for a waiting ticket's).
+    pub stage: i64,
 }
 
 /// Reading timers and taking leases.
@@ -41,8 +43,14 @@ pub trait TimerStore {
 /// Writing timers, in the transaction of the change that starts, stops or fires them.
 #[async_trait]
 pub trait TimerTx {
-    /// Starts (or moves) `kind` on `ticket`, due at `due_at`.
-    async fn set_timer(&mut self, ticket: TicketId, kind: TimerKind, due_at: OffsetDateTime) -> StoreResult<()>;
+    /// Starts (or moves) `kind` on `ticket`, due at `due_at`, at `stage`.
+    async fn set_timer(
+        &mut self,
+        ticket: TicketId,
+        kind: TimerKind,
+        due_at: OffsetDateTime,
+        stage: i64,
+    ) -> StoreResult<()>;
     /// Ends `kind` on `ticket` unfired.
     async fn clear_timer(&mut self, ticket: TicketId, kind: TimerKind) -> StoreResult<()>;
     /// Removes `timer` as it was read, to fire it; false when it is gone or was moved (another

@@ -496,7 +496,7 @@ async fn a_timer_is_taken_once_and_only_as_it_was_read(db: TestDb) {
     let b = base(&db).await;
     let ticket = insert(&b, new_ticket(&b, "Solved", Privacy::Public), at(0)).await;
     let mut tx = b.store.begin().await.expect("begin");
-    tx.set_timer(ticket.id, AutoClose, at(100)).await.expect("set");
+    tx.set_timer(ticket.id, AutoClose, at(100), 0).await.expect("set");
     tx.commit().await.expect("commit");
     assert!(b.store.due_timers(at(99), 10).await.expect("due").is_empty(), "not before its moment");
     let due = b.store.due_timers(at(100), 10).await.expect("due");
@@ -504,7 +504,7 @@ async fn a_timer_is_taken_once_and_only_as_it_was_read(db: TestDb) {
 
     // Moved by a change after it was read: the reader does not fire it.
     let mut tx = b.store.begin().await.expect("begin");
-    tx.set_timer(ticket.id, AutoClose, at(200)).await.expect("moved");
+    tx.set_timer(ticket.id, AutoClose, at(200), 1).await.expect("moved");
     tx.commit().await.expect("commit");
     let mut tx = b.store.begin().await.expect("begin");
     assert!(!tx.take_timer(&due[0]).await.expect("take"), "moved since it was read");

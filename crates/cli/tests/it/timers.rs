@@ -9,7 +9,7 @@ use helpdesk_domain::account::Role;
 use helpdesk_domain::timer::TimerKind;
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, Options, TestClock};
+use crate::common::{Fixture, MailPeer, Options, Received, TestClock, mail_peer, unique_address};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -115,4 +115,108 @@ async fn two_schedulers_passing_at_once_close_each_ticket_once() {
         let closings = history["items"].as_array().expect("items").iter().filter(|e| e["new"] == "closed").count();
         assert_eq!(closings, 1, "ticket {id} closed once");
     }
+}
+
+/// Passes the scheduler until `done` holds (a node's own scheduler may pass first and hold the
+/// lease for a while; either way the effect happens once), for up to 15 s.
+async fn pass_until<F, Fut>(f: &Fixture, done: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        f.server.app.run_timers("test").await.expect("a pass");
+        if done().await {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the scheduler did not get there");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The messages to `to` whose subject says `what`, once there are `count` of them (up to 15 s).
+async fn mail_about(peer: &MailPeer, to: &str, what: &str, count: usize) -> Vec<Received> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let found: Vec<Received> = peer.messages_for(to).into_iter().filter(|m| m.subject.contains(what)).collect();
+        if found.len() >= count || std::time::Instant::now() > deadline {
+            assert_eq!(found.len(), count, "messages to {to} about {what}");
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn reminders(f: &Fixture, id: i64) -> Vec<Value> {
+    let history = f.server.get(&format!("/api/v1/tickets/{id}/history"), &f.admin).await.body;
+    history["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["field"] == "reminder")
+        .map(|e| e["new"].clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_submitter_who_does_not_answer_is_reminded_twice_then_the_ticket_is_unsolved_and_later_closed() {
+    let Some(peer) = mail_peer() else { return };
+    let clock = TestClock::now();
+    let f = Fixture::with(Options { clock: Some(clock.clone()), mail: Some(peer.clone()), ..Options::default() }).await;
+    let address = unique_address("waited-for");
+    let (_, user) = f.server.account(&address, &[Role::Community]).await;
+    let id = f.open(&user, json!({})).await;
+    let waiting =
+        f.server.patch(&format!("/api/v1/tickets/{id}"), &f.admin, json!({"status": "waiting_for_reply"})).await;
+    assert_eq!(waiting.status, 200, "{:?}", waiting.body);
+    let timers = f.server.app.timers_of(TicketId(id)).await.expect("timers");
+    assert_eq!(timers.iter().map(|t| t.kind).collect::<Vec<_>>(), [TimerKind::WaitingReminder]);
+
+    // Four calendar days hold fewer than Base's five working days.
+    clock.advance(4 * DAY);
+    f.server.app.run_timers("test").await.expect("a pass");
+    assert!(reminders(&f, id).await.is_empty(), "not before five working days");
+
+    // Each further ten calendar days hold five working days: a reminder, then another.
+    for n in 1..=2 {
+        clock.advance(if n == 1 { 6 * DAY } else { 10 * DAY });
+        pass_until(&f, || async { reminders(&f, id).await.len() == n }).await;
+        let mail = mail_about(&peer, &address, "(waiting for your reply)", n).await;
+        let last = mail.last().expect("a reminder");
+        assert!(last.text.contains(&format!("This is reminder {n} of 2")), "{}", last.text);
+        assert_eq!(status(&f, id).await, "waiting_for_reply");
+    }
+
+    // A third period unanswered: unsolved, qualified no_reply, and the submitter is told.
+    clock.advance(10 * DAY);
+    pass_until(&f, || async { status(&f, id).await == "unsolved" }).await;
+    let ticket = f.server.get(&format!("/api/v1/tickets/{id}"), &f.admin).await.body;
+    assert_eq!(ticket["resolution"], "no_reply");
+    mail_about(&peer, &address, "(unsolved)", 1).await;
+    let timers = f.server.app.timers_of(TicketId(id)).await.expect("timers");
+    assert_eq!(timers.iter().map(|t| t.kind).collect::<Vec<_>>(), [TimerKind::AutoClose]);
+
+    // Ten working days later nobody verified it: closed.
+    clock.advance(15 * DAY);
+    pass_until(&f, || async { status(&f, id).await == "closed" }).await;
+    assert_eq!(reminders(&f, id).await, [json!(1), json!(2)], "two reminders, each once");
+}
+
+#[tokio::test]
+async fn an_answer_from_the_submitter_stops_the_reminders() {
+    let clock = TestClock::now();
+    let f = Fixture::with(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let (_, user) = f.server.account("answering@example.org", &[Role::Community]).await;
+    let id = f.open(&user, json!({})).await;
+    f.server.patch(&format!("/api/v1/tickets/{id}"), &f.admin, json!({"status": "waiting_for_reply"})).await;
+    let answer =
+        f.server.post(&format!("/api/v1/tickets/{id}/articles"), &user, json!({"body": "Here is the log."})).await;
+    assert_eq!(answer.status, 201, "{:?}", answer.body);
+    assert_eq!(status(&f, id).await, "in_progress");
+    assert!(f.server.app.timers_of(TicketId(id)).await.expect("timers").is_empty(), "the answer stops the reminders");
+    clock.advance(30 * DAY);
+    assert_eq!(f.server.app.run_timers("node-a").await.expect("a pass"), 0);
+    assert!(reminders(&f, id).await.is_empty());
+    assert_eq!(status(&f, id).await, "in_progress");
 }

@@ -4,6 +4,8 @@
 CREATE TABLE ticket_timers (
     ticket_id   BIGINT NOT NULL REFERENCES tickets(id),
     kind        TEXT NOT NULL,
+    -- How far the rule got (the reminders sent so far, for a waiting ticket's).
+    stage       BIGINT NOT NULL DEFAULT 0,
     due_at      TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (ticket_id, kind)
 );

@@ -4,6 +4,8 @@
 CREATE TABLE ticket_timers (
     ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
     kind        TEXT NOT NULL,
+    -- How far the rule got (the reminders sent so far, for a waiting ticket's).
+    stage       INTEGER NOT NULL DEFAULT 0,
     due_at      TEXT NOT NULL,
     PRIMARY KEY (ticket_id, kind)
 );

@@ -1,18 +1,19 @@
 //! The SQL of tickets' timers and of named leases.
 
-pub(crate) const SET_TIMER: &str = "INSERT INTO ticket_timers (ticket_id, kind, due_at) VALUES ($1, \
-    $2, $3) ON CONFLICT (ticket_id, kind) DO UPDATE SET due_at = excluded.due_at";
+pub(crate) const SET_TIMER: &str = "INSERT INTO ticket_timers (ticket_id, kind, due_at, stage) VALUES \
+    ($1, $2, $3, $4) ON CONFLICT (ticket_id, kind) DO UPDATE SET due_at = excluded.due_at, stage = \
+    excluded.stage";
 
 pub(crate) const CLEAR_TIMER: &str = "DELETE FROM ticket_timers WHERE ticket_id = $1 AND kind = $2";
 
 /// Deletes a timer only as it was read, so that of two schedulers that read it, one fires it.
 pub(crate) const TAKE_TIMER: &str = "DELETE FROM ticket_timers WHERE ticket_id = $1 AND kind = $2 \
-    AND due_at = $3";
+    AND due_at = $3 AND stage = $4";
 
-pub(crate) const DUE_TIMERS: &str = "SELECT ticket_id, kind, due_at FROM ticket_timers WHERE due_at \
-    <= $1 ORDER BY due_at, ticket_id LIMIT $2";
+pub(crate) const DUE_TIMERS: &str = "SELECT ticket_id, kind, due_at, stage FROM ticket_timers WHERE \
+    due_at <= $1 ORDER BY due_at, ticket_id LIMIT $2";
 
-pub(crate) const TIMERS_OF_TICKET: &str = "SELECT ticket_id, kind, due_at FROM ticket_timers WHERE \
+pub(crate) const TIMERS_OF_TICKET: &str = "SELECT ticket_id, kind, due_at, stage FROM ticket_timers WHERE \
     ticket_id = $1 ORDER BY due_at, kind";
 
 /// Takes the lease when it is free, has run out, or is already the holder's.
