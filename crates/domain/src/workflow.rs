@@ -437,7 +437,9 @@ pub fn allowed_for(actor: &Actor, facts: &TicketFacts) -> Vec<Status> {
 
 /// Adds a reply or an internal note: checks the policy, the body, and that the ticket still
 /// takes articles. A public reply by the submitter on a ticket waiting for their reply moves it
-/// back to `in_progress`; the status change, if any, is returned with its history.
+/// back to `in_progress`; one from whoever may verify a solution that says so on its first line
+/// (`verified` or `ok`, as an answer to the solution mail does) verifies it. The status change,
+/// if any, is returned with its history.
 pub fn add_article(
     actor: &Actor,
     ticket: &Ticket,
@@ -460,7 +462,22 @@ pub fn add_article(
     if !internal && from_submitter && ticket.status == Status::WaitingForReply {
         return Ok(Some((Status::InProgress, Change::new("status", ticket.status, Status::InProgress))));
     }
+    if !internal
+        && says_verified(body)
+        && ticket.status.can_move_to(Status::Verified)
+        && check_ticket(actor, TicketAction::SetStatus(Status::Verified), &facts).is_ok()
+    {
+        return Ok(Some((Status::Verified, Change::new("status", ticket.status, Status::Verified))));
+    }
     Ok(None)
+}
+
+/// Whether a reply's first line says the solution works: `verified` or `ok` alone, in any case,
+/// with a full stop or an exclamation mark at most.
+pub fn says_verified(body: &str) -> bool {
+    let first = body.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let word = first.trim_end_matches(['.', '!']).trim();
+    word.eq_ignore_ascii_case("verified") || word.eq_ignore_ascii_case("ok")
 }
 
 #[cfg(test)]
@@ -857,6 +874,25 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_that_says_so_verifies_a_solution_for_whoever_may_verify() {
+        use Status::*;
+        let table: Vec<(Actor, Status, &str, bool, Option<Status>)> = vec![
+            (submitter(), Solved, "ok", false, Some(Verified)),
+            (submitter(), Unsolved, "  Verified!\n\nThanks", false, Some(Verified)),
+            (submitter(), Solved, "\nOK.\n> your ticket was solved", false, Some(Verified)),
+            (submitter(), Solved, "ok, but one more thing", false, None),
+            (submitter(), Solved, "okay", false, None),
+            (submitter(), Solved, "It works. ok", false, None),
+            (submitter(), InProgress, "ok", false, None),
+            (supporter(), Solved, "ok", false, None),
+        ];
+        for (actor, status, body, internal, expected) in table {
+            let got = add_article(&actor, &ticket(status), body, internal).map(|c| c.map(|(s, _)| s));
+            assert_eq!(got.ok().flatten(), expected, "{body:?} on {status}");
+        }
+    }
+
+    #[test]
     fn articles() {
         use Status::*;
         // (who, status, internal, outcome)
@@ -870,6 +906,7 @@ mod tests {
             (Actor::anonymous(), InProgress, false, Err("denied")),
             (submitter(), Verified, false, Err("conflict")),
             (supporter(), Closed, true, Err("conflict")),
+            (submitter(), Solved, false, Ok(None)),
         ];
         for (actor, status, internal, expected) in table {
             let got = add_article(&actor, &ticket(status), "Thanks, it works again.", internal);

@@ -901,3 +901,27 @@ async fn messages_arriving_together_are_stored_and_numbered_in_the_order_they_ar
     sorted.sort();
     assert_eq!((numbers.len(), numbers), (6, sorted), "new tickets numbered as their messages arrived");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answering_the_solution_mail_with_ok_verifies_the_solution() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let customer = unique_address("satisfied");
+    let raw = message(&customer, &desk.unit_address, "VPN drops", "The VPN drops every hour.\n", &[]);
+    let id = desk.deliver(raw).await.ticket.expect("a ticket");
+    let supporter = desk.supporter().await;
+    let solved = desk.server.patch(&format!("/api/v1/tickets/{id}"), &supporter.2, json!({"status": "solved"})).await;
+    assert_eq!(solved.status, StatusCode::OK, "{:?}", solved.body);
+    let solution = desk.peer.wait_for(&customer, 2).await.into_iter().find(|m| m.subject.contains("(solved)"));
+    let parent = solution.and_then(|m| m.message_id).expect("the solution mail");
+    let answer = message(
+        &customer,
+        "helpdesk@test.example.org",
+        "Re: your ticket",
+        "OK\n\nOn Mon, 23 Nov 2026, Helpdesk wrote:\n> The status of your ticket changed to solved\n",
+        &[("In-Reply-To", &format!("<{parent}>")), ("References", &format!("<{parent}>"))],
+    );
+    assert_eq!(desk.deliver(answer).await.status, InboundStatus::ArticleAdded);
+    assert_eq!(desk.ticket(id.get()).await["status"], "verified", "the answer verified it");
+    let timers = desk.server.app.timers_of(id).await.expect("timers");
+    assert!(timers.is_empty(), "nothing left to close: {timers:?}");
+}
