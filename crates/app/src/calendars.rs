@@ -10,6 +10,9 @@ use time::OffsetDateTime;
 
 use crate::{App, AppError, AppResult};
 
+/// The `Default` calendar (migration 0011): office hours, in the configured `time_zone`.
+pub const DEFAULT_CALENDAR: CalendarId = CalendarId(1);
+
 /// The longest name of a calendar, in characters.
 const MAX_NAME_CHARS: usize = 100;
 
@@ -44,6 +47,12 @@ pub struct CalendarPatch {
 pub fn working_calendar(record: &CalendarRecord) -> AppResult<Calendar> {
     let week = record.week.week().map_err(AppError::Invalid)?;
     Ok(Calendar::new(zone(&record.time_zone)?, week, record.holidays.iter().copied()))
+}
+
+/// Whether the time zone database knows `name` (the configuration's `time_zone` is checked
+/// with it before anything starts).
+pub fn is_time_zone(name: &str) -> bool {
+    zone(name).is_ok()
 }
 
 fn zone(name: &str) -> AppResult<jiff::tz::TimeZone> {
@@ -131,6 +140,26 @@ impl App {
             tx.update_calendar(&updated).await?;
             tx.commit().await?;
             Ok(updated)
+        })
+        .await
+    }
+
+    /// Gives the `Default` calendar the configured time `zone`, as long as no admin has edited
+    /// that calendar (then their choice stands); true when it changed. A zone that does not
+    /// exist is refused and changes nothing.
+    pub async fn adopt_default_time_zone(&self, configured: &str) -> AppResult<bool> {
+        let name = configured.trim().to_owned();
+        zone(&name)?;
+        self.write(move |mut tx| async move {
+            let Some(current) = tx.calendar(DEFAULT_CALENDAR).await? else { return Ok(false) };
+            if current.updated_at != current.created_at || current.time_zone == name {
+                return Ok(false);
+            }
+            // updated_at stays as it was: the calendar still counts as never edited, and
+            // follows the key if it changes again.
+            tx.update_calendar(&CalendarRecord { time_zone: name, ..current }).await?;
+            tx.commit().await?;
+            Ok(true)
         })
         .await
     }

@@ -72,6 +72,10 @@ pub struct FileConfig {
     pub imap_mailbox: Option<String>,
     /// Seconds between two polls of the mailbox [default: 60] (`HELPDESK_IMAP_POLL_SECONDS`).
     pub imap_poll_seconds: Option<u64>,
+    /// The time zone of the `Default` working-hour calendar, an IANA name such as
+    /// `Europe/Berlin` [default: UTC] (`HELPDESK_TIME_ZONE`). It follows this key until an admin
+    /// edits that calendar.
+    pub time_zone: Option<String>,
     /// This node's search index, a cache of the database it rebuilds when missing
     /// [default: DATA/search-index] (`HELPDESK_SEARCH_INDEX`).
     pub search_index: Option<PathBuf>,

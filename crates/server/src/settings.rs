@@ -122,6 +122,14 @@ impl Settings {
         file.mail_address = env_over("HELPDESK_MAIL_ADDRESS", file.mail_address.take())?;
         file.mail_tag = env_over("HELPDESK_MAIL_TAG", file.mail_tag.take())?;
         file.search_index = env_over("HELPDESK_SEARCH_INDEX", file.search_index.take())?;
+        file.time_zone = env_over("HELPDESK_TIME_ZONE", file.time_zone.take())?;
+        if let Some(zone) = file.time_zone.as_deref().map(str::trim)
+            && !helpdesk_app::calendars::is_time_zone(zone)
+        {
+            anyhow::bail!(
+                "time_zone (HELPDESK_TIME_ZONE): '{zone}' is not a time zone; use an IANA name such as Europe/Berlin"
+            );
+        }
         file.imap_host = env_over("HELPDESK_IMAP_HOST", file.imap_host.take())?;
         file.imap_port = env_over("HELPDESK_IMAP_PORT", file.imap_port.take())?;
         file.imap_security = env_over("HELPDESK_IMAP_SECURITY", file.imap_security.take())?;
@@ -178,6 +186,9 @@ impl Settings {
             .with_mail_identity(self.mail.clone())
             .with_secret_key(&key)
             .with_connectors(Arc::new(helpdesk_bridges::Connectors::with_timeout(self.connector_timeout)));
+        if let Some(zone) = &self.file.time_zone {
+            app.adopt_default_time_zone(zone).await.with_context(|| format!("time_zone = \"{zone}\""))?;
+        }
         Ok(match &self.public_url {
             Some(url) => app.with_public_url(url),
             None => app,

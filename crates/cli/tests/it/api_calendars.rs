@@ -220,3 +220,25 @@ async fn every_unit_has_a_service_level_base_unless_an_admin_chooses_another() {
     assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(snapshot(f.server.store()).await, before, "refusals wrote nothing");
 }
+
+#[tokio::test]
+async fn the_default_calendar_takes_the_configured_time_zone_until_an_admin_edits_it() {
+    let f = Fixture::new().await;
+    let zone_of = |id: i64| {
+        let (server, admin) = (&f.server, f.admin.clone());
+        async move { server.get(&format!("/api/v1/calendars/{id}"), &admin).await.body["time_zone"].clone() }
+    };
+    let app = &f.server.app;
+    assert!(app.adopt_default_time_zone("Europe/Berlin").await.expect("adopted"));
+    assert_eq!((zone_of(1).await, zone_of(2).await), (json!("Europe/Berlin"), json!("UTC")), "only Default follows");
+    assert!(!app.adopt_default_time_zone("Europe/Berlin").await.expect("the same"), "nothing to change");
+    let refused = app.adopt_default_time_zone("Mars/Olympus").await;
+    assert!(matches!(refused, Err(helpdesk_app::AppError::Invalid(_))), "{refused:?}");
+    assert_eq!(zone_of(1).await, "Europe/Berlin", "a zone that does not exist changes nothing");
+    assert!(app.adopt_default_time_zone("Asia/Tokyo").await.expect("adopted"), "it follows the key");
+
+    let edited = f.server.patch("/api/v1/calendars/1", &f.admin, json!({"time_zone": "Europe/Paris"})).await;
+    assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);
+    assert!(!app.adopt_default_time_zone("Europe/Berlin").await.expect("kept"));
+    assert_eq!(zone_of(1).await, "Europe/Paris", "an admin's choice stands");
+}

@@ -126,6 +126,7 @@ async fn every_configuration_variable_is_read_and_a_bad_value_is_refused_by_its_
         ("HELPDESK_WORKER", "maybe", "HELPDESK_WORKER"),
         ("HELPDESK_TRUSTED_PROXIES", "10.0.0.1, proxy.example.org", "HELPDESK_TRUSTED_PROXIES: 'proxy.example.org'"),
         ("HELPDESK_MAX_CONNECTIONS", "many", "HELPDESK_MAX_CONNECTIONS"),
+        ("HELPDESK_TIME_ZONE", "Mars/Olympus", "time_zone (HELPDESK_TIME_ZONE): 'Mars/Olympus' is not a time zone"),
     ];
     for (name, value, says) in table {
         let dir = tempfile::tempdir().expect("dir");
@@ -146,6 +147,7 @@ async fn every_configuration_variable_is_read_and_a_bad_value_is_refused_by_its_
         .env("HELPDESK_WORKER", "false")
         .env("HELPDESK_TRUSTED_PROXIES", "10.0.0.1, ::1")
         .env("HELPDESK_CLIENT_DN_HEADER", "X-Client-DN")
+        .env("HELPDESK_TIME_ZONE", "Europe/Berlin")
         .output()
         .expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
