@@ -1,6 +1,8 @@
 //! The ticket page's read model: everything the page shows of one ticket, read after one read of
 //! the ticket and one decision of the policy on it, with what the person may do there.
 
+use helpdesk_domain::service_level::Lifecycle;
+use helpdesk_domain::timer::{TimerKind, WaitingStep, waiting_step};
 use std::collections::HashMap;
 
 use helpdesk_domain::attachment::Attachment;
@@ -45,6 +47,20 @@ pub struct TicketView {
     pub units: Vec<Unit>,
     /// What this person may do on the page.
     pub may: TicketMay,
+    /// What Helpdesk will do by itself, and when: the timers waiting on the ticket, each with
+    /// the number of reminders its level sends before it gives up.
+    pub pending: Vec<Pending>,
+}
+
+/// A step Helpdesk will take by itself on a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// It closes a solution nobody verified at this moment.
+    Close(time::OffsetDateTime),
+    /// It sends reminder `n` (from 1) to the requester it waits for at this moment.
+    Remind(u8, time::OffsetDateTime),
+    /// It makes the ticket `unsolved` (no reply) at this moment, its reminders unanswered.
+    GiveUp(time::OffsetDateTime),
 }
 
 /// What a person may do on a ticket's page.
@@ -116,6 +132,7 @@ impl App {
             set_privacy: may(TicketAction::SetPrivacy),
         };
         let next_statuses = workflow::allowed_for(actor, &facts);
+        let pending = self.pending(&ticket, &units).await?;
         Ok(TicketView {
             ticket,
             articles,
@@ -129,7 +146,32 @@ impl App {
             categories,
             units,
             may,
+            pending,
         })
+    }
+
+    /// What Helpdesk will do by itself on `ticket`, the soonest first.
+    async fn pending(&self, ticket: &Ticket, units: &[Unit]) -> AppResult<Vec<Pending>> {
+        let mut pending = Vec::new();
+        for timer in self.store.timers_of(ticket.id).await? {
+            pending.push(match timer.kind {
+                TimerKind::AutoClose => Pending::Close(timer.due_at),
+                TimerKind::WaitingReminder => {
+                    let level = match units.iter().find(|u| u.id == ticket.unit) {
+                        Some(unit) => self.store.service_level(unit.service_level).await?,
+                        None => None,
+                    };
+                    let reminders = level.map_or(Lifecycle::default().auto_unsolved_after_reminders, |l| {
+                        l.auto_unsolved_after_reminders
+                    });
+                    match waiting_step(u8::try_from(timer.stage).unwrap_or(u8::MAX), reminders) {
+                        WaitingStep::Remind(n) => Pending::Remind(n, timer.due_at),
+                        WaitingStep::GiveUp => Pending::GiveUp(timer.due_at),
+                    }
+                }
+            });
+        }
+        Ok(pending)
     }
 }
 

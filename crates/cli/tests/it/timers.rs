@@ -9,7 +9,7 @@ use helpdesk_domain::account::Role;
 use helpdesk_domain::timer::TimerKind;
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, MailPeer, Options, Received, TestClock, mail_peer, unique_address};
+use crate::common::{Fixture, MailPeer, Options, Received, TestClock, WebSession, mail_peer, unique_address};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -22,6 +22,15 @@ async fn solved_ticket() -> (Fixture, Arc<TestClock>, i64, String) {
     let solved = f.server.patch(&format!("/api/v1/tickets/{id}"), &f.admin, json!({"status": "solved"})).await;
     assert_eq!(solved.status, 200, "{:?}", solved.body);
     (f, clock, id, user)
+}
+
+/// Ticket `id`'s page as the person with `email` sees it.
+async fn page(f: &Fixture, email: &str, id: i64) -> String {
+    let password = "a long timers password";
+    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), email, password).await.expect("a password");
+    let mut session = WebSession::new(&f.server).await;
+    session.sign_in(email, password).await;
+    session.get(&format!("/tickets/{id}")).await.html
 }
 
 async fn status(f: &Fixture, id: i64) -> Value {
@@ -41,6 +50,9 @@ async fn a_solution_nobody_verified_is_closed_after_ten_working_days_once() {
         time::OffsetDateTime::parse(due["due"].as_str().expect("due"), &time::format_description::well_known::Rfc3339)
             .expect("a time");
     assert_eq!(timers[0].due_at, due, "ten working days of the Default calendar");
+    let shown = page(&f, "submitter@example.org", id).await;
+    let on = format!("by itself on {:04}-{:02}-{:02}", due.year(), u8::from(due.month()), due.day());
+    assert!(shown.contains("<dt>Closes</dt>") && shown.contains(&on), "the page says when: {on}");
 
     clock.advance(9 * DAY);
     assert_eq!(
@@ -172,6 +184,7 @@ async fn a_submitter_who_does_not_answer_is_reminded_twice_then_the_ticket_is_un
     assert_eq!(waiting.status, 200, "{:?}", waiting.body);
     let timers = f.server.app.timers_of(TicketId(id)).await.expect("timers");
     assert_eq!(timers.iter().map(|t| t.kind).collect::<Vec<_>>(), [TimerKind::WaitingReminder]);
+    assert!(page(&f, &address, id).await.contains("the first to the requester on"), "the page says when");
 
     // Four calendar days hold fewer than Base's five working days.
     clock.advance(4 * DAY);
@@ -187,6 +200,8 @@ async fn a_submitter_who_does_not_answer_is_reminded_twice_then_the_ticket_is_un
         assert!(last.text.contains(&format!("This is reminder {n} of 2")), "{}", last.text);
         assert_eq!(status(&f, id).await, "waiting_for_reply");
     }
+    let shown = page(&f, &address, id).await;
+    assert!(shown.contains("becomes unsolved (no reply) on"), "the page says what comes next");
 
     // A third period unanswered: unsolved, qualified no_reply, and the submitter is told.
     clock.advance(10 * DAY);

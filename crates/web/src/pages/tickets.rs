@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
-use helpdesk_app::ticket_view::TicketView;
+use helpdesk_app::ticket_view::{Pending, TicketView};
 use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
@@ -730,6 +730,8 @@ struct TicketPage {
     max_bytes: usize,
     /// The ticket's copy in another ticketing system, for those who work it.
     external: Option<ExternalView>,
+    /// What Helpdesk will do by itself, in words: a label and what and when.
+    pending: Vec<(&'static str, String)>,
 }
 
 /// Where a ticket's copy is in another system, and whether the two are in step.
@@ -850,8 +852,24 @@ async fn ticket_page(
         since: l.pending_since.map(when).unwrap_or_default(),
         error: l.last_error.unwrap_or_default(),
     });
+    let pending = view
+        .pending
+        .iter()
+        .map(|p| match *p {
+            Pending::Close(at) => {
+                ("Closes", format!("by itself on {}, unless the solution is verified or the ticket reopened", when(at)))
+            }
+            Pending::Remind(n, at) => {
+                ("Reminder", format!("{} to the requester on {}, unless they answer", ordinal(n), when(at)))
+            }
+            Pending::GiveUp(at) => {
+                ("Unanswered", format!("becomes unsolved (no reply) on {}, unless the requester answers", when(at)))
+            }
+        })
+        .collect();
     let page = TicketPage {
         external,
+        pending,
         shell: Shell::of(viewer).with_notice(notice),
         description: to_safe_html(&t.description),
         description_quoted: quoted_of(None),
@@ -1024,4 +1042,14 @@ pub async fn attachment(
 ) -> PageResult {
     let (meta, bytes) = state.app.attachment(&viewer.actor, id, attachment).await?;
     Ok(crate::respond::attachment_response(&meta, bytes))
+}
+
+/// "the first", "the second", ... reminder.
+fn ordinal(n: u8) -> String {
+    match n {
+        1 => "the first".into(),
+        2 => "the second".into(),
+        3 => "the third".into(),
+        n => format!("number {n}"),
+    }
 }
