@@ -1,7 +1,8 @@
 //! The scheduler: every timed rule of a ticket (the closing of a solution nobody verified, the
-//! reminders of a submitter who is waited for) as a timer stored with the ticket, started and stopped in the transaction of the
-//! change of status that calls for it, and fired once at its due moment by whichever node holds
-//! the scheduler's lease, in one transaction that removes the timer and makes its change.
+//! reminders of a submitter who is waited for) as a timer stored with the ticket, started and
+//! stopped in the transaction of the change of status that calls for it, and fired once at its
+//! due moment by whichever node holds the scheduler's lease, in one transaction that removes the
+//! timer and makes its change.
 
 use std::time::Duration;
 
@@ -64,7 +65,8 @@ impl Rules {
         match Rules::read(tx, unit).await {
             Ok(rules) => rules,
             Err(e) => {
-                tracing::warn!(unit = unit.get(), error = %e, "the unit's service level could not be read; GGUS's times apply");
+                let unit = unit.get();
+                tracing::warn!(unit, error = %e, "the unit's level could not be read; GGUS's times apply");
                 Rules { lifecycle: Lifecycle::default(), calendar: None }
             }
         }
@@ -126,7 +128,8 @@ impl App {
                     Ok(true) => fired += 1,
                     Ok(false) => {}
                     Err(e) => {
-                        tracing::error!(ticket = timer.ticket.get(), kind = %timer.kind, error = %e, "a timer could not fire");
+                        let ticket = timer.ticket.get();
+                        tracing::error!(ticket, kind = %timer.kind, error = %e, "a timer could not fire");
                     }
                 }
             }

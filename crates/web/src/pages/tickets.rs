@@ -856,15 +856,11 @@ async fn ticket_page(
         .pending
         .iter()
         .map(|p| match *p {
-            Pending::Close(at) => {
-                ("Closes", format!("by itself on {}, unless the solution is verified or the ticket reopened", when(at)))
-            }
+            Pending::Close(at) => ("Closes", format!("on {}, unless verified or reopened", when(at))),
             Pending::Remind(n, at) => {
-                ("Reminder", format!("{} to the requester on {}, unless they answer", ordinal(n), when(at)))
+                ("Reminder", format!("{} on {}, unless the requester answers", ordinal(n), when(at)))
             }
-            Pending::GiveUp(at) => {
-                ("Unanswered", format!("becomes unsolved (no reply) on {}, unless the requester answers", when(at)))
-            }
+            Pending::GiveUp(at) => ("Unanswered", format!("unsolved (no reply) on {}", when(at))),
         })
         .collect();
     let page = TicketPage {
@@ -1044,12 +1040,12 @@ pub async fn attachment(
     Ok(crate::respond::attachment_response(&meta, bytes))
 }
 
-/// "the first", "the second", ... reminder.
+/// "first", "second", ... reminder.
 fn ordinal(n: u8) -> String {
     match n {
-        1 => "the first".into(),
-        2 => "the second".into(),
-        3 => "the third".into(),
+        1 => "first".into(),
+        2 => "second".into(),
+        3 => "third".into(),
         n => format!("number {n}"),
     }
 }
