@@ -150,6 +150,11 @@ impl App {
     pub async fn adopt_default_time_zone(&self, configured: &str) -> AppResult<bool> {
         let name = configured.trim().to_owned();
         zone(&name)?;
+        // Every start asks; the readers answer, and the writer is taken only for a change.
+        let unchanged = |c: &CalendarRecord| c.updated_at != c.created_at || c.time_zone == name;
+        if self.store.calendar(DEFAULT_CALENDAR).await?.is_none_or(|c| unchanged(&c)) {
+            return Ok(false);
+        }
         self.write(move |mut tx| async move {
             let Some(current) = tx.calendar(DEFAULT_CALENDAR).await? else { return Ok(false) };
             if current.updated_at != current.created_at || current.time_zone == name {

@@ -162,7 +162,6 @@ impl App {
                     return Ok(true);
                 }
             };
-            let rules = Rules::of(&mut *tx, ticket.unit).await;
             let give_up = TicketPatch {
                 status: Some(Status::Unsolved),
                 resolution: Some(Resolution::NoReply),
@@ -171,6 +170,8 @@ impl App {
             let patch = match timer.kind {
                 TimerKind::AutoClose => TicketPatch { status: Some(Status::Closed), ..TicketPatch::default() },
                 TimerKind::WaitingReminder => {
+                    // Only the reminders need the level; closing does not.
+                    let rules = Rules::of(&mut *tx, ticket.unit).await;
                     let sent = u8::try_from(timer.stage).unwrap_or(u8::MAX);
                     match waiting_step(sent, rules.lifecycle.auto_unsolved_after_reminders) {
                         WaitingStep::Remind(n) => {
