@@ -14,10 +14,12 @@ pub mod auth;
 pub mod calendars;
 pub mod catalog;
 pub mod certificates;
+pub mod clocks;
 pub mod customers;
 pub mod entitlements;
 mod error;
 pub mod inbound;
+mod levels;
 pub mod links;
 pub mod mail;
 pub mod membership;
@@ -77,6 +79,8 @@ pub struct App {
     committed: Arc<tokio::sync::watch::Sender<u64>>,
     /// Set once an account was seen to exist.
     accounts_exist: Arc<std::sync::atomic::AtomicBool>,
+    /// Where the third escalation step of a late ticket is also told (a monitoring team).
+    monitoring: Option<Arc<str>>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -129,7 +133,14 @@ impl App {
             connect: None,
             committed: Arc::new(tokio::sync::watch::Sender::new(0)),
             accounts_exist: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            monitoring: None,
         }
+    }
+
+    /// The same application, telling `address` too of a late ticket's third escalation step.
+    pub fn with_monitoring_address(mut self, address: Option<&str>) -> App {
+        self.monitoring = address.map(str::trim).filter(|a| !a.is_empty()).map(Arc::from);
+        self
     }
 
     /// The same application, telling people it is reached at `url` (in e-mailed links).
@@ -208,7 +219,7 @@ impl App {
 
     /// The time, to the microsecond: what both engines store, so that what a use case returns
     /// is what a later read gives.
-    fn now(&self) -> OffsetDateTime {
+    pub fn now(&self) -> OffsetDateTime {
         let now = self.clock.now();
         now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
     }

@@ -4,6 +4,8 @@
 //! change is announced once, even when the worker stops half-way.
 
 use helpdesk_domain::account::{Account, Notification};
+use helpdesk_domain::clock::ClockKind;
+use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, shown_to};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Article, Ticket};
@@ -68,6 +70,36 @@ pub enum Event {
         /// How many are sent before the ticket becomes `unsolved`.
         of: u8,
     },
+    /// A quarter of a service-level clock's time is left.
+    SlaWarning {
+        /// The ticket.
+        ticket: TicketId,
+        /// Which clock.
+        clock: ClockKind,
+        /// When its time runs out.
+        #[serde(with = "time::serde::rfc3339")]
+        due: OffsetDateTime,
+    },
+    /// A service-level clock's time ran out unmet.
+    SlaBreached {
+        /// The ticket.
+        ticket: TicketId,
+        /// Which clock.
+        clock: ClockKind,
+        /// When its time ran out.
+        #[serde(with = "time::serde::rfc3339")]
+        due: OffsetDateTime,
+    },
+    /// A late ticket escalated a step: step 1 tells the unit and the owner, step 2 also the
+    /// 1st-level units, step 3 also the monitoring address.
+    Escalated {
+        /// The ticket.
+        ticket: TicketId,
+        /// The step reached, 1 to 3.
+        step: u8,
+        /// Why, when a requester escalated it (empty when its clock did).
+        reason: String,
+    },
     /// Somebody asked to join a unit.
     JoinRequest {
         /// The unit.
@@ -90,6 +122,9 @@ impl Event {
             Event::Reopened { .. } => Notification::Reopened,
             // The reminder is what the status change asked of the requester, repeated.
             Event::WaitingReminder { .. } => Notification::StatusChange,
+            Event::SlaWarning { .. } | Event::SlaBreached { .. } | Event::Escalated { .. } => {
+                Notification::ServiceLevel
+            }
             Event::JoinRequest { .. } => Notification::JoinRequest,
         }
     }
@@ -101,7 +136,10 @@ impl Event {
             | Event::Reply { ticket, .. }
             | Event::StatusChanged { ticket, .. }
             | Event::Reopened { ticket }
-            | Event::WaitingReminder { ticket, .. } => Some(*ticket),
+            | Event::WaitingReminder { ticket, .. }
+            | Event::SlaWarning { ticket, .. }
+            | Event::SlaBreached { ticket, .. }
+            | Event::Escalated { ticket, .. } => Some(*ticket),
             Event::JoinRequest { .. } => None,
         }
     }
@@ -181,6 +219,8 @@ pub enum Audience {
     UnitMember,
     /// A manager of the unit.
     Manager,
+    /// The installation's monitoring address (a late ticket's third escalation step).
+    Monitoring,
 }
 
 /// One message to write: everything its templates show, already cut to what the recipient may
@@ -313,6 +353,9 @@ impl App {
             Event::StatusChanged { .. } => (true, false, false, true),
             Event::Reopened { .. } => (false, redirect, ticket.owner.is_none(), true),
             Event::WaitingReminder { .. } => (true, false, false, false),
+            // The owner is warned; a ticket nobody owns warns its unit.
+            Event::SlaWarning { .. } => (false, ticket.owner.is_none(), ticket.owner.is_none(), true),
+            Event::SlaBreached { .. } | Event::Escalated { .. } => (false, true, true, true),
             Event::JoinRequest { .. } => (false, false, false, false),
         };
         if to_requesters {
@@ -327,26 +370,52 @@ impl App {
             self.push_account(&mut all, owner, Audience::Owner).await?;
         }
         if let Some(unit) = unit {
-            // Only a redirect-mode unit works on its list; the address of any other unit is
-            // where its mail comes to Helpdesk (its members hear of its tickets one by one).
-            if to_unit && redirect && !unit.email.is_empty() {
-                // The unit's list reads what the unit's supporters read.
-                let actor = Actor { units: vec![unit.id], ..Actor::anonymous() };
-                all.push(Candidate {
-                    address: unit.email.clone(),
-                    name: unit.name.clone(),
-                    account: None,
-                    actor,
-                    audience: Audience::UnitAddress,
-                });
-            }
-            if to_members && unit.integration == Integration::Direct {
-                for member in self.store.unit_members(unit.id).await? {
-                    self.push_account(&mut all, member.account, Audience::UnitMember).await?;
+            self.push_unit(&mut all, unit, to_unit, to_members).await?;
+        }
+        if let Event::Escalated { step, .. } = event {
+            if *step >= 2 {
+                for first in self.first_level_units().await?.iter().filter(|u| u.id != ticket.unit) {
+                    self.push_unit(&mut all, first, true, true).await?;
                 }
+            }
+            if *step >= 3
+                && let Some(address) = &self.monitoring
+            {
+                self.push_address(&mut all, address, Audience::Monitoring).await?;
             }
         }
         Ok(all)
+    }
+
+    /// A unit's readers: its list (`to_unit`, for a unit that works on its list) or its members
+    /// one by one (`to_members`, for a unit that works in Helpdesk).
+    async fn push_unit(&self, all: &mut Vec<Candidate>, unit: &Unit, to_unit: bool, to_members: bool) -> AppResult<()> {
+        let redirect = unit.integration == Integration::Redirect;
+        // Only a redirect-mode unit works on its list; the address of any other unit is
+        // where its mail comes to Helpdesk (its members hear of its tickets one by one).
+        if to_unit && redirect && !unit.email.is_empty() {
+            // The unit's list reads what the unit's supporters read.
+            let actor = Actor { units: vec![unit.id], ..Actor::anonymous() };
+            all.push(Candidate {
+                address: unit.email.clone(),
+                name: unit.name.clone(),
+                account: None,
+                actor,
+                audience: Audience::UnitAddress,
+            });
+        }
+        if to_members && unit.integration == Integration::Direct {
+            for member in self.store.unit_members(unit.id).await? {
+                self.push_account(all, member.account, Audience::UnitMember).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The 1st-level units (at most a page of them).
+    async fn first_level_units(&self) -> AppResult<Vec<Unit>> {
+        let page = PageRequest { page: 1, per_page: 100 };
+        Ok(self.store.units(page).await?.items.into_iter().filter(|u| u.level == 1).collect())
     }
 
     async fn push_account(&self, all: &mut Vec<Candidate>, id: AccountId, audience: Audience) -> AppResult<()> {

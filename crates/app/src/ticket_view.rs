@@ -1,6 +1,7 @@
 //! The ticket page's read model: everything the page shows of one ticket, read after one read of
 //! the ticket and one decision of the policy on it, with what the person may do there.
 
+use helpdesk_domain::clock::{ClockState, TOP_ESCALATION};
 use helpdesk_domain::service_level::Lifecycle;
 use helpdesk_domain::timer::{TimerKind, WaitingStep, waiting_step};
 use std::collections::HashMap;
@@ -82,6 +83,9 @@ pub struct TicketMay {
     pub set_unit: bool,
     /// Make it public or private.
     pub set_privacy: bool,
+    /// Escalate it as its requester (its response time has passed unanswered, and it is not
+    /// escalated as far as it goes).
+    pub escalate: bool,
 }
 
 impl App {
@@ -130,6 +134,11 @@ impl App {
             set_priority: may(TicketAction::SetPriority),
             set_unit: may(TicketAction::SetUnit),
             set_privacy: may(TicketAction::SetPrivacy),
+            escalate: may(TicketAction::Escalate)
+                && ticket.sla.as_ref().is_some_and(|sla| {
+                    sla.escalation_step < TOP_ESCALATION
+                        && sla.response.as_ref().is_some_and(|r| r.state == ClockState::Breached)
+                }),
         };
         let next_statuses = workflow::allowed_for(actor, &facts);
         let pending = self.pending(&ticket, &units).await?;
@@ -169,6 +178,8 @@ impl App {
                         WaitingStep::GiveUp => Pending::GiveUp(timer.due_at),
                     }
                 }
+                // The clocks are shown as clocks.
+                TimerKind::ResponseClock | TimerKind::ResolutionClock => continue,
             });
         }
         Ok(pending)

@@ -1,6 +1,7 @@
 //! Tickets: open, read, list, change, reply, and their history.
 
 use helpdesk_domain::attachment::{NewUpload, accept_uploads};
+use helpdesk_domain::clock::responds;
 use helpdesk_domain::history::{Change, HistoryEntry};
 use helpdesk_domain::mail::InboundStatus;
 use helpdesk_domain::paging::{Page, PageRequest};
@@ -12,6 +13,8 @@ use helpdesk_domain::{AccountId, TicketId, UnitId};
 use helpdesk_store::{NewArticle, TicketQuery, Tx};
 
 use crate::attachments::{digest, store_files};
+use crate::clocks::RulesCache;
+use crate::levels::Rules;
 use crate::notify::{self, Event, events_of_update};
 use crate::origin::Origin;
 use crate::{App, AppError, AppResult};
@@ -68,30 +71,39 @@ impl App {
             changes.push(Change::new("unit", serde_json::Value::Null, unit));
         }
         let files = digest(accept_uploads(actor, &new.facts(), uploads)?).await?;
+        // The unit's level is read before the transaction, on the readers.
+        let mut rules = match self.store.unit(new.unit).await? {
+            Some(unit) => RulesCache::with(unit.id, Rules::read(self.store.as_ref(), &unit).await),
+            None => RulesCache::default(),
+        };
         let now = self.now();
         let by = actor.account;
-        self.write(move |mut tx| async move {
-            let mut history: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(now, by)).collect();
-            history.extend(files.iter().map(|f| f.change(false).at(now, by)));
-            let mut ticket = tx.insert_ticket(&new, &history, now).await?;
-            store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
-            let quiet = Origin::record(&origin, &mut *tx, InboundStatus::TicketOpened, ticket.id, None, now).await?;
-            let mut events = vec![Event::Opened { ticket: ticket.id }];
-            if let Some(Ok((mut next, changes))) = then.map(|patch| workflow::update(&Actor::system(), &ticket, &patch))
-                && !changes.is_empty()
-            {
-                next.updated_at = now;
-                tx.update_ticket(&next).await?;
-                record(&mut *tx, None, ticket.id, changes, now).await?;
-                events.extend(events_of_update(&ticket, &next));
-                ticket = next;
-            }
-            crate::timers::keep_timers(&mut *tx, None, &ticket, now).await?;
-            notify::queue(&mut *tx, events, by, &quiet, now).await?;
-            tx.commit().await?;
-            Ok(ticket)
-        })
-        .await
+        let ticket = self
+            .write(move |mut tx| async move {
+                let mut history: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(now, by)).collect();
+                history.extend(files.iter().map(|f| f.change(false).at(now, by)));
+                let mut ticket = tx.insert_ticket(&new, &history, now).await?;
+                store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
+                let quiet =
+                    Origin::record(&origin, &mut *tx, InboundStatus::TicketOpened, ticket.id, None, now).await?;
+                let mut events = vec![Event::Opened { ticket: ticket.id }];
+                if let Some(Ok((mut next, changes))) =
+                    then.map(|patch| workflow::update(&Actor::system(), &ticket, &patch))
+                    && !changes.is_empty()
+                {
+                    next.updated_at = now;
+                    tx.update_ticket(&next).await?;
+                    record(&mut *tx, None, ticket.id, changes, now).await?;
+                    events.extend(events_of_update(&ticket, &next));
+                    ticket = next;
+                }
+                crate::timers::keep_timers(&mut *tx, None, &ticket, false, &mut rules, now).await?;
+                notify::queue(&mut *tx, events, by, &quiet, now).await?;
+                tx.commit().await?;
+                Ok(ticket)
+            })
+            .await?;
+        self.with_sla_one(ticket).await
     }
 
     /// Who a new ticket is for: the actor, or the customer named as `on_behalf_of`.
@@ -119,12 +131,14 @@ impl App {
     pub async fn ticket(&self, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
         let ticket = self.store.ticket(id).await?.ok_or_else(|| not_found(id))?;
         check_ticket(actor, TicketAction::Read, &TicketFacts::from(&ticket)).map_err(|_| not_found(id))?;
-        Ok(shown_to(actor, ticket))
+        self.with_sla_one(shown_to(actor, ticket)).await
     }
 
     /// A page of the tickets `actor` may read, in the filter's order (newest first by default).
     pub async fn tickets(&self, actor: &Actor, filter: TicketFilter, page: PageRequest) -> AppResult<Page<Ticket>> {
-        Ok(self.store.tickets(&query(filter, actor, page)).await?.map(|t| shown_to(actor, t)))
+        let mut page = self.store.tickets(&query(filter, actor, page)).await?.map(|t| shown_to(actor, t));
+        page.items = self.with_sla(std::mem::take(&mut page.items)).await?;
+        Ok(page)
     }
 
     /// The same page as [`App::tickets`], each ticket with its submitter's name and its number
@@ -155,35 +169,39 @@ impl App {
     ) -> AppResult<Ticket> {
         let now = self.now();
         let actor = actor.clone();
-        self.write(move |mut tx| async move {
-            let ticket = readable_for_update(&mut *tx, &actor, id).await?;
-            if let Some(unit) = patch.unit.filter(|u| *u != ticket.unit)
-                && tx.unit(unit).await?.is_none()
-            {
-                return Err(AppError::invalid("unit", format!("there is no unit {unit}")));
-            }
-            if let Some(Some(owner)) = patch.owner.filter(|o| *o != ticket.owner) {
-                match tx.account(owner).await? {
-                    Some(account) if !account.disabled => {}
-                    _ => return Err(AppError::invalid("owner", format!("there is no active account {owner}"))),
+        let ticket = self
+            .write(move |mut tx| async move {
+                let ticket = readable_for_update(&mut *tx, &actor, id).await?;
+                if let Some(unit) = patch.unit.filter(|u| *u != ticket.unit)
+                    && tx.unit(unit).await?.is_none()
+                {
+                    return Err(AppError::invalid("unit", format!("there is no unit {unit}")));
                 }
-            }
-            let (mut next, changes) = workflow::update(&actor, &ticket, &patch)?;
-            if changes.is_empty() {
+                if let Some(Some(owner)) = patch.owner.filter(|o| *o != ticket.owner) {
+                    match tx.account(owner).await? {
+                        Some(account) if !account.disabled => {}
+                        _ => return Err(AppError::invalid("owner", format!("there is no active account {owner}"))),
+                    }
+                }
+                let (mut next, changes) = workflow::update(&actor, &ticket, &patch)?;
+                if changes.is_empty() {
+                    Origin::record_update(&origin, &mut *tx, id).await?;
+                    tx.commit().await?;
+                    return Ok(shown_to(&actor, ticket));
+                }
+                next.updated_at = now;
+                tx.update_ticket(&next).await?;
+                record(&mut *tx, actor.account, id, changes, now).await?;
+                let answered = actor.units.contains(&ticket.unit) && responds(ticket.status, next.status);
+                let mut rules = RulesCache::default();
+                crate::timers::keep_timers(&mut *tx, Some(&ticket), &next, answered, &mut rules, now).await?;
                 Origin::record_update(&origin, &mut *tx, id).await?;
+                notify::queue(&mut *tx, events_of_update(&ticket, &next), actor.account, &[], now).await?;
                 tx.commit().await?;
-                return Ok(shown_to(&actor, ticket));
-            }
-            next.updated_at = now;
-            tx.update_ticket(&next).await?;
-            record(&mut *tx, actor.account, id, changes, now).await?;
-            crate::timers::keep_timers(&mut *tx, Some(ticket.status), &next, now).await?;
-            Origin::record_update(&origin, &mut *tx, id).await?;
-            notify::queue(&mut *tx, events_of_update(&ticket, &next), actor.account, &[], now).await?;
-            tx.commit().await?;
-            Ok(shown_to(&actor, next))
-        })
-        .await
+                Ok(shown_to(&actor, next))
+            })
+            .await?;
+        self.with_sla_one(ticket).await
     }
 
     /// Adds a public reply or an internal note. A reply from the submitter on a ticket waiting
@@ -249,14 +267,17 @@ impl App {
                 .await?;
             let mut changes = vec![Change::new("article", serde_json::Value::Null, article.id).internal(internal)];
             changes.extend(files.iter().map(|f| f.change(internal)));
-            let before = ticket.status;
+            let before = ticket.clone();
             if let Some((status, change)) = status_change {
                 ticket.status = status;
                 changes.push(change);
             }
             ticket.updated_at = now;
             tx.update_ticket(&ticket).await?;
-            crate::timers::keep_timers(&mut *tx, Some(before), &ticket, now).await?;
+            // A public reply of the unit's member is its response.
+            let answered = !internal && actor.units.contains(&before.unit);
+            let mut rules = RulesCache::default();
+            crate::timers::keep_timers(&mut *tx, Some(&before), &ticket, answered, &mut rules, now).await?;
             store_files(&mut *tx, id, Some(article.id), internal, author, files, now).await?;
             record(&mut *tx, author, id, changes, now).await?;
             let quiet =
@@ -304,7 +325,7 @@ impl App {
 }
 
 /// The ticket, locked for this transaction, if `actor` may read it.
-async fn readable_for_update(tx: &mut dyn Tx, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
+pub(crate) async fn readable_for_update(tx: &mut dyn Tx, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
     let ticket = tx.ticket_for_update(id).await?.ok_or_else(|| not_found(id))?;
     check_ticket(actor, TicketAction::Read, &TicketFacts::from(&ticket)).map_err(|_| not_found(id))?;
     Ok(ticket)

@@ -6,20 +6,19 @@
 
 use std::time::Duration;
 
-use helpdesk_domain::calendar::{Calendar, WorkingDuration};
+use helpdesk_domain::TicketId;
 use helpdesk_domain::history::Change;
 use helpdesk_domain::policy::Actor;
-use helpdesk_domain::service_level::Lifecycle;
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::Ticket;
 use helpdesk_domain::timer::{TimerChange, TimerKind, WaitingStep, timer_changes, waiting_step};
 use helpdesk_domain::workflow::{self, TicketPatch};
-use helpdesk_domain::{TicketId, UnitId};
 use helpdesk_store::{Timer, Tx};
 use time::OffsetDateTime;
 use tokio_util::sync::CancellationToken;
 
-use crate::calendars::working_calendar;
+use crate::clocks::RulesCache;
+use crate::levels::Rules;
 use crate::notify::{self, Event, events_of_update};
 use crate::{App, AppResult};
 
@@ -32,78 +31,38 @@ const BATCH: i64 = 100;
 /// Reads per pass, so that a pass ends even when every timer it reads fails.
 const MAX_BATCHES: usize = 50;
 
-/// Starts and stops the timers of `after` for its change of status from `before` (none: it is
-/// new), in the transaction `tx` of that change.
+/// Starts and stops the timers of `after` for its change from `before` (none: it is new), and
+/// keeps its service-level clocks in step, in the transaction `tx` of that change. `answered`:
+/// the change is a response of the unit the ticket was with (see [`crate::clocks::keep_clocks`]).
 pub(crate) async fn keep_timers(
     tx: &mut dyn Tx,
-    before: Option<Status>,
+    before: Option<&Ticket>,
     after: &Ticket,
+    answered: bool,
+    rules: &mut RulesCache,
     now: OffsetDateTime,
 ) -> AppResult<()> {
-    for change in timer_changes(before, after.status) {
+    for change in timer_changes(before.map(|t| t.status), after.status) {
         match change {
             TimerChange::Start(kind) => {
-                let due = Rules::of(tx, after.unit).await.due(kind, now);
+                let due = due(&rules.get(tx, after.unit).await, kind, now);
                 tx.set_timer(after.id, kind, due, 0).await?;
             }
             TimerChange::Stop(kind) => tx.clear_timer(after.id, kind).await?,
         }
     }
-    Ok(())
+    crate::clocks::keep_clocks(tx, before, after, answered, rules, now).await
 }
 
-/// The lifecycle times of a unit's service level, and the calendar they are counted in.
-struct Rules {
-    lifecycle: Lifecycle,
-    calendar: Option<Calendar>,
-}
-
-impl Rules {
-    /// The rules of `unit`'s level. A level that cannot be read must not stop the change that
-    /// starts a timer: GGUS's times then apply, counted in calendar days, and the log says why.
-    async fn of(tx: &mut dyn Tx, unit: UnitId) -> Rules {
-        match Rules::read(tx, unit).await {
-            Ok(rules) => rules,
-            Err(e) => {
-                let unit = unit.get();
-                tracing::warn!(unit, error = %e, "the unit's level could not be read; GGUS's times apply");
-                Rules { lifecycle: Lifecycle::default(), calendar: None }
-            }
-        }
-    }
-
-    async fn read(tx: &mut dyn Tx, unit: UnitId) -> Result<Rules, String> {
-        let unit = tx.unit(unit).await.map_err(|e| e.to_string())?.ok_or("the unit is gone")?;
-        let level =
-            tx.service_level(unit.service_level).await.map_err(|e| e.to_string())?.ok_or("the level is gone")?;
-        let lifecycle = Lifecycle {
-            waiting_reminder: level.waiting_reminder.parse()?,
-            auto_unsolved_after_reminders: level.auto_unsolved_after_reminders,
-            auto_close: level.auto_close.parse()?,
-        };
-        let record = tx.calendar(level.calendar).await.map_err(|e| e.to_string())?.ok_or("the calendar is gone")?;
-        let calendar = working_calendar(&record).map_err(|e| e.to_string())?;
-        Ok(Rules { lifecycle, calendar: Some(calendar) })
-    }
-
-    /// When `kind`, started at `from`, falls due.
-    fn due(&self, kind: TimerKind, from: OffsetDateTime) -> OffsetDateTime {
-        let after = match kind {
-            TimerKind::AutoClose => self.lifecycle.auto_close,
-            TimerKind::WaitingReminder => self.lifecycle.waiting_reminder,
-        };
-        if let Some(calendar) = &self.calendar
-            && let Ok(due) = calendar.due(from, after)
-        {
-            return due;
-        }
-        let minutes = match after {
-            WorkingDuration::Minutes(n) => i64::from(n),
-            WorkingDuration::Hours(n) => 60 * i64::from(n),
-            WorkingDuration::Days(n) => 24 * 60 * i64::from(n),
-        };
-        from + time::Duration::minutes(minutes)
-    }
+/// When `kind`, started at `from`, falls due under `rules`.
+fn due(rules: &Rules, kind: TimerKind, from: OffsetDateTime) -> OffsetDateTime {
+    let after = match kind {
+        TimerKind::AutoClose => rules.lifecycle.auto_close,
+        TimerKind::WaitingReminder => rules.lifecycle.waiting_reminder,
+        // A clock's timer is set by its clock, never by status alone.
+        TimerKind::ResponseClock | TimerKind::ResolutionClock => return from,
+    };
+    rules.due(from, after)
 }
 
 impl App {
@@ -153,6 +112,11 @@ impl App {
             if !tx.take_timer(&timer).await? {
                 return Ok(false);
             }
+            if let Some(clock) = timer.kind.clock() {
+                crate::clocks::step(&mut *tx, &timer, clock, now).await?;
+                tx.commit().await?;
+                return Ok(true);
+            }
             // A ticket that moved on since (reopened, answered) is left as it is: its change
             // stopped the timer, and this one only lost the race to see it gone.
             let ticket = match tx.ticket_for_update(timer.ticket).await? {
@@ -169,6 +133,11 @@ impl App {
             };
             let patch = match timer.kind {
                 TimerKind::AutoClose => TicketPatch { status: Some(Status::Closed), ..TicketPatch::default() },
+                // Taken by their clocks above.
+                TimerKind::ResponseClock | TimerKind::ResolutionClock => {
+                    tx.commit().await?;
+                    return Ok(true);
+                }
                 TimerKind::WaitingReminder => {
                     // Only the reminders need the level; closing does not.
                     let rules = Rules::of(&mut *tx, ticket.unit).await;
@@ -177,7 +146,7 @@ impl App {
                         WaitingStep::Remind(n) => {
                             let change = Change::new("reminder", serde_json::Value::Null, n);
                             crate::tickets::record(&mut *tx, None, ticket.id, vec![change], now).await?;
-                            let due = rules.due(TimerKind::WaitingReminder, now);
+                            let due = due(&rules, TimerKind::WaitingReminder, now);
                             tx.set_timer(ticket.id, TimerKind::WaitingReminder, due, i64::from(n)).await?;
                             let of = rules.lifecycle.auto_unsolved_after_reminders;
                             let event = Event::WaitingReminder { ticket: ticket.id, reminder: n, of };
@@ -195,7 +164,7 @@ impl App {
                 next.updated_at = now;
                 tx.update_ticket(&next).await?;
                 crate::tickets::record(&mut *tx, None, ticket.id, changes, now).await?;
-                keep_timers(&mut *tx, Some(ticket.status), &next, now).await?;
+                keep_timers(&mut *tx, Some(&ticket), &next, false, &mut RulesCache::default(), now).await?;
                 notify::queue(&mut *tx, events_of_update(&ticket, &next), None, &[], now).await?;
             }
             tx.commit().await?;

@@ -197,6 +197,8 @@ pub enum Notification {
     Reopened,
     /// Someone asks to join a unit you manage.
     JoinRequest,
+    /// A ticket of yours or your unit's is late, or escalated (service levels).
+    ServiceLevel,
 }
 
 named_enum!(Notification {
@@ -206,6 +208,7 @@ named_enum!(Notification {
     StatusChange => "status_change",
     Reopened => "reopened",
     JoinRequest => "join_request",
+    ServiceLevel => "service_level",
 });
 
 /// The roles to grant, checked: only grantable ones, each once, in order; none means

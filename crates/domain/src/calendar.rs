@@ -364,6 +364,17 @@ impl Calendar {
         offset_date_time(due)
     }
 
+    /// The moment `working` of working time has passed since `from` (a start outside working
+    /// time counts from the next working moment; none or less: that moment).
+    pub fn after_working(
+        &self,
+        from: OffsetDateTime,
+        working: time::Duration,
+    ) -> Result<OffsetDateTime, CalendarError> {
+        let left = SignedDuration::new(working.whole_seconds().max(0), working.subsec_nanoseconds().max(0));
+        offset_date_time(self.add(timestamp(from)?, left)?)
+    }
+
     /// The working time between `from` and `to` (none when `to` is not after `from`).
     pub fn working_time(&self, from: OffsetDateTime, to: OffsetDateTime) -> Result<time::Duration, CalendarError> {
         let (from, to) = (timestamp(from)?, timestamp(to)?);
@@ -728,6 +739,29 @@ mod tests {
         for (calendar, from, to, minutes) in cases {
             let spent = calendar.working_time(local(&berlin, from), local(&berlin, to));
             assert_eq!(spent, Ok(time::Duration::minutes(*minutes)), "{from} to {to}");
+        }
+    }
+
+    #[test]
+    fn working_time_added_lands_where_it_was_counted_to() {
+        let berlin = zone("Europe/Berlin");
+        let office = Calendar::new(berlin.clone(), Week::office_hours(), [date("2026-12-25")]);
+        // (from, working minutes, lands at): a paused clock resumes with what it has left.
+        let cases: &[(&str, i64, &str)] = &[
+            ("2026-12-04T16:00", 8 * 60, "2026-12-07T16:00"),
+            ("2026-12-24T16:00", 2 * 60, "2026-12-28T10:00"),
+            ("2026-12-05T12:00", 0, "2026-12-07T09:00"),
+            ("2026-12-07T10:00", -30, "2026-12-07T10:00"),
+            ("2026-12-04T16:59", 1, "2026-12-04T17:00"),
+        ];
+        for (from, minutes, lands) in cases {
+            let from = local(&berlin, from);
+            let at = office.after_working(from, time::Duration::minutes(*minutes));
+            assert_eq!(at, Ok(local(&berlin, lands)), "{from} + {minutes} working minutes");
+            if *minutes > 0 {
+                let counted = office.working_time(from, local(&berlin, lands));
+                assert_eq!(counted, Ok(time::Duration::minutes(*minutes)), "and back");
+            }
         }
     }
 

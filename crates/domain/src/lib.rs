@@ -9,6 +9,7 @@ pub mod account;
 pub mod attachment;
 pub mod calendar;
 pub mod category;
+pub mod clock;
 pub mod connector;
 pub mod dn;
 pub mod history;

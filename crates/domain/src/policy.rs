@@ -219,6 +219,8 @@ pub enum TicketAction {
     /// See the e-mail addresses its copies go to ("send a copy to"): private data of the
     /// requester's side, not for everyone who may read a public ticket.
     ReadContacts,
+    /// Escalate it once its response time has passed (GGUS's escalation button).
+    Escalate,
 }
 
 /// Something done outside any one ticket.
@@ -496,6 +498,8 @@ pub fn check_ticket(actor: &Actor, action: TicketAction, t: &TicketFacts) -> Res
         TicketAction::SetUnit if worker => Ok(()),
         TicketAction::SetUnit => deny("only the supporters of the ticket's unit and staff may reassign it"),
         TicketAction::SetOwner(new_owner) => check_owner(actor, t, new_owner),
+        TicketAction::Escalate if requester_side && !actor.gateway_only() => Ok(()),
+        TicketAction::Escalate => deny("only the ticket's requesters may escalate it"),
     }
 }
 
@@ -594,7 +598,8 @@ mod tests {
 
     /// The matrix's columns, in order.
     const COLUMNS: &str = "R read, Y reply, N internal note, I read internal notes, H status on_hold, \
-        S status solved, P priority, V privacy, A assign an owner, E escalate, T attach, B open on behalf of";
+        S status solved, P priority, V privacy, A assign an owner, E escalate to another unit, T attach, \
+        X escalate as a requester, B open on behalf of";
 
     fn answers(actor: &Actor, t: &TicketFacts, customer_orgs: &[OrgId]) -> String {
         let actions = [
@@ -609,10 +614,11 @@ mod tests {
             TicketAction::SetOwner(Some(COLLEAGUE)),
             TicketAction::SetUnit,
             TicketAction::Attach,
+            TicketAction::Escalate,
         ];
         let mut out: String = actions
             .iter()
-            .zip("RYNIHSPVAET".chars())
+            .zip("RYNIHSPVAETX".chars())
             .map(|(a, c)| if check_ticket(actor, *a, t).is_ok() { c } else { '.' })
             .collect();
         out.push(if check(actor, Action::OpenOnBehalfOf(customer_orgs.to_vec())).is_ok() { 'B' } else { '.' });
@@ -624,46 +630,46 @@ mod tests {
         // role, relation, expected on a public ticket, expected on a private ticket.
         // Columns: see COLUMNS. Written out by hand from DOMAIN.md; never computed.
         let matrix: &[(&str, &str, &str, &str)] = &[
-            ("anonymous", "own", "R...........", "............"),
-            ("anonymous", "same org", "R...........", "............"),
-            ("anonymous", "other org", "R...........", "............"),
-            ("anonymous", "assigned unit", "R...........", "............"),
-            ("anonymous", "other unit", "R...........", "............"),
-            ("community", "own", "RY...S......", "RY...S......"),
-            ("community", "same org", "RY..........", "............"),
-            ("community", "other org", "RY..........", "............"),
-            ("community", "assigned unit", "RY..........", "............"),
-            ("community", "other unit", "RY..........", "............"),
-            ("named", "own", "RY...SPV..T.", "RY...SPV..T."),
-            ("named", "same org", "RY...SPV..T.", "RY...SPV..T."),
-            ("named", "other org", "RY..........", "............"),
-            ("named", "assigned unit", "RY..........", "............"),
-            ("named", "other unit", "RY..........", "............"),
-            ("partner", "own", "RY...SPV..T.", "RY...SPV..T."),
-            ("partner", "same org", "RY...SPV..TB", "RY...SPV..TB"),
-            ("partner", "other org", "RY..........", "............"),
-            ("partner", "assigned unit", "RY..........", "............"),
-            ("partner", "other unit", "RY..........", "............"),
-            ("supporter", "own", "RY...SPV..T.", "RY...SPV..T."),
-            ("supporter", "same org", "RY..........", "............"),
-            ("supporter", "other org", "RY..........", "............"),
-            ("supporter", "assigned unit", "RYNIHSPV.ET.", "RYNIHSPV.ET."),
-            ("supporter", "other unit", "RY..........", "............"),
-            ("unit manager", "own", "RY...SPV..T.", "RY...SPV..T."),
-            ("unit manager", "same org", "RY..........", "............"),
-            ("unit manager", "other org", "RY..........", "............"),
-            ("unit manager", "assigned unit", "RYNIHSPVAET.", "RYNIHSPVAET."),
-            ("unit manager", "other unit", "RY..........", "............"),
-            ("staff", "own", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("staff", "same org", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("staff", "other org", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("staff", "assigned unit", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("staff", "other unit", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("admin", "own", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("admin", "same org", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("admin", "other org", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("admin", "assigned unit", "RYNIHSPVAETB", "RYNIHSPVAETB"),
-            ("admin", "other unit", "RYNIHSPVAETB", "RYNIHSPVAETB"),
+            ("anonymous", "own", "R............", "............."),
+            ("anonymous", "same org", "R............", "............."),
+            ("anonymous", "other org", "R............", "............."),
+            ("anonymous", "assigned unit", "R............", "............."),
+            ("anonymous", "other unit", "R............", "............."),
+            ("community", "own", "RY...S.....X.", "RY...S.....X."),
+            ("community", "same org", "RY...........", "............."),
+            ("community", "other org", "RY...........", "............."),
+            ("community", "assigned unit", "RY...........", "............."),
+            ("community", "other unit", "RY...........", "............."),
+            ("named", "own", "RY...SPV..TX.", "RY...SPV..TX."),
+            ("named", "same org", "RY...SPV..TX.", "RY...SPV..TX."),
+            ("named", "other org", "RY...........", "............."),
+            ("named", "assigned unit", "RY...........", "............."),
+            ("named", "other unit", "RY...........", "............."),
+            ("partner", "own", "RY...SPV..TX.", "RY...SPV..TX."),
+            ("partner", "same org", "RY...SPV..TXB", "RY...SPV..TXB"),
+            ("partner", "other org", "RY...........", "............."),
+            ("partner", "assigned unit", "RY...........", "............."),
+            ("partner", "other unit", "RY...........", "............."),
+            ("supporter", "own", "RY...SPV..TX.", "RY...SPV..TX."),
+            ("supporter", "same org", "RY...........", "............."),
+            ("supporter", "other org", "RY...........", "............."),
+            ("supporter", "assigned unit", "RYNIHSPV.ET..", "RYNIHSPV.ET.."),
+            ("supporter", "other unit", "RY...........", "............."),
+            ("unit manager", "own", "RY...SPV..TX.", "RY...SPV..TX."),
+            ("unit manager", "same org", "RY...........", "............."),
+            ("unit manager", "other org", "RY...........", "............."),
+            ("unit manager", "assigned unit", "RYNIHSPVAET..", "RYNIHSPVAET.."),
+            ("unit manager", "other unit", "RY...........", "............."),
+            ("staff", "own", "RYNIHSPVAETXB", "RYNIHSPVAETXB"),
+            ("staff", "same org", "RYNIHSPVAET.B", "RYNIHSPVAET.B"),
+            ("staff", "other org", "RYNIHSPVAET.B", "RYNIHSPVAET.B"),
+            ("staff", "assigned unit", "RYNIHSPVAET.B", "RYNIHSPVAET.B"),
+            ("staff", "other unit", "RYNIHSPVAET.B", "RYNIHSPVAET.B"),
+            ("admin", "own", "RYNIHSPVAETXB", "RYNIHSPVAETXB"),
+            ("admin", "same org", "RYNIHSPVAET.B", "RYNIHSPVAET.B"),
+            ("admin", "other org", "RYNIHSPVAET.B", "RYNIHSPVAET.B"),
+            ("admin", "assigned unit", "RYNIHSPVAET.B", "RYNIHSPVAET.B"),
+            ("admin", "other unit", "RYNIHSPVAET.B", "RYNIHSPVAET.B"),
         ];
         let mut wrong = Vec::new();
         for (name, relation, public, private) in matrix {

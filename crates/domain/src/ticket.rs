@@ -138,6 +138,11 @@ pub struct Ticket {
     /// When anything about it last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Its service level and clocks (none where they were not read, and on a ticket no clock
+    /// ever ran for).
+    #[serde(default)]
+    #[schema(required = true)]
+    pub sla: Option<crate::clock::TicketSla>,
 }
 
 /// Where a ticket's article came from.

@@ -1,6 +1,7 @@
 //! The timers a ticket carries: which timed rule waits on it, and when a change of status starts
 //! or ends one. The scheduler fires a timer at its due moment, once.
 
+use crate::clock::ClockKind;
 use crate::named_enum;
 use crate::status::Status;
 
@@ -12,16 +13,44 @@ pub enum TimerKind {
     /// A submitter who is waited for is reminded, and in the end the ticket becomes `unsolved`
     /// (GGUS's "waiting for submitter": every 5 working days, unsolved after two reminders).
     WaitingReminder,
+    /// The first-response clock's next step (warning, breach, escalation).
+    ResponseClock,
+    /// The resolution clock's next step.
+    ResolutionClock,
 }
 
-named_enum!(TimerKind { AutoClose => "auto_close", WaitingReminder => "waiting_reminder" });
+named_enum!(TimerKind {
+    AutoClose => "auto_close",
+    WaitingReminder => "waiting_reminder",
+    ResponseClock => "response_clock",
+    ResolutionClock => "resolution_clock",
+});
 
 impl TimerKind {
-    /// Whether this timer runs while a ticket is in `status`.
+    /// Whether this lifecycle timer runs while a ticket is in `status` (a clock's timer follows
+    /// its clock instead: never by status alone).
     pub fn runs_in(self, status: Status) -> bool {
         match self {
             TimerKind::AutoClose => matches!(status, Status::Solved | Status::Unsolved),
             TimerKind::WaitingReminder => status == Status::WaitingForReply,
+            TimerKind::ResponseClock | TimerKind::ResolutionClock => false,
+        }
+    }
+
+    /// The timer that takes `clock`'s steps.
+    pub fn of_clock(clock: ClockKind) -> TimerKind {
+        match clock {
+            ClockKind::Response => TimerKind::ResponseClock,
+            ClockKind::Resolution => TimerKind::ResolutionClock,
+        }
+    }
+
+    /// The clock whose steps this timer takes, if it is a clock's.
+    pub fn clock(self) -> Option<ClockKind> {
+        match self {
+            TimerKind::ResponseClock => Some(ClockKind::Response),
+            TimerKind::ResolutionClock => Some(ClockKind::Resolution),
+            TimerKind::AutoClose | TimerKind::WaitingReminder => None,
         }
     }
 }

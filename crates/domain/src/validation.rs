@@ -58,6 +58,17 @@ impl Errors {
 /// no constant there); a test holds every copy to this one.
 pub const LINE_PATTERN: &str = "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\x00-\\x20\\x7F-\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\x00-\\x1F\\x7F-\\x9F]*$";
 
+/// What the API's schemas ask of a text that must not be blank: a character that is neither
+/// white space (as JavaScript's `\s` has it) nor U+0085, which Unicode also counts as white
+/// space. [`is_blank`] is the server's side of the same rule.
+pub const TEXT_PATTERN: &str = "^[\\s\\S]*[^\\s\\u0085][\\s\\S]*$";
+
+/// Whether `text` is blank: Unicode white space and the byte-order mark only (what
+/// [`TEXT_PATTERN`] refuses).
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || c == '\u{feff}')
+}
+
 /// Checks a one-line name or title: not blank, at most `max` characters as sent, no control
 /// characters (white space around it is taken away, controls are not: as the document says).
 pub fn check_line(errors: &mut Errors, field: &str, value: &str, max: usize) {

@@ -572,6 +572,7 @@ mod tests {
             link_url: t.link_url,
             created_at: OffsetDateTime::UNIX_EPOCH,
             updated_at: OffsetDateTime::UNIX_EPOCH,
+            sla: None,
         }
     }
 

@@ -85,7 +85,18 @@ fn subject_of(notice: &Notice, tag: &str) -> String {
         Event::StatusChanged { to, .. } => format!("{tagged} ({to})"),
         Event::Reopened { .. } => format!("{tagged} (reopened)"),
         Event::WaitingReminder { .. } => format!("{tagged} (waiting for your reply)"),
+        Event::SlaWarning { clock, .. } => format!("{tagged} ({} due soon)", clock_name(*clock)),
+        Event::SlaBreached { clock, .. } => format!("{tagged} ({} overdue)", clock_name(*clock)),
+        Event::Escalated { step, .. } => format!("{tagged} (escalated, step {step})"),
         Event::JoinRequest { .. } => tagged,
+    }
+}
+
+/// A clock as a subject names it.
+fn clock_name(clock: helpdesk_domain::clock::ClockKind) -> &'static str {
+    match clock {
+        helpdesk_domain::clock::ClockKind::Response => "first response",
+        helpdesk_domain::clock::ClockKind::Resolution => "resolution",
     }
 }
 

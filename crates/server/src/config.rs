@@ -76,6 +76,10 @@ pub struct FileConfig {
     /// `Europe/Berlin` [default: UTC] (`HELPDESK_TIME_ZONE`). It follows this key until an admin
     /// edits that calendar.
     pub time_zone: Option<String>,
+    /// An address also told when a late ticket reaches escalation step 3, e.g. the ticket
+    /// monitoring team's; it reads a private ticket only as the account of that address may
+    /// [default: none] (`HELPDESK_MONITORING_ADDRESS`).
+    pub monitoring_address: Option<String>,
     /// This node's search index, a cache of the database it rebuilds when missing
     /// [default: DATA/search-index] (`HELPDESK_SEARCH_INDEX`).
     pub search_index: Option<PathBuf>,

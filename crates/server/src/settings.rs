@@ -130,6 +130,14 @@ impl Settings {
                 "time_zone (HELPDESK_TIME_ZONE): '{zone}' is not a time zone; use an IANA name such as Europe/Berlin"
             );
         }
+        file.monitoring_address = env_over("HELPDESK_MONITORING_ADDRESS", file.monitoring_address.take())?;
+        if let Some(address) = file.monitoring_address.as_deref() {
+            let mut errors = helpdesk_domain::validation::Errors::new();
+            helpdesk_domain::validation::check_email(&mut errors, "monitoring_address", address.trim());
+            if errors.finish(()).is_err() {
+                anyhow::bail!("monitoring_address (HELPDESK_MONITORING_ADDRESS): '{address}' is not an e-mail address");
+            }
+        }
         file.imap_host = env_over("HELPDESK_IMAP_HOST", file.imap_host.take())?;
         file.imap_port = env_over("HELPDESK_IMAP_PORT", file.imap_port.take())?;
         file.imap_security = env_over("HELPDESK_IMAP_SECURITY", file.imap_security.take())?;
@@ -185,6 +193,7 @@ impl Settings {
             .with_clock(self.clock.clone())
             .with_mail_identity(self.mail.clone())
             .with_secret_key(&key)
+            .with_monitoring_address(self.file.monitoring_address.as_deref())
             .with_connectors(Arc::new(helpdesk_bridges::Connectors::with_timeout(self.connector_timeout)));
         if let Some(zone) = &self.file.time_zone {
             app.adopt_default_time_zone(zone).await.with_context(|| format!("time_zone = \"{zone}\""))?;

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod auth;
+mod clocks;
 mod error;
 mod identity;
 mod mail;
@@ -18,6 +19,7 @@ mod search;
 mod sql;
 mod sql_accounts;
 mod sql_auth;
+mod sql_clocks;
 mod sql_identity;
 mod sql_mail;
 mod sql_search;
@@ -48,6 +50,7 @@ use time::OffsetDateTime;
 
 pub use accounts::{AccountStore, AccountTx};
 pub use auth::{AuthStore, AuthTx};
+pub use clocks::{Clock, ClockSegment, ClockStore, ClockTx};
 pub use error::{StoreError, StoreResult};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use mail::{MailStore, MailTx};
@@ -68,7 +71,17 @@ pub enum Engine {
 /// Reads, and the start of every change. Cheap to share: hold it in an `Arc`.
 #[async_trait]
 pub trait Store:
-    IdentityStore + AuthStore + AccountStore + MailStore + SearchSource + SyncStore + TimerStore + Send + Sync + 'static
+    IdentityStore
+    + AuthStore
+    + AccountStore
+    + MailStore
+    + SearchSource
+    + SyncStore
+    + TimerStore
+    + ClockStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which engine this is.
     fn engine(&self) -> Engine;
@@ -163,7 +176,7 @@ pub trait Store:
 /// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + Send {
+pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + ClockTx + Send {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

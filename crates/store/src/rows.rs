@@ -157,6 +157,7 @@ impl TryFrom<TicketRow> for Ticket {
             link_url: r.link_url,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
+            sla: None,
         })
     }
 }

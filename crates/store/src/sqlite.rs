@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use crate::sql::sql_store;
 use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
+use crate::sql_clocks::clocks_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
 use crate::sql_search::search_sql;
@@ -61,6 +62,10 @@ sync_sql! {
 }
 
 timers_sql! {
+    db: sqlx::Sqlite,
+}
+
+clocks_sql! {
     db: sqlx::Sqlite,
 }
 

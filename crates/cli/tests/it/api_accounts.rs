@@ -73,7 +73,15 @@ async fn notification_preferences_start_with_everything_and_unknown_kinds_change
     let server = TestServer::start().await;
     let (_, token) = server.account("ann@example.org", &[]).await;
     let (_, bob) = server.account("bob@example.org", &[]).await;
-    let all = json!(["ticket_opened", "assigned", "public_reply", "status_change", "reopened", "join_request"]);
+    let all = json!([
+        "ticket_opened",
+        "assigned",
+        "public_reply",
+        "status_change",
+        "reopened",
+        "join_request",
+        "service_level"
+    ]);
     let got = server.get("/api/v1/me/notifications", &token).await;
     assert_eq!(got.status, StatusCode::OK);
     assert_eq!(got.body, json!({"wanted": all}));
@@ -326,6 +334,6 @@ async fn the_document_describes_the_account_operations() {
         assert!(op["responses"]["401"].is_object(), "{method} {path} says it needs a token");
     }
     let kinds = &doc["components"]["schemas"]["Notification"]["enum"];
-    assert_eq!(kinds.as_array().map(Vec::len), Some(6), "{kinds:?}");
+    assert_eq!(kinds.as_array().map(Vec::len), Some(7), "{kinds:?}");
     assert!(doc["components"]["schemas"]["LinkedIdentity"].is_object());
 }

@@ -127,6 +127,11 @@ async fn every_configuration_variable_is_read_and_a_bad_value_is_refused_by_its_
         ("HELPDESK_TRUSTED_PROXIES", "10.0.0.1, proxy.example.org", "HELPDESK_TRUSTED_PROXIES: 'proxy.example.org'"),
         ("HELPDESK_MAX_CONNECTIONS", "many", "HELPDESK_MAX_CONNECTIONS"),
         ("HELPDESK_TIME_ZONE", "Mars/Olympus", "time_zone (HELPDESK_TIME_ZONE): 'Mars/Olympus' is not a time zone"),
+        (
+            "HELPDESK_MONITORING_ADDRESS",
+            "monitoring team",
+            "monitoring_address (HELPDESK_MONITORING_ADDRESS): 'monitoring team' is not an e-mail address",
+        ),
     ];
     for (name, value, says) in table {
         let dir = tempfile::tempdir().expect("dir");

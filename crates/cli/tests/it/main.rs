@@ -13,6 +13,7 @@ mod api_refusals;
 mod api_tickets;
 mod browser;
 mod cli;
+mod clocks;
 mod common;
 mod conformance;
 mod http_server;

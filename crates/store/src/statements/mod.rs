@@ -8,6 +8,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod auth;
+pub(crate) mod clocks;
 pub(crate) mod identity;
 pub(crate) mod mail;
 pub(crate) mod search;
@@ -27,9 +28,10 @@ pub(crate) struct Both {
 }
 
 /// The areas, by name.
-const AREAS: [(&str, Area); 8] = [
+const AREAS: [(&str, Area); 9] = [
     ("accounts", accounts::all),
     ("auth", auth::all),
+    ("clocks", clocks::all),
     ("identity", identity::all),
     ("mail", mail::all),
     ("search", search::all),

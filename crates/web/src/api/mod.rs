@@ -237,6 +237,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::get_ticket, tickets::update_ticket))
         .routes(routes!(tickets::create_article, tickets::list_articles))
         .routes(routes!(tickets::ticket_history))
+        .routes(routes!(tickets::ticket_sla))
+        .routes(routes!(tickets::escalate_ticket))
         .routes(routes!(search::search))
         .routes(routes!(attachments::list_attachments))
         .routes(routes!(attachments::get_attachment))

@@ -1,4 +1,4 @@
-//! `/api/v1/tickets`: open, list, read, change, reply, history.
+//! `/api/v1/tickets`: open, list, read, change, reply, history, service-level clocks, escalation.
 
 use axum::Json;
 use axum::extract::State;
@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::TicketFilter;
+use helpdesk_domain::clock::SlaDetail;
 use helpdesk_domain::history::HistoryEntry;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::status::{Resolution, Status};
@@ -314,4 +315,51 @@ pub async fn ticket_history(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<Page<HistoryEntry>>, Problem> {
     Ok(Json(state.app.history(&actor, id, page.request()?).await?))
+}
+
+/// Why a requester escalates a ticket.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateTicket {
+    /// Why (goes into the history and to the people told), at most 2,000 characters, not blank.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"^[\s\S]*[^\s\u0085][\s\S]*$")]
+    pub reason: String,
+}
+
+/// Escalates a ticket one step (GGUS's escalation button), for its requester's side, once its
+/// first-response time has passed unanswered: step 1 tells its unit and owner, step 2 also the
+/// 1st-level units, step 3 also the monitoring address. Refused with 409 before that, after an
+/// answer, or beyond step 3.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/escalate", tag = "tickets", request_body = EscalateTicket,
+    params(("id" = i64, Path, description = "The ticket number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The escalated ticket", body = Ticket),
+        WriteRefusals,
+    ))]
+pub async fn escalate_ticket(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiJson(body): ApiJson<EscalateTicket>,
+) -> Result<Json<Ticket>, Problem> {
+    Ok(Json(state.app.escalate(&actor, id, &body.reason).await?))
+}
+
+/// A ticket's service-level clocks in full: every run (a new first-response clock for each unit
+/// the ticket reached, a new resolution clock for each reopen) with the spans it ran, its
+/// working time used and its moments; for reports of response, solution and waiting time.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/sla", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ticket's clocks", body = SlaDetail),
+        ReadRefusals,
+    ))]
+pub async fn ticket_sla(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<TicketId>,
+) -> Result<Json<SlaDetail>, Problem> {
+    Ok(Json(state.app.sla_detail(&actor, id).await?))
 }

@@ -49,6 +49,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tickets/new/priority", get(tickets::priority_preview))
         .route("/tickets/{id}", get(tickets::show))
         .route("/tickets/{id}/change", post(tickets::change))
+        .route("/tickets/{id}/escalate", post(tickets::escalate))
         .route("/tickets/{id}/attachments/{attachment}", get(tickets::attachment))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/certificate", get(auth::certificate_login))

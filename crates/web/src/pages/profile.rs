@@ -58,6 +58,7 @@ fn notification_label(n: Notification) -> &'static str {
         Notification::StatusChange => "The status of a ticket I follow changes",
         Notification::Reopened => "A ticket I work on is reopened",
         Notification::JoinRequest => "Somebody asks to join a unit I manage",
+        Notification::ServiceLevel => "A ticket I own, or of my units, is late or escalated",
     }
 }
 

@@ -13,6 +13,7 @@ use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::{TicketFilter, TicketOrder};
 use helpdesk_domain::attachment::{MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
 use helpdesk_domain::category::{Category, FieldType};
+use helpdesk_domain::clock::{ClockState, TOP_ESCALATION, TicketSla};
 use helpdesk_domain::listing::{Narrowing, StateChoice};
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Action, check};
@@ -25,8 +26,8 @@ use serde::Deserialize;
 
 use super::form::{PageForm, PagePath, PageQuery, UploadForm};
 use super::views::{
-    Choice, Names, Pager, TicketRow, first_hundred, is_open, page_of, priority_choices, query, status_choices, when,
-    words,
+    Choice, Names, Pager, TicketRow, first_hundred, is_open, page_of, priority_choices, query, span, status_choices,
+    when, words,
 };
 use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
@@ -732,6 +733,39 @@ struct TicketPage {
     external: Option<ExternalView>,
     /// What Helpdesk will do by itself, in words: a label and what and when.
     pending: Vec<(&'static str, String)>,
+    /// The service-level clocks: a label, the state (its class and word) and the time in words.
+    clocks: Vec<ClockLine>,
+    /// How far the ticket is escalated, in words (empty when it is not).
+    escalation: String,
+    /// Whether the viewer may escalate it as its requester.
+    may_escalate: bool,
+}
+
+/// One of a ticket's clocks on its page.
+struct ClockLine {
+    label: &'static str,
+    state: &'static str,
+    text: String,
+}
+
+/// The clocks of a ticket as its page shows them, at `now`.
+fn clock_lines(sla: Option<&TicketSla>, now: time::OffsetDateTime) -> Vec<ClockLine> {
+    let Some(sla) = sla else { return Vec::new() };
+    [("First response", &sla.response), ("Resolution", &sla.resolution)]
+        .into_iter()
+        .filter_map(|(label, clock)| {
+            let clock = clock.as_ref()?;
+            let text = match (clock.state, clock.due, clock.met_at) {
+                (ClockState::Met, _, Some(met)) => format!("met on {}", when(met)),
+                (ClockState::Breached, Some(due), _) => format!("overdue by {} (due {})", span(now - due), when(due)),
+                (ClockState::Breached, None, _) => "overdue; stands still while the ticket waits".to_owned(),
+                (ClockState::Paused, _, _) => "stands still while the ticket waits".to_owned(),
+                (_, Some(due), _) => format!("due in {} ({})", span(due - now), when(due)),
+                _ => String::new(),
+            };
+            Some(ClockLine { label, state: clock.state.as_str(), text })
+        })
+        .collect()
 }
 
 /// Where a ticket's copy is in another system, and whether the two are in step.
@@ -863,9 +897,17 @@ async fn ticket_page(
             Pending::GiveUp(at) => ("Unanswered", format!("unsolved (no reply) on {}", when(at))),
         })
         .collect();
+    let clocks = clock_lines(t.sla.as_ref(), state.app.now());
+    let escalation = match t.sla.as_ref().map_or(0, |s| s.escalation_step) {
+        0 => String::new(),
+        n => format!("step {n} of {TOP_ESCALATION}"),
+    };
     let page = TicketPage {
         external,
         pending,
+        clocks,
+        escalation,
+        may_escalate: may.escalate,
         shell: Shell::of(viewer).with_notice(notice),
         description: to_safe_html(&t.description),
         description_quoted: quoted_of(None),
@@ -917,6 +959,7 @@ pub async fn show(
         _ if q.contains_key("opened") => "Your ticket is open. You can follow it here.",
         Some("reply") => "Your message is added.",
         Some("change") => "The ticket is changed.",
+        Some("escalate") => "The ticket is escalated: its unit and the people responsible for it are told.",
         _ => "",
     };
     ticket_page(&state, &viewer, id, Errors::default(), String::new(), notice).await
@@ -938,6 +981,35 @@ pub async fn reply(
             let errors = Errors::from_app(e)?;
             let page = ticket_page(&state, &viewer, id, errors, body, "").await?;
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// Why the requester escalates the ticket, from its page.
+#[derive(Debug, Default, Deserialize)]
+pub struct EscalateForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Escalates the ticket a step for its requester's side (GGUS's escalation button).
+pub async fn escalate(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<EscalateForm>,
+) -> PageResult {
+    viewer.require()?;
+    match state.app.escalate(&viewer.actor, id, &form.reason).await {
+        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=escalate"))),
+        Err(e) => {
+            let status = match &e {
+                helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
+                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let errors = Errors::from_app(e)?;
+            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
+            Ok((status, page).into_response())
         }
     }
 }

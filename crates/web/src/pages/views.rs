@@ -26,6 +26,23 @@ pub fn when(t: OffsetDateTime) -> String {
     format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
+/// A span of time in words, in its two largest units: `2 days 3 hours`, `45 minutes`.
+pub fn span(d: time::Duration) -> String {
+    let minutes = d.whole_minutes().abs();
+    let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let unit = |n: i64, one: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {one}s"),
+    };
+    match (days, hours, minutes) {
+        (0, 0, m) => unit(m.max(1), "minute"),
+        (0, h, 0) => unit(h, "hour"),
+        (0, h, m) => format!("{} {}", unit(h, "hour"), unit(m, "minute")),
+        (d, 0, _) => unit(d, "day"),
+        (d, h, _) => format!("{} {}", unit(d, "day"), unit(h, "hour")),
+    }
+}
+
 /// A stable name (`waiting_for_reply`) as words (`waiting for reply`).
 pub fn words(name: &str) -> String {
     name.replace('_', " ")

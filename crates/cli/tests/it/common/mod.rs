@@ -328,6 +328,8 @@ pub struct Options {
     pub limits: helpdesk_web::ServerLimits,
     /// Send mail from this address (`mail_from`) rather than from Helpdesk's own.
     pub mail_from: Option<&'static str>,
+    /// The `monitoring_address` told of escalation step 3.
+    pub monitoring: Option<String>,
 }
 
 /// Installs the one crypto provider (rustls with ring), as `main` does.
@@ -553,6 +555,7 @@ impl TestServer {
         settings.file.secret_key = Some("the test installation's secret key".to_owned());
         settings.file.oidc = options.oidc.clone();
         settings.connector_timeout = std::time::Duration::from_secs(5);
+        settings.file.monitoring_address = options.monitoring.clone();
         if let Some(clock) = options.clock.clone() {
             settings.clock = clock;
         }

@@ -1,0 +1,175 @@
+//! The clocks store, written once (its statements in `statements`) and instantiated for each
+//! engine by `clocks_sql!` (see `sql.rs` for why a macro).
+
+macro_rules! clocks_sql {
+    (db: $db:ty $(,)?) => {
+        use crate::clocks::{Clock, ClockSegment, ClockStore, ClockTx};
+
+        /// A clock's row, in the order of `clock_columns!`.
+        type ClockRow = (
+            i64,
+            helpdesk_domain::TicketId,
+            String,
+            helpdesk_domain::UnitId,
+            String,
+            i64,
+            i64,
+            crate::rows::Ts,
+            Option<crate::rows::Ts>,
+            Option<crate::rows::Ts>,
+            Option<crate::rows::Ts>,
+            Option<crate::rows::Ts>,
+            Option<crate::rows::Ts>,
+            Option<crate::rows::Ts>,
+            i64,
+            i64,
+        );
+
+        fn clock_of(row: ClockRow) -> crate::StoreResult<Clock> {
+            let (id, ticket, kind, unit, target, budget_secs, used_secs, started_at, running_since, warn_at, due_at) =
+                (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10);
+            let (met_at, breached_at, ended_at, steps, escalation) = (row.11, row.12, row.13, row.14, row.15);
+            let kind = kind.parse().map_err(|e| crate::StoreError::Corrupt(format!("sla_clocks.kind: {e}")))?;
+            let at = |t: Option<crate::rows::Ts>| t.map(|t| t.0);
+            Ok(Clock {
+                id,
+                ticket,
+                kind,
+                unit,
+                target,
+                budget_secs,
+                used_secs,
+                started_at: started_at.0,
+                running_since: at(running_since),
+                moments: helpdesk_domain::clock::ClockMoments {
+                    due_at: at(due_at),
+                    warn_at: at(warn_at),
+                    met_at: at(met_at),
+                    breached_at: at(breached_at),
+                    ended_at: at(ended_at),
+                },
+                steps,
+                escalation,
+            })
+        }
+
+        fn ts(at: Option<time::OffsetDateTime>) -> Option<crate::rows::Ts> {
+            at.map(crate::rows::Ts::from)
+        }
+
+        #[async_trait::async_trait]
+        impl ClockStore for SqlStore {
+            async fn clocks_of(&self, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Vec<Clock>> {
+                let rows: Vec<ClockRow> = sqlx::query_as($crate::statements::clocks::CLOCKS_OF_TICKET)
+                    .bind(ticket)
+                    .fetch_all(&self.read)
+                    .await?;
+                rows.into_iter().map(clock_of).collect()
+            }
+
+            async fn latest_clocks(&self, tickets: &[helpdesk_domain::TicketId]) -> crate::StoreResult<Vec<Clock>> {
+                if tickets.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb = sqlx::QueryBuilder::<$db>::new($crate::statements::clocks::LATEST_CLOCKS);
+                let mut list = qb.separated(", ");
+                for ticket in tickets.iter().take(500) {
+                    list.push_bind(*ticket);
+                }
+                qb.push(") ORDER BY ticket_id, kind");
+                let rows: Vec<ClockRow> = qb.build_query_as().fetch_all(&self.read).await?;
+                rows.into_iter().map(clock_of).collect()
+            }
+
+            async fn clock_segments(&self, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Vec<ClockSegment>> {
+                let rows: Vec<(i64, crate::rows::Ts, Option<crate::rows::Ts>)> =
+                    sqlx::query_as($crate::statements::clocks::SEGMENTS_OF_TICKET)
+                        .bind(ticket)
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(clock, started_at, ended_at)| ClockSegment {
+                        clock,
+                        started_at: started_at.0,
+                        ended_at: ended_at.map(|t| t.0),
+                    })
+                    .collect())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl ClockTx for SqlTx {
+            async fn open_clocks(&mut self, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Vec<Clock>> {
+                let rows: Vec<ClockRow> = sqlx::query_as($crate::statements::clocks::OPEN_CLOCKS)
+                    .bind(ticket)
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+                rows.into_iter().map(clock_of).collect()
+            }
+
+            async fn insert_clock(&mut self, clock: &Clock) -> crate::StoreResult<i64> {
+                let m = &clock.moments;
+                let (id,): (i64,) = sqlx::query_as($crate::statements::clocks::INSERT_CLOCK)
+                    .bind(clock.ticket)
+                    .bind(clock.kind.as_str())
+                    .bind(clock.unit)
+                    .bind(&clock.target)
+                    .bind(clock.budget_secs)
+                    .bind(clock.used_secs)
+                    .bind(crate::rows::Ts::from(clock.started_at))
+                    .bind(ts(clock.running_since))
+                    .bind(ts(m.warn_at))
+                    .bind(ts(m.due_at))
+                    .bind(ts(m.met_at))
+                    .bind(ts(m.breached_at))
+                    .bind(ts(m.ended_at))
+                    .bind(clock.steps)
+                    .bind(clock.escalation)
+                    .fetch_one(&mut *self.tx)
+                    .await?;
+                Ok(id)
+            }
+
+            async fn save_clock(&mut self, clock: &Clock) -> crate::StoreResult<()> {
+                let m = &clock.moments;
+                sqlx::query($crate::statements::clocks::SAVE_CLOCK)
+                    .bind(clock.id)
+                    .bind(clock.unit)
+                    .bind(&clock.target)
+                    .bind(clock.budget_secs)
+                    .bind(clock.used_secs)
+                    .bind(ts(clock.running_since))
+                    .bind(ts(m.warn_at))
+                    .bind(ts(m.due_at))
+                    .bind(ts(m.met_at))
+                    .bind(ts(m.breached_at))
+                    .bind(ts(m.ended_at))
+                    .bind(clock.steps)
+                    .bind(clock.escalation)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn start_segment(&mut self, clock: i64, at: time::OffsetDateTime) -> crate::StoreResult<()> {
+                sqlx::query($crate::statements::clocks::START_SEGMENT)
+                    .bind(clock)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+
+            async fn end_segment(&mut self, clock: i64, at: time::OffsetDateTime) -> crate::StoreResult<()> {
+                sqlx::query($crate::statements::clocks::END_SEGMENT)
+                    .bind(clock)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use clocks_sql;

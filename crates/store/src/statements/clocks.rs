@@ -1,0 +1,51 @@
+//! The SQL of the service-level clocks.
+
+/// A clock's columns, in the order of `ClockRow`.
+macro_rules! clock_columns {
+    () => {
+        "id, ticket_id, kind, unit_id, target, budget_secs, used_secs, started_at, running_since, \
+         warn_at, due_at, met_at, breached_at, ended_at, steps, escalation"
+    };
+}
+
+pub(crate) const INSERT_CLOCK: &str = "INSERT INTO sla_clocks (ticket_id, kind, unit_id, target, budget_secs, \
+    used_secs, started_at, running_since, warn_at, due_at, met_at, breached_at, ended_at, steps, escalation) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id";
+
+pub(crate) const SAVE_CLOCK: &str = "UPDATE sla_clocks SET unit_id = $2, target = $3, budget_secs = $4, \
+    used_secs = $5, running_since = $6, warn_at = $7, due_at = $8, met_at = $9, breached_at = $10, \
+    ended_at = $11, steps = $12, escalation = $13 WHERE id = $1";
+
+pub(crate) const OPEN_CLOCKS: &str =
+    concat!("SELECT ", clock_columns!(), " FROM sla_clocks WHERE ticket_id = $1 AND ended_at IS NULL ORDER BY id");
+
+pub(crate) const CLOCKS_OF_TICKET: &str =
+    concat!("SELECT ", clock_columns!(), " FROM sla_clocks WHERE ticket_id = $1 ORDER BY id");
+
+/// Before the list of tickets and its closing parenthesis.
+pub(crate) const LATEST_CLOCKS: &str = concat!(
+    "SELECT ",
+    clock_columns!(),
+    " FROM sla_clocks c WHERE id = (SELECT max(id) FROM sla_clocks d WHERE d.ticket_id = c.ticket_id \
+     AND d.kind = c.kind) AND ticket_id IN ("
+);
+
+pub(crate) const START_SEGMENT: &str = "INSERT INTO sla_segments (clock_id, started_at) VALUES ($1, $2)";
+
+pub(crate) const END_SEGMENT: &str = "UPDATE sla_segments SET ended_at = $2 WHERE clock_id = $1 AND ended_at IS NULL";
+
+pub(crate) const SEGMENTS_OF_TICKET: &str = "SELECT s.clock_id, s.started_at, s.ended_at FROM sla_segments s \
+    JOIN sla_clocks c ON c.id = s.clock_id WHERE c.ticket_id = $1 ORDER BY s.clock_id, s.id";
+
+/// Every statement above, by name, as each engine runs it.
+pub(crate) fn all(_postgres: bool) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("INSERT_CLOCK", INSERT_CLOCK),
+        ("SAVE_CLOCK", SAVE_CLOCK),
+        ("OPEN_CLOCKS", OPEN_CLOCKS),
+        ("CLOCKS_OF_TICKET", CLOCKS_OF_TICKET),
+        ("START_SEGMENT", START_SEGMENT),
+        ("END_SEGMENT", END_SEGMENT),
+        ("SEGMENTS_OF_TICKET", SEGMENTS_OF_TICKET),
+    ]
+}
