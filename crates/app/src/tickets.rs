@@ -22,9 +22,9 @@ use crate::{App, AppError, AppResult};
 pub use helpdesk_domain::listing::{OpenState, TicketFilter, TicketOrder};
 pub use helpdesk_domain::ticket::TicketSummary;
 
-/// The store's query for `filter`, as `actor` may see it.
-fn query(filter: TicketFilter, actor: &Actor, page: PageRequest) -> TicketQuery {
-    TicketQuery { visibility: visibility(actor), filter, page }
+/// The store's query for `filter`, as `actor` may see it at `at`.
+fn query(filter: TicketFilter, actor: &Actor, page: PageRequest, at: time::OffsetDateTime) -> TicketQuery {
+    TicketQuery { visibility: visibility(actor), filter, page, at }
 }
 
 fn not_found(id: TicketId) -> AppError {
@@ -136,7 +136,7 @@ impl App {
 
     /// A page of the tickets `actor` may read, in the filter's order (newest first by default).
     pub async fn tickets(&self, actor: &Actor, filter: TicketFilter, page: PageRequest) -> AppResult<Page<Ticket>> {
-        let mut page = self.store.tickets(&query(filter, actor, page)).await?.map(|t| shown_to(actor, t));
+        let mut page = self.store.tickets(&query(filter, actor, page, self.now())).await?.map(|t| shown_to(actor, t));
         page.items = self.with_sla(std::mem::take(&mut page.items)).await?;
         Ok(page)
     }
@@ -149,7 +149,7 @@ impl App {
         filter: TicketFilter,
         page: PageRequest,
     ) -> AppResult<Page<TicketSummary>> {
-        let page = self.store.ticket_summaries(&query(filter, actor, page)).await?;
+        let page = self.store.ticket_summaries(&query(filter, actor, page, self.now())).await?;
         Ok(page.map(|s| TicketSummary { ticket: shown_to(actor, s.ticket), ..s }))
     }
 

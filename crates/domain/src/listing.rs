@@ -26,10 +26,26 @@ pub enum TicketOrder {
     Oldest,
     /// Least recently changed first.
     EarliestActivity,
-    /// A unit's work queue: `new` first, then unowned, then by priority (top first), then
-    /// oldest first.
+    /// A unit's work queue: the nearest service-level due time first (tickets whose clocks
+    /// stand still or are over after the others), then `new`, then unowned, then by priority
+    /// (top first), then oldest first.
     Queue,
+    /// The nearest service-level due time first; tickets without a running clock last, newest
+    /// first among them.
+    Due,
 }
+
+/// How late a ticket's service-level clocks are, as lists filter them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Lateness {
+    /// A running clock has a quarter of its time or less left.
+    Warning,
+    /// A clock's time ran out before it was met.
+    Breached,
+}
+
+crate::named_enum!(Lateness { Warning => "warning", Breached => "breached" });
 
 /// Filters of a ticket list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,6 +73,8 @@ pub struct TicketFilter {
     pub organisation: Option<OrgId>,
     /// Only tickets of any of these units (none: no filter).
     pub units: Vec<UnitId>,
+    /// Only tickets with an open clock this late.
+    pub sla: Option<Lateness>,
     /// The order (newest first unless asked).
     pub order: TicketOrder,
 }
@@ -84,6 +102,8 @@ pub struct Narrowing {
     pub status: Option<Status>,
     /// One category.
     pub category: Option<CategoryId>,
+    /// Only tickets this late.
+    pub sla: Option<Lateness>,
 }
 
 impl TicketFilter {
@@ -100,6 +120,7 @@ impl TicketFilter {
             state,
             status: by.status.or(self.status),
             category: by.category.or(self.category),
+            sla: by.sla.or(self.sla),
             ..self
         }
     }

@@ -25,16 +25,29 @@ macro_rules! attachment_columns {
 
 /// The ORDER BY of a ticket list, on unqualified columns of `tickets` (it sorts the page inside
 /// a query and again outside it).
+/// The nearest due moment of a ticket's running clocks (none while they stand still or are over).
+macro_rules! nearest_due {
+    () => {
+        "SELECT min(c.due_at) FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.ended_at IS NULL"
+    };
+}
+
 pub(crate) fn ticket_order(order: crate::TicketOrder) -> &'static str {
     match order {
         crate::TicketOrder::Newest => "id DESC",
         crate::TicketOrder::LastActivity => "updated_at DESC, id DESC",
         crate::TicketOrder::Oldest => "id",
         crate::TicketOrder::EarliestActivity => "updated_at, id",
-        crate::TicketOrder::Queue => {
+        crate::TicketOrder::Queue => concat!(
+            "(",
+            nearest_due!(),
+            ") IS NULL, (",
+            nearest_due!(),
+            "), ",
             "CASE WHEN status = 'new' THEN 0 ELSE 1 END, CASE WHEN owner_id IS NULL THEN 0 ELSE 1 END, \
              CASE priority WHEN 'top' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, created_at, id"
-        }
+        ),
+        crate::TicketOrder::Due => concat!("(", nearest_due!(), ") IS NULL, (", nearest_due!(), "), id DESC"),
     }
 }
 
@@ -335,6 +348,19 @@ macro_rules! sql_store {
                 }
                 qb.push(")");
             }
+            if let Some(late) = f.sla {
+                let at = $crate::rows::Ts::from(q.at);
+                qb.push(" AND EXISTS (SELECT 1 FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.ended_at IS NULL");
+                match late {
+                    helpdesk_domain::listing::Lateness::Warning => {
+                        qb.push(" AND c.breached_at IS NULL AND c.warn_at <= ").push_bind(at);
+                        qb.push(" AND c.due_at > ").push_bind(at).push(")");
+                    }
+                    helpdesk_domain::listing::Lateness::Breached => {
+                        qb.push(" AND (c.breached_at IS NOT NULL OR c.due_at <= ").push_bind(at).push("))");
+                    }
+                }
+            }
         }
 
         /// How many tickets match `q` (the count may use any index: it sorts nothing).
@@ -348,8 +374,9 @@ macro_rules! sql_store {
         /// alone, so sorting carries the order's keys rather than whole rows.
         fn push_page(qb: &mut QueryBuilder<$db>, q: &TicketQuery) {
             let order = $crate::sql::ticket_order(q.filter.order);
-            // The queue order sorts on expressions no index serves: the hint would only cost.
-            let broad = if q.filter.order == crate::TicketOrder::Queue { "" } else { $broad };
+            // The queue orders sort on expressions no index serves: the hint would only cost.
+            let by_expression = matches!(q.filter.order, crate::TicketOrder::Queue | crate::TicketOrder::Due);
+            let broad = if by_expression { "" } else { $broad };
             qb.push(" JOIN (SELECT id AS pick FROM tickets");
             push_ticket_filters(qb, q, broad);
             qb.push(" ORDER BY ").push(order);

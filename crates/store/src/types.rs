@@ -18,12 +18,19 @@ pub struct TicketQuery {
     pub filter: TicketFilter,
     /// Which page.
     pub page: PageRequest,
+    /// The moment the list is of (how late a clock is depends on it).
+    pub at: OffsetDateTime,
 }
 
 impl TicketQuery {
-    /// Every ticket `visibility` admits, first page.
+    /// Every ticket `visibility` admits, first page, now.
     pub fn all(visibility: Visibility) -> TicketQuery {
-        TicketQuery { visibility, filter: TicketFilter::default(), page: PageRequest::default() }
+        TicketQuery {
+            visibility,
+            filter: TicketFilter::default(),
+            page: PageRequest::default(),
+            at: OffsetDateTime::now_utc(),
+        }
     }
 }
 

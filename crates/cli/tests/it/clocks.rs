@@ -409,3 +409,47 @@ async fn the_ticket_page_shows_both_clocks_and_lets_the_requester_escalate_once_
     assert!(page.contains("<dt>Escalated</dt><dd>step 1 of 3</dd>"), "the page says how far");
     assert!(page.contains("The ticket is escalated"));
 }
+
+#[tokio::test]
+async fn lists_filter_tickets_by_how_late_they_are_and_the_queue_puts_the_nearest_due_first() {
+    let (f, clock) = fixture(Options::default()).await;
+    let email = "queue-sam@example.org";
+    let (_, sam) = supporter(&f, email, f.first_line).await;
+    let password = "a long queue password";
+    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), email, password).await.expect("a password");
+    let mut session = WebSession::new(&f.server).await;
+    session.sign_in(email, password).await;
+    // early: due at 4 h; at 2 h, running: due at 6 h, and urgent (high): due at 3 h.
+    let early = f.open(&f.admin, json!({})).await;
+    clock.advance(HOUR * 2);
+    let running = f.open(&f.admin, json!({})).await;
+    let urgent = f.open(&f.admin, json!({})).await;
+    let set = f
+        .server
+        .patch(&format!("/api/v1/tickets/{urgent}"), &f.admin, json!({"priority": "high", "priority_reason": "Down"}))
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    let queue = session.get("/queue").await.html;
+    let at = |id: i64| queue.find(&format!("/tickets/{id}\"")).unwrap_or_else(|| panic!("#{id} in the queue"));
+    assert!(at(urgent) < at(early) && at(early) < at(running), "the nearest due first");
+
+    let ids = |answer: Value| -> Vec<i64> {
+        answer["items"].as_array().expect("items").iter().filter_map(|t| t["id"].as_i64()).collect()
+    };
+    let listed = |q: &'static str| {
+        let (f, sam) = (&f, sam.clone());
+        async move { ids(f.server.get(&format!("/api/v1/tickets?{q}"), &sam).await.body) }
+    };
+    clock.advance(HOUR + HOUR / 2);
+    assert_eq!(listed("sla=warning").await, [early], "a quarter or less of its time left");
+    assert_eq!(listed("sla=breached").await, [urgent]);
+    clock.advance(HOUR);
+    assert_eq!(listed("sla=breached").await, [urgent, early], "newest first, as every list");
+    assert_eq!(listed("sla=warning").await, Vec::<i64>::new(), "running has more than a quarter left");
+    assert_problem(&f.server.get("/api/v1/tickets?sla=late", &sam).await, StatusCode::BAD_REQUEST);
+
+    let late = session.get("/queue?sla=breached").await.html;
+    assert!(late.contains(&format!("/tickets/{urgent}\"")) && !late.contains(&format!("/tickets/{running}\"")));
+    let both = session.get("/queue?sla=breached&q=login").await.html;
+    assert!(both.contains("does not combine with words yet"), "the form says why nothing is listed");
+}

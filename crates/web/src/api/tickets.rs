@@ -8,6 +8,7 @@ use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::TicketFilter;
 use helpdesk_domain::clock::SlaDetail;
 use helpdesk_domain::history::HistoryEntry;
+use helpdesk_domain::listing::Lateness;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Article, Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
@@ -142,6 +143,9 @@ pub struct ListTickets {
     pub priority: Option<Priority>,
     /// Text in the title (any case), or a ticket number.
     pub q: Option<String>,
+    /// Only tickets with a service-level clock this late: `warning` (a quarter of its time or
+    /// less left) or `breached`.
+    pub sla: Option<Lateness>,
     /// The page, from 1.
     #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
@@ -165,6 +169,7 @@ impl ListTickets {
                 unit: self.unit,
                 priority: self.priority,
                 text: self.q.clone(),
+                sla: self.sla,
                 ..TicketFilter::default()
             },
             page,
