@@ -138,6 +138,11 @@ impl App {
                 ..current
             };
             tx.update_calendar(&updated).await?;
+            if (&updated.time_zone, &updated.week, &updated.holidays)
+                != (&current.time_zone, &current.week, &current.holidays)
+            {
+                crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Calendar(id)).await?;
+            }
             tx.commit().await?;
             Ok(updated)
         })

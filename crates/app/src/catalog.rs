@@ -124,6 +124,7 @@ impl App {
             if let Some(integration) = patch.integration {
                 unit.integration = integration;
             }
+            let before = unit.service_level;
             if let Some(level) = patch.service_level {
                 existing_service_level(&mut *tx, level).await?;
                 unit.service_level = level;
@@ -131,6 +132,9 @@ impl App {
             check_unit(&unit.name, unit.level, &unit.email, &unit.description)?;
             unit.updated_at = now;
             tx.update_unit(&unit).await?;
+            if unit.service_level != before {
+                crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Unit(id)).await?;
+            }
             tx.commit().await?;
             Ok(unit)
         })

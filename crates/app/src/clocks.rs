@@ -14,7 +14,7 @@ use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
 use helpdesk_domain::ticket::Ticket;
 use helpdesk_domain::timer::TimerKind;
 use helpdesk_domain::{TicketId, UnitId};
-use helpdesk_store::{Clock, Timer, Tx};
+use helpdesk_store::{Clock, ClockScope, Timer, Tx};
 use time::OffsetDateTime;
 
 use crate::levels::Rules;
@@ -121,6 +121,25 @@ pub(crate) async fn keep_clocks(
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// Takes anew the times of every running clock of `scope`, whose level, level's times or calendar
+/// changed, in the transaction `tx` of that change: counted from each clock's start, with the
+/// time it used kept (as a change of priority does).
+pub(crate) async fn retarget_under(tx: &mut dyn Tx, scope: ClockScope) -> AppResult<()> {
+    let mut rules = RulesCache::default();
+    for mut clock in tx.open_clocks_under(scope).await? {
+        let Some(ticket) = tx.ticket_for_update(clock.ticket).await? else { continue };
+        let r = rules.get(tx, clock.unit).await;
+        let target = target(&r, clock.kind, &ticket);
+        clock.budget_secs = budget(&r, clock.started_at, target);
+        clock.target = target.to_string();
+        if clock.running_since.is_some() {
+            schedule(tx, &mut clock, &r).await?;
+        }
+        tx.save_clock(&clock).await?;
     }
     Ok(())
 }

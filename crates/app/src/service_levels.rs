@@ -160,6 +160,9 @@ impl App {
                 ..current
             };
             tx.update_service_level(&updated).await?;
+            if updated.targets != current.targets || updated.calendar != current.calendar {
+                crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Level(id)).await?;
+            }
             tx.commit().await?;
             Ok(updated)
         })

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use helpdesk_domain::clock::{ClockKind, ClockMoments};
-use helpdesk_domain::{TicketId, UnitId};
+use helpdesk_domain::{CalendarId, ServiceLevelId, TicketId, UnitId};
 use time::OffsetDateTime;
 
 use crate::StoreResult;
@@ -48,6 +48,17 @@ pub struct ClockSegment {
     pub ended_at: Option<OffsetDateTime>,
 }
 
+/// Whose running clocks to read: a unit's, or those of every unit on a level or a calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockScope {
+    /// The unit's.
+    Unit(UnitId),
+    /// Those of every unit on the level.
+    Level(ServiceLevelId),
+    /// Those of every unit whose level counts in the calendar.
+    Calendar(CalendarId),
+}
+
 /// Reading clocks.
 #[async_trait]
 pub trait ClockStore {
@@ -64,6 +75,8 @@ pub trait ClockStore {
 pub trait ClockTx {
     /// The open clocks of `ticket` (at most one of each kind).
     async fn open_clocks(&mut self, ticket: TicketId) -> StoreResult<Vec<Clock>>;
+    /// The open clocks of `scope`, to re-target after a change of its times.
+    async fn open_clocks_under(&mut self, scope: ClockScope) -> StoreResult<Vec<Clock>>;
     /// Stores a new clock; returns its id.
     async fn insert_clock(&mut self, clock: &Clock) -> StoreResult<i64>;
     /// Stores what changed of the clock with `clock.id`.

@@ -108,6 +108,19 @@ macro_rules! clocks_sql {
                 rows.into_iter().map(clock_of).collect()
             }
 
+            async fn open_clocks_under(&mut self, scope: crate::clocks::ClockScope) -> crate::StoreResult<Vec<Clock>> {
+                use crate::clocks::ClockScope;
+                let (sql, id) = match scope {
+                    ClockScope::Unit(unit) => ($crate::statements::clocks::OPEN_CLOCKS_OF_UNIT, unit.get()),
+                    ClockScope::Level(level) => ($crate::statements::clocks::OPEN_CLOCKS_ON_LEVEL, level.get()),
+                    ClockScope::Calendar(calendar) => {
+                        ($crate::statements::clocks::OPEN_CLOCKS_ON_CALENDAR, calendar.get())
+                    }
+                };
+                let rows: Vec<ClockRow> = sqlx::query_as(sql).bind(id).fetch_all(&mut *self.tx).await?;
+                rows.into_iter().map(clock_of).collect()
+            }
+
             async fn insert_clock(&mut self, clock: &Clock) -> crate::StoreResult<i64> {
                 let m = &clock.moments;
                 let (id,): (i64,) = sqlx::query_as($crate::statements::clocks::INSERT_CLOCK)

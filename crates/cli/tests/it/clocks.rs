@@ -453,3 +453,27 @@ async fn lists_filter_tickets_by_how_late_they_are_and_the_queue_puts_the_neares
     let both = session.get("/queue?sla=breached&q=login").await.html;
     assert!(both.contains("does not combine with words yet"), "the form says why nothing is listed");
 }
+
+#[tokio::test]
+async fn running_clocks_take_a_levels_new_times_and_a_units_new_level_at_once() {
+    let clock = TestClock::now();
+    let f = Fixture::with(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let level = round_the_clock(&f, "4h", "16h").await;
+    let id = f.open(&f.admin, json!({})).await;
+    let opened = at(&ticket(&f, id).await["created_at"]);
+    clock.advance(HOUR);
+    let plain = json!({"response": "2h", "resolution": "8h"});
+    let targets = json!({"low": plain, "medium": plain, "high": plain, "top": plain});
+    let edited =
+        f.server.patch(&format!("/api/v1/service-levels/{level}"), &f.admin, json!({"targets": targets})).await;
+    assert_eq!(edited.status, StatusCode::OK, "{:?}", edited.body);
+    let sla = ticket(&f, id).await["sla"].clone();
+    assert_eq!(at(&sla["response"]["due"]), opened + HOUR * 2, "the level's new time, from the clock's start");
+    assert_eq!(at(&sla["resolution"]["due"]), opened + HOUR * 8);
+
+    let base = f.server.patch(&format!("/api/v1/units/{}", f.first_line), &f.admin, json!({"service_level": 1})).await;
+    assert_eq!(base.status, StatusCode::OK, "{:?}", base.body);
+    let sla = ticket(&f, id).await["sla"].clone();
+    assert_eq!(sla["level"], "Base");
+    assert!(at(&sla["response"]["due"]) > opened + HOUR * 24, "Base's five working days");
+}

@@ -31,6 +31,8 @@ CREATE TABLE sla_clocks (
 );
 CREATE INDEX sla_clocks_ticket ON sla_clocks (ticket_id, kind, id);
 CREATE UNIQUE INDEX sla_clocks_open ON sla_clocks (ticket_id, kind) WHERE ended_at IS NULL;
+-- The running clocks of a unit, re-targeted when its level, the level's times or its calendar change.
+CREATE INDEX sla_clocks_unit_open ON sla_clocks (unit_id) WHERE ended_at IS NULL;
 
 CREATE TABLE sla_segments (
     id          INTEGER PRIMARY KEY,

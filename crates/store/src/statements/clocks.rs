@@ -19,6 +19,23 @@ pub(crate) const SAVE_CLOCK: &str = "UPDATE sla_clocks SET unit_id = $2, target 
 pub(crate) const OPEN_CLOCKS: &str =
     concat!("SELECT ", clock_columns!(), " FROM sla_clocks WHERE ticket_id = $1 AND ended_at IS NULL ORDER BY id");
 
+pub(crate) const OPEN_CLOCKS_OF_UNIT: &str =
+    concat!("SELECT ", clock_columns!(), " FROM sla_clocks WHERE ended_at IS NULL AND unit_id = $1 ORDER BY id");
+
+pub(crate) const OPEN_CLOCKS_ON_LEVEL: &str = concat!(
+    "SELECT ",
+    clock_columns!(),
+    " FROM sla_clocks WHERE ended_at IS NULL AND unit_id IN (SELECT id FROM units WHERE service_level_id = $1) \
+     ORDER BY id"
+);
+
+pub(crate) const OPEN_CLOCKS_ON_CALENDAR: &str = concat!(
+    "SELECT ",
+    clock_columns!(),
+    " FROM sla_clocks WHERE ended_at IS NULL AND unit_id IN (SELECT u.id FROM units u JOIN service_levels l \
+     ON l.id = u.service_level_id WHERE l.calendar_id = $1) ORDER BY id"
+);
+
 pub(crate) const CLOCKS_OF_TICKET: &str =
     concat!("SELECT ", clock_columns!(), " FROM sla_clocks WHERE ticket_id = $1 ORDER BY id");
 
@@ -44,6 +61,9 @@ pub(crate) fn all(_postgres: bool) -> Vec<(&'static str, &'static str)> {
         ("SAVE_CLOCK", SAVE_CLOCK),
         ("OPEN_CLOCKS", OPEN_CLOCKS),
         ("CLOCKS_OF_TICKET", CLOCKS_OF_TICKET),
+        ("OPEN_CLOCKS_OF_UNIT", OPEN_CLOCKS_OF_UNIT),
+        ("OPEN_CLOCKS_ON_LEVEL", OPEN_CLOCKS_ON_LEVEL),
+        ("OPEN_CLOCKS_ON_CALENDAR", OPEN_CLOCKS_ON_CALENDAR),
         ("START_SEGMENT", START_SEGMENT),
         ("END_SEGMENT", END_SEGMENT),
         ("SEGMENTS_OF_TICKET", SEGMENTS_OF_TICKET),

@@ -140,7 +140,12 @@ impl PageParams {
         Every request needs `Authorization: Bearer TOKEN` (make one with `helpdesk admin create-token`). \
         Errors are `application/problem+json`."),
     modifiers(&BearerAuth),
-    components(schemas(Problem, helpdesk_domain::validation::FieldError, tickets::TicketState)),
+    components(schemas(
+        Problem,
+        helpdesk_domain::validation::FieldError,
+        tickets::TicketState,
+        helpdesk_domain::listing::Lateness
+    )),
     tags((name = "tickets", description = "Tickets, their conversation and history"),
          (name = "catalog", description = "Support units, categories, working-hour calendars and service levels"),
          (name = "accounts", description = "Who is calling, and their tokens"),
