@@ -70,6 +70,13 @@ pub enum Event {
         /// How many are sent before the ticket becomes `unsolved`.
         of: u8,
     },
+    /// The date a supporter asked to be reminded of a ticket that waits or is on hold.
+    ReminderDate {
+        /// The ticket.
+        ticket: TicketId,
+        /// The date (`2026-12-24`).
+        date: String,
+    },
     /// A quarter of a service-level clock's time is left.
     SlaWarning {
         /// The ticket.
@@ -121,7 +128,7 @@ impl Event {
             Event::StatusChanged { .. } => Notification::StatusChange,
             Event::Reopened { .. } => Notification::Reopened,
             // The reminder is what the status change asked of the requester, repeated.
-            Event::WaitingReminder { .. } => Notification::StatusChange,
+            Event::WaitingReminder { .. } | Event::ReminderDate { .. } => Notification::StatusChange,
             Event::SlaWarning { .. } | Event::SlaBreached { .. } | Event::Escalated { .. } => {
                 Notification::ServiceLevel
             }
@@ -137,6 +144,7 @@ impl Event {
             | Event::StatusChanged { ticket, .. }
             | Event::Reopened { ticket }
             | Event::WaitingReminder { ticket, .. }
+            | Event::ReminderDate { ticket, .. }
             | Event::SlaWarning { ticket, .. }
             | Event::SlaBreached { ticket, .. }
             | Event::Escalated { ticket, .. } => Some(*ticket),
@@ -353,8 +361,10 @@ impl App {
             Event::StatusChanged { .. } => (true, false, false, true),
             Event::Reopened { .. } => (false, redirect, ticket.owner.is_none(), true),
             Event::WaitingReminder { .. } => (true, false, false, false),
-            // The owner is warned; a ticket nobody owns warns its unit.
-            Event::SlaWarning { .. } => (false, ticket.owner.is_none(), ticket.owner.is_none(), true),
+            // The owner is warned or reminded; a ticket nobody owns, its unit.
+            Event::SlaWarning { .. } | Event::ReminderDate { .. } => {
+                (false, ticket.owner.is_none(), ticket.owner.is_none(), true)
+            }
             Event::SlaBreached { .. } | Event::Escalated { .. } => (false, true, true, true),
             Event::JoinRequest { .. } => (false, false, false, false),
         };

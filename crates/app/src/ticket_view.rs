@@ -62,6 +62,8 @@ pub enum Pending {
     Remind(u8, time::OffsetDateTime),
     /// It makes the ticket `unsolved` (no reply) at this moment, its reminders unanswered.
     GiveUp(time::OffsetDateTime),
+    /// It reminds the owner (or the unit) at this moment, as a supporter asked.
+    RemindOn(time::OffsetDateTime),
 }
 
 /// What a person may do on a ticket's page.
@@ -178,6 +180,7 @@ impl App {
                         WaitingStep::GiveUp => Pending::GiveUp(timer.due_at),
                     }
                 }
+                TimerKind::ReminderDate => Pending::RemindOn(timer.due_at),
                 // The clocks are shown as clocks.
                 TimerKind::ResponseClock | TimerKind::ResolutionClock => continue,
             });

@@ -168,6 +168,11 @@ impl App {
         origin: Option<Origin>,
     ) -> AppResult<Ticket> {
         let now = self.now();
+        if let Some(date) = patch.remind_at
+            && date <= now.date()
+        {
+            return Err(AppError::invalid("remind_at", format!("must be a date after today ({})", now.date())));
+        }
         let actor = actor.clone();
         let ticket = self
             .write(move |mut tx| async move {
@@ -195,6 +200,9 @@ impl App {
                 let answered = actor.units.contains(&ticket.unit) && responds(ticket.status, next.status);
                 let mut rules = RulesCache::default();
                 crate::timers::keep_timers(&mut *tx, Some(&ticket), &next, answered, &mut rules, now).await?;
+                if let Some(date) = patch.remind_at {
+                    crate::timers::set_reminder_date(&mut *tx, &next, date, &mut rules).await?;
+                }
                 Origin::record_update(&origin, &mut *tx, id).await?;
                 notify::queue(&mut *tx, events_of_update(&ticket, &next), actor.account, &[], now).await?;
                 tx.commit().await?;

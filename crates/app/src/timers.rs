@@ -54,13 +54,28 @@ pub(crate) async fn keep_timers(
     crate::clocks::keep_clocks(tx, before, after, answered, rules, now).await
 }
 
+/// Sets the reminder date `date` of ticket `id` (it waits or is on hold), in the transaction of
+/// the change that asks for it: at the first working moment of that date (UTC) in the unit's
+/// calendar.
+pub(crate) async fn set_reminder_date(
+    tx: &mut dyn Tx,
+    ticket: &Ticket,
+    date: time::Date,
+    rules: &mut RulesCache,
+) -> AppResult<()> {
+    let r = rules.get(tx, ticket.unit).await;
+    let due = r.after_working(date.midnight().assume_utc(), 0);
+    tx.set_timer(ticket.id, TimerKind::ReminderDate, due, 0).await?;
+    Ok(())
+}
+
 /// When `kind`, started at `from`, falls due under `rules`.
 fn due(rules: &Rules, kind: TimerKind, from: OffsetDateTime) -> OffsetDateTime {
     let after = match kind {
         TimerKind::AutoClose => rules.lifecycle.auto_close,
         TimerKind::WaitingReminder => rules.lifecycle.waiting_reminder,
-        // A clock's timer is set by its clock, never by status alone.
-        TimerKind::ResponseClock | TimerKind::ResolutionClock => return from,
+        // A clock's timer is set by its clock, a reminder date by hand: never by status alone.
+        TimerKind::ResponseClock | TimerKind::ResolutionClock | TimerKind::ReminderDate => return from,
     };
     rules.due(from, after)
 }
@@ -135,6 +150,15 @@ impl App {
                 TimerKind::AutoClose => TicketPatch { status: Some(Status::Closed), ..TicketPatch::default() },
                 // Taken by their clocks above.
                 TimerKind::ResponseClock | TimerKind::ResolutionClock => {
+                    tx.commit().await?;
+                    return Ok(true);
+                }
+                TimerKind::ReminderDate => {
+                    let date = timer.due_at.date().to_string();
+                    let change = Change::new("remind_at", &date, serde_json::Value::Null);
+                    crate::tickets::record(&mut *tx, None, ticket.id, vec![change], now).await?;
+                    let event = Event::ReminderDate { ticket: ticket.id, date };
+                    notify::queue(&mut *tx, vec![event], None, &[], now).await?;
                     tx.commit().await?;
                     return Ok(true);
                 }

@@ -17,6 +17,8 @@ pub enum TimerKind {
     ResponseClock,
     /// The resolution clock's next step.
     ResolutionClock,
+    /// The date a supporter asked to be reminded of a ticket that waits or is on hold.
+    ReminderDate,
 }
 
 named_enum!(TimerKind {
@@ -24,6 +26,7 @@ named_enum!(TimerKind {
     WaitingReminder => "waiting_reminder",
     ResponseClock => "response_clock",
     ResolutionClock => "resolution_clock",
+    ReminderDate => "reminder_date",
 });
 
 impl TimerKind {
@@ -33,8 +36,14 @@ impl TimerKind {
         match self {
             TimerKind::AutoClose => matches!(status, Status::Solved | Status::Unsolved),
             TimerKind::WaitingReminder => status == Status::WaitingForReply,
+            TimerKind::ReminderDate => matches!(status, Status::WaitingForReply | Status::OnHold),
             TimerKind::ResponseClock | TimerKind::ResolutionClock => false,
         }
+    }
+
+    /// Whether entering a status it runs in starts this timer (a reminder date is set by hand).
+    pub fn starts_with_status(self) -> bool {
+        !matches!(self, TimerKind::ReminderDate)
     }
 
     /// The timer that takes `clock`'s steps.
@@ -50,7 +59,7 @@ impl TimerKind {
         match self {
             TimerKind::ResponseClock => Some(ClockKind::Response),
             TimerKind::ResolutionClock => Some(ClockKind::Resolution),
-            TimerKind::AutoClose | TimerKind::WaitingReminder => None,
+            TimerKind::AutoClose | TimerKind::WaitingReminder | TimerKind::ReminderDate => None,
         }
     }
 }
@@ -87,7 +96,7 @@ pub fn timer_changes(before: Option<Status>, after: Status) -> Vec<TimerChange> 
         .filter_map(|&kind| {
             let was = before.is_some_and(|s| kind.runs_in(s));
             match (was, kind.runs_in(after)) {
-                (false, true) => Some(TimerChange::Start(kind)),
+                (false, true) if kind.starts_with_status() => Some(TimerChange::Start(kind)),
                 (true, false) => Some(TimerChange::Stop(kind)),
                 _ => None,
             }
@@ -103,7 +112,7 @@ mod tests {
     fn each_timer_runs_while_the_ticket_is_in_its_statuses() {
         use Status::*;
         use TimerChange::{Start, Stop};
-        use TimerKind::{AutoClose, WaitingReminder};
+        use TimerKind::{AutoClose, ReminderDate, WaitingReminder};
         let cases: &[(Option<Status>, Status, &[TimerChange])] = &[
             (None, New, &[]),
             (Some(InProgress), Solved, &[Start(AutoClose)]),
@@ -114,9 +123,12 @@ mod tests {
             (Some(Unsolved), Closed, &[Stop(AutoClose)]),
             (None, Solved, &[Start(AutoClose)]),
             (Some(InProgress), WaitingForReply, &[Start(WaitingReminder)]),
-            (Some(WaitingForReply), InProgress, &[Stop(WaitingReminder)]),
-            (Some(WaitingForReply), Unsolved, &[Start(AutoClose), Stop(WaitingReminder)]),
-            (Some(WaitingForReply), Solved, &[Start(AutoClose), Stop(WaitingReminder)]),
+            (Some(WaitingForReply), InProgress, &[Stop(WaitingReminder), Stop(ReminderDate)]),
+            (Some(WaitingForReply), OnHold, &[Stop(WaitingReminder)]),
+            (Some(OnHold), InProgress, &[Stop(ReminderDate)]),
+            (Some(InProgress), OnHold, &[]),
+            (Some(WaitingForReply), Unsolved, &[Start(AutoClose), Stop(WaitingReminder), Stop(ReminderDate)]),
+            (Some(WaitingForReply), Solved, &[Start(AutoClose), Stop(WaitingReminder), Stop(ReminderDate)]),
         ];
         for (before, after, expected) in cases {
             assert_eq!(timer_changes(*before, *after), *expected, "{before:?} -> {after:?}");

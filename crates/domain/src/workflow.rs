@@ -280,6 +280,9 @@ pub struct TicketPatch {
     pub owner: Option<Option<AccountId>>,
     /// Public or private.
     pub privacy: Option<Privacy>,
+    /// A date to remind the owner (or the unit) on, once, while the ticket waits for its
+    /// requester or is on hold.
+    pub remind_at: Option<time::Date>,
 }
 
 /// Applies `patch` to `ticket` as `actor`: every changed field is checked against the policy and
@@ -402,6 +405,18 @@ pub fn update(actor: &Actor, ticket: &Ticket, patch: &TicketPatch) -> Result<(Ti
         check_ticket(actor, TicketAction::SetPrivacy, &facts)?;
         changes.push(Change::new("privacy", ticket.privacy, privacy));
         next.privacy = privacy;
+    }
+
+    if let Some(date) = patch.remind_at {
+        // A reminder to oneself, as an internal note is: for the ticket's supporters and staff.
+        check_ticket(actor, TicketAction::AddInternalNote, &TicketFacts { unit: next.unit, ..facts })?;
+        if !matches!(next.status, Status::WaitingForReply | Status::OnHold) {
+            return Err(RuleError::Invalid(vec![FieldError::new(
+                "remind_at",
+                format!("a reminder date goes with waiting_for_reply or on_hold, and this ticket is {}", next.status),
+            )]));
+        }
+        changes.push(Change::new("remind_at", Value::Null, date.to_string()));
     }
     Ok((next, changes))
 }

@@ -85,6 +85,7 @@ fn subject_of(notice: &Notice, tag: &str) -> String {
         Event::StatusChanged { to, .. } => format!("{tagged} ({to})"),
         Event::Reopened { .. } => format!("{tagged} (reopened)"),
         Event::WaitingReminder { .. } => format!("{tagged} (waiting for your reply)"),
+        Event::ReminderDate { .. } => format!("{tagged} (reminder)"),
         Event::SlaWarning { clock, .. } => format!("{tagged} ({} due soon)", clock_name(*clock)),
         Event::SlaBreached { clock, .. } => format!("{tagged} ({} overdue)", clock_name(*clock)),
         Event::Escalated { step, .. } => format!("{tagged} (escalated, step {step})"),

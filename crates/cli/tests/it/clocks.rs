@@ -64,17 +64,6 @@ async fn history_of(f: &Fixture, id: i64, field: &str) -> Vec<Value> {
     history["items"].as_array().expect("items").iter().filter(|e| e["field"] == field).cloned().collect()
 }
 
-/// A supporter of `unit`: their account id and token.
-async fn supporter(f: &Fixture, email: &str, unit: i64) -> (i64, String) {
-    let (account, token) = f.server.account(email, &[Role::Community]).await;
-    let added = f
-        .server
-        .post(&format!("/api/v1/units/{unit}/members"), &f.admin, json!({"account": account.id, "manager": false}))
-        .await;
-    assert!(added.status.is_success(), "{:?}", added.body);
-    (account.id.get(), token)
-}
-
 /// Passes the scheduler until a pass fires nothing (at most 20 passes).
 async fn run_all(f: &Fixture) -> usize {
     let mut fired = 0;
@@ -92,7 +81,7 @@ async fn run_all(f: &Fixture) -> usize {
 async fn the_clocks_start_at_opening_and_a_members_public_reply_meets_the_response() {
     let (f, clock) = fixture(Options::default()).await;
     let (_, user) = f.server.account("clocked@example.org", &[Role::Community]).await;
-    let (_, sam) = supporter(&f, "sam@example.org", f.first_line).await;
+    let (_, sam) = f.supporter("sam@example.org", f.first_line).await;
     let id = f.open(&user, json!({})).await;
     let t = ticket(&f, id).await;
     let opened = at(&t["created_at"]);
@@ -280,7 +269,7 @@ async fn the_requester_escalates_a_ticket_once_its_response_time_has_passed_and_
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[0]["reason"], "Our whole site is blocked.", "the reason is in the history");
 
-    let (_, sam) = supporter(&f, "answering-sam@example.org", f.first_line).await;
+    let (_, sam) = f.supporter("answering-sam@example.org", f.first_line).await;
     f.server.post(&format!("/api/v1/tickets/{id}/articles"), &sam, json!({"body": "On it."})).await;
     let answered = f.server.post(&path, &user, reason).await;
     assert_problem(&answered, StatusCode::CONFLICT);
@@ -307,9 +296,9 @@ async fn a_late_ticket_warns_its_owner_then_breaches_and_escalates_each_step_onc
     let options = Options { mail: Some(peer.clone()), monitoring: Some(monitoring.clone()), ..Options::default() };
     let (f, clock) = fixture(options).await;
     let owner_address = unique_address("owner");
-    let (owner, owner_token) = supporter(&f, &owner_address, f.second_line).await;
+    let (owner, owner_token) = f.supporter(&owner_address, f.second_line).await;
     let first_line_address = unique_address("first-line");
-    supporter(&f, &first_line_address, f.first_line).await;
+    f.supporter(&first_line_address, f.first_line).await;
     let id = f.open(&f.admin, json!({})).await;
     let moved = f
         .server
@@ -352,7 +341,7 @@ async fn in_real_time_a_one_minute_response_warns_then_breaches_on_a_running_ser
     let f = Fixture::with(Options { mail: Some(peer.clone()), ..Options::default() }).await;
     round_the_clock(&f, "1m", "1h").await;
     let owner_address = unique_address("minute-owner");
-    let (owner, _) = supporter(&f, &owner_address, f.first_line).await;
+    let (owner, _) = f.supporter(&owner_address, f.first_line).await;
     let id = f.open(&f.admin, json!({})).await;
     let owned = f.server.patch(&format!("/api/v1/tickets/{id}"), &f.admin, json!({"owner": owner})).await;
     assert_eq!(owned.status, StatusCode::OK, "{:?}", owned.body);
@@ -414,7 +403,7 @@ async fn the_ticket_page_shows_both_clocks_and_lets_the_requester_escalate_once_
 async fn lists_filter_tickets_by_how_late_they_are_and_the_queue_puts_the_nearest_due_first() {
     let (f, clock) = fixture(Options::default()).await;
     let email = "queue-sam@example.org";
-    let (_, sam) = supporter(&f, email, f.first_line).await;
+    let (_, sam) = f.supporter(email, f.first_line).await;
     let password = "a long queue password";
     f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), email, password).await.expect("a password");
     let mut session = WebSession::new(&f.server).await;

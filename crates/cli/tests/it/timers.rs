@@ -254,3 +254,46 @@ async fn an_answer_from_the_submitter_stops_the_reminders() {
     assert!(reminders(&f, id).await.is_empty());
     assert_eq!(status(&f, id).await, "in_progress");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reminder_date_on_a_ticket_on_hold_reminds_its_owner_on_that_date_once() {
+    let Some(peer) = mail_peer() else { return };
+    let clock = TestClock::now();
+    let f = Fixture::with(Options { clock: Some(clock.clone()), mail: Some(peer.clone()), ..Options::default() }).await;
+    let owner_address = unique_address("reminded");
+    let (owner, sam) = f.supporter(&owner_address, f.first_line).await;
+    let (_, user) = f.server.account(&unique_address("requester"), &[Role::Community]).await;
+    let id = f.open(&user, json!({})).await;
+    let path = format!("/api/v1/tickets/{id}");
+    let taken = f.server.patch(&path, &sam, json!({"owner": owner})).await;
+    assert_eq!(taken.status, 200, "{:?}", taken.body);
+    let today = helpdesk_app::Clock::now(&*clock).date();
+    let in_three_days = (today + time::Duration::days(3)).to_string();
+    let refusals = [
+        (&sam, json!({"remind_at": in_three_days}), 422, "a ticket in progress has no reminder date"),
+        (&sam, json!({"status": "on_hold", "remind_at": today.to_string()}), 422, "a date after today"),
+        (&sam, json!({"status": "on_hold", "remind_at": "next week"}), 422, "a date"),
+        (&user, json!({"status": "on_hold", "remind_at": in_three_days}), 403, "for the supporters"),
+    ];
+    for (token, body, status, why) in refusals {
+        let before = crate::common::snapshot(f.server.store()).await;
+        let answer = f.server.patch(&path, token, body).await;
+        assert_eq!(answer.status, status, "{why}: {:?}", answer.body);
+        assert_eq!(crate::common::snapshot(f.server.store()).await, before, "{why}: nothing written");
+    }
+    let held = f.server.patch(&path, &sam, json!({"status": "on_hold", "remind_at": in_three_days})).await;
+    assert_eq!(held.status, 200, "{:?}", held.body);
+    assert_eq!(lifecycle_timers(&f, id).await, [TimerKind::ReminderDate]);
+
+    clock.advance(2 * DAY);
+    f.server.app.run_timers("test").await.expect("a pass");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(peer.messages_for(&owner_address).iter().all(|m| !m.subject.contains("(reminder)")), "not before");
+    clock.advance(2 * DAY);
+    pass_until(&f, || async { lifecycle_timers(&f, id).await.is_empty() }).await;
+    let mail = mail_about(&peer, &owner_address, "(reminder)", 1).await;
+    assert!(mail[0].text.contains(&format!("({in_three_days})")), "{}", mail[0].text);
+    clock.advance(10 * DAY);
+    f.server.app.run_timers("test").await.expect("a pass");
+    mail_about(&peer, &owner_address, "(reminder)", 1).await;
+}

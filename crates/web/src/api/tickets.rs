@@ -97,6 +97,11 @@ pub struct UpdateTicket {
     pub owner: Option<Option<AccountId>>,
     /// Public or private.
     pub privacy: Option<Privacy>,
+    /// A date after today (`2026-12-24`) on which the owner, or the unit when nobody owns the
+    /// ticket, is reminded of it once; for a ticket that is (or is set) `waiting_for_reply` or
+    /// `on_hold`, by its supporters and staff.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub remind_at: Option<String>,
 }
 
 /// Tells a field given as null (`Some(None)`) from one left out (`None`).
@@ -265,6 +270,13 @@ pub async fn update_ticket(
         unit: body.unit,
         owner: body.owner,
         privacy: body.privacy,
+        remind_at: match body.remind_at.as_deref() {
+            None => None,
+            Some(text) => Some(
+                time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE)
+                    .map_err(|_| helpdesk_app::AppError::invalid("remind_at", "must be a date such as 2026-12-24"))?,
+            ),
+        },
     };
     Ok(Json(state.app.update_ticket(&actor, id, patch).await?))
 }

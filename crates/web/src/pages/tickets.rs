@@ -920,6 +920,7 @@ async fn ticket_page(
                 ("Reminder", format!("{} on {}, unless the requester answers", ordinal(n), when(at)))
             }
             Pending::GiveUp(at) => ("Unanswered", format!("unsolved (no reply) on {}", when(at))),
+            Pending::RemindOn(at) => ("Reminder date", format!("{}, to the owner (or the unit)", when(at))),
         })
         .collect();
     let clocks = clock_lines(t.sla.as_ref(), state.app.now());
@@ -1056,6 +1057,8 @@ pub struct ChangeForm {
     owner: String,
     #[serde(default)]
     privacy: String,
+    #[serde(default)]
+    remind_at: String,
 }
 
 fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Errors> {
@@ -1103,6 +1106,12 @@ fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Error
         match form.privacy.parse() {
             Ok(p) => patch.privacy = Some(p),
             Err(e) => bad("privacy", format!("{e}")),
+        }
+    }
+    if !form.remind_at.trim().is_empty() {
+        match time::Date::parse(form.remind_at.trim(), &time::format_description::well_known::Iso8601::DATE) {
+            Ok(date) => patch.remind_at = Some(date),
+            Err(_) => bad("remind_at", "give a date such as 2026-12-24".into()),
         }
     }
     if errors.is_empty() { Ok(patch) } else { Err(Errors::from_fields(errors)) }

@@ -418,6 +418,7 @@ pub(crate) async fn update(
         unit: body.unit(&state, &actor).await?,
         owner: body.owner_id.map(|o| (o > 1).then_some(AccountId(o))),
         privacy: body.privacy,
+        remind_at: None,
     };
     let ticket = state.app.update_ticket(&actor, TicketId(id), patch).await?;
     one(ticket_json(&ticket, &group_names(&state, &actor).await?))

@@ -772,6 +772,15 @@ impl Fixture {
         body
     }
 
+    /// A member of `unit` (a supporter): their account id and token.
+    pub async fn supporter(&self, email: &str, unit: i64) -> (i64, String) {
+        let (account, token) = self.server.account(email, &[Role::Community]).await;
+        let body = json!({"account": account.id, "manager": false});
+        let added = self.server.post(&format!("/api/v1/units/{unit}/members"), &self.admin, body).await;
+        assert!(added.status.is_success(), "{:?}", added.body);
+        (account.id.get(), token)
+    }
+
     /// Opens a ticket as `token`; returns its number.
     pub async fn open(&self, token: &str, changes: Value) -> i64 {
         created(self.server.post("/api/v1/tickets", token, self.ticket(changes)).await)
