@@ -121,32 +121,36 @@ impl App {
     ) -> AppResult<CalendarRecord> {
         check(actor, Action::ManageCatalog)?;
         let now = self.now();
-        self.write(move |mut tx| async move {
-            let current = tx.calendar(id).await?.ok_or_else(|| not_found(id))?;
-            let input = checked(CalendarInput {
-                name: patch.name.unwrap_or(current.name.clone()),
-                time_zone: patch.time_zone.unwrap_or(current.time_zone.clone()),
-                week: patch.week.unwrap_or(current.week.clone()),
-                holidays: patch.holidays.unwrap_or(current.holidays.clone()),
-            })?;
-            let updated = CalendarRecord {
-                name: input.name,
-                time_zone: input.time_zone,
-                week: input.week,
-                holidays: input.holidays,
-                updated_at: now,
-                ..current
-            };
-            tx.update_calendar(&updated).await?;
-            if (&updated.time_zone, &updated.week, &updated.holidays)
-                != (&current.time_zone, &current.week, &current.holidays)
-            {
-                crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Calendar(id)).await?;
-            }
-            tx.commit().await?;
-            Ok(updated)
-        })
-        .await
+        let done = self
+            .write(move |mut tx| async move {
+                let current = tx.calendar(id).await?.ok_or_else(|| not_found(id))?;
+                let input = checked(CalendarInput {
+                    name: patch.name.unwrap_or(current.name.clone()),
+                    time_zone: patch.time_zone.unwrap_or(current.time_zone.clone()),
+                    week: patch.week.unwrap_or(current.week.clone()),
+                    holidays: patch.holidays.unwrap_or(current.holidays.clone()),
+                })?;
+                let updated = CalendarRecord {
+                    name: input.name,
+                    time_zone: input.time_zone,
+                    week: input.week,
+                    holidays: input.holidays,
+                    updated_at: now,
+                    ..current
+                };
+                tx.update_calendar(&updated).await?;
+                if (&updated.time_zone, &updated.week, &updated.holidays)
+                    != (&current.time_zone, &current.week, &current.holidays)
+                {
+                    crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Calendar(id)).await?;
+                }
+                tx.commit().await?;
+                Ok(updated)
+            })
+            .await;
+        // New tickets here take the new times at once.
+        self.rules.forget();
+        done
     }
 
     /// Gives the `Default` calendar the configured time `zone`, as long as no admin has edited

@@ -107,38 +107,42 @@ impl App {
     pub async fn update_unit(&self, actor: &Actor, id: UnitId, patch: UnitPatch) -> AppResult<Unit> {
         check(actor, Action::ManageCatalog)?;
         let now = self.now();
-        self.write(move |mut tx| async move {
-            let mut unit = tx.unit(id).await?.ok_or_else(|| unit_not_found(id))?;
-            if let Some(name) = patch.name {
-                unit.name = name.trim().to_owned();
-            }
-            if let Some(description) = patch.description {
-                unit.description = description;
-            }
-            if let Some(level) = patch.level {
-                unit.level = level;
-            }
-            if let Some(email) = patch.email {
-                unit.email = email.trim().to_owned();
-            }
-            if let Some(integration) = patch.integration {
-                unit.integration = integration;
-            }
-            let before = unit.service_level;
-            if let Some(level) = patch.service_level {
-                existing_service_level(&mut *tx, level).await?;
-                unit.service_level = level;
-            }
-            check_unit(&unit.name, unit.level, &unit.email, &unit.description)?;
-            unit.updated_at = now;
-            tx.update_unit(&unit).await?;
-            if unit.service_level != before {
-                crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Unit(id)).await?;
-            }
-            tx.commit().await?;
-            Ok(unit)
-        })
-        .await
+        let done = self
+            .write(move |mut tx| async move {
+                let mut unit = tx.unit(id).await?.ok_or_else(|| unit_not_found(id))?;
+                if let Some(name) = patch.name {
+                    unit.name = name.trim().to_owned();
+                }
+                if let Some(description) = patch.description {
+                    unit.description = description;
+                }
+                if let Some(level) = patch.level {
+                    unit.level = level;
+                }
+                if let Some(email) = patch.email {
+                    unit.email = email.trim().to_owned();
+                }
+                if let Some(integration) = patch.integration {
+                    unit.integration = integration;
+                }
+                let before = unit.service_level;
+                if let Some(level) = patch.service_level {
+                    existing_service_level(&mut *tx, level).await?;
+                    unit.service_level = level;
+                }
+                check_unit(&unit.name, unit.level, &unit.email, &unit.description)?;
+                unit.updated_at = now;
+                tx.update_unit(&unit).await?;
+                if unit.service_level != before {
+                    crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Unit(id)).await?;
+                }
+                tx.commit().await?;
+                Ok(unit)
+            })
+            .await;
+        // New tickets here take the new times at once.
+        self.rules.forget();
+        done
     }
 
     /// One unit.

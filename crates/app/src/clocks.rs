@@ -12,9 +12,8 @@ use helpdesk_domain::clock::{
 use helpdesk_domain::history::Change;
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
 use helpdesk_domain::ticket::Ticket;
-use helpdesk_domain::timer::TimerKind;
 use helpdesk_domain::{TicketId, UnitId};
-use helpdesk_store::{Clock, ClockScope, Timer, Tx};
+use helpdesk_store::{Clock, ClockPause, ClockScope, Timer, Tx};
 use time::OffsetDateTime;
 
 use crate::levels::Rules;
@@ -32,6 +31,11 @@ impl RulesCache {
     /// A cache that already holds `unit`'s rules (read before the transaction).
     pub(crate) fn with(unit: UnitId, rules: Rules) -> RulesCache {
         RulesCache(HashMap::from([(unit, rules)]))
+    }
+
+    /// The name of `unit`'s level, if its rules were read.
+    pub(crate) fn level_of(&self, unit: UnitId) -> Option<String> {
+        self.0.get(&unit).map(|r| r.level.clone())
     }
 
     /// `unit`'s rules, read in `tx` the first time.
@@ -52,7 +56,7 @@ fn facts(ticket: &Ticket) -> ClockFacts {
 /// Keeps `after`'s clocks in step with its change from `before` (none: it is new), in the
 /// transaction `tx` of that change. `answered`: the change is a public reply by a member of the
 /// unit the ticket was with, or a change of status by one that counts as a response. Returns
-/// the ticket's clocks as the API shows them, when the change touched them.
+/// the clocks a new ticket starts (none for a change of an existing one).
 pub(crate) async fn keep_clocks(
     tx: &mut dyn Tx,
     before: Option<&Ticket>,
@@ -60,12 +64,22 @@ pub(crate) async fn keep_clocks(
     answered: bool,
     rules: &mut RulesCache,
     now: OffsetDateTime,
-) -> AppResult<()> {
+) -> AppResult<Vec<Clock>> {
     let changes = clock_changes(before.map(facts), facts(after), answered);
     if changes.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    // A new ticket has none yet.
+    if before.is_none() && !pauses(after.status) {
+        // A new ticket's clocks, running: one insert, and nothing else to write (the scheduler
+        // finds their next steps on them).
+        let r = rules.get(tx, after.unit).await;
+        let clocks: Vec<Clock> = [ClockKind::Response, ClockKind::Resolution]
+            .into_iter()
+            .map(|kind| new_clock(after, kind, &r, now))
+            .collect();
+        tx.insert_clocks(&clocks).await?;
+        return Ok(clocks);
+    }
     let mut open = if before.is_some() { tx.open_clocks(after.id).await? } else { Vec::new() };
     for change in changes {
         match change {
@@ -76,14 +90,17 @@ pub(crate) async fn keep_clocks(
             ClockChange::Meet(kind) | ClockChange::Restart(kind) => {
                 if let Some(i) = open.iter().position(|c| c.kind == kind) {
                     let mut clock = open.remove(i);
-                    let r = rules.get(tx, clock.unit).await;
-                    stand_still(tx, &mut clock, &r, now).await?;
+                    if clock.running_since.is_some() {
+                        let r = rules.get(tx, clock.unit).await;
+                        stand_still(&mut clock, &r, now);
+                    } else {
+                        tx.end_pause(clock.id, now).await?;
+                    }
                     if matches!(change, ClockChange::Meet(_)) {
                         clock.moments.met_at = Some(now);
                     }
                     clock.moments.ended_at = Some(now);
                     tx.save_clock(&clock).await?;
-                    tx.clear_timer(after.id, TimerKind::of_clock(kind)).await?;
                 }
                 if matches!(change, ClockChange::Restart(_)) {
                     let clock = start(tx, after, kind, rules, now).await?;
@@ -93,17 +110,17 @@ pub(crate) async fn keep_clocks(
             ClockChange::Pause => {
                 for clock in open.iter_mut().filter(|c| c.running_since.is_some()) {
                     let r = rules.get(tx, clock.unit).await;
-                    stand_still(tx, clock, &r, now).await?;
+                    stand_still(clock, &r, now);
+                    tx.start_pause(clock.id, now).await?;
                     tx.save_clock(clock).await?;
-                    tx.clear_timer(after.id, TimerKind::of_clock(clock.kind)).await?;
                 }
             }
             ClockChange::Resume => {
                 for clock in open.iter_mut().filter(|c| c.running_since.is_none()) {
                     let r = rules.get(tx, clock.unit).await;
                     clock.running_since = Some(now);
-                    tx.start_segment(clock.id, now).await?;
-                    schedule(tx, clock, &r).await?;
+                    plan(clock, &r);
+                    tx.end_pause(clock.id, now).await?;
                     tx.save_clock(clock).await?;
                 }
             }
@@ -111,18 +128,13 @@ pub(crate) async fn keep_clocks(
                 if let Some(clock) = open.iter_mut().find(|c| c.kind == kind) {
                     let r = rules.get(tx, after.unit).await;
                     clock.unit = after.unit;
-                    let target = target(&r, kind, after);
-                    clock.budget_secs = budget(&r, clock.started_at, target);
-                    clock.target = target.to_string();
-                    if clock.running_since.is_some() {
-                        schedule(tx, clock, &r).await?;
-                    }
+                    retarget(clock, &r, after);
                     tx.save_clock(clock).await?;
                 }
             }
         }
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// Takes anew the times of every running clock of `scope`, whose level, level's times or calendar
@@ -133,15 +145,20 @@ pub(crate) async fn retarget_under(tx: &mut dyn Tx, scope: ClockScope) -> AppRes
     for mut clock in tx.open_clocks_under(scope).await? {
         let Some(ticket) = tx.ticket_for_update(clock.ticket).await? else { continue };
         let r = rules.get(tx, clock.unit).await;
-        let target = target(&r, clock.kind, &ticket);
-        clock.budget_secs = budget(&r, clock.started_at, target);
-        clock.target = target.to_string();
-        if clock.running_since.is_some() {
-            schedule(tx, &mut clock, &r).await?;
-        }
+        retarget(&mut clock, &r, &ticket);
         tx.save_clock(&clock).await?;
     }
     Ok(())
+}
+
+/// `clock` measured against `rules`' time for `ticket`'s priority, from its start.
+fn retarget(clock: &mut Clock, rules: &Rules, ticket: &Ticket) {
+    let target = target(rules, clock.kind, ticket);
+    clock.budget_secs = budget(rules, clock.started_at, target);
+    clock.target = target.to_string();
+    if clock.running_since.is_some() {
+        plan(clock, rules);
+    }
 }
 
 /// The level's time for `kind` at `ticket`'s priority.
@@ -158,7 +175,31 @@ fn budget(rules: &Rules, from: OffsetDateTime, target: helpdesk_domain::calendar
     rules.working_secs(from, rules.due(from, target))
 }
 
-/// Starts `ticket`'s clock `kind` for its unit now (paused, when its status pauses clocks).
+/// `ticket`'s clock `kind` for its unit, starting now (standing still, when its status pauses
+/// clocks), not yet stored.
+fn new_clock(ticket: &Ticket, kind: ClockKind, rules: &Rules, now: OffsetDateTime) -> Clock {
+    let target = target(rules, kind, ticket);
+    let running = !pauses(ticket.status);
+    let mut clock = Clock {
+        id: 0,
+        ticket: ticket.id,
+        kind,
+        unit: ticket.unit,
+        target: target.to_string(),
+        budget_secs: budget(rules, now, target),
+        used_secs: 0,
+        started_at: now,
+        running_since: running.then_some(now),
+        moments: Default::default(),
+        escalation: 0,
+    };
+    if running {
+        plan(&mut clock, rules);
+    }
+    clock
+}
+
+/// Starts and stores `ticket`'s clock `kind` for its unit now.
 async fn start(
     tx: &mut dyn Tx,
     ticket: &Ticket,
@@ -167,43 +208,22 @@ async fn start(
     now: OffsetDateTime,
 ) -> AppResult<Clock> {
     let r = rules.get(tx, ticket.unit).await;
-    let target = target(&r, kind, ticket);
-    let running = !pauses(ticket.status);
-    let mut clock = Clock {
-        id: 0,
-        ticket: ticket.id,
-        kind,
-        unit: ticket.unit,
-        target: target.to_string(),
-        budget_secs: budget(&r, now, target),
-        used_secs: 0,
-        started_at: now,
-        running_since: running.then_some(now),
-        moments: Default::default(),
-        steps: 0,
-        escalation: 0,
-    };
-    if running {
-        plan(&mut clock, &r);
-    }
+    let mut clock = new_clock(ticket, kind, &r, now);
     clock.id = tx.insert_clock(&clock).await?;
-    if running {
-        tx.start_segment(clock.id, now).await?;
-        set_next_timer(tx, &clock, &r).await?;
+    if clock.running_since.is_none() {
+        tx.start_pause(clock.id, now).await?;
     }
     Ok(clock)
 }
 
-/// Stops a running clock now: its working time so far is added to what it used, its span
-/// ends, and it has no due moments while it stands still.
-async fn stand_still(tx: &mut dyn Tx, clock: &mut Clock, rules: &Rules, now: OffsetDateTime) -> AppResult<()> {
+/// Stops a running clock now: its working time so far is added to what it used, and it has no
+/// due moment nor next step while it stands still.
+fn stand_still(clock: &mut Clock, rules: &Rules, now: OffsetDateTime) {
     if let Some(since) = clock.running_since.take() {
         clock.used_secs += rules.working_secs(since, now);
-        tx.end_segment(clock.id, now).await?;
     }
     clock.moments.due_at = None;
-    clock.moments.warn_at = None;
-    Ok(())
+    clock.moments.next_at = None;
 }
 
 /// The moment a running clock reaches `percent` of its time.
@@ -212,25 +232,10 @@ fn moment(clock: &Clock, rules: &Rules, percent: i64) -> Option<OffsetDateTime> 
     Some(rules.after_working(since, clock.budget_secs * percent / 100 - clock.used_secs))
 }
 
-/// A running clock's warning and due moments.
+/// A running clock's due moment, and when its next step falls due.
 fn plan(clock: &mut Clock, rules: &Rules) {
-    clock.moments.warn_at = moment(clock, rules, 75);
     clock.moments.due_at = moment(clock, rules, 100);
-}
-
-/// Plans a running clock's moments and sets the timer of its next step.
-async fn schedule(tx: &mut dyn Tx, clock: &mut Clock, rules: &Rules) -> AppResult<()> {
-    plan(clock, rules);
-    set_next_timer(tx, clock, rules).await
-}
-
-async fn set_next_timer(tx: &mut dyn Tx, clock: &Clock, rules: &Rules) -> AppResult<()> {
-    let timer = TimerKind::of_clock(clock.kind);
-    match next_step(clock.steps).and_then(|(_, percent)| moment(clock, rules, percent)) {
-        Some(at) => tx.set_timer(clock.ticket, timer, at, clock.steps).await?,
-        None => tx.clear_timer(clock.ticket, timer).await?,
-    }
-    Ok(())
+    clock.moments.next_at = next_step(clock.moments.steps).and_then(|(_, percent)| moment(clock, rules, percent));
 }
 
 /// Takes the next step of the clock `timer` stands for, in the transaction that took the timer:
@@ -242,8 +247,8 @@ pub(crate) async fn step(tx: &mut dyn Tx, timer: &Timer, kind: ClockKind, now: O
     let Some(mut clock) = open.into_iter().find(|c| c.kind == kind) else {
         return Ok(());
     };
-    let Some((step, _)) = next_step(clock.steps) else { return Ok(()) };
-    if clock.running_since.is_none() || clock.steps != timer.stage {
+    let Some((step, _)) = next_step(clock.moments.steps) else { return Ok(()) };
+    if clock.running_since.is_none() || clock.moments.steps != timer.stage {
         return Ok(());
     }
     let rules = Rules::of(tx, clock.unit).await;
@@ -278,14 +283,20 @@ pub(crate) async fn step(tx: &mut dyn Tx, timer: &Timer, kind: ClockKind, now: O
             }
         }
     }
-    clock.steps += 1;
-    set_next_timer(tx, &clock, &rules).await?;
+    clock.moments.steps += 1;
+    plan(&mut clock, &rules);
     tx.save_clock(&clock).await?;
     if !changes.is_empty() {
         crate::tickets::record(tx, None, clock.ticket, changes, now).await?;
     }
     notify::queue(tx, events, None, &[], now).await?;
     Ok(())
+}
+
+/// The API's view of a new ticket's `clocks`, on the level named `level`.
+pub(crate) fn new_ticket_sla(level: String, clocks: &[Clock], now: OffsetDateTime) -> Option<TicketSla> {
+    let clocks: Vec<&Clock> = clocks.iter().collect();
+    (!clocks.is_empty()).then(|| sla_of(level, &clocks, now))
 }
 
 /// The API's view of a ticket's latest clocks.
@@ -347,7 +358,7 @@ impl App {
     pub async fn sla_detail(&self, actor: &Actor, id: TicketId) -> AppResult<SlaDetail> {
         let ticket = self.ticket(actor, id).await?;
         let clocks = self.store.clocks_of(id).await?;
-        let segments = self.store.clock_segments(id).await?;
+        let pauses = self.store.clock_pauses(id).await?;
         let now = self.now();
         let mut rules: HashMap<UnitId, Rules> = HashMap::new();
         let mut runs = Vec::new();
@@ -383,11 +394,7 @@ impl App {
                 ended_at: clock.moments.ended_at,
                 state: clock.moments.state(now),
                 escalation_step: u8::try_from(clock.escalation).unwrap_or(TOP_ESCALATION),
-                segments: segments
-                    .iter()
-                    .filter(|s| s.clock == clock.id)
-                    .map(|s| ClockSpan { started_at: s.started_at, ended_at: s.ended_at })
-                    .collect(),
+                segments: spans(clock, pauses.iter().filter(|p| p.clock == clock.id)),
             });
         }
         let latest: Vec<&Clock> = clocks.iter().collect();
@@ -448,6 +455,25 @@ impl App {
             .await?;
         self.with_sla_one(ticket).await
     }
+}
+
+/// The spans `clock` ran: from its start to its end (or now), less the spans it stood still.
+fn spans<'a>(clock: &Clock, pauses: impl Iterator<Item = &'a ClockPause>) -> Vec<ClockSpan> {
+    let mut spans = Vec::new();
+    let mut from = Some(clock.started_at);
+    for pause in pauses {
+        if let Some(start) = from.filter(|s| *s < pause.started_at) {
+            spans.push(ClockSpan { started_at: start, ended_at: Some(pause.started_at) });
+        }
+        from = pause.ended_at;
+    }
+    if let Some(start) = from {
+        let end = clock.moments.ended_at;
+        if end.is_none_or(|e| start < e) {
+            spans.push(ClockSpan { started_at: start, ended_at: end });
+        }
+    }
+    spans
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {

@@ -1,6 +1,10 @@
 //! The rules of a unit's service level as the timers and the clocks count them: the level's
 //! times, and the calendar they are counted in, read once per change.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use helpdesk_domain::UnitId;
 use helpdesk_domain::calendar::{Calendar, CalendarRecord, WorkingDuration};
 use helpdesk_domain::service_level::{Lifecycle, PriorityTargets, ServiceLevel, Targets};
@@ -13,6 +17,8 @@ use crate::calendars::working_calendar;
 /// A unit's service level, ready to count with.
 #[derive(Debug, Clone)]
 pub(crate) struct Rules {
+    /// The level's name.
+    pub(crate) level: String,
     /// Each priority's response and resolution times.
     pub(crate) targets: PriorityTargets,
     /// The reminders and the closing of the lifecycle.
@@ -56,7 +62,7 @@ impl Rules {
         };
         let targets = level.targets.parse().map_err(|e| format!("{e:?}"))?;
         let calendar = working_calendar(&calendar).map_err(|e| e.to_string())?;
-        Ok(Rules { targets, lifecycle, calendar: Some(calendar) })
+        Ok(Rules { level: level.name.clone(), targets, lifecycle, calendar: Some(calendar) })
     }
 
     fn fallback(unit: UnitId, error: String) -> Rules {
@@ -64,6 +70,7 @@ impl Rules {
         tracing::warn!(unit, error = %error, "the unit's level could not be read; GGUS's Base times apply");
         let base = Targets::answered_within(WorkingDuration::Days(5));
         Rules {
+            level: String::new(),
             targets: PriorityTargets { low: base, medium: base, high: base, top: base },
             lifecycle: Lifecycle::default(),
             calendar: None,
@@ -104,5 +111,44 @@ impl Rules {
             return at;
         }
         from + working.max(time::Duration::ZERO)
+    }
+}
+
+/// How long a unit's rules, once read, serve the tickets opened in it. An edit on this node
+/// forgets them at once; one on another node reaches this node's new tickets within this time
+/// (running clocks are re-targeted in the database by the edit itself).
+const RULES_MEMO: Duration = Duration::from_secs(5);
+
+/// Units' rules as lately read: opening a ticket then reads no level and no calendar.
+#[derive(Default)]
+pub(crate) struct RulesMemo(Mutex<HashMap<UnitId, (Instant, Rules)>>);
+
+impl RulesMemo {
+    /// `unit`'s rules, read from `store` when not read within [`RULES_MEMO`]; none when the
+    /// unit is not there.
+    pub(crate) async fn get(
+        &self,
+        store: &dyn Store,
+        unit: UnitId,
+    ) -> Result<Option<Rules>, helpdesk_store::StoreError> {
+        if let Ok(memo) = self.0.lock()
+            && let Some((at, rules)) = memo.get(&unit)
+            && at.elapsed() < RULES_MEMO
+        {
+            return Ok(Some(rules.clone()));
+        }
+        let Some(row) = store.unit(unit).await? else { return Ok(None) };
+        let rules = Rules::read(store, &row).await;
+        if let Ok(mut memo) = self.0.lock() {
+            memo.insert(unit, (Instant::now(), rules.clone()));
+        }
+        Ok(Some(rules))
+    }
+
+    /// Forgets every unit's rules (a unit, level or calendar changed here).
+    pub(crate) fn forget(&self) {
+        if let Ok(mut memo) = self.0.lock() {
+            memo.clear();
+        }
     }
 }

@@ -81,6 +81,8 @@ pub struct App {
     accounts_exist: Arc<std::sync::atomic::AtomicBool>,
     /// Where the third escalation step of a late ticket is also told (a monitoring team).
     monitoring: Option<Arc<str>>,
+    /// Units' service-level rules as lately read, for the tickets opened in them.
+    rules: Arc<levels::RulesMemo>,
 }
 
 /// A thread of its own on which write transactions run when the engine has a single writer.
@@ -134,6 +136,7 @@ impl App {
             committed: Arc::new(tokio::sync::watch::Sender::new(0)),
             accounts_exist: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             monitoring: None,
+            rules: Arc::default(),
         }
     }
 

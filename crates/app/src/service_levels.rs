@@ -136,37 +136,41 @@ impl App {
     ) -> AppResult<ServiceLevel> {
         check(actor, Action::ManageCatalog)?;
         let now = self.now();
-        self.write(move |mut tx| async move {
-            let current = tx.service_level(id).await?.ok_or_else(|| not_found(id))?;
-            let input = ServiceLevelInput {
-                name: patch.name.unwrap_or(current.name.clone()),
-                calendar: patch.calendar.unwrap_or(current.calendar),
-                targets: patch.targets.unwrap_or(current.targets.clone()),
-                waiting_reminder: Some(patch.waiting_reminder.unwrap_or(current.waiting_reminder.clone())),
-                auto_unsolved_after_reminders: Some(
-                    patch.auto_unsolved_after_reminders.unwrap_or(current.auto_unsolved_after_reminders),
-                ),
-                auto_close: Some(patch.auto_close.unwrap_or(current.auto_close.clone())),
-            };
-            let new = checked(&mut *tx, input).await?;
-            let updated = ServiceLevel {
-                name: new.name,
-                calendar: new.calendar,
-                targets: new.targets,
-                waiting_reminder: new.waiting_reminder,
-                auto_unsolved_after_reminders: new.auto_unsolved_after_reminders,
-                auto_close: new.auto_close,
-                updated_at: now,
-                ..current
-            };
-            tx.update_service_level(&updated).await?;
-            if updated.targets != current.targets || updated.calendar != current.calendar {
-                crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Level(id)).await?;
-            }
-            tx.commit().await?;
-            Ok(updated)
-        })
-        .await
+        let done = self
+            .write(move |mut tx| async move {
+                let current = tx.service_level(id).await?.ok_or_else(|| not_found(id))?;
+                let input = ServiceLevelInput {
+                    name: patch.name.unwrap_or(current.name.clone()),
+                    calendar: patch.calendar.unwrap_or(current.calendar),
+                    targets: patch.targets.unwrap_or(current.targets.clone()),
+                    waiting_reminder: Some(patch.waiting_reminder.unwrap_or(current.waiting_reminder.clone())),
+                    auto_unsolved_after_reminders: Some(
+                        patch.auto_unsolved_after_reminders.unwrap_or(current.auto_unsolved_after_reminders),
+                    ),
+                    auto_close: Some(patch.auto_close.unwrap_or(current.auto_close.clone())),
+                };
+                let new = checked(&mut *tx, input).await?;
+                let updated = ServiceLevel {
+                    name: new.name,
+                    calendar: new.calendar,
+                    targets: new.targets,
+                    waiting_reminder: new.waiting_reminder,
+                    auto_unsolved_after_reminders: new.auto_unsolved_after_reminders,
+                    auto_close: new.auto_close,
+                    updated_at: now,
+                    ..current
+                };
+                tx.update_service_level(&updated).await?;
+                if updated.targets != current.targets || updated.calendar != current.calendar {
+                    crate::clocks::retarget_under(&mut *tx, helpdesk_store::ClockScope::Level(id)).await?;
+                }
+                tx.commit().await?;
+                Ok(updated)
+            })
+            .await;
+        // New tickets here take the new times at once.
+        self.rules.forget();
+        done
     }
 }
 

@@ -14,7 +14,6 @@ use helpdesk_store::{NewArticle, TicketQuery, Tx};
 
 use crate::attachments::{digest, store_files};
 use crate::clocks::RulesCache;
-use crate::levels::Rules;
 use crate::notify::{self, Event, events_of_update};
 use crate::origin::Origin;
 use crate::{App, AppError, AppResult};
@@ -72,8 +71,8 @@ impl App {
         }
         let files = digest(accept_uploads(actor, &new.facts(), uploads)?).await?;
         // The unit's level is read before the transaction, on the readers.
-        let mut rules = match self.store.unit(new.unit).await? {
-            Some(unit) => RulesCache::with(unit.id, Rules::read(self.store.as_ref(), &unit).await),
+        let mut rules = match self.rules.get(self.store.as_ref(), new.unit).await? {
+            Some(unit_rules) => RulesCache::with(new.unit, unit_rules),
             None => RulesCache::default(),
         };
         let now = self.now();
@@ -97,13 +96,16 @@ impl App {
                     events.extend(events_of_update(&ticket, &next));
                     ticket = next;
                 }
-                crate::timers::keep_timers(&mut *tx, None, &ticket, false, &mut rules, now).await?;
+                let clocks = crate::timers::keep_timers(&mut *tx, None, &ticket, false, &mut rules, now).await?;
                 notify::queue(&mut *tx, events, by, &quiet, now).await?;
                 tx.commit().await?;
+                // What the new clocks say needs no read: they and their level are at hand.
+                let level = rules.level_of(ticket.unit).unwrap_or_default();
+                ticket.sla = crate::clocks::new_ticket_sla(level, &clocks, now);
                 Ok(ticket)
             })
             .await?;
-        self.with_sla_one(ticket).await
+        Ok(ticket)
     }
 
     /// Who a new ticket is for: the actor, or the customer named as `on_behalf_of`.

@@ -186,8 +186,10 @@ pub fn clock_changes(before: Option<ClockFacts>, after: ClockFacts, answered: bo
 pub struct ClockMoments {
     /// When its time runs out, while it runs.
     pub due_at: Option<OffsetDateTime>,
-    /// When a quarter of its time is left, while it runs.
-    pub warn_at: Option<OffsetDateTime>,
+    /// When its next step falls due, while it runs (the warning, while it has taken none).
+    pub next_at: Option<OffsetDateTime>,
+    /// The steps it has taken (see [`CLOCK_STEPS`]).
+    pub steps: i64,
     /// When it was met.
     pub met_at: Option<OffsetDateTime>,
     /// When its time ran out, if it did before it was met.
@@ -209,7 +211,7 @@ impl ClockMoments {
         if self.ended_at.is_some() || self.due_at.is_none() {
             return ClockState::Paused;
         }
-        if self.warn_at.is_some_and(|w| w <= now) {
+        if self.steps > 0 || (self.steps == 0 && self.next_at.is_some_and(|w| w <= now)) {
             return ClockState::Warning;
         }
         ClockState::Running
@@ -409,18 +411,13 @@ mod tests {
     #[test]
     fn the_state_follows_the_moments() {
         let at = |m: i64| OffsetDateTime::UNIX_EPOCH + time::Duration::minutes(m);
-        let running = ClockMoments {
-            due_at: Some(at(100)),
-            warn_at: Some(at(75)),
-            met_at: None,
-            breached_at: None,
-            ended_at: None,
-        };
+        let running = ClockMoments { due_at: Some(at(100)), next_at: Some(at(75)), ..ClockMoments::default() };
         let cases = [
             ("early", running, at(10), ClockState::Running),
             ("a quarter left", running, at(75), ClockState::Warning),
             ("due", running, at(100), ClockState::Breached),
-            ("paused", ClockMoments { due_at: None, warn_at: None, ..running }, at(200), ClockState::Paused),
+            ("warned", ClockMoments { steps: 1, next_at: Some(at(100)), ..running }, at(80), ClockState::Warning),
+            ("paused", ClockMoments { due_at: None, next_at: None, ..running }, at(200), ClockState::Paused),
             ("met", ClockMoments { met_at: Some(at(50)), ..running }, at(200), ClockState::Met),
             (
                 "breached, then paused",

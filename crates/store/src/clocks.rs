@@ -29,22 +29,20 @@ pub struct Clock {
     pub started_at: OffsetDateTime,
     /// Since when it runs; none while paused or over.
     pub running_since: Option<OffsetDateTime>,
-    /// Its due, warning, met, breach and end moments.
+    /// Its moments and the steps it has taken.
     pub moments: ClockMoments,
-    /// The steps it has taken (warning, breach, escalations), 0 to 4.
-    pub steps: i64,
     /// The escalation step reached, 0 to 3.
     pub escalation: i64,
 }
 
-/// A span in which a clock ran.
+/// A span in which a clock stood still (its ticket waited for its requester or was on hold).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClockSegment {
+pub struct ClockPause {
     /// The clock.
     pub clock: i64,
-    /// When it started running.
+    /// When it stopped.
     pub started_at: OffsetDateTime,
-    /// When it stopped; none while it runs.
+    /// When it ran again; none while it stands still.
     pub ended_at: Option<OffsetDateTime>,
 }
 
@@ -66,8 +64,8 @@ pub trait ClockStore {
     async fn clocks_of(&self, ticket: TicketId) -> StoreResult<Vec<Clock>>;
     /// The latest run of each clock of each of `tickets` (up to 500 tickets).
     async fn latest_clocks(&self, tickets: &[TicketId]) -> StoreResult<Vec<Clock>>;
-    /// The spans `ticket`'s clocks ran, by clock, oldest first.
-    async fn clock_segments(&self, ticket: TicketId) -> StoreResult<Vec<ClockSegment>>;
+    /// The spans `ticket`'s clocks stood still, by clock, oldest first.
+    async fn clock_pauses(&self, ticket: TicketId) -> StoreResult<Vec<ClockPause>>;
 }
 
 /// Writing clocks, in the transaction of the change or the timer that moves them.
@@ -79,10 +77,12 @@ pub trait ClockTx {
     async fn open_clocks_under(&mut self, scope: ClockScope) -> StoreResult<Vec<Clock>>;
     /// Stores a new clock; returns its id.
     async fn insert_clock(&mut self, clock: &Clock) -> StoreResult<i64>;
+    /// Stores new clocks in one statement (a new ticket's), without telling their ids.
+    async fn insert_clocks(&mut self, clocks: &[Clock]) -> StoreResult<()>;
     /// Stores what changed of the clock with `clock.id`.
     async fn save_clock(&mut self, clock: &Clock) -> StoreResult<()>;
-    /// Opens a span of `clock` at `at`.
-    async fn start_segment(&mut self, clock: i64, at: OffsetDateTime) -> StoreResult<()>;
-    /// Closes `clock`'s open span at `at`.
-    async fn end_segment(&mut self, clock: i64, at: OffsetDateTime) -> StoreResult<()>;
+    /// `clock` stands still from `at`.
+    async fn start_pause(&mut self, clock: i64, at: OffsetDateTime) -> StoreResult<()>;
+    /// `clock` runs again from `at`.
+    async fn end_pause(&mut self, clock: i64, at: OffsetDateTime) -> StoreResult<()>;
 }

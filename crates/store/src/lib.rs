@@ -50,7 +50,7 @@ use time::OffsetDateTime;
 
 pub use accounts::{AccountStore, AccountTx};
 pub use auth::{AuthStore, AuthTx};
-pub use clocks::{Clock, ClockScope, ClockSegment, ClockStore, ClockTx};
+pub use clocks::{Clock, ClockPause, ClockScope, ClockStore, ClockTx};
 pub use error::{StoreError, StoreResult};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use mail::{MailStore, MailTx};

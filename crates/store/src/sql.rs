@@ -353,8 +353,9 @@ macro_rules! sql_store {
                 qb.push(" AND EXISTS (SELECT 1 FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.ended_at IS NULL");
                 match late {
                     helpdesk_domain::listing::Lateness::Warning => {
-                        qb.push(" AND c.breached_at IS NULL AND c.warn_at <= ").push_bind(at);
-                        qb.push(" AND c.due_at > ").push_bind(at).push(")");
+                        // Warned already, or its first step (the warning) due.
+                        qb.push(" AND c.breached_at IS NULL AND c.due_at > ").push_bind(at);
+                        qb.push(" AND (c.steps > 0 OR c.next_at <= ").push_bind(at).push("))");
                     }
                     helpdesk_domain::listing::Lateness::Breached => {
                         qb.push(" AND (c.breached_at IS NOT NULL OR c.due_at <= ").push_bind(at).push("))");

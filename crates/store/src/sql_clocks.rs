@@ -3,7 +3,7 @@
 
 macro_rules! clocks_sql {
     (db: $db:ty $(,)?) => {
-        use crate::clocks::{Clock, ClockSegment, ClockStore, ClockTx};
+        use crate::clocks::{Clock, ClockPause, ClockStore, ClockTx};
 
         /// A clock's row, in the order of `clock_columns!`.
         type ClockRow = (
@@ -26,7 +26,7 @@ macro_rules! clocks_sql {
         );
 
         fn clock_of(row: ClockRow) -> crate::StoreResult<Clock> {
-            let (id, ticket, kind, unit, target, budget_secs, used_secs, started_at, running_since, warn_at, due_at) =
+            let (id, ticket, kind, unit, target, budget_secs, used_secs, started_at, running_since, next_at, due_at) =
                 (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10);
             let (met_at, breached_at, ended_at, steps, escalation) = (row.11, row.12, row.13, row.14, row.15);
             let kind = kind.parse().map_err(|e| crate::StoreError::Corrupt(format!("sla_clocks.kind: {e}")))?;
@@ -43,18 +43,42 @@ macro_rules! clocks_sql {
                 running_since: at(running_since),
                 moments: helpdesk_domain::clock::ClockMoments {
                     due_at: at(due_at),
-                    warn_at: at(warn_at),
+                    next_at: at(next_at),
+                    steps,
                     met_at: at(met_at),
                     breached_at: at(breached_at),
                     ended_at: at(ended_at),
                 },
-                steps,
                 escalation,
             })
         }
 
         fn ts(at: Option<time::OffsetDateTime>) -> Option<crate::rows::Ts> {
             at.map(crate::rows::Ts::from)
+        }
+
+        /// An insert of `clocks`, one row each.
+        fn insert_clocks_query(clocks: &[Clock]) -> sqlx::QueryBuilder<$db> {
+            let mut qb = sqlx::QueryBuilder::<$db>::new($crate::statements::clocks::INSERT_CLOCKS);
+            qb.push_values(clocks, |mut row, clock| {
+                let m = &clock.moments;
+                row.push_bind(clock.ticket)
+                    .push_bind(clock.kind.as_str())
+                    .push_bind(clock.unit)
+                    .push_bind(clock.target.clone())
+                    .push_bind(clock.budget_secs)
+                    .push_bind(clock.used_secs)
+                    .push_bind(crate::rows::Ts::from(clock.started_at))
+                    .push_bind(ts(clock.running_since))
+                    .push_bind(ts(m.next_at))
+                    .push_bind(ts(m.due_at))
+                    .push_bind(ts(m.met_at))
+                    .push_bind(ts(m.breached_at))
+                    .push_bind(ts(m.ended_at))
+                    .push_bind(m.steps)
+                    .push_bind(clock.escalation);
+            });
+            qb
         }
 
         #[async_trait::async_trait]
@@ -81,15 +105,15 @@ macro_rules! clocks_sql {
                 rows.into_iter().map(clock_of).collect()
             }
 
-            async fn clock_segments(&self, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Vec<ClockSegment>> {
+            async fn clock_pauses(&self, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Vec<ClockPause>> {
                 let rows: Vec<(i64, crate::rows::Ts, Option<crate::rows::Ts>)> =
-                    sqlx::query_as($crate::statements::clocks::SEGMENTS_OF_TICKET)
+                    sqlx::query_as($crate::statements::clocks::PAUSES_OF_TICKET)
                         .bind(ticket)
                         .fetch_all(&self.read)
                         .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(clock, started_at, ended_at)| ClockSegment {
+                    .map(|(clock, started_at, ended_at)| ClockPause {
                         clock,
                         started_at: started_at.0,
                         ended_at: ended_at.map(|t| t.0),
@@ -122,26 +146,17 @@ macro_rules! clocks_sql {
             }
 
             async fn insert_clock(&mut self, clock: &Clock) -> crate::StoreResult<i64> {
-                let m = &clock.moments;
-                let (id,): (i64,) = sqlx::query_as($crate::statements::clocks::INSERT_CLOCK)
-                    .bind(clock.ticket)
-                    .bind(clock.kind.as_str())
-                    .bind(clock.unit)
-                    .bind(&clock.target)
-                    .bind(clock.budget_secs)
-                    .bind(clock.used_secs)
-                    .bind(crate::rows::Ts::from(clock.started_at))
-                    .bind(ts(clock.running_since))
-                    .bind(ts(m.warn_at))
-                    .bind(ts(m.due_at))
-                    .bind(ts(m.met_at))
-                    .bind(ts(m.breached_at))
-                    .bind(ts(m.ended_at))
-                    .bind(clock.steps)
-                    .bind(clock.escalation)
-                    .fetch_one(&mut *self.tx)
-                    .await?;
+                let mut qb = insert_clocks_query(std::slice::from_ref(clock));
+                qb.push(" RETURNING id");
+                let (id,): (i64,) = qb.build_query_as().fetch_one(&mut *self.tx).await?;
                 Ok(id)
+            }
+
+            async fn insert_clocks(&mut self, clocks: &[Clock]) -> crate::StoreResult<()> {
+                if !clocks.is_empty() {
+                    insert_clocks_query(clocks).build().execute(&mut *self.tx).await?;
+                }
+                Ok(())
             }
 
             async fn save_clock(&mut self, clock: &Clock) -> crate::StoreResult<()> {
@@ -153,20 +168,20 @@ macro_rules! clocks_sql {
                     .bind(clock.budget_secs)
                     .bind(clock.used_secs)
                     .bind(ts(clock.running_since))
-                    .bind(ts(m.warn_at))
+                    .bind(ts(m.next_at))
                     .bind(ts(m.due_at))
                     .bind(ts(m.met_at))
                     .bind(ts(m.breached_at))
                     .bind(ts(m.ended_at))
-                    .bind(clock.steps)
+                    .bind(m.steps)
                     .bind(clock.escalation)
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
             }
 
-            async fn start_segment(&mut self, clock: i64, at: time::OffsetDateTime) -> crate::StoreResult<()> {
-                sqlx::query($crate::statements::clocks::START_SEGMENT)
+            async fn start_pause(&mut self, clock: i64, at: time::OffsetDateTime) -> crate::StoreResult<()> {
+                sqlx::query($crate::statements::clocks::START_PAUSE)
                     .bind(clock)
                     .bind(crate::rows::Ts::from(at))
                     .execute(&mut *self.tx)
@@ -174,8 +189,8 @@ macro_rules! clocks_sql {
                 Ok(())
             }
 
-            async fn end_segment(&mut self, clock: i64, at: time::OffsetDateTime) -> crate::StoreResult<()> {
-                sqlx::query($crate::statements::clocks::END_SEGMENT)
+            async fn end_pause(&mut self, clock: i64, at: time::OffsetDateTime) -> crate::StoreResult<()> {
+                sqlx::query($crate::statements::clocks::END_PAUSE)
                     .bind(clock)
                     .bind(crate::rows::Ts::from(at))
                     .execute(&mut *self.tx)

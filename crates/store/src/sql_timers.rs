@@ -84,7 +84,12 @@ macro_rules! timers_sql {
             }
 
             async fn take_timer(&mut self, timer: &Timer) -> crate::StoreResult<bool> {
-                let done = sqlx::query($crate::statements::timers::TAKE_TIMER)
+                // A clock's next step is kept on the clock.
+                let take = match timer.kind.clock() {
+                    Some(_) => $crate::statements::clocks::TAKE_CLOCK_STEP,
+                    None => $crate::statements::timers::TAKE_TIMER,
+                };
+                let done = sqlx::query(take)
                     .bind(timer.ticket)
                     .bind(timer.kind.as_str())
                     .bind(crate::rows::Ts::from(timer.due_at))

@@ -267,20 +267,7 @@ async fn a_reminder_date_on_a_ticket_on_hold_reminds_its_owner_on_that_date_once
     let path = format!("/api/v1/tickets/{id}");
     let taken = f.server.patch(&path, &sam, json!({"owner": owner})).await;
     assert_eq!(taken.status, 200, "{:?}", taken.body);
-    let today = helpdesk_app::Clock::now(&*clock).date();
-    let in_three_days = (today + time::Duration::days(3)).to_string();
-    let refusals = [
-        (&sam, json!({"remind_at": in_three_days}), 422, "a ticket in progress has no reminder date"),
-        (&sam, json!({"status": "on_hold", "remind_at": today.to_string()}), 422, "a date after today"),
-        (&sam, json!({"status": "on_hold", "remind_at": "next week"}), 422, "a date"),
-        (&user, json!({"status": "on_hold", "remind_at": in_three_days}), 403, "for the supporters"),
-    ];
-    for (token, body, status, why) in refusals {
-        let before = crate::common::snapshot(f.server.store()).await;
-        let answer = f.server.patch(&path, token, body).await;
-        assert_eq!(answer.status, status, "{why}: {:?}", answer.body);
-        assert_eq!(crate::common::snapshot(f.server.store()).await, before, "{why}: nothing written");
-    }
+    let in_three_days = (helpdesk_app::Clock::now(&*clock).date() + time::Duration::days(3)).to_string();
     let held = f.server.patch(&path, &sam, json!({"status": "on_hold", "remind_at": in_three_days})).await;
     assert_eq!(held.status, 200, "{:?}", held.body);
     assert_eq!(lifecycle_timers(&f, id).await, [TimerKind::ReminderDate]);
@@ -296,4 +283,28 @@ async fn a_reminder_date_on_a_ticket_on_hold_reminds_its_owner_on_that_date_once
     clock.advance(10 * DAY);
     f.server.app.run_timers("test").await.expect("a pass");
     mail_about(&peer, &owner_address, "(reminder)", 1).await;
+}
+
+#[tokio::test]
+async fn a_reminder_date_is_refused_for_a_ticket_that_does_not_wait_for_a_past_date_and_for_requesters() {
+    let clock = TestClock::now();
+    let f = Fixture::with(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let (_, sam) = f.supporter("reminder-sam@example.org", f.first_line).await;
+    let (_, user) = f.server.account("reminder-requester@example.org", &[Role::Community]).await;
+    let id = f.open(&user, json!({})).await;
+    let path = format!("/api/v1/tickets/{id}");
+    let today = helpdesk_app::Clock::now(&*clock).date();
+    let in_three_days = (today + time::Duration::days(3)).to_string();
+    let refusals = [
+        (&sam, json!({"remind_at": in_three_days}), 422, "a ticket in progress has no reminder date"),
+        (&sam, json!({"status": "on_hold", "remind_at": today.to_string()}), 422, "a date after today"),
+        (&sam, json!({"status": "on_hold", "remind_at": "next week"}), 422, "a date"),
+        (&user, json!({"status": "on_hold", "remind_at": in_three_days}), 403, "for the supporters"),
+    ];
+    for (token, body, status, why) in refusals {
+        let before = crate::common::snapshot(f.server.store()).await;
+        let answer = f.server.patch(&path, token, body).await;
+        assert_eq!(answer.status, status, "{why}: {:?}", answer.body);
+        assert_eq!(crate::common::snapshot(f.server.store()).await, before, "{why}: nothing written");
+    }
 }

@@ -4,16 +4,16 @@
 macro_rules! clock_columns {
     () => {
         "id, ticket_id, kind, unit_id, target, budget_secs, used_secs, started_at, running_since, \
-         warn_at, due_at, met_at, breached_at, ended_at, steps, escalation"
+         next_at, due_at, met_at, breached_at, ended_at, steps, escalation"
     };
 }
 
-pub(crate) const INSERT_CLOCK: &str = "INSERT INTO sla_clocks (ticket_id, kind, unit_id, target, budget_secs, \
-    used_secs, started_at, running_since, warn_at, due_at, met_at, breached_at, ended_at, steps, escalation) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id";
+/// Before the rows of a new clock's values.
+pub(crate) const INSERT_CLOCKS: &str = "INSERT INTO sla_clocks (ticket_id, kind, unit_id, target, budget_secs, \
+    used_secs, started_at, running_since, next_at, due_at, met_at, breached_at, ended_at, steps, escalation) ";
 
 pub(crate) const SAVE_CLOCK: &str = "UPDATE sla_clocks SET unit_id = $2, target = $3, budget_secs = $4, \
-    used_secs = $5, running_since = $6, warn_at = $7, due_at = $8, met_at = $9, breached_at = $10, \
+    used_secs = $5, running_since = $6, next_at = $7, due_at = $8, met_at = $9, breached_at = $10, \
     ended_at = $11, steps = $12, escalation = $13 WHERE id = $1";
 
 pub(crate) const OPEN_CLOCKS: &str =
@@ -47,25 +47,31 @@ pub(crate) const LATEST_CLOCKS: &str = concat!(
      AND d.kind = c.kind) AND ticket_id IN ("
 );
 
-pub(crate) const START_SEGMENT: &str = "INSERT INTO sla_segments (clock_id, started_at) VALUES ($1, $2)";
+pub(crate) const START_PAUSE: &str = "INSERT INTO sla_pauses (clock_id, started_at) VALUES ($1, $2)";
 
-pub(crate) const END_SEGMENT: &str = "UPDATE sla_segments SET ended_at = $2 WHERE clock_id = $1 AND ended_at IS NULL";
+pub(crate) const END_PAUSE: &str = "UPDATE sla_pauses SET ended_at = $2 WHERE clock_id = $1 AND ended_at IS NULL";
 
-pub(crate) const SEGMENTS_OF_TICKET: &str = "SELECT s.clock_id, s.started_at, s.ended_at FROM sla_segments s \
-    JOIN sla_clocks c ON c.id = s.clock_id WHERE c.ticket_id = $1 ORDER BY s.clock_id, s.id";
+pub(crate) const PAUSES_OF_TICKET: &str = "SELECT p.clock_id, p.started_at, p.ended_at FROM sla_pauses p \
+    JOIN sla_clocks c ON c.id = p.clock_id WHERE c.ticket_id = $1 ORDER BY p.clock_id, p.id";
+
+/// Takes a clock's step as it was read (`kind` is the timer's name), so that of two schedulers
+/// that read it, one takes it.
+pub(crate) const TAKE_CLOCK_STEP: &str = "UPDATE sla_clocks SET next_at = NULL WHERE ticket_id = $1 AND \
+    kind = (CASE $2 WHEN 'response_clock' THEN 'response' ELSE 'resolution' END) AND ended_at IS NULL \
+    AND next_at = $3 AND steps = $4";
 
 /// Every statement above, by name, as each engine runs it.
 pub(crate) fn all(_postgres: bool) -> Vec<(&'static str, &'static str)> {
     vec![
-        ("INSERT_CLOCK", INSERT_CLOCK),
         ("SAVE_CLOCK", SAVE_CLOCK),
         ("OPEN_CLOCKS", OPEN_CLOCKS),
         ("CLOCKS_OF_TICKET", CLOCKS_OF_TICKET),
         ("OPEN_CLOCKS_OF_UNIT", OPEN_CLOCKS_OF_UNIT),
         ("OPEN_CLOCKS_ON_LEVEL", OPEN_CLOCKS_ON_LEVEL),
         ("OPEN_CLOCKS_ON_CALENDAR", OPEN_CLOCKS_ON_CALENDAR),
-        ("START_SEGMENT", START_SEGMENT),
-        ("END_SEGMENT", END_SEGMENT),
-        ("SEGMENTS_OF_TICKET", SEGMENTS_OF_TICKET),
+        ("START_PAUSE", START_PAUSE),
+        ("END_PAUSE", END_PAUSE),
+        ("PAUSES_OF_TICKET", PAUSES_OF_TICKET),
+        ("TAKE_CLOCK_STEP", TAKE_CLOCK_STEP),
     ]
 }

@@ -10,11 +10,20 @@ pub(crate) const CLEAR_TIMER: &str = "DELETE FROM ticket_timers WHERE ticket_id 
 pub(crate) const TAKE_TIMER: &str = "DELETE FROM ticket_timers WHERE ticket_id = $1 AND kind = $2 \
     AND due_at = $3 AND stage = $4";
 
-pub(crate) const DUE_TIMERS: &str = "SELECT ticket_id, kind, due_at, stage FROM ticket_timers WHERE \
-    due_at <= $1 ORDER BY due_at, ticket_id LIMIT $2";
+/// The timers of `ticket_timers` and the clocks' next steps (named as their timers), each read
+/// through its index on the due moment and bounded before they are merged.
+pub(crate) const DUE_TIMERS: &str = "SELECT ticket_id, kind, due_at, stage FROM (\
+    SELECT * FROM (SELECT ticket_id, kind, due_at, stage FROM ticket_timers WHERE due_at <= $1 \
+    ORDER BY due_at, ticket_id LIMIT $2) timers UNION ALL SELECT * FROM (SELECT ticket_id, \
+    CASE kind WHEN 'response' THEN 'response_clock' ELSE 'resolution_clock' END, next_at, steps \
+    FROM sla_clocks WHERE next_at <= $1 ORDER BY next_at, ticket_id LIMIT $2) clocks) due \
+    ORDER BY due_at, ticket_id LIMIT $2";
 
-pub(crate) const TIMERS_OF_TICKET: &str = "SELECT ticket_id, kind, due_at, stage FROM ticket_timers WHERE \
-    ticket_id = $1 ORDER BY due_at, kind";
+pub(crate) const TIMERS_OF_TICKET: &str = "SELECT ticket_id, kind, due_at, stage FROM (\
+    SELECT ticket_id, kind, due_at, stage FROM ticket_timers WHERE ticket_id = $1 UNION ALL \
+    SELECT ticket_id, CASE kind WHEN 'response' THEN 'response_clock' ELSE 'resolution_clock' END, \
+    next_at, steps FROM sla_clocks WHERE ticket_id = $1 AND next_at IS NOT NULL) timers \
+    ORDER BY due_at, kind";
 
 /// Takes the lease when it is free, has run out, or is already the holder's.
 pub(crate) const CLAIM_LEASE: &str = "INSERT INTO leases (name, held_by, held_until) VALUES ($1, $2, \
