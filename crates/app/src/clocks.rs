@@ -33,11 +33,6 @@ impl RulesCache {
         RulesCache(HashMap::from([(unit, rules)]))
     }
 
-    /// The name of `unit`'s level, if its rules were read.
-    pub(crate) fn level_of(&self, unit: UnitId) -> Option<String> {
-        self.0.get(&unit).map(|r| r.level.clone())
-    }
-
     /// `unit`'s rules, read in `tx` the first time.
     pub(crate) async fn get(&mut self, tx: &mut dyn Tx, unit: UnitId) -> Rules {
         if let Some(rules) = self.0.get(&unit) {
@@ -55,8 +50,7 @@ fn facts(ticket: &Ticket) -> ClockFacts {
 
 /// Keeps `after`'s clocks in step with its change from `before` (none: it is new), in the
 /// transaction `tx` of that change. `answered`: the change is a public reply by a member of the
-/// unit the ticket was with, or a change of status by one that counts as a response. Returns
-/// the clocks a new ticket starts (none for a change of an existing one).
+/// unit the ticket was with, or a change of status by one that counts as a response.
 pub(crate) async fn keep_clocks(
     tx: &mut dyn Tx,
     before: Option<&Ticket>,
@@ -64,21 +58,10 @@ pub(crate) async fn keep_clocks(
     answered: bool,
     rules: &mut RulesCache,
     now: OffsetDateTime,
-) -> AppResult<Vec<Clock>> {
+) -> AppResult<()> {
     let changes = clock_changes(before.map(facts), facts(after), answered);
     if changes.is_empty() {
-        return Ok(Vec::new());
-    }
-    if before.is_none() && !pauses(after.status) {
-        // A new ticket's clocks, running: one insert, and nothing else to write (the scheduler
-        // finds their next steps on them).
-        let r = rules.get(tx, after.unit).await;
-        let clocks: Vec<Clock> = [ClockKind::Response, ClockKind::Resolution]
-            .into_iter()
-            .map(|kind| new_clock(after, kind, &r, now))
-            .collect();
-        tx.insert_clocks(&clocks).await?;
-        return Ok(clocks);
+        return Ok(());
     }
     let mut open = if before.is_some() { tx.open_clocks(after.id).await? } else { Vec::new() };
     for change in changes {
@@ -134,7 +117,7 @@ pub(crate) async fn keep_clocks(
             }
         }
     }
-    Ok(Vec::new())
+    Ok(())
 }
 
 /// Takes anew the times of every running clock of `scope`, whose level, level's times or calendar
@@ -178,13 +161,22 @@ fn budget(rules: &Rules, from: OffsetDateTime, target: helpdesk_domain::calendar
 /// `ticket`'s clock `kind` for its unit, starting now (standing still, when its status pauses
 /// clocks), not yet stored.
 fn new_clock(ticket: &Ticket, kind: ClockKind, rules: &Rules, now: OffsetDateTime) -> Clock {
-    let target = target(rules, kind, ticket);
-    let running = !pauses(ticket.status);
+    clock_of(ticket.id, facts(ticket), kind, rules, now)
+}
+
+/// The clock `kind` of the ticket `id` as `facts` has it, starting now, not yet stored.
+fn clock_of(id: TicketId, facts: ClockFacts, kind: ClockKind, rules: &Rules, now: OffsetDateTime) -> Clock {
+    let targets = rules.targets.of(facts.priority);
+    let target = match kind {
+        ClockKind::Response => targets.response,
+        ClockKind::Resolution => targets.resolution,
+    };
+    let running = !pauses(facts.status);
     let mut clock = Clock {
         id: 0,
-        ticket: ticket.id,
+        ticket: id,
         kind,
-        unit: ticket.unit,
+        unit: facts.unit,
         target: target.to_string(),
         budget_secs: budget(rules, now, target),
         used_secs: 0,
@@ -197,6 +189,18 @@ fn new_clock(ticket: &Ticket, kind: ClockKind, rules: &Rules, now: OffsetDateTim
         plan(&mut clock, rules);
     }
     clock
+}
+
+/// The clocks a ticket opened as `facts` says starts now, to store with it; none when it opens
+/// finished or standing still (then [`keep_clocks`] starts them after it is stored).
+pub(crate) fn opening_clocks(facts: ClockFacts, rules: &Rules, now: OffsetDateTime) -> Vec<Clock> {
+    if facts.status.is_terminal() || pauses(facts.status) {
+        return Vec::new();
+    }
+    [ClockKind::Response, ClockKind::Resolution]
+        .into_iter()
+        .map(|kind| clock_of(TicketId(0), facts, kind, rules, now))
+        .collect()
 }
 
 /// Starts and stores `ticket`'s clock `kind` for its unit now.

@@ -1,7 +1,7 @@
 //! Tickets: open, read, list, change, reply, and their history.
 
 use helpdesk_domain::attachment::{NewUpload, accept_uploads};
-use helpdesk_domain::clock::responds;
+use helpdesk_domain::clock::{ClockFacts, responds};
 use helpdesk_domain::history::{Change, HistoryEntry};
 use helpdesk_domain::mail::InboundStatus;
 use helpdesk_domain::paging::{Page, PageRequest};
@@ -71,17 +71,26 @@ impl App {
         }
         let files = digest(accept_uploads(actor, &new.facts(), uploads)?).await?;
         // The unit's level is read before the transaction, on the readers.
-        let mut rules = match self.rules.get(self.store.as_ref(), new.unit).await? {
+        let now = self.now();
+        let unit_rules = self.rules.get(self.store.as_ref(), new.unit).await?;
+        // A new ticket's clocks are stored with it, in its own round trip to the writer (unless
+        // Helpdesk changes it at once, or it opens standing still: then they start after).
+        let facts = ClockFacts { status: new.status, unit: new.unit, priority: new.priority };
+        let opening = match (&unit_rules, &then) {
+            (Some(r), None) => crate::clocks::opening_clocks(facts, r, now),
+            _ => Vec::new(),
+        };
+        let level = unit_rules.as_ref().map(|r| r.level.clone()).unwrap_or_default();
+        let mut rules = match unit_rules {
             Some(unit_rules) => RulesCache::with(new.unit, unit_rules),
             None => RulesCache::default(),
         };
-        let now = self.now();
         let by = actor.account;
-        let ticket = self
+        let (ticket, read_sla) = self
             .write(move |mut tx| async move {
                 let mut history: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(now, by)).collect();
                 history.extend(files.iter().map(|f| f.change(false).at(now, by)));
-                let mut ticket = tx.insert_ticket(&new, &history, now).await?;
+                let mut ticket = tx.insert_ticket_with_clocks(&new, &history, &opening, now).await?;
                 store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
                 let quiet =
                     Origin::record(&origin, &mut *tx, InboundStatus::TicketOpened, ticket.id, None, now).await?;
@@ -96,16 +105,22 @@ impl App {
                     events.extend(events_of_update(&ticket, &next));
                     ticket = next;
                 }
-                let clocks = crate::timers::keep_timers(&mut *tx, None, &ticket, false, &mut rules, now).await?;
+                if opening.is_empty() {
+                    crate::timers::keep_timers(&mut *tx, None, &ticket, false, &mut rules, now).await?;
+                }
                 notify::queue(&mut *tx, events, by, &quiet, now).await?;
                 tx.commit().await?;
+                if opening.is_empty() {
+                    return Ok((ticket, true));
+                }
                 // What the new clocks say needs no read: they and their level are at hand.
-                let level = rules.level_of(ticket.unit).unwrap_or_default();
+                let clocks: Vec<_> =
+                    opening.into_iter().map(|c| helpdesk_store::Clock { ticket: ticket.id, ..c }).collect();
                 ticket.sla = crate::clocks::new_ticket_sla(level, &clocks, now);
-                Ok(ticket)
+                Ok((ticket, false))
             })
             .await?;
-        Ok(ticket)
+        if read_sla { self.with_sla_one(ticket).await } else { Ok(ticket) }
     }
 
     /// Who a new ticket is for: the actor, or the customer named as `on_behalf_of`.

@@ -34,7 +34,6 @@ const MAX_BATCHES: usize = 50;
 /// Starts and stops the timers of `after` for its change from `before` (none: it is new), and
 /// keeps its service-level clocks in step, in the transaction `tx` of that change. `answered`:
 /// the change is a response of the unit the ticket was with (see [`crate::clocks::keep_clocks`]).
-/// Returns the clocks a new ticket starts.
 pub(crate) async fn keep_timers(
     tx: &mut dyn Tx,
     before: Option<&Ticket>,
@@ -42,7 +41,7 @@ pub(crate) async fn keep_timers(
     answered: bool,
     rules: &mut RulesCache,
     now: OffsetDateTime,
-) -> AppResult<Vec<helpdesk_store::Clock>> {
+) -> AppResult<()> {
     for change in timer_changes(before.map(|t| t.status), after.status) {
         match change {
             TimerChange::Start(kind) => {

@@ -188,6 +188,17 @@ pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + Cloc
         ticket: &NewTicket,
         history: &[HistoryEntry],
         at: OffsetDateTime,
+    ) -> StoreResult<Ticket> {
+        self.insert_ticket_with_clocks(ticket, history, &[], at).await
+    }
+    /// The same, with its service-level clocks (their `ticket` is taken from the new number):
+    /// on SQLite in the one round trip to the writer that stores the ticket.
+    async fn insert_ticket_with_clocks(
+        &mut self,
+        ticket: &NewTicket,
+        history: &[HistoryEntry],
+        clocks: &[Clock],
+        at: OffsetDateTime,
     ) -> StoreResult<Ticket>;
     /// Writes a ticket's changeable fields back.
     async fn update_ticket(&mut self, ticket: &Ticket) -> StoreResult<()>;

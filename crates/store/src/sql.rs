@@ -745,10 +745,11 @@ macro_rules! sql_store {
                 row.map(Ticket::try_from).transpose()
             }
 
-            async fn insert_ticket(
+            async fn insert_ticket_with_clocks(
                 &mut self,
                 t: &NewTicket,
                 history: &[HistoryEntry],
+                clocks: &[crate::Clock],
                 at: OffsetDateTime,
             ) -> StoreResult<Ticket> {
                 let mut qb = QueryBuilder::<$db>::new(
@@ -784,6 +785,10 @@ macro_rules! sql_store {
                     // is the largest: numbers only grow, and this transaction holds the write lock.
                     qb.push("; ");
                     push_history(&mut qb, "(SELECT max(id) FROM tickets)", None, history);
+                    if !clocks.is_empty() {
+                        qb.push("; ");
+                        push_clocks(&mut qb, Some("(SELECT max(id) FROM tickets)"), clocks);
+                    }
                     let mut rows: Vec<TicketRow> = qb.build_query_as().fetch_all(&mut *self.tx).await?;
                     let row = rows.pop().ok_or_else(|| StoreError::Corrupt("no ticket returned by insert".into()))?;
                     return Ticket::try_from(row);
@@ -791,6 +796,11 @@ macro_rules! sql_store {
                 let row: TicketRow = qb.build_query_as().fetch_one(&mut *self.tx).await?;
                 let ticket = Ticket::try_from(row)?;
                 self.record_history(ticket.id, history).await?;
+                if !clocks.is_empty() {
+                    let clocks: Vec<crate::Clock> =
+                        clocks.iter().map(|c| crate::Clock { ticket: ticket.id, ..c.clone() }).collect();
+                    self.insert_clocks(&clocks).await?;
+                }
                 Ok(ticket)
             }
 

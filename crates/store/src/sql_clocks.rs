@@ -57,13 +57,17 @@ macro_rules! clocks_sql {
             at.map(crate::rows::Ts::from)
         }
 
-        /// An insert of `clocks`, one row each.
-        fn insert_clocks_query(clocks: &[Clock]) -> sqlx::QueryBuilder<$db> {
-            let mut qb = sqlx::QueryBuilder::<$db>::new($crate::statements::clocks::INSERT_CLOCKS);
+        /// Appends an insert of `clocks`, one row each, to `qb`; with `ticket_sql`, their ticket
+        /// is that SQL expression (a ticket stored in the same command) rather than their own.
+        fn push_clocks(qb: &mut sqlx::QueryBuilder<$db>, ticket_sql: Option<&str>, clocks: &[Clock]) {
+            qb.push($crate::statements::clocks::INSERT_CLOCKS);
             qb.push_values(clocks, |mut row, clock| {
                 let m = &clock.moments;
-                row.push_bind(clock.ticket)
-                    .push_bind(clock.kind.as_str())
+                match ticket_sql {
+                    Some(sql) => row.push(sql),
+                    None => row.push_bind(clock.ticket),
+                };
+                row.push_bind(clock.kind.as_str())
                     .push_bind(clock.unit)
                     .push_bind(clock.target.clone())
                     .push_bind(clock.budget_secs)
@@ -78,7 +82,6 @@ macro_rules! clocks_sql {
                     .push_bind(m.steps)
                     .push_bind(clock.escalation);
             });
-            qb
         }
 
         #[async_trait::async_trait]
@@ -146,7 +149,8 @@ macro_rules! clocks_sql {
             }
 
             async fn insert_clock(&mut self, clock: &Clock) -> crate::StoreResult<i64> {
-                let mut qb = insert_clocks_query(std::slice::from_ref(clock));
+                let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                push_clocks(&mut qb, None, std::slice::from_ref(clock));
                 qb.push(" RETURNING id");
                 let (id,): (i64,) = qb.build_query_as().fetch_one(&mut *self.tx).await?;
                 Ok(id)
@@ -154,7 +158,9 @@ macro_rules! clocks_sql {
 
             async fn insert_clocks(&mut self, clocks: &[Clock]) -> crate::StoreResult<()> {
                 if !clocks.is_empty() {
-                    insert_clocks_query(clocks).build().execute(&mut *self.tx).await?;
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("");
+                    push_clocks(&mut qb, None, clocks);
+                    qb.build().execute(&mut *self.tx).await?;
                 }
                 Ok(())
             }

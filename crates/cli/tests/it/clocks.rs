@@ -13,8 +13,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::common::{
-    Fixture, MailPeer, Options, Received, TestClock, WebSession, assert_problem, created, mail_peer, snapshot,
-    unique_address,
+    Fixture, Options, TestClock, WebSession, assert_problem, created, mail_peer, snapshot, unique_address,
 };
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -276,19 +275,6 @@ async fn the_requester_escalates_a_ticket_once_its_response_time_has_passed_and_
     assert!(answered.body["detail"].as_str().is_some_and(|d| d.contains("answered")), "{:?}", answered.body);
 }
 
-/// The messages to `to` whose subject says `what`, once there are `count` (up to 15 s).
-async fn mail_about(peer: &MailPeer, to: &str, what: &str, count: usize) -> Vec<Received> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let found: Vec<Received> = peer.messages_for(to).into_iter().filter(|m| m.subject.contains(what)).collect();
-        if found.len() >= count || std::time::Instant::now() > deadline {
-            assert_eq!(found.len(), count, "messages to {to} about {what}");
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_late_ticket_warns_its_owner_then_breaches_and_escalates_each_step_once_by_mail() {
     let Some(peer) = mail_peer() else { return };
@@ -309,30 +295,30 @@ async fn a_late_ticket_warns_its_owner_then_breaches_and_escalates_each_step_onc
 
     clock.advance(HOUR * 3);
     run_all(&f).await;
-    let warning = mail_about(&peer, &owner_address, "(first response due soon)", 1).await;
+    let warning = peer.about(&owner_address, "(first response due soon)", 1).await;
     assert!(warning[0].text.contains("a quarter of its time is left"), "{}", warning[0].text);
 
     clock.advance(HOUR);
     run_all(&f).await;
-    mail_about(&peer, &owner_address, "(first response overdue)", 1).await;
+    peer.about(&owner_address, "(first response overdue)", 1).await;
     assert_eq!(ticket(&f, id).await["sla"]["escalation_step"], 1);
 
     clock.advance(HOUR * 2);
     run_all(&f).await;
-    mail_about(&peer, &owner_address, "(escalated, step 2)", 1).await;
-    mail_about(&peer, &first_line_address, "(escalated, step 2)", 1).await;
+    peer.about(&owner_address, "(escalated, step 2)", 1).await;
+    peer.about(&first_line_address, "(escalated, step 2)", 1).await;
 
     clock.advance(HOUR * 2);
     run_all(&f).await;
-    mail_about(&peer, &monitoring, "(escalated, step 3)", 1).await;
+    peer.about(&monitoring, "(escalated, step 3)", 1).await;
     assert_eq!(ticket(&f, id).await["sla"]["escalation_step"], 3);
 
     // Passes after the last step send nothing again.
     run_all(&f).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    mail_about(&peer, &owner_address, "(first response due soon)", 1).await;
-    mail_about(&peer, &owner_address, "(first response overdue)", 1).await;
-    mail_about(&peer, &monitoring, "(escalated, step 3)", 1).await;
+    peer.about(&owner_address, "(first response due soon)", 1).await;
+    peer.about(&owner_address, "(first response overdue)", 1).await;
+    peer.about(&monitoring, "(escalated, step 3)", 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -355,7 +341,7 @@ async fn in_real_time_a_one_minute_response_warns_then_breaches_on_a_running_ser
         assert!(std::time::Instant::now() < deadline, "no breach within 90 s");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    mail_about(&peer, &owner_address, "(first response due soon)", 1).await;
+    peer.about(&owner_address, "(first response due soon)", 1).await;
     let breaches = history_of(&f, id, "sla_breach").await;
     assert_eq!(breaches.len(), 1);
     assert_eq!(ticket(&f, id).await["sla"]["response"]["state"], "breached");

@@ -9,7 +9,7 @@ use helpdesk_domain::account::Role;
 use helpdesk_domain::timer::TimerKind;
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, MailPeer, Options, Received, TestClock, WebSession, mail_peer, unique_address};
+use crate::common::{Fixture, Options, TestClock, WebSession, mail_peer, unique_address};
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
@@ -159,19 +159,6 @@ where
     }
 }
 
-/// The messages to `to` whose subject says `what`, once there are `count` of them (up to 15 s).
-async fn mail_about(peer: &MailPeer, to: &str, what: &str, count: usize) -> Vec<Received> {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let found: Vec<Received> = peer.messages_for(to).into_iter().filter(|m| m.subject.contains(what)).collect();
-        if found.len() >= count || std::time::Instant::now() > deadline {
-            assert_eq!(found.len(), count, "messages to {to} about {what}");
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn reminders(f: &Fixture, id: i64) -> Vec<Value> {
     let history = f.server.get(&format!("/api/v1/tickets/{id}/history"), &f.admin).await.body;
     history["items"]
@@ -210,7 +197,7 @@ async fn a_submitter_who_does_not_answer_is_reminded_twice_then_the_ticket_is_un
     for n in 1..=2 {
         clock.advance(if n == 1 { 6 * DAY } else { 10 * DAY });
         pass_until(&f, || async { reminders(&f, id).await.len() == n }).await;
-        let mail = mail_about(&peer, &address, "(waiting for your reply)", n).await;
+        let mail = peer.about(&address, "(waiting for your reply)", n).await;
         let last = mail.last().expect("a reminder");
         assert!(last.text.contains(&format!("This is reminder {n} of 2")), "{}", last.text);
         assert_eq!(status(&f, id).await, "waiting_for_reply");
@@ -226,7 +213,7 @@ async fn a_submitter_who_does_not_answer_is_reminded_twice_then_the_ticket_is_un
     pass_until(&f, || async { status(&f, id).await == "unsolved" }).await;
     let ticket = f.server.get(&format!("/api/v1/tickets/{id}"), &f.admin).await.body;
     assert_eq!(ticket["resolution"], "no_reply");
-    mail_about(&peer, &address, "(unsolved)", 1).await;
+    peer.about(&address, "(unsolved)", 1).await;
     let timers = f.server.app.timers_of(TicketId(id)).await.expect("timers");
     assert_eq!(timers.iter().map(|t| t.kind).collect::<Vec<_>>(), [TimerKind::AutoClose]);
 
@@ -278,11 +265,11 @@ async fn a_reminder_date_on_a_ticket_on_hold_reminds_its_owner_on_that_date_once
     assert!(peer.messages_for(&owner_address).iter().all(|m| !m.subject.contains("(reminder)")), "not before");
     clock.advance(2 * DAY);
     pass_until(&f, || async { lifecycle_timers(&f, id).await.is_empty() }).await;
-    let mail = mail_about(&peer, &owner_address, "(reminder)", 1).await;
+    let mail = peer.about(&owner_address, "(reminder)", 1).await;
     assert!(mail[0].text.contains(&format!("({in_three_days})")), "{}", mail[0].text);
     clock.advance(10 * DAY);
     f.server.app.run_timers("test").await.expect("a pass");
-    mail_about(&peer, &owner_address, "(reminder)", 1).await;
+    peer.about(&owner_address, "(reminder)", 1).await;
 }
 
 #[tokio::test]

@@ -263,6 +263,20 @@ impl MailPeer {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
+
+    /// The messages to `to` whose subject holds `what`, once there are `count` of them (waiting
+    /// at most 15 s); fails when there are not exactly `count` by then.
+    pub async fn about(&self, to: &str, what: &str, count: usize) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let found: Vec<Received> = self.messages_for(to).into_iter().filter(|m| m.subject.contains(what)).collect();
+            if found.len() >= count || std::time::Instant::now() > deadline {
+                assert_eq!(found.len(), count, "messages to {to} about {what}");
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 }
 
 /// Arrival order of a Maildir file named by Python's `mailbox` module: (seconds, per-process counter).
