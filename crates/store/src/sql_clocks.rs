@@ -60,7 +60,7 @@ macro_rules! clocks_sql {
         /// Appends an insert of `clocks`, one row each, to `qb`; with `ticket_sql`, their ticket
         /// is that SQL expression (a ticket stored in the same command) rather than their own.
         fn push_clocks(qb: &mut sqlx::QueryBuilder<$db>, ticket_sql: Option<&str>, clocks: &[Clock]) {
-            qb.push($crate::statements::clocks::INSERT_CLOCKS);
+            qb.push($crate::statements::clocks::clock_insert!());
             qb.push_values(clocks, |mut row, clock| {
                 let m = &clock.moments;
                 match ticket_sql {
@@ -98,7 +98,13 @@ macro_rules! clocks_sql {
                 if tickets.is_empty() {
                     return Ok(Vec::new());
                 }
-                let mut qb = sqlx::QueryBuilder::<$db>::new($crate::statements::clocks::LATEST_CLOCKS);
+                // The latest run of each clock of each ticket listed.
+                let mut qb = sqlx::QueryBuilder::<$db>::new(concat!(
+                    "SELECT ",
+                    $crate::statements::clocks::clock_columns!(),
+                    " FROM sla_clocks c WHERE id = (SELECT max(id) FROM sla_clocks d WHERE d.ticket_id = \
+                     c.ticket_id AND d.kind = c.kind) AND ticket_id IN ("
+                ));
                 let mut list = qb.separated(", ");
                 for ticket in tickets.iter().take(500) {
                     list.push_bind(*ticket);

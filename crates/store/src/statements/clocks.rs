@@ -7,10 +7,16 @@ macro_rules! clock_columns {
          next_at, due_at, met_at, breached_at, ended_at, steps, escalation"
     };
 }
+pub(crate) use clock_columns;
 
-/// Before the rows of a new clock's values.
-pub(crate) const INSERT_CLOCKS: &str = "INSERT INTO sla_clocks (ticket_id, kind, unit_id, target, budget_secs, \
-    used_secs, started_at, running_since, next_at, due_at, met_at, breached_at, ended_at, steps, escalation) ";
+/// The columns a new clock's values are given for, in the order `push_clocks` binds them.
+macro_rules! clock_insert {
+    () => {
+        "INSERT INTO sla_clocks (ticket_id, kind, unit_id, target, budget_secs, used_secs, started_at, \
+         running_since, next_at, due_at, met_at, breached_at, ended_at, steps, escalation) "
+    };
+}
+pub(crate) use clock_insert;
 
 pub(crate) const SAVE_CLOCK: &str = "UPDATE sla_clocks SET unit_id = $2, target = $3, budget_secs = $4, \
     used_secs = $5, running_since = $6, next_at = $7, due_at = $8, met_at = $9, breached_at = $10, \
@@ -38,14 +44,6 @@ pub(crate) const OPEN_CLOCKS_ON_CALENDAR: &str = concat!(
 
 pub(crate) const CLOCKS_OF_TICKET: &str =
     concat!("SELECT ", clock_columns!(), " FROM sla_clocks WHERE ticket_id = $1 ORDER BY id");
-
-/// Before the list of tickets and its closing parenthesis.
-pub(crate) const LATEST_CLOCKS: &str = concat!(
-    "SELECT ",
-    clock_columns!(),
-    " FROM sla_clocks c WHERE id = (SELECT max(id) FROM sla_clocks d WHERE d.ticket_id = c.ticket_id \
-     AND d.kind = c.kind) AND ticket_id IN ("
-);
 
 pub(crate) const START_PAUSE: &str = "INSERT INTO sla_pauses (clock_id, started_at) VALUES ($1, $2)";
 

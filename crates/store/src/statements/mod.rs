@@ -52,9 +52,10 @@ pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str, &'static s
 mod tests {
     /// Each area's source, so that a statement added and not listed in its `all` (and so never
     /// prepared by the test) fails here.
-    const SOURCES: [&str; 8] = [
+    const SOURCES: [&str; 9] = [
         include_str!("accounts.rs"),
         include_str!("auth.rs"),
+        include_str!("clocks.rs"),
         include_str!("identity.rs"),
         include_str!("mail.rs"),
         include_str!("search.rs"),
