@@ -764,6 +764,8 @@ struct TicketPage {
     escalation: String,
     /// Whether the viewer may escalate it as its requester.
     may_escalate: bool,
+    /// Whether the status form offers a reminder date (the ticket waits, or may be set to).
+    may_remind: bool,
 }
 
 /// One of a ticket's clocks on its page.
@@ -781,7 +783,7 @@ fn clock_lines(sla: Option<&TicketSla>, now: time::OffsetDateTime) -> Vec<ClockL
         .filter_map(|(label, clock)| {
             let clock = clock.as_ref()?;
             let text = match (clock.state, clock.due, clock.met_at) {
-                (ClockState::Met, _, Some(met)) => format!("met on {}", when(met)),
+                (ClockState::Met, _, Some(met)) => format!("on {}", when(met)),
                 (ClockState::Breached, Some(due), _) => format!("overdue by {} (due {})", span(now - due), when(due)),
                 (ClockState::Breached, None, _) => "overdue; stands still while the ticket waits".to_owned(),
                 (ClockState::Paused, _, _) => "stands still while the ticket waits".to_owned(),
@@ -934,6 +936,10 @@ async fn ticket_page(
         clocks,
         escalation,
         may_escalate: may.escalate,
+        may_remind: may.note
+            && [Status::WaitingForReply, Status::OnHold]
+                .iter()
+                .any(|s| *s == t.status || view.next_statuses.contains(s)),
         shell: Shell::of(viewer).with_notice(notice),
         description: to_safe_html(&t.description),
         description_quoted: quoted_of(None),
