@@ -353,9 +353,10 @@ impl App {
         self.with_sla(vec![ticket]).await?.pop().ok_or_else(|| AppError::Internal(format!("ticket #{id} went missing")))
     }
 
+    /// The name of `unit`'s level, from the rules remembered for opening tickets: a ticket's
+    /// read costs no read of its unit and level.
     async fn level_name(&self, unit: UnitId) -> AppResult<String> {
-        let Some(unit) = self.store.unit(unit).await? else { return Ok(String::new()) };
-        Ok(self.store.service_level(unit.service_level).await?.map(|l| l.name).unwrap_or_default())
+        Ok(self.rules.get(self.store.as_ref(), unit).await?.map(|r| r.level).unwrap_or_default())
     }
 
     /// Every run of a ticket's clocks with the spans it ran, if `actor` may read the ticket.

@@ -225,7 +225,8 @@ pub async fn queue(
     let (categories, names) = names(&state, &viewer).await?;
     let rows = Listing::of(tickets, errors, &q, &filters, "/queue", &names);
     let (heading, current) = if mine { ("My tickets", "/queue?list=mine") } else { ("Queue", "/queue") };
-    let intro = "New and unassigned tickets first, then by priority, oldest first.".to_owned();
+    let intro = "The nearest service-level due time first; then new and unassigned tickets, by priority, oldest first."
+        .to_owned();
     let form = filters.form(&categories, list.shows());
     let mut page = WorkPage::of(&viewer, heading, intro, supporter_tabs(current), "/queue", rows, form);
     if mine {
