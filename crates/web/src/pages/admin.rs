@@ -5,7 +5,6 @@
 use std::str::FromStr;
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
@@ -22,18 +21,12 @@ use serde::Deserialize;
 
 use super::form::{PageForm, PagePath, PageQuery};
 use super::views::{Choice, Pager, first_hundred, page_of, query, when, words};
-use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
+use super::{Admin, Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
 use crate::AppState;
 
 /// Page `page` (the first when none) of an admin list, 50 a page.
 fn fifty(page: Option<i64>) -> Result<PageRequest, PageError> {
     page_of(page, 50)
-}
-
-/// Sends a visitor to sign in, and refuses anyone the policy keeps out of the admin pages.
-pub(super) fn admin_only(state: &AppState, viewer: &Viewer) -> Result<(), PageError> {
-    viewer.require()?;
-    Ok(state.app.may(&viewer.actor, helpdesk_domain::policy::Action::Administer)?)
 }
 
 pub(super) fn refused<T: Template>(page: &T) -> PageResult {
@@ -47,8 +40,7 @@ struct IndexPage {
 }
 
 /// The admin start page.
-pub async fn index(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn index(Admin { viewer, .. }: Admin) -> PageResult {
     Ok(render(&IndexPage { shell: Shell::of(&viewer) }))
 }
 
@@ -186,12 +178,7 @@ fn units_page(
 }
 
 /// Every unit, and the form for a new one.
-pub async fn units(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PageQuery(q): PageQuery<AccountsQuery>,
-) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn units(Admin { state, viewer }: Admin, PageQuery(q): PageQuery<AccountsQuery>) -> PageResult {
     let units = state.app.units(&viewer.actor, fifty(q.page)?).await?;
     let service_levels = state.app.service_levels(&viewer.actor).await?;
     let form = UnitForm {
@@ -204,12 +191,7 @@ pub async fn units(
 }
 
 /// Creates a unit.
-pub async fn create_unit(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PageForm(form): PageForm<UnitForm>,
-) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn create_unit(Admin { state, viewer }: Admin, PageForm(form): PageForm<UnitForm>) -> PageResult {
     match submit(form.parse(), |input| state.app.create_unit(&viewer.actor, input)).await? {
         Ok(unit) => Ok(see_other(&format!("/admin/units/{}", unit.id))),
         Err(errors) => {
@@ -265,19 +247,16 @@ async fn unit_page(
 }
 
 /// One unit's settings and members.
-pub async fn unit(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<UnitId>) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn unit(Admin { state, viewer }: Admin, PagePath(id): PagePath<UnitId>) -> PageResult {
     unit_page(&state, &viewer, id, None, Errors::default(), "").await
 }
 
 /// Saves a unit's settings, or adds a member or manager to it.
 pub async fn update_unit(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<UnitId>,
     PageForm(form): PageForm<UnitForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     if form.action == "member" {
         let added = match state.app.account_for_email(&viewer.actor, &form.member_email).await {
             Ok(account) => {
@@ -458,22 +437,12 @@ async fn categories_page(
 }
 
 /// Every category, and the form for a new one.
-pub async fn categories(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PageQuery(q): PageQuery<AccountsQuery>,
-) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn categories(Admin { state, viewer }: Admin, PageQuery(q): PageQuery<AccountsQuery>) -> PageResult {
     categories_page(&state, &viewer, q.page, None, CategoryForm::default(), Errors::default(), "").await
 }
 
 /// Creates a category.
-pub async fn create_category(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PageForm(form): PageForm<CategoryForm>,
-) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn create_category(Admin { state, viewer }: Admin, PageForm(form): PageForm<CategoryForm>) -> PageResult {
     match submit(form.parse(), |input| state.app.create_category(&viewer.actor, input)).await? {
         Ok(_) => {
             categories_page(
@@ -492,20 +461,17 @@ pub async fn create_category(
 }
 
 /// One category's form.
-pub async fn category(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<CategoryId>) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn category(Admin { state, viewer }: Admin, PagePath(id): PagePath<CategoryId>) -> PageResult {
     let category = state.app.category(&viewer.actor, id).await?;
     categories_page(&state, &viewer, None, Some(id), CategoryForm::of(&category), Errors::default(), "").await
 }
 
 /// Saves a category.
 pub async fn update_category(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<CategoryId>,
     PageForm(form): PageForm<CategoryForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let patch = |input: CategoryInput| CategoryPatch {
         name: Some(input.name),
         description: Some(input.description),
@@ -581,22 +547,15 @@ async fn organisations_page(
 }
 
 /// Every organisation, and the form for a new one.
-pub async fn organisations(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PageQuery(q): PageQuery<AccountsQuery>,
-) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn organisations(Admin { state, viewer }: Admin, PageQuery(q): PageQuery<AccountsQuery>) -> PageResult {
     organisations_page(&state, &viewer, q.page, OrganisationForm::default(), Errors::default()).await
 }
 
 /// Creates an organisation.
 pub async fn create_organisation(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PageForm(form): PageForm<OrganisationForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let domains =
         form.domains.split([',', ' ', '\n']).map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect();
     match state.app.create_organisation(&viewer.actor, &form.name, domains).await {
@@ -679,12 +638,10 @@ async fn organisation_after<T>(
 
 /// One organisation: domains, contracts, members, partners.
 pub async fn organisation(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<OrgId>,
     PageQuery(q): PageQuery<AccountsQuery>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     organisation_page(&state, &viewer, id, q.page, Errors::default(), "").await
 }
 
@@ -697,12 +654,10 @@ pub struct DomainForm {
 
 /// Adds a verified domain.
 pub async fn add_domain(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<OrgId>,
     PageForm(form): PageForm<DomainForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let outcome = submit(Ok(()), |_| state.app.add_domain(&viewer.actor, id, &form.domain)).await?;
     organisation_after(&state, &viewer, id, outcome, "The domain is added.").await
 }
@@ -727,12 +682,10 @@ fn date(field: &str, value: &str) -> Result<time::Date, FieldError> {
 
 /// Adds a support contract.
 pub async fn add_contract(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<OrgId>,
     PageForm(form): PageForm<ContractForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let starts = date("starts_on", &form.starts_on);
     let ends = if form.ends_on.trim().is_empty() { Ok(None) } else { date("ends_on", &form.ends_on).map(Some) };
     let contract = match (starts, ends) {
@@ -763,12 +716,10 @@ async fn person(state: &AppState, viewer: &Viewer, email: &str) -> Result<Accoun
 
 /// Adds a member.
 pub async fn add_member(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<OrgId>,
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let account = person(&state, &viewer, &form.email).await;
     let outcome = submit(account, |account| state.app.add_organisation_member(&viewer.actor, id, account)).await?;
     organisation_after(&state, &viewer, id, outcome, "The member is added.").await
@@ -776,12 +727,10 @@ pub async fn add_member(
 
 /// Adds a partner.
 pub async fn add_partner(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<OrgId>,
     PageForm(form): PageForm<PersonForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let account = person(&state, &viewer, &form.email).await;
     let outcome = submit(account, |account| state.app.add_partner(&viewer.actor, id, account)).await?;
     organisation_after(&state, &viewer, id, outcome, "The partner is added.").await
@@ -864,12 +813,7 @@ async fn accounts_page(
 }
 
 /// Accounts, searched by name or address, with their roles.
-pub async fn accounts(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PageQuery(q): PageQuery<AccountsQuery>,
-) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn accounts(Admin { state, viewer }: Admin, PageQuery(q): PageQuery<AccountsQuery>) -> PageResult {
     accounts_page(&state, &viewer, q, Default::default(), Errors::default(), "").await
 }
 
@@ -887,11 +831,9 @@ fn value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
 
 /// Creates an account (it signs in once its owner sets a password through "forgot your password").
 pub async fn create_account(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let (email, name) = (value(&form, "email").to_owned(), value(&form, "name").to_owned());
     match submit(roles_of(&form), |roles: Vec<Role>| {
         let (app, actor, email, name) = (&state.app, &viewer.actor, &email, &name);
@@ -916,12 +858,10 @@ pub async fn create_account(
 
 /// Saves an account's roles, and disables or enables it.
 pub async fn update_account(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<AccountId>,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let q = AccountsQuery { q: value(&form, "q").to_owned(), page: None };
     let roles = match roles_of(&form) {
         Ok(roles) => roles,

@@ -2,7 +2,6 @@
 //! holidays typed or pasted from an iCalendar file) and the preview of a due moment.
 
 use askama::Template;
-use axum::extract::State;
 use helpdesk_app::calendars::{CalendarInput, CalendarPatch};
 use helpdesk_domain::CalendarId;
 use helpdesk_domain::calendar::{CalendarRecord, WEEKDAYS, WeekHours, parse_holidays};
@@ -10,9 +9,9 @@ use helpdesk_domain::validation::FieldError;
 use serde::Deserialize;
 use time::macros::format_description;
 
-use super::admin::{admin_only, refused};
+use super::admin::refused;
 use super::form::{PageForm, PagePath, PageQuery};
-use super::{Errors, PageResult, Shell, Viewer, render, submit};
+use super::{Admin, Errors, PageResult, Shell, Viewer, render, submit};
 use crate::AppState;
 
 /// The weekdays as the form labels them, in `WEEKDAYS`' order.
@@ -226,19 +225,13 @@ async fn preview_of(state: &AppState, viewer: &Viewer, id: i64, q: &PreviewQuery
 }
 
 /// Every calendar, and the form for a new one.
-pub async fn calendars(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn calendars(Admin { state, viewer }: Admin) -> PageResult {
     let form = CalendarForm::new_one();
     calendars_page(&state, &viewer, None, form, Errors::default(), "", PreviewQuery::default()).await
 }
 
 /// Creates a calendar.
-pub async fn create_calendar(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PageForm(form): PageForm<CalendarForm>,
-) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn create_calendar(Admin { state, viewer }: Admin, PageForm(form): PageForm<CalendarForm>) -> PageResult {
     let year = time::OffsetDateTime::now_utc().year();
     match submit(form.parse(year), |input| state.app.create_calendar(&viewer.actor, input)).await? {
         Ok(_) => {
@@ -252,24 +245,20 @@ pub async fn create_calendar(
 
 /// One calendar's form, with the preview when asked (`?from=2026-12-24T16:00&after=2h`).
 pub async fn calendar(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<CalendarId>,
     PageQuery(preview): PageQuery<PreviewQuery>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let calendar = state.app.calendar(&viewer.actor, id).await?;
     calendars_page(&state, &viewer, Some(id), CalendarForm::of(&calendar), Errors::default(), "", preview).await
 }
 
 /// Saves a calendar.
 pub async fn update_calendar(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(id): PagePath<CalendarId>,
     PageForm(form): PageForm<CalendarForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     let year = time::OffsetDateTime::now_utc().year();
     let patch = |input: CalendarInput| CalendarPatch {
         name: Some(input.name),

@@ -2,15 +2,13 @@
 //! received, and "process again" for one that was refused, ignored or could not be read.
 
 use askama::Template;
-use axum::extract::State;
 use axum::response::Response;
 use helpdesk_domain::mail::{InboundMessage, InboundStatus};
 use serde::Deserialize;
 
 use super::form::{NoFields, PageForm, PagePath, PageQuery};
 use super::views::{Choice, Pager, page_of, when};
-use super::{PageError, PageResult, Shell, Viewer, render, see_other};
-use crate::AppState;
+use super::{PageError, PageResult, Shell, SignedIn, render, see_other};
 
 /// The list's filter.
 #[derive(Debug, Default, Deserialize)]
@@ -61,8 +59,7 @@ struct MailPage {
 }
 
 /// Inbound messages, newest first, filtered by what became of them.
-pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<InboundQuery>) -> PageResult {
-    viewer.require()?;
+pub async fn list(SignedIn { state, viewer }: SignedIn, PageQuery(q): PageQuery<InboundQuery>) -> PageResult {
     let status = match q.status.as_str() {
         "" => None,
         s => Some(s.parse::<InboundStatus>().map_err(|e| PageError::BadRequest(e.to_string()))?),
@@ -84,24 +81,17 @@ pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): P
 }
 
 /// One message as received, as a download.
-pub async fn raw(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    PagePath(id): PagePath<i64>,
-) -> Result<Response, PageError> {
-    viewer.require()?;
+pub async fn raw(SignedIn { state, viewer }: SignedIn, PagePath(id): PagePath<i64>) -> Result<Response, PageError> {
     let (_, raw) = state.app.inbound_message(&viewer.actor, id).await?;
     Ok(crate::respond::download_response(&format!("inbound-{id}.eml"), "message/rfc822", raw))
 }
 
 /// Queues a message to be processed again.
 pub async fn process(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    viewer.require()?;
     state.app.reprocess_inbound(&viewer.actor, id).await?;
     Ok(see_other("/admin/mail?status=received"))
 }

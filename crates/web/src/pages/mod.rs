@@ -30,7 +30,7 @@ use helpdesk_domain::policy::Action;
 use helpdesk_domain::validation::FieldError;
 
 use crate::AppState;
-pub use viewer::Viewer;
+pub use viewer::{Admin, SignedIn, Viewer};
 
 /// Largest body of a form that carries attachments: five files and the text around them.
 pub(crate) const MAX_UPLOAD_BODY: usize =

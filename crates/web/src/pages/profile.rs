@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::form::{NoFields, PageForm, PagePath};
 use super::views::{when, words};
-use super::{Errors, PageResult, Shell, Viewer, render, see_other, submit};
+use super::{Errors, PageResult, Shell, SignedIn, Viewer, render, see_other, submit};
 use crate::AppState;
 use crate::extract::{Certificate, ClientCertificate};
 
@@ -161,12 +161,10 @@ pub struct NameForm {
 
 /// Changes the name shown to others.
 pub async fn rename(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     ClientCertificate(c): ClientCertificate,
     PageForm(form): PageForm<NameForm>,
 ) -> PageResult {
-    viewer.require()?;
     let outcome = submit(Ok(()), |_| state.app.rename_me(&viewer.actor, &form.name)).await?;
     after(&state, &viewer, c, outcome.map(|_| String::new()), "Your name is changed.").await
 }
@@ -182,13 +180,11 @@ pub struct PasswordForm {
 
 /// Changes the password; other sessions end.
 pub async fn change_password(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     ClientCertificate(c): ClientCertificate,
     headers: axum::http::HeaderMap,
     PageForm(form): PageForm<PasswordForm>,
 ) -> PageResult {
-    viewer.require()?;
     let session = crate::session::session_cookie(&headers);
     let outcome =
         submit(Ok(()), |_| state.app.change_password(&viewer.actor, &form.current, &form.password, session.as_deref()))
@@ -205,36 +201,30 @@ pub struct TokenForm {
 
 /// Makes an API token and shows it once.
 pub async fn create_token(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     ClientCertificate(c): ClientCertificate,
     PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
-    viewer.require()?;
     let outcome = submit(Ok(()), |_| state.app.create_my_token(&viewer.actor, &form.token_name)).await?;
     after(&state, &viewer, c, outcome.map(|issued| issued.secret), "").await
 }
 
 /// Revokes one of one's tokens.
 pub async fn revoke_token(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    viewer.require()?;
     state.app.revoke_my_token(&viewer.actor, id).await?;
     Ok(see_other("/profile"))
 }
 
 /// Links the certificate the browser presents now.
 pub async fn link_certificate(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     ClientCertificate(c): ClientCertificate,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    viewer.require()?;
     let presented = c.ok_or_else(|| Errors::general("your browser did not present a certificate on this connection"));
     let outcome = submit(presented.clone(), |c| {
         let (app, actor) = (&state.app, &viewer.actor);
@@ -246,24 +236,20 @@ pub async fn link_certificate(
 
 /// Unlinks a certificate.
 pub async fn unlink_certificate(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<i64>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    viewer.require()?;
     state.app.unlink_certificate(&viewer.actor, id).await?;
     Ok(see_other("/profile"))
 }
 
 /// Saves which notifications one wants (the ticked boxes).
 pub async fn notifications(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     ClientCertificate(c): ClientCertificate,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    viewer.require()?;
     let wanted: Result<Vec<Notification>, Errors> = form
         .iter()
         .filter(|(k, _)| k == "wanted")

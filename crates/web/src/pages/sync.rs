@@ -2,7 +2,6 @@
 //! sync state of every external ticket for staff and the 1st level, with "retry".
 
 use askama::Template;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
@@ -14,10 +13,9 @@ use helpdesk_domain::validation::FieldError;
 use helpdesk_domain::{TicketId, UnitId};
 use serde::Deserialize;
 
-use super::admin::admin_only;
 use super::form::{PageForm, PagePath, PageQuery};
 use super::views::{Choice, Pager, page_of, when};
-use super::{Errors, PageResult, Shell, Viewer, render, see_other, submit};
+use super::{Admin, Errors, PageResult, Shell, SignedIn, Viewer, render, see_other, submit};
 use crate::AppState;
 
 /// The connector form's values. Credentials are never filled in: left blank, they are kept.
@@ -193,19 +191,16 @@ async fn connector_page(
 }
 
 /// A unit's connector: where its tickets go and how to reach it.
-pub async fn connector(State(state): State<AppState>, viewer: Viewer, PagePath(unit): PagePath<UnitId>) -> PageResult {
-    admin_only(&state, &viewer)?;
+pub async fn connector(Admin { state, viewer }: Admin, PagePath(unit): PagePath<UnitId>) -> PageResult {
     connector_page(&state, &viewer, unit, None, Errors::default(), None, "").await
 }
 
 /// Saves the connector, or tests the one stored.
 pub async fn save_connector(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    Admin { state, viewer }: Admin,
     PagePath(unit): PagePath<UnitId>,
     PageForm(form): PageForm<ConnectorForm>,
 ) -> PageResult {
-    admin_only(&state, &viewer)?;
     if form.action == "test" {
         let found = state.app.test_connector(&viewer.actor, unit).await;
         let test = match found {
@@ -282,8 +277,7 @@ pub struct SyncQuery {
 }
 
 /// The sync state of every external ticket: failing first, then pending, then in step.
-pub async fn list(State(state): State<AppState>, viewer: Viewer, PageQuery(q): PageQuery<SyncQuery>) -> PageResult {
-    viewer.require()?;
+pub async fn list(SignedIn { state, viewer }: SignedIn, PageQuery(q): PageQuery<SyncQuery>) -> PageResult {
     let page = state.app.sync_states(&viewer.actor, None, page_of(q.page, 50)?).await?;
     // Each unit of the page is read once, however many of its tickets the page shows.
     let mut names = std::collections::HashMap::new();
@@ -306,8 +300,7 @@ pub struct RetryForm {
 }
 
 /// Tries one ticket (or all not in step) again at once.
-pub async fn retry(State(state): State<AppState>, viewer: Viewer, PageForm(form): PageForm<RetryForm>) -> PageResult {
-    viewer.require()?;
+pub async fn retry(SignedIn { state, viewer }: SignedIn, PageForm(form): PageForm<RetryForm>) -> PageResult {
     state.app.retry_sync(&viewer.actor, None, form.ticket.map(TicketId)).await?;
     let back = if form.back.starts_with("/tickets/") { form.back.as_str() } else { "/sync" };
     Ok(see_other(back))

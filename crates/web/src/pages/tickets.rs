@@ -29,7 +29,7 @@ use super::views::{
     Choice, Names, Pager, TicketRow, first_hundred, is_open, page_of, priority_choices, query, span, status_choices,
     when, words,
 };
-use super::{Errors, PageError, PageResult, Shell, Viewer, render, see_other, submit};
+use super::{Errors, PageError, PageResult, Shell, SignedIn, Viewer, render, see_other, submit};
 use crate::AppState;
 use crate::markdown::to_safe_html;
 
@@ -510,11 +510,9 @@ fn may_attach(actor: &helpdesk_domain::policy::Actor) -> bool {
 
 /// The form to open a ticket.
 pub async fn new_form(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PageQuery(q): PageQuery<HashMap<String, String>>,
 ) -> PageResult {
-    viewer.require()?;
     let (categories, _) = names(&state, &viewer).await?;
     let draft = Draft { category: q.get("category").cloned().unwrap_or_default(), ..Draft::default() };
     Ok(render(&new_ticket_page(&viewer, &categories, draft, Errors::default())))
@@ -630,8 +628,7 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
 
 /// Opens a ticket from the form (with its attachments); on a refusal, the form comes back with
 /// everything typed and each error next to its field. Attached files must be chosen again.
-pub async fn create(State(state): State<AppState>, viewer: Viewer, form: UploadForm) -> PageResult {
-    viewer.require()?;
+pub async fn create(SignedIn { state, viewer }: SignedIn, form: UploadForm) -> PageResult {
     let (categories, _) = names(&state, &viewer).await?;
     let draft = Draft::from_form(&form);
     if form.checked("refresh") {
@@ -999,12 +996,10 @@ pub async fn show(
 
 /// Adds a reply or an internal note (with attachments).
 pub async fn reply(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<TicketId>,
     form: UploadForm,
 ) -> PageResult {
-    viewer.require()?;
     let body = form.text("body");
     let internal = form.text("kind") == "note";
     match state.app.add_article_with(&viewer.actor, id, body.clone(), internal, Channel::Web, form.files).await {
@@ -1026,12 +1021,10 @@ pub struct EscalateForm {
 
 /// Escalates the ticket a step for its requester's side (GGUS's escalation button).
 pub async fn escalate(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<TicketId>,
     PageForm(form): PageForm<EscalateForm>,
 ) -> PageResult {
-    viewer.require()?;
     match state.app.escalate(&viewer.actor, id, &form.reason).await {
         Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=escalate"))),
         Err(e) => {
@@ -1125,12 +1118,10 @@ fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Error
 
 /// Changes the ticket as one of its action forms asks: take, assign, status, priority, unit, privacy.
 pub async fn change(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<TicketId>,
     PageForm(form): PageForm<ChangeForm>,
 ) -> PageResult {
-    viewer.require()?;
     let parsed = parse_change(&form, viewer.actor.account.map(i64::from));
     match submit(parsed, |patch| state.app.update_ticket(&viewer.actor, id, patch)).await? {
         Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=change"))),

@@ -2,7 +2,6 @@
 //! requests a manager approves or refuses.
 
 use askama::Template;
-use axum::extract::State;
 use helpdesk_app::AppError;
 use helpdesk_domain::AccountId;
 use helpdesk_domain::UnitId;
@@ -12,8 +11,7 @@ use serde::Deserialize;
 
 use super::form::{NoFields, PageForm, PagePath, PageQuery};
 use super::views::{first_hundred, when};
-use super::{Errors, PageResult, Shell, Viewer, render, see_other};
-use crate::AppState;
+use super::{Errors, PageResult, Shell, SignedIn, render, see_other};
 
 /// A unit in the list.
 pub struct UnitRow {
@@ -41,11 +39,9 @@ struct UnitsPage {
 
 /// Every support unit, with "ask to join" for those the viewer is not in.
 pub async fn list(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PageQuery(q): PageQuery<std::collections::HashMap<String, String>>,
 ) -> PageResult {
-    viewer.require()?;
     let all = first_hundred()?;
     let units = state
         .app
@@ -101,8 +97,7 @@ struct UnitPage {
 }
 
 /// One unit: its members (for members and managers) and, for managers, the pending join requests.
-pub async fn show(State(state): State<AppState>, viewer: Viewer, PagePath(id): PagePath<UnitId>) -> PageResult {
-    viewer.require()?;
+pub async fn show(SignedIn { state, viewer }: SignedIn, PagePath(id): PagePath<UnitId>) -> PageResult {
     let unit = state.app.unit(&viewer.actor, id).await?;
     let manages = check(&viewer.actor, Action::ManageUnitMembers(id)).is_ok();
     let members = state
@@ -154,12 +149,10 @@ pub struct JoinForm {
 
 /// Asks to join a unit; its managers decide.
 pub async fn join(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<UnitId>,
     PageForm(form): PageForm<JoinForm>,
 ) -> PageResult {
-    viewer.require()?;
     match state.app.request_to_join(&viewer.actor, id, form.message).await {
         Ok(_) => Ok(see_other("/units?asked=1")),
         Err(e) => Err(e.into()),
@@ -175,12 +168,10 @@ pub struct DecisionForm {
 
 /// Approves or refuses a join request.
 pub async fn decide(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath((id, request)): PagePath<(UnitId, i64)>,
     PageForm(form): PageForm<DecisionForm>,
 ) -> PageResult {
-    viewer.require()?;
     let approve = match form.decision.as_str() {
         "approve" => true,
         "refuse" => false,
@@ -192,12 +183,10 @@ pub async fn decide(
 
 /// Removes a member; their access to the unit's private tickets ends at once.
 pub async fn remove_member(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PagePath((id, account)): PagePath<(UnitId, AccountId)>,
     PageForm(_): PageForm<NoFields>,
 ) -> PageResult {
-    viewer.require()?;
     state.app.remove_unit_member(&viewer.actor, id, account).await?;
     Ok(see_other(&format!("/units/{id}")))
 }

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 use helpdesk_domain::account::Profile;
-use helpdesk_domain::policy::Actor;
+use helpdesk_domain::policy::{Action, Actor};
 use rand::RngCore;
 
 use super::PageError;
@@ -100,5 +100,43 @@ impl Viewer {
         };
         let profile = state.app.profile(&actor).await?;
         Ok(Viewer { actor, profile: Some(profile), csrf, here })
+    }
+}
+
+/// A signed-in person on a page, with the application to ask: the extractor sends anyone else to
+/// the sign-in page (and back here after), so a handler that takes it cannot forget to check.
+pub struct SignedIn {
+    /// The application and the web's settings.
+    pub state: AppState,
+    /// The person, signed in.
+    pub viewer: Viewer,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let viewer = Viewer::from_request_parts(parts, state).await?;
+        viewer.require()?;
+        Ok(SignedIn { state: state.clone(), viewer })
+    }
+}
+
+/// A signed-in person whom the policy lets administer the installation; anyone else is sent to
+/// sign in, or refused.
+pub struct Admin {
+    /// The application and the web's settings.
+    pub state: AppState,
+    /// The administrator.
+    pub viewer: Viewer,
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let SignedIn { state, viewer } = SignedIn::from_request_parts(parts, state).await?;
+        state.app.may(&viewer.actor, Action::Administer)?;
+        Ok(Admin { state, viewer })
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::form::PageQuery;
 use super::tickets::{FilterForm, ListQuery, names};
 use super::views::{Pager, TicketRow, query, when};
-use super::{Errors, PageResult, Shell, Viewer, render};
+use super::{Errors, PageResult, Shell, SignedIn, Viewer, render};
 use crate::AppState;
 
 /// A tab above a list.
@@ -212,12 +212,10 @@ pub async fn dashboard(
 /// The supporters' view: the queue of their units (new and unassigned first, then by priority
 /// and age), or the tickets they own.
 pub async fn queue(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PageQuery(q): PageQuery<WorkQuery>,
     PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
-    viewer.require()?;
     let mine = q.list == "mine";
     let list = if mine { WorkList::Mine } else { WorkList::Queue };
     let (narrowing, page, errors) = asked(&filters);
@@ -237,12 +235,10 @@ pub async fn queue(
 
 /// The triage view of the 1st-level units: new tickets to look at, route and prioritise.
 pub async fn triage(
-    State(state): State<AppState>,
-    viewer: Viewer,
+    SignedIn { state, viewer }: SignedIn,
     PageQuery(q): PageQuery<WorkQuery>,
     PageQuery(filters): PageQuery<ListQuery>,
 ) -> PageResult {
-    viewer.require()?;
     let (narrowing, page, errors) = asked(&filters);
     let tickets = state.app.work_list(&viewer.actor, WorkList::Triage, narrowing, page).await?;
     let (categories, names) = names(&state, &viewer).await?;
