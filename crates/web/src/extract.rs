@@ -73,6 +73,23 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// Who calls: from `Authorization: Bearer TOKEN`, or from the session cookie.
 pub struct ApiActor(pub Actor);
 
+/// Who calls, with the application to ask: an API handler's one argument for both.
+pub struct Caller {
+    /// The application and the web's settings.
+    pub state: AppState,
+    /// Who calls, authenticated as [`ApiActor`] is.
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ApiActor(actor) = ApiActor::from_request_parts(parts, state).await?;
+        Ok(Caller { state: state.clone(), actor })
+    }
+}
+
 /// Whether a request declares a body longer than `limit` bytes: it is refused before a byte of
 /// it is read.
 pub fn declared_over(headers: &HeaderMap, limit: usize) -> bool {

@@ -2,7 +2,6 @@
 //! `/api/v1/accounts`: the admin's list of accounts, their roles, disabling.
 
 use axum::Json;
-use axum::extract::State;
 use helpdesk_app::AppError;
 use helpdesk_domain::AccountId;
 use helpdesk_domain::account::{Account, LinkedIdentity, Notification, Profile, Role};
@@ -11,9 +10,9 @@ use helpdesk_domain::validation::Errors;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ReadRefusals, WriteRefusals};
+use super::{ApiResult, ReadRefusals, WriteRefusals};
 use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 /// A change of the caller's profile.
@@ -93,11 +92,7 @@ pub struct UpdateAccount {
 /// Renames the caller.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = UpdateMe, security(("bearer" = [])),
     responses((status = 200, description = "The caller", body = Profile), WriteRefusals))]
-pub async fn update_me(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<UpdateMe>,
-) -> Result<Json<Profile>, Problem> {
+pub async fn update_me(Caller { state, actor }: Caller, ApiJson(body): ApiJson<UpdateMe>) -> ApiResult<Profile> {
     state.app.rename_me(&actor, &body.name).await?;
     Ok(Json(state.app.profile(&actor).await?))
 }
@@ -105,20 +100,14 @@ pub async fn update_me(
 /// The OpenID Connect identities linked to the caller's account, oldest first.
 #[utoipa::path(get, path = "/api/v1/me/identities", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, description = "The identities", body = Vec<LinkedIdentity>), ReadRefusals))]
-pub async fn my_identities(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-) -> Result<Json<Vec<LinkedIdentity>>, Problem> {
+pub async fn my_identities(Caller { state, actor }: Caller) -> ApiResult<Vec<LinkedIdentity>> {
     Ok(Json(state.app.my_identities(&actor).await?))
 }
 
 /// The notifications the caller wants (every kind, until they say otherwise).
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, description = "The kinds wanted", body = WantedNotifications), ReadRefusals))]
-pub async fn my_notifications(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-) -> Result<Json<WantedNotifications>, Problem> {
+pub async fn my_notifications(Caller { state, actor }: Caller) -> ApiResult<WantedNotifications> {
     wanted(&state, &actor).await
 }
 
@@ -127,10 +116,9 @@ pub async fn my_notifications(
     security(("bearer" = [])),
     responses((status = 200, description = "The kinds wanted now", body = WantedNotifications), WriteRefusals))]
 pub async fn set_my_notifications(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<WantedNotifications>,
-) -> Result<Json<WantedNotifications>, Problem> {
+) -> ApiResult<WantedNotifications> {
     let mut errors = Errors::new();
     let mut kinds = Vec::with_capacity(body.wanted.len());
     for (i, name) in body.wanted.iter().enumerate() {
@@ -144,10 +132,7 @@ pub async fn set_my_notifications(
     wanted(&state, &actor).await
 }
 
-async fn wanted(
-    state: &AppState,
-    actor: &helpdesk_domain::policy::Actor,
-) -> Result<Json<WantedNotifications>, Problem> {
+async fn wanted(state: &AppState, actor: &helpdesk_domain::policy::Actor) -> ApiResult<WantedNotifications> {
     let preferences = state.app.notification_preferences(actor).await?;
     let wanted = preferences.into_iter().filter(|(_, on)| *on).map(|(kind, _)| kind.as_str().to_owned()).collect();
     Ok(Json(WantedNotifications { wanted }))
@@ -158,10 +143,9 @@ async fn wanted(
     responses((status = 200, description = "A page of accounts", body = Page<Account>), ReadRefusals,
         (status = 403, description = "Neither staff nor admin", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_accounts(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(query): ApiQuery<ListAccounts>,
-) -> Result<Json<Page<Account>>, Problem> {
+) -> ApiResult<Page<Account>> {
     let page = PageRequest::new(query.page, query.per_page).map_err(AppError::Invalid)?;
     Ok(Json(state.app.accounts(&actor, query.q, page).await?))
 }
@@ -172,11 +156,10 @@ pub async fn list_accounts(
     request_body = SetRoles, security(("bearer" = [])),
     responses((status = 200, description = "The account", body = Account), WriteRefusals))]
 pub async fn set_roles(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<AccountId>,
     ApiJson(body): ApiJson<SetRoles>,
-) -> Result<Json<Account>, Problem> {
+) -> ApiResult<Account> {
     Ok(Json(state.app.set_roles(&actor, id, body.roles).await?))
 }
 
@@ -186,10 +169,9 @@ pub async fn set_roles(
     request_body = UpdateAccount, security(("bearer" = [])),
     responses((status = 200, description = "The account", body = Account), WriteRefusals))]
 pub async fn update_account(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<AccountId>,
     ApiJson(body): ApiJson<UpdateAccount>,
-) -> Result<Json<Account>, Problem> {
+) -> ApiResult<Account> {
     Ok(Json(state.app.set_account_disabled(&actor, id, body.disabled).await?))
 }

@@ -1,14 +1,13 @@
 //! `/api/v1/tickets/{id}/attachments`: a ticket's files, listed and downloaded.
 
 use axum::Json;
-use axum::extract::State;
 use axum::response::Response;
 use helpdesk_domain::attachment::Attachment;
 use helpdesk_domain::{AttachmentId, TicketId};
 
+use super::ApiResult;
 use super::ReadRefusals;
-use crate::AppState;
-use crate::extract::{ApiActor, ApiPath};
+use crate::extract::{ApiPath, Caller};
 use crate::problem::Problem;
 use crate::respond::attachment_response;
 
@@ -22,10 +21,9 @@ use crate::respond::attachment_response;
         ReadRefusals,
     ))]
 pub async fn list_attachments(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<TicketId>,
-) -> Result<Json<Vec<Attachment>>, Problem> {
+) -> ApiResult<Vec<Attachment>> {
     Ok(Json(state.app.attachments(&actor, id).await?))
 }
 
@@ -46,8 +44,7 @@ pub async fn list_attachments(
         ReadRefusals,
     ))]
 pub async fn get_attachment(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath((id, attachment)): ApiPath<(TicketId, AttachmentId)>,
 ) -> Result<Response, Problem> {
     let (attachment, data) = state.app.attachment(&actor, id, attachment).await?;

@@ -10,9 +10,9 @@ use helpdesk_domain::account::{LinkedCertificate, Profile};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::WriteRefusals;
+use super::{ApiResult, WriteRefusals, created};
 use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ClientAddress, ClientCertificate};
+use crate::extract::{ApiJson, Caller, ClientAddress, ClientCertificate};
 use crate::problem::Problem;
 use crate::session::{SameSite, session_cookie, session_cookie_header};
 
@@ -184,8 +184,7 @@ pub async fn confirm_reset(
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", request_body = ChangePassword, security(("bearer" = [])),
     responses((status = 204, description = "The password is changed"), WriteRefusals))]
 pub async fn change_password(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     headers: HeaderMap,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<StatusCode, Problem> {
@@ -204,10 +203,7 @@ pub async fn providers(State(state): State<AppState>) -> Json<Vec<crate::oidc::P
 /// The caller's linked client certificates.
 #[utoipa::path(get, path = "/api/v1/me/certificates", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, description = "The certificates", body = Vec<LinkedCertificate>), super::ReadRefusals))]
-pub async fn my_certificates(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-) -> Result<Json<Vec<LinkedCertificate>>, Problem> {
+pub async fn my_certificates(Caller { state, actor }: Caller) -> ApiResult<Vec<LinkedCertificate>> {
     Ok(Json(state.app.my_certificates(&actor).await?))
 }
 
@@ -216,8 +212,7 @@ pub async fn my_certificates(
 #[utoipa::path(post, path = "/api/v1/me/certificates", tag = "accounts", security(("bearer" = [])),
     responses((status = 201, description = "The link", body = LinkedCertificate), WriteRefusals))]
 pub async fn link_certificate(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ClientCertificate(certificate): ClientCertificate,
 ) -> Result<impl IntoResponse, Problem> {
     let certificate = certificate.ok_or_else(|| {
@@ -227,16 +222,14 @@ pub async fn link_certificate(
         ))
     })?;
     let linked = state.app.link_certificate(&actor, &certificate.subject_dn, &certificate.issuer_dn).await?;
-    let location = format!("/api/v1/me/certificates/{}", linked.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(linked)))
+    Ok(created(format!("/api/v1/me/certificates/{}", linked.id), linked))
 }
 
 /// Unlinks one of the caller's certificates.
 #[utoipa::path(delete, path = "/api/v1/me/certificates/{id}", tag = "accounts", params(("id" = i64, Path)),
     security(("bearer" = [])), responses((status = 204, description = "Unlinked"), WriteRefusals))]
 pub async fn unlink_certificate(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<StatusCode, Problem> {
     state.app.unlink_certificate(&actor, id).await?;

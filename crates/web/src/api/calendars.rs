@@ -2,8 +2,6 @@
 //! signed in, written by admins.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use helpdesk_app::AppError;
 use helpdesk_app::calendars::{CalendarInput, CalendarPatch};
@@ -14,9 +12,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ReadRefusals, WriteRefusals};
-use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use super::{ApiResult, ReadRefusals, WriteRefusals, created};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 /// A new calendar.
@@ -94,10 +91,7 @@ pub struct Due {
         (status = 200, description = "The calendars", body = Vec<CalendarRecord>),
         ReadRefusals,
     ))]
-pub async fn list_calendars(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-) -> Result<Json<Vec<CalendarRecord>>, Problem> {
+pub async fn list_calendars(Caller { state, actor }: Caller) -> ApiResult<Vec<CalendarRecord>> {
     Ok(Json(state.app.calendars(&actor).await?))
 }
 
@@ -108,14 +102,12 @@ pub async fn list_calendars(
         WriteRefusals,
     ))]
 pub async fn create_calendar(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<CreateCalendar>,
 ) -> Result<impl IntoResponse, Problem> {
     let input = CalendarInput { name: body.name, time_zone: body.time_zone, week: body.week, holidays: body.holidays };
     let calendar = state.app.create_calendar(&actor, input).await?;
-    let location = format!("/api/v1/calendars/{}", calendar.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(calendar)))
+    Ok(created(format!("/api/v1/calendars/{}", calendar.id), calendar))
 }
 
 /// One working-hour calendar.
@@ -125,10 +117,9 @@ pub async fn create_calendar(
         ReadRefusals,
     ))]
 pub async fn get_calendar(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<CalendarId>,
-) -> Result<Json<CalendarRecord>, Problem> {
+) -> ApiResult<CalendarRecord> {
     Ok(Json(state.app.calendar(&actor, id).await?))
 }
 
@@ -140,11 +131,10 @@ pub async fn get_calendar(
         WriteRefusals,
     ))]
 pub async fn update_calendar(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<CalendarId>,
     ApiJson(body): ApiJson<UpdateCalendar>,
-) -> Result<Json<CalendarRecord>, Problem> {
+) -> ApiResult<CalendarRecord> {
     let patch = CalendarPatch { name: body.name, time_zone: body.time_zone, week: body.week, holidays: body.holidays };
     Ok(Json(state.app.update_calendar(&actor, id, patch).await?))
 }
@@ -158,11 +148,10 @@ pub async fn update_calendar(
         ReadRefusals,
     ))]
 pub async fn calendar_due(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<CalendarId>,
     ApiQuery(q): ApiQuery<DueQuery>,
-) -> Result<Json<Due>, Problem> {
+) -> ApiResult<Due> {
     let from = OffsetDateTime::parse(q.from.trim(), &Rfc3339)
         .map_err(|_| AppError::invalid("from", format!("'{}' is not an RFC 3339 moment", q.from)))?;
     let due = state.app.calendar_due(&actor, id, from, &q.after).await?;

@@ -1,8 +1,6 @@
 //! `/api/v1/units` and `/api/v1/categories`: read by everyone, written by admins.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use helpdesk_app::catalog::{CategoryInput, CategoryPatch, UnitInput, UnitPatch};
 use helpdesk_domain::category::{Category, FieldDef};
@@ -12,9 +10,8 @@ use helpdesk_domain::{CategoryId, ServiceLevelId, UnitId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{PageParams, ReadRefusals, WriteRefusals};
-use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use super::{ApiResult, PageParams, ReadRefusals, WriteRefusals, created};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 /// A new support unit.
@@ -116,10 +113,9 @@ pub struct UpdateCategory {
         ReadRefusals,
     ))]
 pub async fn list_units(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
-) -> Result<Json<Page<Unit>>, Problem> {
+) -> ApiResult<Page<Unit>> {
     Ok(Json(state.app.units(&actor, page.request()?).await?))
 }
 
@@ -130,8 +126,7 @@ pub async fn list_units(
         WriteRefusals,
     ))]
 pub async fn create_unit(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<CreateUnit>,
 ) -> Result<impl IntoResponse, Problem> {
     let input = UnitInput {
@@ -143,8 +138,7 @@ pub async fn create_unit(
         service_level: body.service_level,
     };
     let unit = state.app.create_unit(&actor, input).await?;
-    let location = format!("/api/v1/units/{}", unit.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(unit)))
+    Ok(created(format!("/api/v1/units/{}", unit.id), unit))
 }
 
 /// One support unit.
@@ -153,11 +147,7 @@ pub async fn create_unit(
         (status = 200, description = "The unit", body = Unit),
         ReadRefusals,
     ))]
-pub async fn get_unit(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiPath(id): ApiPath<UnitId>,
-) -> Result<Json<Unit>, Problem> {
+pub async fn get_unit(Caller { state, actor }: Caller, ApiPath(id): ApiPath<UnitId>) -> ApiResult<Unit> {
     Ok(Json(state.app.unit(&actor, id).await?))
 }
 
@@ -169,11 +159,10 @@ pub async fn get_unit(
         WriteRefusals,
     ))]
 pub async fn update_unit(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<UnitId>,
     ApiJson(body): ApiJson<UpdateUnit>,
-) -> Result<Json<Unit>, Problem> {
+) -> ApiResult<Unit> {
     let patch = UnitPatch {
         name: body.name,
         description: body.description,
@@ -192,10 +181,9 @@ pub async fn update_unit(
         ReadRefusals,
     ))]
 pub async fn list_categories(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
-) -> Result<Json<Page<Category>>, Problem> {
+) -> ApiResult<Page<Category>> {
     Ok(Json(state.app.categories(&actor, page.request()?).await?))
 }
 
@@ -206,8 +194,7 @@ pub async fn list_categories(
         WriteRefusals,
     ))]
 pub async fn create_category(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<CreateCategory>,
 ) -> Result<impl IntoResponse, Problem> {
     let input = CategoryInput {
@@ -217,8 +204,7 @@ pub async fn create_category(
         fields: body.fields,
     };
     let category = state.app.create_category(&actor, input).await?;
-    let location = format!("/api/v1/categories/{}", category.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(category)))
+    Ok(created(format!("/api/v1/categories/{}", category.id), category))
 }
 
 /// One category.
@@ -227,11 +213,7 @@ pub async fn create_category(
         (status = 200, description = "The category", body = Category),
         ReadRefusals,
     ))]
-pub async fn get_category(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiPath(id): ApiPath<CategoryId>,
-) -> Result<Json<Category>, Problem> {
+pub async fn get_category(Caller { state, actor }: Caller, ApiPath(id): ApiPath<CategoryId>) -> ApiResult<Category> {
     Ok(Json(state.app.category(&actor, id).await?))
 }
 
@@ -243,11 +225,10 @@ pub async fn get_category(
         WriteRefusals,
     ))]
 pub async fn update_category(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<CategoryId>,
     ApiJson(body): ApiJson<UpdateCategory>,
-) -> Result<Json<Category>, Problem> {
+) -> ApiResult<Category> {
     let patch = CategoryPatch {
         name: body.name,
         description: body.description,

@@ -3,7 +3,6 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -12,9 +11,8 @@ use helpdesk_domain::paging::{Page, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{RestrictedReadRefusals, WriteRefusals};
-use crate::AppState;
-use crate::extract::{ApiActor, ApiPath, ApiQuery};
+use super::{ApiResult, RestrictedReadRefusals, WriteRefusals};
+use crate::extract::{ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 /// A message kept and queued for processing.
@@ -64,8 +62,7 @@ pub struct ListInbound {
     security(("bearer" = [])),
     responses((status = 202, description = "Kept and queued", body = Received), WriteRefusals))]
 pub async fn receive(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(query): ApiQuery<ReceiveQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Received>), Problem> {
@@ -87,10 +84,9 @@ const MAX_MIB: usize = helpdesk_app::inbound::MAX_RAW_BYTES >> 20;
     security(("bearer" = [])),
     responses((status = 200, description = "The messages", body = Page<InboundMessage>), RestrictedReadRefusals))]
 pub async fn list(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(query): ApiQuery<ListInbound>,
-) -> Result<Json<Page<InboundMessage>>, Problem> {
+) -> ApiResult<Page<InboundMessage>> {
     let page = PageRequest::new(query.page, query.per_page).map_err(helpdesk_app::AppError::Invalid)?;
     Ok(Json(state.app.inbound_messages(&actor, query.status, page).await?))
 }
@@ -101,11 +97,7 @@ pub async fn list(
     security(("bearer" = [])),
     responses((status = 200, description = "The raw message, as a download", content_type = "application/octet-stream", body = super::Binary),
         RestrictedReadRefusals))]
-pub async fn raw(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Response, Problem> {
+pub async fn raw(Caller { state, actor }: Caller, ApiPath(id): ApiPath<i64>) -> Result<Response, Problem> {
     let (_, raw) = state.app.inbound_message(&actor, id).await?;
     // A download, never rendered: the message is whatever its sender made it.
     Ok(crate::respond::download_response(&format!("inbound-{id}.eml"), "message/rfc822", raw))
@@ -117,11 +109,7 @@ pub async fn raw(
     params(("id" = i64, Path, description = "The inbound message's id")),
     security(("bearer" = [])),
     responses((status = 202, description = "Queued again"), WriteRefusals))]
-pub async fn process(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<StatusCode, Problem> {
+pub async fn process(Caller { state, actor }: Caller, ApiPath(id): ApiPath<i64>) -> Result<StatusCode, Problem> {
     state.app.reprocess_inbound(&actor, id).await?;
     Ok(StatusCode::ACCEPTED)
 }

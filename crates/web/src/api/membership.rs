@@ -1,8 +1,7 @@
 //! `/api/v1/units/{id}/members` and `/api/v1/units/{id}/join-requests`.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_domain::organisation::{JoinRequest, JoinState, UnitMember};
 use helpdesk_domain::paging::{Page, PageRequest};
@@ -10,9 +9,8 @@ use helpdesk_domain::{AccountId, UnitId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ReadRefusals, WriteRefusals};
-use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use super::{ApiResult, ReadRefusals, WriteRefusals, created};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 /// A member to add, or a member's new standing.
@@ -55,10 +53,9 @@ pub struct ListJoinRequests {
     responses((status = 200, description = "The members", body = Vec<UnitMember>), ReadRefusals,
         (status = 403, description = "Not a member of the unit", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_members(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(unit): ApiPath<UnitId>,
-) -> Result<Json<Vec<UnitMember>>, Problem> {
+) -> ApiResult<Vec<UnitMember>> {
     Ok(Json(state.app.unit_members(&actor, unit).await?))
 }
 
@@ -67,11 +64,10 @@ pub async fn list_members(
     request_body = SetMember, security(("bearer" = [])),
     responses((status = 200, description = "The members", body = Vec<UnitMember>), WriteRefusals))]
 pub async fn set_member(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(unit): ApiPath<UnitId>,
     ApiJson(body): ApiJson<SetMember>,
-) -> Result<Json<Vec<UnitMember>>, Problem> {
+) -> ApiResult<Vec<UnitMember>> {
     Ok(Json(state.app.set_unit_member(&actor, unit, body.account, body.manager).await?))
 }
 
@@ -80,8 +76,7 @@ pub async fn set_member(
     params(("id" = i64, Path), ("account" = i64, Path)), security(("bearer" = [])),
     responses((status = 204, description = "Removed"), WriteRefusals))]
 pub async fn remove_member(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath((unit, account)): ApiPath<(UnitId, AccountId)>,
 ) -> Result<StatusCode, Problem> {
     state.app.remove_unit_member(&actor, unit, account).await?;
@@ -93,14 +88,12 @@ pub async fn remove_member(
     request_body = AskToJoin, security(("bearer" = [])),
     responses((status = 201, description = "The request", body = JoinRequest), WriteRefusals))]
 pub async fn ask_to_join(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(unit): ApiPath<UnitId>,
     ApiJson(body): ApiJson<AskToJoin>,
 ) -> Result<impl IntoResponse, Problem> {
     let request = state.app.request_to_join(&actor, unit, body.message).await?;
-    let location = format!("/api/v1/units/{unit}/join-requests/{}", request.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(request)))
+    Ok(created(format!("/api/v1/units/{unit}/join-requests/{}", request.id), request))
 }
 
 /// The unit's join requests, oldest first (the unit's managers, staff).
@@ -109,11 +102,10 @@ pub async fn ask_to_join(
     responses((status = 200, description = "A page of requests", body = Page<JoinRequest>), ReadRefusals,
         (status = 403, description = "Not a manager of the unit", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_join_requests(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(unit): ApiPath<UnitId>,
     ApiQuery(query): ApiQuery<ListJoinRequests>,
-) -> Result<Json<Page<JoinRequest>>, Problem> {
+) -> ApiResult<Page<JoinRequest>> {
     let page = PageRequest::new(query.page, query.per_page).map_err(helpdesk_app::AppError::Invalid)?;
     Ok(Json(state.app.join_requests(&actor, unit, query.state, page).await?))
 }
@@ -123,10 +115,9 @@ pub async fn list_join_requests(
     params(("id" = i64, Path), ("request" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, description = "The decided request", body = JoinRequest), WriteRefusals))]
 pub async fn approve(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath((unit, id)): ApiPath<(UnitId, i64)>,
-) -> Result<Json<JoinRequest>, Problem> {
+) -> ApiResult<JoinRequest> {
     Ok(Json(state.app.decide_join_request(&actor, unit, id, true).await?))
 }
 
@@ -135,9 +126,8 @@ pub async fn approve(
     params(("id" = i64, Path), ("request" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, description = "The decided request", body = JoinRequest), WriteRefusals))]
 pub async fn refuse(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath((unit, id)): ApiPath<(UnitId, i64)>,
-) -> Result<Json<JoinRequest>, Problem> {
+) -> ApiResult<JoinRequest> {
     Ok(Json(state.app.decide_join_request(&actor, unit, id, false).await?))
 }

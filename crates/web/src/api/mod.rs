@@ -29,8 +29,16 @@ use utoipa_axum::routes;
 // The pages serve downloads the same way.
 
 use crate::AppState;
-use crate::extract::ApiActor;
+use crate::extract::Caller;
 use crate::problem::Problem;
+
+/// What an API handler answers: JSON, or a problem (RFC 9457).
+pub type ApiResult<T> = Result<Json<T>, Problem>;
+
+/// A 201 answer: the new resource as JSON, and where it lives from now on.
+pub(crate) fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse {
+    (StatusCode::CREATED, [(header::LOCATION, location)], Json(body))
+}
 
 /// The page of a list.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -174,7 +182,7 @@ impl Modify for BearerAuth {
 /// The caller: their account with the roles in effect, their units and organisations.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, description = "The caller", body = Profile), ReadRefusals))]
-async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Profile>, Problem> {
+async fn me(Caller { state, actor }: Caller) -> ApiResult<Profile> {
     Ok(Json(state.app.profile(&actor).await?))
 }
 
@@ -205,7 +213,7 @@ pub struct NewToken {
 /// The caller's API tokens, newest first.
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, description = "The tokens", body = Vec<ApiToken>), ReadRefusals))]
-async fn my_tokens(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Vec<ApiToken>>, Problem> {
+async fn my_tokens(Caller { state, actor }: Caller) -> ApiResult<Vec<ApiToken>> {
     Ok(Json(state.app.my_tokens(&actor).await?))
 }
 
@@ -213,22 +221,20 @@ async fn my_tokens(State(state): State<AppState>, ApiActor(actor): ApiActor) -> 
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = CreateToken, security(("bearer" = [])),
     responses((status = 201, description = "The token, shown once", body = NewToken), WriteRefusals))]
 async fn create_my_token(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     crate::extract::ApiJson(body): crate::extract::ApiJson<CreateToken>,
 ) -> Result<impl IntoResponse, Problem> {
     let issued = state.app.create_my_token(&actor, &body.name).await?;
     let location = format!("/api/v1/me/tokens/{}", issued.id);
     let body = NewToken { id: issued.id, name: body.name.trim().to_owned(), token: issued.secret };
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(body)))
+    Ok(created(location, body))
 }
 
 /// Revokes one of the caller's tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts", params(("id" = i64, Path)),
     security(("bearer" = [])), responses((status = 204, description = "Revoked"), WriteRefusals))]
 async fn revoke_my_token(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     crate::extract::ApiPath(id): crate::extract::ApiPath<i64>,
 ) -> Result<StatusCode, Problem> {
     state.app.revoke_my_token(&actor, id).await?;

@@ -1,8 +1,7 @@
 //! `/api/v1/organisations`: organisations, their domains, partners, contracts and members.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_app::organisations::ContractPatch;
 use helpdesk_app::organisations::NewContract;
@@ -14,9 +13,8 @@ use serde::{Deserialize, Deserializer};
 use time::Date;
 use utoipa::ToSchema;
 
-use super::{PageParams, ReadRefusals, RestrictedReadRefusals, WriteRefusals};
-use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use super::{ApiResult, PageParams, ReadRefusals, RestrictedReadRefusals, WriteRefusals, created};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 /// A new organisation.
@@ -124,20 +122,15 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn created<T: serde::Serialize>(location: String, body: T) -> impl IntoResponse {
-    (StatusCode::CREATED, [(header::LOCATION, location)], Json(body))
-}
-
 /// Lists the organisations the caller may read: every one for staff and admins; for a supporter,
 /// those with a ticket in their units; for a named user or partner, their own. Contracts and
 /// partners are shown to admins and the organisation's own people.
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", params(PageParams), security(("bearer" = [])),
     responses((status = 200, description = "A page of organisations", body = Page<Organisation>), RestrictedReadRefusals))]
 pub async fn list_organisations(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(page): ApiQuery<PageParams>,
-) -> Result<Json<Page<Organisation>>, Problem> {
+) -> ApiResult<Page<Organisation>> {
     Ok(Json(state.app.organisations(&actor, page.request()?).await?))
 }
 
@@ -145,8 +138,7 @@ pub async fn list_organisations(
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = CreateOrganisation,
     security(("bearer" = [])), responses((status = 201, description = "The new organisation", body = Organisation), WriteRefusals))]
 pub async fn create_organisation(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<CreateOrganisation>,
 ) -> Result<impl IntoResponse, Problem> {
     let org = state.app.create_organisation(&actor, &body.name, body.domains).await?;
@@ -156,11 +148,7 @@ pub async fn create_organisation(
 /// One organisation, to whoever may read it (as the list says).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations", params(("id" = i64, Path)),
     security(("bearer" = [])), responses((status = 200, description = "The organisation", body = Organisation), ReadRefusals))]
-pub async fn get_organisation(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiPath(id): ApiPath<OrgId>,
-) -> Result<Json<Organisation>, Problem> {
+pub async fn get_organisation(Caller { state, actor }: Caller, ApiPath(id): ApiPath<OrgId>) -> ApiResult<Organisation> {
     Ok(Json(state.app.organisation(&actor, id).await?))
 }
 
@@ -169,11 +157,10 @@ pub async fn get_organisation(
     request_body = UpdateOrganisation, security(("bearer" = [])),
     responses((status = 200, description = "The organisation", body = Organisation), WriteRefusals))]
 pub async fn update_organisation(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<OrgId>,
     ApiJson(body): ApiJson<UpdateOrganisation>,
-) -> Result<Json<Organisation>, Problem> {
+) -> ApiResult<Organisation> {
     Ok(Json(state.app.rename_organisation(&actor, id, &body.name).await?))
 }
 
@@ -182,8 +169,7 @@ pub async fn update_organisation(
     request_body = AddDomain, security(("bearer" = [])),
     responses((status = 201, description = "The organisation", body = Organisation), WriteRefusals))]
 pub async fn add_domain(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<OrgId>,
     ApiJson(body): ApiJson<AddDomain>,
 ) -> Result<impl IntoResponse, Problem> {
@@ -197,8 +183,7 @@ pub async fn add_domain(
     security(("bearer" = [])),
     responses((status = 204, description = "Removed"), WriteRefusals))]
 pub async fn remove_domain(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath((id, domain)): ApiPath<(OrgId, String)>,
 ) -> Result<StatusCode, Problem> {
     state.app.remove_domain(&actor, id, &domain).await?;
@@ -210,8 +195,7 @@ pub async fn remove_domain(
     request_body = AccountRef, security(("bearer" = [])),
     responses((status = 201, description = "The organisation", body = Organisation), WriteRefusals))]
 pub async fn add_partner(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<OrgId>,
     ApiJson(body): ApiJson<AccountRef>,
 ) -> Result<impl IntoResponse, Problem> {
@@ -224,8 +208,7 @@ pub async fn add_partner(
     params(("id" = i64, Path), ("account" = i64, Path)), security(("bearer" = [])),
     responses((status = 204, description = "Removed"), WriteRefusals))]
 pub async fn remove_partner(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath((id, account)): ApiPath<(OrgId, AccountId)>,
 ) -> Result<StatusCode, Problem> {
     state.app.remove_partner(&actor, id, account).await?;
@@ -237,8 +220,7 @@ pub async fn remove_partner(
     request_body = CreateContract, security(("bearer" = [])),
     responses((status = 201, description = "The contract", body = Contract), WriteRefusals))]
 pub async fn add_contract(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<OrgId>,
     ApiJson(body): ApiJson<CreateContract>,
 ) -> Result<impl IntoResponse, Problem> {
@@ -253,11 +235,10 @@ pub async fn add_contract(
     params(("id" = i64, Path), ("contract" = i64, Path)), request_body = UpdateContract, security(("bearer" = [])),
     responses((status = 200, description = "The contract", body = Contract), WriteRefusals))]
 pub async fn update_contract(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath((id, contract)): ApiPath<(OrgId, i64)>,
     ApiJson(body): ApiJson<UpdateContract>,
-) -> Result<Json<Contract>, Problem> {
+) -> ApiResult<Contract> {
     let patch =
         ContractPatch { plan: body.plan, starts_on: body.starts_on, ends_on: body.ends_on, includes: body.includes };
     Ok(Json(state.app.update_contract(&actor, id, contract, patch).await?))
@@ -268,11 +249,10 @@ pub async fn update_contract(
     params(("id" = i64, Path), PageParams), security(("bearer" = [])),
     responses((status = 200, description = "A page of members", body = Page<Account>), RestrictedReadRefusals))]
 pub async fn list_members(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<OrgId>,
     ApiQuery(page): ApiQuery<PageParams>,
-) -> Result<Json<Page<Account>>, Problem> {
+) -> ApiResult<Page<Account>> {
     Ok(Json(state.app.organisation_members(&actor, id, page.request()?).await?))
 }
 
@@ -280,8 +260,7 @@ pub async fn list_members(
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/members", tag = "organisations", params(("id" = i64, Path)),
     request_body = AccountRef, security(("bearer" = [])), responses((status = 204, description = "Added"), WriteRefusals))]
 pub async fn add_member(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<OrgId>,
     ApiJson(body): ApiJson<AccountRef>,
 ) -> Result<StatusCode, Problem> {
@@ -294,8 +273,7 @@ pub async fn add_member(
     params(("id" = i64, Path), ("account" = i64, Path)), security(("bearer" = [])),
     responses((status = 204, description = "Removed"), WriteRefusals))]
 pub async fn remove_member(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath((id, account)): ApiPath<(OrgId, AccountId)>,
 ) -> Result<StatusCode, Problem> {
     state.app.remove_organisation_member(&actor, id, account).await?;

@@ -1,7 +1,6 @@
 //! `/api/v1/search`: full-text search over the tickets the caller may read.
 
 use axum::Json;
-use axum::extract::State;
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
 use helpdesk_domain::paging::{Page, PageRequest};
@@ -14,10 +13,9 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::IntoParams;
 
+use super::ApiResult;
 use super::ReadRefusals;
-use crate::AppState;
-use crate::extract::{ApiActor, ApiQuery};
-use crate::problem::Problem;
+use crate::extract::{ApiQuery, Caller};
 
 /// A search: the words and the filters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -139,10 +137,9 @@ impl SearchParams {
         ReadRefusals,
     ))]
 pub async fn search(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<Page<SearchHit>>, Problem> {
+) -> ApiResult<Page<SearchHit>> {
     let (filters, sort, page) = params.parts()?;
     let text = params.q.as_deref().unwrap_or_default();
     Ok(Json(state.app.search(&actor, text, filters, sort, page).await?))

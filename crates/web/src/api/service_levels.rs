@@ -2,8 +2,6 @@
 //! working time, and the lifecycle times; read by everyone signed in, written by admins.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use helpdesk_app::service_levels::{ServiceLevelInput, ServiceLevelPatch};
 use helpdesk_domain::service_level::{ServiceLevel, TargetsText};
@@ -11,9 +9,8 @@ use helpdesk_domain::{CalendarId, ServiceLevelId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{ReadRefusals, WriteRefusals};
-use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ApiPath};
+use super::{ApiResult, ReadRefusals, WriteRefusals, created};
+use crate::extract::{ApiJson, ApiPath, Caller};
 use crate::problem::Problem;
 
 /// A new service level.
@@ -73,10 +70,7 @@ pub struct UpdateServiceLevel {
         (status = 200, description = "The service levels", body = Vec<ServiceLevel>),
         ReadRefusals,
     ))]
-pub async fn list_service_levels(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-) -> Result<Json<Vec<ServiceLevel>>, Problem> {
+pub async fn list_service_levels(Caller { state, actor }: Caller) -> ApiResult<Vec<ServiceLevel>> {
     Ok(Json(state.app.service_levels(&actor).await?))
 }
 
@@ -88,8 +82,7 @@ pub async fn list_service_levels(
         WriteRefusals,
     ))]
 pub async fn create_service_level(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<CreateServiceLevel>,
 ) -> Result<impl IntoResponse, Problem> {
     let input = ServiceLevelInput {
@@ -101,8 +94,7 @@ pub async fn create_service_level(
         auto_close: body.auto_close,
     };
     let level = state.app.create_service_level(&actor, input).await?;
-    let location = format!("/api/v1/service-levels/{}", level.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(level)))
+    Ok(created(format!("/api/v1/service-levels/{}", level.id), level))
 }
 
 /// One service level.
@@ -113,10 +105,9 @@ pub async fn create_service_level(
         ReadRefusals,
     ))]
 pub async fn get_service_level(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<ServiceLevelId>,
-) -> Result<Json<ServiceLevel>, Problem> {
+) -> ApiResult<ServiceLevel> {
     Ok(Json(state.app.service_level(&actor, id).await?))
 }
 
@@ -128,11 +119,10 @@ pub async fn get_service_level(
         WriteRefusals,
     ))]
 pub async fn update_service_level(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<ServiceLevelId>,
     ApiJson(body): ApiJson<UpdateServiceLevel>,
-) -> Result<Json<ServiceLevel>, Problem> {
+) -> ApiResult<ServiceLevel> {
     let patch = ServiceLevelPatch {
         name: body.name,
         calendar: body.calendar,

@@ -14,20 +14,15 @@ use helpdesk_domain::{TicketId, UnitId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ReadRefusals, RestrictedReadRefusals, WriteRefusals};
+use super::{ApiResult, ReadRefusals, RestrictedReadRefusals, WriteRefusals};
 use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
-use crate::problem::Problem;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 
 /// A unit's connector, without its credentials (admins).
 #[utoipa::path(get, path = "/api/v1/units/{id}/connector", tag = "sync", params(("id" = i64, Path)),
     security(("bearer" = [])),
     responses((status = 200, description = "The connector", body = Connector), RestrictedReadRefusals))]
-pub async fn get_connector(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiPath(unit): ApiPath<UnitId>,
-) -> Result<Json<Connector>, Problem> {
+pub async fn get_connector(Caller { state, actor }: Caller, ApiPath(unit): ApiPath<UnitId>) -> ApiResult<Connector> {
     let found = state.app.connector(&actor, unit).await?;
     found.map(Json).ok_or_else(|| helpdesk_app::AppError::NotFound(format!("unit {unit} has no connector")).into())
 }
@@ -38,11 +33,10 @@ pub async fn get_connector(
     request_body = ConnectorInput, security(("bearer" = [])),
     responses((status = 200, description = "The connector as stored", body = Connector), WriteRefusals))]
 pub async fn put_connector(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(unit): ApiPath<UnitId>,
     ApiJson(input): ApiJson<ConnectorInput>,
-) -> Result<Json<Connector>, Problem> {
+) -> ApiResult<Connector> {
     Ok(Json(state.app.put_connector(&actor, unit, input).await?))
 }
 
@@ -52,10 +46,9 @@ pub async fn put_connector(
     security(("bearer" = [])),
     responses((status = 200, description = "What the test found", body = ConnectionCheck), WriteRefusals))]
 pub async fn test_connector(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(unit): ApiPath<UnitId>,
-) -> Result<Json<ConnectionCheck>, Problem> {
+) -> ApiResult<ConnectionCheck> {
     Ok(Json(state.app.test_connector(&actor, unit).await?))
 }
 
@@ -79,10 +72,9 @@ pub struct ListLinks {
 #[utoipa::path(get, path = "/api/v1/sync", tag = "sync", params(ListLinks), security(("bearer" = [])),
     responses((status = 200, description = "The links", body = Page<ExternalLink>), RestrictedReadRefusals))]
 pub async fn list_links(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(query): ApiQuery<ListLinks>,
-) -> Result<Json<Page<ExternalLink>>, Problem> {
+) -> ApiResult<Page<ExternalLink>> {
     let page = PageRequest::new(query.page, query.per_page).map_err(helpdesk_app::AppError::Invalid)?;
     Ok(Json(state.app.sync_states(&actor, query.unit, page).await?))
 }
@@ -109,11 +101,7 @@ pub struct Retried {
 /// Tries again at once the tickets that are not in step (all, one unit's, or one ticket).
 #[utoipa::path(post, path = "/api/v1/sync/retry", tag = "sync", request_body = Retry, security(("bearer" = [])),
     responses((status = 200, description = "Made due", body = Retried), WriteRefusals))]
-pub async fn retry(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiJson(body): ApiJson<Retry>,
-) -> Result<Json<Retried>, Problem> {
+pub async fn retry(Caller { state, actor }: Caller, ApiJson(body): ApiJson<Retry>) -> ApiResult<Retried> {
     Ok(Json(Retried { due: state.app.retry_sync(&actor, body.unit, body.ticket).await? }))
 }
 
@@ -123,10 +111,9 @@ pub async fn retry(
     security(("bearer" = [])),
     responses((status = 200, description = "The link", body = ExternalLink), ReadRefusals))]
 pub async fn ticket_link(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(ticket): ApiPath<TicketId>,
-) -> Result<Json<ExternalLink>, Problem> {
+) -> ApiResult<ExternalLink> {
     let found = state.app.external_link(&actor, ticket).await?;
     found
         .map(Json)
@@ -150,7 +137,7 @@ pub async fn receive_events(
     ApiPath(unit): ApiPath<UnitId>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Vec<EventReply>>, Problem> {
+) -> ApiResult<Vec<EventReply>> {
     Ok(Json(state.app.receive_events(unit, signature(&headers), &body).await?))
 }
 
@@ -163,7 +150,7 @@ pub async fn receive_resume(
     ApiPath(unit): ApiPath<UnitId>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Retried>, Problem> {
+) -> ApiResult<Retried> {
     Ok(Json(Retried { due: state.app.receive_resume(unit, signature(&headers), &body).await? }))
 }
 
@@ -178,7 +165,7 @@ pub async fn receive_pull(
     ApiPath(unit): ApiPath<UnitId>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<PullPage>, Problem> {
+) -> ApiResult<PullPage> {
     Ok(Json(state.app.receive_pull(unit, signature(&headers), &body).await?))
 }
 
@@ -193,7 +180,7 @@ pub async fn receive_receipts(
     ApiPath(unit): ApiPath<UnitId>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Recorded>, Problem> {
+) -> ApiResult<Recorded> {
     Ok(Json(Recorded { recorded: state.app.receive_receipts(unit, signature(&headers), &body).await? }))
 }
 

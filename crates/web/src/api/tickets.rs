@@ -1,8 +1,6 @@
 //! `/api/v1/tickets`: open, list, read, change, reply, history, service-level clocks, escalation.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::TicketFilter;
@@ -17,9 +15,8 @@ use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{PageParams, ReadRefusals, WriteRefusals};
-use crate::AppState;
-use crate::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
+use super::{ApiResult, PageParams, ReadRefusals, WriteRefusals, created};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 /// What opening a ticket takes.
@@ -190,8 +187,7 @@ impl ListTickets {
         WriteRefusals,
     ))]
 pub async fn create_ticket(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<CreateTicket>,
 ) -> Result<impl IntoResponse, Problem> {
     let cmd = OpenTicket {
@@ -211,8 +207,7 @@ pub async fn create_ticket(
         priority_reason: body.priority_reason,
     };
     let ticket = state.app.open_ticket(&actor, cmd).await?;
-    let location = format!("/api/v1/tickets/{}", ticket.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(ticket)))
+    Ok(created(format!("/api/v1/tickets/{}", ticket.id), ticket))
 }
 
 /// Lists the tickets the caller may read, newest first.
@@ -223,10 +218,9 @@ pub async fn create_ticket(
         ReadRefusals,
     ))]
 pub async fn list_tickets(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiQuery(query): ApiQuery<ListTickets>,
-) -> Result<Json<Page<Ticket>>, Problem> {
+) -> ApiResult<Page<Ticket>> {
     let (filter, page) = query.filter()?;
     Ok(Json(state.app.tickets(&actor, filter, page).await?))
 }
@@ -239,11 +233,7 @@ pub async fn list_tickets(
         (status = 200, description = "The ticket", body = Ticket),
         ReadRefusals,
     ))]
-pub async fn get_ticket(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiPath(id): ApiPath<TicketId>,
-) -> Result<Json<Ticket>, Problem> {
+pub async fn get_ticket(Caller { state, actor }: Caller, ApiPath(id): ApiPath<TicketId>) -> ApiResult<Ticket> {
     Ok(Json(state.app.ticket(&actor, id).await?))
 }
 
@@ -257,11 +247,10 @@ pub async fn get_ticket(
         WriteRefusals,
     ))]
 pub async fn update_ticket(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<UpdateTicket>,
-) -> Result<Json<Ticket>, Problem> {
+) -> ApiResult<Ticket> {
     let patch = TicketPatch {
         status: body.status,
         resolution: body.resolution,
@@ -290,14 +279,12 @@ pub async fn update_ticket(
         WriteRefusals,
     ))]
 pub async fn create_article(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<CreateArticle>,
 ) -> Result<impl IntoResponse, Problem> {
     let article = state.app.add_article(&actor, id, body.body, body.internal, Channel::Api).await?;
-    let location = format!("/api/v1/tickets/{id}/articles");
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(article)))
+    Ok(created(format!("/api/v1/tickets/{id}/articles"), article))
 }
 
 /// A ticket's conversation, oldest first; internal notes only for those who may read them.
@@ -309,11 +296,10 @@ pub async fn create_article(
         ReadRefusals,
     ))]
 pub async fn list_articles(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<TicketId>,
     ApiQuery(page): ApiQuery<PageParams>,
-) -> Result<Json<Page<Article>>, Problem> {
+) -> ApiResult<Page<Article>> {
     Ok(Json(state.app.articles(&actor, id, page.request()?).await?))
 }
 
@@ -326,11 +312,10 @@ pub async fn list_articles(
         ReadRefusals,
     ))]
 pub async fn ticket_history(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<TicketId>,
     ApiQuery(page): ApiQuery<PageParams>,
-) -> Result<Json<Page<HistoryEntry>>, Problem> {
+) -> ApiResult<Page<HistoryEntry>> {
     Ok(Json(state.app.history(&actor, id, page.request()?).await?))
 }
 
@@ -355,11 +340,10 @@ pub struct EscalateTicket {
         WriteRefusals,
     ))]
 pub async fn escalate_ticket(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
+    Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<EscalateTicket>,
-) -> Result<Json<Ticket>, Problem> {
+) -> ApiResult<Ticket> {
     Ok(Json(state.app.escalate(&actor, id, &body.reason).await?))
 }
 
@@ -373,10 +357,6 @@ pub async fn escalate_ticket(
         (status = 200, description = "The ticket's clocks", body = SlaDetail),
         ReadRefusals,
     ))]
-pub async fn ticket_sla(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-    ApiPath(id): ApiPath<TicketId>,
-) -> Result<Json<SlaDetail>, Problem> {
+pub async fn ticket_sla(Caller { state, actor }: Caller, ApiPath(id): ApiPath<TicketId>) -> ApiResult<SlaDetail> {
     Ok(Json(state.app.sla_detail(&actor, id).await?))
 }
