@@ -5,13 +5,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use helpdesk_domain::listing::Lateness;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::Actor;
 use helpdesk_domain::policy::{InternalNotes, Visibility, internal_notes, visibility};
 use helpdesk_domain::search::{QueryText, SearchHit, parse_query};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::Priority;
-use helpdesk_domain::{AccountId, CategoryId, OrgId, UnitId};
+use helpdesk_domain::{AccountId, CategoryId, OrgId, TicketId, UnitId};
 use time::OffsetDateTime;
 
 use crate::{App, AppError, AppResult};
@@ -62,6 +63,8 @@ pub struct SearchFilters {
     pub from: Option<OffsetDateTime>,
     /// Only those opened before this time.
     pub to: Option<OffsetDateTime>,
+    /// Only those late on a service-level clock now (due soon, or overdue).
+    pub late: Option<Lateness>,
 }
 
 /// A search as the index runs it: the words, who may read what, the filters and the page.
@@ -75,6 +78,9 @@ pub struct SearchRequest {
     pub internal: InternalNotes,
     /// The filters.
     pub filters: SearchFilters,
+    /// Only these tickets, when the database narrowed the search first (the clocks' lateness,
+    /// which moves with time and is not in the index).
+    pub within: Option<Vec<TicketId>>,
     /// The order.
     pub sort: SearchSort,
     /// The page.
@@ -87,6 +93,10 @@ pub trait TicketSearch: Send + Sync {
     /// Runs a search; the index first takes in every change committed before the call.
     async fn search(&self, request: SearchRequest) -> Result<Page<SearchHit>, String>;
 }
+
+/// The most late tickets a search narrows to: beyond, a helpdesk has a different problem, and
+/// the list of late tickets without words still serves.
+const MOST_LATE: usize = 100_000;
 
 impl App {
     /// The same application, searching with `search`.
@@ -113,8 +123,24 @@ impl App {
         let Some(search) = &self.search else {
             return Err(AppError::Internal("search is not set up on this node".into()));
         };
-        let request =
-            SearchRequest { text, visibility: visibility(actor), internal: internal_notes(actor), filters, sort, page };
+        let within = match filters.late {
+            Some(late) => Some(self.late_tickets(late).await?),
+            None => None,
+        };
+        let (visibility, internal) = (visibility(actor), internal_notes(actor));
+        let request = SearchRequest { text, visibility, internal, filters, within, sort, page };
         search.search(request).await.map_err(|e| AppError::Internal(format!("search failed: {e}")))
+    }
+
+    /// The tickets late on an open clock now, for a search to narrow to.
+    async fn late_tickets(&self, late: Lateness) -> AppResult<Vec<TicketId>> {
+        let tickets = self.store.late_tickets(late, self.now(), MOST_LATE + 1).await?;
+        if tickets.len() > MOST_LATE {
+            return Err(AppError::invalid(
+                "sla",
+                "more than 100,000 tickets are late on a clock: leave out the words to list them all",
+            ));
+        }
+        Ok(tickets)
     }
 }

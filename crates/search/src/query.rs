@@ -219,6 +219,11 @@ pub(crate) fn run(
     }
     clauses.extend(b.visibility(&request.visibility).map(|q| (Occur::Must, q)));
     clauses.extend(b.filters(&request.filters).into_iter().map(|q| (Occur::Must, q)));
+    if let Some(within) = &request.within {
+        // An empty set of terms matches nothing, as no ticket is then late.
+        let terms = within.iter().map(|id| Term::from_field_u64(f.id, key(*id)));
+        clauses.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+    }
     if !changed.is_empty() {
         let terms = changed.iter().map(|id| Term::from_field_u64(f.id, key(*id)));
         clauses.push((Occur::MustNot, Box::new(TermSetQuery::new(terms))));

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use helpdesk_domain::clock::{ClockKind, ClockMoments};
+use helpdesk_domain::listing::Lateness;
 use helpdesk_domain::{CalendarId, ServiceLevelId, TicketId, UnitId};
 use time::OffsetDateTime;
 
@@ -66,6 +67,8 @@ pub trait ClockStore {
     async fn latest_clocks(&self, tickets: &[TicketId]) -> StoreResult<Vec<Clock>>;
     /// The spans `ticket`'s clocks stood still, by clock, oldest first.
     async fn clock_pauses(&self, ticket: TicketId) -> StoreResult<Vec<ClockPause>>;
+    /// The tickets with an open clock late as `late` is at `at`, by number, at most `limit`.
+    async fn late_tickets(&self, late: Lateness, at: OffsetDateTime, limit: usize) -> StoreResult<Vec<TicketId>>;
 }
 
 /// Writing clocks, in the transaction of the change or the timer that moves them.

@@ -23,8 +23,6 @@ macro_rules! attachment_columns {
     };
 }
 
-/// The ORDER BY of a ticket list, on unqualified columns of `tickets` (it sorts the page inside
-/// a query and again outside it).
 /// The nearest due moment of a ticket's running clocks (none while they stand still or are over).
 macro_rules! nearest_due {
     () => {
@@ -32,6 +30,8 @@ macro_rules! nearest_due {
     };
 }
 
+/// The ORDER BY of a ticket list, on unqualified columns of `tickets` (it sorts the page inside
+/// a query and again outside it).
 pub(crate) fn ticket_order(order: crate::TicketOrder) -> &'static str {
     match order {
         crate::TicketOrder::Newest => "id DESC",
@@ -351,16 +351,8 @@ macro_rules! sql_store {
             if let Some(late) = f.sla {
                 let at = $crate::rows::Ts::from(q.at);
                 qb.push(" AND EXISTS (SELECT 1 FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.ended_at IS NULL");
-                match late {
-                    helpdesk_domain::listing::Lateness::Warning => {
-                        // Warned already, or its first step (the warning) due.
-                        qb.push(" AND c.breached_at IS NULL AND c.due_at > ").push_bind(at);
-                        qb.push(" AND (c.steps > 0 OR c.next_at <= ").push_bind(at).push("))");
-                    }
-                    helpdesk_domain::listing::Lateness::Breached => {
-                        qb.push(" AND (c.breached_at IS NOT NULL OR c.due_at <= ").push_bind(at).push("))");
-                    }
-                }
+                push_late(qb, late, at);
+                qb.push(")");
             }
         }
 

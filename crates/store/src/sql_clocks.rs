@@ -84,8 +84,38 @@ macro_rules! clocks_sql {
             });
         }
 
+        /// The condition on an open clock `c` late as `late` is at `at`, after its other
+        /// conditions: lists filter tickets by it, and searches take the tickets it finds.
+        fn push_late(qb: &mut sqlx::QueryBuilder<$db>, late: helpdesk_domain::listing::Lateness, at: crate::rows::Ts) {
+            match late {
+                helpdesk_domain::listing::Lateness::Warning => {
+                    // Warned already, or its first step (the warning) due.
+                    qb.push(" AND c.breached_at IS NULL AND c.due_at > ").push_bind(at);
+                    qb.push(" AND (c.steps > 0 OR c.next_at <= ").push_bind(at).push(")");
+                }
+                helpdesk_domain::listing::Lateness::Breached => {
+                    qb.push(" AND (c.breached_at IS NOT NULL OR c.due_at <= ").push_bind(at).push(")");
+                }
+            }
+        }
+
         #[async_trait::async_trait]
         impl ClockStore for SqlStore {
+            async fn late_tickets(
+                &self,
+                late: helpdesk_domain::listing::Lateness,
+                at: time::OffsetDateTime,
+                limit: usize,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::TicketId>> {
+                // Open clocks only: the partial index on them holds at most two per open ticket.
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT DISTINCT c.ticket_id FROM sla_clocks c WHERE c.ended_at IS NULL",
+                );
+                push_late(&mut qb, late, crate::rows::Ts::from(at));
+                qb.push(" ORDER BY c.ticket_id LIMIT ").push_bind(i64::try_from(limit).unwrap_or(i64::MAX));
+                Ok(qb.build_query_scalar().fetch_all(&self.read).await?)
+            }
+
             async fn clocks_of(&self, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Vec<Clock>> {
                 let rows: Vec<ClockRow> = sqlx::query_as($crate::statements::clocks::CLOCKS_OF_TICKET)
                     .bind(ticket)

@@ -426,7 +426,51 @@ async fn lists_filter_tickets_by_how_late_they_are_and_the_queue_puts_the_neares
     let late = session.get("/queue?sla=breached").await.html;
     assert!(late.contains(&format!("/tickets/{urgent}\"")) && !late.contains(&format!("/tickets/{running}\"")));
     let both = session.get("/queue?sla=breached&q=login").await.html;
-    assert!(both.contains("does not combine with words yet"), "the form says why nothing is listed");
+    assert!(both.contains(&format!("/tickets/{urgent}\"")) && both.contains(&format!("/tickets/{early}\"")));
+    assert!(!both.contains(&format!("/tickets/{running}\"")), "words and lateness narrow together");
+}
+
+#[tokio::test]
+async fn a_search_by_words_narrows_to_the_tickets_late_on_a_clock_counts_included() {
+    let (f, clock) = fixture(Options::default()).await;
+    let email = "search-sam@example.org";
+    let (_, sam) = f.supporter(email, f.first_line).await;
+    let password = "a long search password";
+    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), email, password).await.expect("a password");
+    // At 5h10: overdue (due at 4 h) opened at 0; due soon (3h10 of 4 h gone) opened at 2 h.
+    let overdue = f.open(&f.admin, json!({"title": "Tape library offline"})).await;
+    clock.advance(HOUR * 2);
+    let soon = f.open(&f.admin, json!({"title": "Tape drive cleaning"})).await;
+    let printer = f.open(&f.admin, json!({"title": "Printer jammed"})).await;
+    clock.advance(HOUR * 3 + HOUR / 6);
+    f.server.search.catch_up().await.expect("the index catches up");
+
+    let found = |query: &'static str| {
+        let (f, sam) = (&f, sam.clone());
+        async move {
+            let answer = f.server.get(&format!("/api/v1/search?{query}"), &sam).await;
+            assert_eq!(answer.status, StatusCode::OK, "{query}: {:?}", answer.body);
+            let mut ids: Vec<i64> =
+                answer.body["items"].as_array().expect("items").iter().filter_map(|h| h["id"].as_i64()).collect();
+            ids.sort_unstable();
+            (ids, answer.body["total"].as_i64().expect("a total"))
+        }
+    };
+    assert_eq!(found("q=tape").await, (vec![overdue, soon], 2));
+    assert_eq!(found("q=tape&sla=breached").await, (vec![overdue], 1), "the count holds only late ones");
+    assert_eq!(found("q=tape&sla=warning").await, (vec![soon], 1));
+    assert_eq!(found("q=printer&sla=breached").await, (vec![], 0));
+    assert_eq!(found("sla=warning").await, (vec![soon, printer], 2), "without words, every late one");
+
+    let before = snapshot(f.server.store()).await;
+    assert_problem(&f.server.get("/api/v1/search?q=tape&sla=late", &sam).await, StatusCode::BAD_REQUEST);
+    assert_eq!(snapshot(f.server.store()).await, before, "a refusal writes nothing");
+
+    let mut session = WebSession::new(&f.server).await;
+    session.sign_in(email, password).await;
+    let page = session.get("/tickets?q=tape&sla=breached").await.html;
+    assert!(page.contains(&format!("/tickets/{overdue}\"")), "the list page searches with the filter");
+    assert!(!page.contains(&format!("/tickets/{soon}\"")) && !page.contains(&format!("/tickets/{printer}\"")));
 }
 
 #[tokio::test]

@@ -5,8 +5,7 @@ use axum::response::Response;
 use helpdesk_domain::attachment::Attachment;
 use helpdesk_domain::{AttachmentId, TicketId};
 
-use super::ApiResult;
-use super::ReadRefusals;
+use super::{ApiResult, ReadRefusals};
 use crate::extract::{ApiPath, Caller};
 use crate::problem::Problem;
 use crate::respond::attachment_response;

@@ -3,6 +3,7 @@
 use axum::Json;
 use helpdesk_app::AppError;
 use helpdesk_app::search::{SearchFilters, SearchSort, StatusFilter};
+use helpdesk_domain::listing::Lateness;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::search::SearchHit;
 use helpdesk_domain::status::Status;
@@ -13,8 +14,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::IntoParams;
 
-use super::ApiResult;
-use super::ReadRefusals;
+use super::{ApiResult, ReadRefusals};
 use crate::extract::{ApiQuery, Caller};
 
 /// A search: the words and the filters.
@@ -45,6 +45,9 @@ pub struct SearchParams {
     /// Opened before this day (YYYY-MM-DD) or time (RFC 3339).
     #[param(schema_with = moment_schema)]
     pub to: Option<String>,
+    /// Only tickets with a service-level clock this late: `warning` (a quarter of its time or
+    /// less left) or `breached`.
+    pub sla: Option<Lateness>,
     /// `relevance` (the default) or `activity` (newest activity first).
     #[param(pattern = "^(relevance|activity)?$")]
     pub sort: Option<String>,
@@ -119,6 +122,7 @@ impl SearchParams {
                     submitter: self.submitter,
                     from,
                     to,
+                    late: self.sla,
                 },
                 sort,
                 page,

@@ -137,11 +137,6 @@ impl ListQuery {
         }
         if !self.sla.is_empty() {
             match self.sla.parse::<Lateness>() {
-                // The search index does not know the clocks yet.
-                Ok(_) if narrowing.text.is_some() => errors.push(helpdesk_domain::validation::FieldError::new(
-                    "sla",
-                    "the service-level filter does not combine with words yet: leave one of them out",
-                )),
                 Ok(late) => narrowing.sla = Some(late),
                 Err(e) => errors.push(helpdesk_domain::validation::FieldError::new("sla", e.to_string())),
             }
@@ -263,7 +258,7 @@ fn search_filters(filter: &TicketFilter) -> SearchFilters {
         (None, Some(OpenState::Closed)) => Some(StatusFilter::Closed),
         (None, None) => None,
     };
-    SearchFilters { category: filter.category, status, ..SearchFilters::default() }
+    SearchFilters { category: filter.category, status, late: filter.sla, ..SearchFilters::default() }
 }
 
 /// The tickets the viewer may read whose words match, best first.
