@@ -134,13 +134,38 @@ impl App {
 
     /// The tickets late on an open clock now, for a search to narrow to.
     async fn late_tickets(&self, late: Lateness) -> AppResult<Vec<TicketId>> {
-        let tickets = self.store.late_tickets(late, self.now(), MOST_LATE + 1).await?;
-        if tickets.len() > MOST_LATE {
-            return Err(AppError::invalid(
-                "sla",
-                "more than 100,000 tickets are late on a clock: leave out the words to list them all",
-            ));
+        within_bound(self.store.late_tickets(late, self.now(), MOST_LATE + 1).await?, MOST_LATE)
+    }
+}
+
+/// The late tickets read (up to one more than `most`), or a refusal when there are more.
+fn within_bound(tickets: Vec<TicketId>, most: usize) -> AppResult<Vec<TicketId>> {
+    if tickets.len() > most {
+        return Err(AppError::invalid(
+            "sla",
+            format!("more than {most} tickets are late on a clock: leave out the words to list them all"),
+        ));
+    }
+    Ok(tickets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_narrows_to_at_most_the_bound_of_late_tickets_and_refuses_more_in_words() {
+        let ids = |n: i64| (1..=n).map(TicketId).collect::<Vec<_>>();
+        for (read, most, kept) in [(0, 3, Some(0)), (3, 3, Some(3)), (4, 3, None)] {
+            match within_bound(ids(read), most) {
+                Ok(tickets) => assert_eq!(Some(tickets.len()), kept, "{read} read"),
+                Err(AppError::Invalid(errors)) => {
+                    assert_eq!(kept, None, "{read} read");
+                    assert_eq!(errors[0].field, "sla");
+                    assert!(errors[0].message.contains("more than 3 tickets are late"), "{}", errors[0].message);
+                }
+                Err(other) => panic!("{other:?}"),
+            }
         }
-        Ok(tickets)
     }
 }
