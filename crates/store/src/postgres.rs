@@ -26,6 +26,9 @@ sql_store! {
     one_command: false,
     // PostgreSQL's planner weighs the indexes by its statistics; it needs no hint.
     broad: "",
+    // `id IN (subquery)` becomes a merge join that walks the tickets from the page's end; an
+    // array computed once is looked up through the primary key instead.
+    among: ("= ANY (ARRAY(", "))"),
     // Every table of ours in the schema in use, not sqlx's record of the migrations.
     tables: "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
              AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'",

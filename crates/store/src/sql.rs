@@ -141,6 +141,7 @@ macro_rules! sql_store {
         dialect: $dialect:ident,
         one_command: $one_command:literal,
         broad: $broad:literal,
+        among: ($among_open:literal, $among_close:literal),
         tables: $tables:literal $(,)?
     ) => {
         use async_trait::async_trait;
@@ -350,9 +351,11 @@ macro_rules! sql_store {
             }
             if let Some(late) = f.sla {
                 let at = $crate::rows::Ts::from(q.at);
-                qb.push(" AND EXISTS (SELECT 1 FROM sla_clocks c WHERE c.ticket_id = tickets.id AND c.ended_at IS NULL");
+                // The late tickets, found through the open clocks' index, drive the list: a
+                // lookup of each ticket's clocks would walk every ticket to fill a page.
+                qb.push(concat!(" AND tickets.id ", $among_open, "SELECT c.ticket_id FROM sla_clocks c WHERE c.ended_at IS NULL"));
                 push_late(qb, late, at);
-                qb.push(")");
+                qb.push($among_close);
             }
         }
 

@@ -34,6 +34,8 @@ sql_store! {
     one_command: true,
     // A unary plus keeps SQLite's planner off the indexes of broad filters (see push_ticket_filters).
     broad: "+",
+    // SQLite lists the subquery's rows once and looks each ticket up by its rowid.
+    among: ("IN (", ")"),
     // Every table of ours: not SQLite's own, nor sqlx's record of the migrations.
     tables: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
              AND name <> '_sqlx_migrations'",
