@@ -18,6 +18,7 @@ pub mod clocks;
 pub mod customers;
 pub mod entitlements;
 mod error;
+pub mod followers;
 pub mod inbound;
 mod levels;
 pub mod links;

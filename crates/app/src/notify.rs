@@ -229,6 +229,8 @@ pub enum Audience {
     Manager,
     /// The installation's monitoring address (a late ticket's third escalation step).
     Monitoring,
+    /// Someone who follows the ticket (its public replies and its solution).
+    Follower,
 }
 
 /// One message to write: everything its templates show, already cut to what the recipient may
@@ -372,10 +374,14 @@ impl App {
             for id in requesters.into_iter().flatten() {
                 self.push_account(&mut all, id, Audience::Requester).await?;
             }
+        }
+        // Copies hear of the conversation only.
+        if matches!(event, Event::Reply { .. }) {
             for address in &ticket.copy_to {
                 self.push_address(&mut all, address, Audience::Copy).await?;
             }
         }
+
         if to_owner && let Some(owner) = ticket.owner {
             self.push_account(&mut all, owner, Audience::Owner).await?;
         }
@@ -392,6 +398,14 @@ impl App {
                 && let Some(address) = &self.monitoring
             {
                 self.push_address(&mut all, address, Audience::Monitoring).await?;
+            }
+        }
+        // Followers hear of the conversation and the solution; last, so that anyone who hears
+        // of the ticket in another part hears of it as that.
+        let solution = matches!(event, Event::StatusChanged { to: Status::Solved | Status::Unsolved, .. });
+        if matches!(event, Event::Reply { .. }) || solution {
+            for follower in self.store.followers(ticket.id).await? {
+                self.push_account(&mut all, follower, Audience::Follower).await?;
             }
         }
         Ok(all)

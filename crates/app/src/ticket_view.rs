@@ -88,6 +88,10 @@ pub struct TicketMay {
     /// Escalate it as its requester (its response time has passed unanswered, and it is not
     /// escalated as far as it goes).
     pub escalate: bool,
+    /// Follow it (or stop following it).
+    pub follow: bool,
+    /// Whether this person follows it now.
+    pub following: bool,
 }
 
 impl App {
@@ -125,6 +129,11 @@ impl App {
         check(actor, Action::ReadCatalog)?;
         let categories = self.store.categories(crate::FIRST_HUNDRED).await?.items;
         let units = self.store.units(crate::FIRST_HUNDRED).await?.items;
+        let follow = may(TicketAction::Follow);
+        let following = match actor.account {
+            Some(account) if follow => self.store.follows(id, account).await?,
+            _ => false,
+        };
         let may = TicketMay {
             reply: may(TicketAction::Reply),
             note: may(TicketAction::AddInternalNote),
@@ -141,6 +150,8 @@ impl App {
                     sla.escalation_step < TOP_ESCALATION
                         && sla.response.as_ref().is_some_and(|r| r.state == ClockState::Breached)
                 }),
+            follow,
+            following,
         };
         let next_statuses = workflow::allowed_for(actor, &facts);
         let pending = self.pending(&ticket, &units).await?;

@@ -11,6 +11,7 @@ mod accounts;
 mod auth;
 mod clocks;
 mod error;
+mod followers;
 mod identity;
 mod mail;
 mod postgres;
@@ -20,6 +21,7 @@ mod sql;
 mod sql_accounts;
 mod sql_auth;
 mod sql_clocks;
+mod sql_followers;
 mod sql_identity;
 mod sql_mail;
 mod sql_search;
@@ -52,6 +54,7 @@ pub use accounts::{AccountStore, AccountTx};
 pub use auth::{AuthStore, AuthTx};
 pub use clocks::{Clock, ClockPause, ClockScope, ClockStore, ClockTx};
 pub use error::{StoreError, StoreResult};
+pub use followers::{FollowerStore, FollowerTx, MOST_FOLLOWERS};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use mail::{MailStore, MailTx};
 pub use search::{ChangeCursor, Changes, SearchDocument, SearchSource};
@@ -79,6 +82,7 @@ pub trait Store:
     + SyncStore
     + TimerStore
     + ClockStore
+    + FollowerStore
     + Send
     + Sync
     + 'static
@@ -176,7 +180,7 @@ pub trait Store:
 /// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + ClockTx + Send {
+pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + ClockTx + FollowerTx + Send {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

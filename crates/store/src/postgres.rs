@@ -9,6 +9,7 @@ use crate::sql::sql_store;
 use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
 use crate::sql_clocks::clocks_sql;
+use crate::sql_followers::followers_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
 use crate::sql_search::search_sql;
@@ -58,6 +59,10 @@ sync_sql! {
 
 // PostgreSQL reads the change log by transaction id (see sql_search.rs).
 timers_sql! {
+    db: sqlx::Postgres,
+}
+
+followers_sql! {
     db: sqlx::Postgres,
 }
 

@@ -12,6 +12,7 @@ use crate::sql::sql_store;
 use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
 use crate::sql_clocks::clocks_sql;
+use crate::sql_followers::followers_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
 use crate::sql_search::search_sql;
@@ -64,6 +65,10 @@ sync_sql! {
 }
 
 timers_sql! {
+    db: sqlx::Sqlite,
+}
+
+followers_sql! {
     db: sqlx::Sqlite,
 }
 

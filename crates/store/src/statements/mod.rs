@@ -9,6 +9,7 @@
 pub(crate) mod accounts;
 pub(crate) mod auth;
 pub(crate) mod clocks;
+pub(crate) mod followers;
 pub(crate) mod identity;
 pub(crate) mod mail;
 pub(crate) mod search;
@@ -28,10 +29,11 @@ pub(crate) struct Both {
 }
 
 /// The areas, by name.
-const AREAS: [(&str, Area); 9] = [
+const AREAS: [(&str, Area); 10] = [
     ("accounts", accounts::all),
     ("auth", auth::all),
     ("clocks", clocks::all),
+    ("followers", followers::all),
     ("identity", identity::all),
     ("mail", mail::all),
     ("search", search::all),
@@ -52,10 +54,11 @@ pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str, &'static s
 mod tests {
     /// Each area's source, so that a statement added and not listed in its `all` (and so never
     /// prepared by the test) fails here.
-    const SOURCES: [&str; 9] = [
+    const SOURCES: [&str; 10] = [
         include_str!("accounts.rs"),
         include_str!("auth.rs"),
         include_str!("clocks.rs"),
+        include_str!("followers.rs"),
         include_str!("identity.rs"),
         include_str!("mail.rs"),
         include_str!("search.rs"),

@@ -5,6 +5,7 @@ pub(crate) mod attachments;
 pub(crate) mod auth;
 mod calendars;
 mod catalog;
+mod followers;
 mod mail;
 mod membership;
 mod organisations;
@@ -250,6 +251,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::ticket_history))
         .routes(routes!(tickets::ticket_sla))
         .routes(routes!(tickets::escalate_ticket))
+        .routes(routes!(followers::get_subscription, followers::follow, followers::unfollow))
         .routes(routes!(search::search))
         .routes(routes!(attachments::list_attachments))
         .routes(routes!(attachments::get_attachment))

@@ -50,6 +50,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tickets/{id}", get(tickets::show))
         .route("/tickets/{id}/change", post(tickets::change))
         .route("/tickets/{id}/escalate", post(tickets::escalate))
+        .route("/tickets/{id}/follow", post(tickets::follow))
         .route("/tickets/{id}/attachments/{attachment}", get(tickets::attachment))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/certificate", get(auth::certificate_login))

@@ -758,6 +758,9 @@ struct TicketPage {
     may_escalate: bool,
     /// Whether the status form offers a reminder date (the ticket waits, or may be set to).
     may_remind: bool,
+    /// Whether the viewer may follow the ticket, and whether they do.
+    may_follow: bool,
+    following: bool,
 }
 
 /// One of a ticket's clocks on its page.
@@ -928,6 +931,8 @@ async fn ticket_page(
         clocks,
         escalation,
         may_escalate: may.escalate,
+        may_follow: may.follow,
+        following: may.following,
         may_remind: may.note
             && [Status::WaitingForReply, Status::OnHold]
                 .iter()
@@ -984,6 +989,8 @@ pub async fn show(
         Some("reply") => "Your message is added.",
         Some("change") => "The ticket is changed.",
         Some("escalate") => "The ticket is escalated: its unit and the people responsible for it are told.",
+        Some("follow") => "You follow this ticket: its replies and its solution come to you by mail.",
+        Some("unfollow") => "You no longer follow this ticket.",
         _ => "",
     };
     ticket_page(&state, &viewer, id, Errors::default(), String::new(), notice).await
@@ -1005,6 +1012,28 @@ pub async fn reply(
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
+}
+
+/// Follow (`1`) or stop following (`0`).
+#[derive(Debug, Default, Deserialize)]
+pub struct FollowForm {
+    #[serde(default)]
+    follow: String,
+}
+
+/// Follows the ticket, or stops following it.
+pub async fn follow(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<FollowForm>,
+) -> PageResult {
+    match form.follow.as_str() {
+        "1" => state.app.follow(&viewer.actor, id).await?,
+        "0" => state.app.unfollow(&viewer.actor, id).await?,
+        _ => return Err(helpdesk_app::AppError::invalid("follow", "follow or stop following").into()),
+    }
+    let done = if form.follow == "1" { "follow" } else { "unfollow" };
+    Ok(see_other(&format!("/tickets/{id}?done={done}")))
 }
 
 /// Why the requester escalates the ticket, from its page.

@@ -1,0 +1,29 @@
+//! Who follows a ticket: people who get its public replies and its solution by mail. Supertraits
+//! of [`Store`](crate::Store) and [`Tx`](crate::Tx).
+
+use async_trait::async_trait;
+use helpdesk_domain::{AccountId, TicketId};
+use time::OffsetDateTime;
+
+use crate::StoreResult;
+
+/// The most followers a ticket's mail goes to.
+pub const MOST_FOLLOWERS: usize = 1_000;
+
+/// Reading who follows a ticket.
+#[async_trait]
+pub trait FollowerStore {
+    /// The accounts that follow `ticket`, by id (at most [`MOST_FOLLOWERS`]).
+    async fn followers(&self, ticket: TicketId) -> StoreResult<Vec<AccountId>>;
+    /// Whether `account` follows `ticket`.
+    async fn follows(&self, ticket: TicketId, account: AccountId) -> StoreResult<bool>;
+}
+
+/// Following and no longer following, in a transaction.
+#[async_trait]
+pub trait FollowerTx {
+    /// `account` follows `ticket` from `since` on; true when it did not before.
+    async fn follow(&mut self, ticket: TicketId, account: AccountId, since: OffsetDateTime) -> StoreResult<bool>;
+    /// `account` no longer follows `ticket`; true when it did.
+    async fn unfollow(&mut self, ticket: TicketId, account: AccountId) -> StoreResult<bool>;
+}

@@ -1,0 +1,68 @@
+//! The followers store, written once (its statements in `statements`) and instantiated for each
+//! engine by `followers_sql!` (see `sql.rs` for why a macro).
+
+macro_rules! followers_sql {
+    (db: $db:ty $(,)?) => {
+        use crate::followers::{FollowerStore, FollowerTx, MOST_FOLLOWERS};
+
+        #[async_trait::async_trait]
+        impl FollowerStore for SqlStore {
+            async fn followers(
+                &self,
+                ticket: helpdesk_domain::TicketId,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::AccountId>> {
+                Ok(sqlx::query_scalar($crate::statements::followers::FOLLOWERS)
+                    .bind(ticket)
+                    .bind(MOST_FOLLOWERS as i64)
+                    .fetch_all(&self.read)
+                    .await?)
+            }
+
+            async fn follows(
+                &self,
+                ticket: helpdesk_domain::TicketId,
+                account: helpdesk_domain::AccountId,
+            ) -> crate::StoreResult<bool> {
+                let found: Option<i32> = sqlx::query_scalar($crate::statements::followers::FOLLOWS)
+                    .bind(ticket)
+                    .bind(account)
+                    .fetch_optional(&self.read)
+                    .await?;
+                Ok(found.is_some())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl FollowerTx for SqlTx {
+            async fn follow(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                account: helpdesk_domain::AccountId,
+                since: time::OffsetDateTime,
+            ) -> crate::StoreResult<bool> {
+                let done = sqlx::query($crate::statements::followers::FOLLOW)
+                    .bind(ticket)
+                    .bind(account)
+                    .bind(crate::rows::Ts::from(since))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn unfollow(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                account: helpdesk_domain::AccountId,
+            ) -> crate::StoreResult<bool> {
+                let done = sqlx::query($crate::statements::followers::UNFOLLOW)
+                    .bind(ticket)
+                    .bind(account)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+        }
+    };
+}
+
+pub(crate) use followers_sql;

@@ -1,0 +1,17 @@
+//! Who follows a ticket.
+
+/// Follows a ticket; following it again changes nothing (the first `since` stays).
+pub(crate) const FOLLOW: &str = "INSERT INTO ticket_followers (ticket_id, account_id, since) VALUES ($1, $2, $3) \
+    ON CONFLICT (ticket_id, account_id) DO NOTHING";
+
+pub(crate) const UNFOLLOW: &str = "DELETE FROM ticket_followers WHERE ticket_id = $1 AND account_id = $2";
+
+pub(crate) const FOLLOWERS: &str =
+    "SELECT account_id FROM ticket_followers WHERE ticket_id = $1 ORDER BY account_id LIMIT $2";
+
+pub(crate) const FOLLOWS: &str = "SELECT 1 FROM ticket_followers WHERE ticket_id = $1 AND account_id = $2";
+
+/// Every statement above, by name, as each engine runs it.
+pub(crate) fn all(_postgres: bool) -> Vec<(&'static str, &'static str)> {
+    vec![("FOLLOW", FOLLOW), ("UNFOLLOW", UNFOLLOW), ("FOLLOWERS", FOLLOWERS), ("FOLLOWS", FOLLOWS)]
+}
