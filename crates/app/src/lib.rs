@@ -28,6 +28,7 @@ pub mod notify;
 pub mod oidc;
 pub mod organisations;
 mod origin;
+pub mod relations;
 pub mod search;
 pub mod secrets;
 pub mod service_levels;

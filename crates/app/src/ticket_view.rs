@@ -19,6 +19,8 @@ use helpdesk_domain::unit::Unit;
 use helpdesk_domain::workflow;
 use helpdesk_domain::{AccountId, ArticleId, TicketId};
 
+use helpdesk_domain::relation::Relations;
+
 use crate::{App, AppResult};
 
 /// One ticket as its page shows it to one person.
@@ -51,6 +53,8 @@ pub struct TicketView {
     /// What Helpdesk will do by itself, and when: the timers waiting on the ticket, each with
     /// the number of reminders its level sends before it gives up.
     pub pending: Vec<Pending>,
+    /// Its relations to tickets this person may read, and how many others there are.
+    pub relations: Relations,
 }
 
 /// A step Helpdesk will take by itself on a ticket.
@@ -92,6 +96,8 @@ pub struct TicketMay {
     pub follow: bool,
     /// Whether this person follows it now.
     pub following: bool,
+    /// Tie it to other tickets, or untie it.
+    pub relate: bool,
 }
 
 impl App {
@@ -152,9 +158,11 @@ impl App {
                 }),
             follow,
             following,
+            relate: may(TicketAction::Relate),
         };
         let next_statuses = workflow::allowed_for(actor, &facts);
         let pending = self.pending(&ticket, &units).await?;
+        let relations = self.relations_seen(actor, id).await?;
         Ok(TicketView {
             ticket,
             articles,
@@ -169,6 +177,7 @@ impl App {
             units,
             may,
             pending,
+            relations,
         })
     }
 

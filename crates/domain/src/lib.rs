@@ -20,6 +20,7 @@ pub mod mail;
 pub mod organisation;
 pub mod paging;
 pub mod policy;
+pub mod relation;
 pub mod search;
 pub mod service_level;
 pub mod status;

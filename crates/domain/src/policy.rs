@@ -223,6 +223,8 @@ pub enum TicketAction {
     Escalate,
     /// Follow it: get its public replies and its solution by mail.
     Follow,
+    /// Tie it to another ticket, or untie it (the other must be readable too).
+    Relate,
 }
 
 /// Something done outside any one ticket.
@@ -504,6 +506,10 @@ pub fn check_ticket(actor: &Actor, action: TicketAction, t: &TicketFacts) -> Res
         TicketAction::Escalate => deny("only the ticket's requesters may escalate it"),
         TicketAction::Follow if actor.account.is_none() || actor.gateway_only() => deny("sign in to follow a ticket"),
         TicketAction::Follow => Ok(()),
+        TicketAction::Relate if worker => Ok(()),
+        TicketAction::Relate => {
+            deny("only the supporters of the ticket's unit and staff may relate it to other tickets")
+        }
     }
 }
 
@@ -603,7 +609,7 @@ mod tests {
     /// The matrix's columns, in order.
     const COLUMNS: &str = "R read, Y reply, N internal note, I read internal notes, H status on_hold, \
         S status solved, P priority, V privacy, A assign an owner, E escalate to another unit, T attach, \
-        X escalate as a requester, F follow, B open on behalf of";
+        X escalate as a requester, F follow, L relate, B open on behalf of";
 
     fn answers(actor: &Actor, t: &TicketFacts, customer_orgs: &[OrgId]) -> String {
         let actions = [
@@ -620,10 +626,11 @@ mod tests {
             TicketAction::Attach,
             TicketAction::Escalate,
             TicketAction::Follow,
+            TicketAction::Relate,
         ];
         let mut out: String = actions
             .iter()
-            .zip("RYNIHSPVAETXF".chars())
+            .zip("RYNIHSPVAETXFL".chars())
             .map(|(a, c)| if check_ticket(actor, *a, t).is_ok() { c } else { '.' })
             .collect();
         out.push(if check(actor, Action::OpenOnBehalfOf(customer_orgs.to_vec())).is_ok() { 'B' } else { '.' });
@@ -635,46 +642,46 @@ mod tests {
         // role, relation, expected on a public ticket, expected on a private ticket.
         // Columns: see COLUMNS. Written out by hand from DOMAIN.md; never computed.
         let matrix: &[(&str, &str, &str, &str)] = &[
-            ("anonymous", "own", "R.............", ".............."),
-            ("anonymous", "same org", "R.............", ".............."),
-            ("anonymous", "other org", "R.............", ".............."),
-            ("anonymous", "assigned unit", "R.............", ".............."),
-            ("anonymous", "other unit", "R.............", ".............."),
-            ("community", "own", "RY...S.....XF.", "RY...S.....XF."),
-            ("community", "same org", "RY..........F.", ".............."),
-            ("community", "other org", "RY..........F.", ".............."),
-            ("community", "assigned unit", "RY..........F.", ".............."),
-            ("community", "other unit", "RY..........F.", ".............."),
-            ("named", "own", "RY...SPV..TXF.", "RY...SPV..TXF."),
-            ("named", "same org", "RY...SPV..TXF.", "RY...SPV..TXF."),
-            ("named", "other org", "RY..........F.", ".............."),
-            ("named", "assigned unit", "RY..........F.", ".............."),
-            ("named", "other unit", "RY..........F.", ".............."),
-            ("partner", "own", "RY...SPV..TXF.", "RY...SPV..TXF."),
-            ("partner", "same org", "RY...SPV..TXFB", "RY...SPV..TXFB"),
-            ("partner", "other org", "RY..........F.", ".............."),
-            ("partner", "assigned unit", "RY..........F.", ".............."),
-            ("partner", "other unit", "RY..........F.", ".............."),
-            ("supporter", "own", "RY...SPV..TXF.", "RY...SPV..TXF."),
-            ("supporter", "same org", "RY..........F.", ".............."),
-            ("supporter", "other org", "RY..........F.", ".............."),
-            ("supporter", "assigned unit", "RYNIHSPV.ET.F.", "RYNIHSPV.ET.F."),
-            ("supporter", "other unit", "RY..........F.", ".............."),
-            ("unit manager", "own", "RY...SPV..TXF.", "RY...SPV..TXF."),
-            ("unit manager", "same org", "RY..........F.", ".............."),
-            ("unit manager", "other org", "RY..........F.", ".............."),
-            ("unit manager", "assigned unit", "RYNIHSPVAET.F.", "RYNIHSPVAET.F."),
-            ("unit manager", "other unit", "RY..........F.", ".............."),
-            ("staff", "own", "RYNIHSPVAETXFB", "RYNIHSPVAETXFB"),
-            ("staff", "same org", "RYNIHSPVAET.FB", "RYNIHSPVAET.FB"),
-            ("staff", "other org", "RYNIHSPVAET.FB", "RYNIHSPVAET.FB"),
-            ("staff", "assigned unit", "RYNIHSPVAET.FB", "RYNIHSPVAET.FB"),
-            ("staff", "other unit", "RYNIHSPVAET.FB", "RYNIHSPVAET.FB"),
-            ("admin", "own", "RYNIHSPVAETXFB", "RYNIHSPVAETXFB"),
-            ("admin", "same org", "RYNIHSPVAET.FB", "RYNIHSPVAET.FB"),
-            ("admin", "other org", "RYNIHSPVAET.FB", "RYNIHSPVAET.FB"),
-            ("admin", "assigned unit", "RYNIHSPVAET.FB", "RYNIHSPVAET.FB"),
-            ("admin", "other unit", "RYNIHSPVAET.FB", "RYNIHSPVAET.FB"),
+            ("anonymous", "own", "R..............", "..............."),
+            ("anonymous", "same org", "R..............", "..............."),
+            ("anonymous", "other org", "R..............", "..............."),
+            ("anonymous", "assigned unit", "R..............", "..............."),
+            ("anonymous", "other unit", "R..............", "..............."),
+            ("community", "own", "RY...S.....XF..", "RY...S.....XF.."),
+            ("community", "same org", "RY..........F..", "..............."),
+            ("community", "other org", "RY..........F..", "..............."),
+            ("community", "assigned unit", "RY..........F..", "..............."),
+            ("community", "other unit", "RY..........F..", "..............."),
+            ("named", "own", "RY...SPV..TXF..", "RY...SPV..TXF.."),
+            ("named", "same org", "RY...SPV..TXF..", "RY...SPV..TXF.."),
+            ("named", "other org", "RY..........F..", "..............."),
+            ("named", "assigned unit", "RY..........F..", "..............."),
+            ("named", "other unit", "RY..........F..", "..............."),
+            ("partner", "own", "RY...SPV..TXF..", "RY...SPV..TXF.."),
+            ("partner", "same org", "RY...SPV..TXF.B", "RY...SPV..TXF.B"),
+            ("partner", "other org", "RY..........F..", "..............."),
+            ("partner", "assigned unit", "RY..........F..", "..............."),
+            ("partner", "other unit", "RY..........F..", "..............."),
+            ("supporter", "own", "RY...SPV..TXF..", "RY...SPV..TXF.."),
+            ("supporter", "same org", "RY..........F..", "..............."),
+            ("supporter", "other org", "RY..........F..", "..............."),
+            ("supporter", "assigned unit", "RYNIHSPV.ET.FL.", "RYNIHSPV.ET.FL."),
+            ("supporter", "other unit", "RY..........F..", "..............."),
+            ("unit manager", "own", "RY...SPV..TXF..", "RY...SPV..TXF.."),
+            ("unit manager", "same org", "RY..........F..", "..............."),
+            ("unit manager", "other org", "RY..........F..", "..............."),
+            ("unit manager", "assigned unit", "RYNIHSPVAET.FL.", "RYNIHSPVAET.FL."),
+            ("unit manager", "other unit", "RY..........F..", "..............."),
+            ("staff", "own", "RYNIHSPVAETXFLB", "RYNIHSPVAETXFLB"),
+            ("staff", "same org", "RYNIHSPVAET.FLB", "RYNIHSPVAET.FLB"),
+            ("staff", "other org", "RYNIHSPVAET.FLB", "RYNIHSPVAET.FLB"),
+            ("staff", "assigned unit", "RYNIHSPVAET.FLB", "RYNIHSPVAET.FLB"),
+            ("staff", "other unit", "RYNIHSPVAET.FLB", "RYNIHSPVAET.FLB"),
+            ("admin", "own", "RYNIHSPVAETXFLB", "RYNIHSPVAETXFLB"),
+            ("admin", "same org", "RYNIHSPVAET.FLB", "RYNIHSPVAET.FLB"),
+            ("admin", "other org", "RYNIHSPVAET.FLB", "RYNIHSPVAET.FLB"),
+            ("admin", "assigned unit", "RYNIHSPVAET.FLB", "RYNIHSPVAET.FLB"),
+            ("admin", "other unit", "RYNIHSPVAET.FLB", "RYNIHSPVAET.FLB"),
         ];
         let mut wrong = Vec::new();
         for (name, relation, public, private) in matrix {

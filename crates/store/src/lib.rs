@@ -15,6 +15,7 @@ mod followers;
 mod identity;
 mod mail;
 mod postgres;
+mod relations;
 mod rows;
 mod search;
 mod sql;
@@ -24,6 +25,7 @@ mod sql_clocks;
 mod sql_followers;
 mod sql_identity;
 mod sql_mail;
+mod sql_relations;
 mod sql_search;
 mod sql_sync;
 mod sql_timers;
@@ -57,6 +59,7 @@ pub use error::{StoreError, StoreResult};
 pub use followers::{FollowerStore, FollowerTx, MOST_FOLLOWERS};
 pub use identity::{IdentityStore, IdentityTx, Memberships, NewContract};
 pub use mail::{MailStore, MailTx};
+pub use relations::{RelationStore, RelationTx};
 pub use search::{ChangeCursor, Changes, SearchDocument, SearchSource};
 pub use sync::{ConnectorRecord, LinkRecord, SyncItem, SyncStore, SyncTx};
 pub use timers::{Timer, TimerStore, TimerTx};
@@ -83,6 +86,7 @@ pub trait Store:
     + TimerStore
     + ClockStore
     + FollowerStore
+    + RelationStore
     + Send
     + Sync
     + 'static
@@ -180,7 +184,9 @@ pub trait Store:
 /// error the transaction must be dropped, not used on: PostgreSQL refuses everything after a
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
-pub trait Tx: IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + ClockTx + FollowerTx + Send {
+pub trait Tx:
+    IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + ClockTx + FollowerTx + RelationTx + Send
+{
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 

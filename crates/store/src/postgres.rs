@@ -12,6 +12,7 @@ use crate::sql_clocks::clocks_sql;
 use crate::sql_followers::followers_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
+use crate::sql_relations::relations_sql;
 use crate::sql_search::search_sql;
 use crate::sql_sync::sync_sql;
 use crate::sql_timers::timers_sql;
@@ -59,6 +60,10 @@ sync_sql! {
 
 // PostgreSQL reads the change log by transaction id (see sql_search.rs).
 timers_sql! {
+    db: sqlx::Postgres,
+}
+
+relations_sql! {
     db: sqlx::Postgres,
 }
 

@@ -15,6 +15,7 @@ use crate::sql_clocks::clocks_sql;
 use crate::sql_followers::followers_sql;
 use crate::sql_identity::identity_sql;
 use crate::sql_mail::mail_sql;
+use crate::sql_relations::relations_sql;
 use crate::sql_search::search_sql;
 use crate::sql_sync::sync_sql;
 use crate::sql_timers::timers_sql;
@@ -65,6 +66,10 @@ sync_sql! {
 }
 
 timers_sql! {
+    db: sqlx::Sqlite,
+}
+
+relations_sql! {
     db: sqlx::Sqlite,
 }
 

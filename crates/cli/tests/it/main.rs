@@ -21,6 +21,7 @@ mod http_server;
 mod mail;
 mod openapi;
 mod pages;
+mod relations;
 mod restart;
 mod search;
 mod sync;

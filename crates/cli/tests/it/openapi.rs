@@ -186,6 +186,7 @@ async fn history_values_and_bytes_are_described_as_what_they_are() {
 #[tokio::test]
 async fn the_document_states_the_rules_the_server_checks() {
     use helpdesk_domain::organisation::DOMAIN_PATTERN;
+    use helpdesk_domain::relation::NOTE_PATTERN;
     use helpdesk_domain::validation::{LINE_PATTERN, TEXT_PATTERN};
     let server = TestServer::start().await;
     let doc = server.get_json("/api/v1/openapi.json").await;
@@ -215,6 +216,7 @@ async fn the_document_states_the_rules_the_server_checks() {
         assert!(p["maxLength"].as_u64().is_some_and(|n| n > 0) && p["minLength"] == 1, "{schema}.{property}: {p}");
     }
     assert_eq!(schemas["EscalateTicket"]["properties"]["reason"]["pattern"], TEXT_PATTERN, "a reason is not blank");
+    assert_eq!(schemas["CreateRelation"]["properties"]["note"]["pattern"], NOTE_PATTERN, "a note's lines");
     assert_eq!(schemas["AddDomain"]["properties"]["domain"]["pattern"], DOMAIN_PATTERN);
     assert_eq!(schemas["DomainName"]["pattern"], DOMAIN_PATTERN);
     let path = &doc["paths"]["/api/v1/organisations/{id}/domains/{domain}"]["delete"]["parameters"][1]["schema"];
@@ -233,7 +235,7 @@ async fn the_document_states_the_rules_the_server_checks() {
     }
     for pattern in patterns {
         assert!(
-            [LINE_PATTERN, DOMAIN_PATTERN, TEXT_PATTERN].contains(&pattern.as_str())
+            [LINE_PATTERN, DOMAIN_PATTERN, TEXT_PATTERN, NOTE_PATTERN].contains(&pattern.as_str())
                 || pattern == status
                 || pattern == "^(relevance|activity)?$",
             "a pattern the server does not check: {pattern}"

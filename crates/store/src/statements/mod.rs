@@ -12,6 +12,7 @@ pub(crate) mod clocks;
 pub(crate) mod followers;
 pub(crate) mod identity;
 pub(crate) mod mail;
+pub(crate) mod relations;
 pub(crate) mod search;
 pub(crate) mod sync;
 pub(crate) mod tickets;
@@ -29,13 +30,14 @@ pub(crate) struct Both {
 }
 
 /// The areas, by name.
-const AREAS: [(&str, Area); 10] = [
+const AREAS: [(&str, Area); 11] = [
     ("accounts", accounts::all),
     ("auth", auth::all),
     ("clocks", clocks::all),
     ("followers", followers::all),
     ("identity", identity::all),
     ("mail", mail::all),
+    ("relations", relations::all),
     ("search", search::all),
     ("sync", sync::all),
     ("tickets", tickets::all),
@@ -54,13 +56,14 @@ pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str, &'static s
 mod tests {
     /// Each area's source, so that a statement added and not listed in its `all` (and so never
     /// prepared by the test) fails here.
-    const SOURCES: [&str; 10] = [
+    const SOURCES: [&str; 11] = [
         include_str!("accounts.rs"),
         include_str!("auth.rs"),
         include_str!("clocks.rs"),
         include_str!("followers.rs"),
         include_str!("identity.rs"),
         include_str!("mail.rs"),
+        include_str!("relations.rs"),
         include_str!("search.rs"),
         include_str!("sync.rs"),
         include_str!("tickets.rs"),

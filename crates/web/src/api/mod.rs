@@ -9,6 +9,7 @@ mod followers;
 mod mail;
 mod membership;
 mod organisations;
+mod relations;
 mod search;
 mod service_levels;
 mod sync;
@@ -252,6 +253,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::ticket_sla))
         .routes(routes!(tickets::escalate_ticket))
         .routes(routes!(followers::get_subscription, followers::follow, followers::unfollow))
+        .routes(routes!(relations::list_relations, relations::create_relation))
+        .routes(routes!(relations::delete_relation))
         .routes(routes!(search::search))
         .routes(routes!(attachments::list_attachments))
         .routes(routes!(attachments::get_attachment))

@@ -51,6 +51,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tickets/{id}/change", post(tickets::change))
         .route("/tickets/{id}/escalate", post(tickets::escalate))
         .route("/tickets/{id}/follow", post(tickets::follow))
+        .route("/tickets/{id}/relations", post(tickets::relate))
+        .route("/tickets/{id}/relations/{relation}/remove", post(tickets::unrelate))
         .route("/tickets/{id}/attachments/{attachment}", get(tickets::attachment))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/login/certificate", get(auth::certificate_login))

@@ -17,6 +17,7 @@ use helpdesk_domain::clock::{ClockState, TOP_ESCALATION, TicketSla};
 use helpdesk_domain::listing::{Lateness, Narrowing, StateChoice};
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Action, check};
+use helpdesk_domain::relation::RelationKind;
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::triage::{TriageInput, suggested_priority};
@@ -24,7 +25,7 @@ use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
 use helpdesk_domain::{AccountId, ArticleId, AttachmentId, CategoryId, TicketId};
 use serde::Deserialize;
 
-use super::form::{PageForm, PagePath, PageQuery, UploadForm};
+use super::form::{NoFields, PageForm, PagePath, PageQuery, UploadForm};
 use super::views::{
     Choice, Names, Pager, TicketRow, first_hundred, is_open, page_of, priority_choices, query, span, status_choices,
     when, words,
@@ -761,6 +762,19 @@ struct TicketPage {
     /// Whether the viewer may follow the ticket, and whether they do.
     may_follow: bool,
     following: bool,
+    /// Its relations to tickets the viewer may read; how many others; whether they may relate it.
+    related: Vec<RelatedRow>,
+    hidden_related: usize,
+    may_relate: bool,
+}
+
+/// A related ticket as the page lists it.
+struct RelatedRow {
+    id: i64,
+    ticket: i64,
+    title: String,
+    status: String,
+    note: String,
 }
 
 /// One of a ticket's clocks on its page.
@@ -933,6 +947,20 @@ async fn ticket_page(
         may_escalate: may.escalate,
         may_follow: may.follow,
         following: may.following,
+        related: view
+            .relations
+            .items
+            .iter()
+            .map(|r| RelatedRow {
+                id: r.id,
+                ticket: r.ticket.get(),
+                title: r.title.clone(),
+                status: words(r.status.as_str()),
+                note: r.note.clone(),
+            })
+            .collect(),
+        hidden_related: view.relations.hidden,
+        may_relate: may.relate,
         may_remind: may.note
             && [Status::WaitingForReply, Status::OnHold]
                 .iter()
@@ -991,6 +1019,8 @@ pub async fn show(
         Some("escalate") => "The ticket is escalated: its unit and the people responsible for it are told.",
         Some("follow") => "You follow this ticket: its replies and its solution come to you by mail.",
         Some("unfollow") => "You no longer follow this ticket.",
+        Some("relate") => "The tickets are related.",
+        Some("unrelate") => "The relation is removed.",
         _ => "",
     };
     ticket_page(&state, &viewer, id, Errors::default(), String::new(), notice).await
@@ -1034,6 +1064,50 @@ pub async fn follow(
     }
     let done = if form.follow == "1" { "follow" } else { "unfollow" };
     Ok(see_other(&format!("/tickets/{id}?done={done}")))
+}
+
+/// The ticket to relate this one to, and why.
+#[derive(Debug, Default, Deserialize)]
+pub struct RelateForm {
+    #[serde(default)]
+    ticket: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Relates the ticket to another (a cross reference); a refusal comes back on the page.
+pub async fn relate(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<RelateForm>,
+) -> PageResult {
+    let number = form.ticket.trim().trim_start_matches('#');
+    let outcome = match number.parse::<i64>() {
+        Ok(other) => state.app.relate(&viewer.actor, id, RelationKind::Reference, TicketId(other), &form.note).await,
+        Err(_) => Err(helpdesk_app::AppError::invalid("ticket", "give a ticket's number")),
+    };
+    match outcome {
+        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=relate"))),
+        Err(e) => {
+            let status = match &e {
+                helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
+                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let errors = Errors::from_app(e)?;
+            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+/// Removes one of the ticket's relations.
+pub async fn unrelate(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath((id, relation)): PagePath<(TicketId, i64)>,
+    PageForm(_): PageForm<NoFields>,
+) -> PageResult {
+    state.app.unrelate(&viewer.actor, id, relation).await?;
+    Ok(see_other(&format!("/tickets/{id}?done=unrelate")))
 }
 
 /// Why the requester escalates the ticket, from its page.

@@ -1,0 +1,111 @@
+//! Ties between tickets: a cross reference says two tickets bear on each other. Whoever reads a
+//! ticket sees its relations to the tickets they may read, and only how many others there are.
+
+use helpdesk_domain::TicketId;
+use helpdesk_domain::history::Change;
+use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
+use helpdesk_domain::relation::{MAX_RELATIONS, RelatedTicket, Relation, RelationKind, Relations, check_relation};
+use helpdesk_domain::ticket::Ticket;
+
+use crate::tickets::{readable_for_update, record};
+use crate::{App, AppError, AppResult};
+
+impl App {
+    /// The relations of ticket `id` as `actor` sees them: those to tickets they may read, and
+    /// the number of the others.
+    pub async fn relations(&self, actor: &Actor, id: TicketId) -> AppResult<Relations> {
+        self.ticket(actor, id).await?;
+        self.relations_seen(actor, id).await
+    }
+
+    /// The same, for a ticket `actor` is known to read.
+    pub(crate) async fn relations_seen(&self, actor: &Actor, id: TicketId) -> AppResult<Relations> {
+        let mut seen = Relations::default();
+        for relation in self.store.relations_of(id, MAX_RELATIONS).await? {
+            match self.store.ticket(relation.other).await? {
+                Some(other) if may_read(actor, &other) => seen.items.push(related(&relation, &other)),
+                _ => seen.hidden += 1,
+            }
+        }
+        Ok(seen)
+    }
+
+    /// Ties ticket `id` to ticket `other` (supporters of its unit and staff; `other` must be a
+    /// ticket they may read). The history of both says that a relation was made, not to which.
+    pub async fn relate(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        kind: RelationKind,
+        other: TicketId,
+        note: &str,
+    ) -> AppResult<RelatedTicket> {
+        let note = check_relation(id, other, note).map_err(AppError::Invalid)?;
+        let (actor, now) = (actor.clone(), self.now());
+        self.write(move |mut tx| async move {
+            // Both rows are locked, the lower number first, so that two people tying the same
+            // pair from either end wait for each other rather than deadlock.
+            let (ticket, far) = if id < other {
+                let ticket = readable_for_update(&mut *tx, &actor, id).await?;
+                (ticket, tx.ticket_for_update(other).await?)
+            } else {
+                let far = tx.ticket_for_update(other).await?;
+                (readable_for_update(&mut *tx, &actor, id).await?, far)
+            };
+            check_ticket(&actor, TicketAction::Relate, &TicketFacts::from(&ticket))?;
+            let Some(far) = far.filter(|t| may_read(&actor, t)) else {
+                return Err(AppError::invalid("ticket", format!("there is no ticket #{other} you may read")));
+            };
+            if tx.relations_of_in_tx(id, MAX_RELATIONS).await?.len() >= MAX_RELATIONS {
+                return Err(AppError::invalid("ticket", format!("a ticket has at most {MAX_RELATIONS} relations")));
+            }
+            let mut relation =
+                Relation { id: 0, kind, ticket: id, other, note, created_by: actor.account, created_at: now };
+            relation.id = tx.insert_relation(&relation).await?;
+            for end in [id, other] {
+                record(&mut *tx, actor.account, end, vec![Change::new("relation", None::<String>, kind.as_str())], now)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(related(&relation, &far))
+        })
+        .await
+    }
+
+    /// Removes relation `relation` of ticket `id` (who may relate the ticket may untie it).
+    pub async fn unrelate(&self, actor: &Actor, id: TicketId, relation: i64) -> AppResult<()> {
+        let (actor, now) = (actor.clone(), self.now());
+        self.write(move |mut tx| async move {
+            let ticket = readable_for_update(&mut *tx, &actor, id).await?;
+            check_ticket(&actor, TicketAction::Relate, &TicketFacts::from(&ticket))?;
+            let all = tx.relations_of_in_tx(id, MAX_RELATIONS).await?;
+            let Some(found) = all.into_iter().find(|r| r.id == relation) else {
+                return Err(AppError::NotFound(format!("ticket #{id} has no relation {relation}")));
+            };
+            tx.delete_relation(relation, id).await?;
+            for end in [id, found.other] {
+                let change = Change::new("relation", found.kind.as_str(), None::<String>);
+                record(&mut *tx, actor.account, end, vec![change], now).await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn may_read(actor: &Actor, ticket: &Ticket) -> bool {
+    check_ticket(actor, TicketAction::Read, &TicketFacts::from(ticket)).is_ok()
+}
+
+fn related(relation: &Relation, other: &Ticket) -> RelatedTicket {
+    RelatedTicket {
+        id: relation.id,
+        kind: relation.kind,
+        ticket: other.id,
+        title: other.title.clone(),
+        status: other.status,
+        note: relation.note.clone(),
+        created_at: relation.created_at,
+    }
+}

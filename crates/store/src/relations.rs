@@ -1,0 +1,26 @@
+//! Relations between tickets. Supertraits of [`Store`](crate::Store) and [`Tx`](crate::Tx).
+
+use async_trait::async_trait;
+use helpdesk_domain::TicketId;
+use helpdesk_domain::relation::Relation;
+
+use crate::StoreResult;
+
+/// Reading a ticket's relations.
+#[async_trait]
+pub trait RelationStore {
+    /// The relations of `ticket`, each seen from it, oldest first (at most `limit`).
+    async fn relations_of(&self, ticket: TicketId, limit: usize) -> StoreResult<Vec<Relation>>;
+}
+
+/// Making and removing relations, in a transaction.
+#[async_trait]
+pub trait RelationTx {
+    /// The relations of `ticket`, in this transaction (at most `limit`).
+    async fn relations_of_in_tx(&mut self, ticket: TicketId, limit: usize) -> StoreResult<Vec<Relation>>;
+    /// Stores a new relation (its `id` is ignored); returns its id. The same pair of the same
+    /// kind twice is a duplicate.
+    async fn insert_relation(&mut self, relation: &Relation) -> StoreResult<i64>;
+    /// Removes relation `id` of `ticket`; false when `ticket` has no such relation.
+    async fn delete_relation(&mut self, id: i64, ticket: TicketId) -> StoreResult<bool>;
+}

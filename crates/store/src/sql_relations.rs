@@ -1,0 +1,98 @@
+//! The relations store, written once (its statements in `statements`) and instantiated for each
+//! engine by `relations_sql!` (see `sql.rs` for why a macro).
+
+macro_rules! relations_sql {
+    (db: $db:ty $(,)?) => {
+        use crate::relations::{RelationStore, RelationTx};
+        use helpdesk_domain::relation::Relation;
+
+        /// A relation's row: id, kind, ticket_a, ticket_b, note, created_by, created_at.
+        type RelationRow = (
+            i64,
+            String,
+            helpdesk_domain::TicketId,
+            helpdesk_domain::TicketId,
+            String,
+            Option<helpdesk_domain::AccountId>,
+            crate::rows::Ts,
+        );
+
+        /// The row as seen from `ticket`.
+        fn relation_of(row: RelationRow, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Relation> {
+            let (id, kind, a, b, note, created_by, created_at) = row;
+            let kind = kind.parse().map_err(|e| crate::StoreError::Corrupt(format!("relation {id}: {e}")))?;
+            let other = if a == ticket { b } else { a };
+            Ok(Relation { id, kind, ticket, other, note, created_by, created_at: created_at.0 })
+        }
+
+        fn limit_of(limit: usize) -> i64 {
+            i64::try_from(limit).unwrap_or(i64::MAX)
+        }
+
+        #[async_trait::async_trait]
+        impl RelationStore for SqlStore {
+            async fn relations_of(
+                &self,
+                ticket: helpdesk_domain::TicketId,
+                limit: usize,
+            ) -> crate::StoreResult<Vec<Relation>> {
+                let rows: Vec<RelationRow> = sqlx::query_as($crate::statements::relations::RELATIONS_OF_TICKET)
+                    .bind(ticket)
+                    .bind(limit_of(limit))
+                    .fetch_all(&self.read)
+                    .await?;
+                rows.into_iter().map(|row| relation_of(row, ticket)).collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl RelationTx for SqlTx {
+            async fn relations_of_in_tx(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                limit: usize,
+            ) -> crate::StoreResult<Vec<Relation>> {
+                let rows: Vec<RelationRow> = sqlx::query_as($crate::statements::relations::RELATIONS_OF_TICKET)
+                    .bind(ticket)
+                    .bind(limit_of(limit))
+                    .fetch_all(&mut *self.tx)
+                    .await?;
+                rows.into_iter().map(|row| relation_of(row, ticket)).collect()
+            }
+
+            async fn insert_relation(&mut self, r: &Relation) -> crate::StoreResult<i64> {
+                let (a, b) = if r.ticket < r.other { (r.ticket, r.other) } else { (r.other, r.ticket) };
+                sqlx::query_scalar($crate::statements::relations::INSERT_RELATION)
+                    .bind(r.kind.as_str())
+                    .bind(a)
+                    .bind(b)
+                    .bind(&r.note)
+                    .bind(r.created_by)
+                    .bind(crate::rows::Ts::from(r.created_at))
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(|e| match crate::StoreError::from(e) {
+                        crate::StoreError::Duplicate(_) => {
+                            crate::StoreError::Duplicate("a relation of this kind between these tickets".into())
+                        }
+                        other => other,
+                    })
+            }
+
+            async fn delete_relation(
+                &mut self,
+                id: i64,
+                ticket: helpdesk_domain::TicketId,
+            ) -> crate::StoreResult<bool> {
+                let done = sqlx::query($crate::statements::relations::DELETE_RELATION)
+                    .bind(id)
+                    .bind(ticket)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+        }
+    };
+}
+
+pub(crate) use relations_sql;

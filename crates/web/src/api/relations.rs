@@ -1,0 +1,66 @@
+//! Relations between tickets: `GET`/`POST /api/v1/tickets/{id}/relations` and
+//! `DELETE /api/v1/tickets/{id}/relations/{relation}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use helpdesk_domain::TicketId;
+use helpdesk_domain::relation::{RelatedTicket, RelationKind, Relations};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{ApiResult, ReadRefusals, WriteRefusals, created};
+use crate::extract::{ApiJson, ApiPath, Caller};
+use crate::problem::Problem;
+
+/// A relation to make.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRelation {
+    /// What ties the tickets: `reference` (they bear on each other, either way round).
+    pub kind: RelationKind,
+    /// The other ticket's number (a ticket the caller may read).
+    pub ticket: i64,
+    /// Why they are tied.
+    #[serde(default)]
+    #[schema(max_length = 500, pattern = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F]*$")]
+    pub note: Option<String>,
+}
+
+/// The ticket's relations: those to tickets the caller may read, and how many others there are
+/// (nothing else of those is shown).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/relations", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")), security(("bearer" = [])),
+    responses((status = 200, description = "The relations", body = Relations), ReadRefusals))]
+pub async fn list_relations(Caller { state, actor }: Caller, ApiPath(id): ApiPath<TicketId>) -> ApiResult<Relations> {
+    Ok(Json(state.app.relations(&actor, id).await?))
+}
+
+/// Ties the ticket to another (supporters of its unit and staff). The same pair of the same
+/// kind twice is a conflict; a ticket has at most 100 relations.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/relations", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")), request_body = CreateRelation,
+    security(("bearer" = [])),
+    responses((status = 201, description = "The relation, as seen from this ticket", body = RelatedTicket), WriteRefusals))]
+pub async fn create_relation(
+    Caller { state, actor }: Caller,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiJson(body): ApiJson<CreateRelation>,
+) -> Result<impl IntoResponse, Problem> {
+    let note = body.note.unwrap_or_default();
+    let relation = state.app.relate(&actor, id, body.kind, TicketId(body.ticket), &note).await?;
+    Ok(created(format!("/api/v1/tickets/{id}/relations"), relation))
+}
+
+/// Removes one of the ticket's relations (who may relate the ticket).
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/relations/{relation}", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number"), ("relation" = i64, Path, description = "The relation's id")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "The relation is gone"), WriteRefusals))]
+pub async fn delete_relation(
+    Caller { state, actor }: Caller,
+    ApiPath((id, relation)): ApiPath<(TicketId, i64)>,
+) -> Result<StatusCode, Problem> {
+    state.app.unrelate(&actor, id, relation).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
