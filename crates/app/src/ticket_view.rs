@@ -98,6 +98,8 @@ pub struct TicketMay {
     pub following: bool,
     /// Tie it to other tickets, or untie it.
     pub relate: bool,
+    /// Change what was written at opening (title, description, link, copies).
+    pub edit: bool,
 }
 
 impl App {
@@ -159,6 +161,7 @@ impl App {
             follow,
             following,
             relate: may(TicketAction::Relate),
+            edit: !ticket.status.is_frozen() && may(TicketAction::Edit),
         };
         let next_statuses = workflow::allowed_for(actor, &facts);
         let pending = self.pending(&ticket, &units).await?;

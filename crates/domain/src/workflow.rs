@@ -283,6 +283,14 @@ pub struct TicketPatch {
     /// A date to remind the owner (or the unit) on, once, while the ticket waits for its
     /// requester or is on hold.
     pub remind_at: Option<time::Date>,
+    /// A new title.
+    pub title: Option<String>,
+    /// A new description.
+    pub description: Option<String>,
+    /// A new link; `Some(None)` (or an empty one) takes it away.
+    pub link_url: Option<Option<String>>,
+    /// New "send a copy to" addresses (all of them; an empty list takes them away).
+    pub copy_to: Option<Vec<String>>,
 }
 
 /// Applies `patch` to `ticket` as `actor`: every changed field is checked against the policy and
@@ -407,6 +415,8 @@ pub fn update(actor: &Actor, ticket: &Ticket, patch: &TicketPatch) -> Result<(Ti
         next.privacy = privacy;
     }
 
+    changes.extend(edits(actor, ticket, patch, &mut next)?);
+
     if let Some(date) = patch.remind_at {
         // A reminder to oneself, as an internal note is: for the ticket's supporters and staff.
         check_ticket(actor, TicketAction::AddInternalNote, &TicketFacts { unit: next.unit, ..facts })?;
@@ -422,6 +432,62 @@ pub fn update(actor: &Actor, ticket: &Ticket, patch: &TicketPatch) -> Result<(Ti
 }
 
 /// Refusals that depend on the patch alone.
+/// Applies the edits of what was written at opening (title, description, link, copies) to
+/// `next`: by the ticket's supporters, and by its requesters' side while it is not solved; never
+/// once it is verified or closed. Each is checked as at opening; the copies' change is recorded
+/// for supporters only, as the addresses are the requester's side's own.
+fn edits(actor: &Actor, ticket: &Ticket, patch: &TicketPatch, next: &mut Ticket) -> Result<Vec<Change>, RuleError> {
+    let link = patch.link_url.as_ref().map(|l| l.as_deref().map(str::trim).filter(|u| !u.is_empty()));
+    let differs = patch.title.as_deref().is_some_and(|t| t.trim() != ticket.title)
+        || patch.description.as_deref().is_some_and(|d| d != ticket.description)
+        || link.is_some_and(|l| l != ticket.link_url.as_deref())
+        || patch.copy_to.is_some();
+    if !differs {
+        return Ok(Vec::new());
+    }
+    if ticket.status.is_frozen() {
+        return Err(RuleError::Conflict {
+            detail: format!("ticket #{} is {}; nothing about it changes any more", ticket.id, ticket.status),
+            allowed: vec![],
+        });
+    }
+    check_ticket(actor, TicketAction::Edit, &TicketFacts::from(ticket))?;
+    let mut errors = Errors::new();
+    let mut changes = Vec::new();
+    if let Some(title) = patch.title.as_deref() {
+        check_line(&mut errors, "title", title, MAX_TITLE_CHARS);
+        if title.trim() != ticket.title {
+            changes.push(Change::new("title", &ticket.title, title.trim()));
+            next.title = title.trim().to_owned();
+        }
+    }
+    if let Some(description) = patch.description.as_deref() {
+        check_text(&mut errors, "description", description, MAX_BODY_BYTES);
+        if description != ticket.description {
+            changes.push(Change::new("description", &ticket.description, description));
+            next.description = description.to_owned();
+        }
+    }
+    if let Some(link) = link {
+        if let Some(url) = link {
+            check_url(&mut errors, "link_url", url, MAX_LINK_URL_CHARS);
+        }
+        if link != ticket.link_url.as_deref() {
+            changes.push(Change::new("link_url", &ticket.link_url, link));
+            next.link_url = link.map(str::to_owned);
+        }
+    }
+    if let Some(addresses) = &patch.copy_to {
+        let kept = check_copy_to(&mut errors, addresses);
+        if kept != ticket.copy_to {
+            changes.push(Change::new("copy_to", &ticket.copy_to, &kept).internal(true));
+            next.copy_to = kept;
+        }
+    }
+    errors.finish(())?;
+    Ok(changes)
+}
+
 fn check_patch_shape(patch: &TicketPatch) -> Result<(), RuleError> {
     let mut errors = Errors::new();
     if let Some(reason) = &patch.priority_reason {
@@ -935,5 +1001,54 @@ mod tests {
             assert_eq!(got, expected, "{actor:?} {status} internal={internal}");
         }
         assert!(matches!(add_article(&submitter(), &ticket(Status::New), "  ", false), Err(RuleError::Invalid(_))));
+    }
+
+    #[test]
+    fn what_was_written_at_opening_is_edited_by_its_requesters_while_open_and_its_supporters_until_verified() {
+        let stranger = Actor::person(AccountId(77), vec![Role::Community], vec![], vec![]);
+        let retitle = TicketPatch { title: Some(" Quota full on /home ".into()), ..TicketPatch::default() };
+        // (who, status, expected: Ok(changed fields) or the kind of refusal)
+        type Expected = Result<Vec<&'static str>, &'static str>;
+        let cases: Vec<(Actor, Status, Expected)> = vec![
+            (submitter(), Status::InProgress, Ok(vec!["title"])),
+            (submitter(), Status::Solved, Err("denied")),
+            (supporter(), Status::Solved, Ok(vec!["title"])),
+            (staff(), Status::Closed, Err("conflict")),
+            (stranger, Status::InProgress, Err("denied")),
+        ];
+        for (actor, status, expected) in cases {
+            let got = update(&actor, &ticket(status), &retitle).map(|(t, changes)| {
+                assert_eq!(t.title, "Quota full on /home", "trimmed");
+                changes.into_iter().map(|c| c.field).collect::<Vec<_>>()
+            });
+            let got = got.map_err(|e| match e {
+                RuleError::Denied(_) => "denied",
+                RuleError::Conflict { .. } => "conflict",
+                other => panic!("{other:?}"),
+            });
+            assert_eq!(got, expected, "{actor:?} on a {status} ticket");
+        }
+        let t = ticket(Status::InProgress);
+        let same = TicketPatch {
+            title: Some(t.title.clone()),
+            description: Some(t.description.clone()),
+            ..TicketPatch::default()
+        };
+        assert_eq!(update(&supporter(), &t, &same).map(|(_, c)| c.len()), Ok(0), "the same values are no change");
+        let bad = TicketPatch {
+            title: Some("  ".into()),
+            link_url: Some(Some("javascript:alert(1)".into())),
+            copy_to: Some(vec!["not-an-address".into()]),
+            ..TicketPatch::default()
+        };
+        assert_eq!(fields_of(update(&submitter(), &t, &bad).unwrap_err()), ["title", "link_url", "copy_to[0]"]);
+        let copies = TicketPatch {
+            copy_to: Some(vec!["Ann@Example.org".into()]),
+            link_url: Some(None),
+            ..TicketPatch::default()
+        };
+        let (edited, changes) = update(&submitter(), &t, &copies).unwrap();
+        assert_eq!(edited.copy_to, ["ann@example.org"]);
+        assert!(changes.iter().all(|c| c.field != "copy_to" || c.internal), "the addresses are for supporters' eyes");
     }
 }

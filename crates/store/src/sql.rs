@@ -813,6 +813,8 @@ macro_rules! sql_store {
                     .bind(t.privacy.as_str())
                     .bind(Json(&t.fields))
                     .bind(Ts::from(t.updated_at))
+                    .bind(Json(&t.copy_to))
+                    .bind(&t.link_url)
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())

@@ -16,6 +16,7 @@ mod cli;
 mod clocks;
 mod common;
 mod conformance;
+mod editing;
 mod followers;
 mod http_server;
 mod mail;

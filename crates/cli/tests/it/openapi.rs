@@ -202,6 +202,7 @@ async fn the_document_states_the_rules_the_server_checks() {
         ("UpdateServiceLevel", "name"),
         ("FieldDef", "label"),
         ("CreateTicket", "title"),
+        ("UpdateTicket", "title"),
         ("CreateOrganisation", "name"),
         ("UpdateOrganisation", "name"),
         ("CreateContract", "plan"),

@@ -214,6 +214,11 @@ async fn the_zammad_face_pages_tickets_by_id_as_zammad_does_and_sorts_the_whole_
     let path = format!("tickets/{}", made[1]);
     let touched = face(&server, Method::PUT, &path, &admin, Some(json!({"priority": "3 high"}))).await;
     assert_eq!(touched.status, StatusCode::OK, "{:?}", touched.body);
+    // A title changes as in Zammad (and a blank one is refused, as in Zammad).
+    let renamed = face(&server, Method::PUT, &path, &admin, Some(json!({"title": "Tape 1 (renamed)"}))).await;
+    assert_eq!((renamed.status, renamed.body["title"].clone()), (StatusCode::OK, json!("Tape 1 (renamed)")));
+    let blank = face(&server, Method::PUT, &path, &admin, Some(json!({"title": " "}))).await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", blank.body);
     assert_eq!(page("tickets?per_page=1&sort_by=updated_at&order_by=desc").await, vec![made[1]]);
     assert_eq!(page("tickets?per_page=2&sort_by=created_at&order_by=asc").await, made[0..2]);
 

@@ -114,7 +114,7 @@ pub(crate) const TICKET_FOR_UPDATE: Both = Both {
 
 pub(crate) const UPDATE_TICKET: &str = "UPDATE tickets SET title = $2, description = $3, \
     category_id = $4, unit_id = $5, owner_id = $6, status = $7, resolution = $8, priority = $9, \
-    privacy = $10, fields = $11, updated_at = $12 WHERE id = $1";
+    privacy = $10, fields = $11, updated_at = $12, copy_to = $13, link_url = $14 WHERE id = $1";
 
 pub(crate) const INSERT_ARTICLE: &str = concat!(
     "INSERT INTO articles (ticket_id, author_id, body, internal, channel, created_at, \

@@ -99,6 +99,23 @@ pub struct UpdateTicket {
     /// `on_hold`, by its supporters and staff.
     #[schema(value_type = Option<String>, format = Date)]
     pub remind_at: Option<String>,
+    /// A new title (the requester's side while the ticket is not solved, and its supporters).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
+    pub title: Option<String>,
+    /// A new description (Markdown), as whoever may change the title.
+    #[schema(min_length = 1)]
+    pub description: Option<String>,
+    /// A new link (http or https); null or empty takes it away.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, max_length = 2000)]
+    pub link_url: Option<Option<String>>,
+    /// All "send a copy to" addresses from now on (an empty list takes them away).
+    #[schema(max_items = 10)]
+    pub copy_to: Option<Vec<String>>,
 }
 
 /// Tells a field given as null (`Some(None)`) from one left out (`None`).
@@ -266,6 +283,10 @@ pub async fn update_ticket(
                     .map_err(|_| helpdesk_app::AppError::invalid("remind_at", "must be a date such as 2026-12-24"))?,
             ),
         },
+        title: body.title,
+        description: body.description,
+        link_url: body.link_url,
+        copy_to: body.copy_to,
     };
     Ok(Json(state.app.update_ticket(&actor, id, patch).await?))
 }

@@ -52,6 +52,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tickets/{id}/escalate", post(tickets::escalate))
         .route("/tickets/{id}/follow", post(tickets::follow))
         .route("/tickets/{id}/relations", post(tickets::relate))
+        .route("/tickets/{id}/edit", post(tickets::edit))
         .route("/tickets/{id}/relations/{relation}/remove", post(tickets::unrelate))
         .route("/tickets/{id}/attachments/{attachment}", get(tickets::attachment))
         .route("/login", get(auth::login_form).post(auth::login))

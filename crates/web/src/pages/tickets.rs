@@ -766,6 +766,9 @@ struct TicketPage {
     related: Vec<RelatedRow>,
     hidden_related: usize,
     may_relate: bool,
+    /// Whether the viewer may edit what was written at opening; the link as it stands.
+    may_edit: bool,
+    link_value: String,
 }
 
 /// A related ticket as the page lists it.
@@ -961,6 +964,8 @@ async fn ticket_page(
             .collect(),
         hidden_related: view.relations.hidden,
         may_relate: may.relate,
+        may_edit: may.edit,
+        link_value: t.link_url.clone().unwrap_or_default(),
         may_remind: may.note
             && [Status::WaitingForReply, Status::OnHold]
                 .iter()
@@ -1020,6 +1025,7 @@ pub async fn show(
         Some("follow") => "You follow this ticket: its replies and its solution come to you by mail.",
         Some("unfollow") => "You no longer follow this ticket.",
         Some("relate") => "The tickets are related.",
+        Some("edit") => "The ticket is changed.",
         Some("unrelate") => "The relation is removed.",
         _ => "",
     };
@@ -1064,6 +1070,47 @@ pub async fn follow(
     }
     let done = if form.follow == "1" { "follow" } else { "unfollow" };
     Ok(see_other(&format!("/tickets/{id}?done={done}")))
+}
+
+/// What was written at opening, as edited.
+#[derive(Debug, Default, Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    link_url: String,
+    #[serde(default)]
+    copy_to: String,
+}
+
+/// Changes the title, description, link and copies; a refusal comes back on the page.
+pub async fn edit(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<EditForm>,
+) -> PageResult {
+    let copy_to = form.copy_to.split([',', ';', ' ', '\n']).map(str::trim).filter(|a| !a.is_empty());
+    let patch = TicketPatch {
+        title: Some(form.title),
+        description: Some(form.description),
+        link_url: Some(Some(form.link_url)),
+        copy_to: Some(copy_to.map(str::to_owned).collect()),
+        ..TicketPatch::default()
+    };
+    match state.app.update_ticket(&viewer.actor, id, patch).await {
+        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=edit"))),
+        Err(e) => {
+            let status = match &e {
+                helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
+                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let errors = Errors::from_app(e)?;
+            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
+            Ok((status, page).into_response())
+        }
+    }
 }
 
 /// The ticket to relate this one to, and why.

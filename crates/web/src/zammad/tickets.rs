@@ -398,17 +398,13 @@ pub(crate) async fn create(
     made(ticket_json(&ticket, &group_names(&state, &actor).await?))
 }
 
-/// `PUT tickets/{id}`: state, priority, group and owner change; the title cannot.
+/// `PUT tickets/{id}`: state, priority, group, owner and title change.
 pub(crate) async fn update(
     State(state): State<AppState>,
     ZammadActor(actor): ZammadActor,
     ZammadPath(id): ZammadPath<i64>,
     ZammadJson(body): ZammadJson<TicketBody>,
 ) -> ZResult {
-    let current = state.app.ticket(&actor, TicketId(id)).await?;
-    if body.title.as_deref().is_some_and(|t| t != current.title) {
-        return Err(unprocessable("title: a ticket's title does not change in Helpdesk"));
-    }
     let status = body.status()?;
     let patch = TicketPatch {
         status,
@@ -418,7 +414,8 @@ pub(crate) async fn update(
         unit: body.unit(&state, &actor).await?,
         owner: body.owner_id.map(|o| (o > 1).then_some(AccountId(o))),
         privacy: body.privacy,
-        remind_at: None,
+        title: body.title.clone(),
+        ..TicketPatch::default()
     };
     let ticket = state.app.update_ticket(&actor, TicketId(id), patch).await?;
     one(ticket_json(&ticket, &group_names(&state, &actor).await?))
