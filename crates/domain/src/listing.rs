@@ -33,7 +33,15 @@ pub enum TicketOrder {
     /// The nearest service-level due time first; tickets without a running clock last, newest
     /// first among them.
     Due,
+    /// The highest priority first (top, high, medium, low), then oldest first.
+    Priority,
 }
+
+/// What the API's `owner` filter takes: `me`, `none`, or an account's id.
+pub const OWNER_PATTERN: &str = "^(me|none|[0-9]{1,18})$";
+
+/// What the API's `units` filter takes: up to 50 units' ids, separated by commas.
+pub const UNITS_PATTERN: &str = "^[0-9]{1,18}(,[0-9]{1,18}){0,49}$";
 
 /// How late a ticket's service-level clocks are, as lists filter them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]

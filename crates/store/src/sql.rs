@@ -48,6 +48,9 @@ pub(crate) fn ticket_order(order: crate::TicketOrder) -> &'static str {
              CASE priority WHEN 'top' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, created_at, id"
         ),
         crate::TicketOrder::Due => concat!("(", nearest_due!(), ") IS NULL, (", nearest_due!(), "), id DESC"),
+        crate::TicketOrder::Priority => {
+            "CASE priority WHEN 'top' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, created_at, id"
+        }
     }
 }
 
@@ -371,7 +374,10 @@ macro_rules! sql_store {
         fn push_page(qb: &mut QueryBuilder<$db>, q: &TicketQuery) {
             let order = $crate::sql::ticket_order(q.filter.order);
             // The queue orders sort on expressions no index serves: the hint would only cost.
-            let by_expression = matches!(q.filter.order, crate::TicketOrder::Queue | crate::TicketOrder::Due);
+            let by_expression = matches!(
+                q.filter.order,
+                crate::TicketOrder::Queue | crate::TicketOrder::Due | crate::TicketOrder::Priority
+            );
             let broad = if by_expression { "" } else { $broad };
             qb.push(" JOIN (SELECT id AS pick FROM tickets");
             push_ticket_filters(qb, q, broad);

@@ -328,3 +328,48 @@ async fn the_caller_is_told_who_they_are() {
         (json!(account.id), json!("mixed.case@example.org"), json!(["partner"]))
     );
 }
+
+#[tokio::test]
+async fn the_ticket_list_takes_the_queues_owner_units_and_orders() {
+    let f = Fixture::new().await;
+    let (sam_id, sam) = f.supporter(&crate::common::unique_address("sam"), f.first_line).await;
+    let low = f.open(&f.admin, json!({})).await;
+    let top = f.open(&f.admin, json!({"priority": "top", "priority_reason": "Site down"})).await;
+    let moved = f.open(&f.admin, json!({})).await;
+    let set = |id: i64, body: Value| {
+        let (server, admin) = (&f.server, f.admin.clone());
+        async move { assert_eq!(server.patch(&format!("/api/v1/tickets/{id}"), &admin, body).await.status, StatusCode::OK) }
+    };
+    set(low, json!({"owner": sam_id})).await;
+    set(moved, json!({"unit": f.second_line})).await;
+    let listed = |query: String, token: String| {
+        let server = &f.server;
+        async move {
+            let answer = server.get(&format!("/api/v1/tickets?{query}"), &token).await;
+            assert_eq!(answer.status, StatusCode::OK, "{query}: {:?}", answer.body);
+            answer.body["items"].as_array().expect("items").iter().filter_map(|t| t["id"].as_i64()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("owner=me".into(), sam.clone()).await, [low]);
+    assert_eq!(listed(format!("owner={sam_id}"), f.admin.clone()).await, [low]);
+    assert_eq!(listed("owner=none&order=oldest".into(), f.admin.clone()).await, [top, moved]);
+    assert_eq!(listed("order=priority".into(), f.admin.clone()).await, [top, low, moved], "top first, then oldest");
+    let both = format!("units={},{}&order=oldest", f.first_line, f.second_line);
+    assert_eq!(listed(both, f.admin.clone()).await, [low, top, moved]);
+    assert_eq!(listed(format!("units={}", f.second_line), f.admin.clone()).await, [moved]);
+    assert_eq!(listed("order=queue".into(), f.admin.clone()).await.len(), 3);
+
+    let before = snapshot(f.server.store()).await;
+    for (query, status) in [
+        ("owner=somebody", StatusCode::UNPROCESSABLE_ENTITY),
+        ("units=1,x", StatusCode::UNPROCESSABLE_ENTITY),
+        ("order=sideways", StatusCode::BAD_REQUEST),
+    ] {
+        let answer = f.server.get(&format!("/api/v1/tickets?{query}"), &f.admin).await;
+        assert_eq!(answer.status, status, "{query}: {:?}", answer.body);
+        assert_problem(&answer, status);
+    }
+    let anonymous = f.server.call(reqwest::Method::GET, "/api/v1/tickets?owner=me", None, None).await;
+    assert_problem(&anonymous, StatusCode::UNAUTHORIZED);
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
+}

@@ -185,6 +185,7 @@ async fn history_values_and_bytes_are_described_as_what_they_are() {
 /// are offered.
 #[tokio::test]
 async fn the_document_states_the_rules_the_server_checks() {
+    use helpdesk_domain::listing::{OWNER_PATTERN, UNITS_PATTERN};
     use helpdesk_domain::organisation::DOMAIN_PATTERN;
     use helpdesk_domain::relation::NOTE_PATTERN;
     use helpdesk_domain::validation::{LINE_PATTERN, TEXT_PATTERN};
@@ -236,7 +237,8 @@ async fn the_document_states_the_rules_the_server_checks() {
     }
     for pattern in patterns {
         assert!(
-            [LINE_PATTERN, DOMAIN_PATTERN, TEXT_PATTERN, NOTE_PATTERN].contains(&pattern.as_str())
+            [LINE_PATTERN, DOMAIN_PATTERN, TEXT_PATTERN, NOTE_PATTERN, OWNER_PATTERN, UNITS_PATTERN]
+                .contains(&pattern.as_str())
                 || pattern == status
                 || pattern == "^(relevance|activity)?$",
             "a pattern the server does not check: {pattern}"

@@ -154,6 +154,7 @@ impl PageParams {
         Problem,
         helpdesk_domain::validation::FieldError,
         tickets::TicketState,
+        tickets::ListOrder,
         helpdesk_domain::listing::Lateness
     )),
     tags((name = "tickets", description = "Tickets, their conversation and history"),

@@ -6,8 +6,9 @@ use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::TicketFilter;
 use helpdesk_domain::clock::SlaDetail;
 use helpdesk_domain::history::HistoryEntry;
-use helpdesk_domain::listing::Lateness;
+use helpdesk_domain::listing::{Lateness, TicketOrder};
 use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
 use helpdesk_domain::ticket::{Article, Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
@@ -145,6 +146,24 @@ pub enum TicketState {
     Closed,
 }
 
+/// The orders of the ticket list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ListOrder {
+    /// Newest first.
+    Newest,
+    /// Oldest first.
+    Oldest,
+    /// Latest change first.
+    Activity,
+    /// Highest priority first, then oldest.
+    Priority,
+    /// Nearest service-level due time first.
+    Due,
+    /// The work queue's order.
+    Queue,
+}
+
 /// Filters and page of the ticket list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -165,6 +184,16 @@ pub struct ListTickets {
     /// Only tickets with a service-level clock this late: `warning` (a quarter of its time or
     /// less left) or `breached`.
     pub sla: Option<Lateness>,
+    /// Only the caller's (`me`), nobody's (`none`) or an account's (its id) tickets.
+    #[param(pattern = r"^(me|none|[0-9]{1,18})$")]
+    pub owner: Option<String>,
+    /// Only tickets of any of these units: their ids, separated by commas (`1,4,7`; at most 50).
+    #[param(pattern = r"^[0-9]{1,18}(,[0-9]{1,18}){0,49}$")]
+    pub units: Option<String>,
+    /// The order: `newest` (the default), `oldest`, `activity` (latest change first),
+    /// `priority` (top first, then oldest), `due` (nearest service-level due time first) or
+    /// `queue` (the work queue's: nearest due, new, unowned, priority, oldest).
+    pub order: Option<ListOrder>,
     /// The page, from 1.
     #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
@@ -174,12 +203,49 @@ pub struct ListTickets {
 }
 
 impl ListTickets {
-    fn filter(&self) -> Result<(TicketFilter, PageRequest), Problem> {
+    fn filter(&self, actor: &Actor) -> Result<(TicketFilter, PageRequest), Problem> {
         let state = self.state.map(|s| match s {
             TicketState::Open => OpenState::Open,
             TicketState::Closed => OpenState::Closed,
         });
         let page = PageRequest::new(self.page, self.per_page).map_err(helpdesk_app::AppError::Invalid)?;
+        let (owner, unassigned) = match self.owner.as_deref() {
+            None => (None, false),
+            Some("none") => (None, true),
+            Some("me") => match actor.account {
+                Some(me) => (Some(me), false),
+                None => {
+                    return Err(
+                        helpdesk_app::AppError::Unauthenticated("sign in to list your own tickets".into()).into()
+                    );
+                }
+            },
+            Some(id) => match id.parse::<i64>() {
+                Ok(id) => (Some(AccountId(id)), false),
+                Err(_) => {
+                    return Err(helpdesk_app::AppError::invalid("owner", "must be me, none or an account's id").into());
+                }
+            },
+        };
+        let units = match self.units.as_deref() {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|id| id.trim().parse::<i64>().map(UnitId))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| helpdesk_app::AppError::invalid("units", "must be units' ids separated by commas"))?,
+        };
+        if units.len() > 50 {
+            return Err(helpdesk_app::AppError::invalid("units", "at most 50 units").into());
+        }
+        let order = match self.order {
+            None | Some(ListOrder::Newest) => TicketOrder::Newest,
+            Some(ListOrder::Oldest) => TicketOrder::Oldest,
+            Some(ListOrder::Activity) => TicketOrder::LastActivity,
+            Some(ListOrder::Priority) => TicketOrder::Priority,
+            Some(ListOrder::Due) => TicketOrder::Due,
+            Some(ListOrder::Queue) => TicketOrder::Queue,
+        };
         Ok((
             TicketFilter {
                 status: self.status,
@@ -189,6 +255,10 @@ impl ListTickets {
                 priority: self.priority,
                 text: self.q.clone(),
                 sla: self.sla,
+                owner,
+                unassigned,
+                units,
+                order,
                 ..TicketFilter::default()
             },
             page,
@@ -238,7 +308,7 @@ pub async fn list_tickets(
     Caller { state, actor }: Caller,
     ApiQuery(query): ApiQuery<ListTickets>,
 ) -> ApiResult<Page<Ticket>> {
-    let (filter, page) = query.filter()?;
+    let (filter, page) = query.filter(&actor)?;
     Ok(Json(state.app.tickets(&actor, filter, page).await?))
 }
 
