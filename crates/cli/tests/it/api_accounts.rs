@@ -337,3 +337,31 @@ async fn the_document_describes_the_account_operations() {
     assert_eq!(kinds.as_array().map(Vec::len), Some(7), "{kinds:?}");
     assert!(doc["components"]["schemas"]["LinkedIdentity"].is_object());
 }
+
+#[tokio::test]
+async fn an_admin_makes_an_account_through_the_api_and_nobody_else_can() {
+    let server = TestServer::start().await;
+    let (_, admin) = server.account("make-admin@example.org", &[Role::Admin]).await;
+    let (_, staff) = server.account("make-staff@example.org", &[Role::Staff]).await;
+    let body = json!({"email": " New.Person@Example.org ", "name": "New Person", "roles": ["partner"]});
+    let made = server.post("/api/v1/accounts", &admin, body.clone()).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(
+        (made.body["email"].clone(), made.body["roles"].clone()),
+        (json!("new.person@example.org"), json!(["partner"]))
+    );
+    assert_eq!(made.location.as_deref(), Some(format!("/api/v1/accounts/{}", made.body["id"]).as_str()));
+    // It is verified at once: its owner signs in as soon as they have a password.
+    let cookie = session(&server, "new.person@example.org").await;
+    assert_eq!(me_by_cookie(&server, &cookie).await, StatusCode::OK);
+
+    let before = snapshot(server.store()).await;
+    assert_problem(&server.post("/api/v1/accounts", &admin, body).await, StatusCode::CONFLICT);
+    let other = json!({"email": "other@example.org", "name": "Other"});
+    assert_problem(&server.post("/api/v1/accounts", &staff, other.clone()).await, StatusCode::FORBIDDEN);
+    let bad = json!({"email": "not an address", "name": "  "});
+    assert_problem(&server.post("/api/v1/accounts", &admin, bad).await, StatusCode::UNPROCESSABLE_ENTITY);
+    let role = json!({"email": "other@example.org", "name": "Other", "roles": ["supporter"]});
+    assert_problem(&server.post("/api/v1/accounts", &admin, role).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(snapshot(server.store()).await, before, "refusals write nothing");
+}

@@ -211,6 +211,7 @@ async fn the_document_states_the_rules_the_server_checks() {
         ("CreateToken", "name"),
         ("UpdateMe", "name"),
         ("Register", "name"),
+        ("CreateAccount", "name"),
     ];
     for (schema, property) in lines {
         let p = &schemas[schema]["properties"][property];

@@ -138,6 +138,39 @@ async fn wanted(state: &AppState, actor: &helpdesk_domain::policy::Actor) -> Api
     Ok(Json(WantedNotifications { wanted }))
 }
 
+/// An account an admin makes for someone: it counts as verified at once (the admin vouches for
+/// the address) and joins the organisations of its domain; its owner sets a password through
+/// "forgot password", or signs in another way.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccount {
+    /// The e-mail address.
+    #[schema(format = Email)]
+    pub email: String,
+    /// The name shown to others.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
+    pub name: String,
+    /// Granted roles (`community` when none is given).
+    #[serde(default)]
+    #[schema(value_type = Vec<GrantedRole>)]
+    pub roles: Vec<Role>,
+}
+
+/// Makes an account (admins). An address already in use is a conflict.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = CreateAccount, security(("bearer" = [])),
+    responses((status = 201, description = "The new account", body = Account), WriteRefusals))]
+pub async fn create_account(
+    Caller { state, actor }: Caller,
+    ApiJson(body): ApiJson<CreateAccount>,
+) -> Result<impl axum::response::IntoResponse, Problem> {
+    let account = state.app.create_account(&actor, &body.email, &body.name, &body.roles).await?;
+    Ok(super::created(format!("/api/v1/accounts/{}", account.id), account))
+}
+
 /// Accounts by name, with their granted roles (staff and admins).
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(ListAccounts), security(("bearer" = [])),
     responses((status = 200, description = "A page of accounts", body = Page<Account>), ReadRefusals,

@@ -271,7 +271,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me, accounts::update_me))
         .routes(routes!(accounts::my_identities))
         .routes(routes!(accounts::my_notifications, accounts::set_my_notifications))
-        .routes(routes!(accounts::list_accounts))
+        .routes(routes!(accounts::list_accounts, accounts::create_account))
         .routes(routes!(accounts::set_roles))
         .routes(routes!(accounts::update_account))
         .routes(routes!(my_tokens, create_my_token))
