@@ -4,7 +4,9 @@
 use helpdesk_domain::TicketId;
 use helpdesk_domain::history::Change;
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
-use helpdesk_domain::relation::{MAX_RELATIONS, RelatedTicket, Relation, RelationKind, Relations, check_relation};
+use helpdesk_domain::relation::{
+    MAX_LINKS, MAX_RELATIONS, RelatedTicket, Relation, RelationKind, Relations, TicketLink, check_link, check_relation,
+};
 use helpdesk_domain::ticket::Ticket;
 
 use crate::tickets::{readable_for_update, record};
@@ -27,7 +29,41 @@ impl App {
                 _ => seen.hidden += 1,
             }
         }
+        seen.links = self.store.links_of(id, MAX_LINKS).await?;
         Ok(seen)
+    }
+
+    /// Adds a web page that bears on ticket `id` (whoever may edit the ticket; at most five
+    /// links, each once).
+    pub async fn add_link(&self, actor: &Actor, id: TicketId, url: &str) -> AppResult<TicketLink> {
+        let url = check_link(url).map_err(AppError::Invalid)?;
+        let (actor, now) = (actor.clone(), self.now());
+        self.write(move |mut tx| async move {
+            let ticket = editable(&mut *tx, &actor, id).await?;
+            if tx.links_of_in_tx(ticket.id, MAX_LINKS).await?.len() >= MAX_LINKS {
+                return Err(AppError::invalid("url", format!("a ticket has at most {MAX_LINKS} related links")));
+            }
+            let link = tx.insert_link(id, &url, actor.account, now).await?;
+            record(&mut *tx, actor.account, id, vec![Change::new("link", None::<String>, &url)], now).await?;
+            tx.commit().await?;
+            Ok(link)
+        })
+        .await
+    }
+
+    /// Removes related link `link` of ticket `id` (whoever may edit the ticket).
+    pub async fn remove_link(&self, actor: &Actor, id: TicketId, link: i64) -> AppResult<()> {
+        let (actor, now) = (actor.clone(), self.now());
+        self.write(move |mut tx| async move {
+            editable(&mut *tx, &actor, id).await?;
+            let Some(url) = tx.delete_link(link, id).await? else {
+                return Err(AppError::NotFound(format!("ticket #{id} has no link {link}")));
+            };
+            record(&mut *tx, actor.account, id, vec![Change::new("link", &url, None::<String>)], now).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Ties ticket `id` to ticket `other` (supporters of its unit and staff; `other` must be a
@@ -92,6 +128,19 @@ impl App {
         })
         .await
     }
+}
+
+/// The ticket, locked, if `actor` may edit it now (not once it is verified or closed).
+async fn editable(tx: &mut dyn helpdesk_store::Tx, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
+    let ticket = readable_for_update(tx, actor, id).await?;
+    if ticket.status.is_frozen() {
+        return Err(AppError::Conflict {
+            detail: format!("ticket #{id} is {}; nothing about it changes any more", ticket.status),
+            allowed: None,
+        });
+    }
+    check_ticket(actor, TicketAction::Edit, &TicketFacts::from(&ticket))?;
+    Ok(ticket)
 }
 
 fn may_read(actor: &Actor, ticket: &Ticket) -> bool {

@@ -69,13 +69,55 @@ pub struct RelatedTicket {
 }
 
 /// A ticket's relations as one person sees them: those whose other end they may read, and how
-/// many others there are (their number, title and status stay hidden).
+/// many others there are (their number, title and status stay hidden); and its related links.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Relations {
     /// The relations to tickets the person may read, oldest first.
     pub items: Vec<RelatedTicket>,
     /// How many relations lead to tickets the person may not read.
     pub hidden: usize,
+    /// Web pages that bear on the ticket (a bug tracker's issue...), oldest first.
+    pub links: Vec<TicketLink>,
+}
+
+/// The most related links one ticket has.
+pub const MAX_LINKS: usize = 5;
+
+/// The longest related link, in characters.
+pub const MAX_LINK_CHARS: usize = 2000;
+
+/// A web page that bears on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TicketLink {
+    /// Its id (to remove it).
+    pub id: i64,
+    /// The address.
+    pub url: String,
+    /// The address's host, as pages show it (`bugs.example.org`).
+    pub host: String,
+    /// When it was added.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// The host of a web address checked by [`check_link`] (lower case, without user or port).
+pub fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    host.to_ascii_lowercase()
+}
+
+/// Checks a related link; returns it as kept (trimmed).
+pub fn check_link(url: &str) -> Result<String, Vec<FieldError>> {
+    let url = url.trim();
+    let mut errors = Errors::new();
+    crate::validation::check_url(&mut errors, "url", url, MAX_LINK_CHARS);
+    errors.finish(url.to_owned())
 }
 
 /// Checks a new relation from `ticket` to `other` with `note`; returns the note as kept.
@@ -109,6 +151,22 @@ mod tests {
                 Ok(kept) => assert_eq!(got, Ok(kept.to_owned()), "{note:?}"),
                 Err(field) => assert_eq!(got.map_err(|e| e[0].field.clone()), Err(field.to_owned()), "{note:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn a_related_link_is_a_web_address_shown_by_its_host() {
+        let cases = [
+            (" https://Bugs.Example.org/issue/12 ", Ok("bugs.example.org")),
+            ("http://user@host.example:8080/x?y#z", Ok("host.example")),
+            ("https://[2001:db8::1]:443/", Ok("2001:db8::1")),
+            ("ftp://files.example.org/", Err("url")),
+            ("javascript:alert(1)", Err("url")),
+            ("https://", Err("url")),
+        ];
+        for (url, expected) in cases {
+            let got = check_link(url).map(|kept| host_of(&kept)).map_err(|e| e[0].field.clone());
+            assert_eq!(got, expected.map(str::to_owned).map_err(str::to_owned), "{url}");
         }
     }
 }

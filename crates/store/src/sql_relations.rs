@@ -25,6 +25,11 @@ macro_rules! relations_sql {
             Ok(Relation { id, kind, ticket, other, note, created_by, created_at: created_at.0 })
         }
 
+        fn link_of((id, url, created_at): (i64, String, crate::rows::Ts)) -> helpdesk_domain::relation::TicketLink {
+            let host = helpdesk_domain::relation::host_of(&url);
+            helpdesk_domain::relation::TicketLink { id, url, host, created_at: created_at.0 }
+        }
+
         fn limit_of(limit: usize) -> i64 {
             i64::try_from(limit).unwrap_or(i64::MAX)
         }
@@ -42,6 +47,20 @@ macro_rules! relations_sql {
                     .fetch_all(&self.read)
                     .await?;
                 rows.into_iter().map(|row| relation_of(row, ticket)).collect()
+            }
+
+            async fn links_of(
+                &self,
+                ticket: helpdesk_domain::TicketId,
+                limit: usize,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::relation::TicketLink>> {
+                let rows: Vec<(i64, String, crate::rows::Ts)> =
+                    sqlx::query_as($crate::statements::relations::LINKS_OF_TICKET)
+                        .bind(ticket)
+                        .bind(limit_of(limit))
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(rows.into_iter().map(link_of).collect())
             }
         }
 
@@ -90,6 +109,55 @@ macro_rules! relations_sql {
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn links_of_in_tx(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                limit: usize,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::relation::TicketLink>> {
+                let rows: Vec<(i64, String, crate::rows::Ts)> =
+                    sqlx::query_as($crate::statements::relations::LINKS_OF_TICKET)
+                        .bind(ticket)
+                        .bind(limit_of(limit))
+                        .fetch_all(&mut *self.tx)
+                        .await?;
+                Ok(rows.into_iter().map(link_of).collect())
+            }
+
+            async fn insert_link(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                url: &str,
+                by: Option<helpdesk_domain::AccountId>,
+                at: time::OffsetDateTime,
+            ) -> crate::StoreResult<helpdesk_domain::relation::TicketLink> {
+                let id: i64 = sqlx::query_scalar($crate::statements::relations::INSERT_LINK)
+                    .bind(ticket)
+                    .bind(url)
+                    .bind(by)
+                    .bind(crate::rows::Ts::from(at))
+                    .fetch_one(&mut *self.tx)
+                    .await
+                    .map_err(|e| match crate::StoreError::from(e) {
+                        crate::StoreError::Duplicate(_) => {
+                            crate::StoreError::Duplicate("this link on the ticket".into())
+                        }
+                        other => other,
+                    })?;
+                Ok(link_of((id, url.to_owned(), crate::rows::Ts::from(at))))
+            }
+
+            async fn delete_link(
+                &mut self,
+                id: i64,
+                ticket: helpdesk_domain::TicketId,
+            ) -> crate::StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar($crate::statements::relations::DELETE_LINK)
+                    .bind(id)
+                    .bind(ticket)
+                    .fetch_optional(&mut *self.tx)
+                    .await?)
             }
         }
     };

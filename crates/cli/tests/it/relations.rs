@@ -151,3 +151,67 @@ async fn the_ticket_page_relates_and_unrelates_and_says_why_it_refuses() {
     let page = session.get(&removed.location.expect("where to go")).await.html;
     assert!(page.contains("The relation is removed.") && !page.contains(&format!("/tickets/{b}\"")));
 }
+
+#[tokio::test]
+async fn the_requester_relates_up_to_five_web_pages_shown_by_their_host() {
+    let f = Fixture::new().await;
+    let email = unique_address("link-ann");
+    let (_, ann) = f.server.account(&email, &[Role::Community]).await;
+    let (_, stranger) = f.server.account(&unique_address("stranger"), &[Role::Community]).await;
+    let id = f.open(&ann, json!({})).await;
+    let path = format!("/api/v1/tickets/{id}/links");
+
+    let made = f.server.post(&path, &ann, json!({"url": " https://Bugs.Example.org/issue/12 "})).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(
+        (made.body["url"].clone(), made.body["host"].clone()),
+        (json!("https://Bugs.Example.org/issue/12"), json!("bugs.example.org"))
+    );
+    let seen = relations(&f, &stranger, id).await;
+    assert_eq!(seen["links"][0]["host"], "bugs.example.org", "whoever reads the ticket sees its links");
+    let history = f.server.get(&format!("/api/v1/tickets/{id}/history?per_page=100"), &ann).await.body;
+    assert!(history["items"].as_array().expect("items").iter().any(|e| e["field"] == "link"), "{history}");
+
+    let before = snapshot(f.server.store()).await;
+    let refusals = [
+        (ann.as_str(), json!({"url": "https://Bugs.Example.org/issue/12"}), StatusCode::CONFLICT),
+        (ann.as_str(), json!({"url": "javascript:alert(1)"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (stranger.as_str(), json!({"url": "https://example.org/mine"}), StatusCode::FORBIDDEN),
+    ];
+    for (token, body, status) in refusals {
+        let answer = f.server.post(&path, token, body.clone()).await;
+        assert_eq!(answer.status, status, "{body}: {:?}", answer.body);
+        assert_problem(&answer, status);
+    }
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
+    for n in 2..=5 {
+        let more = f.server.post(&path, &ann, json!({"url": format!("https://docs.example.org/{n}")})).await;
+        assert_eq!(more.status, StatusCode::CREATED, "{:?}", more.body);
+    }
+    let before = snapshot(f.server.store()).await;
+    assert_problem(
+        &f.server.post(&path, &ann, json!({"url": "https://six.example.org/"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    assert_eq!(snapshot(f.server.store()).await, before, "a sixth link is refused");
+
+    let first = made.body["id"].as_i64().expect("an id");
+    let gone = f.server.call(Method::DELETE, &format!("{path}/{first}"), Some(&ann), None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{:?}", gone.body);
+    assert_eq!(relations(&f, &ann, id).await["links"].as_array().map(Vec::len), Some(4));
+
+    // On the page: the links by their host, and the form to add one.
+    let password = "a long link password";
+    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), &email, password).await.expect("a password");
+    let mut session = WebSession::new(&f.server).await;
+    session.sign_in(&email, password).await;
+    let removed = session.post_form(&format!("/tickets/{id}/links/{}/remove", first + 1), &[]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.html);
+    let added = session.post_form(&format!("/tickets/{id}/links"), &[("url", "https://wiki.example.org/Tapes")]).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.html);
+    let page = session.get(&added.location.expect("where to go")).await.html;
+    assert!(page.contains("The link is added.") && page.contains(">wiki.example.org</a>"), "{page}");
+    let refused = session.post_form(&format!("/tickets/{id}/links"), &[("url", "ftp://files.example.org/")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("must be a web address starting with http:// or https://"));
+}

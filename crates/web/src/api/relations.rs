@@ -1,11 +1,12 @@
 //! Relations between tickets: `GET`/`POST /api/v1/tickets/{id}/relations` and
-//! `DELETE /api/v1/tickets/{id}/relations/{relation}`.
+//! `DELETE /api/v1/tickets/{id}/relations/{relation}`; related links: `POST
+//! /api/v1/tickets/{id}/links` and `DELETE /api/v1/tickets/{id}/links/{link}`.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use helpdesk_domain::TicketId;
-use helpdesk_domain::relation::{RelatedTicket, RelationKind, Relations};
+use helpdesk_domain::relation::{RelatedTicket, RelationKind, Relations, TicketLink};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -62,5 +63,42 @@ pub async fn delete_relation(
     ApiPath((id, relation)): ApiPath<(TicketId, i64)>,
 ) -> Result<StatusCode, Problem> {
     state.app.unrelate(&actor, id, relation).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A web page to relate to a ticket.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateLink {
+    /// Its address (http or https).
+    #[schema(max_length = 2000)]
+    pub url: String,
+}
+
+/// Adds a web page that bears on the ticket (a bug tracker's issue...): whoever may edit the
+/// ticket; at most 5 a ticket, each once (409).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/links", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")), request_body = CreateLink,
+    security(("bearer" = [])),
+    responses((status = 201, description = "The link, with its host", body = TicketLink), WriteRefusals))]
+pub async fn create_link(
+    Caller { state, actor }: Caller,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiJson(body): ApiJson<CreateLink>,
+) -> Result<impl IntoResponse, Problem> {
+    let link = state.app.add_link(&actor, id, &body.url).await?;
+    Ok(created(format!("/api/v1/tickets/{id}/relations"), link))
+}
+
+/// Removes one of the ticket's related links (whoever may edit the ticket).
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/links/{link}", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number"), ("link" = i64, Path, description = "The link's id")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "The link is gone"), WriteRefusals))]
+pub async fn delete_link(
+    Caller { state, actor }: Caller,
+    ApiPath((id, link)): ApiPath<(TicketId, i64)>,
+) -> Result<StatusCode, Problem> {
+    state.app.remove_link(&actor, id, link).await?;
     Ok(StatusCode::NO_CONTENT)
 }

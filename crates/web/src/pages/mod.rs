@@ -53,6 +53,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tickets/{id}/follow", post(tickets::follow))
         .route("/tickets/{id}/relations", post(tickets::relate))
         .route("/tickets/{id}/edit", post(tickets::edit))
+        .route("/tickets/{id}/links", post(tickets::add_link))
+        .route("/tickets/{id}/links/{link}/remove", post(tickets::remove_link))
         .route("/tickets/{id}/relations/{relation}/remove", post(tickets::unrelate))
         .route("/tickets/{id}/attachments/{attachment}", get(tickets::attachment))
         .route("/login", get(auth::login_form).post(auth::login))

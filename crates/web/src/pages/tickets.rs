@@ -766,6 +766,8 @@ struct TicketPage {
     related: Vec<RelatedRow>,
     hidden_related: usize,
     may_relate: bool,
+    /// Its related links (id, address, host).
+    links: Vec<(i64, String, String)>,
     /// Whether the viewer may edit what was written at opening; the link as it stands.
     may_edit: bool,
     link_value: String,
@@ -963,6 +965,7 @@ async fn ticket_page(
             })
             .collect(),
         hidden_related: view.relations.hidden,
+        links: view.relations.links.iter().map(|l| (l.id, l.url.clone(), l.host.clone())).collect(),
         may_relate: may.relate,
         may_edit: may.edit,
         link_value: t.link_url.clone().unwrap_or_default(),
@@ -1027,6 +1030,8 @@ pub async fn show(
         Some("relate") => "The tickets are related.",
         Some("edit") => "The ticket is changed.",
         Some("unrelate") => "The relation is removed.",
+        Some("link") => "The link is added.",
+        Some("unlink") => "The link is removed.",
         _ => "",
     };
     ticket_page(&state, &viewer, id, Errors::default(), String::new(), notice).await
@@ -1145,6 +1150,43 @@ pub async fn relate(
             Ok((status, page).into_response())
         }
     }
+}
+
+/// A web page to relate to the ticket.
+#[derive(Debug, Default, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    url: String,
+}
+
+/// Adds a related link; a refusal comes back on the page.
+pub async fn add_link(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<LinkForm>,
+) -> PageResult {
+    match state.app.add_link(&viewer.actor, id, &form.url).await {
+        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=link"))),
+        Err(e) => {
+            let status = match &e {
+                helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
+                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let errors = Errors::from_app(e)?;
+            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+/// Removes a related link.
+pub async fn remove_link(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath((id, link)): PagePath<(TicketId, i64)>,
+    PageForm(_): PageForm<NoFields>,
+) -> PageResult {
+    state.app.remove_link(&viewer.actor, id, link).await?;
+    Ok(see_other(&format!("/tickets/{id}?done=unlink")))
 }
 
 /// Removes one of the ticket's relations.
