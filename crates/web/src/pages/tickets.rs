@@ -1077,6 +1077,26 @@ pub async fn follow(
     Ok(see_other(&format!("/tickets/{id}?done={done}")))
 }
 
+/// Where a change made on the ticket page leads: back to the page, saying what was `done`; or,
+/// when it is refused, the page again with the refusal next to its field (409 for a conflict
+/// with the ticket's state, 422 for the rest).
+async fn back_to_ticket<T>(
+    state: &AppState,
+    viewer: &Viewer,
+    id: TicketId,
+    outcome: Result<T, helpdesk_app::AppError>,
+    done: &str,
+) -> PageResult {
+    let Err(e) = outcome else { return Ok(see_other(&format!("/tickets/{id}?done={done}"))) };
+    let status = match &e {
+        helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
+        _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let errors = Errors::from_app(e)?;
+    let page = ticket_page(state, viewer, id, errors, String::new(), "").await?;
+    Ok((status, page).into_response())
+}
+
 /// What was written at opening, as edited.
 #[derive(Debug, Default, Deserialize)]
 pub struct EditForm {
@@ -1104,18 +1124,7 @@ pub async fn edit(
         copy_to: Some(copy_to.map(str::to_owned).collect()),
         ..TicketPatch::default()
     };
-    match state.app.update_ticket(&viewer.actor, id, patch).await {
-        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=edit"))),
-        Err(e) => {
-            let status = match &e {
-                helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
-                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let errors = Errors::from_app(e)?;
-            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
-            Ok((status, page).into_response())
-        }
-    }
+    back_to_ticket(&state, &viewer, id, state.app.update_ticket(&viewer.actor, id, patch).await, "edit").await
 }
 
 /// The ticket to relate this one to, and why.
@@ -1138,18 +1147,7 @@ pub async fn relate(
         Ok(other) => state.app.relate(&viewer.actor, id, RelationKind::Reference, TicketId(other), &form.note).await,
         Err(_) => Err(helpdesk_app::AppError::invalid("ticket", "give a ticket's number")),
     };
-    match outcome {
-        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=relate"))),
-        Err(e) => {
-            let status = match &e {
-                helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
-                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let errors = Errors::from_app(e)?;
-            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
-            Ok((status, page).into_response())
-        }
-    }
+    back_to_ticket(&state, &viewer, id, outcome, "relate").await
 }
 
 /// A web page to relate to the ticket.
@@ -1165,18 +1163,7 @@ pub async fn add_link(
     PagePath(id): PagePath<TicketId>,
     PageForm(form): PageForm<LinkForm>,
 ) -> PageResult {
-    match state.app.add_link(&viewer.actor, id, &form.url).await {
-        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=link"))),
-        Err(e) => {
-            let status = match &e {
-                helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
-                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let errors = Errors::from_app(e)?;
-            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
-            Ok((status, page).into_response())
-        }
-    }
+    back_to_ticket(&state, &viewer, id, state.app.add_link(&viewer.actor, id, &form.url).await, "link").await
 }
 
 /// Removes a related link.
@@ -1212,18 +1199,7 @@ pub async fn escalate(
     PagePath(id): PagePath<TicketId>,
     PageForm(form): PageForm<EscalateForm>,
 ) -> PageResult {
-    match state.app.escalate(&viewer.actor, id, &form.reason).await {
-        Ok(_) => Ok(see_other(&format!("/tickets/{id}?done=escalate"))),
-        Err(e) => {
-            let status = match &e {
-                helpdesk_app::AppError::Conflict { .. } => axum::http::StatusCode::CONFLICT,
-                _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let errors = Errors::from_app(e)?;
-            let page = ticket_page(&state, &viewer, id, errors, String::new(), "").await?;
-            Ok((status, page).into_response())
-        }
-    }
+    back_to_ticket(&state, &viewer, id, state.app.escalate(&viewer.actor, id, &form.reason).await, "escalate").await
 }
 
 /// A change of the ticket's fields, from one of the action forms.
