@@ -11,6 +11,7 @@ pub(crate) const FIRST_HUNDRED: helpdesk_domain::paging::PageRequest =
 pub mod accounts;
 pub mod attachments;
 pub mod auth;
+pub mod bulk;
 pub mod calendars;
 pub mod catalog;
 pub mod certificates;

@@ -373,3 +373,60 @@ async fn the_ticket_list_takes_the_queues_owner_units_and_orders() {
     assert_problem(&anonymous, StatusCode::UNAUTHORIZED);
     assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
 }
+
+#[tokio::test]
+async fn a_bulk_change_changes_each_ticket_it_may_and_lists_the_rest_with_why() {
+    let f = Fixture::new().await;
+    let (sam_id, sam) = f.supporter(&crate::common::unique_address("sam"), f.first_line).await;
+    let a = f.open(&f.admin, json!({})).await;
+    let b = f.open(&f.admin, json!({})).await;
+    let elsewhere = f.open(&f.admin, json!({"privacy": "private"})).await;
+    let moved = f.server.patch(&format!("/api/v1/tickets/{elsewhere}"), &f.admin, json!({"unit": f.second_line})).await;
+    assert_eq!(moved.status, StatusCode::OK);
+
+    let body = json!({"tickets": [a, b, elsewhere, 999_999, a], "status": "in_progress", "owner": sam_id});
+    let answer = f.server.post("/api/v1/tickets/bulk", &sam, body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.body);
+    assert_eq!(answer.body["done"], json!([a, b]), "each once, in the order given");
+    let refused: Vec<(i64, String)> = answer.body["refused"]
+        .as_array()
+        .expect("refused")
+        .iter()
+        .map(|r| (r["ticket"].as_i64().expect("a number"), r["detail"].as_str().expect("why").to_owned()))
+        .collect();
+    assert_eq!(
+        refused,
+        [(elsewhere, format!("there is no ticket #{elsewhere}")), (999_999, "there is no ticket #999999".to_owned()),],
+        "a ticket one may not read is refused as one that does not exist"
+    );
+    for id in [a, b] {
+        let ticket = f.server.get(&format!("/api/v1/tickets/{id}"), &sam).await.body;
+        assert_eq!((ticket["status"].clone(), ticket["owner"].clone()), (json!("in_progress"), json!(sam_id)));
+    }
+    let untouched = f.server.get(&format!("/api/v1/tickets/{elsewhere}"), &f.admin).await.body;
+    assert_eq!(untouched["status"], "assigned");
+
+    // A change the policy refuses for one ticket (another unit's) is that ticket's refusal only.
+    let c = f.open(&f.admin, json!({})).await;
+    let moved = f.server.patch(&format!("/api/v1/tickets/{c}"), &f.admin, json!({"unit": f.second_line})).await;
+    assert_eq!(moved.status, StatusCode::OK);
+    let answer = f.server.post("/api/v1/tickets/bulk", &sam, json!({"tickets": [a, c], "owner": sam_id})).await;
+    assert_eq!(answer.body["done"], json!([a]), "{:?}", answer.body);
+    assert_eq!(answer.body["refused"][0]["ticket"], json!(c));
+    assert_eq!(f.server.get(&format!("/api/v1/tickets/{c}"), &f.admin).await.body["owner"], Value::Null);
+
+    let before = snapshot(f.server.store()).await;
+    let many: Vec<i64> = (1..=501).collect();
+    for (body, what) in [
+        (json!({"tickets": many, "status": "in_progress"}), "501 tickets"),
+        (json!({"tickets": [], "status": "in_progress"}), "no ticket"),
+        (json!({"tickets": [a], "title": "x"}), "an edit"),
+    ] {
+        assert_problem(&f.server.post("/api/v1/tickets/bulk", &sam, body).await, StatusCode::UNPROCESSABLE_ENTITY);
+        let _ = what;
+    }
+    let anonymous =
+        f.server.call(reqwest::Method::POST, "/api/v1/tickets/bulk", None, Some(json!({"tickets": [a]}))).await;
+    assert_problem(&anonymous, StatusCode::UNAUTHORIZED);
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
+}

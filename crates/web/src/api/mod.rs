@@ -249,6 +249,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(tickets::create_ticket, tickets::list_tickets))
         .routes(routes!(tickets::get_ticket, tickets::update_ticket))
+        .routes(routes!(tickets::bulk_update))
         .routes(routes!(tickets::create_article, tickets::list_articles))
         .routes(routes!(tickets::ticket_history))
         .routes(routes!(tickets::ticket_sla))

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::response::IntoResponse;
+use helpdesk_app::bulk::BulkOutcome;
 use helpdesk_app::tickets::OpenState;
 use helpdesk_app::tickets::TicketFilter;
 use helpdesk_domain::clock::SlaDetail;
@@ -117,6 +118,29 @@ pub struct UpdateTicket {
     /// All "send a copy to" addresses from now on (an empty list takes them away).
     #[schema(max_items = 10)]
     pub copy_to: Option<Vec<String>>,
+}
+
+/// The same change to many tickets (the queue's bulk changes).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkUpdate {
+    /// The tickets' numbers, 1 to 500.
+    #[schema(min_items = 1, max_items = 500)]
+    pub tickets: Vec<i64>,
+    /// The new status of each.
+    pub status: Option<Status>,
+    /// The qualifier of a solved or unsolved status.
+    pub resolution: Option<Resolution>,
+    /// The new priority of each.
+    pub priority: Option<Priority>,
+    /// Why the priority differs from each ticket's triage result.
+    pub priority_reason: Option<String>,
+    /// The unit to move each to.
+    pub unit: Option<UnitId>,
+    /// The owner of each; null takes the owners away.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, nullable)]
+    pub owner: Option<Option<AccountId>>,
 }
 
 /// Tells a field given as null (`Some(None)`) from one left out (`None`).
@@ -359,6 +383,32 @@ pub async fn update_ticket(
         copy_to: body.copy_to,
     };
     Ok(Json(state.app.update_ticket(&actor, id, patch).await?))
+}
+
+/// Changes many tickets at once (the queue's bulk changes): each ticket is checked by the policy
+/// and the transition table as if it were changed alone; what is refused is listed with why, the
+/// rest is done. More than 500 tickets is refused whole (422), and changes nothing.
+#[utoipa::path(post, path = "/api/v1/tickets/bulk", tag = "tickets", request_body = BulkUpdate,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What was done and what was refused", body = BulkOutcome),
+        WriteRefusals,
+    ))]
+pub async fn bulk_update(
+    Caller { state, actor }: Caller,
+    ApiJson(body): ApiJson<BulkUpdate>,
+) -> ApiResult<BulkOutcome> {
+    let patch = TicketPatch {
+        status: body.status,
+        resolution: body.resolution,
+        priority: body.priority,
+        priority_reason: body.priority_reason,
+        unit: body.unit,
+        owner: body.owner,
+        ..TicketPatch::default()
+    };
+    let tickets: Vec<TicketId> = body.tickets.into_iter().map(TicketId).collect();
+    Ok(Json(state.app.bulk_update(&actor, &tickets, patch).await?))
 }
 
 /// Adds a public reply or an internal note.
