@@ -577,3 +577,43 @@ async fn admins_keep_calendars_on_their_pages_with_pasted_holidays_and_a_preview
     assert!(answer.html.contains("a calendar needs some working time"), "a save is checked as a new one is");
     assert_eq!(snapshot(fx.server.store()).await, before, "refused forms wrote nothing");
 }
+
+#[tokio::test]
+async fn a_supporter_changes_the_selected_tickets_of_the_queue_at_once_and_reads_what_was_refused() {
+    let fx = Fixture::new().await;
+    let (session, sam, _) = person(&fx, &[Role::Community]).await;
+    let added =
+        fx.server.post(&format!("/api/v1/units/{}/members", fx.first_line), &fx.admin, json!({"account": sam})).await;
+    assert!(added.status.is_success(), "{:?}", added.body);
+    let a = fx.open(&fx.admin, json!({})).await;
+    let b = fx.open(&fx.admin, json!({})).await;
+    let queue = session.get("/queue").await.html;
+    assert!(queue.contains(&format!("name=\"ticket\" value=\"{a}\" form=\"bulk\"")), "each row can be selected");
+    assert!(queue.contains("Change the selected tickets"));
+
+    let before = snapshot(fx.server.store()).await;
+    let nothing = session.post_form("/queue/bulk", &[("ticket", &a.to_string()), ("back", "/queue")]).await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nothing.html.contains("choose what to change"), "{}", nothing.html);
+    let none = session.post_form("/queue/bulk", &[("status", "in_progress"), ("back", "https://evil.example/")]).await;
+    assert!(none.html.contains("select the tickets to change first") && none.html.contains("href=\"/queue\""));
+    assert_eq!(snapshot(fx.server.store()).await, before, "refusals write nothing");
+
+    let fields = [("ticket", a.to_string()), ("ticket", b.to_string()), ("ticket", "999999".to_owned())];
+    let mut form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    form.extend([("status", "in_progress"), ("owner", "me"), ("back", "/queue?list=mine")]);
+    let done = session.post_form("/queue/bulk", &form).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    assert!(
+        done.html.contains(&format!("href=\"/tickets/{a}\">#{a}</a>, <a href=\"/tickets/{b}\">#{b}</a>")),
+        "{}",
+        done.html
+    );
+    assert!(
+        done.html.contains("#999999: there is no ticket #999999") && done.html.contains("href=\"/queue?list=mine\"")
+    );
+    for id in [a, b] {
+        let ticket = fx.server.get(&format!("/api/v1/tickets/{id}"), &fx.admin).await.body;
+        assert_eq!((ticket["status"].clone(), ticket["owner"].clone()), (json!("in_progress"), json!(sam)));
+    }
+}

@@ -74,6 +74,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/dashboard", get(work::dashboard))
         .route("/queue", get(work::queue))
         .route("/triage", get(work::triage))
+        .route("/queue/bulk", post(work::bulk))
         .route("/units", get(units::list))
         .route("/units/{id}", get(units::show))
         .route("/units/{id}/join", post(units::join))

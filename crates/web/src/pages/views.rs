@@ -78,6 +78,8 @@ pub struct TicketRow {
     pub category: String,
     /// The unit's name.
     pub unit: String,
+    /// Whether the row has a box to select it for a bulk change.
+    pub select: bool,
 }
 
 /// Names of categories and units, to show instead of their numbers.
@@ -125,6 +127,7 @@ impl TicketRow {
             last_activity: when(t.updated_at),
             category: names.category(t.category),
             unit: names.unit(t.unit),
+            select: false,
         }
     }
 }

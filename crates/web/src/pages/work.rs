@@ -3,17 +3,21 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::response::IntoResponse;
 use helpdesk_app::work_lists::WorkList;
-use helpdesk_domain::OrgId;
 use helpdesk_domain::listing::Narrowing;
 use helpdesk_domain::paging::{Page, PageRequest};
+use helpdesk_domain::status::Status;
+use helpdesk_domain::ticket::Priority;
 use helpdesk_domain::ticket::TicketSummary;
+use helpdesk_domain::workflow::TicketPatch;
+use helpdesk_domain::{OrgId, TicketId, UnitId};
 use serde::Deserialize;
 
-use super::form::PageQuery;
+use super::form::{PageForm, PageQuery};
 use super::tickets::{FilterForm, ListQuery, names};
-use super::views::{Pager, TicketRow, query, when};
-use super::{Errors, PageResult, Shell, SignedIn, Viewer, render};
+use super::views::{Choice, Names, Pager, TicketRow, query, when, words};
+use super::{Errors, MessagePage, PageResult, Shell, SignedIn, Viewer, escape, render};
 use crate::AppState;
 
 /// A tab above a list.
@@ -50,6 +54,38 @@ struct WorkPage {
     alerts: Vec<Line>,
     entitlements: Vec<Line>,
     show_side: bool,
+    /// The form that changes the selected tickets at once (the supporters' lists).
+    bulk: Option<BulkChoices>,
+}
+
+/// What the bulk change form offers.
+struct BulkChoices {
+    statuses: Vec<Choice>,
+    priorities: Vec<Choice>,
+    units: Vec<Choice>,
+    /// The list to come back to.
+    back: String,
+}
+
+impl BulkChoices {
+    fn of(names: &Names, back: &str) -> BulkChoices {
+        let keep = || Choice::new("", "(leave as it is)", "");
+        let statuses = [Status::InProgress, Status::WaitingForReply, Status::OnHold, Status::Solved, Status::Unsolved];
+        let mut units: Vec<(&UnitId, &String)> = names.units.iter().collect();
+        units.sort_by(|a, b| a.1.cmp(b.1));
+        BulkChoices {
+            statuses: std::iter::once(keep())
+                .chain(statuses.iter().map(|s| Choice::new(s.as_str(), words(s.as_str()), "")))
+                .collect(),
+            priorities: std::iter::once(keep())
+                .chain(Priority::ALL.iter().map(|p| Choice::new(p.as_str(), p.as_str(), "")))
+                .collect(),
+            units: std::iter::once(keep())
+                .chain(units.into_iter().map(|(id, name)| Choice::new(id.get().to_string(), name.clone(), "")))
+                .collect(),
+            back: back.to_owned(),
+        }
+    }
 }
 
 impl WorkPage {
@@ -77,8 +113,99 @@ impl WorkPage {
             alerts: vec![],
             entitlements: vec![],
             show_side: false,
+            bulk: None,
         }
     }
+}
+
+impl WorkPage {
+    /// Offers the rows for a bulk change, coming back to `back` after it.
+    fn selectable(&mut self, names: &Names, back: &str) {
+        for row in &mut self.rows {
+            row.select = true;
+        }
+        self.bulk = Some(BulkChoices::of(names, back));
+    }
+}
+
+/// Changes the tickets selected in a supporters' list at once, each on its own, and says what
+/// was done and what was refused with why.
+pub async fn bulk(SignedIn { state, viewer }: SignedIn, PageForm(form): PageForm<Vec<(String, String)>>) -> PageResult {
+    let value = |key: &str| form.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).unwrap_or_default();
+    let back = match value("back") {
+        b @ ("/queue" | "/queue?list=mine" | "/triage") => b.to_owned(),
+        _ => "/queue".to_owned(),
+    };
+    let tickets: Vec<TicketId> =
+        form.iter().filter(|(k, _)| k == "ticket").filter_map(|(_, v)| v.trim().parse().ok().map(TicketId)).collect();
+    let mut errors = Vec::new();
+    let mut patch = TicketPatch::default();
+    match value("status") {
+        "" => {}
+        s => match s.parse::<Status>() {
+            Ok(status) => patch.status = Some(status),
+            Err(e) => errors.push(e.to_string()),
+        },
+    }
+    match value("priority") {
+        "" => {}
+        p => match p.parse::<Priority>() {
+            Ok(priority) => patch.priority = Some(priority),
+            Err(e) => errors.push(e.to_string()),
+        },
+    }
+    if !value("priority_reason").is_empty() {
+        patch.priority_reason = Some(value("priority_reason").to_owned());
+    }
+    match value("unit") {
+        "" => {}
+        u => match u.parse::<i64>() {
+            Ok(unit) => patch.unit = Some(UnitId(unit)),
+            Err(_) => errors.push("choose a unit".to_owned()),
+        },
+    }
+    match value("owner") {
+        "" => {}
+        "me" => patch.owner = Some(viewer.actor.account),
+        "none" => patch.owner = Some(None),
+        _ => errors.push("choose yourself or nobody as the owner".to_owned()),
+    }
+    let nothing = patch.status.is_none() && patch.priority.is_none() && patch.unit.is_none() && patch.owner.is_none();
+    if tickets.is_empty() {
+        errors.push("select the tickets to change first".to_owned());
+    } else if nothing && errors.is_empty() {
+        errors.push("choose what to change: a status, a priority, an owner or a unit".to_owned());
+    }
+    let link = format!("<p><a href=\"{}\">Back to the list</a></p>", escape(&back));
+    if !errors.is_empty() {
+        let body = format!("<p>{}</p>{link}", escape(&errors.join("; ")));
+        let page = MessagePage { shell: Shell::of(&viewer), title: "Nothing was changed".into(), body };
+        return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    }
+    let outcome = match state.app.bulk_update(&viewer.actor, &tickets, patch).await {
+        Ok(outcome) => outcome,
+        Err(e @ helpdesk_app::AppError::Invalid(_)) => {
+            let body = format!("<p>{}</p>{link}", escape(&e.to_string()));
+            let page = MessagePage { shell: Shell::of(&viewer), title: "Nothing was changed".into(), body };
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut body = String::new();
+    let numbers =
+        |ids: &[TicketId]| ids.iter().map(|id| format!("<a href=\"/tickets/{id}\">#{id}</a>")).collect::<Vec<_>>();
+    if !outcome.done.is_empty() {
+        body.push_str(&format!("<p>Changed: {}.</p>", numbers(&outcome.done).join(", ")));
+    }
+    if !outcome.refused.is_empty() {
+        body.push_str("<p>Left as they were:</p><ul>");
+        for r in &outcome.refused {
+            body.push_str(&format!("<li>#{}: {}</li>", r.ticket, escape(&r.detail)));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str(&link);
+    Ok(render(&MessagePage { shell: Shell::of(&viewer), title: "The selected tickets".into(), body }))
 }
 
 /// The tabs of the supporters' views; `current` is the address of the one shown.
@@ -230,6 +357,7 @@ pub async fn queue(
     if mine {
         page.hidden = vec![("list".to_owned(), "mine".to_owned())];
     }
+    page.selectable(&names, current);
     Ok(render(&page))
 }
 
@@ -246,6 +374,7 @@ pub async fn triage(
     let intro = "Open tickets of the 1st-level units: check the priority, take them or route them to the right unit.";
     let tabs = supporter_tabs("/triage");
     let form = filters.form(&categories, WorkList::Triage.shows());
-    let page = WorkPage::of(&viewer, "Triage", intro.to_owned(), tabs, "/triage", list, form);
+    let mut page = WorkPage::of(&viewer, "Triage", intro.to_owned(), tabs, "/triage", list, form);
+    page.selectable(&names, "/triage");
     Ok(render(&page))
 }
