@@ -34,6 +34,35 @@ macro_rules! relations_sql {
             i64::try_from(limit).unwrap_or(i64::MAX)
         }
 
+        /// The relations of `ticket` seen from it, through the pool or a transaction.
+        async fn fetch_relations<'e, E: sqlx::Executor<'e, Database = $db>>(
+            e: E,
+            ticket: helpdesk_domain::TicketId,
+            limit: usize,
+        ) -> crate::StoreResult<Vec<Relation>> {
+            let rows: Vec<RelationRow> = sqlx::query_as($crate::statements::relations::RELATIONS_OF_TICKET)
+                .bind(ticket)
+                .bind(limit_of(limit))
+                .fetch_all(e)
+                .await?;
+            rows.into_iter().map(|row| relation_of(row, ticket)).collect()
+        }
+
+        /// The related links of `ticket`, through the pool or a transaction.
+        async fn fetch_links<'e, E: sqlx::Executor<'e, Database = $db>>(
+            e: E,
+            ticket: helpdesk_domain::TicketId,
+            limit: usize,
+        ) -> crate::StoreResult<Vec<helpdesk_domain::relation::TicketLink>> {
+            let rows: Vec<(i64, String, crate::rows::Ts)> =
+                sqlx::query_as($crate::statements::relations::LINKS_OF_TICKET)
+                    .bind(ticket)
+                    .bind(limit_of(limit))
+                    .fetch_all(e)
+                    .await?;
+            Ok(rows.into_iter().map(link_of).collect())
+        }
+
         #[async_trait::async_trait]
         impl RelationStore for SqlStore {
             async fn relations_of(
@@ -41,12 +70,7 @@ macro_rules! relations_sql {
                 ticket: helpdesk_domain::TicketId,
                 limit: usize,
             ) -> crate::StoreResult<Vec<Relation>> {
-                let rows: Vec<RelationRow> = sqlx::query_as($crate::statements::relations::RELATIONS_OF_TICKET)
-                    .bind(ticket)
-                    .bind(limit_of(limit))
-                    .fetch_all(&self.read)
-                    .await?;
-                rows.into_iter().map(|row| relation_of(row, ticket)).collect()
+                fetch_relations(&self.read, ticket, limit).await
             }
 
             async fn links_of(
@@ -54,13 +78,7 @@ macro_rules! relations_sql {
                 ticket: helpdesk_domain::TicketId,
                 limit: usize,
             ) -> crate::StoreResult<Vec<helpdesk_domain::relation::TicketLink>> {
-                let rows: Vec<(i64, String, crate::rows::Ts)> =
-                    sqlx::query_as($crate::statements::relations::LINKS_OF_TICKET)
-                        .bind(ticket)
-                        .bind(limit_of(limit))
-                        .fetch_all(&self.read)
-                        .await?;
-                Ok(rows.into_iter().map(link_of).collect())
+                fetch_links(&self.read, ticket, limit).await
             }
         }
 
@@ -71,12 +89,7 @@ macro_rules! relations_sql {
                 ticket: helpdesk_domain::TicketId,
                 limit: usize,
             ) -> crate::StoreResult<Vec<Relation>> {
-                let rows: Vec<RelationRow> = sqlx::query_as($crate::statements::relations::RELATIONS_OF_TICKET)
-                    .bind(ticket)
-                    .bind(limit_of(limit))
-                    .fetch_all(&mut *self.tx)
-                    .await?;
-                rows.into_iter().map(|row| relation_of(row, ticket)).collect()
+                fetch_relations(&mut *self.tx, ticket, limit).await
             }
 
             async fn insert_relation(&mut self, r: &Relation) -> crate::StoreResult<i64> {
@@ -116,13 +129,7 @@ macro_rules! relations_sql {
                 ticket: helpdesk_domain::TicketId,
                 limit: usize,
             ) -> crate::StoreResult<Vec<helpdesk_domain::relation::TicketLink>> {
-                let rows: Vec<(i64, String, crate::rows::Ts)> =
-                    sqlx::query_as($crate::statements::relations::LINKS_OF_TICKET)
-                        .bind(ticket)
-                        .bind(limit_of(limit))
-                        .fetch_all(&mut *self.tx)
-                        .await?;
-                Ok(rows.into_iter().map(link_of).collect())
+                fetch_links(&mut *self.tx, ticket, limit).await
             }
 
             async fn insert_link(
