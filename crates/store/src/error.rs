@@ -16,6 +16,9 @@ pub enum StoreError {
     /// so that reports that print the chain do not say it twice.)
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// A write transaction's group could not be committed, so nothing of it was kept.
+    #[error("the change was not saved: {0}")]
+    Commit(String),
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migrate(sqlx::migrate::MigrateError),

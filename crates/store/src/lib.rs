@@ -12,6 +12,7 @@ mod auth;
 mod clocks;
 mod error;
 mod followers;
+mod group_commit;
 mod identity;
 mod mail;
 mod postgres;

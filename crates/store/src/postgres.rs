@@ -22,7 +22,8 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 sql_store! {
     db: sqlx::Postgres,
     engine: Engine::Postgres,
-    begin: "BEGIN",
+    // Each transaction on a connection of its own: PostgreSQL commits concurrent ones together.
+    writer: (),
     dialect: postgres,
     // The extended protocol prepares one statement at a time.
     one_command: false,
@@ -92,5 +93,32 @@ pub(crate) async fn open(url: &str) -> Result<SqlStore, StoreError> {
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
-    Ok(SqlStore { read: pool.clone(), write: pool, upkeep: None, wal: None })
+    Ok(SqlStore { read: pool.clone(), write: pool, upkeep: None, writer: () })
+}
+
+/// A write transaction: one of the pool's connections in a transaction.
+type WriteTx = sqlx::Transaction<'static, sqlx::Postgres>;
+
+/// Starts a write transaction on a connection of the pool.
+async fn begin_write(store: &SqlStore) -> StoreResult<WriteTx> {
+    Ok(store.write.begin().await?)
+}
+
+/// The connection of a lone write statement: one of the pool's, committing by itself.
+type SingleWrite = sqlx::pool::PoolConnection<sqlx::Postgres>;
+
+/// Takes a connection for one statement.
+async fn single_write(store: &SqlStore) -> StoreResult<SingleWrite> {
+    Ok(store.write.acquire().await?)
+}
+
+/// A lone statement has committed by itself already.
+async fn end_single(_write: SingleWrite) -> StoreResult<()> {
+    Ok(())
+}
+
+/// PostgreSQL's transactions end with their connections: nothing waits to be committed, and
+/// its writer is no more than the pool.
+async fn finish_writes(store: &SqlStore) {
+    let () = store.writer;
 }

@@ -140,7 +140,7 @@ macro_rules! sql_store {
     (
         db: $db:ty,
         engine: $engine:expr,
-        begin: $begin:literal,
+        writer: $writer:ty,
         dialect: $dialect:ident,
         one_command: $one_command:literal,
         broad: $broad:literal,
@@ -178,8 +178,8 @@ macro_rules! sql_store {
             pub(crate) write: sqlx::Pool<$db>,
             /// Background upkeep that lives as long as the store.
             pub(crate) upkeep: Option<tokio::task::AbortHandle>,
-            /// What keeps SQLite's write-ahead log small after each commit (SQLite only).
-            pub(crate) wal: Option<std::sync::Arc<crate::wal::WalBound>>,
+            /// What the write transactions go through (`begin_write` of the engine's module).
+            pub(crate) writer: $writer,
         }
 
         impl Drop for SqlStore {
@@ -192,8 +192,7 @@ macro_rules! sql_store {
 
         /// A write transaction.
         pub(crate) struct SqlTx {
-            tx: sqlx::Transaction<'static, $db>,
-            wal: Option<std::sync::Arc<crate::wal::WalBound>>,
+            tx: WriteTx,
         }
 
         async fn fetch_ticket<'e, E: Executor<'e, Database = $db>>(
@@ -425,13 +424,14 @@ macro_rules! sql_store {
             }
 
             async fn begin(&self) -> StoreResult<Box<dyn Tx>> {
-                Ok(Box::new(SqlTx { tx: self.write.begin_with($begin).await?, wal: self.wal.clone() }))
+                Ok(Box::new(SqlTx { tx: begin_write(self).await? }))
             }
 
             async fn close(&self) {
                 if let Some(task) = &self.upkeep {
                     task.abort();
                 }
+                finish_writes(self).await;
                 self.write.close().await;
                 self.read.close().await;
             }
@@ -600,13 +600,14 @@ macro_rules! sql_store {
                 lease_until: OffsetDateTime,
                 limit: i64,
             ) -> StoreResult<Vec<Job>> {
+                let mut w = single_write(self).await?;
                 let mut rows: Vec<JobRow> = sqlx::query_as($crate::statements::tickets::CLAIM_JOBS.$dialect)
                     .bind(worker)
                     .bind(Ts::from(lease_until))
                     .bind(Ts::from(now))
                     .bind(limit)
-                    .fetch_all(&self.write)
-                    .await?;
+                    .fetch_all(&mut *w).await?;
+                end_single(w).await?;
                 rows.sort_by_key(|r| r.id());
                 convert(rows)
             }
@@ -622,7 +623,9 @@ macro_rules! sql_store {
                     ids_sql.push_bind(*id);
                 }
                 qb.push(")");
-                qb.build().execute(&self.write).await?;
+                let mut w = single_write(self).await?;
+                qb.build().execute(&mut *w).await?;
+                end_single(w).await?;
                 Ok(())
             }
 
@@ -635,19 +638,20 @@ macro_rules! sql_store {
                 now: OffsetDateTime,
             ) -> StoreResult<()> {
                 let failed_at = if retry_at.is_none() { Some(Ts::from(now)) } else { None };
+                let mut w = single_write(self).await?;
                 sqlx::query($crate::statements::tickets::FAIL_JOB)
                     .bind(id)
                     .bind(worker)
                     .bind(error)
                     .bind(retry_at.map(Ts::from))
                     .bind(failed_at)
-                    .execute(&self.write)
-                    .await?;
+                    .execute(&mut *w).await?;
+                end_single(w).await?;
                 Ok(())
             }
 
             async fn release_claims(&self, worker: &str) -> StoreResult<(u64, u64)> {
-                let mut tx = self.write.begin_with($begin).await?;
+                let mut tx = begin_write(self).await?;
                 // Due as they were: a claim leaves run_at and due_at as it found them.
                 let jobs = sqlx::query($crate::statements::tickets::RELEASE_CLAIMS_UPDATE_JOBS)
                     .bind(worker)
@@ -731,9 +735,6 @@ macro_rules! sql_store {
         impl Tx for SqlTx {
             async fn commit(self: Box<Self>) -> StoreResult<()> {
                 self.tx.commit().await?;
-                if let Some(wal) = &self.wal {
-                    wal.after_commit().await;
-                }
                 Ok(())
             }
 

@@ -21,12 +21,12 @@ macro_rules! accounts_sql {
 
         /// Locks an account row until the transaction ends; false when there is none.
         async fn lock_account(
-            tx: &mut sqlx::Transaction<'static, $db>,
+            conn: &mut <$db as sqlx::Database>::Connection,
             account: helpdesk_domain::AccountId,
         ) -> crate::StoreResult<bool> {
             let found: Option<i64> = sqlx::query_scalar($crate::statements::accounts::LOCK_ACCOUNT.$dialect)
                 .bind(account)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *conn)
                 .await?;
             Ok(found.is_some())
         }
@@ -122,7 +122,7 @@ macro_rules! accounts_sql {
                 account: helpdesk_domain::AccountId,
                 roles: &[helpdesk_domain::account::Role],
             ) -> crate::StoreResult<bool> {
-                if !lock_account(&mut self.tx, account).await? {
+                if !lock_account(&mut *self.tx, account).await? {
                     return Ok(false);
                 }
                 sqlx::query($crate::statements::accounts::SET_GRANTED_ROLES_DELETE_ACCOUNT_ROLES)
@@ -157,7 +157,7 @@ macro_rules! accounts_sql {
                 account: helpdesk_domain::AccountId,
                 wanted: &[helpdesk_domain::account::Notification],
             ) -> crate::StoreResult<bool> {
-                if !lock_account(&mut self.tx, account).await? {
+                if !lock_account(&mut *self.tx, account).await? {
                     return Ok(false);
                 }
                 sqlx::query($crate::statements::accounts::SET_WANTED_NOTIFICATIONS_DELETE_NOTIFICATION_OPTOUTS)

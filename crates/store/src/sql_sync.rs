@@ -126,13 +126,15 @@ macro_rules! sync_sql {
                 now: time::OffsetDateTime,
                 until: time::OffsetDateTime,
             ) -> crate::StoreResult<bool> {
+                let mut w = single_write(self).await?;
                 let done = sqlx::query($crate::statements::sync::CLAIM_POLL)
                     .bind(unit)
                     .bind(worker)
                     .bind(crate::rows::Ts::from(now))
                     .bind(crate::rows::Ts::from(until))
-                    .execute(&self.write)
+                    .execute(&mut *w)
                     .await?;
+                end_single(w).await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -151,14 +153,16 @@ macro_rules! sync_sql {
                 lease_until: time::OffsetDateTime,
                 limit: i64,
             ) -> crate::StoreResult<Vec<(helpdesk_domain::TicketId, i64)>> {
+                let mut w = single_write(self).await?;
                 let mut rows: Vec<(helpdesk_domain::TicketId, i64)> =
                     sqlx::query_as($crate::statements::sync::CLAIM_LINKS.$dialect)
                         .bind(worker)
                         .bind(crate::rows::Ts::from(lease_until))
                         .bind(crate::rows::Ts::from(now))
                         .bind(limit)
-                        .fetch_all(&self.write)
+                        .fetch_all(&mut *w)
                         .await?;
+                end_single(w).await?;
                 rows.sort();
                 Ok(rows)
             }
@@ -171,13 +175,15 @@ macro_rules! sync_sql {
                 now: time::OffsetDateTime,
             ) -> crate::StoreResult<()> {
                 // A change made while the link was being synced leaves it due again at once.
+                let mut w = single_write(self).await?;
                 sqlx::query($crate::statements::sync::FINISH_LINK)
                     .bind(ticket)
                     .bind(worker)
                     .bind(version)
                     .bind(crate::rows::Ts::from(now))
-                    .execute(&self.write)
+                    .execute(&mut *w)
                     .await?;
+                end_single(w).await?;
                 Ok(())
             }
 
@@ -188,13 +194,15 @@ macro_rules! sync_sql {
                 error: &str,
                 retry_at: time::OffsetDateTime,
             ) -> crate::StoreResult<()> {
+                let mut w = single_write(self).await?;
                 sqlx::query($crate::statements::sync::FAIL_LINK)
                     .bind(ticket)
                     .bind(worker)
                     .bind(error)
                     .bind(crate::rows::Ts::from(retry_at))
-                    .execute(&self.write)
+                    .execute(&mut *w)
                     .await?;
+                end_single(w).await?;
                 Ok(())
             }
         }

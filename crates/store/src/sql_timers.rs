@@ -40,13 +40,15 @@ macro_rules! timers_sql {
                 now: time::OffsetDateTime,
                 until: time::OffsetDateTime,
             ) -> crate::StoreResult<bool> {
+                let mut w = single_write(self).await?;
                 let done = sqlx::query($crate::statements::timers::CLAIM_LEASE)
                     .bind(name)
                     .bind(holder)
                     .bind(crate::rows::Ts::from(now))
                     .bind(crate::rows::Ts::from(until))
-                    .execute(&self.write)
+                    .execute(&mut *w)
                     .await?;
+                end_single(w).await?;
                 Ok(done.rows_affected() == 1)
             }
         }

@@ -2,12 +2,12 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+use crate::group_commit::{GroupCommit, Member};
 use crate::sql::sql_store;
 use crate::sql_accounts::accounts_sql;
 use crate::sql_auth::auth_sql;
@@ -26,9 +26,8 @@ pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 sql_store! {
     db: sqlx::Sqlite,
     engine: Engine::Sqlite,
-    // Take the write lock at once: a deferred transaction that upgrades later can fail with
-    // SQLITE_BUSY when another process (the CLI) wrote in between.
-    begin: "BEGIN IMMEDIATE",
+    // The transactions waiting for the one writer are committed together (group_commit.rs).
+    writer: GroupCommit,
     // The statements' SQLite texts: no row locks, for SQLite locks the whole database for the
     // writer and there is nothing finer to lock.
     dialect: sqlite,
@@ -103,9 +102,10 @@ pub(crate) async fn open(path: &Path) -> Result<SqlStore, StoreError> {
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        // In WAL mode NORMAL is durable against application crashes; only a power loss can take
-        // the last commits, and never corrupts the file.
-        .synchronous(SqliteSynchronous::Normal)
+        // Every commit reaches the disk before it is acknowledged, so a power loss or a crash of
+        // the machine takes nothing acknowledged (NORMAL would survive only a crash of the
+        // process). One sync per group of transactions (group_commit.rs) keeps it affordable.
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(BUSY_TIMEOUT)
         // Whenever the log starts again from its beginning, a file grown past this is cut back.
@@ -132,7 +132,35 @@ pub(crate) async fn open(path: &Path) -> Result<SqlStore, StoreError> {
         path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
     ));
     let wal = WalBound::new(wal, write.clone(), BUSY_TIMEOUT);
-    Ok(SqlStore { read, write, upkeep: Some(upkeep), wal: Some(Arc::new(wal)) })
+    let writer = GroupCommit::new(write.clone(), wal);
+    Ok(SqlStore { read, write, upkeep: Some(upkeep), writer })
+}
+
+/// A write transaction: a member of a group commit.
+type WriteTx = Member;
+
+/// Starts a write transaction in the writer's open group.
+async fn begin_write(store: &SqlStore) -> StoreResult<WriteTx> {
+    store.writer.begin().await
+}
+
+/// The connection of a lone write statement: a transaction of its own in the writer's group, so
+/// that the job queue's and the sync runner's bookkeeping is committed with the rest.
+type SingleWrite = Member;
+
+/// Takes the writer for one statement.
+async fn single_write(store: &SqlStore) -> StoreResult<SingleWrite> {
+    store.writer.begin_single().await
+}
+
+/// Commits the one statement's transaction with its group.
+async fn end_single(write: SingleWrite) -> StoreResult<()> {
+    write.commit().await
+}
+
+/// Commits what the writer holds before the store closes.
+async fn finish_writes(store: &SqlStore) {
+    store.writer.finish().await;
 }
 
 /// How often the write-ahead log is copied back into the database file.

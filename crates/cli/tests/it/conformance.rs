@@ -54,6 +54,7 @@ mod accounts;
 conformance!(
     tickets_get_increasing_numbers_and_round_trip,
     a_dropped_transaction_writes_nothing,
+    concurrent_transactions_keep_exactly_what_each_committed,
     every_table_is_counted,
     every_statement_prepares_against_the_schema,
     lists_are_paged_filtered_and_newest_first,
@@ -208,6 +209,56 @@ async fn a_dropped_transaction_writes_nothing(db: TestDb) {
     assert_eq!(b.store.row_counts().await.expect("counts"), before);
     // The writer is free again after the rollback.
     insert(&b, new_ticket(&b, "Later", Privacy::Public), at(2)).await;
+}
+
+/// Transactions that overlap (on SQLite, committed together as a group) keep exactly what each
+/// committed: one that is dropped, after a write or after a statement the database refused,
+/// takes nothing of the others with it, and each commit that succeeds is there to read at once.
+async fn concurrent_transactions_keep_exactly_what_each_committed(db: TestDb) {
+    let b = base(&db).await;
+    let all = TicketQuery { page: PageRequest { page: 1, per_page: 100 }, ..TicketQuery::all(Visibility::All) };
+    let before = b.store.tickets(&all).await.expect("list").total;
+    let unit = NewUnit {
+        name: "storage".into(),
+        description: String::new(),
+        level: 1,
+        email: "x@example.org".into(),
+        integration: Integration::Direct,
+        service_level: ServiceLevelId(1),
+    };
+    let writers = (0..24).map(|i| {
+        let store = b.store.clone();
+        let ticket = new_ticket(&b, &format!("Overlap {i}"), Privacy::Public);
+        let unit = unit.clone();
+        tokio::spawn(async move {
+            let mut tx = store.begin().await.expect("begin");
+            let made = tx.insert_ticket(&ticket, &[], at(i)).await.expect("insert");
+            match i % 3 {
+                // A refusal: dropped after writing.
+                0 => return None,
+                // A statement refused by the database, then the transaction dropped.
+                1 => {
+                    assert!(matches!(tx.insert_unit(&unit, at(0)).await, Err(StoreError::Duplicate(_))));
+                    return None;
+                }
+                _ => {}
+            }
+            tx.commit().await.expect("commit");
+            let read = store.ticket(made.id).await.expect("read");
+            assert_eq!(read.map(|t| t.title), Some(made.title.clone()), "a commit is seen once it returns");
+            Some(made.title)
+        })
+    });
+    let mut committed: Vec<String> =
+        futures::future::join_all(writers).await.into_iter().filter_map(|done| done.expect("writer")).collect();
+    committed.sort();
+    let list = b.store.tickets(&all).await.expect("list");
+    let mut kept: Vec<String> =
+        list.items.iter().map(|t| t.title.clone()).filter(|t| t.starts_with("Overlap")).collect();
+    kept.sort();
+    assert_eq!(committed.len(), 8);
+    assert_eq!(kept, committed, "what was committed is kept, and nothing else");
+    assert_eq!(list.total, before + 8);
 }
 
 /// The row counts behind "a refusal writes nothing" take in every table of the schema: a raw
