@@ -23,6 +23,7 @@ use helpdesk_app::worker::Job;
 use helpdesk_app::worker::{JobError, JobHandler, Worker};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 /// Why mail could not be set up.
@@ -61,8 +62,10 @@ impl Mailer {
     /// offered), `smtp://host:port?tls=required`, `smtps://host:port` (TLS), with
     /// `user:password@` for credentials.
     pub fn smtp(url: &str, from: &str) -> Result<Mailer, MailError> {
-        let transport =
-            AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| MailError::Url(e.to_string()))?.build();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| MailError::Url(e.to_string()))?
+            .pool_config(PoolConfig::new().max_size(MAIL_CONNECTIONS))
+            .build();
         Ok(Mailer { from: parse_from(from)?, transport: Transport::Smtp(transport) })
     }
 
@@ -164,11 +167,22 @@ impl JobHandler for Mailer {
     }
 }
 
+/// How many mails go out at once to an SMTP server, each on a connection of its own. A mail waits
+/// on its server most of its time (lettre writes a message's end apart from the message, so each
+/// one waits for the server's delayed acknowledgement, about 40 ms): more at once means more a
+/// second for little more work. Written to files, mails wait for nothing, and the worker's
+/// default leaves the CPU to the requests.
+const MAIL_CONNECTIONS: u32 = 16;
+
 /// `worker` with the mail handlers: delivering messages with `mailer`, turning `app`'s changes
 /// into notifications, and processing inbound messages.
 pub fn with_mail_handlers(worker: Worker, app: &App, mailer: Mailer) -> Result<Worker, notices::TemplateError> {
     let shared = Arc::new(app.clone());
     let notifier = notices::Notifier::new(shared.clone())?;
+    let worker = match mailer.transport {
+        Transport::Smtp(_) => worker.concurrency(MAIL_CONNECTIONS as usize),
+        Transport::Files(..) => worker,
+    };
     Ok(worker
         .handle(SEND_MAIL, Arc::new(mailer))
         .handle(NOTIFY, Arc::new(notifier))
