@@ -49,7 +49,7 @@ struct Shared {
     pool: SqlitePool,
     /// Wakes the committing task.
     wake: Notify,
-    wal: Arc<WalBound>,
+    wal: WalBound,
 }
 
 /// The writer of one SQLite database, committing its transactions in groups.
@@ -62,8 +62,7 @@ impl GroupCommit {
     /// Writes through `pool` (one connection), keeping the log within `wal`'s bound.
     pub(crate) fn new(pool: SqlitePool, wal: WalBound) -> GroupCommit {
         let lane = Lane { conn: None, outcome: watch::channel(None).0, members: 0, abandoned: false };
-        let shared =
-            Arc::new(Shared { lane: Arc::new(Mutex::new(lane)), pool, wake: Notify::new(), wal: Arc::new(wal) });
+        let shared = Arc::new(Shared { lane: Arc::new(Mutex::new(lane)), pool, wake: Notify::new(), wal });
         let committer = tokio::spawn(commit_groups(shared.clone())).abort_handle();
         GroupCommit { shared, committer }
     }

@@ -606,7 +606,8 @@ macro_rules! sql_store {
                     .bind(Ts::from(lease_until))
                     .bind(Ts::from(now))
                     .bind(limit)
-                    .fetch_all(&mut *w).await?;
+                    .fetch_all(&mut *w)
+                    .await?;
                 end_single(w).await?;
                 rows.sort_by_key(|r| r.id());
                 convert(rows)
@@ -645,7 +646,8 @@ macro_rules! sql_store {
                     .bind(error)
                     .bind(retry_at.map(Ts::from))
                     .bind(failed_at)
-                    .execute(&mut *w).await?;
+                    .execute(&mut *w)
+                    .await?;
                 end_single(w).await?;
                 Ok(())
             }
