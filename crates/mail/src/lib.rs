@@ -9,6 +9,7 @@ pub mod imap;
 pub mod inbound;
 pub mod notices;
 pub mod quotes;
+mod smtp;
 pub mod tnef;
 
 use std::path::PathBuf;
@@ -23,8 +24,7 @@ use helpdesk_app::worker::Job;
 use helpdesk_app::worker::{JobError, JobHandler, Worker};
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, Message, MultiPart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Tokio1Executor};
 
 /// Why mail could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +46,7 @@ pub enum MailError {
 }
 
 enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(smtp::SmtpSender),
     Files(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
@@ -58,15 +58,13 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// A mailer that delivers through the SMTP server at `url`: `smtp://host:port` (STARTTLS when
-    /// offered), `smtp://host:port?tls=required`, `smtps://host:port` (TLS), with
-    /// `user:password@` for credentials.
+    /// A mailer that delivers through the SMTP server at `url`: `smtp://host:port` (plain),
+    /// `smtp://host:port?tls=required` (STARTTLS), `?tls=opportunistic` (STARTTLS when offered),
+    /// `smtps://host:port` (TLS), with `user:password@` for credentials.
     pub fn smtp(url: &str, from: &str) -> Result<Mailer, MailError> {
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| MailError::Url(e.to_string()))?
-            .pool_config(PoolConfig::new().max_size(MAIL_CONNECTIONS))
-            .build();
-        Ok(Mailer { from: parse_from(from)?, transport: Transport::Smtp(transport) })
+        let target = smtp::Target::parse(url).map_err(MailError::Url)?;
+        let sender = smtp::SmtpSender::new(target, MAIL_CONNECTIONS).map_err(MailError::Url)?;
+        Ok(Mailer { from: parse_from(from)?, transport: Transport::Smtp(sender) })
     }
 
     /// A mailer that writes each message as a file in `dir`.
@@ -136,10 +134,13 @@ impl JobHandler for Mailer {
         let message = self.message(&mail, job)?;
         match &self.transport {
             Transport::Smtp(smtp) => {
-                smtp.send(message).await.map_err(|e| {
-                    let words = format!("SMTP delivery to {} failed: {e}", mail.to);
+                smtp.send(message.envelope(), &message.formatted()).await.map_err(|e| {
+                    let words = |e: String| format!("SMTP delivery to {} failed: {e}", mail.to);
                     // A 5xx reply refuses this mail for good; anything else may pass later.
-                    if e.is_permanent() { JobError::Permanent(words) } else { JobError::Transient(words) }
+                    match e {
+                        JobError::Permanent(e) => JobError::Permanent(words(e)),
+                        JobError::Transient(e) => JobError::Transient(words(e)),
+                    }
                 })?;
             }
             Transport::Files(files, dir) => {
@@ -167,12 +168,11 @@ impl JobHandler for Mailer {
     }
 }
 
-/// How many mails go out at once to an SMTP server, each on a connection of its own. A mail waits
-/// on its server most of its time (lettre writes a message's end apart from the message, so each
-/// one waits for the server's delayed acknowledgement, about 40 ms): more at once means more a
-/// second for little more work. Written to files, mails wait for nothing, and the worker's
+/// How many mails go out at once to an SMTP server, each on a connection of its own (kept open
+/// for the next). A mail waits for its server's answers most of its time, so more at once means
+/// more a second for little more work. Written to files, mails wait for nothing, and the worker's
 /// default leaves the CPU to the requests.
-const MAIL_CONNECTIONS: u32 = 16;
+const MAIL_CONNECTIONS: usize = 16;
 
 /// `worker` with the mail handlers: delivering messages with `mailer`, turning `app`'s changes
 /// into notifications, and processing inbound messages.
@@ -180,7 +180,7 @@ pub fn with_mail_handlers(worker: Worker, app: &App, mailer: Mailer) -> Result<W
     let shared = Arc::new(app.clone());
     let notifier = notices::Notifier::new(shared.clone())?;
     let worker = match mailer.transport {
-        Transport::Smtp(_) => worker.concurrency(MAIL_CONNECTIONS as usize),
+        Transport::Smtp(_) => worker.concurrency(MAIL_CONNECTIONS),
         Transport::Files(..) => worker,
     };
     Ok(worker
