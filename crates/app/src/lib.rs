@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod clocks;
 pub mod customers;
+mod duplicates;
 pub mod entitlements;
 mod error;
 pub mod followers;

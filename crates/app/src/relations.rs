@@ -5,10 +5,13 @@ use helpdesk_domain::TicketId;
 use helpdesk_domain::history::Change;
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
 use helpdesk_domain::relation::{
-    MAX_LINKS, MAX_RELATIONS, RelatedTicket, Relation, RelationKind, Relations, TicketLink, check_link, check_relation,
+    MAX_LINKS, MAX_RELATIONS, RelatedTicket, Relation, RelationKind, Relations, TicketLink, check_link, check_master,
+    check_relation,
 };
+use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::Ticket;
 
+use crate::duplicates;
 use crate::tickets::{readable_for_update, record};
 use crate::{App, AppError, AppResult};
 
@@ -67,7 +70,9 @@ impl App {
     }
 
     /// Ties ticket `id` to ticket `other` (supporters of its unit and staff; `other` must be a
-    /// ticket they may read). The history of both says that a relation was made, not to which.
+    /// ticket they may read). A cross reference only ties them; a master (`other` is `id`'s
+    /// master) or a slave (`id` is `other`'s) makes the slave a duplicate, on hold until its
+    /// master is solved, and asks that the person works on both tickets.
     pub async fn relate(
         &self,
         actor: &Actor,
@@ -79,55 +84,103 @@ impl App {
         let note = check_relation(id, other, note).map_err(AppError::Invalid)?;
         let (actor, now) = (actor.clone(), self.now());
         self.write(move |mut tx| async move {
-            // Both rows are locked, the lower number first, so that two people tying the same
-            // pair from either end wait for each other rather than deadlock.
-            let (ticket, far) = if id < other {
-                let ticket = readable_for_update(&mut *tx, &actor, id).await?;
-                (ticket, tx.ticket_for_update(other).await?)
-            } else {
-                let far = tx.ticket_for_update(other).await?;
-                (readable_for_update(&mut *tx, &actor, id).await?, far)
-            };
-            check_ticket(&actor, TicketAction::Relate, &TicketFacts::from(&ticket))?;
+            let (ticket, far) = lock_pair(&mut *tx, &actor, id, other).await?;
             let Some(far) = far.filter(|t| may_read(&actor, t)) else {
                 return Err(AppError::invalid("ticket", format!("there is no ticket #{other} you may read")));
             };
+            if kind != RelationKind::Reference {
+                check_ticket(&actor, TicketAction::Relate, &TicketFacts::from(&far))?;
+            }
             if tx.relations_of_in_tx(id, MAX_RELATIONS).await?.len() >= MAX_RELATIONS {
                 return Err(AppError::invalid("ticket", format!("a ticket has at most {MAX_RELATIONS} relations")));
             }
             let mut relation =
                 Relation { id: 0, kind, ticket: id, other, note, created_by: actor.account, created_at: now };
+            let (slave, master) = match kind {
+                RelationKind::Reference => (None, None),
+                RelationKind::Master => (Some(&ticket), Some(&far)),
+                RelationKind::Slave => (Some(&far), Some(&ticket)),
+            };
+            if let (Some(slave), Some(master)) = (slave, master) {
+                let slave_has_slaves = duplicates::has_slaves(&mut *tx, slave.id).await?;
+                check_master(slave, master, slave_has_slaves)
+                    .map_err(|detail| AppError::Conflict { detail, allowed: None })?;
+            }
             relation.id = tx.insert_relation(&relation).await?;
-            for end in [id, other] {
-                record(&mut *tx, actor.account, end, vec![Change::new("relation", None::<String>, kind.as_str())], now)
-                    .await?;
+            match (slave, master) {
+                (Some(slave), Some(master)) => duplicates::hold(&mut *tx, &actor, slave, master.id, now).await?,
+                _ => {
+                    for end in [id, other] {
+                        let change = Change::new("relation", None::<String>, kind.as_str());
+                        record(&mut *tx, actor.account, end, vec![change], now).await?;
+                    }
+                }
             }
             tx.commit().await?;
-            Ok(related(&relation, &far))
+            let mut shown = related(&relation, &far);
+            if kind == RelationKind::Slave {
+                shown.status = Status::OnHold;
+            }
+            Ok(shown)
         })
         .await
     }
 
-    /// Removes relation `relation` of ticket `id` (who may relate the ticket may untie it).
+    /// Removes relation `relation` of ticket `id` (who may relate the ticket may untie it). A
+    /// slave untied from its master is worked on again.
     pub async fn unrelate(&self, actor: &Actor, id: TicketId, relation: i64) -> AppResult<()> {
         let (actor, now) = (actor.clone(), self.now());
         self.write(move |mut tx| async move {
-            let ticket = readable_for_update(&mut *tx, &actor, id).await?;
-            check_ticket(&actor, TicketAction::Relate, &TicketFacts::from(&ticket))?;
-            let all = tx.relations_of_in_tx(id, MAX_RELATIONS).await?;
-            let Some(found) = all.into_iter().find(|r| r.id == relation) else {
+            let found = {
+                let ticket = readable_for_update(&mut *tx, &actor, id).await?;
+                check_ticket(&actor, TicketAction::Relate, &TicketFacts::from(&ticket))?;
+                let all = tx.relations_of_in_tx(id, MAX_RELATIONS).await?;
+                all.into_iter().find(|r| r.id == relation)
+            };
+            let Some(found) = found else {
                 return Err(AppError::NotFound(format!("ticket #{id} has no relation {relation}")));
             };
             tx.delete_relation(relation, id).await?;
-            for end in [id, found.other] {
-                let change = Change::new("relation", found.kind.as_str(), None::<String>);
-                record(&mut *tx, actor.account, end, vec![change], now).await?;
-            }
+            let (slave, master) = match found.kind {
+                RelationKind::Reference => {
+                    for end in [id, found.other] {
+                        let change = Change::new("relation", found.kind.as_str(), None::<String>);
+                        record(&mut *tx, actor.account, end, vec![change], now).await?;
+                    }
+                    tx.commit().await?;
+                    return Ok(());
+                }
+                RelationKind::Master => (id, found.other),
+                RelationKind::Slave => (found.other, id),
+            };
+            let slave =
+                tx.ticket_for_update(slave).await?.ok_or_else(|| AppError::NotFound(format!("no ticket #{slave}")))?;
+            duplicates::release(&mut *tx, &actor, &slave, master, now).await?;
             tx.commit().await?;
             Ok(())
         })
         .await
     }
+}
+
+/// Tickets `id` (which `actor` must read and may relate) and `other`, both locked, the lower
+/// number first, so that two people tying the same pair from either end wait for each other
+/// rather than deadlock.
+async fn lock_pair(
+    tx: &mut dyn helpdesk_store::Tx,
+    actor: &Actor,
+    id: TicketId,
+    other: TicketId,
+) -> AppResult<(Ticket, Option<Ticket>)> {
+    let (ticket, far) = if id < other {
+        let ticket = readable_for_update(tx, actor, id).await?;
+        (ticket, tx.ticket_for_update(other).await?)
+    } else {
+        let far = tx.ticket_for_update(other).await?;
+        (readable_for_update(tx, actor, id).await?, far)
+    };
+    check_ticket(actor, TicketAction::Relate, &TicketFacts::from(&ticket))?;
+    Ok((ticket, far))
 }
 
 /// The ticket, locked, if `actor` may edit it now (not once it is verified or closed).

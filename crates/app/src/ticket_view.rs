@@ -19,7 +19,7 @@ use helpdesk_domain::unit::Unit;
 use helpdesk_domain::workflow;
 use helpdesk_domain::{AccountId, ArticleId, TicketId};
 
-use helpdesk_domain::relation::Relations;
+use helpdesk_domain::relation::{RelationKind, Relations};
 
 use crate::{App, AppResult};
 
@@ -55,6 +55,9 @@ pub struct TicketView {
     pub pending: Vec<Pending>,
     /// Its relations to tickets this person may read, and how many others there are.
     pub relations: Relations,
+    /// For those who work on it: what the requesters of its duplicates (slaves) wrote on them,
+    /// each with its ticket, oldest first.
+    pub from_duplicates: Vec<(TicketId, Article)>,
 }
 
 /// A step Helpdesk will take by itself on a ticket.
@@ -121,7 +124,13 @@ impl App {
             true => self.unit_members(actor, ticket.unit).await.unwrap_or_default(),
             false => Vec::new(),
         };
+        let relations = self.relations_seen(actor, id).await?;
+        let from_duplicates = match internal {
+            true => self.duplicates_words(&relations).await?,
+            false => Vec::new(),
+        };
         let mut people: Vec<AccountId> = vec![ticket.submitter];
+        people.extend(from_duplicates.iter().filter_map(|(_, a)| a.author));
         people.extend(ticket.owner);
         people.extend(ticket.on_behalf_of);
         people.extend(articles.iter().filter_map(|a| a.author));
@@ -165,7 +174,6 @@ impl App {
         };
         let next_statuses = workflow::allowed_for(actor, &facts);
         let pending = self.pending(&ticket, &units).await?;
-        let relations = self.relations_seen(actor, id).await?;
         Ok(TicketView {
             ticket,
             articles,
@@ -181,7 +189,27 @@ impl App {
             may,
             pending,
             relations,
+            from_duplicates,
         })
+    }
+
+    /// The public articles the requesters of the readable slaves among `relations` wrote on
+    /// them (the master's own replies, copied there, left out), oldest first.
+    async fn duplicates_words(&self, relations: &Relations) -> AppResult<Vec<(TicketId, Article)>> {
+        let mut words = Vec::new();
+        for slave in relations.items.iter().filter(|r| r.kind == RelationKind::Slave) {
+            let Some(ticket) = self.store.ticket(slave.ticket).await? else { continue };
+            let requesters = [Some(ticket.submitter), ticket.on_behalf_of];
+            let articles = self.store.articles(ticket.id, false, crate::FIRST_HUNDRED).await?.items;
+            words.extend(
+                articles
+                    .into_iter()
+                    .filter(|a| a.author.is_some() && requesters.contains(&a.author))
+                    .map(|a| (ticket.id, a)),
+            );
+        }
+        words.sort_by_key(|(_, a)| (a.created_at, a.id));
+        Ok(words)
     }
 
     /// What Helpdesk will do by itself on `ticket`, the soonest first.

@@ -148,13 +148,41 @@ impl App {
     pub async fn ticket(&self, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
         let ticket = self.store.ticket(id).await?.ok_or_else(|| not_found(id))?;
         check_ticket(actor, TicketAction::Read, &TicketFacts::from(&ticket)).map_err(|_| not_found(id))?;
-        self.with_sla_one(shown_to(actor, ticket)).await
+        let ticket = self.seen(actor, ticket).await?;
+        self.with_sla_one(ticket).await
+    }
+
+    /// `ticket` as `actor` may see it: what the policy keeps from them emptied, and the number
+    /// of its master only when they may read the master.
+    async fn seen(&self, actor: &Actor, ticket: Ticket) -> AppResult<Ticket> {
+        let mut ticket = shown_to(actor, ticket);
+        if let Some(master) = ticket.master {
+            let readable = self
+                .store
+                .ticket(master)
+                .await?
+                .is_some_and(|m| check_ticket(actor, TicketAction::Read, &TicketFacts::from(&m)).is_ok());
+            if !readable {
+                ticket.master = None;
+            }
+        }
+        Ok(ticket)
+    }
+
+    /// Each of `tickets` as `actor` may see it (see [`App::seen`]).
+    async fn all_seen(&self, actor: &Actor, tickets: Vec<Ticket>) -> AppResult<Vec<Ticket>> {
+        let mut seen = Vec::with_capacity(tickets.len());
+        for ticket in tickets {
+            seen.push(self.seen(actor, ticket).await?);
+        }
+        Ok(seen)
     }
 
     /// A page of the tickets `actor` may read, in the filter's order (newest first by default).
     pub async fn tickets(&self, actor: &Actor, filter: TicketFilter, page: PageRequest) -> AppResult<Page<Ticket>> {
-        let mut page = self.store.tickets(&query(filter, actor, page, self.now())).await?.map(|t| shown_to(actor, t));
-        page.items = self.with_sla(std::mem::take(&mut page.items)).await?;
+        let mut page = self.store.tickets(&query(filter, actor, page, self.now())).await?;
+        let seen = self.all_seen(actor, std::mem::take(&mut page.items)).await?;
+        page.items = self.with_sla(seen).await?;
         Ok(page)
     }
 
@@ -166,8 +194,13 @@ impl App {
         filter: TicketFilter,
         page: PageRequest,
     ) -> AppResult<Page<TicketSummary>> {
-        let page = self.store.ticket_summaries(&query(filter, actor, page, self.now())).await?;
-        Ok(page.map(|s| TicketSummary { ticket: shown_to(actor, s.ticket), ..s }))
+        let mut page = self.store.ticket_summaries(&query(filter, actor, page, self.now())).await?;
+        let mut seen = Vec::with_capacity(page.items.len());
+        for summary in std::mem::take(&mut page.items) {
+            seen.push(TicketSummary { ticket: self.seen(actor, summary.ticket).await?, ..summary });
+        }
+        page.items = seen;
+        Ok(page)
     }
 
     /// Changes some of a ticket's fields; every change is checked and recorded.
@@ -211,9 +244,12 @@ impl App {
                     tx.commit().await?;
                     return Ok(shown_to(&actor, ticket));
                 }
+                let mut changes = changes;
+                changes.extend(crate::duplicates::detach_reopened(&mut *tx, &actor, &ticket, &mut next, now).await?);
                 next.updated_at = now;
                 tx.update_ticket(&next).await?;
                 record(&mut *tx, actor.account, id, changes, now).await?;
+                crate::duplicates::settle_slaves(&mut *tx, &actor, &ticket, &next, now).await?;
                 let answered = actor.units.contains(&ticket.unit) && responds(ticket.status, next.status);
                 let mut rules = RulesCache::default();
                 crate::timers::keep_timers(&mut *tx, Some(&ticket), &next, answered, &mut rules, now).await?;
@@ -310,6 +346,11 @@ impl App {
             if !internal {
                 notify::queue(&mut *tx, vec![Event::Reply { ticket: id, article: article.id }], author, &quiet, now)
                     .await?;
+            }
+            // What the ticket's workers (those who read its internal notes) answer reaches its
+            // duplicates' requesters too; what its own requester writes stays theirs.
+            if !internal && check_ticket(&actor, TicketAction::ReadInternal, &TicketFacts::from(&before)).is_ok() {
+                crate::duplicates::copy_reply(&mut *tx, id, &article, now).await?;
             }
             tx.commit().await?;
             Ok(article)

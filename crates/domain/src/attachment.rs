@@ -258,6 +258,7 @@ mod tests {
             owner: None,
             privacy: Privacy::Public,
             status: Status::New,
+            slave: false,
         };
         let community = Actor::person(AccountId(1), vec![Role::Community], vec![], vec![]);
         let named = Actor::person(AccountId(1), vec![Role::Named], vec![], vec![]);

@@ -3,7 +3,7 @@
 
 use crate::status::Status;
 use crate::ticket::Priority;
-use crate::{AccountId, CategoryId, OrgId, UnitId};
+use crate::{AccountId, CategoryId, OrgId, TicketId, UnitId};
 
 /// Whether a ticket list shows open or finished tickets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,8 @@ pub struct TicketFilter {
     pub organisation: Option<OrgId>,
     /// Only tickets of any of these units (none: no filter).
     pub units: Vec<UnitId>,
+    /// Only the duplicates (slaves) of this ticket.
+    pub master: Option<TicketId>,
     /// Only tickets with an open clock this late.
     pub sla: Option<Lateness>,
     /// The order (newest first unless asked).

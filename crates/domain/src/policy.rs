@@ -177,6 +177,8 @@ pub struct TicketFacts {
     pub privacy: Privacy,
     /// Where it stands.
     pub status: Status,
+    /// Whether it duplicates another ticket (has a master): it is worked on through its master.
+    pub slave: bool,
 }
 
 impl From<&Ticket> for TicketFacts {
@@ -189,6 +191,7 @@ impl From<&Ticket> for TicketFacts {
             owner: t.owner,
             privacy: t.privacy,
             status: t.status,
+            slave: t.master.is_some(),
         }
     }
 }
@@ -473,6 +476,9 @@ pub fn check_ticket(actor: &Actor, action: TicketAction, t: &TicketFacts) -> Res
     if !readable {
         return deny("this ticket is private");
     }
+    if t.slave && works_on(action, requester_side) {
+        return deny("this ticket duplicates another and is worked on through its master; detach it first");
+    }
     match action {
         TicketAction::Read => Ok(()),
         TicketAction::ReadContacts if worker || requester_side => Ok(()),
@@ -516,6 +522,23 @@ pub fn check_ticket(actor: &Actor, action: TicketAction, t: &TicketFacts) -> Res
         TicketAction::Edit if requester_side && !actor.gateway_only() && !t.status.is_terminal() => Ok(()),
         TicketAction::Edit if requester_side => deny("a solved ticket is reopened before its requesters edit it"),
         TicketAction::Edit => deny("only the ticket's requesters and its supporters may edit it"),
+    }
+}
+
+/// Whether `action` works on a ticket rather than reads it or speaks for its requester: what a
+/// duplicate (a slave) is spared while its master is worked on. Its requesters still reply,
+/// edit, reopen and verify it (reopening detaches it).
+fn works_on(action: TicketAction, requester_side: bool) -> bool {
+    match action {
+        TicketAction::Read | TicketAction::ReadInternal | TicketAction::ReadContacts => false,
+        TicketAction::Follow | TicketAction::Relate => false,
+        TicketAction::Reply | TicketAction::Edit | TicketAction::SetStatus(_) | TicketAction::Attach => !requester_side,
+        TicketAction::Escalate => false,
+        TicketAction::AddInternalNote
+        | TicketAction::SetPriority
+        | TicketAction::SetPrivacy
+        | TicketAction::SetUnit
+        | TicketAction::SetOwner(_) => true,
     }
 }
 
@@ -608,6 +631,7 @@ mod tests {
             owner: None,
             privacy,
             status: Status::InProgress,
+            slave: false,
         };
         (facts, customer_orgs)
     }
@@ -704,6 +728,50 @@ mod tests {
     }
 
     #[test]
+    fn a_duplicate_is_read_and_answered_by_its_requesters_and_worked_on_through_its_master() {
+        use TicketAction as A;
+        let slave = TicketFacts {
+            submitter: ME,
+            on_behalf_of: None,
+            organisation: None,
+            unit: U1,
+            owner: None,
+            privacy: Privacy::Public,
+            status: Status::OnHold,
+            slave: true,
+        };
+        let requester = Actor::person(ME, vec![Community], vec![], vec![]);
+        let supporter = Actor::person(OTHER, vec![Supporter], vec![U1], vec![]);
+        let staff = Actor::person(COLLEAGUE, vec![Staff], vec![], vec![]);
+        let cases: [(&Actor, A, bool); 16] = [
+            (&requester, A::Read, true),
+            (&requester, A::Reply, true),
+            (&requester, A::Edit, true),
+            // Whether a ticket on hold can be reopened is the status table's answer, not the policy's.
+            (&requester, A::SetStatus(Status::Reopened), true),
+            (&supporter, A::Read, true),
+            (&supporter, A::ReadInternal, true),
+            (&supporter, A::Relate, true),
+            (&supporter, A::Follow, true),
+            (&supporter, A::Reply, false),
+            (&supporter, A::AddInternalNote, false),
+            (&supporter, A::SetStatus(Status::InProgress), false),
+            (&supporter, A::SetOwner(Some(OTHER)), false),
+            (&supporter, A::SetUnit, false),
+            (&supporter, A::Edit, false),
+            (&staff, A::SetPriority, false),
+            (&staff, A::Relate, true),
+        ];
+        for (actor, action, allowed) in cases {
+            assert_eq!(check_ticket(actor, action, &slave).is_ok(), allowed, "{action:?} by {:?}", actor.roles);
+            let alone = TicketFacts { slave: false, ..slave };
+            if !allowed {
+                assert!(check_ticket(actor, action, &alone).is_ok(), "{action:?} is refused only as a duplicate");
+            }
+        }
+    }
+
+    #[test]
     fn requesters_and_their_colleagues() {
         use TicketAction as A;
         let on_behalf = TicketFacts {
@@ -714,6 +782,7 @@ mod tests {
             owner: None,
             privacy: Privacy::Private,
             status: Status::Solved,
+            slave: false,
         };
         let customer = Actor::person(ME, vec![Community], vec![], vec![]);
         let colleague = Actor::person(COLLEAGUE, vec![Named], vec![], vec![]).named_in(vec![O1]);

@@ -1,11 +1,14 @@
 //! How tickets are tied to each other. A cross reference is symmetric: it ties two tickets that
-//! bear on each other, with an optional note, and reads the same from either side.
+//! bear on each other, with an optional note, and reads the same from either side. A master and
+//! its slaves are one problem reported several times (GGUS's duplicates): the slaves wait on hold
+//! while the master is worked on, hear what its requester hears, and are solved with it.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use crate::status::Status;
+use crate::ticket::Ticket;
 use crate::validation::{Errors, FieldError};
 use crate::{AccountId, TicketId};
 
@@ -19,15 +22,58 @@ pub const NOTE_PATTERN: &str = "^[^\\x00-\\x09\\x0B-\\x1F\\x7F-\\x9F]*$";
 /// The most relations one ticket has.
 pub const MAX_RELATIONS: usize = 100;
 
-/// What ties two tickets.
+/// What ties two tickets, said of the other ticket as seen from one ("#7 is this one's master").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RelationKind {
     /// The two bear on each other (either way round).
     Reference,
+    /// The other ticket is this one's master: this one duplicates it.
+    Master,
+    /// The other ticket is this one's slave: it duplicates this one.
+    Slave,
 }
 
-crate::named_enum!(RelationKind { Reference => "reference" });
+crate::named_enum!(RelationKind { Reference => "reference", Master => "master", Slave => "slave" });
+
+impl RelationKind {
+    /// The same tie seen from the other ticket.
+    pub fn reversed(self) -> RelationKind {
+        match self {
+            RelationKind::Reference => RelationKind::Reference,
+            RelationKind::Master => RelationKind::Slave,
+            RelationKind::Slave => RelationKind::Master,
+        }
+    }
+}
+
+/// Whether `slave` may become a slave of `master`: both open (a ticket solved or closed is not
+/// marked a duplicate, nor marked as one's master), and one level only: a ticket has at most
+/// one master, a master is not a slave, and a slave has no slaves (so there is no cycle).
+/// `slave_has_slaves` says whether `slave` is some ticket's master already.
+pub fn check_master(slave: &Ticket, master: &Ticket, slave_has_slaves: bool) -> Result<(), String> {
+    if slave.id == master.id {
+        return Err(format!("ticket #{} cannot duplicate itself", slave.id));
+    }
+    if let Some(current) = slave.master {
+        return Err(format!("ticket #{} is already a duplicate of #{current}", slave.id));
+    }
+    if slave_has_slaves {
+        return Err(format!("ticket #{} is the master of other tickets, so it is not made a duplicate", slave.id));
+    }
+    if let Some(above) = master.master {
+        return Err(format!(
+            "ticket #{} is itself a duplicate of #{above}: mark #{} as a duplicate of #{above}",
+            master.id, slave.id
+        ));
+    }
+    for (ticket, role) in [(slave, "a duplicate"), (master, "a master")] {
+        if ticket.status.is_terminal() {
+            return Err(format!("ticket #{} is {}, so it is not made {role}", ticket.id, ticket.status));
+        }
+    }
+    Ok(())
+}
 
 /// A relation as stored: between `ticket` and `other`, seen from `ticket`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,6 +196,39 @@ mod tests {
             match expected {
                 Ok(kept) => assert_eq!(got, Ok(kept.to_owned()), "{note:?}"),
                 Err(field) => assert_eq!(got.map_err(|e| e[0].field.clone()), Err(field.to_owned()), "{note:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn duplicates_are_one_level_deep_and_open() {
+        use crate::status::Status::{InProgress, New, OnHold, Solved, Verified};
+        let t = |id: i64, status: Status, master: Option<i64>| Ticket {
+            id: TicketId(id),
+            master: master.map(TicketId),
+            ..crate::workflow::tests::ticket(status)
+        };
+        let cases: [(Ticket, Ticket, bool, Result<(), &str>); 9] = [
+            (t(2, New, None), t(1, InProgress, None), false, Ok(())),
+            (t(2, OnHold, None), t(1, New, None), false, Ok(())),
+            (t(1, New, None), t(1, New, None), false, Err("cannot duplicate itself")),
+            (t(2, OnHold, Some(3)), t(1, New, None), false, Err("already a duplicate of #3")),
+            (t(2, New, None), t(1, New, None), true, Err("master of other tickets")),
+            (t(2, New, None), t(1, OnHold, Some(3)), false, Err("itself a duplicate of #3")),
+            (t(2, Solved, None), t(1, New, None), false, Err("#2 is solved")),
+            (t(2, New, None), t(1, Verified, None), false, Err("#1 is verified")),
+            (t(2, New, None), t(1, Solved, None), false, Err("#1 is solved")),
+        ];
+        for (slave, master, has_slaves, expected) in cases {
+            let got = check_master(&slave, &master, has_slaves);
+            match expected {
+                Ok(()) => assert_eq!(got, Ok(()), "#{} under #{}", slave.id, master.id),
+                Err(words) => assert!(
+                    got.as_ref().is_err_and(|e| e.contains(words)),
+                    "#{} under #{}: {got:?}, expected '{words}'",
+                    slave.id,
+                    master.id
+                ),
             }
         }
     }

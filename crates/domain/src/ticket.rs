@@ -132,6 +132,11 @@ pub struct Ticket {
     /// A link the submitter gave (http or https).
     #[schema(required = true)]
     pub link_url: Option<String>,
+    /// The ticket this one duplicates (its master), if it was marked a duplicate: it then waits
+    /// on hold and is solved with its master.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub master: Option<TicketId>,
     /// When it was opened.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -142,6 +142,7 @@ impl NewTicket {
             owner: None,
             privacy: self.privacy,
             status: self.status,
+            slave: false,
         }
     }
 }
@@ -562,7 +563,7 @@ pub fn says_verified(body: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::TicketId;
     use crate::account::Role;
@@ -627,7 +628,8 @@ mod tests {
         Actor::person(AccountId(9), vec![Role::Staff], vec![], vec![])
     }
 
-    fn ticket(status: Status) -> Ticket {
+    /// A ticket in `status`, number 42, as the tests' submitter opened it.
+    pub(crate) fn ticket(status: Status) -> Ticket {
         let (t, _) = open(&submitter(), cmd(), &category(), &me()).unwrap();
         Ticket {
             id: TicketId(42),
@@ -651,6 +653,7 @@ mod tests {
             organisation: None,
             copy_to: t.copy_to,
             link_url: t.link_url,
+            master: None,
             created_at: OffsetDateTime::UNIX_EPOCH,
             updated_at: OffsetDateTime::UNIX_EPOCH,
             sla: None,

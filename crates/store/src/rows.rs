@@ -127,6 +127,7 @@ pub(crate) struct TicketRow {
     updated_at: Ts,
     copy_to: Json<Vec<String>>,
     link_url: Option<String>,
+    master_id: Option<i64>,
 }
 
 impl TryFrom<TicketRow> for Ticket {
@@ -155,6 +156,7 @@ impl TryFrom<TicketRow> for Ticket {
             organisation: r.organisation_id.map(OrgId),
             copy_to: r.copy_to.0,
             link_url: r.link_url,
+            master: r.master_id.map(TicketId),
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
             sla: None,

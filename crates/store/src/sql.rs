@@ -10,6 +10,19 @@
 /// The columns of a ticket row, in `TicketRow`'s order.
 macro_rules! ticket_columns {
     () => {
+        concat!(
+            $crate::sql::stored_ticket_columns!(),
+            // The master, from its relation: the one place it is kept (a unique index on the
+            // slave's side makes this one lookup).
+            ", (SELECT r.ticket_a FROM ticket_relations r WHERE r.ticket_b = tickets.id AND r.kind = 'master') \
+             AS master_id"
+        )
+    };
+}
+
+/// A ticket's columns as stored in `tickets`, in `TicketRow`'s order (its master comes after).
+macro_rules! stored_ticket_columns {
+    () => {
         "id, title, description, type, category_id, unit_id, owner_id, status, resolution, priority, \
          suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
          submitter_id, on_behalf_of, organisation_id, created_at, updated_at, copy_to, link_url"
@@ -342,6 +355,11 @@ macro_rules! sql_store {
             }
             if let Some(org) = f.organisation {
                 qb.push(" AND organisation_id = ").push_bind(org);
+            }
+            if let Some(master) = f.master {
+                qb.push(" AND tickets.id IN (SELECT r.ticket_b FROM ticket_relations r WHERE r.kind = 'master' AND r.ticket_a = ")
+                    .push_bind(master)
+                    .push(")");
             }
             if !f.units.is_empty() {
                 qb.push(" AND unit_id IN (");
@@ -783,7 +801,12 @@ macro_rules! sql_store {
                     .push_bind(Ts::from(at))
                     .push_bind(Json(t.copy_to.clone()))
                     .push_bind(t.link_url.clone());
-                qb.push(concat!(") RETURNING ", $crate::sql::ticket_columns!()));
+                // A new ticket duplicates nothing yet.
+                qb.push(concat!(
+                    ") RETURNING ",
+                    $crate::sql::stored_ticket_columns!(),
+                    ", CAST(NULL AS BIGINT) AS master_id"
+                ));
                 if $one_command && !history.is_empty() {
                     // One round trip to the single writer instead of two. The new ticket's number
                     // is the largest: numbers only grow, and this transaction holds the write lock.
@@ -1098,5 +1121,5 @@ macro_rules! sql_store {
 
 pub(crate) use {
     account_select, article_columns, attachment_columns, category_columns, contract_columns, job_columns,
-    join_request_select, sql_store, ticket_columns, unit_columns,
+    join_request_select, sql_store, stored_ticket_columns, ticket_columns, unit_columns,
 };

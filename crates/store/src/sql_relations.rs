@@ -4,7 +4,7 @@
 macro_rules! relations_sql {
     (db: $db:ty $(,)?) => {
         use crate::relations::{RelationStore, RelationTx};
-        use helpdesk_domain::relation::Relation;
+        use helpdesk_domain::relation::{Relation, RelationKind};
 
         /// A relation's row: id, kind, ticket_a, ticket_b, note, created_by, created_at.
         type RelationRow = (
@@ -17,12 +17,27 @@ macro_rules! relations_sql {
             crate::rows::Ts,
         );
 
-        /// The row as seen from `ticket`.
+        /// The row as seen from `ticket`. A row of kind `master` has the master in `ticket_a`.
         fn relation_of(row: RelationRow, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Relation> {
             let (id, kind, a, b, note, created_by, created_at) = row;
-            let kind = kind.parse().map_err(|e| crate::StoreError::Corrupt(format!("relation {id}: {e}")))?;
+            let kind = match kind.as_str() {
+                "reference" => RelationKind::Reference,
+                "master" if a == ticket => RelationKind::Slave,
+                "master" => RelationKind::Master,
+                other => return Err(crate::StoreError::Corrupt(format!("relation {id}: unknown kind '{other}'"))),
+            };
             let other = if a == ticket { b } else { a };
             Ok(Relation { id, kind, ticket, other, note, created_by, created_at: created_at.0 })
+        }
+
+        /// The row of `r`: its stored kind, `ticket_a` and `ticket_b`.
+        fn row_of(r: &Relation) -> (&'static str, helpdesk_domain::TicketId, helpdesk_domain::TicketId) {
+            match r.kind {
+                RelationKind::Reference if r.ticket < r.other => ("reference", r.ticket, r.other),
+                RelationKind::Reference => ("reference", r.other, r.ticket),
+                RelationKind::Master => ("master", r.other, r.ticket),
+                RelationKind::Slave => ("master", r.ticket, r.other),
+            }
         }
 
         fn link_of((id, url, created_at): (i64, String, crate::rows::Ts)) -> helpdesk_domain::relation::TicketLink {
@@ -93,9 +108,9 @@ macro_rules! relations_sql {
             }
 
             async fn insert_relation(&mut self, r: &Relation) -> crate::StoreResult<i64> {
-                let (a, b) = if r.ticket < r.other { (r.ticket, r.other) } else { (r.other, r.ticket) };
+                let (kind, a, b) = row_of(r);
                 sqlx::query_scalar($crate::statements::relations::INSERT_RELATION)
-                    .bind(r.kind.as_str())
+                    .bind(kind)
                     .bind(a)
                     .bind(b)
                     .bind(&r.note)
@@ -104,6 +119,7 @@ macro_rules! relations_sql {
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err(|e| match crate::StoreError::from(e) {
+                        // The same pair twice, or a second master.
                         crate::StoreError::Duplicate(_) => {
                             crate::StoreError::Duplicate("a relation of this kind between these tickets".into())
                         }

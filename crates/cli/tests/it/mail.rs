@@ -251,6 +251,33 @@ async fn a_follower_gets_the_public_replies_and_the_solution_only_while_followin
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_duplicates_requester_hears_the_masters_reply_and_solution_as_their_own_tickets() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let (_, ann, ann_token) = desk.person("ann", &[Role::Community]).await;
+    let (_, bob, bob_token) = desk.person("bob", &[Role::Community]).await;
+    let (_, _, supporter) = desk.supporter().await;
+    let master = desk.open(&ann_token, json!({"title": "Storage down"})).await;
+    let slave = desk.open(&bob_token, json!({"title": "Cannot write"})).await;
+    let tie = json!({"kind": "slave", "ticket": slave});
+    created(desk.server.post(&format!("/api/v1/tickets/{master}/relations"), &supporter, tie).await);
+
+    let reply = json!({"body": "The storage is back.", "internal": false});
+    created(desk.server.post(&format!("/api/v1/tickets/{master}/articles"), &supporter, reply).await);
+    let to_bob = desk.peer.about(&bob, &format!("Re: [Helpdesk #{slave}]"), 1).await;
+    assert!(to_bob[0].text.contains("The storage is back."), "{:?}", to_bob[0]);
+    for status in [json!({"status": "in_progress"}), json!({"status": "solved", "resolution": "fixed"})] {
+        let changed = desk.server.patch(&format!("/api/v1/tickets/{master}"), &supporter, status).await;
+        assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
+    }
+    desk.peer.about(&ann, "(solved)", 1).await;
+    let solved = desk.peer.about(&bob, "(solved)", 1).await;
+    assert!(solved[0].subject.contains(&format!("[Helpdesk #{slave}]")), "about Bob's own ticket: {:?}", solved[0]);
+    let to_bob = desk.peer.messages_for(&bob);
+    assert!(to_bob.iter().all(|m| m.subject.contains(&format!("[Helpdesk #{slave}]"))), "{to_bob:?}");
+    assert!(!any_contains(&to_bob, &format!("#{master}]")) && !any_contains(&to_bob, "Storage down"), "{to_bob:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn people_choose_which_notifications_they_get() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, token) = desk.person("quiet", &[Role::Community]).await;

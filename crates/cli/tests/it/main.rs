@@ -16,6 +16,7 @@ mod cli;
 mod clocks;
 mod common;
 mod conformance;
+mod duplicates;
 mod editing;
 mod followers;
 mod http_server;

@@ -214,6 +214,8 @@ pub struct ListTickets {
     /// Only tickets of any of these units: their ids, separated by commas (`1,4,7`; at most 50).
     #[param(pattern = r"^[0-9]{1,18}(,[0-9]{1,18}){0,49}$")]
     pub units: Option<String>,
+    /// Only the duplicates (slaves) of this ticket.
+    pub master: Option<TicketId>,
     /// The order: `newest` (the default), `oldest`, `activity` (latest change first),
     /// `priority` (top first, then oldest), `due` (nearest service-level due time first) or
     /// `queue` (the work queue's: nearest due, new, unowned, priority, oldest).
@@ -282,6 +284,7 @@ impl ListTickets {
                 owner,
                 unassigned,
                 units,
+                master: self.master,
                 order,
                 ..TicketFilter::default()
             },

@@ -729,6 +729,8 @@ struct TicketPage {
     copy_to: String,
     ticket_attachments: Vec<AttachmentView>,
     articles: Vec<ArticleView>,
+    /// What the requesters of its duplicates wrote on them (the duplicate's number, the article).
+    from_duplicates: Vec<(i64, ArticleView)>,
     history: Vec<HistoryView>,
     errors: Errors,
     reply_draft: String,
@@ -776,6 +778,8 @@ struct TicketPage {
 /// A related ticket as the page lists it.
 struct RelatedRow {
     id: i64,
+    /// What the other ticket is to this one, in words ("master", "duplicate"), if more than related.
+    role: &'static str,
     ticket: i64,
     title: String,
     status: String,
@@ -846,7 +850,18 @@ async fn ticket_page(
     notice: &str,
 ) -> PageResult {
     let view = state.app.ticket_view(&viewer.actor, id, first_hundred()?).await?;
-    let TicketView { ticket: t, articles, history, attachments, quoted, names: who, assignable, may, .. } = view;
+    let TicketView {
+        ticket: t,
+        articles,
+        history,
+        attachments,
+        quoted,
+        names: who,
+        assignable,
+        may,
+        from_duplicates,
+        ..
+    } = view;
     let quoted_of =
         |article: Option<ArticleId>| quoted.iter().find(|(a, _)| *a == article).map(|(_, t)| to_safe_html(t));
     let categories = view.categories;
@@ -871,6 +886,22 @@ async fn ticket_page(
             internal: a.internal,
             channel: a.channel.as_str().to_owned(),
             attachments: attachments.iter().filter(|x| x.article == Some(a.id)).map(attachment_view).collect(),
+        })
+        .collect();
+    let from_duplicates = from_duplicates
+        .iter()
+        .map(|(ticket, a)| {
+            let article = ArticleView {
+                id: a.id.get(),
+                author: a.external_author.clone().unwrap_or_else(|| name_of(a.author)),
+                at: when(a.created_at),
+                html: to_safe_html(&a.body),
+                quoted: None,
+                internal: false,
+                channel: a.channel.as_str().to_owned(),
+                attachments: Vec::new(),
+            };
+            (ticket.get(), article)
         })
         .collect();
     let history = history
@@ -958,6 +989,11 @@ async fn ticket_page(
             .iter()
             .map(|r| RelatedRow {
                 id: r.id,
+                role: match r.kind {
+                    RelationKind::Reference => "",
+                    RelationKind::Master => "master",
+                    RelationKind::Slave => "duplicate",
+                },
                 ticket: r.ticket.get(),
                 title: r.title.clone(),
                 status: words(r.status.as_str()),
@@ -990,6 +1026,7 @@ async fn ticket_page(
         copy_to: t.copy_to.join(", "),
         ticket_attachments: attachments.iter().filter(|a| a.article.is_none()).map(attachment_view).collect(),
         articles,
+        from_duplicates,
         history,
         errors,
         reply_draft,
@@ -1127,25 +1164,36 @@ pub async fn edit(
     back_to_ticket(&state, &viewer, id, state.app.update_ticket(&viewer.actor, id, patch).await, "edit").await
 }
 
-/// The ticket to relate this one to, and why.
+/// The ticket to relate this one to, how, and why.
 #[derive(Debug, Default, Deserialize)]
 pub struct RelateForm {
     #[serde(default)]
     ticket: String,
+    /// `reference` (the default), `master` (this one duplicates that) or `slave`.
+    #[serde(default)]
+    kind: String,
     #[serde(default)]
     note: String,
 }
 
-/// Relates the ticket to another (a cross reference); a refusal comes back on the page.
+/// Relates the ticket to another (a cross reference, or as a duplicate); a refusal comes back on
+/// the page.
 pub async fn relate(
     SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<TicketId>,
     PageForm(form): PageForm<RelateForm>,
 ) -> PageResult {
     let number = form.ticket.trim().trim_start_matches('#');
-    let outcome = match number.parse::<i64>() {
-        Ok(other) => state.app.relate(&viewer.actor, id, RelationKind::Reference, TicketId(other), &form.note).await,
-        Err(_) => Err(helpdesk_app::AppError::invalid("ticket", "give a ticket's number")),
+    let kind = match form.kind.as_str() {
+        "" => Ok(RelationKind::Reference),
+        kind => kind
+            .parse::<RelationKind>()
+            .map_err(|_| helpdesk_app::AppError::invalid("kind", "choose how they are related")),
+    };
+    let outcome = match (number.parse::<i64>(), kind) {
+        (_, Err(e)) => Err(e),
+        (Ok(other), Ok(kind)) => state.app.relate(&viewer.actor, id, kind, TicketId(other), &form.note).await,
+        (Err(_), _) => Err(helpdesk_app::AppError::invalid("ticket", "give a ticket's number")),
     };
     back_to_ticket(&state, &viewer, id, outcome, "relate").await
 }
