@@ -32,7 +32,7 @@ pub(crate) async fn has_slaves(tx: &mut dyn Tx, id: TicketId) -> AppResult<bool>
 
 /// Writes `next` (a changed `before`) with its history, clocks and notifications, as a change
 /// made because of what happened to another ticket (`why`, said with the status's change).
-async fn apply(
+pub(crate) async fn apply(
     tx: &mut dyn Tx,
     actor: &Actor,
     before: &Ticket,

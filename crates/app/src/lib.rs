@@ -15,6 +15,7 @@ pub mod bulk;
 pub mod calendars;
 pub mod catalog;
 pub mod certificates;
+mod children;
 pub mod clocks;
 pub mod customers;
 mod duplicates;

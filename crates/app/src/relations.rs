@@ -6,14 +6,14 @@ use helpdesk_domain::history::Change;
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
 use helpdesk_domain::relation::{
     MAX_LINKS, MAX_RELATIONS, RelatedTicket, Relation, RelationKind, Relations, TicketLink, check_link, check_master,
-    check_relation,
+    check_parent, check_relation,
 };
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::Ticket;
 
-use crate::duplicates;
 use crate::tickets::{readable_for_update, record};
 use crate::{App, AppError, AppResult};
+use crate::{children, duplicates};
 
 impl App {
     /// The relations of ticket `id` as `actor` sees them: those to tickets they may read, and
@@ -72,7 +72,8 @@ impl App {
     /// Ties ticket `id` to ticket `other` (supporters of its unit and staff; `other` must be a
     /// ticket they may read). A cross reference only ties them; a master (`other` is `id`'s
     /// master) or a slave (`id` is `other`'s) makes the slave a duplicate, on hold until its
-    /// master is solved, and asks that the person works on both tickets.
+    /// master is solved; a parent or a child makes the child a part of the parent's request, the
+    /// parent on hold until its children are solved. Those two ask that the person works on both.
     pub async fn relate(
         &self,
         actor: &Actor,
@@ -96,19 +97,33 @@ impl App {
             }
             let mut relation =
                 Relation { id: 0, kind, ticket: id, other, note, created_by: actor.account, created_at: now };
-            let (slave, master) = match kind {
-                RelationKind::Reference => (None, None),
-                RelationKind::Master => (Some(&ticket), Some(&far)),
-                RelationKind::Slave => (Some(&far), Some(&ticket)),
+            let conflict = |detail: String| AppError::Conflict { detail, allowed: None };
+            // (the upper ticket, the lower one) of a master and its slave or a parent and its child
+            let pair = match kind {
+                RelationKind::Reference => None,
+                RelationKind::Master | RelationKind::Parent => Some((&far, &ticket)),
+                RelationKind::Slave | RelationKind::Child => Some((&ticket, &far)),
             };
-            if let (Some(slave), Some(master)) = (slave, master) {
-                let slave_has_slaves = duplicates::has_slaves(&mut *tx, slave.id).await?;
-                check_master(slave, master, slave_has_slaves)
-                    .map_err(|detail| AppError::Conflict { detail, allowed: None })?;
+            match (kind, pair) {
+                (RelationKind::Master | RelationKind::Slave, Some((master, slave))) => {
+                    let slave_has_slaves = duplicates::has_slaves(&mut *tx, slave.id).await?;
+                    check_master(slave, master, slave_has_slaves).map_err(conflict)?;
+                }
+                (RelationKind::Parent | RelationKind::Child, Some((parent, child))) => {
+                    let (child_family, parent_family) =
+                        (children::family(&mut *tx, child.id).await?, children::family(&mut *tx, parent.id).await?);
+                    check_parent(child, child_family, parent, parent_family).map_err(conflict)?;
+                }
+                _ => {}
             }
             relation.id = tx.insert_relation(&relation).await?;
-            match (slave, master) {
-                (Some(slave), Some(master)) => duplicates::hold(&mut *tx, &actor, slave, master.id, now).await?,
+            match (kind, pair) {
+                (RelationKind::Master | RelationKind::Slave, Some((master, slave))) => {
+                    duplicates::hold(&mut *tx, &actor, slave, master.id, now).await?
+                }
+                (RelationKind::Parent | RelationKind::Child, Some((parent, child))) => {
+                    children::adopt(&mut *tx, &actor, parent, child, now).await?
+                }
                 _ => {
                     for end in [id, other] {
                         let change = Change::new("relation", None::<String>, kind.as_str());
@@ -118,7 +133,7 @@ impl App {
             }
             tx.commit().await?;
             let mut shown = related(&relation, &far);
-            if kind == RelationKind::Slave {
+            if kind == RelationKind::Slave || (kind == RelationKind::Parent && !ticket.status.is_terminal()) {
                 shown.status = Status::OnHold;
             }
             Ok(shown)
@@ -127,7 +142,8 @@ impl App {
     }
 
     /// Removes relation `relation` of ticket `id` (who may relate the ticket may untie it). A
-    /// slave untied from its master is worked on again.
+    /// slave untied from its master is worked on again, and so is a parent left waiting for no
+    /// child.
     pub async fn unrelate(&self, actor: &Actor, id: TicketId, relation: i64) -> AppResult<()> {
         let (actor, now) = (actor.clone(), self.now());
         self.write(move |mut tx| async move {
@@ -141,7 +157,8 @@ impl App {
                 return Err(AppError::NotFound(format!("ticket #{id} has no relation {relation}")));
             };
             tx.delete_relation(relation, id).await?;
-            let (slave, master) = match found.kind {
+            // (the upper ticket, the lower one)
+            let (upper, lower) = match found.kind {
                 RelationKind::Reference => {
                     for end in [id, found.other] {
                         let change = Change::new("relation", found.kind.as_str(), None::<String>);
@@ -150,12 +167,17 @@ impl App {
                     tx.commit().await?;
                     return Ok(());
                 }
-                RelationKind::Master => (id, found.other),
-                RelationKind::Slave => (found.other, id),
+                RelationKind::Master | RelationKind::Parent => (found.other, id),
+                RelationKind::Slave | RelationKind::Child => (id, found.other),
             };
-            let slave =
-                tx.ticket_for_update(slave).await?.ok_or_else(|| AppError::NotFound(format!("no ticket #{slave}")))?;
-            duplicates::release(&mut *tx, &actor, &slave, master, now).await?;
+            let missing = |id: TicketId| AppError::NotFound(format!("no ticket #{id}"));
+            if matches!(found.kind, RelationKind::Master | RelationKind::Slave) {
+                let slave = tx.ticket_for_update(lower).await?.ok_or_else(|| missing(lower))?;
+                duplicates::release(&mut *tx, &actor, &slave, upper, now).await?;
+            } else {
+                let parent = tx.ticket_for_update(upper).await?.ok_or_else(|| missing(upper))?;
+                children::disown(&mut *tx, &actor, &parent, lower, now).await?;
+            }
             tx.commit().await?;
             Ok(())
         })

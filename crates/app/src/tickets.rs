@@ -223,7 +223,7 @@ impl App {
         {
             return Err(AppError::invalid("remind_at", format!("must be a date after today ({})", now.date())));
         }
-        let actor = actor.clone();
+        let (actor, store) = (actor.clone(), self.store.clone());
         let ticket = self
             .write(move |mut tx| async move {
                 let ticket = readable_for_update(&mut *tx, &actor, id).await?;
@@ -250,6 +250,7 @@ impl App {
                 tx.update_ticket(&next).await?;
                 record(&mut *tx, actor.account, id, changes, now).await?;
                 crate::duplicates::settle_slaves(&mut *tx, &actor, &ticket, &next, now).await?;
+                crate::children::after_change(&mut *tx, &*store, &actor, &ticket, &next, now).await?;
                 let answered = actor.units.contains(&ticket.unit) && responds(ticket.status, next.status);
                 let mut rules = RulesCache::default();
                 crate::timers::keep_timers(&mut *tx, Some(&ticket), &next, answered, &mut rules, now).await?;

@@ -83,6 +83,8 @@ pub struct TicketFilter {
     pub units: Vec<UnitId>,
     /// Only the duplicates (slaves) of this ticket.
     pub master: Option<TicketId>,
+    /// Only the children (parts) of this ticket.
+    pub parent: Option<TicketId>,
     /// Only tickets with an open clock this late.
     pub sla: Option<Lateness>,
     /// The order (newest first unless asked).

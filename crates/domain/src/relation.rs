@@ -32,9 +32,19 @@ pub enum RelationKind {
     Master,
     /// The other ticket is this one's slave: it duplicates this one.
     Slave,
+    /// The other ticket is this one's parent: this one is a part of its request.
+    Parent,
+    /// The other ticket is this one's child: a part of this one's request, for another unit.
+    Child,
 }
 
-crate::named_enum!(RelationKind { Reference => "reference", Master => "master", Slave => "slave" });
+crate::named_enum!(RelationKind {
+    Reference => "reference",
+    Master => "master",
+    Slave => "slave",
+    Parent => "parent",
+    Child => "child",
+});
 
 impl RelationKind {
     /// The same tie seen from the other ticket.
@@ -43,8 +53,52 @@ impl RelationKind {
             RelationKind::Reference => RelationKind::Reference,
             RelationKind::Master => RelationKind::Slave,
             RelationKind::Slave => RelationKind::Master,
+            RelationKind::Parent => RelationKind::Child,
+            RelationKind::Child => RelationKind::Parent,
         }
     }
+}
+
+/// Where a ticket stands among parents and children: what [`check_parent`] needs to know of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Family {
+    /// Its parent, if it is a child.
+    pub parent: Option<TicketId>,
+    /// Whether it has children.
+    pub has_children: bool,
+}
+
+/// Whether `child` may become a child of `parent` (GGUS's parent and child tickets: one request
+/// split among units). One level only: a ticket has at most one parent, a child has no children
+/// and a parent no parent (so there is no cycle); a parent is open, a child not closed for good.
+pub fn check_parent(
+    child: &Ticket,
+    child_family: Family,
+    parent: &Ticket,
+    parent_family: Family,
+) -> Result<(), String> {
+    if child.id == parent.id {
+        return Err(format!("ticket #{} cannot be a part of itself", child.id));
+    }
+    if let Some(current) = child_family.parent {
+        return Err(format!("ticket #{} is already a part of #{current}", child.id));
+    }
+    if child_family.has_children {
+        return Err(format!("ticket #{} has parts of its own, so it is not made a part of another", child.id));
+    }
+    if let Some(above) = parent_family.parent {
+        return Err(format!(
+            "ticket #{} is itself a part of #{above}: make #{} a part of #{above}",
+            parent.id, child.id
+        ));
+    }
+    if parent.status.is_terminal() {
+        return Err(format!("ticket #{} is {}; reopen it before giving it parts", parent.id, parent.status));
+    }
+    if child.status.is_frozen() {
+        return Err(format!("ticket #{} is {}, so it is not made a part of another", child.id, child.status));
+    }
+    Ok(())
 }
 
 /// Whether `slave` may become a slave of `master`: both open (a ticket solved or closed is not
@@ -228,6 +282,40 @@ mod tests {
                     "#{} under #{}: {got:?}, expected '{words}'",
                     slave.id,
                     master.id
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn children_are_one_level_deep_under_an_open_parent() {
+        use crate::status::Status::{InProgress, New, Solved, Verified};
+        let t = |id: i64, status: Status| Ticket { id: TicketId(id), ..crate::workflow::tests::ticket(status) };
+        let alone = Family::default();
+        let child_of = |id: i64| Family { parent: Some(TicketId(id)), has_children: false };
+        let parent = Family { parent: None, has_children: true };
+        /// A child and where it stands, a parent and where it stands, and the answer.
+        type Case = (Ticket, Family, Ticket, Family, Result<(), &'static str>);
+        let cases: [Case; 9] = [
+            (t(2, New), alone, t(1, InProgress), alone, Ok(())),
+            (t(3, Solved), alone, t(1, InProgress), parent, Ok(())),
+            (t(1, New), alone, t(1, New), alone, Err("part of itself")),
+            (t(2, New), child_of(5), t(1, New), alone, Err("already a part of #5")),
+            (t(2, New), parent, t(1, New), alone, Err("has parts of its own")),
+            (t(2, New), alone, t(1, New), child_of(5), Err("itself a part of #5")),
+            (t(2, New), alone, t(1, Solved), alone, Err("#1 is solved")),
+            (t(2, Verified), alone, t(1, New), alone, Err("#2 is verified")),
+            (t(2, New), alone, t(1, Verified), parent, Err("#1 is verified")),
+        ];
+        for (child, child_family, parent, parent_family, expected) in cases {
+            let got = check_parent(&child, child_family, &parent, parent_family);
+            match expected {
+                Ok(()) => assert_eq!(got, Ok(()), "#{} under #{}", child.id, parent.id),
+                Err(words) => assert!(
+                    got.as_ref().is_err_and(|e| e.contains(words)),
+                    "#{} under #{}: {got:?}, expected '{words}'",
+                    child.id,
+                    parent.id
                 ),
             }
         }

@@ -356,10 +356,14 @@ macro_rules! sql_store {
             if let Some(org) = f.organisation {
                 qb.push(" AND organisation_id = ").push_bind(org);
             }
-            if let Some(master) = f.master {
-                qb.push(" AND tickets.id IN (SELECT r.ticket_b FROM ticket_relations r WHERE r.kind = 'master' AND r.ticket_a = ")
-                    .push_bind(master)
+            for (kind, upper) in [("master", f.master), ("parent", f.parent)] {
+                if let Some(upper) = upper {
+                    qb.push(format!(
+                        " AND tickets.id IN (SELECT r.ticket_b FROM ticket_relations r WHERE r.kind = '{kind}' AND r.ticket_a = "
+                    ))
+                    .push_bind(upper)
                     .push(")");
+                }
             }
             if !f.units.is_empty() {
                 qb.push(" AND unit_id IN (");

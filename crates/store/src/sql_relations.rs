@@ -17,13 +17,16 @@ macro_rules! relations_sql {
             crate::rows::Ts,
         );
 
-        /// The row as seen from `ticket`. A row of kind `master` has the master in `ticket_a`.
+        /// The row as seen from `ticket`. A row of kind `master` has the master in `ticket_a`, one
+        /// of kind `parent` the parent.
         fn relation_of(row: RelationRow, ticket: helpdesk_domain::TicketId) -> crate::StoreResult<Relation> {
             let (id, kind, a, b, note, created_by, created_at) = row;
             let kind = match kind.as_str() {
                 "reference" => RelationKind::Reference,
                 "master" if a == ticket => RelationKind::Slave,
                 "master" => RelationKind::Master,
+                "parent" if a == ticket => RelationKind::Child,
+                "parent" => RelationKind::Parent,
                 other => return Err(crate::StoreError::Corrupt(format!("relation {id}: unknown kind '{other}'"))),
             };
             let other = if a == ticket { b } else { a };
@@ -37,6 +40,8 @@ macro_rules! relations_sql {
                 RelationKind::Reference => ("reference", r.other, r.ticket),
                 RelationKind::Master => ("master", r.other, r.ticket),
                 RelationKind::Slave => ("master", r.ticket, r.other),
+                RelationKind::Parent => ("parent", r.other, r.ticket),
+                RelationKind::Child => ("parent", r.ticket, r.other),
             }
         }
 

@@ -55,6 +55,16 @@ async function linkMailedTo(to) {
   throw new Error(`no link was mailed to ${to}`);
 }
 
+// Waits (at most 20 s) for a message to `to` that matches `pattern`.
+async function mailed(to, pattern) {
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline) {
+    if (mailsFor(to).some(mail => pattern.test(mail))) return;
+    await new Promise(r => setTimeout(r, 200));
+  }
+  throw new Error(`no message matching ${pattern} was mailed to ${to}`);
+}
+
 // axe-core (npm, next to this file) checks labels, heading order, contrast, landmarks, ARIA.
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -322,6 +332,49 @@ scenario('an admin gives an external unit its connector, tests it, and follows i
   assert.equal(await text(page, 'h1'), 'External tickets');
   await shot(page, 'sync');
   await accessible(page, 'the external tickets page');
+});
+
+// Opens a ticket in the fixture's category as whoever is signed in; its number.
+async function openTicket(page, title) {
+  await page.goto(`${base}/tickets/new`);
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Description').fill('The shared storage refuses every write since this morning.');
+  await page.selectOption('#in-category', { label: fixture.category.name });
+  await page.waitForSelector('#field-version');
+  await page.getByLabel('Product version (required)').fill('4.2.1');
+  await submit(page, 'Open the ticket');
+  return ticketIdOf(page);
+}
+
+scenario('a supporter marks a duplicate and solves the master: both requesters get the solution', async page => {
+  await signIn(page, community.email);
+  const master = await openTicket(page, `Storage refuses writes ${stamp}`);
+  await signIn(page, people.named.email);
+  const slave = await openTicket(page, `Cannot save my files ${stamp}`);
+  await signIn(page, people.supporter.email);
+  await page.goto(`${base}/tickets/${slave}`);
+  await page.getByLabel('Relate to ticket number').fill(String(master));
+  await page.selectOption('#rel-kind', 'master');
+  await submit(page, 'Relate');
+  assert.match(await page.locator('main').innerText(), new RegExp(`This ticket is a duplicate of #${master}`));
+  assert.match(await text(page, '#ticket-status'), /on.hold/);
+  await shot(page, 'ticket-duplicate');
+  await page.goto(`${base}/tickets/${master}`);
+  await submit(page, 'Take it');
+  await page.getByLabel('Your message').fill('The storage is writable again.');
+  await submit(page, 'Send');
+  await page.selectOption('#act-status', 'solved');
+  await page.selectOption('#act-resolution', 'fixed');
+  await submit(page, 'Change the status');
+  assert.equal(await text(page, '#ticket-status'), 'solved');
+  for (const [who, id] of [[community.email, master], [people.named.email, slave]]) {
+    // A long subject is folded onto lines that start with a space.
+    await mailed(who, new RegExp(`^Subject:(?:.|\\r?\\n )*\\[Helpdesk #${id}\\](?:.|\\r?\\n )*solved`, 'mi'));
+  }
+  await signIn(page, people.named.email);
+  await page.goto(`${base}/tickets/${slave}`);
+  assert.equal(await text(page, '#ticket-status'), 'solved');
+  assert.match(await page.locator('main').innerText(), /The storage is writable again/, 'the master\'s reply, as its own');
 });
 
 scenario('the ticket page fits a phone width', async page => {

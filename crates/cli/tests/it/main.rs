@@ -12,6 +12,7 @@ mod api_oidc;
 mod api_refusals;
 mod api_tickets;
 mod browser;
+mod children;
 mod cli;
 mod clocks;
 mod common;

@@ -216,6 +216,8 @@ pub struct ListTickets {
     pub units: Option<String>,
     /// Only the duplicates (slaves) of this ticket.
     pub master: Option<TicketId>,
+    /// Only the children (parts) of this ticket.
+    pub parent: Option<TicketId>,
     /// The order: `newest` (the default), `oldest`, `activity` (latest change first),
     /// `priority` (top first, then oldest), `due` (nearest service-level due time first) or
     /// `queue` (the work queue's: nearest due, new, unowned, priority, oldest).
@@ -285,6 +287,7 @@ impl ListTickets {
                 unassigned,
                 units,
                 master: self.master,
+                parent: self.parent,
                 order,
                 ..TicketFilter::default()
             },

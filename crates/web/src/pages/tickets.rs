@@ -993,6 +993,8 @@ async fn ticket_page(
                     RelationKind::Reference => "",
                     RelationKind::Master => "master",
                     RelationKind::Slave => "duplicate",
+                    RelationKind::Parent => "parent",
+                    RelationKind::Child => "part",
                 },
                 ticket: r.ticket.get(),
                 title: r.title.clone(),
