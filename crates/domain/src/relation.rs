@@ -254,6 +254,16 @@ mod tests {
         }
     }
 
+    /// Asserts that `got` is allowed, or refused in words that hold `expected`'s.
+    fn assert_answer(got: Result<(), String>, expected: Result<(), &str>, what: &str) {
+        match expected {
+            Ok(()) => assert_eq!(got, Ok(()), "{what}"),
+            Err(words) => {
+                assert!(got.as_ref().is_err_and(|e| e.contains(words)), "{what}: {got:?}, expected '{words}'")
+            }
+        }
+    }
+
     #[test]
     fn duplicates_are_one_level_deep_and_open() {
         use crate::status::Status::{InProgress, New, OnHold, Solved, Verified};
@@ -274,16 +284,8 @@ mod tests {
             (t(2, New, None), t(1, Solved, None), false, Err("#1 is solved")),
         ];
         for (slave, master, has_slaves, expected) in cases {
-            let got = check_master(&slave, &master, has_slaves);
-            match expected {
-                Ok(()) => assert_eq!(got, Ok(()), "#{} under #{}", slave.id, master.id),
-                Err(words) => assert!(
-                    got.as_ref().is_err_and(|e| e.contains(words)),
-                    "#{} under #{}: {got:?}, expected '{words}'",
-                    slave.id,
-                    master.id
-                ),
-            }
+            let what = format!("#{} under #{}", slave.id, master.id);
+            assert_answer(check_master(&slave, &master, has_slaves), expected, &what);
         }
     }
 
@@ -308,16 +310,8 @@ mod tests {
             (t(2, New), alone, t(1, Verified), parent, Err("#1 is verified")),
         ];
         for (child, child_family, parent, parent_family, expected) in cases {
-            let got = check_parent(&child, child_family, &parent, parent_family);
-            match expected {
-                Ok(()) => assert_eq!(got, Ok(()), "#{} under #{}", child.id, parent.id),
-                Err(words) => assert!(
-                    got.as_ref().is_err_and(|e| e.contains(words)),
-                    "#{} under #{}: {got:?}, expected '{words}'",
-                    child.id,
-                    parent.id
-                ),
-            }
+            let what = format!("#{} under #{}", child.id, parent.id);
+            assert_answer(check_parent(&child, child_family, &parent, parent_family), expected, &what);
         }
     }
 

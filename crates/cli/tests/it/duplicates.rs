@@ -7,7 +7,7 @@ use helpdesk_domain::account::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, WebSession, assert_problem, created, snapshot, unique_address};
+use crate::common::{Fixture, assert_problem, created, snapshot, unique_address};
 
 async fn ticket(f: &Fixture, token: &str, id: i64) -> Value {
     let answer = f.server.get(&format!("/api/v1/tickets/{id}"), token).await;
@@ -160,13 +160,10 @@ async fn the_ticket_page_marks_a_duplicate_and_shows_what_its_requester_wrote_on
     let f = Fixture::new().await;
     let email = unique_address("page-sam");
     f.supporter(&email, f.first_line).await;
-    let password = "a long supporter password";
-    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), &email, password).await.expect("a password");
     let (_, bob) = f.server.account(&unique_address("bob"), &[Role::Community]).await;
     let master = f.open(&f.admin, json!({"title": "Tape robot stuck"})).await;
     let slave = f.open(&bob, json!({"title": "My restore hangs"})).await;
-    let mut session = WebSession::new(&f.server).await;
-    session.sign_in(&email, password).await;
+    let session = f.session_of(&email).await;
 
     let before = snapshot(f.server.store()).await;
     let wrong = session

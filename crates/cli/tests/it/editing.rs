@@ -6,7 +6,7 @@ use helpdesk_domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, WebSession, assert_problem, snapshot, unique_address};
+use crate::common::{Fixture, assert_problem, snapshot, unique_address};
 
 async fn history(f: &Fixture, token: &str, id: i64) -> Vec<Value> {
     let answer = f.server.get(&format!("/api/v1/tickets/{id}/history?per_page=100"), token).await;
@@ -81,11 +81,8 @@ async fn the_ticket_page_edits_the_title_and_says_why_it_refuses() {
     let f = Fixture::new().await;
     let email = unique_address("page-ann");
     let (_, ann) = f.server.account(&email, &[Role::Community]).await;
-    let password = "a long requester password";
-    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), &email, password).await.expect("a password");
     let id = f.open(&ann, json!({"title": "Printer jammed"})).await;
-    let mut session = WebSession::new(&f.server).await;
-    session.sign_in(&email, password).await;
+    let session = f.session_of(&email).await;
     let page = session.get(&format!("/tickets/{id}")).await.html;
     assert!(page.contains(&format!("action=\"/tickets/{id}/edit\"")), "the requester is offered the form");
 

@@ -43,14 +43,11 @@ async fn the_ticket_page_has_a_follow_button_that_says_what_following_brings() {
     let f = Fixture::new().await;
     let email = unique_address("page-fan");
     f.server.account(&email, &[Role::Community]).await;
-    let password = "a long follower password";
-    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), &email, password).await.expect("a password");
     let id = f.open(&f.admin, json!({})).await;
     let visitor = WebSession::new(&f.server).await.get(&format!("/tickets/{id}")).await.html;
     assert!(!visitor.contains("/follow\""), "a visitor signs in first");
 
-    let mut session = WebSession::new(&f.server).await;
-    session.sign_in(&email, password).await;
+    let session = f.session_of(&email).await;
     let page = session.get(&format!("/tickets/{id}")).await.html;
     assert!(page.contains(">Follow</button>") && page.contains("Get its replies and its solution by mail."));
     let press = |follow: &'static str| {

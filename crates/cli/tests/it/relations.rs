@@ -5,7 +5,7 @@ use helpdesk_domain::account::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, WebSession, assert_problem, snapshot, unique_address};
+use crate::common::{Fixture, assert_problem, snapshot, unique_address};
 
 async fn relations(f: &Fixture, token: &str, id: i64) -> Value {
     let answer = f.server.get(&format!("/api/v1/tickets/{id}/relations"), token).await;
@@ -104,10 +104,7 @@ async fn refusals_write_nothing_and_a_ticket_one_may_not_read_is_only_counted() 
     // Its number is not the reader's to learn from the page either.
     let email = unique_address("page-reader");
     f.server.account(&email, &[Role::Community]).await;
-    let password = "a long reader password";
-    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), &email, password).await.expect("a password");
-    let mut session = WebSession::new(&f.server).await;
-    session.sign_in(&email, password).await;
+    let session = f.session_of(&email).await;
     let page = session.get(&format!("/tickets/{public}")).await.html;
     assert!(page.contains("1 related ticket you cannot see."), "the count is shown");
     assert!(!page.contains("SECRET-TITLE-42") && !page.contains(&format!("/tickets/{secret}\"")));
@@ -119,12 +116,9 @@ async fn the_ticket_page_relates_and_unrelates_and_says_why_it_refuses() {
     let f = Fixture::new().await;
     let email = unique_address("page-sam");
     f.supporter(&email, f.first_line).await;
-    let password = "a long supporter password";
-    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), &email, password).await.expect("a password");
     let a = f.open(&f.admin, json!({"title": "Tape robot stuck"})).await;
     let b = f.open(&f.admin, json!({"title": "Tape robot stuck again"})).await;
-    let mut session = WebSession::new(&f.server).await;
-    session.sign_in(&email, password).await;
+    let session = f.session_of(&email).await;
 
     let before = snapshot(f.server.store()).await;
     let wrong = session.post_form(&format!("/tickets/{a}/relations"), &[("ticket", "999999"), ("note", "")]).await;
@@ -201,10 +195,7 @@ async fn the_requester_relates_up_to_five_web_pages_shown_by_their_host() {
     assert_eq!(relations(&f, &ann, id).await["links"].as_array().map(Vec::len), Some(4));
 
     // On the page: the links by their host, and the form to add one.
-    let password = "a long link password";
-    f.server.app.set_password(&helpdesk_domain::policy::Actor::system(), &email, password).await.expect("a password");
-    let mut session = WebSession::new(&f.server).await;
-    session.sign_in(&email, password).await;
+    let session = f.session_of(&email).await;
     // Ids are not consecutive on PostgreSQL (a refused insert spends one): take one that is.
     let second = relations(&f, &ann, id).await["links"][0]["id"].as_i64().expect("an id");
     let removed = session.post_form(&format!("/tickets/{id}/links/{second}/remove"), &[]).await;

@@ -795,6 +795,16 @@ impl Fixture {
         (account.id.get(), token)
     }
 
+    /// A session of the pages signed in as the account `email` (given a password for it).
+    pub async fn session_of(&self, email: &str) -> WebSession {
+        let password = "a long test password";
+        let system = helpdesk_domain::policy::Actor::system();
+        self.server.app.set_password(&system, email, password).await.expect("a password");
+        let mut session = WebSession::new(&self.server).await;
+        session.sign_in(email, password).await;
+        session
+    }
+
     /// Opens a ticket as `token`; returns its number.
     pub async fn open(&self, token: &str, changes: Value) -> i64 {
         created(self.server.post("/api/v1/tickets", token, self.ticket(changes)).await)
