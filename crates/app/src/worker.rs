@@ -137,6 +137,13 @@ impl Worker {
         self
     }
 
+    /// Claims up to `n` due jobs at a time (20 by default): each claim and each batch's record
+    /// of what was done is a write, so a busy worker does more between two writes with more.
+    pub fn batch(mut self, n: i64) -> Worker {
+        self.batch = n.max(1);
+        self
+    }
+
     /// Runs up to `n` jobs of a batch at once (4 by default): a job waiting on a mail server or
     /// the database does not hold up the others.
     pub fn concurrency(mut self, n: usize) -> Worker {

@@ -174,13 +174,17 @@ impl JobHandler for Mailer {
 /// default leaves the CPU to the requests.
 const MAIL_CONNECTIONS: usize = 16;
 
+/// How many due jobs a worker that mails over SMTP claims at a time: several rounds of its
+/// connections, so that a batch's claim and record are shared by more mails.
+const MAIL_BATCH: i64 = 4 * MAIL_CONNECTIONS as i64;
+
 /// `worker` with the mail handlers: delivering messages with `mailer`, turning `app`'s changes
 /// into notifications, and processing inbound messages.
 pub fn with_mail_handlers(worker: Worker, app: &App, mailer: Mailer) -> Result<Worker, notices::TemplateError> {
     let shared = Arc::new(app.clone());
     let notifier = notices::Notifier::new(shared.clone())?;
     let worker = match mailer.transport {
-        Transport::Smtp(_) => worker.concurrency(MAIL_CONNECTIONS),
+        Transport::Smtp(_) => worker.concurrency(MAIL_CONNECTIONS).batch(MAIL_BATCH),
         Transport::Files(..) => worker,
     };
     Ok(worker
