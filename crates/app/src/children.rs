@@ -160,6 +160,5 @@ pub(crate) async fn after_change(
         Change::new("article", serde_json::Value::Null, article.id).because(Some("a part of it is solved".into()));
     record(tx, None, parent.id, vec![change], now).await?;
     notify::queue(tx, vec![Event::Reply { ticket: parent.id, article: article.id }], None, &[], now).await?;
-    let parent = tx.ticket_for_update(parent.id).await?.unwrap_or(parent);
     resume(tx, actor, &parent, None, now).await
 }
