@@ -3,7 +3,7 @@
 use helpdesk_domain::category::{Category, FieldDef, check_category};
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::{Action, Actor, check};
-use helpdesk_domain::unit::{Integration, Unit, check_unit};
+use helpdesk_domain::unit::{Integration, Unit, check_alarm_email, check_unit};
 use helpdesk_domain::{CategoryId, ServiceLevelId, UnitId};
 use helpdesk_store::{NewCategory, NewUnit, Tx};
 
@@ -35,6 +35,8 @@ pub struct UnitInput {
     pub integration: Integration,
     /// Its service level (Base when not given).
     pub service_level: Option<ServiceLevelId>,
+    /// Where its alarm tickets are mailed at once (empty: none).
+    pub alarm_email: String,
 }
 
 /// A change to some of a unit's fields.
@@ -52,6 +54,8 @@ pub struct UnitPatch {
     pub integration: Option<Integration>,
     /// New service level.
     pub service_level: Option<ServiceLevelId>,
+    /// New alarm address (empty: none).
+    pub alarm_email: Option<String>,
 }
 
 /// A category as an admin describes it.
@@ -91,8 +95,10 @@ impl App {
             email: input.email.trim().to_owned(),
             integration: input.integration,
             service_level: input.service_level.unwrap_or(BASE_SERVICE_LEVEL),
+            alarm_email: input.alarm_email.trim().to_lowercase(),
         };
         check_unit(&new.name, new.level, &new.email, &new.description)?;
+        check_alarm_email(&new.alarm_email)?;
         let now = self.now();
         self.write(move |mut tx| async move {
             existing_service_level(&mut *tx, new.service_level).await?;
@@ -130,7 +136,11 @@ impl App {
                     existing_service_level(&mut *tx, level).await?;
                     unit.service_level = level;
                 }
+                if let Some(alarm_email) = patch.alarm_email {
+                    unit.alarm_email = alarm_email.trim().to_lowercase();
+                }
                 check_unit(&unit.name, unit.level, &unit.email, &unit.description)?;
+                check_alarm_email(&unit.alarm_email)?;
                 unit.updated_at = now;
                 tx.update_unit(&unit).await?;
                 if unit.service_level != before {
@@ -148,13 +158,16 @@ impl App {
     /// One unit.
     pub async fn unit(&self, actor: &Actor, id: UnitId) -> AppResult<Unit> {
         check(actor, Action::ReadCatalog)?;
-        self.store.unit(id).await?.ok_or_else(|| unit_not_found(id))
+        let unit = self.store.unit(id).await?.ok_or_else(|| unit_not_found(id))?;
+        Ok(helpdesk_domain::policy::unit_shown_to(actor, unit))
     }
 
     /// A page of units, by name.
     pub async fn units(&self, actor: &Actor, page: PageRequest) -> AppResult<Page<Unit>> {
         check(actor, Action::ReadCatalog)?;
-        Ok(self.store.units(page).await?)
+        let mut units = self.store.units(page).await?;
+        units.items = units.items.into_iter().map(|u| helpdesk_domain::policy::unit_shown_to(actor, u)).collect();
+        Ok(units)
     }
 
     /// The units whose queue `actor` works: their own, or for staff (who belong to none) every

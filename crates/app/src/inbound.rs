@@ -411,6 +411,9 @@ impl App {
             link_url: None,
             priority: None,
             priority_reason: None,
+            kind: helpdesk_domain::team::TicketKind::User,
+            team: None,
+            unit: None,
         };
         let origin = delivery.origin(delivery.quiet(None));
         let unit = unit.map(|u| u.id);

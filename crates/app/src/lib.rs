@@ -36,6 +36,7 @@ pub mod search;
 pub mod secrets;
 pub mod service_levels;
 pub mod sync;
+pub mod teams;
 pub mod ticket_view;
 pub mod tickets;
 pub mod timers;

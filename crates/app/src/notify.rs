@@ -8,6 +8,7 @@ use helpdesk_domain::clock::ClockKind;
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, shown_to};
 use helpdesk_domain::status::Status;
+use helpdesk_domain::team::TicketKind;
 use helpdesk_domain::ticket::{Article, Ticket};
 use helpdesk_domain::unit::{Integration, Unit};
 use helpdesk_domain::{AccountId, ArticleId, TicketId, UnitId};
@@ -57,6 +58,11 @@ pub enum Event {
     },
     /// A finished ticket was opened again.
     Reopened {
+        /// The ticket.
+        ticket: TicketId,
+    },
+    /// A team ticket was raised to an alarm.
+    Alarm {
         /// The ticket.
         ticket: TicketId,
     },
@@ -122,7 +128,7 @@ impl Event {
     /// The kind of notification a person may opt out of.
     pub fn kind(&self) -> Notification {
         match self {
-            Event::Opened { .. } => Notification::TicketOpened,
+            Event::Opened { .. } | Event::Alarm { .. } => Notification::TicketOpened,
             Event::Assigned { .. } => Notification::Assigned,
             Event::Reply { .. } => Notification::PublicReply,
             Event::StatusChanged { .. } => Notification::StatusChange,
@@ -143,6 +149,7 @@ impl Event {
             | Event::Reply { ticket, .. }
             | Event::StatusChanged { ticket, .. }
             | Event::Reopened { ticket }
+            | Event::Alarm { ticket }
             | Event::WaitingReminder { ticket, .. }
             | Event::ReminderDate { ticket, .. }
             | Event::SlaWarning { ticket, .. }
@@ -231,6 +238,10 @@ pub enum Audience {
     Monitoring,
     /// Someone who follows the ticket (its public replies and its solution).
     Follower,
+    /// The address of the team whose ticket it is.
+    TeamAddress,
+    /// The unit's alarm address (an alarm ticket, at any hour).
+    AlarmAddress,
 }
 
 /// One message to write: everything its templates show, already cut to what the recipient may
@@ -362,6 +373,7 @@ impl App {
             Event::Reply { .. } => (true, redirect, ticket.owner.is_none() && !redirect, true),
             Event::StatusChanged { .. } => (true, false, false, true),
             Event::Reopened { .. } => (false, redirect, ticket.owner.is_none(), true),
+            Event::Alarm { .. } => (false, true, true, true),
             Event::WaitingReminder { .. } => (true, false, false, false),
             // The owner is warned or reminded; a ticket nobody owns, its unit.
             Event::SlaWarning { .. } | Event::ReminderDate { .. } => {
@@ -374,6 +386,31 @@ impl App {
             for id in requesters.into_iter().flatten() {
                 self.push_account(&mut all, id, Audience::Requester).await?;
             }
+            // A team's address hears what its ticket's requesters hear, as a member reads it.
+            if let Some(team) = ticket.team.filter(|_| ticket.kind.has_team())
+                && let Some(team) = self.store.team(team).await?
+                && !team.email.is_empty()
+            {
+                let actor = Actor { teams: vec![team.id], ..Actor::anonymous() };
+                all.push(Candidate {
+                    address: team.email,
+                    name: team.name,
+                    account: None,
+                    actor,
+                    audience: Audience::TeamAddress,
+                });
+            }
+        }
+        // An alarm wakes the unit's alarm address at once, which reads as the unit does.
+        let alarm = ticket.kind == TicketKind::Alarm && matches!(event, Event::Opened { .. } | Event::Alarm { .. });
+        if alarm && let Some(unit) = unit.filter(|u| !u.alarm_email.is_empty()) {
+            all.push(Candidate {
+                address: unit.alarm_email.clone(),
+                name: unit.name.clone(),
+                account: None,
+                actor: Actor { units: vec![unit.id], ..Actor::anonymous() },
+                audience: Audience::AlarmAddress,
+            });
         }
         // Copies hear of the conversation only.
         if matches!(event, Event::Reply { .. }) {

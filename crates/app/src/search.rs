@@ -65,6 +65,8 @@ pub struct SearchFilters {
     pub to: Option<OffsetDateTime>,
     /// Only those late on a service-level clock now (due soon, or overdue).
     pub late: Option<Lateness>,
+    /// Only tickets of this kind (user, team, alarm).
+    pub kind: Option<helpdesk_domain::team::TicketKind>,
 }
 
 /// A search as the index runs it: the words, who may read what, the filters and the page.

@@ -62,6 +62,11 @@ impl App {
             .category(cmd.category)
             .await?
             .ok_or_else(|| AppError::invalid("category", format!("there is no category {}", cmd.category)))?;
+        if let Some(chosen) = cmd.unit.filter(|_| cmd.kind.has_team())
+            && self.store.unit(chosen).await?.is_none()
+        {
+            return Err(AppError::invalid("unit", format!("there is no unit {chosen}")));
+        }
         let requester = self.requester(actor, cmd.on_behalf_of).await?;
         let (mut new, mut changes) = workflow::open(actor, cmd, &category, &requester)?;
         if let Some(unit) = unit {

@@ -285,6 +285,7 @@ pub async fn seed(
             email: format!("unit-{i:02}@units.example.org"),
             integration: Integration::Direct,
             service_level: ServiceLevelId(1),
+            alarm_email: String::new(),
         };
         units.push(tx.insert_unit(&unit, epoch).await?.id);
     }
@@ -402,6 +403,8 @@ pub async fn seed(
                 organisation: rng.random_bool(0.5).then(|| organisations[rng.random_range(0..organisations.len())]),
                 copy_to: Vec::new(),
                 link_url: None,
+                kind: helpdesk_domain::team::TicketKind::User,
+                team: None,
             };
             let history: [HistoryEntry; 0] = [];
             let stored = tx.insert_ticket(&ticket, &history, at).await?;

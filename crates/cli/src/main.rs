@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use helpdesk_app::AppError;
+use helpdesk_app::teams::SyncedList;
 use helpdesk_domain::account::Role;
 use helpdesk_domain::policy::Actor;
 use helpdesk_server::config::{self, DEFAULT_LISTEN};
@@ -81,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Keep teams (GGUS's TEAM and ALARM tickets) without a browser.
+    Teams {
+        #[command(subcommand)]
+        command: TeamsCommand,
+    },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
     /// Hand one raw message on standard input to a Helpdesk server (for an MTA's pipe); exits
@@ -138,6 +144,33 @@ enum AdminCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum TeamsCommand {
+    /// Make a team.
+    Create {
+        /// Its name, unique (a virtual organisation's, e.g. atlas).
+        #[arg(long)]
+        name: String,
+        /// Its own address, which gets its tickets' notifications.
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+    /// Make a team's members (or alarmers) those of a list: one e-mail address or certificate
+    /// DN a line, `#` for comments. Prints who joined and who left; the same list again changes
+    /// nothing, and a list with a line that is neither changes nothing either.
+    Sync {
+        /// The team's name.
+        #[arg(long)]
+        team: String,
+        /// The list's file (`-` for standard input).
+        #[arg(long)]
+        from: PathBuf,
+        /// The list names the team's alarmers, not its members.
+        #[arg(long)]
+        alarmers: bool,
+    },
+}
+
 /// The roles an account can be granted (the others follow from units and contracts).
 #[derive(Clone, Copy, ValueEnum)]
 enum RoleArg {
@@ -147,6 +180,8 @@ enum RoleArg {
     Admin,
     /// An MTA's gateway: may only hand in mail (`helpdesk mailgate`).
     MailGateway,
+    /// The alarm right: a supporter may raise their unit's team tickets to alarms.
+    Alarm,
 }
 
 impl From<RoleArg> for Role {
@@ -157,6 +192,7 @@ impl From<RoleArg> for Role {
             RoleArg::Staff => Role::Staff,
             RoleArg::Admin => Role::Admin,
             RoleArg::MailGateway => Role::MailGateway,
+            RoleArg::Alarm => Role::Alarm,
         }
     }
 }
@@ -287,6 +323,7 @@ async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => admin(&settings, command).await,
+        Command::Teams { command } => teams(&settings, command).await,
         Command::Mailgate { .. } => Ok(()),
         Command::Openapi => {
             println!("{}", helpdesk_web::openapi_json());
@@ -379,6 +416,41 @@ async fn admin(settings: &Settings, command: AdminCommand) -> anyhow::Result<()>
             Ok(())
         }
     };
+    app.store().close().await;
+    outcome
+}
+
+async fn teams(settings: &Settings, command: TeamsCommand) -> anyhow::Result<()> {
+    let app = settings.app().await?;
+    let system = Actor::system();
+    let outcome = async {
+        match command {
+            TeamsCommand::Create { name, email } => {
+                let team = app.create_team(&system, &name, &email).await?;
+                println!("Created team {} (id {}).", team.name, team.id);
+            }
+            TeamsCommand::Sync { team, from, alarmers } => {
+                let list = if from.as_os_str() == "-" {
+                    std::io::read_to_string(std::io::stdin()).context("cannot read the list from standard input")?
+                } else {
+                    std::fs::read_to_string(&from).with_context(|| format!("cannot read {}", from.display()))?
+                };
+                let team = app.team_named(&system, &team).await?;
+                let which = if alarmers { SyncedList::Alarmers } else { SyncedList::Members };
+                let plan = app.sync_team(&system, team.id, &list, which).await?;
+                let what = if alarmers { "alarmers" } else { "members" };
+                for added in &plan.added {
+                    println!("+ {added}");
+                }
+                for removed in &plan.removed {
+                    println!("- {removed}");
+                }
+                println!("Team {}: {} {what} added, {} removed.", team.name, plan.added.len(), plan.removed.len());
+            }
+        }
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
     app.store().close().await;
     outcome
 }

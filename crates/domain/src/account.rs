@@ -29,6 +29,9 @@ pub enum Role {
     Admin,
     /// A mail transfer agent's gateway: hands in raw messages, and may do nothing else.
     MailGateway,
+    /// The alarm right: a supporter who holds it may raise a team ticket of their unit to an
+    /// alarm (GGUS's ALARM privilege).
+    Alarm,
 }
 
 named_enum!(Role {
@@ -40,13 +43,14 @@ named_enum!(Role {
     Staff => "staff",
     Admin => "admin",
     MailGateway => "mail_gateway",
+    Alarm => "alarm",
 });
 
 impl Role {
     /// Whether this role is granted to an account directly (rather than following from
     /// memberships and contracts).
     pub fn is_grantable(self) -> bool {
-        matches!(self, Role::Community | Role::Partner | Role::Staff | Role::Admin | Role::MailGateway)
+        matches!(self, Role::Community | Role::Partner | Role::Staff | Role::Admin | Role::MailGateway | Role::Alarm)
     }
 }
 

@@ -259,6 +259,7 @@ mod tests {
             privacy: Privacy::Public,
             status: Status::New,
             slave: false,
+            team: None,
         };
         let community = Actor::person(AccountId(1), vec![Role::Community], vec![], vec![]);
         let named = Actor::person(AccountId(1), vec![Role::Named], vec![], vec![]);

@@ -95,6 +95,8 @@ id_types! {
     CalendarId;
     /// A service level's id.
     ServiceLevelId;
+    /// A team's id (a virtual organisation's operators).
+    TeamId;
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod relation;
 pub mod search;
 pub mod service_level;
 pub mod status;
+pub mod team;
 pub mod ticket;
 pub mod timer;
 pub mod triage;
@@ -31,7 +32,9 @@ pub mod unit;
 pub mod validation;
 pub mod workflow;
 
-pub use ids::{AccountId, ArticleId, AttachmentId, CalendarId, CategoryId, OrgId, ServiceLevelId, TicketId, UnitId};
+pub use ids::{
+    AccountId, ArticleId, AttachmentId, CalendarId, CategoryId, OrgId, ServiceLevelId, TeamId, TicketId, UnitId,
+};
 
 /// Implements `as_str`, `Display` and `FromStr` for a fieldless enum from one list of names,
 /// so that the name stored in the database, shown in the API and parsed from a query string

@@ -87,6 +87,10 @@ pub struct TicketFilter {
     pub parent: Option<TicketId>,
     /// Only tickets with an open clock this late.
     pub sla: Option<Lateness>,
+    /// Only tickets of this kind (user, team, alarm).
+    pub kind: Option<crate::team::TicketKind>,
+    /// Only this team's tickets.
+    pub team: Option<crate::TeamId>,
     /// The order (newest first unless asked).
     pub order: TicketOrder,
 }

@@ -137,6 +137,13 @@ pub struct Ticket {
     #[serde(default)]
     #[schema(required = true)]
     pub master: Option<TicketId>,
+    /// Whose ticket it is: one person's (`user`), a team's (`team`), or a team's alarm (`alarm`).
+    #[serde(default)]
+    pub kind: crate::team::TicketKind,
+    /// The team of a team or alarm ticket (none for a user ticket).
+    #[serde(default)]
+    #[schema(required = true)]
+    pub team: Option<crate::TeamId>,
     /// When it was opened.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

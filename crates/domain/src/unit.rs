@@ -43,12 +43,24 @@ pub struct Unit {
     pub integration: Integration,
     /// The service level its tickets are held to (Base unless an admin chose another).
     pub service_level: ServiceLevelId,
+    /// Where its alarm tickets are mailed at once, at any hour (empty: none).
+    #[serde(default)]
+    pub alarm_email: String,
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// When it last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+}
+
+/// Checks a unit's alarm address: none (empty) or an address.
+pub fn check_alarm_email(alarm_email: &str) -> Result<(), Vec<FieldError>> {
+    let mut errors = Errors::new();
+    if !alarm_email.is_empty() {
+        check_email(&mut errors, "alarm_email", alarm_email);
+    }
+    errors.finish(())
 }
 
 /// Checks a unit's name, level, address and description.

@@ -9,12 +9,13 @@ use crate::category::{Category, check_field_values};
 use crate::history::Change;
 use crate::policy::{Action, Actor, Denied, TicketAction, TicketFacts, check, check_ticket};
 use crate::status::{Resolution, Status};
+use crate::team::TicketKind;
 use crate::ticket::{
     MAX_COPY_TO, MAX_LINK_URL_CHARS, MAX_TITLE_CHARS, Priority, Privacy, SecurityRisk, Ticket, TicketType,
 };
 use crate::triage::{TriageInput, suggested_priority};
 use crate::validation::{Errors, FieldError, check_email, check_line, check_text, check_url};
-use crate::{AccountId, CategoryId, OrgId, UnitId};
+use crate::{AccountId, CategoryId, OrgId, TeamId, UnitId};
 
 /// Largest description or article body, in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -78,6 +79,12 @@ pub struct OpenTicket {
     pub priority: Option<Priority>,
     /// Why the priority differs from the triage's.
     pub priority_reason: Option<String>,
+    /// Whose ticket it is: the opener's (`user`, the default), a team's, or a team's alarm.
+    pub kind: TicketKind,
+    /// The team of a team or alarm ticket.
+    pub team: Option<TeamId>,
+    /// The unit a team or alarm ticket goes straight to (bypassing the 1st level).
+    pub unit: Option<UnitId>,
 }
 
 /// Who a new ticket is for, as the store knows them: the actor, or the customer it is opened
@@ -129,6 +136,10 @@ pub struct NewTicket {
     pub copy_to: Vec<String>,
     /// A validated http or https link.
     pub link_url: Option<String>,
+    /// User, team or alarm.
+    pub kind: TicketKind,
+    /// The team of a team or alarm ticket.
+    pub team: Option<TeamId>,
 }
 
 impl NewTicket {
@@ -143,6 +154,7 @@ impl NewTicket {
             privacy: self.privacy,
             status: self.status,
             slave: false,
+            team: self.team,
         }
     }
 }
@@ -157,6 +169,7 @@ pub fn open(
     requester: &Requester,
 ) -> Result<(NewTicket, Vec<Change>), RuleError> {
     check(actor, Action::OpenTicket(cmd.privacy))?;
+    let team = check_kind(actor, &cmd)?;
     let submitter = actor.account.ok_or_else(|| Denied("sign in to open a ticket".into()))?;
     let on_behalf_of = (requester.account != submitter).then_some(requester.account);
     if on_behalf_of.is_some() {
@@ -219,7 +232,12 @@ pub fn open(
         organisation,
         copy_to,
         link_url,
+        kind: cmd.kind,
+        team,
     };
+    if let Some(unit) = cmd.unit.filter(|_| cmd.kind.has_team()) {
+        ticket.unit = unit;
+    }
     let mut why = Some("triage".to_owned());
     if let Some(chosen) = cmd.priority.filter(|p| *p != ticket.suggested_priority) {
         check_ticket(actor, TicketAction::SetPriority, &ticket.facts())?;
@@ -232,6 +250,10 @@ pub fn open(
         ticket.priority = chosen;
         why = reason;
     }
+    if cmd.kind == TicketKind::Alarm {
+        ticket.priority = Priority::Top;
+        why = Some("alarm".to_owned());
+    }
     let none = Value::Null;
     let mut history = vec![
         Change::new("status", &none, ticket.status),
@@ -242,7 +264,65 @@ pub fn open(
     if let Some(customer) = on_behalf_of {
         history.push(Change::new("on_behalf_of", &none, customer));
     }
+    if let Some(team) = ticket.team {
+        history.push(Change::new("kind", &none, ticket.kind));
+        history.push(Change::new("team", &none, team));
+    }
     Ok((ticket, history))
+}
+
+/// The team of a new team or alarm ticket, once the policy allows it: a team and a unit go
+/// with those kinds and with no other.
+fn check_kind(actor: &Actor, cmd: &OpenTicket) -> Result<Option<TeamId>, RuleError> {
+    if !cmd.kind.has_team() {
+        let mut errors = Errors::new();
+        errors.check(cmd.team.is_some(), "team", "goes with a team or alarm ticket");
+        errors.check(
+            cmd.unit.is_some(),
+            "unit",
+            "only team and alarm tickets go straight to a unit; others are routed by their category",
+        );
+        errors.finish(())?;
+        return Ok(None);
+    }
+    let mut errors = Errors::new();
+    errors.check(cmd.team.is_none(), "team", format!("a {} ticket names its team", cmd.kind));
+    errors.check(cmd.unit.is_none(), "unit", format!("a {} ticket names the unit it goes to", cmd.kind));
+    errors.finish(())?;
+    let team = cmd.team.ok_or_else(|| Denied("a team ticket names its team".into()))?;
+    check(actor, Action::OpenForTeam { kind: cmd.kind, team })?;
+    Ok(Some(team))
+}
+
+/// A team ticket raised to an alarm (GGUS's TEAM → ALARM): the only change of kind there is. It
+/// takes the top priority, and its unit hears of it as of a new alarm.
+pub fn raise_alarm(actor: &Actor, ticket: &Ticket) -> Result<(Ticket, Vec<Change>), RuleError> {
+    let facts = TicketFacts::from(ticket);
+    check_ticket(actor, TicketAction::Read, &facts)?;
+    if ticket.kind != TicketKind::Team {
+        return Err(RuleError::Conflict {
+            detail: format!(
+                "ticket #{} is a {} ticket; only a team ticket is raised to an alarm",
+                ticket.id, ticket.kind
+            ),
+            allowed: vec![],
+        });
+    }
+    check_ticket(actor, TicketAction::RaiseAlarm, &facts)?;
+    if ticket.status.is_terminal() {
+        return Err(RuleError::Conflict {
+            detail: format!("ticket #{} is {}; reopen it before raising an alarm", ticket.id, ticket.status),
+            allowed: vec![],
+        });
+    }
+    let mut next = ticket.clone();
+    next.kind = TicketKind::Alarm;
+    next.priority = Priority::Top;
+    let mut changes = vec![Change::new("kind", ticket.kind, next.kind)];
+    if ticket.priority != Priority::Top {
+        changes.push(Change::new("priority", ticket.priority, Priority::Top).because(Some("alarm".to_owned())));
+    }
+    Ok((next, changes))
 }
 
 /// Checks "send a copy to" addresses: at most [`MAX_COPY_TO`], each an address (`copy_to[i]`
@@ -609,6 +689,9 @@ pub(crate) mod tests {
             link_url: None,
             priority: None,
             priority_reason: None,
+            kind: TicketKind::User,
+            team: None,
+            unit: None,
         }
     }
 
@@ -654,6 +737,8 @@ pub(crate) mod tests {
             copy_to: t.copy_to,
             link_url: t.link_url,
             master: None,
+            kind: t.kind,
+            team: t.team,
             created_at: OffsetDateTime::UNIX_EPOCH,
             updated_at: OffsetDateTime::UNIX_EPOCH,
             sla: None,
@@ -705,6 +790,73 @@ pub(crate) mod tests {
         let private = OpenTicket { privacy: Privacy::Private, ..cmd() };
         assert!(matches!(open(&submitter(), private, &category(), &me()), Err(RuleError::Denied(_))));
         assert!(matches!(open(&Actor::anonymous(), cmd(), &category(), &me()), Err(RuleError::Denied(_))));
+    }
+
+    #[test]
+    fn team_and_alarm_tickets_go_straight_to_their_unit_for_their_team() {
+        const TEAM: TeamId = TeamId(5);
+        const SITE: UnitId = UnitId(30);
+        let member = Actor { teams: vec![TEAM], ..submitter() };
+        let alarmer = Actor { teams: vec![TEAM], alarmer_of: vec![TEAM], ..submitter() };
+        let stranger = submitter();
+        let kind =
+            |kind: TicketKind, team: Option<TeamId>, unit: Option<UnitId>| OpenTicket { kind, team, unit, ..cmd() };
+        // (actor, command, (kind, unit, priority) opened, or the refused fields / "denied")
+        type Outcome = Result<(TicketKind, UnitId, Priority), Vec<&'static str>>;
+        let table: Vec<(&Actor, OpenTicket, Outcome)> = vec![
+            (&member, kind(TicketKind::Team, Some(TEAM), Some(SITE)), Ok((TicketKind::Team, SITE, Priority::High))),
+            (&alarmer, kind(TicketKind::Alarm, Some(TEAM), Some(SITE)), Ok((TicketKind::Alarm, SITE, Priority::Top))),
+            (&member, kind(TicketKind::Alarm, Some(TEAM), Some(SITE)), Err(vec!["denied"])),
+            (&stranger, kind(TicketKind::Team, Some(TEAM), Some(SITE)), Err(vec!["denied"])),
+            (&member, kind(TicketKind::Team, Some(TeamId(6)), Some(SITE)), Err(vec!["denied"])),
+            (&member, kind(TicketKind::Team, None, None), Err(vec!["team", "unit"])),
+            (&member, kind(TicketKind::User, Some(TEAM), Some(SITE)), Err(vec!["team", "unit"])),
+            (&member, kind(TicketKind::User, None, None), Ok((TicketKind::User, UNIT, Priority::High))),
+        ];
+        for (actor, c, expected) in table {
+            let got = match open(actor, c.clone(), &category(), &me()) {
+                Ok((t, history)) => {
+                    let named: Vec<&str> = history.iter().map(|h| h.field).collect();
+                    assert_eq!(named.contains(&"team"), t.team.is_some(), "{c:?}");
+                    assert_eq!(t.team, c.team.filter(|_| c.kind.has_team()));
+                    Ok((t.kind, t.unit, t.priority))
+                }
+                Err(RuleError::Invalid(e)) => {
+                    Err(e.into_iter().map(|e| if e.field == "team" { "team" } else { "unit" }).collect())
+                }
+                Err(RuleError::Denied(_)) => Err(vec!["denied"]),
+                Err(other) => panic!("{other:?}"),
+            };
+            assert_eq!(got, expected, "{:?} by {:?}", c.kind, actor.teams);
+        }
+    }
+
+    #[test]
+    fn only_a_team_ticket_is_raised_to_an_alarm_by_an_alarmer_or_a_supporter_with_the_right() {
+        const TEAM: TeamId = TeamId(5);
+        let team_ticket = Ticket { kind: TicketKind::Team, team: Some(TEAM), ..ticket(Status::InProgress) };
+        let alarmer = Actor { teams: vec![TEAM], alarmer_of: vec![TEAM], ..submitter() };
+        let member = Actor { teams: vec![TEAM], ..submitter() };
+        let with_right = Actor::person(SUPPORTER, vec![Role::Supporter, Role::Alarm], vec![UNIT], vec![]);
+        // (actor, ticket, allowed)
+        let table = [
+            (&alarmer, team_ticket.clone(), true),
+            (&with_right, team_ticket.clone(), true),
+            (&member, team_ticket.clone(), false),
+            (&supporter(), team_ticket.clone(), false),
+            (&alarmer, ticket(Status::InProgress), false),
+            (&alarmer, Ticket { status: Status::Solved, ..team_ticket.clone() }, false),
+        ];
+        for (actor, t, allowed) in table {
+            match raise_alarm(actor, &t) {
+                Ok((next, changes)) => {
+                    assert!(allowed, "{:?} raised {:?}", actor.roles, t.kind);
+                    assert_eq!((next.kind, next.priority), (TicketKind::Alarm, Priority::Top));
+                    assert_eq!(changes[0].field, "kind");
+                }
+                Err(_) => assert!(!allowed, "{:?} could not raise {:?} {}", actor.roles, t.kind, t.status),
+            }
+        }
     }
 
     #[test]

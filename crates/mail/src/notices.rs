@@ -76,9 +76,12 @@ fn subject_of(notice: &Notice, tag: &str) -> String {
             _ => "Helpdesk".to_owned(),
         };
     };
-    let tagged = format!("{} {}", subject_tag(tag, ticket.id), ticket.title);
+    // A team's ticket and an alarm say so first: GGUS's "TEAM" and "ALARM" mail.
+    let mark = ticket.kind.subject_mark().map(|m| format!("{m} ")).unwrap_or_default();
+    let tagged = format!("{mark}{} {}", subject_tag(tag, ticket.id), ticket.title);
     match &notice.event {
         Event::Opened { .. } => tagged,
+        Event::Alarm { .. } => format!("{tagged} (raised to an alarm)"),
         Event::Assigned { owner: Some(_), .. } => format!("{tagged} (assigned to you)"),
         Event::Assigned { .. } => format!("{tagged} (assigned to {})", notice.unit_name),
         Event::Reply { .. } => format!("Re: {tagged}"),

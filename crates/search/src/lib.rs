@@ -33,7 +33,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use tokio_util::sync::CancellationToken;
 
 /// Changes to the schema or to what is indexed bump this, and the index is rebuilt at start.
-const SCHEMA_VERSION: u64 = 2;
+const SCHEMA_VERSION: u64 = 3;
 /// The indexing buffer: tantivy's floor is 15 MB per thread; this keeps memory low.
 const WRITER_MEMORY: usize = 32 * 1024 * 1024;
 /// Decompressed blocks of stored documents kept per segment.
@@ -88,6 +88,10 @@ pub(crate) struct Fields {
     pub behalf: Field,
     pub unit: Field,
     pub organisation: Field,
+    /// The team of a team or alarm ticket (0: none).
+    pub team: Field,
+    /// user, team or alarm.
+    pub kind: Field,
     pub category: Field,
     pub status: Field,
     /// 1 while not finished.
@@ -114,6 +118,8 @@ fn schema() -> (Schema, Fields) {
         behalf: b.add_u64_field("behalf", INDEXED),
         unit: b.add_u64_field("unit", number()),
         organisation: b.add_u64_field("organisation", INDEXED),
+        team: b.add_u64_field("team", INDEXED),
+        kind: b.add_text_field("kind", STRING),
         category: b.add_u64_field("category", number()),
         status: b.add_text_field("status", STRING | STORED),
         open: b.add_u64_field("open", INDEXED),
@@ -537,6 +543,8 @@ fn document(f: &Fields, analyzer: &mut tantivy::tokenizer::TextAnalyzer, doc: &S
     d.add_u64(f.behalf, t.on_behalf_of.map(key).unwrap_or(0));
     d.add_u64(f.unit, key(t.unit));
     d.add_u64(f.organisation, t.organisation.map(key).unwrap_or(0));
+    d.add_u64(f.team, t.team.filter(|_| t.kind.has_team()).map(key).unwrap_or(0));
+    d.add_text(f.kind, t.kind.as_str());
     d.add_u64(f.category, key(t.category));
     d.add_text(f.status, t.status.as_str());
     d.add_u64(f.open, u64::from(!t.status.is_terminal()));

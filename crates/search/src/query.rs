@@ -145,7 +145,7 @@ impl Builder<'_> {
 
     /// What the policy lets the person read.
     fn visibility(&self, visibility: &Visibility) -> Option<Box<dyn Query>> {
-        let Visibility::Restricted { account, units, organisations } = visibility else { return None };
+        let Visibility::Restricted { account, units, organisations, teams } = visibility else { return None };
         let mut readable = vec![number(self.f.privacy, 0)];
         if let Some(account) = account {
             readable.push(number(self.f.submitter, *account));
@@ -156,6 +156,9 @@ impl Builder<'_> {
         }
         if !organisations.is_empty() {
             readable.push(one_of(self.f.organisation, organisations));
+        }
+        if !teams.is_empty() {
+            readable.push(one_of(self.f.team, teams));
         }
         Some(any(readable))
     }
@@ -174,6 +177,9 @@ impl Builder<'_> {
         }
         if let Some(priority) = filters.priority {
             required.push(name(f.priority, priority.as_str()));
+        }
+        if let Some(kind) = filters.kind {
+            required.push(name(f.kind, kind.as_str()));
         }
         match filters.status {
             Some(StatusFilter::Open) => required.push(number(f.open, 1)),

@@ -29,10 +29,12 @@ mod sql_mail;
 mod sql_relations;
 mod sql_search;
 mod sql_sync;
+mod sql_teams;
 mod sql_timers;
 mod sqlite;
 mod statements;
 mod sync;
+mod teams;
 mod timers;
 mod types;
 mod wal;
@@ -63,6 +65,7 @@ pub use mail::{MailStore, MailTx};
 pub use relations::{RelationStore, RelationTx};
 pub use search::{ChangeCursor, Changes, SearchDocument, SearchSource};
 pub use sync::{ConnectorRecord, LinkRecord, SyncItem, SyncStore, SyncTx};
+pub use teams::{MOST_TEAMS, TeamStore, TeamTx};
 pub use timers::{Timer, TimerStore, TimerTx};
 pub use types::*;
 
@@ -88,6 +91,7 @@ pub trait Store:
     + ClockStore
     + FollowerStore
     + RelationStore
+    + TeamStore
     + Send
     + Sync
     + 'static
@@ -186,7 +190,7 @@ pub trait Store:
 /// failed statement, SQLite would carry on, and the engines must behave alike.
 #[async_trait]
 pub trait Tx:
-    IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + ClockTx + FollowerTx + RelationTx + Send
+    IdentityTx + AuthTx + AccountTx + MailTx + SyncTx + TimerTx + ClockTx + FollowerTx + RelationTx + TeamTx + Send
 {
     /// Commits every write of this transaction at once.
     async fn commit(self: Box<Self>) -> StoreResult<()>;

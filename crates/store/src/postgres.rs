@@ -15,6 +15,7 @@ use crate::sql_mail::mail_sql;
 use crate::sql_relations::relations_sql;
 use crate::sql_search::search_sql;
 use crate::sql_sync::sync_sql;
+use crate::sql_teams::teams_sql;
 use crate::sql_timers::timers_sql;
 
 pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -70,6 +71,11 @@ relations_sql! {
 
 followers_sql! {
     db: sqlx::Postgres,
+}
+
+teams_sql! {
+    db: sqlx::Postgres,
+    postgres: true,
 }
 
 clocks_sql! {

@@ -127,6 +127,8 @@ pub(crate) struct TicketRow {
     updated_at: Ts,
     copy_to: Json<Vec<String>>,
     link_url: Option<String>,
+    kind: String,
+    team_id: Option<i64>,
     master_id: Option<i64>,
 }
 
@@ -157,6 +159,8 @@ impl TryFrom<TicketRow> for Ticket {
             copy_to: r.copy_to.0,
             link_url: r.link_url,
             master: r.master_id.map(TicketId),
+            kind: parse("tickets.kind", &r.kind)?,
+            team: r.team_id.map(helpdesk_domain::TeamId),
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
             sla: None,
@@ -293,6 +297,7 @@ pub(crate) struct UnitRow {
     created_at: Ts,
     updated_at: Ts,
     service_level_id: i64,
+    alarm_email: String,
 }
 
 impl TryFrom<UnitRow> for Unit {
@@ -307,6 +312,7 @@ impl TryFrom<UnitRow> for Unit {
             email: r.email,
             integration: parse("units.integration", &r.integration)?,
             service_level: ServiceLevelId(r.service_level_id),
+            alarm_email: r.alarm_email,
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
         })

@@ -25,7 +25,7 @@ macro_rules! stored_ticket_columns {
     () => {
         "id, title, description, type, category_id, unit_id, owner_id, status, resolution, priority, \
          suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
-         submitter_id, on_behalf_of, organisation_id, created_at, updated_at, copy_to, link_url"
+         submitter_id, on_behalf_of, organisation_id, created_at, updated_at, copy_to, link_url, kind, team_id"
     };
 }
 
@@ -52,7 +52,7 @@ pub(crate) fn ticket_order(order: crate::TicketOrder) -> &'static str {
         crate::TicketOrder::Oldest => "id",
         crate::TicketOrder::EarliestActivity => "updated_at, id",
         crate::TicketOrder::Queue => concat!(
-            "(",
+            "CASE WHEN kind = 'alarm' THEN 0 ELSE 1 END, (",
             nearest_due!(),
             ") IS NULL, (",
             nearest_due!(),
@@ -60,9 +60,16 @@ pub(crate) fn ticket_order(order: crate::TicketOrder) -> &'static str {
             "CASE WHEN status = 'new' THEN 0 ELSE 1 END, CASE WHEN owner_id IS NULL THEN 0 ELSE 1 END, \
              CASE priority WHEN 'top' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, created_at, id"
         ),
-        crate::TicketOrder::Due => concat!("(", nearest_due!(), ") IS NULL, (", nearest_due!(), "), id DESC"),
+        crate::TicketOrder::Due => concat!(
+            "CASE WHEN kind = 'alarm' THEN 0 ELSE 1 END, (",
+            nearest_due!(),
+            ") IS NULL, (",
+            nearest_due!(),
+            "), id DESC"
+        ),
         crate::TicketOrder::Priority => {
-            "CASE priority WHEN 'top' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, created_at, id"
+            "CASE WHEN kind = 'alarm' THEN 0 ELSE 1 END, \
+             CASE priority WHEN 'top' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, created_at, id"
         }
     }
 }
@@ -92,7 +99,7 @@ pub(crate) fn ticket_number(text: &str) -> Option<i64> {
 
 macro_rules! unit_columns {
     () => {
-        "id, name, description, level, email, integration, created_at, updated_at, service_level_id"
+        "id, name, description, level, email, integration, created_at, updated_at, service_level_id, alarm_email"
     };
 }
 
@@ -290,7 +297,7 @@ macro_rules! sql_store {
         /// their index and sorting every match, so it walks the order's index and stops at the page.
         fn push_ticket_filters(qb: &mut QueryBuilder<$db>, q: &TicketQuery, broad: &str) {
             qb.push(" WHERE 1 = 1");
-            if let Visibility::Restricted { account, units, organisations } = &q.visibility {
+            if let Visibility::Restricted { account, units, organisations, teams } = &q.visibility {
                 qb.push(format!(" AND ({broad}privacy = 'public'"));
                 if let Some(account) = account {
                     qb.push(" OR submitter_id = ").push_bind(*account);
@@ -309,6 +316,14 @@ macro_rules! sql_store {
                     let mut list = qb.separated(", ");
                     for unit in units {
                         list.push_bind(*unit);
+                    }
+                    qb.push(")");
+                }
+                if !teams.is_empty() {
+                    qb.push(" OR team_id IN (");
+                    let mut list = qb.separated(", ");
+                    for team in teams {
+                        list.push_bind(*team);
                     }
                     qb.push(")");
                 }
@@ -355,6 +370,12 @@ macro_rules! sql_store {
             }
             if let Some(org) = f.organisation {
                 qb.push(" AND organisation_id = ").push_bind(org);
+            }
+            if let Some(kind) = f.kind {
+                qb.push(" AND kind = ").push_bind(kind.as_str());
+            }
+            if let Some(team) = f.team {
+                qb.push(" AND team_id = ").push_bind(team);
             }
             for (kind, upper) in [("master", f.master), ("parent", f.parent)] {
                 if let Some(upper) = upper {
@@ -781,7 +802,8 @@ macro_rules! sql_store {
                 let mut qb = QueryBuilder::<$db>::new(
                     "INSERT INTO tickets (title, description, type, category_id, unit_id, status, priority, \
                      suggested_priority, privacy, fields, affected_users, service_degraded, security_risk, \
-                     submitter_id, on_behalf_of, organisation_id, created_at, updated_at, copy_to, link_url) VALUES (",
+                     submitter_id, on_behalf_of, organisation_id, created_at, updated_at, copy_to, link_url, kind, \
+                     team_id) VALUES (",
                 );
                 let mut values = qb.separated(", ");
                 values
@@ -804,7 +826,9 @@ macro_rules! sql_store {
                     .push_bind(Ts::from(at))
                     .push_bind(Ts::from(at))
                     .push_bind(Json(t.copy_to.clone()))
-                    .push_bind(t.link_url.clone());
+                    .push_bind(t.link_url.clone())
+                    .push_bind(t.kind.as_str())
+                    .push_bind(t.team);
                 // A new ticket duplicates nothing yet.
                 qb.push(concat!(
                     ") RETURNING ",
@@ -851,6 +875,7 @@ macro_rules! sql_store {
                     .bind(Ts::from(t.updated_at))
                     .bind(Json(&t.copy_to))
                     .bind(&t.link_url)
+                    .bind(t.kind.as_str())
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
@@ -928,6 +953,7 @@ macro_rules! sql_store {
                     .bind(u.integration.as_str())
                     .bind(Ts::from(at))
                     .bind(u.service_level)
+                    .bind(&u.alarm_email)
                     .fetch_one(&mut *self.tx)
                     .await
                     .map_err(|e| named_duplicate(e, "a unit with this name"))?;
@@ -944,6 +970,7 @@ macro_rules! sql_store {
                     .bind(u.integration.as_str())
                     .bind(Ts::from(u.updated_at))
                     .bind(u.service_level)
+                    .bind(&u.alarm_email)
                     .execute(&mut *self.tx)
                     .await
                     .map_err(|e| named_duplicate(e, "a unit with this name"))?;

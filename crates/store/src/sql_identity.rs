@@ -115,11 +115,22 @@ macro_rules! identity_sql {
                         }
                         "member" if flag => m.supported.push(OrgId(id)),
                         "member" => unsupported.push(OrgId(id)),
+                        "team_manager" => m.manages_teams.push(helpdesk_domain::TeamId(id)),
+                        "team" => {
+                            m.teams.push(helpdesk_domain::TeamId(id));
+                            if flag {
+                                m.alarmer_of.push(helpdesk_domain::TeamId(id));
+                            }
+                        }
                         _ => m.partner_of.push(OrgId(id)),
                     }
                 }
                 m.units.sort_unstable();
                 m.managed_units.sort_unstable();
+                m.teams.sort_unstable();
+                m.teams.dedup();
+                m.alarmer_of.sort_unstable();
+                m.alarmer_of.dedup();
                 for list in [&mut m.supported, &mut unsupported, &mut m.partner_of] {
                     list.sort_unstable();
                 }

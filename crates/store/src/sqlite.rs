@@ -18,6 +18,7 @@ use crate::sql_mail::mail_sql;
 use crate::sql_relations::relations_sql;
 use crate::sql_search::search_sql;
 use crate::sql_sync::sync_sql;
+use crate::sql_teams::teams_sql;
 use crate::sql_timers::timers_sql;
 use crate::wal::WalBound;
 
@@ -74,6 +75,11 @@ relations_sql! {
 
 followers_sql! {
     db: sqlx::Sqlite,
+}
+
+teams_sql! {
+    db: sqlx::Sqlite,
+    postgres: false,
 }
 
 clocks_sql! {

@@ -106,6 +106,8 @@ pub struct NewUnit {
     pub integration: Integration,
     /// Its service level.
     pub service_level: helpdesk_domain::ServiceLevelId,
+    /// Where its alarm tickets are mailed at once (empty: none).
+    pub alarm_email: String,
 }
 
 /// A category about to be stored.

@@ -263,6 +263,9 @@ impl App {
                 .priority
                 .as_ref()
                 .map(|_| format!("set on the other side ({})", record.settings.kind)),
+            kind: helpdesk_domain::team::TicketKind::User,
+            team: None,
+            unit: None,
         };
         let origin = Origin::External(ExternalOrigin {
             unit,

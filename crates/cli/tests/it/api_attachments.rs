@@ -29,6 +29,9 @@ fn open_cmd(f: &Fixture, privacy: Privacy) -> OpenTicket {
         link_url: None,
         priority: None,
         priority_reason: None,
+        kind: helpdesk_domain::team::TicketKind::User,
+        team: None,
+        unit: None,
     }
 }
 

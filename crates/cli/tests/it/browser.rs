@@ -42,6 +42,7 @@ async fn prepare(db: &TestDb, tag: &str) -> serde_json::Value {
                 email: "first-line@example.org".into(),
                 integration: Integration::Direct,
                 service_level: None,
+                alarm_email: String::new(),
             },
         )
         .await
@@ -56,6 +57,7 @@ async fn prepare(db: &TestDb, tag: &str) -> serde_json::Value {
                 email: "storage@example.org".into(),
                 integration: Integration::Direct,
                 service_level: None,
+                alarm_email: String::new(),
             },
         )
         .await

@@ -134,6 +134,7 @@ async fn new_unit(tx: &mut dyn helpdesk_store::Tx, name: &str) -> UnitId {
         email: "u@example.org".into(),
         integration: Integration::Direct,
         service_level: ServiceLevelId(1),
+        alarm_email: String::new(),
     };
     tx.insert_unit(&unit, at(0)).await.expect("unit").id
 }
@@ -158,6 +159,8 @@ fn new_ticket(b: &Base, title: &str, privacy: Privacy) -> NewTicket {
         organisation: None,
         copy_to: vec![],
         link_url: None,
+        kind: helpdesk_domain::team::TicketKind::User,
+        team: None,
     }
 }
 
@@ -225,6 +228,7 @@ async fn concurrent_transactions_keep_exactly_what_each_committed(db: TestDb) {
         email: "x@example.org".into(),
         integration: Integration::Direct,
         service_level: ServiceLevelId(1),
+        alarm_email: String::new(),
     };
     let writers = (0..24).map(|i| {
         let store = b.store.clone();
@@ -437,6 +441,7 @@ async fn names_are_unique_ignoring_case(db: TestDb) {
         email: "x@example.org".into(),
         integration: Integration::Direct,
         service_level: ServiceLevelId(1),
+        alarm_email: String::new(),
     };
     assert!(matches!(tx.insert_unit(&unit, at(0)).await, Err(StoreError::Duplicate(_))));
     drop(tx);

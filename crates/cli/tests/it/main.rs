@@ -28,6 +28,7 @@ mod relations;
 mod restart;
 mod search;
 mod sync;
+mod teams;
 mod timers;
 mod worker;
 mod zammad;

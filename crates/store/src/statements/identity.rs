@@ -4,7 +4,12 @@ pub(crate) const MEMBERSHIPS: &str = "SELECT 'unit', unit_id, manager FROM unit_
     account_id = $1 UNION ALL SELECT 'member', m.organisation_id, EXISTS (SELECT 1 FROM contracts \
     c WHERE c.organisation_id = m.organisation_id AND c.starts_on <= $2 AND (c.ends_on IS NULL OR \
     c.ends_on >= $2)) FROM organisation_members m WHERE m.account_id = $1 UNION ALL SELECT \
-    'partner', organisation_id, FALSE FROM organisation_partners WHERE account_id = $1";
+    'partner', organisation_id, FALSE FROM organisation_partners WHERE account_id = $1 UNION ALL \
+    SELECT 'team', t.team_id, t.alarmer FROM team_members t WHERE t.member = (SELECT lower(email) \
+    FROM accounts WHERE id = $1) OR t.member IN (SELECT subject_dn FROM certificates WHERE account_id = $1) \
+    UNION ALL SELECT 'team_manager', t.team_id, t.manager FROM team_members t WHERE t.manager AND (t.member = \
+    (SELECT lower(email) FROM accounts WHERE id = $1) OR t.member IN (SELECT subject_dn FROM certificates \
+    WHERE account_id = $1))";
 
 pub(crate) const ORGANISATION: &str = "SELECT id, name, created_at FROM organisations WHERE id = $1";
 

@@ -15,6 +15,7 @@ pub(crate) mod mail;
 pub(crate) mod relations;
 pub(crate) mod search;
 pub(crate) mod sync;
+pub(crate) mod teams;
 pub(crate) mod tickets;
 pub(crate) mod timers;
 
@@ -30,7 +31,7 @@ pub(crate) struct Both {
 }
 
 /// The areas, by name.
-const AREAS: [(&str, Area); 11] = [
+const AREAS: [(&str, Area); 12] = [
     ("accounts", accounts::all),
     ("auth", auth::all),
     ("clocks", clocks::all),
@@ -38,6 +39,7 @@ const AREAS: [(&str, Area); 11] = [
     ("identity", identity::all),
     ("mail", mail::all),
     ("relations", relations::all),
+    ("teams", teams::all),
     ("search", search::all),
     ("sync", sync::all),
     ("tickets", tickets::all),

@@ -114,7 +114,7 @@ pub(crate) const TICKET_FOR_UPDATE: Both = Both {
 
 pub(crate) const UPDATE_TICKET: &str = "UPDATE tickets SET title = $2, description = $3, \
     category_id = $4, unit_id = $5, owner_id = $6, status = $7, resolution = $8, priority = $9, \
-    privacy = $10, fields = $11, updated_at = $12, copy_to = $13, link_url = $14 WHERE id = $1";
+    privacy = $10, fields = $11, updated_at = $12, copy_to = $13, link_url = $14, kind = $15 WHERE id = $1";
 
 pub(crate) const INSERT_ARTICLE: &str = concat!(
     "INSERT INTO articles (ticket_id, author_id, body, internal, channel, created_at, \
@@ -136,12 +136,12 @@ pub(crate) const DELETE_JOB: &str = "DELETE FROM jobs WHERE id = $1";
 
 pub(crate) const INSERT_UNIT: &str = concat!(
     "INSERT INTO units (name, description, level, email, integration, created_at, updated_at, \
-    service_level_id) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ",
+    service_level_id, alarm_email) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING ",
     crate::sql::unit_columns!(),
 );
 
 pub(crate) const UPDATE_UNIT: &str = "UPDATE units SET name = $2, description = $3, level = $4, \
-    email = $5, integration = $6, updated_at = $7, service_level_id = $8 WHERE id = $1";
+    email = $5, integration = $6, updated_at = $7, service_level_id = $8, alarm_email = $9 WHERE id = $1";
 
 pub(crate) const INSERT_CATEGORY: &str = concat!(
     "INSERT INTO categories (name, description, default_unit_id, fields, created_at, updated_at) \

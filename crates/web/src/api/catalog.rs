@@ -39,6 +39,9 @@ pub struct CreateUnit {
     pub integration: Integration,
     /// Its service level (Base when not given).
     pub service_level: Option<ServiceLevelId>,
+    /// Where its alarm tickets are mailed at once, at any hour (empty or absent: none).
+    #[serde(default)]
+    pub alarm_email: String,
 }
 
 /// A change to some of a unit's fields.
@@ -64,6 +67,8 @@ pub struct UpdateUnit {
     pub integration: Option<Integration>,
     /// New service level.
     pub service_level: Option<ServiceLevelId>,
+    /// New alarm address (empty: none).
+    pub alarm_email: Option<String>,
 }
 
 /// A new category.
@@ -136,6 +141,7 @@ pub async fn create_unit(
         email: body.email,
         integration: body.integration,
         service_level: body.service_level,
+        alarm_email: body.alarm_email,
     };
     let unit = state.app.create_unit(&actor, input).await?;
     Ok(created(format!("/api/v1/units/{}", unit.id), unit))
@@ -170,6 +176,7 @@ pub async fn update_unit(
         email: body.email,
         integration: body.integration,
         service_level: body.service_level,
+        alarm_email: body.alarm_email,
     };
     Ok(Json(state.app.update_unit(&actor, id, patch).await?))
 }

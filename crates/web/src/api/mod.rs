@@ -13,6 +13,7 @@ mod relations;
 mod search;
 mod service_levels;
 mod sync;
+mod teams;
 mod tickets;
 
 use axum::Json;
@@ -162,6 +163,7 @@ impl PageParams {
          (name = "accounts", description = "Who is calling, and their tokens"),
          (name = "organisations", description = "Organisations, their domains, partners, contracts and members"),
          (name = "units", description = "Support units' members and join requests"),
+         (name = "teams", description = "Teams (a virtual organisation's operators), their members and alarmers"),
          (name = "auth", description = "Registering, confirming an address, signing in and out, resetting a password"),
          (name = "mail", description = "Inbound mail handed in by a mail gateway, and what became of it"),
          (name = "sync", description = "External-mode units: connectors, sync state, and signed webhooks from other systems")),
@@ -254,6 +256,11 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::ticket_history))
         .routes(routes!(tickets::ticket_sla))
         .routes(routes!(tickets::escalate_ticket))
+        .routes(routes!(tickets::raise_alarm))
+        .routes(routes!(teams::list_teams, teams::create_team))
+        .routes(routes!(teams::get_team, teams::update_team))
+        .routes(routes!(teams::put_member, teams::remove_member))
+        .routes(routes!(teams::sync_team))
         .routes(routes!(followers::get_subscription, followers::follow, followers::unfollow))
         .routes(routes!(relations::list_relations, relations::create_relation))
         .routes(routes!(relations::delete_relation))

@@ -48,6 +48,8 @@ pub struct SearchParams {
     /// Only tickets with a service-level clock this late: `warning` (a quarter of its time or
     /// less left) or `breached`.
     pub sla: Option<Lateness>,
+    /// Only tickets of this kind: `user`, `team` or `alarm`.
+    pub kind: Option<helpdesk_domain::team::TicketKind>,
     /// `relevance` (the default) or `activity` (newest activity first).
     #[param(pattern = "^(relevance|activity)?$")]
     pub sort: Option<String>,
@@ -123,6 +125,7 @@ impl SearchParams {
                     from,
                     to,
                     late: self.sla,
+                    kind: self.kind,
                 },
                 sort,
                 page,

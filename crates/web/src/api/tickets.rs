@@ -11,9 +11,10 @@ use helpdesk_domain::listing::{Lateness, TicketOrder};
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::Actor;
 use helpdesk_domain::status::{Resolution, Status};
+use helpdesk_domain::team::TicketKind;
 use helpdesk_domain::ticket::{Article, Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
-use helpdesk_domain::{AccountId, CategoryId, TicketId, UnitId};
+use helpdesk_domain::{AccountId, CategoryId, TeamId, TicketId, UnitId};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
@@ -74,6 +75,18 @@ pub struct CreateTicket {
     #[serde(default)]
     #[schema(max_length = 500)]
     pub priority_reason: Option<String>,
+    /// `user` (the default: the opener's own), `team` (by a member, for the team: every member
+    /// works it) or `alarm` (by the team's alarmers: top priority, mailed at once to the unit's
+    /// alarm address).
+    #[serde(default)]
+    pub kind: Option<TicketKind>,
+    /// The team of a team or alarm ticket (and of no other).
+    #[serde(default)]
+    pub team: Option<TeamId>,
+    /// The unit a team or alarm ticket goes straight to, bypassing the 1st level (and no other
+    /// ticket: those go to their category's unit).
+    #[serde(default)]
+    pub unit: Option<UnitId>,
 }
 
 /// A change to some of a ticket's fields; a field left out stays as it is.
@@ -218,6 +231,10 @@ pub struct ListTickets {
     pub master: Option<TicketId>,
     /// Only the children (parts) of this ticket.
     pub parent: Option<TicketId>,
+    /// Only tickets of this kind: `user`, `team` or `alarm`.
+    pub kind: Option<TicketKind>,
+    /// Only this team's tickets.
+    pub team: Option<TeamId>,
     /// The order: `newest` (the default), `oldest`, `activity` (latest change first),
     /// `priority` (top first, then oldest), `due` (nearest service-level due time first) or
     /// `queue` (the work queue's: nearest due, new, unowned, priority, oldest).
@@ -288,6 +305,8 @@ impl ListTickets {
                 units,
                 master: self.master,
                 parent: self.parent,
+                kind: self.kind,
+                team: self.team,
                 order,
                 ..TicketFilter::default()
             },
@@ -322,6 +341,9 @@ pub async fn create_ticket(
         link_url: body.link_url,
         priority: body.priority,
         priority_reason: body.priority_reason,
+        kind: body.kind.unwrap_or_default(),
+        team: body.team,
+        unit: body.unit,
     };
     let ticket = state.app.open_ticket(&actor, cmd).await?;
     Ok(created(format!("/api/v1/tickets/{}", ticket.id), ticket))
@@ -492,6 +514,20 @@ pub async fn escalate_ticket(
     ApiJson(body): ApiJson<EscalateTicket>,
 ) -> ApiResult<Ticket> {
     Ok(Json(state.app.escalate(&actor, id, &body.reason).await?))
+}
+
+/// Raises a team ticket to an alarm (GGUS's TEAM → ALARM), for the team's alarmers and the
+/// ticket's supporters with the alarm right: top priority, mailed at once to the unit's alarm
+/// address. Refused with 409 for any other kind, or a finished ticket.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/alarm", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The alarm ticket", body = Ticket),
+        WriteRefusals,
+    ))]
+pub async fn raise_alarm(Caller { state, actor }: Caller, ApiPath(id): ApiPath<TicketId>) -> ApiResult<Ticket> {
+    Ok(Json(state.app.raise_alarm(&actor, id).await?))
 }
 
 /// A ticket's service-level clocks in full: every run (a new first-response clock for each unit

@@ -62,6 +62,8 @@ pub struct UnitForm {
     #[serde(default)]
     service_level: String,
     #[serde(default)]
+    alarm_email: String,
+    #[serde(default)]
     member_email: String,
     #[serde(default)]
     manager: Option<String>,
@@ -78,6 +80,7 @@ impl UnitForm {
             email: u.email.clone(),
             integration: u.integration.as_str().into(),
             service_level: u.service_level.to_string(),
+            alarm_email: u.alarm_email.clone(),
             ..UnitForm::default()
         }
     }
@@ -109,6 +112,7 @@ impl UnitForm {
             email: self.email.clone(),
             integration,
             service_level,
+            alarm_email: self.alarm_email.clone(),
         })
     }
 
@@ -282,6 +286,7 @@ pub async fn update_unit(
         email: Some(input.email),
         integration: Some(input.integration),
         service_level: input.service_level,
+        alarm_email: Some(input.alarm_email),
     };
     match submit(form.parse().map(patch), |patch| state.app.update_unit(&viewer.actor, id, patch)).await? {
         Ok(_) => unit_page(&state, &viewer, id, None, Errors::default(), "The unit is saved.").await,

@@ -19,6 +19,7 @@ use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Action, check};
 use helpdesk_domain::relation::RelationKind;
 use helpdesk_domain::status::{Resolution, Status};
+use helpdesk_domain::team::TicketKind;
 use helpdesk_domain::ticket::{Channel, Priority, Privacy, SecurityRisk, Ticket, TicketType};
 use helpdesk_domain::triage::{TriageInput, suggested_priority};
 use helpdesk_domain::workflow::{OpenTicket, TicketPatch};
@@ -408,6 +409,9 @@ pub struct Draft {
     on_behalf_of: String,
     priority: String,
     priority_reason: String,
+    kind: String,
+    team: String,
+    unit: String,
 }
 
 impl Draft {
@@ -432,6 +436,9 @@ impl Draft {
             on_behalf_of: form.text("on_behalf_of"),
             priority: form.text("priority"),
             priority_reason: form.text("priority_reason"),
+            kind: form.text("kind"),
+            team: form.text("team"),
+            unit: form.text("unit"),
         }
     }
 
@@ -464,9 +471,56 @@ struct NewTicketPage {
     max_files: usize,
     max_mib: usize,
     max_bytes: usize,
+    /// For members of a team: user, team (and, for its alarmers, alarm).
+    kinds: Vec<Choice>,
+    teams: Vec<Choice>,
+    units: Vec<Choice>,
 }
 
-fn new_ticket_page(viewer: &Viewer, categories: &[Category], draft: Draft, errors: Errors) -> NewTicketPage {
+/// What a member of a team chooses among when opening a ticket: their teams, and the units a
+/// team or alarm ticket may go straight to (none for people in no team).
+#[derive(Default)]
+pub(super) struct TeamOptions {
+    teams: Vec<(helpdesk_domain::TeamId, String)>,
+    units: Vec<(helpdesk_domain::UnitId, String)>,
+}
+
+impl TeamOptions {
+    /// The viewer's teams and every unit, when the viewer is in a team.
+    pub(super) async fn of(state: &AppState, viewer: &Viewer) -> Result<TeamOptions, PageError> {
+        if viewer.actor.teams.is_empty() {
+            return Ok(TeamOptions::default());
+        }
+        let teams = state.app.teams(&viewer.actor).await?;
+        let teams = teams.into_iter().filter(|t| viewer.actor.teams.contains(&t.id)).map(|t| (t.id, t.name)).collect();
+        let units = state.app.units(&viewer.actor, first_hundred()?).await?.items;
+        Ok(TeamOptions { teams, units: units.into_iter().map(|u| (u.id, u.name)).collect() })
+    }
+}
+
+fn new_ticket_page(
+    viewer: &Viewer,
+    categories: &[Category],
+    options: &TeamOptions,
+    draft: Draft,
+    errors: Errors,
+) -> NewTicketPage {
+    let kind = if draft.kind.is_empty() { "user" } else { draft.kind.as_str() };
+    let mut kinds = Vec::new();
+    if !options.teams.is_empty() {
+        kinds.push(Choice::new("user", "My own ticket", kind));
+        kinds.push(Choice::new("team", "A team ticket: every member of the team works it", kind));
+        if !viewer.actor.alarmer_of.is_empty() {
+            kinds.push(Choice::new(
+                "alarm",
+                "An ALARM: top priority, mailed to the unit's alarm address at once",
+                kind,
+            ));
+        }
+    }
+    let teams = options.teams.iter().map(|(id, name)| Choice::new(id.to_string(), name.clone(), &draft.team)).collect();
+    let mut units = vec![Choice::new("", "Choose the unit it goes to…", &draft.unit)];
+    units.extend(options.units.iter().map(|(id, name)| Choice::new(id.to_string(), name.clone(), &draft.unit)));
     let category = draft.category.parse::<i64>().ok().and_then(|id| categories.iter().find(|c| c.id == CategoryId(id)));
     let mut category_choices = vec![Choice::new("", "Choose a category…", &draft.category)];
     category_choices.extend(categories.iter().map(|c| Choice::new(c.id.to_string(), c.name.clone(), &draft.category)));
@@ -494,6 +548,9 @@ fn new_ticket_page(viewer: &Viewer, categories: &[Category], draft: Draft, error
         max_files: MAX_ATTACHMENTS,
         max_mib: MAX_ATTACHMENT_BYTES / (1024 * 1024),
         max_bytes: MAX_ATTACHMENT_BYTES,
+        kinds,
+        teams,
+        units,
         draft,
         errors,
     }
@@ -510,8 +567,9 @@ pub async fn new_form(
     PageQuery(q): PageQuery<HashMap<String, String>>,
 ) -> PageResult {
     let (categories, _) = names(&state, &viewer).await?;
+    let options = TeamOptions::of(&state, &viewer).await?;
     let draft = Draft { category: q.get("category").cloned().unwrap_or_default(), ..Draft::default() };
-    Ok(render(&new_ticket_page(&viewer, &categories, draft, Errors::default())))
+    Ok(render(&new_ticket_page(&viewer, &categories, &options, draft, Errors::default())))
 }
 
 #[derive(Template)]
@@ -601,6 +659,13 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
             None
         }),
     };
+    let kind = match draft.kind.as_str() {
+        "" => TicketKind::User,
+        k => k.parse::<TicketKind>().unwrap_or_else(|_| {
+            fail("kind", "choose whose ticket it is");
+            TicketKind::User
+        }),
+    };
     let copy_to =
         draft.copy_to.split([',', ';', ' ', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned);
     let open = OpenTicket {
@@ -618,6 +683,9 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
         link_url: Some(draft.link_url.trim().to_owned()).filter(|u| !u.is_empty()),
         priority,
         priority_reason: Some(draft.priority_reason.clone()).filter(|r| !r.trim().is_empty()),
+        kind,
+        team: (kind != TicketKind::User).then(|| draft.team.parse::<i64>().ok().map(helpdesk_domain::TeamId)).flatten(),
+        unit: (kind != TicketKind::User).then(|| draft.unit.parse::<i64>().ok().map(helpdesk_domain::UnitId)).flatten(),
     };
     if errors.is_empty() { Ok(open) } else { Err(Errors::from_fields(errors)) }
 }
@@ -626,12 +694,13 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
 /// everything typed and each error next to its field. Attached files must be chosen again.
 pub async fn create(SignedIn { state, viewer }: SignedIn, form: UploadForm) -> PageResult {
     let (categories, _) = names(&state, &viewer).await?;
+    let options = TeamOptions::of(&state, &viewer).await?;
     let draft = Draft::from_form(&form);
     if form.checked("refresh") {
-        return Ok(render(&new_ticket_page(&viewer, &categories, draft, Errors::default())));
+        return Ok(render(&new_ticket_page(&viewer, &categories, &options, draft, Errors::default())));
     }
     let refused = |draft: Draft, errors: Errors| {
-        let page = new_ticket_page(&viewer, &categories, draft, errors);
+        let page = new_ticket_page(&viewer, &categories, &options, draft, errors);
         (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
     };
     let mut open = match parse_open(&draft, &categories) {

@@ -388,6 +388,9 @@ pub(crate) async fn create(
         link_url: None,
         priority,
         priority_reason: priority.map(|_| "set through the Zammad API".to_owned()),
+        kind: helpdesk_domain::team::TicketKind::User,
+        team: None,
+        unit: None,
     };
     // The group's category routes the ticket to the group.
     let mut ticket = state.app.open_ticket_with(&actor, cmd, files).await?;

@@ -28,6 +28,7 @@ async fn a_ticket_in_an_external_unit_is_linked_and_due_on_every_change(db: Test
         email: "rt@example.org".into(),
         integration: Integration::External,
         service_level: ServiceLevelId(1),
+        alarm_email: String::new(),
     };
     let external = tx.insert_unit(&external, at(0)).await.expect("unit").id;
     tx.commit().await.expect("commit");
