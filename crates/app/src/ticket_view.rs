@@ -55,6 +55,8 @@ pub struct TicketView {
     pub pending: Vec<Pending>,
     /// Its relations to tickets this person may read, and how many others there are.
     pub relations: Relations,
+    /// The name of the team whose ticket (team or alarm) it is.
+    pub team_name: Option<String>,
     /// For those who work on it: what the requesters of its duplicates (slaves) wrote on them,
     /// each with its ticket, oldest first.
     pub from_duplicates: Vec<(TicketId, Article)>,
@@ -95,6 +97,8 @@ pub struct TicketMay {
     /// Escalate it as its requester (its response time has passed unanswered, and it is not
     /// escalated as far as it goes).
     pub escalate: bool,
+    /// Raise it (a team ticket, open) to an alarm.
+    pub raise_alarm: bool,
     /// Follow it (or stop following it).
     pub follow: bool,
     /// Whether this person follows it now.
@@ -167,12 +171,19 @@ impl App {
                     sla.escalation_step < TOP_ESCALATION
                         && sla.response.as_ref().is_some_and(|r| r.state == ClockState::Breached)
                 }),
+            raise_alarm: ticket.kind == helpdesk_domain::team::TicketKind::Team
+                && !ticket.status.is_terminal()
+                && may(TicketAction::RaiseAlarm),
             follow,
             following,
             relate: may(TicketAction::Relate),
             edit: !ticket.status.is_frozen() && may(TicketAction::Edit),
         };
         let next_statuses = workflow::allowed_for(actor, &facts);
+        let team_name = match ticket.team.filter(|_| ticket.kind.has_team()) {
+            Some(team) => self.store.team(team).await?.map(|t| t.name),
+            None => None,
+        };
         let pending = self.pending(&ticket, &units).await?;
         Ok(TicketView {
             ticket,
@@ -190,6 +201,7 @@ impl App {
             pending,
             relations,
             from_duplicates,
+            team_name,
         })
     }
 

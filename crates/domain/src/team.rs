@@ -178,7 +178,9 @@ mod tests {
     #[test]
     fn a_sync_adds_what_is_wanted_and_removes_what_is_not() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let table: [(&[&str], &[&str], &[&str], &[&str]); 4] = [
+        // (current, wanted, added, removed)
+        type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+        let table: [Case; 4] = [
             (&[], &["a", "b"], &["a", "b"], &[]),
             (&["a", "b"], &["a", "b"], &[], &[]),
             (&["a", "b"], &["b", "c"], &["c"], &["a"]),

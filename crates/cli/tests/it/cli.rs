@@ -237,3 +237,50 @@ async fn without_a_mail_server_each_mail_is_kept_in_the_outbox_with_a_text_whose
     let confirmed = client.get(link.trim()).send().await.expect("an answer");
     assert_eq!(confirmed.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn teams_sync_makes_a_file_the_teams_members_says_who_came_and_went_and_refuses_a_bad_file_whole() {
+    let db = TestDb::under_test().await;
+    let db_args = db.cli_args();
+    let made =
+        run_helpdesk(&args(&["teams", "create", "--name", "atlas", "--email", "atlas-ops@example.org"], &db_args));
+    assert!(made.ok, "{}", made.stderr);
+    let dir = tempfile::tempdir().expect("dir");
+    let list = dir.path().join("atlas.txt");
+    let path = list.to_string_lossy().into_owned();
+    let sync = |extra: &[&str]| {
+        let mut base = vec!["teams", "sync", "--team", "ATLAS", "--from", path.as_str()];
+        base.extend_from_slice(extra);
+        run_helpdesk(&args(&base, &db_args))
+    };
+    std::fs::write(&list, "# atlas operators\nann@example.org\n/DC=ch/DC=cern/CN=Bob Op\n").expect("write");
+    let first = sync(&[]);
+    assert!(first.ok, "{}", first.stderr);
+    assert!(
+        first.stdout.contains("+ ann@example.org") && first.stdout.contains("2 members added, 0 removed"),
+        "{}",
+        first.stdout
+    );
+    let again = sync(&[]);
+    assert!(again.stdout.contains("0 members added, 0 removed"), "idempotent: {}", again.stdout);
+
+    std::fs::write(&list, "ann@example.org\n").expect("write");
+    let alarmers = sync(&["--alarmers"]);
+    assert!(alarmers.stdout.contains("1 alarmers added, 0 removed"), "{}", alarmers.stdout);
+
+    let store = db.open().await;
+    let before = snapshot(&store).await;
+    std::fs::write(&list, "ann@example.org\nnobody at all\n").expect("write");
+    let bad = sync(&[]);
+    assert!(!bad.ok && bad.stderr.contains("line 2"), "{}", bad.stderr);
+    let unknown = run_helpdesk(&args(&["teams", "sync", "--team", "cms", "--from", path.as_str()], &db_args));
+    assert!(!unknown.ok && unknown.stderr.contains("no team named 'cms'"), "{}", unknown.stderr);
+    assert_eq!(snapshot(&store).await, before, "a refused sync writes nothing");
+    std::fs::write(&list, "ann@example.org\n").expect("write");
+    let shrink = sync(&[]);
+    assert!(
+        shrink.stdout.contains("- /DC=ch/DC=cern/CN=Bob Op") && shrink.stdout.contains("0 members added, 1 removed"),
+        "{}",
+        shrink.stdout
+    );
+}

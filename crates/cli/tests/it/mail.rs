@@ -1014,3 +1014,42 @@ async fn answering_the_solution_mail_with_ok_verifies_the_solution() {
     let timers = desk.server.app.timers_of(id).await.expect("timers");
     assert!(timers.is_empty(), "nothing left to close: {timers:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_ticket_tells_the_team_and_an_alarm_wakes_the_units_alarm_address_at_once() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let (_, member, member_token) = desk.person("vo-member", &[Role::Community]).await;
+    let (_, alarmer, alarmer_token) = desk.person("vo-alarmer", &[Role::Community]).await;
+    let (team_address, alarm_address) = (unique_address("atlas-ops"), unique_address("site-alarm"));
+    let team =
+        created(desk.server.post("/api/v1/teams", &desk.admin, json!({"name": "atlas", "email": team_address})).await);
+    for (who, alarmer) in [(&member, false), (&alarmer, true)] {
+        let body = json!({"member": who, "alarmer": alarmer});
+        let put = desk
+            .server
+            .call(Method::PUT, &format!("/api/v1/teams/{team}/members"), Some(&desk.admin), Some(body))
+            .await;
+        assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    }
+    let unit_path = format!("/api/v1/units/{}", desk.unit);
+    let set = desk.server.patch(&unit_path, &desk.admin, json!({"alarm_email": alarm_address})).await;
+    assert_eq!(set.status, StatusCode::OK, "{:?}", set.body);
+    // The alarm address is the unit's own business: others read the unit without it.
+    assert_eq!(desk.server.get(&unit_path, &member_token).await.body["alarm_email"], "");
+
+    desk.open(&member_token, json!({"kind": "team", "team": team, "unit": desk.unit, "title": "Transfers fail"})).await;
+    let to_team = desk.peer.about(&team_address, "TEAM [Helpdesk #", 1).await;
+    assert!(to_team[0].subject.contains("Transfers fail"), "{:?}", to_team[0]);
+    let alarm = desk
+        .open(&alarmer_token, json!({"kind": "alarm", "team": team, "unit": desk.unit, "title": "Tier-1 storage down"}))
+        .await;
+    let woken = desk.peer.about(&alarm_address, "ALARM [Helpdesk #", 1).await;
+    assert!(
+        woken[0].subject.contains(&format!("#{alarm}]")) && woken[0].text.contains("Priority: top"),
+        "{:?}",
+        woken[0]
+    );
+    desk.peer.about(&team_address, "ALARM [Helpdesk #", 1).await;
+    // The team ticket was no alarm: the alarm address heard only of the alarm.
+    assert_eq!(desk.peer.messages_for(&alarm_address).len(), 1);
+}

@@ -174,3 +174,56 @@ async fn a_sync_makes_the_list_the_teams_members_and_again_changes_nothing() {
     let team = f.server.get(&format!("/api/v1/teams/{atlas}"), &f.admin).await.body;
     assert_eq!((team["team"]["members"].clone(), team["team"]["alarmers"].clone()), (json!(3), json!(1)));
 }
+
+#[tokio::test]
+async fn an_admin_keeps_a_team_on_its_page_and_its_members_open_and_raise_its_tickets_on_theirs() {
+    let f = Fixture::new().await;
+    let (ann_address, _) = person(&f, "ann").await;
+    let (carl_address, _) = person(&f, "carl").await;
+    let admin = f.session_of("admin@example.org").await;
+    let made = admin.post_form("/admin/teams", &[("name", "atlas"), ("email", "atlas-ops@example.org")]).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.html);
+    let team_path = made.location.expect("the team's page");
+    let added = admin.post_form(&format!("{team_path}/members"), &[("member", &carl_address), ("alarmer", "on")]).await;
+    assert!(added.html.contains("The member is saved.") && added.html.contains("alarmer"), "{}", added.html);
+    let list = format!("# atlas\n{ann_address}\n{carl_address}\n");
+    let synced = admin.post_form(&format!("{team_path}/sync"), &[("list", &list), ("which", "members")]).await;
+    assert!(synced.html.contains("Synced: 1 added, 0 removed."), "{}", synced.html);
+    let before = snapshot(f.server.store()).await;
+    let bad = admin.post_form(&format!("{team_path}/sync"), &[("list", "nobody"), ("which", "members")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("line 1"), "{}", bad.html);
+    assert_eq!(snapshot(f.server.store()).await, before, "a refused list writes nothing");
+
+    // Ann, a member, chooses a team ticket on the form; Carl, an alarmer, raises it from its page.
+    let ann = f.session_of(&ann_address).await;
+    let form = ann.get("/tickets/new").await.html;
+    assert!(form.contains("Whose ticket is it?") && form.contains(">atlas</option>"), "{form}");
+    assert!(!form.contains("value=\"alarm\""), "only alarmers are offered an alarm");
+    let team = team_path.rsplit('/').next().expect("an id").to_owned();
+    let unit = f.second_line.to_string();
+    let fields = [
+        ("title", "Transfers to the site fail"),
+        ("description", "Since noon."),
+        ("type", "incident"),
+        ("category", &f.category.to_string()),
+        ("field.version", "4.5"),
+        ("field.os", "Ubuntu"),
+        ("field.bits_64", "true"),
+        ("kind", "team"),
+        ("team", &team),
+        ("unit", &unit),
+    ];
+    let opened = ann.post_multipart("/tickets/new", &fields, vec![], true).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.html);
+    let location = opened.location.expect("the ticket");
+    let ticket = location.split('?').next().unwrap_or_default().to_owned();
+    let carl = f.session_of(&carl_address).await;
+    let page = carl.get(&ticket).await.html;
+    assert!(page.contains("TEAM atlas") && page.contains("Raise to an ALARM"), "{page}");
+    assert!(!ann.get(&ticket).await.html.contains("Raise to an ALARM"), "a member does not raise alarms");
+    let raised = carl.post_form(&format!("{ticket}/alarm"), &[]).await;
+    assert_eq!(raised.status, StatusCode::SEE_OTHER, "{}", raised.html);
+    let page = carl.get(&raised.location.expect("back")).await.html;
+    assert!(page.contains("ALARM atlas") && page.contains("priority top"), "{page}");
+}

@@ -10,6 +10,7 @@ mod inbound;
 pub(crate) mod oidc;
 mod profile;
 mod sync;
+mod teams;
 mod tickets;
 mod units;
 pub mod viewer;
@@ -50,6 +51,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tickets/{id}", get(tickets::show))
         .route("/tickets/{id}/change", post(tickets::change))
         .route("/tickets/{id}/escalate", post(tickets::escalate))
+        .route("/tickets/{id}/alarm", post(tickets::raise_alarm))
         .route("/tickets/{id}/follow", post(tickets::follow))
         .route("/tickets/{id}/relations", post(tickets::relate))
         .route("/tickets/{id}/edit", post(tickets::edit))
@@ -94,6 +96,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/organisations/{id}/members", post(admin::add_member))
         .route("/admin/organisations/{id}/partners", post(admin::add_partner))
         .route("/admin/accounts", get(admin::accounts).post(admin::create_account))
+        .route("/admin/teams", get(teams::teams).post(teams::create_team))
+        .route("/admin/teams/{id}", get(teams::team))
+        .route("/admin/teams/{id}/members", post(teams::member))
+        .route("/admin/teams/{id}/sync", post(teams::sync))
         .route("/admin/accounts/{id}", post(admin::update_account))
         .route("/admin/units/{id}/connector", get(sync::connector).post(sync::save_connector))
         .route("/sync", get(sync::list))

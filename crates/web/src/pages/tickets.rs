@@ -828,6 +828,10 @@ struct TicketPage {
     escalation: String,
     /// Whether the viewer may escalate it as its requester.
     may_escalate: bool,
+    /// Whether the viewer may raise this team ticket to an alarm.
+    may_raise_alarm: bool,
+    /// "TEAM atlas" or "ALARM atlas" (empty for a user ticket).
+    kind_badge: String,
     /// Whether the status form offers a reminder date (the ticket waits, or may be set to).
     may_remind: bool,
     /// Whether the viewer may follow the ticket, and whether they do.
@@ -1050,6 +1054,12 @@ async fn ticket_page(
         clocks,
         escalation,
         may_escalate: may.escalate,
+        may_raise_alarm: may.raise_alarm,
+        kind_badge: match (t.kind.subject_mark(), &view.team_name) {
+            (Some(mark), Some(team)) => format!("{mark} {team}"),
+            (Some(mark), None) => mark.to_owned(),
+            (None, _) => String::new(),
+        },
         may_follow: may.follow,
         following: may.following,
         related: view
@@ -1133,6 +1143,7 @@ pub async fn show(
         Some("reply") => "Your message is added.",
         Some("change") => "The ticket is changed.",
         Some("escalate") => "The ticket is escalated: its unit and the people responsible for it are told.",
+        Some("alarm") => "The ticket is an ALARM now: its unit's alarm address is told at once.",
         Some("follow") => "You follow this ticket: its replies and its solution come to you by mail.",
         Some("unfollow") => "You no longer follow this ticket.",
         Some("relate") => "The tickets are related.",
@@ -1319,6 +1330,11 @@ pub async fn escalate(
     PageForm(form): PageForm<EscalateForm>,
 ) -> PageResult {
     back_to_ticket(&state, &viewer, id, state.app.escalate(&viewer.actor, id, &form.reason).await, "escalate").await
+}
+
+/// Raises the team ticket to an alarm (its team's alarmers, supporters with the alarm right).
+pub async fn raise_alarm(SignedIn { state, viewer }: SignedIn, PagePath(id): PagePath<TicketId>) -> PageResult {
+    back_to_ticket(&state, &viewer, id, state.app.raise_alarm(&viewer.actor, id).await, "alarm").await
 }
 
 /// A change of the ticket's fields, from one of the action forms.
