@@ -58,7 +58,7 @@ pub(crate) fn all(postgres: bool) -> Vec<(&'static str, &'static str, &'static s
 mod tests {
     /// Each area's source, so that a statement added and not listed in its `all` (and so never
     /// prepared by the test) fails here.
-    const SOURCES: [&str; 11] = [
+    const SOURCES: [&str; 12] = [
         include_str!("accounts.rs"),
         include_str!("auth.rs"),
         include_str!("clocks.rs"),
@@ -66,6 +66,7 @@ mod tests {
         include_str!("identity.rs"),
         include_str!("mail.rs"),
         include_str!("relations.rs"),
+        include_str!("teams.rs"),
         include_str!("search.rs"),
         include_str!("sync.rs"),
         include_str!("tickets.rs"),
