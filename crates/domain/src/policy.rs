@@ -726,6 +726,25 @@ mod tests {
         (facts, customer_orgs)
     }
 
+    /// Every role the tables play.
+    const ROLES: [&str; 11] = [
+        "anonymous",
+        "community",
+        "named",
+        "partner",
+        "supporter",
+        "unit manager",
+        "staff",
+        "admin",
+        "team member",
+        "other team",
+        "alarmer",
+    ];
+
+    /// Every relation of a ticket to the actor.
+    const RELATIONS: [&str; 7] =
+        ["own", "same org", "other org", "assigned unit", "other unit", "team ticket", "team in unit"];
+
     /// The matrix's columns, in order.
     const COLUMNS: &str = "R read, Y reply, N internal note, I read internal notes, H status on_hold, \
         S status solved, P priority, V privacy, A assign an owner, E escalate to another unit, T attach, \
@@ -1098,23 +1117,9 @@ mod tests {
 
     #[test]
     fn the_list_filter_admits_exactly_what_may_be_read() {
-        let roles = [
-            "anonymous",
-            "community",
-            "named",
-            "partner",
-            "supporter",
-            "unit manager",
-            "staff",
-            "admin",
-            "team member",
-            "other team",
-            "alarmer",
-        ];
-        let relations = ["own", "same org", "other org", "assigned unit", "other unit", "team ticket", "team in unit"];
-        for name in roles {
+        for name in ROLES {
             let actor = role(name);
-            for relation in relations {
+            for relation in RELATIONS {
                 for privacy in [Privacy::Public, Privacy::Private] {
                     let (t, _) = related(relation, privacy);
                     assert_eq!(
@@ -1129,23 +1134,9 @@ mod tests {
 
     #[test]
     fn the_search_filter_on_internal_notes_matches_the_policy() {
-        let roles = [
-            "anonymous",
-            "community",
-            "named",
-            "partner",
-            "supporter",
-            "unit manager",
-            "staff",
-            "admin",
-            "team member",
-            "other team",
-            "alarmer",
-        ];
-        let relations = ["own", "same org", "other org", "assigned unit", "other unit", "team ticket", "team in unit"];
-        for name in roles {
+        for name in ROLES {
             let actor = role(name);
-            for relation in relations {
+            for relation in RELATIONS {
                 let (t, _) = related(relation, Privacy::Public);
                 let admitted = match internal_notes(&actor) {
                     InternalNotes::All => true,

@@ -12,6 +12,8 @@ use crate::{TeamId, named_enum};
 
 /// Longest team name, in characters.
 pub const MAX_TEAM_NAME_CHARS: usize = 100;
+/// Longest member (an address or a DN), in characters.
+pub const MAX_MEMBER_CHARS: usize = 1000;
 /// Most members one sync may name (a virtual organisation's list is a few thousand).
 pub const MAX_SYNCED_MEMBERS: usize = 50_000;
 
@@ -93,6 +95,9 @@ pub fn check_team(name: &str, email: &str) -> Result<(), Vec<FieldError>> {
 /// when it is neither.
 pub fn member_identity(text: &str) -> Option<String> {
     let text = text.trim();
+    if text.chars().count() > MAX_MEMBER_CHARS || text.chars().any(char::is_control) {
+        return None;
+    }
     if text.starts_with('/') || (text.contains('=') && !text.contains('@')) {
         return canonical_dn(text);
     }
@@ -157,6 +162,7 @@ mod tests {
             ("", None),
             ("/", None),
             ("a b@example.org", None),
+            ("/DC=ch/CN=Tab\there", None),
         ];
         for (text, expected) in table {
             assert_eq!(member_identity(text).as_deref(), expected, "{text:?}");

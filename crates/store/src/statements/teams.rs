@@ -31,10 +31,7 @@ pub(crate) const DELETE_TEAM_MEMBER: &str = "DELETE FROM team_members WHERE team
 /// The team's row, locked (PostgreSQL; SQLite's one writer needs no lock).
 pub(crate) const TEAM_FOR_UPDATE: super::Both = super::Both {
     sqlite: concat!(team_select!(), "WHERE t.id = $1"),
-    postgres: "SELECT t.id, t.name, t.email, t.created_at, \
-         (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id) AS members, \
-         (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.id AND m.alarmer) AS alarmers FROM teams t \
-         WHERE t.id = $1 FOR UPDATE OF t",
+    postgres: concat!(team_select!(), "WHERE t.id = $1 FOR UPDATE OF t"),
 };
 
 /// Every statement above, by name, as each engine runs it.

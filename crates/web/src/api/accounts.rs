@@ -79,6 +79,8 @@ pub enum GrantedRole {
     Admin,
     /// A mail transfer agent's gateway.
     MailGateway,
+    /// The alarm right: a supporter may raise their unit's team tickets to alarms.
+    Alarm,
 }
 
 /// A change of an account.
