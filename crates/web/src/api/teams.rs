@@ -24,9 +24,10 @@ pub struct CreateTeam {
         pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub name: String,
-    /// Its own address, which gets its tickets' notifications (empty or absent: none).
+    /// Its own address, which gets its tickets' notifications (left out: none).
     #[serde(default)]
-    pub email: String,
+    #[schema(format = Email)]
+    pub email: Option<String>,
 }
 
 /// A change to a team; a field left out stays as it is.
@@ -40,7 +41,8 @@ pub struct UpdateTeam {
         pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub name: Option<String>,
-    /// New address (empty: none).
+    /// New address.
+    #[schema(format = Email)]
     pub email: Option<String>,
 }
 
@@ -115,7 +117,10 @@ pub async fn create_team(
     Caller { state, actor }: Caller,
     ApiJson(body): ApiJson<CreateTeam>,
 ) -> Result<impl IntoResponse, Problem> {
-    let team = state.app.create_team(&actor, &body.name, &body.email).await?;
+    if body.email.as_deref().is_some_and(|e| e.trim().is_empty()) {
+        return Err(helpdesk_app::AppError::invalid("email", "must be an address; leave it out for none").into());
+    }
+    let team = state.app.create_team(&actor, &body.name, body.email.as_deref().unwrap_or_default()).await?;
     Ok(created(format!("/api/v1/teams/{}", team.id), team))
 }
 
@@ -135,6 +140,9 @@ pub async fn update_team(
     ApiPath(id): ApiPath<TeamId>,
     ApiJson(body): ApiJson<UpdateTeam>,
 ) -> ApiResult<Team> {
+    if body.email.as_deref().is_some_and(|e| e.trim().is_empty()) {
+        return Err(helpdesk_app::AppError::invalid("email", "must be an address").into());
+    }
     Ok(Json(state.app.update_team(&actor, id, body.name, body.email).await?))
 }
 
