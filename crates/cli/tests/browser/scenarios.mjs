@@ -377,6 +377,74 @@ scenario('a supporter marks a duplicate and solves the master: both requesters g
   assert.match(await page.locator('main').innerText(), /The storage is writable again/, 'the master\'s reply, as its own');
 });
 
+// Opens a team or alarm ticket for `team` in the second unit, as whoever is signed in; its number.
+async function openTeamTicket(page, kind, team, title, shotName) {
+  await page.goto(`${base}/tickets/new`);
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Description').fill('Transfers to the site fail for every member of the team.');
+  await page.selectOption('#in-category', { label: fixture.category.name });
+  await page.waitForSelector('#field-version');
+  await page.getByLabel('Product version (required)').fill('4.2.1');
+  await page.selectOption('#in-kind', kind);
+  await page.selectOption('#in-team', { label: team });
+  await page.selectOption('#in-unit', { label: fixture.second_unit.name });
+  if (shotName) await shot(page, shotName);
+  await submit(page, 'Open the ticket');
+  return ticketIdOf(page);
+}
+
+scenario('a team member verifies a colleague\'s team ticket, and an alarm\'s mail reaches the unit\'s alarm address', async page => {
+  const team = `atlas-${stamp}`;
+  const alarmAddress = `site-alarm.${stamp}@example.org`;
+  await signIn(page, people.admin.email);
+  await page.goto(`${base}/admin/teams`);
+  await page.getByLabel('Name').fill(team);
+  await submit(page, 'Create the team');
+  assert.equal(await text(page, 'h1'), `Team ${team}`);
+  for (const [who, alarmer] of [[community.email, false], [people.candidate.email, false], [people.named.email, true]]) {
+    await page.getByLabel('E-mail address or certificate DN').fill(who);
+    if (alarmer) await page.getByLabel('Alarmer: may open ALARM tickets').check();
+    await submit(page, 'Save the member');
+    assert.match(await text(page, '[role=status]'), /The member is saved/);
+  }
+  assert.match(await page.locator('main').innerText(), new RegExp(`${people.named.email.replace(/[.+]/g, '\\$&')}\\s*alarmer`));
+  await shot(page, 'admin-team');
+  await accessible(page, 'a team\'s admin page');
+  await page.goto(`${base}/admin/units/${fixture.second_unit.id}`);
+  await page.getByLabel(/^Alarm address/).fill(alarmAddress);
+  await submit(page, 'Save the unit');
+  assert.match(await text(page, '[role=status]'), /The unit is saved/);
+
+  // Casey opens a team ticket; it goes straight to the chosen unit.
+  await signIn(page, community.email);
+  const teamTicket = await openTeamTicket(page, 'team', team, `Transfers to the site fail ${stamp}`, 'ticket-new-team');
+  assert.match(await page.locator('main p.meta').first().innerText(), new RegExp(`TEAM ${team}`));
+  await accessible(page, 'the opening form with a team');
+  await signIn(page, people.admin.email);
+  await page.goto(`${base}/tickets/${teamTicket}`);
+  assert.match(await page.locator('main').innerText(), new RegExp(fixture.second_unit.name));
+  for (const status of ['in_progress', 'solved']) {
+    await page.selectOption('#act-status', status);
+    if (status === 'solved') await page.selectOption('#act-resolution', 'fixed');
+    await submit(page, 'Change the status');
+  }
+  // A colleague in the team, who did not open it, confirms the solution.
+  await signIn(page, people.candidate.email);
+  await page.goto(`${base}/tickets/${teamTicket}`);
+  await page.selectOption('#act-status', 'verified');
+  await submit(page, 'Change the status');
+  assert.equal(await text(page, '#ticket-status'), 'verified');
+
+  // The alarmer raises an alarm: top priority, mailed at once to the alarm address.
+  await signIn(page, people.named.email);
+  const alarm = await openTeamTicket(page, 'alarm', team, `Tier-1 storage down ${stamp}`);
+  const meta = await page.locator('main p.meta').first().innerText();
+  assert.match(meta, new RegExp(`ALARM ${team}`));
+  assert.match(meta, /priority top/);
+  await shot(page, 'ticket-alarm');
+  await mailed(alarmAddress, new RegExp(`^Subject:(?:.|\\r?\\n )*ALARM \\[Helpdesk #${alarm}\\]`, 'mi'));
+});
+
 scenario('the ticket page fits a phone width', async page => {
   await page.setViewportSize({ width: 390, height: 800 });
   await signIn(page, people.named.email);
@@ -384,6 +452,11 @@ scenario('the ticket page fits a phone width', async page => {
   await shot(page, 'ticket-phone');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 400, `no sideways scrolling on a phone (${width}px)`);
+  // The opening form of a team's alarmer, with its "Whose ticket is it?" choices.
+  await page.goto(`${base}/tickets/new`);
+  await shot(page, 'ticket-new-team-phone');
+  const formWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(formWidth <= 400, `the opening form fits a phone (${formWidth}px)`);
   await page.setViewportSize({ width: 1024, height: 640 });
 });
 

@@ -509,7 +509,7 @@ fn new_ticket_page(
     let mut kinds = Vec::new();
     if !options.teams.is_empty() {
         kinds.push(Choice::new("user", "My own ticket", kind));
-        kinds.push(Choice::new("team", "A team ticket: every member of the team works it", kind));
+        kinds.push(Choice::new("team", "The team's ticket", kind));
         if !viewer.actor.alarmer_of.is_empty() {
             kinds.push(Choice::new(
                 "alarm",
