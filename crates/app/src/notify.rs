@@ -387,7 +387,7 @@ impl App {
                 self.push_account(&mut all, id, Audience::Requester).await?;
             }
             // A team's address hears what its ticket's requesters hear, as a member reads it.
-            if let Some(team) = ticket.team.filter(|_| ticket.kind.has_team())
+            if let Some(team) = ticket.team
                 && let Some(team) = self.store.team(team).await?
                 && !team.email.is_empty()
             {

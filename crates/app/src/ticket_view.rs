@@ -171,16 +171,15 @@ impl App {
                     sla.escalation_step < TOP_ESCALATION
                         && sla.response.as_ref().is_some_and(|r| r.state == ClockState::Breached)
                 }),
-            raise_alarm: ticket.kind == helpdesk_domain::team::TicketKind::Team
-                && !ticket.status.is_terminal()
-                && may(TicketAction::RaiseAlarm),
+            // The same rules as raising it: the kind, the status and the policy.
+            raise_alarm: workflow::raise_alarm(actor, &ticket).is_ok(),
             follow,
             following,
             relate: may(TicketAction::Relate),
             edit: !ticket.status.is_frozen() && may(TicketAction::Edit),
         };
         let next_statuses = workflow::allowed_for(actor, &facts);
-        let team_name = match ticket.team.filter(|_| ticket.kind.has_team()) {
+        let team_name = match ticket.team {
             Some(team) => self.store.team(team).await?.map(|t| t.name),
             None => None,
         };

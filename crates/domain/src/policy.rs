@@ -211,7 +211,7 @@ impl From<&Ticket> for TicketFacts {
             privacy: t.privacy,
             status: t.status,
             slave: t.master.is_some(),
-            team: t.team.filter(|_| t.kind.has_team()),
+            team: t.team,
         }
     }
 }
@@ -904,7 +904,7 @@ mod tests {
             let got = check_ticket(&role(name), TicketAction::SetStatus(Status::Verified), &solved).is_ok();
             assert_eq!(got, allowed, "{name}");
         }
-        // A user ticket's team (kept from a conversion) would say nothing: the facts carry none.
+        // Without a team, a ticket is its requesters' alone.
         let user = TicketFacts { team: None, ..solved };
         assert!(check_ticket(&role("team member"), TicketAction::SetStatus(Status::Verified), &user).is_err());
     }

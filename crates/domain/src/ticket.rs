@@ -140,7 +140,8 @@ pub struct Ticket {
     /// Whose ticket it is: one person's (`user`), a team's (`team`), or a team's alarm (`alarm`).
     #[serde(default)]
     pub kind: crate::team::TicketKind,
-    /// The team of a team or alarm ticket (none for a user ticket).
+    /// The team of a team or alarm ticket (none for a user ticket: only opening a team or an
+    /// alarm ticket sets it, and a kind never goes back to `user`).
     #[serde(default)]
     #[schema(required = true)]
     pub team: Option<crate::TeamId>,

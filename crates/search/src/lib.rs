@@ -543,7 +543,7 @@ fn document(f: &Fields, analyzer: &mut tantivy::tokenizer::TextAnalyzer, doc: &S
     d.add_u64(f.behalf, t.on_behalf_of.map(key).unwrap_or(0));
     d.add_u64(f.unit, key(t.unit));
     d.add_u64(f.organisation, t.organisation.map(key).unwrap_or(0));
-    d.add_u64(f.team, t.team.filter(|_| t.kind.has_team()).map(key).unwrap_or(0));
+    d.add_u64(f.team, t.team.map(key).unwrap_or(0));
     d.add_text(f.kind, t.kind.as_str());
     d.add_u64(f.category, key(t.category));
     d.add_text(f.status, t.status.as_str());

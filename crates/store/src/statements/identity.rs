@@ -1,15 +1,17 @@
 //! The SQL of organisations, contracts, units' members and join requests.
 
-pub(crate) const MEMBERSHIPS: &str = "SELECT 'unit', unit_id, manager FROM unit_members WHERE \
+/// A person's units, organisations and teams; `me` is what names them as a team's member (their
+/// address and their certificates' DNs).
+pub(crate) const MEMBERSHIPS: &str = "WITH me (identity) AS (SELECT lower(email) FROM accounts WHERE id = \
+    $1 UNION SELECT subject_dn FROM certificates WHERE account_id = $1) \
+    SELECT 'unit', unit_id, manager FROM unit_members WHERE \
     account_id = $1 UNION ALL SELECT 'member', m.organisation_id, EXISTS (SELECT 1 FROM contracts \
     c WHERE c.organisation_id = m.organisation_id AND c.starts_on <= $2 AND (c.ends_on IS NULL OR \
     c.ends_on >= $2)) FROM organisation_members m WHERE m.account_id = $1 UNION ALL SELECT \
     'partner', organisation_id, FALSE FROM organisation_partners WHERE account_id = $1 UNION ALL \
-    SELECT 'team', t.team_id, t.alarmer FROM team_members t WHERE t.member = (SELECT lower(email) \
-    FROM accounts WHERE id = $1) OR t.member IN (SELECT subject_dn FROM certificates WHERE account_id = $1) \
-    UNION ALL SELECT 'team_manager', t.team_id, t.manager FROM team_members t WHERE t.manager AND (t.member = \
-    (SELECT lower(email) FROM accounts WHERE id = $1) OR t.member IN (SELECT subject_dn FROM certificates \
-    WHERE account_id = $1))";
+    SELECT 'team', t.team_id, t.alarmer FROM team_members t JOIN me ON t.member = me.identity UNION ALL \
+    SELECT 'team_manager', t.team_id, TRUE FROM team_members t JOIN me ON t.member = me.identity \
+    WHERE t.manager";
 
 pub(crate) const ORGANISATION: &str = "SELECT id, name, created_at FROM organisations WHERE id = $1";
 
