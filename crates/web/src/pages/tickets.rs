@@ -486,15 +486,16 @@ pub(super) struct TeamOptions {
 }
 
 impl TeamOptions {
-    /// The viewer's teams and every unit, when the viewer is in a team.
-    pub(super) async fn of(state: &AppState, viewer: &Viewer) -> Result<TeamOptions, PageError> {
+    /// The viewer's teams and the units of `names` by name, when the viewer is in a team.
+    pub(super) async fn of(state: &AppState, viewer: &Viewer, names: &Names) -> Result<TeamOptions, PageError> {
         if viewer.actor.teams.is_empty() {
             return Ok(TeamOptions::default());
         }
         let teams = state.app.teams(&viewer.actor).await?;
         let teams = teams.into_iter().filter(|t| viewer.actor.teams.contains(&t.id)).map(|t| (t.id, t.name)).collect();
-        let units = state.app.units(&viewer.actor, first_hundred()?).await?.items;
-        Ok(TeamOptions { teams, units: units.into_iter().map(|u| (u.id, u.name)).collect() })
+        let mut units: Vec<_> = names.units.iter().map(|(id, name)| (*id, name.clone())).collect();
+        units.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()).then(a.0.cmp(&b.0)));
+        Ok(TeamOptions { teams, units })
     }
 }
 
@@ -511,11 +512,7 @@ fn new_ticket_page(
         kinds.push(Choice::new("user", "My own ticket", kind));
         kinds.push(Choice::new("team", "The team's ticket", kind));
         if !viewer.actor.alarmer_of.is_empty() {
-            kinds.push(Choice::new(
-                "alarm",
-                "An ALARM: top priority, mailed to the unit's alarm address at once",
-                kind,
-            ));
+            kinds.push(Choice::new("alarm", "An ALARM", kind));
         }
     }
     let teams = options.teams.iter().map(|(id, name)| Choice::new(id.to_string(), name.clone(), &draft.team)).collect();
@@ -566,8 +563,8 @@ pub async fn new_form(
     SignedIn { state, viewer }: SignedIn,
     PageQuery(q): PageQuery<HashMap<String, String>>,
 ) -> PageResult {
-    let (categories, _) = names(&state, &viewer).await?;
-    let options = TeamOptions::of(&state, &viewer).await?;
+    let (categories, names) = names(&state, &viewer).await?;
+    let options = TeamOptions::of(&state, &viewer, &names).await?;
     let draft = Draft { category: q.get("category").cloned().unwrap_or_default(), ..Draft::default() };
     Ok(render(&new_ticket_page(&viewer, &categories, &options, draft, Errors::default())))
 }
@@ -693,8 +690,8 @@ fn parse_open(draft: &Draft, categories: &[Category]) -> Result<OpenTicket, Erro
 /// Opens a ticket from the form (with its attachments); on a refusal, the form comes back with
 /// everything typed and each error next to its field. Attached files must be chosen again.
 pub async fn create(SignedIn { state, viewer }: SignedIn, form: UploadForm) -> PageResult {
-    let (categories, _) = names(&state, &viewer).await?;
-    let options = TeamOptions::of(&state, &viewer).await?;
+    let (categories, names) = names(&state, &viewer).await?;
+    let options = TeamOptions::of(&state, &viewer, &names).await?;
     let draft = Draft::from_form(&form);
     if form.checked("refresh") {
         return Ok(render(&new_ticket_page(&viewer, &categories, &options, draft, Errors::default())));
