@@ -115,11 +115,15 @@ macro_rules! identity_sql {
                         }
                         "member" if flag => m.supported.push(OrgId(id)),
                         "member" => unsupported.push(OrgId(id)),
-                        "team_manager" => m.manages_teams.push(helpdesk_domain::TeamId(id)),
-                        "team" => {
-                            m.teams.push(helpdesk_domain::TeamId(id));
+                        // The flag of a team's row says whether they are its alarmer.
+                        team @ ("team" | "team_manager") => {
+                            let id = helpdesk_domain::TeamId(id);
+                            m.teams.push(id);
                             if flag {
-                                m.alarmer_of.push(helpdesk_domain::TeamId(id));
+                                m.alarmer_of.push(id);
+                            }
+                            if team == "team_manager" {
+                                m.manages_teams.push(id);
                             }
                         }
                         _ => m.partner_of.push(OrgId(id)),
@@ -131,6 +135,8 @@ macro_rules! identity_sql {
                 m.teams.dedup();
                 m.alarmer_of.sort_unstable();
                 m.alarmer_of.dedup();
+                m.manages_teams.sort_unstable();
+                m.manages_teams.dedup();
                 for list in [&mut m.supported, &mut unsupported, &mut m.partner_of] {
                     list.sort_unstable();
                 }

@@ -227,3 +227,23 @@ async fn an_admin_keeps_a_team_on_its_page_and_its_members_open_and_raise_its_ti
     let page = carl.get(&raised.location.expect("back")).await.html;
     assert!(page.contains("ALARM atlas") && page.contains("priority top"), "{page}");
 }
+
+#[tokio::test]
+async fn a_member_named_by_certificate_dn_is_one_once_that_certificate_signs_them_in() {
+    let f = Fixture::new().await;
+    let dn = "/DC=org/DC=terena/CN=Dave Op";
+    let atlas = team(&f, "atlas", &[]).await;
+    let put = json!({"member": "CN=Dave Op,DC=terena,DC=org", "manager": true});
+    let stored = f.server.call(Method::PUT, &format!("/api/v1/teams/{atlas}/members"), Some(&f.admin), Some(put)).await;
+    assert_eq!((stored.status, stored.body["member"].clone()), (StatusCode::OK, json!(dn)), "{:?}", stored.body);
+    let (_, dave) = person(&f, "dave").await;
+    let path = format!("/api/v1/teams/{atlas}");
+    assert_problem(&f.server.get(&path, &dave).await, StatusCode::NOT_FOUND);
+
+    let actor = f.server.app.authenticate_token(&dave).await.expect("an actor");
+    f.server.app.link_certificate(&actor, dn, "/DC=org/CN=Grid CA").await.expect("linked");
+    assert_eq!(f.server.get(&path, &dave).await.status, StatusCode::OK, "a member by DN");
+    let added = json!({"member": "eve@example.org"});
+    let by_manager = f.server.call(Method::PUT, &format!("{path}/members"), Some(&dave), Some(added)).await;
+    assert_eq!(by_manager.status, StatusCode::OK, "and its manager: {:?}", by_manager.body);
+}

@@ -15,8 +15,10 @@ CREATE TABLE team_members (
     manager     BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (team_id, member)
 );
--- A person's teams, read on every authenticated request.
+-- A person's teams, read on every authenticated request: by their address, and by the DNs of
+-- their certificates.
 CREATE INDEX team_members_member ON team_members (member);
+CREATE INDEX certificates_account ON certificates (account_id);
 
 ALTER TABLE tickets ADD COLUMN kind TEXT NOT NULL DEFAULT 'user' CHECK (kind IN ('user', 'team', 'alarm'));
 ALTER TABLE tickets ADD COLUMN team_id INTEGER REFERENCES teams(id);
