@@ -1,8 +1,8 @@
 //! The SQL of organisations, contracts, units' members and join requests.
 
 /// A person's units, organisations and teams. A team names its members by address (stored
-/// lower-case, as accounts' are) or by certificate DN: two index lookups, no temporary table
-/// (a `WITH` of both, or an `IN`, made every authenticated request 15 % slower).
+/// lower-case, as accounts' are) or by certificate DN: two index lookups, no temporary table.
+/// Reading the team tables still costs `bench api` about 15 % (docs/performance.md, "Teams").
 pub(crate) const MEMBERSHIPS: &str = "SELECT 'unit', unit_id, manager FROM unit_members WHERE \
     account_id = $1 UNION ALL SELECT 'member', m.organisation_id, EXISTS (SELECT 1 FROM contracts \
     c WHERE c.organisation_id = m.organisation_id AND c.starts_on <= $2 AND (c.ends_on IS NULL OR \
