@@ -8,25 +8,29 @@
 use helpdesk_domain::TicketId;
 use helpdesk_domain::history::Change;
 use helpdesk_domain::paging::PageRequest;
-use helpdesk_domain::policy::Actor;
-use helpdesk_domain::relation::{Family, MAX_RELATIONS, RelationKind};
+use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
+use helpdesk_domain::relation::{Family, MAX_RELATIONS, Relation, RelationKind, check_parent};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::{Channel, Ticket};
 use helpdesk_store::{NewArticle, Store, Tx};
 use time::OffsetDateTime;
 
-use crate::AppResult;
 use crate::duplicates::apply;
 use crate::notify::{self, Event};
-use crate::tickets::record;
+use crate::tickets::{readable_for_update, record};
+use crate::{AppError, AppResult};
 
 /// Where ticket `id` stands among parents and children.
 pub(crate) async fn family(tx: &mut dyn Tx, id: TicketId) -> AppResult<Family> {
-    let relations = tx.relations_of_in_tx(id, MAX_RELATIONS).await?;
-    Ok(Family {
+    Ok(family_of(&tx.relations_of_in_tx(id, MAX_RELATIONS).await?))
+}
+
+/// Where a ticket with `relations` stands among parents and children.
+fn family_of(relations: &[Relation]) -> Family {
+    Family {
         parent: relations.iter().find(|r| r.kind == RelationKind::Parent).map(|r| r.other),
         has_children: relations.iter().any(|r| r.kind == RelationKind::Child),
-    })
+    }
 }
 
 /// Whether any child of `parent` other than `but` is open.
@@ -79,6 +83,42 @@ pub(crate) async fn adopt(
         hold(tx, actor, parent, "waiting for a part of it", now).await?;
     }
     Ok(())
+}
+
+/// Ticket `id`, locked, about to receive a part opened from it: `actor` reads it and may relate
+/// it.
+pub(crate) async fn parent_for_new(tx: &mut dyn Tx, actor: &Actor, id: TicketId) -> AppResult<Ticket> {
+    let parent = readable_for_update(tx, actor, id).await?;
+    check_ticket(actor, TicketAction::Relate, &TicketFacts::from(&parent))?;
+    Ok(parent)
+}
+
+/// `child`, just opened as a part of `parent`, tied to it as any child is (the same rules: one
+/// level, an open parent, at most [`MAX_RELATIONS`] relations; refused, nothing is written).
+pub(crate) async fn tie_new(
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    parent: &Ticket,
+    child: &Ticket,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    let relations = tx.relations_of_in_tx(parent.id, MAX_RELATIONS).await?;
+    if relations.len() >= MAX_RELATIONS {
+        return Err(AppError::invalid("ticket", format!("a ticket has at most {MAX_RELATIONS} relations")));
+    }
+    check_parent(child, Family::default(), parent, family_of(&relations))
+        .map_err(|detail| AppError::Conflict { detail, allowed: None })?;
+    let relation = Relation {
+        id: 0,
+        kind: RelationKind::Child,
+        ticket: parent.id,
+        other: child.id,
+        note: String::new(),
+        created_by: actor.account,
+        created_at: now,
+    };
+    tx.insert_relation(&relation).await?;
+    adopt(tx, actor, parent, child, now).await
 }
 
 /// Child `child`, just untied from `parent`: both histories say so, and the parent goes on if it

@@ -1,7 +1,6 @@
 //! Ties between tickets: a cross reference says two tickets bear on each other. Whoever reads a
 //! ticket sees its relations to the tickets they may read, and only how many others there are.
 
-use helpdesk_domain::TicketId;
 use helpdesk_domain::history::Change;
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
 use helpdesk_domain::relation::{
@@ -10,8 +9,10 @@ use helpdesk_domain::relation::{
 };
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::Ticket;
+use helpdesk_domain::workflow;
+use helpdesk_domain::{TicketId, UnitId};
 
-use crate::tickets::{readable_for_update, record};
+use crate::tickets::{Opening, readable_for_update, record};
 use crate::{App, AppError, AppResult};
 use crate::{children, duplicates};
 
@@ -139,6 +140,27 @@ impl App {
             Ok(shown)
         })
         .await
+    }
+
+    /// Opens a part of ticket `parent`'s request for `unit` (GGUS's child ticket), with its own
+    /// title and description, for the parent's requester (see [`workflow::open_child`]), and
+    /// ties it to the parent, which waits on hold for it: one transaction, or nothing.
+    pub async fn open_child(
+        &self,
+        actor: &Actor,
+        parent: TicketId,
+        title: &str,
+        description: &str,
+        unit: UnitId,
+    ) -> AppResult<Ticket> {
+        let found = self.store.ticket(parent).await?.filter(|t| may_read(actor, t));
+        let found = found.ok_or_else(|| AppError::NotFound(format!("there is no ticket #{parent}")))?;
+        let (new, changes) = workflow::open_child(actor, &found, title, description, unit)?;
+        if self.store.unit(unit).await?.is_none() {
+            return Err(AppError::invalid("unit", format!("there is no unit {unit}")));
+        }
+        let opening = Opening { new, changes, files: Vec::new(), origin: None, then: None, parent: Some(parent) };
+        self.insert_opened(actor, opening).await
     }
 
     /// Removes relation `relation` of ticket `id` (who may relate the ticket may untie it). A

@@ -30,6 +30,16 @@ fn not_found(id: TicketId) -> AppError {
     AppError::NotFound(format!("there is no ticket #{id}"))
 }
 
+/// A ticket about to be written, with what goes with it.
+pub(crate) struct Opening {
+    pub new: workflow::NewTicket,
+    pub changes: Vec<Change>,
+    pub files: Vec<crate::attachments::File>,
+    pub origin: Option<Origin>,
+    pub then: Option<TicketPatch>,
+    pub parent: Option<TicketId>,
+}
+
 impl App {
     /// Opens a ticket: validated, triaged, routed to its category's unit, with its history.
     pub async fn open_ticket(&self, actor: &Actor, cmd: OpenTicket) -> AppResult<Ticket> {
@@ -75,6 +85,14 @@ impl App {
             changes.push(Change::new("unit", serde_json::Value::Null, unit));
         }
         let files = digest(accept_uploads(actor, &new.facts(), uploads)?).await?;
+        self.insert_opened(actor, Opening { new, changes, files, origin, then, parent: None }).await
+    }
+
+    /// Writes a ticket just opened, its files, history, clocks and notices in one transaction;
+    /// a part of a request (`parent`) is tied to its parent in that transaction too, which
+    /// waits on hold for it.
+    pub(crate) async fn insert_opened(&self, actor: &Actor, opening: Opening) -> AppResult<Ticket> {
+        let Opening { new, changes, files, origin, then, parent } = opening;
         // The unit's level is read before the transaction, on the readers.
         let now = self.now();
         let unit_rules = self.rules.get(self.store.as_ref(), new.unit).await?;
@@ -91,11 +109,20 @@ impl App {
             None => RulesCache::default(),
         };
         let by = actor.account;
+        let actor = actor.clone();
         let (ticket, read_sla) = self
             .write(move |mut tx| async move {
+                // The parent first: tickets are locked in the order of their numbers.
+                let parent = match parent {
+                    Some(id) => Some(crate::children::parent_for_new(&mut *tx, &actor, id).await?),
+                    None => None,
+                };
                 let mut history: Vec<HistoryEntry> = changes.into_iter().map(|c| c.at(now, by)).collect();
                 history.extend(files.iter().map(|f| f.change(false).at(now, by)));
                 let mut ticket = tx.insert_ticket_with_clocks(&new, &history, &opening, now).await?;
+                if let Some(parent) = &parent {
+                    crate::children::tie_new(&mut *tx, &actor, parent, &ticket, now).await?;
+                }
                 store_files(&mut *tx, ticket.id, None, false, by, files, now).await?;
                 let quiet =
                     Origin::record(&origin, &mut *tx, InboundStatus::TicketOpened, ticket.id, None, now).await?;

@@ -271,6 +271,63 @@ pub fn open(
     Ok((ticket, history))
 }
 
+/// A part of `parent`'s request for another unit (GGUS's child ticket), as a supporter who
+/// may relate the parent opens it: its own title, description and unit; the parent's requester,
+/// category, fields, type, privacy, triage and priority (a part is as urgent as the whole); a
+/// team's request stays the team's (an alarm's parts are team tickets: only alarmers open
+/// alarms). Opened `new` in `unit`, which hears of it as of any new ticket.
+pub fn open_child(
+    actor: &Actor,
+    parent: &Ticket,
+    title: &str,
+    description: &str,
+    unit: UnitId,
+) -> Result<(NewTicket, Vec<Change>), RuleError> {
+    check_ticket(actor, TicketAction::Relate, &TicketFacts::from(parent))?;
+    let mut errors = Errors::new();
+    check_line(&mut errors, "title", title, MAX_TITLE_CHARS);
+    check_text(&mut errors, "description", description, MAX_BODY_BYTES);
+    errors.finish(())?;
+    let kind = if parent.kind.has_team() { TicketKind::Team } else { TicketKind::User };
+    let ticket = NewTicket {
+        title: title.trim().to_owned(),
+        description: description.to_owned(),
+        ticket_type: parent.ticket_type,
+        category: parent.category,
+        unit,
+        status: Status::New,
+        priority: parent.priority,
+        suggested_priority: parent.suggested_priority,
+        privacy: parent.privacy,
+        fields: parent.fields.clone(),
+        affected_users: parent.affected_users,
+        service_degraded: parent.service_degraded,
+        security_risk: parent.security_risk,
+        submitter: parent.submitter,
+        on_behalf_of: parent.on_behalf_of,
+        organisation: parent.organisation,
+        copy_to: Vec::new(),
+        link_url: None,
+        kind,
+        team: parent.team,
+    };
+    let none = Value::Null;
+    let mut history = vec![
+        Change::new("status", &none, ticket.status),
+        Change::new("priority", &none, ticket.priority).because(Some("as the request it is a part of".to_owned())),
+        Change::new("unit", &none, ticket.unit),
+        Change::new("privacy", &none, ticket.privacy),
+    ];
+    if let Some(customer) = ticket.on_behalf_of {
+        history.push(Change::new("on_behalf_of", &none, customer));
+    }
+    if let Some(team) = ticket.team {
+        history.push(Change::new("kind", &none, ticket.kind));
+        history.push(Change::new("team", &none, team));
+    }
+    Ok((ticket, history))
+}
+
 /// The team of a new team or alarm ticket, once the policy allows it: a team and a unit go
 /// with those kinds and with no other.
 fn check_kind(actor: &Actor, cmd: &OpenTicket) -> Result<Option<TeamId>, RuleError> {

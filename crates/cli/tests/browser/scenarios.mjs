@@ -377,6 +377,47 @@ scenario('a supporter marks a duplicate and solves the master: both requesters g
   assert.match(await page.locator('main').innerText(), /The storage is writable again/, 'the master\'s reply, as its own');
 });
 
+scenario('a supporter splits a request into parts for two units; it goes on when both are solved', async page => {
+  await signIn(page, community.email);
+  const parent = await openTicket(page, `A project space with storage ${stamp}`);
+  await signIn(page, people.supporter.email);
+  await page.goto(`${base}/tickets/${parent}`);
+  for (const [unit, title] of [[fixture.second_unit, `Storage for the project ${stamp}`], [fixture.unit, `Accounts for the project ${stamp}`]]) {
+    await page.locator('summary', { hasText: 'Open a part of this request' }).click();
+    await page.selectOption('#child-unit', { label: unit.name });
+    await page.fill('#child-title', title);
+    await page.fill('#child-description', 'Please set this up for the project.');
+    await submit(page, 'Open the part');
+    assert.match(await text(page, '[role=status]'), /The part is opened/);
+  }
+  assert.match(await text(page, '#ticket-status'), /on.hold/, 'the request waits for its parts');
+  const related = await page.locator('ul.related').first().innerText();
+  assert.match(related, new RegExp(`part\\s+#\\d+ Storage for the project ${stamp}`));
+  assert.match(related, new RegExp(`part\\s+#\\d+ Accounts for the project ${stamp}`));
+  const parts = await page.locator('ul.related a').evaluateAll(links => links.map(a => Number(a.getAttribute('href').split('/').pop())));
+  assert.equal(parts.length, 2);
+  await shot(page, 'ticket-parent');
+  await accessible(page, 'a request split in parts');
+
+  await signIn(page, people.admin.email);
+  for (const id of parts) {
+    await page.goto(`${base}/tickets/${id}`);
+    assert.match(await page.locator('main').innerText(), new RegExp(community.name), 'the part is the requester\'s');
+    for (const status of ['in_progress', 'solved']) {
+      await page.selectOption('#act-status', status);
+      if (status === 'solved') await page.selectOption('#act-resolution', 'fixed');
+      await submit(page, 'Change the status');
+    }
+  }
+  await signIn(page, community.email);
+  await page.goto(`${base}/tickets/${parent}`);
+  assert.match(await text(page, '#ticket-status'), /in.progress/, 'both parts solved, the request goes on');
+  const main = await page.locator('main').innerText();
+  for (const unit of [fixture.second_unit, fixture.unit]) {
+    assert.match(main, new RegExp(`A part of this request, handled by ${unit.name}, is solved \\(fixed\\)`));
+  }
+});
+
 // Opens a team or alarm ticket for `team` in the second unit, as whoever is signed in; its number.
 async function openTeamTicket(page, kind, team, title, shotName) {
   await page.goto(`${base}/tickets/new`);

@@ -113,3 +113,76 @@ async fn children_are_one_level_deep_and_refusals_write_nothing() {
     }
     assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
 }
+
+async fn open_part(f: &Fixture, token: &str, parent: i64, unit: i64, title: &str) -> crate::common::Answer {
+    let body = json!({"title": title, "description": "Please see the parent request.", "unit": unit});
+    f.server.post(&format!("/api/v1/tickets/{parent}/children"), token, body).await
+}
+
+#[tokio::test]
+async fn a_supporter_opens_two_parts_of_a_request_for_two_units_from_the_parent() {
+    let f = Fixture::new().await;
+    let (_, sam) = f.supporter(&unique_address("sam"), f.first_line).await;
+    let (_, stu) = f.supporter(&unique_address("stu"), f.second_line).await;
+    let (ann_account, ann) = f.server.account(&unique_address("ann"), &[Role::Community]).await;
+    let parent = f.open(&ann, json!({"title": "New project space"})).await;
+    set(&f, &f.admin, parent, json!({"privacy": "private"})).await;
+
+    let storage = open_part(&f, &sam, parent, f.second_line, "Storage for the project").await;
+    assert_eq!(storage.status, StatusCode::CREATED, "{:?}", storage.body);
+    let accounts = open_part(&f, &sam, parent, f.first_line, "Accounts for the project").await;
+    assert_eq!(accounts.status, StatusCode::CREATED, "{:?}", accounts.body);
+    let part = &storage.body;
+    assert_eq!(part["unit"], f.second_line, "the part goes to the unit chosen");
+    assert_eq!(part["status"], "new");
+    assert_eq!(part["submitter"], ann_account.id.get(), "the parent's requester is the part's");
+    assert_eq!(part["privacy"], "private", "as private as the whole request");
+    assert_eq!(status_of(&f, parent).await, "on_hold", "the parent waits for its parts");
+    let (storage, accounts) = (part["id"].as_i64().expect("an id"), accounts.body["id"].as_i64().expect("an id"));
+    let listed = f.server.get(&format!("/api/v1/tickets?parent={parent}&order=oldest"), &f.admin).await.body;
+    let numbers: Vec<i64> =
+        listed["items"].as_array().expect("items").iter().filter_map(|t| t["id"].as_i64()).collect();
+    assert_eq!(numbers, [storage, accounts], "?parent= lists both parts");
+    assert_eq!(f.server.get(&format!("/api/v1/tickets/{storage}"), &ann).await.status, StatusCode::OK);
+    assert_eq!(f.server.get(&format!("/api/v1/tickets/{storage}"), &stu).await.status, StatusCode::OK);
+
+    // Both parts solved, the parent goes on.
+    for (token, id) in [(&stu, storage), (&sam, accounts)] {
+        set(&f, token, id, json!({"status": "in_progress"})).await;
+        set(&f, token, id, json!({"status": "solved", "resolution": "fixed"})).await;
+    }
+    assert_eq!(status_of(&f, parent).await, "in_progress");
+}
+
+#[tokio::test]
+async fn opening_a_part_is_refused_with_why_and_writes_nothing() {
+    let f = Fixture::new().await;
+    let (_, sam) = f.supporter(&unique_address("sam"), f.first_line).await;
+    let (_, ann) = f.server.account(&unique_address("ann"), &[Role::Community]).await;
+    let parent = f.open(&ann, json!({"title": "Parent"})).await;
+    let part = open_part(&f, &sam, parent, f.first_line, "A part").await;
+    assert_eq!(part.status, StatusCode::CREATED, "{:?}", part.body);
+    let part = part.body["id"].as_i64().expect("an id");
+    let solved = f.open(&f.admin, json!({"title": "Solved"})).await;
+    set(&f, &sam, solved, json!({"status": "in_progress"})).await;
+    set(&f, &sam, solved, json!({"status": "solved"})).await;
+    let hidden = f.open(&f.admin, json!({"title": "Hidden", "privacy": "private"})).await;
+    set(&f, &f.admin, hidden, json!({"unit": f.second_line})).await;
+
+    let before = snapshot(f.server.store()).await;
+    let refusals = [
+        (&sam, part, f.second_line, "A part of a part", StatusCode::CONFLICT),
+        (&ann, part, f.second_line, "The requester splits it", StatusCode::FORBIDDEN),
+        (&sam, solved, f.second_line, "A part of a solved ticket", StatusCode::CONFLICT),
+        (&sam, hidden, f.first_line, "Another unit's private ticket", StatusCode::NOT_FOUND),
+        (&sam, 999_999, f.first_line, "No such ticket", StatusCode::NOT_FOUND),
+        (&sam, parent, 999_999, "No such unit", StatusCode::UNPROCESSABLE_ENTITY),
+        (&sam, parent, f.second_line, " ", StatusCode::UNPROCESSABLE_ENTITY),
+    ];
+    for (token, id, unit, title, status) in refusals {
+        let answer = open_part(&f, token, id, unit, title).await;
+        assert_eq!(answer.status, status, "{title}: {:?}", answer.body);
+        assert_problem(&answer, status);
+    }
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
+}

@@ -264,6 +264,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(followers::get_subscription, followers::follow, followers::unfollow))
         .routes(routes!(relations::list_relations, relations::create_relation))
         .routes(routes!(relations::delete_relation))
+        .routes(routes!(relations::create_child))
         .routes(routes!(relations::create_link))
         .routes(routes!(relations::delete_link))
         .routes(routes!(search::search))

@@ -1,12 +1,14 @@
 //! Relations between tickets: `GET`/`POST /api/v1/tickets/{id}/relations` and
-//! `DELETE /api/v1/tickets/{id}/relations/{relation}`; related links: `POST
+//! `DELETE /api/v1/tickets/{id}/relations/{relation}`; parts opened from a ticket: `POST
+//! /api/v1/tickets/{id}/children`; related links: `POST
 //! /api/v1/tickets/{id}/links` and `DELETE /api/v1/tickets/{id}/links/{link}`.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use helpdesk_domain::TicketId;
 use helpdesk_domain::relation::{RelatedTicket, RelationKind, Relations, TicketLink};
+use helpdesk_domain::ticket::Ticket;
+use helpdesk_domain::{TicketId, UnitId};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -64,6 +66,41 @@ pub async fn delete_relation(
 ) -> Result<StatusCode, Problem> {
     state.app.unrelate(&actor, id, relation).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A part of a request to open for another unit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateChild {
+    /// One line, at most 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\x00-\x1F\x7F-\x9F]*$"
+    )]
+    pub title: String,
+    /// What this unit is asked to do (Markdown), at most 256 KiB.
+    #[schema(min_length = 1)]
+    pub description: String,
+    /// The unit it goes to.
+    pub unit: UnitId,
+}
+
+/// Opens a part of the ticket's request for another unit (GGUS's child ticket): supporters who
+/// may relate the ticket. The child has the parent's requester, category, fields, privacy and
+/// priority; the parent waits `on_hold` until every part is solved, and gets each part's
+/// solution in its conversation. A parent that is solved, closed or itself a part is 409.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/children", tag = "tickets",
+    params(("id" = i64, Path, description = "The parent ticket's number")), request_body = CreateChild,
+    security(("bearer" = [])),
+    responses((status = 201, description = "The new child ticket", body = Ticket), WriteRefusals))]
+pub async fn create_child(
+    Caller { state, actor }: Caller,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiJson(body): ApiJson<CreateChild>,
+) -> Result<impl IntoResponse, Problem> {
+    let child = state.app.open_child(&actor, id, &body.title, &body.description, body.unit).await?;
+    Ok(created(format!("/api/v1/tickets/{}", child.id), child))
 }
 
 /// A web page to relate to a ticket.

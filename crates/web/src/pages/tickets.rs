@@ -838,6 +838,8 @@ struct TicketPage {
     related: Vec<RelatedRow>,
     hidden_related: usize,
     may_relate: bool,
+    /// The units a part of its request may be opened for (when it may be related).
+    child_units: Vec<Choice>,
     /// Its related links (id, address, host).
     links: Vec<(i64, String, String)>,
     /// Whether the viewer may edit what was written at opening; the link as it stands.
@@ -994,15 +996,11 @@ async fn ticket_page(
     let resolutions = std::iter::once(Choice::new("", "—", ""))
         .chain(Resolution::ALL.iter().map(|r| Choice::new(r.as_str(), words(r.as_str()), "")))
         .collect();
-    let units = categories
-        .iter()
-        .map(|c| c.default_unit)
-        .chain(names.units.keys().copied())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .filter(|u| *u != t.unit)
-        .map(|u| Choice::new(u.to_string(), names.unit(u), ""))
-        .collect();
+    let known_units: std::collections::BTreeSet<_> =
+        categories.iter().map(|c| c.default_unit).chain(names.units.keys().copied()).collect();
+    let units =
+        known_units.iter().filter(|u| **u != t.unit).map(|u| Choice::new(u.to_string(), names.unit(*u), "")).collect();
+    let child_units = known_units.iter().map(|u| Choice::new(u.to_string(), names.unit(*u), "")).collect();
     let defs = categories.iter().find(|c| c.id == t.category).map(|c| c.fields.as_slice()).unwrap_or_default();
     // In the order the admin gave the category's fields; values of fields it no longer has
     // after them, by key.
@@ -1045,6 +1043,8 @@ async fn ticket_page(
         0 => String::new(),
         n => format!("step {n} of {TOP_ESCALATION}"),
     };
+    // A part is not split again, nor a ticket that is finished.
+    let open_now = !t.status.is_terminal() && !view.relations.items.iter().any(|r| r.kind == RelationKind::Parent);
     let page = TicketPage {
         external,
         pending,
@@ -1081,6 +1081,7 @@ async fn ticket_page(
         hidden_related: view.relations.hidden,
         links: view.relations.links.iter().map(|l| (l.id, l.url.clone(), l.host.clone())).collect(),
         may_relate: may.relate,
+        child_units: if may.relate && open_now { child_units } else { Vec::new() },
         may_edit: may.edit,
         link_value: t.link_url.clone().unwrap_or_default(),
         may_remind: may.note
@@ -1144,6 +1145,7 @@ pub async fn show(
         Some("follow") => "You follow this ticket: its replies and its solution come to you by mail.",
         Some("unfollow") => "You no longer follow this ticket.",
         Some("relate") => "The tickets are related.",
+        Some("child") => "The part is opened in its unit; this ticket waits for it.",
         Some("edit") => "The ticket is changed.",
         Some("unrelate") => "The relation is removed.",
         Some("link") => "The link is added.",
@@ -1275,6 +1277,46 @@ pub async fn relate(
         (Err(_), _) => Err(helpdesk_app::AppError::invalid("ticket", "give a ticket's number")),
     };
     back_to_ticket(&state, &viewer, id, outcome, "relate").await
+}
+
+/// A part of the request to open for another unit.
+#[derive(Debug, Default, Deserialize)]
+pub struct ChildForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    unit: String,
+}
+
+/// Opens a part of the ticket's request for another unit; a refusal comes back on the page, its
+/// errors named apart from the edit form's title and description.
+pub async fn open_child(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<ChildForm>,
+) -> PageResult {
+    let outcome = match form.unit.parse::<i64>() {
+        Ok(unit) => {
+            let unit = helpdesk_domain::UnitId(unit);
+            state.app.open_child(&viewer.actor, id, &form.title, &form.description, unit).await
+        }
+        Err(_) => Err(helpdesk_app::AppError::invalid("unit", "choose the unit it goes to")),
+    };
+    let outcome = outcome.map_err(|e| match e {
+        helpdesk_app::AppError::Invalid(errors) => helpdesk_app::AppError::Invalid(
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    e.field = format!("child_{}", e.field);
+                    e
+                })
+                .collect(),
+        ),
+        other => other,
+    });
+    back_to_ticket(&state, &viewer, id, outcome, "child").await
 }
 
 /// A web page to relate to the ticket.
