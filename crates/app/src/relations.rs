@@ -240,7 +240,43 @@ async fn editable(tx: &mut dyn helpdesk_store::Tx, actor: &Actor, id: TicketId) 
     Ok(ticket)
 }
 
-fn may_read(actor: &Actor, ticket: &Ticket) -> bool {
+/// Ticket `id`, just qualified a duplicate of `other`, names it: a cross reference ties them
+/// (unless one does already), noted so at both ends, and each end's history says a relation was
+/// made. Neither history names the other ticket: its readers may not read both.
+pub(crate) async fn name_duplicated(
+    tx: &mut dyn helpdesk_store::Tx,
+    actor: &Actor,
+    id: TicketId,
+    other: TicketId,
+    now: time::OffsetDateTime,
+) -> AppResult<()> {
+    let tied = tx.relations_of_in_tx(id, MAX_RELATIONS).await?;
+    if tied.iter().any(|r| r.kind == RelationKind::Reference && r.other == other) {
+        return Ok(());
+    }
+    if tied.len() >= MAX_RELATIONS {
+        return Err(AppError::invalid("duplicate_of", format!("a ticket has at most {MAX_RELATIONS} relations")));
+    }
+    let note = format!("#{id} duplicates #{other}");
+    let relation = Relation {
+        id: 0,
+        kind: RelationKind::Reference,
+        ticket: id,
+        other,
+        note,
+        created_by: actor.account,
+        created_at: now,
+    };
+    tx.insert_relation(&relation).await?;
+    for end in [id, other] {
+        let change = Change::new("relation", None::<String>, RelationKind::Reference.as_str());
+        record(tx, actor.account, end, vec![change], now).await?;
+    }
+    Ok(())
+}
+
+/// Whether `actor` may read `ticket`.
+pub(crate) fn may_read(actor: &Actor, ticket: &Ticket) -> bool {
     check_ticket(actor, TicketAction::Read, &TicketFacts::from(ticket)).is_ok()
 }
 

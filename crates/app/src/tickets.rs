@@ -255,6 +255,14 @@ impl App {
         {
             return Err(AppError::invalid("remind_at", format!("must be a date after today ({})", now.date())));
         }
+        // The ticket a duplicate duplicates is read outside the transaction, as the person
+        // may read it; the relation's foreign key still guards it.
+        if let Some(other) = patch.duplicate_of {
+            let readable = self.store.ticket(other).await?.is_some_and(|t| crate::relations::may_read(actor, &t));
+            if !readable {
+                return Err(AppError::invalid("duplicate_of", format!("there is no ticket #{other} you may read")));
+            }
+        }
         let (actor, store) = (actor.clone(), self.store.clone());
         let ticket = self
             .write(move |mut tx| async move {
@@ -281,6 +289,9 @@ impl App {
                 next.updated_at = now;
                 tx.update_ticket(&next).await?;
                 record(&mut *tx, actor.account, id, changes, now).await?;
+                if let Some(other) = patch.duplicate_of {
+                    crate::relations::name_duplicated(&mut *tx, &actor, id, other, now).await?;
+                }
                 crate::duplicates::settle_slaves(&mut *tx, &actor, &ticket, &next, now).await?;
                 crate::children::after_change(&mut *tx, &*store, &actor, &ticket, &next, now).await?;
                 let answered = actor.units.contains(&ticket.unit) && responds(ticket.status, next.status);

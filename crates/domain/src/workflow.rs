@@ -429,6 +429,9 @@ pub struct TicketPatch {
     pub link_url: Option<Option<String>>,
     /// New "send a copy to" addresses (all of them; an empty list takes them away).
     pub copy_to: Option<Vec<String>>,
+    /// The ticket this one duplicates, named with the qualifier `duplicate` (a ticket with a
+    /// master duplicates its master and needs none).
+    pub duplicate_of: Option<crate::TicketId>,
 }
 
 /// Applies `patch` to `ticket` as `actor`: every changed field is checked against the policy and
@@ -520,6 +523,7 @@ pub fn update(actor: &Actor, ticket: &Ticket, patch: &TicketPatch) -> Result<(Ti
             format!("'{r}' qualifies a {} ticket, not a {} one", r.status(), next.status),
         )]));
     }
+    check_duplicate_of(ticket, patch, resolution)?;
     if resolution != ticket.resolution {
         if !changes_status {
             check_ticket(actor, TicketAction::SetStatus(next.status), &facts)?;
@@ -642,6 +646,22 @@ fn check_patch_shape(patch: &TicketPatch) -> Result<(), RuleError> {
         errors.add("resolution", format!("'{r}' qualifies a {} ticket, not a {s} one", r.status()));
     }
     Ok(errors.finish(())?)
+}
+
+/// A ticket qualified `duplicate` names the ticket it duplicates (its master, or
+/// `duplicate_of`), and `duplicate_of` goes with that qualifier only.
+fn check_duplicate_of(ticket: &Ticket, patch: &TicketPatch, resolution: Option<Resolution>) -> Result<(), RuleError> {
+    let duplicate = resolution == Some(Resolution::Duplicate);
+    let named = patch.duplicate_of.is_some() || ticket.master.is_some();
+    let why = match patch.duplicate_of {
+        Some(_) if !duplicate => "goes with the qualifier duplicate",
+        Some(other) if other == ticket.id => "a ticket does not duplicate itself",
+        None if duplicate && ticket.resolution != resolution && !named => {
+            "name the ticket this one duplicates (its number)"
+        }
+        _ => return Ok(()),
+    };
+    Err(RuleError::Invalid(vec![FieldError::new("duplicate_of", why)]))
 }
 
 /// The statuses `actor` may move the ticket to next: the table, less what the policy forbids.
@@ -1063,6 +1083,44 @@ pub(crate) mod tests {
                 TicketPatch { resolution: Some(Resolution::Fixed), ..p() },
                 Invalid,
                 "a qualifier needs a finished ticket",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { status: Some(Unsolved), resolution: Some(Resolution::Duplicate), ..p() },
+                Invalid,
+                "a duplicate names what it duplicates",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch {
+                    status: Some(Unsolved),
+                    resolution: Some(Resolution::Duplicate),
+                    duplicate_of: Some(TicketId(99)),
+                    ..p()
+                },
+                Changes(&["status", "resolution"]),
+                "unsolved as a duplicate of a named ticket",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch {
+                    status: Some(Unsolved),
+                    resolution: Some(Resolution::Duplicate),
+                    duplicate_of: Some(TicketId(42)),
+                    ..p()
+                },
+                Invalid,
+                "not a duplicate of itself",
+            ),
+            (
+                supporter(),
+                InProgress,
+                TicketPatch { status: Some(Unsolved), duplicate_of: Some(TicketId(99)), ..p() },
+                Invalid,
+                "naming a ticket goes with the qualifier duplicate",
             ),
             (
                 supporter(),

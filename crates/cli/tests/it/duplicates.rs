@@ -191,3 +191,51 @@ async fn the_ticket_page_marks_a_duplicate_and_shows_what_its_requester_wrote_on
     assert!(page.contains(&format!("on <a href=\"/tickets/{slave}\">#{slave}</a>")), "marked with its ticket");
     assert!(page.contains("<span class=\"badge\">duplicate</span>"), "the slave is listed as a duplicate");
 }
+
+#[tokio::test]
+async fn the_qualifier_duplicate_names_the_ticket_duplicated_to_those_who_may_read_it() {
+    let f = Fixture::new().await;
+    let (_, sam) = f.supporter(&unique_address("sam"), f.first_line).await;
+    let (_, ann) = f.server.account(&unique_address("ann"), &[Role::Community]).await;
+    let original = f.open(&f.admin, json!({"title": "Storage down", "privacy": "private"})).await;
+    let hidden = f.open(&f.admin, json!({"title": "SECRET-OTHER-UNIT", "privacy": "private"})).await;
+    let moved = f.server.patch(&format!("/api/v1/tickets/{hidden}"), &f.admin, json!({"unit": f.second_line})).await;
+    assert_eq!(moved.status, StatusCode::OK);
+    let copy = f.open(&ann, json!({"title": "Cannot write"})).await;
+    let progress = f.server.patch(&format!("/api/v1/tickets/{copy}"), &sam, json!({"status": "in_progress"})).await;
+    assert_eq!(progress.status, StatusCode::OK, "{:?}", progress.body);
+
+    let path = format!("/api/v1/tickets/{copy}");
+    let unsolve = |of: Value| {
+        let body = json!({"status": "unsolved", "resolution": "duplicate", "duplicate_of": of});
+        f.server.patch(&path, &sam, body)
+    };
+    let before = snapshot(f.server.store()).await;
+    for (of, why) in [
+        (Value::Null, "a duplicate names what it duplicates"),
+        (json!(copy), "not itself"),
+        (json!(hidden), "a ticket Sam may not read does not exist for him"),
+        (json!(999_999), "no such ticket"),
+    ] {
+        let answer = unsolve(of).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {:?}", answer.body);
+        assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(answer.body.to_string().contains("duplicate_of"), "{why}: {:?}", answer.body);
+    }
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
+
+    let done = unsolve(json!(original)).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!((done.body["status"].clone(), done.body["resolution"].clone()), (json!("unsolved"), json!("duplicate")));
+    let seen_by_sam = f.server.get(&format!("/api/v1/tickets/{copy}/relations"), &sam).await.body;
+    let tie = &seen_by_sam["items"][0];
+    assert_eq!(
+        (tie["ticket"].clone(), tie["note"].clone()),
+        (json!(original), json!(format!("#{copy} duplicates #{original}")))
+    );
+    // Ann reads her ticket, not the private one it duplicates: she is told only that there is one.
+    let seen_by_ann = f.server.get(&format!("/api/v1/tickets/{copy}/relations"), &ann).await.body;
+    assert_eq!((seen_by_ann["items"].clone(), seen_by_ann["hidden"].clone()), (json!([]), json!(1)));
+    let history = f.server.get(&format!("/api/v1/tickets/{copy}/history"), &ann).await;
+    assert!(!history.body.to_string().contains(&format!("#{original}")), "{:?}", history.body);
+}

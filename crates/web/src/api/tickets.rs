@@ -131,6 +131,10 @@ pub struct UpdateTicket {
     /// All "send a copy to" addresses from now on (an empty list takes them away).
     #[schema(max_items = 10)]
     pub copy_to: Option<Vec<String>>,
+    /// With `resolution: duplicate`, the number of the ticket this one duplicates (a ticket the
+    /// caller may read; required unless the ticket is a slave, which duplicates its master). The
+    /// two are tied by a cross reference, which names each only to those who may read it.
+    pub duplicate_of: Option<i64>,
 }
 
 /// The same change to many tickets (the queue's bulk changes).
@@ -409,6 +413,7 @@ pub async fn update_ticket(
         description: body.description,
         link_url: body.link_url,
         copy_to: body.copy_to,
+        duplicate_of: body.duplicate_of.map(TicketId),
     };
     Ok(Json(state.app.update_ticket(&actor, id, patch).await?))
 }

@@ -1395,6 +1395,8 @@ pub struct ChangeForm {
     privacy: String,
     #[serde(default)]
     remind_at: String,
+    #[serde(default)]
+    duplicate_of: String,
 }
 
 fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Errors> {
@@ -1412,6 +1414,13 @@ fn parse_change(form: &ChangeForm, me: Option<i64>) -> Result<TicketPatch, Error
         match form.resolution.parse() {
             Ok(r) => patch.resolution = Some(r),
             Err(e) => bad("resolution", format!("{e}")),
+        }
+    }
+    let duplicate_of = form.duplicate_of.trim().trim_start_matches('#');
+    if !duplicate_of.is_empty() {
+        match duplicate_of.parse::<i64>() {
+            Ok(n) => patch.duplicate_of = Some(TicketId(n)),
+            Err(_) => bad("duplicate_of", "give a ticket's number".into()),
         }
     }
     if !form.priority.is_empty() {
