@@ -138,7 +138,7 @@ pub(crate) async fn disown(
 
 /// The last public words of `ticket`'s workers (not its requesters'), as committed: the
 /// solution a child gives its parent.
-async fn last_answer(store: &dyn Store, ticket: &Ticket) -> AppResult<Option<String>> {
+pub(crate) async fn last_answer(store: &dyn Store, ticket: &Ticket) -> AppResult<Option<String>> {
     let requesters = [Some(ticket.submitter), ticket.on_behalf_of];
     let first = store.articles(ticket.id, false, crate::FIRST_HUNDRED).await?;
     let pages = (first.total + 99) / 100;

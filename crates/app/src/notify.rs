@@ -271,6 +271,13 @@ pub struct Notice {
     /// Never shown in the text.
     #[serde(skip)]
     pub reply_to: Option<String>,
+    /// For a solution (a change to solved or unsolved): the last public words of the ticket's
+    /// workers, which the mail shows as the solution.
+    pub solution: Option<String>,
+    /// The page that confirms the solution, for a recipient who may verify it.
+    pub verify_url: Option<String>,
+    /// The page that reopens the ticket with a reason, for a recipient who may reopen it.
+    pub reopen_url: Option<String>,
     /// The page to look at.
     pub url: String,
     /// Unique among the job's notices (for the Message-ID).
@@ -309,6 +316,13 @@ impl App {
             },
             _ => None,
         };
+        let solution = match notify.event {
+            Event::StatusChanged { to: Status::Solved | Status::Unsolved, .. } => {
+                crate::children::last_answer(self.store.as_ref(), &ticket).await?
+            }
+            _ => None,
+        };
+        let url = format!("{}/tickets/{}", self.public_url, ticket.id);
         let candidates = self.candidates(&notify.event, &ticket, unit.as_ref()).await?;
         let addresses: Vec<String> = candidates.iter().map(|c| c.address.to_lowercase()).collect();
         let units_named = self.store.units_by_email(&addresses).await?;
@@ -339,6 +353,18 @@ impl App {
                 continue;
             }
             let may_reply = check_ticket(&c.actor, TicketAction::Reply, &facts).is_ok() || c.account.is_none();
+            // A solution asks its requesters whether it solves their problem.
+            let next = match (&solution, &notify.event) {
+                (_, Event::StatusChanged { to: Status::Solved | Status::Unsolved, .. }) if c.account.is_some() => {
+                    helpdesk_domain::workflow::allowed_for(&c.actor, &facts)
+                }
+                _ => Vec::new(),
+            };
+            // Only the requester's side confirms a solution, so only they are asked about it.
+            let asked = next.contains(&Status::Verified);
+            let answer = |status: Status, what: &str| {
+                (asked && next.contains(&status)).then(|| format!("{url}?solution={what}"))
+            };
             notices.push(Notice {
                 event: notify.event.clone(),
                 to: address,
@@ -353,7 +379,10 @@ impl App {
                 reply_to: (c.audience == Audience::UnitAddress)
                     .then(|| self.list_reply_address(ticket.id, ticket.unit))
                     .flatten(),
-                url: format!("{}/tickets/{}", self.public_url, ticket.id),
+                solution: solution.clone(),
+                verify_url: answer(Status::Verified, "confirm"),
+                reopen_url: answer(Status::Reopened, "reopen"),
+                url: url.clone(),
                 key: format!("n{}-{}", job.id, notices.len() + 1),
             });
         }
@@ -539,6 +568,9 @@ impl App {
                 by_name: by_name.clone(),
                 may_reply: false,
                 reply_to: None,
+                solution: None,
+                verify_url: None,
+                reopen_url: None,
                 url: format!("{}/units/{unit}", self.public_url),
                 key: format!("n{job}-{}", notices.len() + 1),
             });

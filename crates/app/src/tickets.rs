@@ -249,6 +249,29 @@ impl App {
         patch: TicketPatch,
         origin: Option<Origin>,
     ) -> AppResult<Ticket> {
+        self.update_saying(actor, id, patch, origin, None).await
+    }
+
+    /// Reopens a solved or unsolved ticket, saying why in a public reply (the solution mail's
+    /// "It is not solved"): the status and the reply are written together, or neither is.
+    pub async fn reopen(&self, actor: &Actor, id: TicketId, reason: String) -> AppResult<Ticket> {
+        let mut errors = helpdesk_domain::validation::Errors::new();
+        helpdesk_domain::validation::check_text(&mut errors, "reason", &reason, workflow::MAX_BODY_BYTES);
+        errors.finish(()).map_err(AppError::Invalid)?;
+        let patch = TicketPatch { status: Some(Status::Reopened), ..TicketPatch::default() };
+        self.update_saying(actor, id, patch, None, Some(reason)).await
+    }
+
+    /// Changes a ticket as [`App::update_ticket_from`] does; with `words`, adds them as the
+    /// actor's public reply in the same transaction.
+    async fn update_saying(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        patch: TicketPatch,
+        origin: Option<Origin>,
+        words: Option<String>,
+    ) -> AppResult<Ticket> {
         let now = self.now();
         if let Some(date) = patch.remind_at
             && date <= now.date()
@@ -279,6 +302,12 @@ impl App {
                     }
                 }
                 let (mut next, changes) = workflow::update(&actor, &ticket, &patch)?;
+                if changes.is_empty() && words.is_some() {
+                    return Err(AppError::Conflict {
+                        detail: format!("ticket #{id} is {}, so it is not reopened", ticket.status),
+                        allowed: None,
+                    });
+                }
                 if changes.is_empty() {
                     Origin::record_update(&origin, &mut *tx, id).await?;
                     tx.commit().await?;
@@ -301,7 +330,30 @@ impl App {
                     crate::timers::set_reminder_date(&mut *tx, &next, date, &mut rules).await?;
                 }
                 Origin::record_update(&origin, &mut *tx, id).await?;
-                notify::queue(&mut *tx, events_of_update(&ticket, &next), actor.account, &[], now).await?;
+                let mut events = events_of_update(&ticket, &next);
+                if let Some(body) = words {
+                    let author = actor.account;
+                    let article = NewArticle {
+                        ticket: id,
+                        author,
+                        body,
+                        internal: false,
+                        channel: Channel::Web,
+                        at: now,
+                        external_author: None,
+                    };
+                    let article = tx.insert_article(&article).await?;
+                    record(
+                        &mut *tx,
+                        author,
+                        id,
+                        vec![Change::new("article", serde_json::Value::Null, article.id)],
+                        now,
+                    )
+                    .await?;
+                    events.push(Event::Reply { ticket: id, article: article.id });
+                }
+                notify::queue(&mut *tx, events, actor.account, &[], now).await?;
                 tx.commit().await?;
                 Ok(shown_to(&actor, next))
             })

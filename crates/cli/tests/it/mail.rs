@@ -142,6 +142,63 @@ fn any_contains(messages: &[Received], text: &str) -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_solution_mail_asks_the_requester_to_confirm_or_reopen_and_its_reopen_link_works() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let (_, requester, requester_token) = desk.person("requester", &[Role::Community]).await;
+    let (supporter_id, supporter, supporter_token) = desk.supporter().await;
+    let id = desk.open(&requester_token, json!({})).await;
+    let path = format!("/api/v1/tickets/{id}");
+    let take = json!({"status": "in_progress", "owner": supporter_id});
+    assert_eq!(desk.server.patch(&path, &supporter_token, take).await.status, StatusCode::OK);
+    let answer = json!({"body": "Your quota is now 200 GB.", "internal": false});
+    created(desk.server.post(&format!("{path}/articles"), &supporter_token, answer).await);
+    let solve = json!({"status": "solved", "resolution": "workaround"});
+    assert_eq!(desk.server.patch(&path, &desk.admin, solve).await.status, StatusCode::OK);
+
+    let mail = &desk.peer.about(&requester, "(solved)", 1).await[0];
+    for expected in [
+        "is solved (workaround)",
+        "Your quota is now 200 GB.",
+        &format!("/tickets/{id}?solution=confirm"),
+        &format!("/tickets/{id}?solution=reopen"),
+    ] {
+        assert!(mail.text.contains(expected), "{expected:?} in {}", mail.text);
+    }
+    let html = mail.html.as_deref().unwrap_or_default().replace("&#x2f;", "/");
+    for expected in
+        ["Your quota is now 200 GB.", &format!("/tickets/{id}?solution=confirm\">Yes, confirm it is solved")]
+    {
+        assert!(html.contains(expected), "{expected:?} in {html}");
+    }
+    // The owner hears of the solution but is not asked whether it solves the problem.
+    let to_owner = &desk.peer.about(&supporter, "(solved)", 1).await[0];
+    assert!(!to_owner.text.contains("?solution="), "{}", to_owner.text);
+
+    // The reopen link: the requester signs in first, then says why; blank is refused.
+    let page = format!("/tickets/{id}?solution=reopen");
+    let mut session = WebSession::new(&desk.server).await;
+    let signed_out = session.get(&page).await;
+    assert_eq!(signed_out.status, StatusCode::SEE_OTHER);
+    assert!(signed_out.location.as_deref().is_some_and(|l| l.starts_with("/login")), "{:?}", signed_out.location);
+    desk.server.app.set_password(&Actor::system(), &requester, "a long test password").await.expect("a password");
+    session.sign_in(&requester, "a long test password").await;
+    let asked = session.get(&page).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.html.contains("Does this solve your problem?") && asked.html.contains("Confirm it is solved"));
+    let before = snapshot(desk.server.store()).await;
+    let blank = session.post_form(&format!("/tickets/{id}/reopen"), &[("reason", "  ")]).await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", blank.html);
+    assert_eq!(snapshot(desk.server.store()).await, before, "a blank reason writes nothing");
+    let reopened = session.post_form(&format!("/tickets/{id}/reopen"), &[("reason", "Still full after a day.")]).await;
+    assert_eq!(reopened.status, StatusCode::SEE_OTHER, "{}", reopened.html);
+    let ticket = desk.server.get(&path, &requester_token).await.body;
+    assert_eq!(ticket["status"], "reopened");
+    let conversation = desk.server.get(&format!("{path}/articles"), &requester_token).await.body;
+    assert!(conversation.to_string().contains("Still full after a day."), "{conversation}");
+    desk.peer.about(&supporter, "Re: [Helpdesk #", 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, submitter_token) = desk.person("submitter", &[Role::Community]).await;
@@ -229,7 +286,11 @@ async fn a_follower_gets_the_public_replies_and_the_solution_only_while_followin
     // By then the reply between would have come too, had it been sent.
     let to_fan = desk.peer.messages_for(&fan);
     assert_eq!(to_fan.len(), 2, "a reply and the solution; not the opening, a status, a note: {to_fan:?}");
-    assert!(!any_contains(&to_fan, "SECRET-HOST-9") && !any_contains(&to_fan, "while nobody follows"));
+    assert!(!any_contains(&to_fan, "SECRET-HOST-9"), "a note never reaches a follower: {to_fan:?}");
+    // The reply made while nobody followed was not sent to Fan; the solution mail quotes it as
+    // the solution (the workers' last public words), which Fan may read.
+    let solution = to_fan.iter().find(|m| m.subject.contains("(solved)")).expect("the solution");
+    assert!(solution.text.contains("The solution:\n\nA reply while nobody follows."), "{}", solution.text);
     let to_copy = desk.peer.wait_for(&copy, 2).await;
     assert!(to_copy.iter().all(|m| m.subject.starts_with("Re: ")), "a copy hears of replies only: {to_copy:?}");
 

@@ -55,6 +55,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tickets/{id}/follow", post(tickets::follow))
         .route("/tickets/{id}/relations", post(tickets::relate))
         .route("/tickets/{id}/children", post(tickets::open_child))
+        .route("/tickets/{id}/reopen", post(tickets::reopen))
         .route("/tickets/{id}/edit", post(tickets::edit))
         .route("/tickets/{id}/links", post(tickets::add_link))
         .route("/tickets/{id}/links/{link}/remove", post(tickets::remove_link))

@@ -838,6 +838,14 @@ struct TicketPage {
     related: Vec<RelatedRow>,
     hidden_related: usize,
     may_relate: bool,
+    /// Whether the viewer may confirm the solution (verify it) or reopen the ticket: its
+    /// requester's side, once it is solved or unsolved.
+    may_confirm: bool,
+    may_reopen: bool,
+    /// Whether "It is not solved" opens at once (the solution mail's reopen link).
+    reopen_open: bool,
+    /// The qualifier, in words.
+    resolution: String,
     /// The units a part of its request may be opened for (when it may be related).
     child_units: Vec<Choice>,
     /// Its related links (id, address, host).
@@ -920,6 +928,20 @@ async fn ticket_page(
     errors: Errors,
     reply_draft: String,
     notice: &str,
+) -> PageResult {
+    ticket_page_for(state, viewer, id, errors, reply_draft, notice, None).await
+}
+
+/// The ticket's page; `solution` is the solution mail's answer the person came with
+/// (`confirm` or `reopen`).
+async fn ticket_page_for(
+    state: &AppState,
+    viewer: &Viewer,
+    id: TicketId,
+    errors: Errors,
+    reply_draft: String,
+    notice: &str,
+    solution: Option<&str>,
 ) -> PageResult {
     let view = state.app.ticket_view(&viewer.actor, id, first_hundred()?).await?;
     let TicketView {
@@ -1044,6 +1066,9 @@ async fn ticket_page(
         n => format!("step {n} of {TOP_ESCALATION}"),
     };
     // A part is not split again, nor a ticket that is finished.
+    // Only the requester's side confirms a solution, so only they are asked about it.
+    let may_confirm =
+        matches!(t.status, Status::Solved | Status::Unsolved) && view.next_statuses.contains(&Status::Verified);
     let open_now = !t.status.is_terminal() && !view.relations.items.iter().any(|r| r.kind == RelationKind::Parent);
     let page = TicketPage {
         external,
@@ -1081,6 +1106,10 @@ async fn ticket_page(
         hidden_related: view.relations.hidden,
         links: view.relations.links.iter().map(|l| (l.id, l.url.clone(), l.host.clone())).collect(),
         may_relate: may.relate,
+        may_confirm,
+        may_reopen: may_confirm && view.next_statuses.contains(&Status::Reopened) && may.reply,
+        reopen_open: solution == Some("reopen"),
+        resolution: t.resolution.map(|r| words(r.as_str())).unwrap_or_default(),
         child_units: if may.relate && open_now { child_units } else { Vec::new() },
         may_edit: may.edit,
         link_value: t.link_url.clone().unwrap_or_default(),
@@ -1150,9 +1179,34 @@ pub async fn show(
         Some("unrelate") => "The relation is removed.",
         Some("link") => "The link is added.",
         Some("unlink") => "The link is removed.",
+        Some("reopen") => "The ticket is reopened, and your message is added.",
         _ => "",
     };
-    ticket_page(&state, &viewer, id, Errors::default(), String::new(), notice).await
+    // The solution mail's links lead here; answering needs the person signed in.
+    let solution = q.get("solution").map(String::as_str).filter(|s| ["confirm", "reopen"].contains(s));
+    if let Some(answer) = solution
+        && viewer.actor.account.is_none()
+    {
+        return Err(PageError::SignIn(format!("/tickets/{id}?solution={answer}")));
+    }
+    ticket_page_for(&state, &viewer, id, Errors::default(), String::new(), notice, solution).await
+}
+
+/// Why the solution does not solve the problem.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReopenForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Reopens a solved or unsolved ticket with the requester's reason, as a public reply; a
+/// refusal comes back on the page.
+pub async fn reopen(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<ReopenForm>,
+) -> PageResult {
+    back_to_ticket(&state, &viewer, id, state.app.reopen(&viewer.actor, id, form.reason).await, "reopen").await
 }
 
 /// Adds a reply or an internal note (with attachments).
