@@ -2,6 +2,7 @@
 //! its solution by mail (the policy still decides, mail by mail, what they may read).
 
 use helpdesk_domain::TicketId;
+use helpdesk_domain::account::{Notification, RequesterMode};
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket};
 
 use crate::tickets::readable_for_update;
@@ -41,6 +42,40 @@ impl App {
             Some(account) => Ok(self.store.follows(id, account).await?),
             None => Ok(false),
         }
+    }
+}
+
+impl App {
+    /// How ticket `id`'s requester hears of it (its requester's side reads it): as they chose
+    /// for this ticket, or else as their profile says (the notification kind `every_change`).
+    pub async fn requester_mode(&self, actor: &Actor, id: TicketId) -> AppResult<RequesterMode> {
+        let ticket = self.ticket(actor, id).await?;
+        self.mode_of(&ticket).await
+    }
+
+    /// How `ticket`'s requester hears of it.
+    pub(crate) async fn mode_of(&self, ticket: &helpdesk_domain::ticket::Ticket) -> AppResult<RequesterMode> {
+        if let Some(mode) = self.store.requester_mode(ticket.id).await? {
+            return Ok(mode);
+        }
+        let requester = ticket.on_behalf_of.unwrap_or(ticket.submitter);
+        Ok(match self.store.wants_notification(requester, Notification::EveryChange).await? {
+            true => RequesterMode::EveryChange,
+            false => RequesterMode::SolutionOnly,
+        })
+    }
+
+    /// Ticket `id`'s requester hears of it in `mode` from now on (theirs alone to choose).
+    pub async fn set_requester_mode(&self, actor: &Actor, id: TicketId, mode: RequesterMode) -> AppResult<()> {
+        let actor = actor.clone();
+        self.write(move |mut tx| async move {
+            let ticket = readable_for_update(&mut *tx, &actor, id).await?;
+            check_ticket(&actor, TicketAction::SetRequesterMode, &TicketFacts::from(&ticket))?;
+            tx.set_requester_mode(id, mode).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 }
 

@@ -3,7 +3,7 @@
 //! read, and queues those messages in the transaction that finishes the notify job, so that a
 //! change is announced once, even when the worker stops half-way.
 
-use helpdesk_domain::account::{Account, Notification};
+use helpdesk_domain::account::{Account, Notification, RequesterMode};
 use helpdesk_domain::clock::ClockKind;
 use helpdesk_domain::paging::PageRequest;
 use helpdesk_domain::policy::{Actor, TicketAction, TicketFacts, check_ticket, shown_to};
@@ -323,7 +323,21 @@ impl App {
             _ => None,
         };
         let url = format!("{}/tickets/{}", self.public_url, ticket.id);
-        let candidates = self.candidates(&notify.event, &ticket, unit.as_ref()).await?;
+        let mut candidates = self.candidates(&notify.event, &ticket, unit.as_ref()).await?;
+        // A requester who asked for the solution only hears of nothing else but what asks
+        // something of them (the receipt, the reminders of a ticket waiting for their reply).
+        let heard = matches!(
+            notify.event,
+            Event::Opened { .. }
+                | Event::WaitingReminder { .. }
+                | Event::StatusChanged { to: Status::Solved | Status::Unsolved, .. }
+        );
+        if !heard
+            && candidates.iter().any(|c| c.audience == Audience::Requester)
+            && self.mode_of(&ticket).await? == RequesterMode::SolutionOnly
+        {
+            candidates.retain(|c| c.audience != Audience::Requester);
+        }
         let addresses: Vec<String> = candidates.iter().map(|c| c.address.to_lowercase()).collect();
         let units_named = self.store.units_by_email(&addresses).await?;
         let mut notices: Vec<Notice> = Vec::new();

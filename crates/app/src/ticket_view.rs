@@ -107,6 +107,8 @@ pub struct TicketMay {
     pub relate: bool,
     /// Change what was written at opening (title, description, link, copies).
     pub edit: bool,
+    /// How its requester hears of it, when this person is its requester (and so may choose).
+    pub requester_mode: Option<helpdesk_domain::account::RequesterMode>,
 }
 
 impl App {
@@ -155,7 +157,12 @@ impl App {
             Some(account) if follow => self.store.follows(id, account).await?,
             _ => false,
         };
+        let requester_mode = match may(TicketAction::SetRequesterMode) {
+            true => Some(self.mode_of(&ticket).await?),
+            false => None,
+        };
         let may = TicketMay {
+            requester_mode,
             reply: may(TicketAction::Reply),
             note: may(TicketAction::AddInternalNote),
             attach: may(TicketAction::Attach),

@@ -203,6 +203,9 @@ pub enum Notification {
     JoinRequest,
     /// A ticket of yours or your unit's is late, or escalated (service levels).
     ServiceLevel,
+    /// Every change of a ticket you opened, by default; without it, only its solution (the
+    /// default of the requester's mode, [`RequesterMode`]).
+    EveryChange,
 }
 
 named_enum!(Notification {
@@ -213,6 +216,24 @@ named_enum!(Notification {
     Reopened => "reopened",
     JoinRequest => "join_request",
     ServiceLevel => "service_level",
+    EveryChange => "every_change",
+});
+
+/// How a ticket's requester hears of it by mail (GGUS's submitter mode): of every change, or of
+/// its solution only. Either way they get the receipt of a new ticket and the reminders of one
+/// waiting for their reply, which ask something of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequesterMode {
+    /// Every public reply and change of status.
+    EveryChange,
+    /// The solution only.
+    SolutionOnly,
+}
+
+named_enum!(RequesterMode {
+    EveryChange => "every_change",
+    SolutionOnly => "solution_only",
 });
 
 /// The roles to grant, checked: only grantable ones, each once, in order; none means

@@ -253,6 +253,9 @@ pub enum TicketAction {
     /// Make a team ticket an alarm ticket (its team's alarmers, and its supporters who hold the
     /// alarm right).
     RaiseAlarm,
+    /// Choose how the ticket's requester hears of it by mail: every change, or the solution
+    /// only (GGUS's submitter mode); theirs alone.
+    SetRequesterMode,
 }
 
 /// Something done outside any one ticket.
@@ -590,6 +593,14 @@ pub fn check_ticket(actor: &Actor, action: TicketAction, t: &TicketFacts) -> Res
         TicketAction::RaiseAlarm => {
             deny("only the team's alarmers, and the ticket's supporters with the alarm right, may raise an alarm")
         }
+        TicketAction::SetRequesterMode
+            if actor.account.is_some()
+                && !actor.gateway_only()
+                && (actor.account == Some(t.submitter) || actor.account == t.on_behalf_of) =>
+        {
+            Ok(())
+        }
+        TicketAction::SetRequesterMode => deny("only the ticket's requester chooses how they hear of it"),
     }
 }
 
@@ -601,7 +612,7 @@ fn works_on(action: TicketAction, requester_side: bool) -> bool {
         TicketAction::Read | TicketAction::ReadInternal | TicketAction::ReadContacts => false,
         TicketAction::Follow | TicketAction::Relate => false,
         TicketAction::Reply | TicketAction::Edit | TicketAction::SetStatus(_) | TicketAction::Attach => !requester_side,
-        TicketAction::Escalate => false,
+        TicketAction::Escalate | TicketAction::SetRequesterMode => false,
         TicketAction::RaiseAlarm
         | TicketAction::AddInternalNote
         | TicketAction::SetPriority
@@ -748,7 +759,8 @@ mod tests {
     /// The matrix's columns, in order.
     const COLUMNS: &str = "R read, Y reply, N internal note, I read internal notes, H status on_hold, \
         S status solved, P priority, V privacy, A assign an owner, E escalate to another unit, T attach, \
-        X escalate as a requester, F follow, L relate, D edit, W raise an alarm, B open on behalf of";
+        X escalate as a requester, F follow, L relate, D edit, W raise an alarm, M choose the requester's mail, \
+        B open on behalf of";
 
     fn answers(actor: &Actor, t: &TicketFacts, customer_orgs: &[OrgId]) -> String {
         let actions = [
@@ -768,10 +780,11 @@ mod tests {
             TicketAction::Relate,
             TicketAction::Edit,
             TicketAction::RaiseAlarm,
+            TicketAction::SetRequesterMode,
         ];
         let mut out: String = actions
             .iter()
-            .zip("RYNIHSPVAETXFLDW".chars())
+            .zip("RYNIHSPVAETXFLDWM".chars())
             .map(|(a, c)| if check_ticket(actor, *a, t).is_ok() { c } else { '.' })
             .collect();
         out.push(if check(actor, Action::OpenOnBehalfOf(customer_orgs.to_vec())).is_ok() { 'B' } else { '.' });
@@ -783,58 +796,58 @@ mod tests {
         // role, relation, expected on a public ticket, expected on a private ticket.
         // Columns: see COLUMNS. Written out by hand from DOMAIN.md; never computed.
         let matrix: &[(&str, &str, &str, &str)] = &[
-            ("anonymous", "own", "R................", "................."),
-            ("anonymous", "same org", "R................", "................."),
-            ("anonymous", "other org", "R................", "................."),
-            ("anonymous", "assigned unit", "R................", "................."),
-            ("anonymous", "other unit", "R................", "................."),
-            ("community", "own", "RY...S.....XF.D..", "RY...S.....XF.D.."),
-            ("community", "same org", "RY..........F....", "................."),
-            ("community", "other org", "RY..........F....", "................."),
-            ("community", "assigned unit", "RY..........F....", "................."),
-            ("community", "other unit", "RY..........F....", "................."),
-            ("named", "own", "RY...SPV..TXF.D..", "RY...SPV..TXF.D.."),
-            ("named", "same org", "RY...SPV..TXF.D..", "RY...SPV..TXF.D.."),
-            ("named", "other org", "RY..........F....", "................."),
-            ("named", "assigned unit", "RY..........F....", "................."),
-            ("named", "other unit", "RY..........F....", "................."),
-            ("partner", "own", "RY...SPV..TXF.D..", "RY...SPV..TXF.D.."),
-            ("partner", "same org", "RY...SPV..TXF.D.B", "RY...SPV..TXF.D.B"),
-            ("partner", "other org", "RY..........F....", "................."),
-            ("partner", "assigned unit", "RY..........F....", "................."),
-            ("partner", "other unit", "RY..........F....", "................."),
-            ("supporter", "own", "RY...SPV..TXF.D..", "RY...SPV..TXF.D.."),
-            ("supporter", "same org", "RY..........F....", "................."),
-            ("supporter", "other org", "RY..........F....", "................."),
-            ("supporter", "assigned unit", "RYNIHSPV.ET.FLD..", "RYNIHSPV.ET.FLD.."),
-            ("supporter", "other unit", "RY..........F....", "................."),
-            ("unit manager", "own", "RY...SPV..TXF.D..", "RY...SPV..TXF.D.."),
-            ("unit manager", "same org", "RY..........F....", "................."),
-            ("unit manager", "other org", "RY..........F....", "................."),
-            ("unit manager", "assigned unit", "RYNIHSPVAET.FLD..", "RYNIHSPVAET.FLD.."),
-            ("unit manager", "other unit", "RY..........F....", "................."),
-            ("staff", "own", "RYNIHSPVAETXFLD.B", "RYNIHSPVAETXFLD.B"),
-            ("staff", "same org", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
-            ("staff", "other org", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
-            ("staff", "assigned unit", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
-            ("staff", "other unit", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
-            ("admin", "own", "RYNIHSPVAETXFLD.B", "RYNIHSPVAETXFLD.B"),
-            ("admin", "same org", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
-            ("admin", "other org", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
-            ("admin", "assigned unit", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
-            ("admin", "other unit", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
-            ("team member", "own", "RY...S.....XF.D..", "RY...S.....XF.D.."),
-            ("team member", "other unit", "RY..........F....", "................."),
-            ("team member", "team ticket", "RY...S.....XF.D..", "RY...S.....XF.D.."),
-            ("other team", "team ticket", "RY..........F....", "................."),
-            ("alarmer", "team ticket", "RY...S.....XF.DW.", "RY...S.....XF.DW."),
-            ("alarmer", "other unit", "RY..........F....", "................."),
-            ("community", "team ticket", "RY..........F....", "................."),
-            ("supporter", "team ticket", "RY..........F....", "................."),
-            ("alarm supporter", "team ticket", "RY..........F....", "................."),
-            ("alarm supporter", "team in unit", "RYNIHSPV.ET.FLDW.", "RYNIHSPV.ET.FLDW."),
-            ("supporter", "team in unit", "RYNIHSPV.ET.FLD..", "RYNIHSPV.ET.FLD.."),
-            ("staff", "team ticket", "RYNIHSPVAET.FLD.B", "RYNIHSPVAET.FLD.B"),
+            ("anonymous", "own", "R.................", ".................."),
+            ("anonymous", "same org", "R.................", ".................."),
+            ("anonymous", "other org", "R.................", ".................."),
+            ("anonymous", "assigned unit", "R.................", ".................."),
+            ("anonymous", "other unit", "R.................", ".................."),
+            ("community", "own", "RY...S.....XF.D.M.", "RY...S.....XF.D.M."),
+            ("community", "same org", "RY..........F.....", ".................."),
+            ("community", "other org", "RY..........F.....", ".................."),
+            ("community", "assigned unit", "RY..........F.....", ".................."),
+            ("community", "other unit", "RY..........F.....", ".................."),
+            ("named", "own", "RY...SPV..TXF.D.M.", "RY...SPV..TXF.D.M."),
+            ("named", "same org", "RY...SPV..TXF.D...", "RY...SPV..TXF.D..."),
+            ("named", "other org", "RY..........F.....", ".................."),
+            ("named", "assigned unit", "RY..........F.....", ".................."),
+            ("named", "other unit", "RY..........F.....", ".................."),
+            ("partner", "own", "RY...SPV..TXF.D.M.", "RY...SPV..TXF.D.M."),
+            ("partner", "same org", "RY...SPV..TXF.D..B", "RY...SPV..TXF.D..B"),
+            ("partner", "other org", "RY..........F.....", ".................."),
+            ("partner", "assigned unit", "RY..........F.....", ".................."),
+            ("partner", "other unit", "RY..........F.....", ".................."),
+            ("supporter", "own", "RY...SPV..TXF.D.M.", "RY...SPV..TXF.D.M."),
+            ("supporter", "same org", "RY..........F.....", ".................."),
+            ("supporter", "other org", "RY..........F.....", ".................."),
+            ("supporter", "assigned unit", "RYNIHSPV.ET.FLD...", "RYNIHSPV.ET.FLD..."),
+            ("supporter", "other unit", "RY..........F.....", ".................."),
+            ("unit manager", "own", "RY...SPV..TXF.D.M.", "RY...SPV..TXF.D.M."),
+            ("unit manager", "same org", "RY..........F.....", ".................."),
+            ("unit manager", "other org", "RY..........F.....", ".................."),
+            ("unit manager", "assigned unit", "RYNIHSPVAET.FLD...", "RYNIHSPVAET.FLD..."),
+            ("unit manager", "other unit", "RY..........F.....", ".................."),
+            ("staff", "own", "RYNIHSPVAETXFLD.MB", "RYNIHSPVAETXFLD.MB"),
+            ("staff", "same org", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
+            ("staff", "other org", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
+            ("staff", "assigned unit", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
+            ("staff", "other unit", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
+            ("admin", "own", "RYNIHSPVAETXFLD.MB", "RYNIHSPVAETXFLD.MB"),
+            ("admin", "same org", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
+            ("admin", "other org", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
+            ("admin", "assigned unit", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
+            ("admin", "other unit", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
+            ("team member", "own", "RY...S.....XF.D.M.", "RY...S.....XF.D.M."),
+            ("team member", "other unit", "RY..........F.....", ".................."),
+            ("team member", "team ticket", "RY...S.....XF.D...", "RY...S.....XF.D..."),
+            ("other team", "team ticket", "RY..........F.....", ".................."),
+            ("alarmer", "team ticket", "RY...S.....XF.DW..", "RY...S.....XF.DW.."),
+            ("alarmer", "other unit", "RY..........F.....", ".................."),
+            ("community", "team ticket", "RY..........F.....", ".................."),
+            ("supporter", "team ticket", "RY..........F.....", ".................."),
+            ("alarm supporter", "team ticket", "RY..........F.....", ".................."),
+            ("alarm supporter", "team in unit", "RYNIHSPV.ET.FLDW..", "RYNIHSPV.ET.FLDW.."),
+            ("supporter", "team in unit", "RYNIHSPV.ET.FLD...", "RYNIHSPV.ET.FLD..."),
+            ("staff", "team ticket", "RYNIHSPVAET.FLD..B", "RYNIHSPVAET.FLD..B"),
         ];
         let mut wrong = Vec::new();
         for (name, relation, public, private) in matrix {

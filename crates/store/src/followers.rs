@@ -1,7 +1,9 @@
-//! Who follows a ticket: people who get its public replies and its solution by mail. Supertraits
+//! Who follows a ticket: people who get its public replies and its solution by mail; and how
+//! its requester hears of it. Supertraits
 //! of [`Store`](crate::Store) and [`Tx`](crate::Tx).
 
 use async_trait::async_trait;
+use helpdesk_domain::account::RequesterMode;
 use helpdesk_domain::{AccountId, TicketId};
 use time::OffsetDateTime;
 
@@ -17,6 +19,8 @@ pub trait FollowerStore {
     async fn followers(&self, ticket: TicketId) -> StoreResult<Vec<AccountId>>;
     /// Whether `account` follows `ticket`.
     async fn follows(&self, ticket: TicketId, account: AccountId) -> StoreResult<bool>;
+    /// The mode `ticket`'s requester chose for it, if they chose one.
+    async fn requester_mode(&self, ticket: TicketId) -> StoreResult<Option<RequesterMode>>;
 }
 
 /// Following and no longer following, in a transaction.
@@ -26,4 +30,6 @@ pub trait FollowerTx {
     async fn follow(&mut self, ticket: TicketId, account: AccountId, since: OffsetDateTime) -> StoreResult<bool>;
     /// `account` no longer follows `ticket`; true when it did.
     async fn unfollow(&mut self, ticket: TicketId, account: AccountId) -> StoreResult<bool>;
+    /// `ticket`'s requester hears of it in `mode` from now on.
+    async fn set_requester_mode(&mut self, ticket: TicketId, mode: RequesterMode) -> StoreResult<()>;
 }

@@ -30,6 +30,18 @@ macro_rules! followers_sql {
                     .await?;
                 Ok(found.is_some())
             }
+
+            async fn requester_mode(
+                &self,
+                ticket: helpdesk_domain::TicketId,
+            ) -> crate::StoreResult<Option<helpdesk_domain::account::RequesterMode>> {
+                let mode: Option<String> = sqlx::query_scalar($crate::statements::followers::REQUESTER_MODE)
+                    .bind(ticket)
+                    .fetch_optional(&self.read)
+                    .await?;
+                mode.map(|m| m.parse().map_err(|e| crate::StoreError::Corrupt(format!("requester mode: {e}"))))
+                    .transpose()
+            }
         }
 
         #[async_trait::async_trait]
@@ -60,6 +72,19 @@ macro_rules! followers_sql {
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_requester_mode(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                mode: helpdesk_domain::account::RequesterMode,
+            ) -> crate::StoreResult<()> {
+                sqlx::query($crate::statements::followers::SET_REQUESTER_MODE)
+                    .bind(ticket)
+                    .bind(mode.as_str())
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
             }
         }
     };

@@ -12,7 +12,8 @@ use serde_json::json;
 use helpdesk_domain::policy::Actor;
 
 use crate::common::{
-    MailPeer, Options, Received, TestServer, WebSession, assert_problem, created, mail_peer, snapshot, unique_address,
+    MailPeer, Options, Received, TestServer, WebSession, assert_problem, created, mail_peer, snapshot,
+    snapshot_when_idle, unique_address,
 };
 
 /// A helpdesk with a unit reached at its own address, a category that asks no questions, an
@@ -185,7 +186,7 @@ async fn the_solution_mail_asks_the_requester_to_confirm_or_reopen_and_its_reope
     let asked = session.get(&page).await;
     assert_eq!(asked.status, StatusCode::OK);
     assert!(asked.html.contains("Does this solve your problem?") && asked.html.contains("Confirm it is solved"));
-    let before = snapshot(desk.server.store()).await;
+    let before = snapshot_when_idle(desk.server.store()).await;
     let blank = session.post_form(&format!("/tickets/{id}/reopen"), &[("reason", "  ")]).await;
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", blank.html);
     assert_eq!(snapshot(desk.server.store()).await, before, "a blank reason writes nothing");
@@ -196,6 +197,59 @@ async fn the_solution_mail_asks_the_requester_to_confirm_or_reopen_and_its_reope
     let conversation = desk.server.get(&format!("{path}/articles"), &requester_token).await.body;
     assert!(conversation.to_string().contains("Still full after a day."), "{conversation}");
     desk.peer.about(&supporter, "Re: [Helpdesk #", 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_requester_who_asks_for_the_solution_only_hears_of_nothing_else() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let (_, requester, requester_token) = desk.person("requester", &[Role::Community]).await;
+    let (_, supporter, supporter_token) = desk.supporter().await;
+    let copy = unique_address("copy");
+    let id = desk.open(&requester_token, json!({"copy_to": [copy]})).await;
+    let mode = format!("/api/v1/tickets/{id}/requester-mode");
+    desk.peer.about(&supporter, &format!("[Helpdesk #{id}]"), 1).await;
+    assert_eq!(desk.server.get(&mode, &requester_token).await.body["mode"], "every_change", "the profile's default");
+
+    let before = snapshot_when_idle(desk.server.store()).await;
+    let refusals = [
+        (&supporter_token, json!({"mode": "solution_only"}), StatusCode::FORBIDDEN, "the supporter chooses for them"),
+        (&requester_token, json!({"mode": "sometimes"}), StatusCode::UNPROCESSABLE_ENTITY, "no such mode"),
+    ];
+    for (token, body, status, why) in refusals {
+        let answer = desk.server.call(Method::PUT, &mode, Some(token), Some(body)).await;
+        assert_eq!(answer.status, status, "{why}: {:?}", answer.body);
+        assert_problem(&answer, status);
+    }
+    assert_eq!(snapshot(desk.server.store()).await, before, "refusals write nothing");
+    let chosen =
+        desk.server.call(Method::PUT, &mode, Some(&requester_token), Some(json!({"mode": "solution_only"}))).await;
+    assert_eq!(chosen.status, StatusCode::OK, "{:?}", chosen.body);
+
+    let path = format!("/api/v1/tickets/{id}");
+    assert_eq!(
+        desk.server.patch(&path, &supporter_token, json!({"status": "in_progress"})).await.status,
+        StatusCode::OK
+    );
+    let reply = json!({"body": "We are looking at it.", "internal": false});
+    created(desk.server.post(&format!("{path}/articles"), &supporter_token, reply).await);
+    let solve = json!({"status": "solved"});
+    assert_eq!(desk.server.patch(&path, &supporter_token, solve).await.status, StatusCode::OK);
+    desk.peer.about(&requester, "(solved)", 1).await;
+    // The copy had the reply before the solution was written: had the requester's been sent, it
+    // would be there too.
+    desk.peer.about(&copy, "Re: [Helpdesk #", 1).await;
+    let to_requester = desk.peer.messages_for(&requester);
+    let subjects: Vec<&str> = to_requester.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(to_requester.len(), 2, "the receipt and the solution, nothing between: {subjects:?}");
+
+    // The profile's default: without `every_change`, a new ticket's requester hears of its
+    // solution only, until they choose otherwise for it.
+    let wanted = json!({"wanted": ["ticket_opened", "public_reply", "status_change"]});
+    let saved = desk.server.call(Method::PUT, "/api/v1/me/notifications", Some(&requester_token), Some(wanted)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{:?}", saved.body);
+    let next = desk.open(&requester_token, json!({})).await;
+    let next_mode = desk.server.get(&format!("/api/v1/tickets/{next}/requester-mode"), &requester_token).await;
+    assert_eq!(next_mode.body["mode"], "solution_only");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -59,6 +59,9 @@ fn notification_label(n: Notification) -> &'static str {
         Notification::Reopened => "A ticket I work on is reopened",
         Notification::JoinRequest => "Somebody asks to join a unit I manage",
         Notification::ServiceLevel => "A ticket I own, or of my units, is late or escalated",
+        Notification::EveryChange => {
+            "Every reply and change of a ticket I opened (without it, only its solution; each ticket can say otherwise)"
+        }
     }
 }
 

@@ -842,6 +842,8 @@ struct TicketPage {
     /// requester's side, once it is solved or unsolved.
     may_confirm: bool,
     may_reopen: bool,
+    /// How the requester hears of it (`every_change`, `solution_only`), for the requester.
+    requester_mode: String,
     /// Whether "It is not solved" opens at once (the solution mail's reopen link).
     reopen_open: bool,
     /// The qualifier, in words.
@@ -1107,6 +1109,7 @@ async fn ticket_page_for(
         links: view.relations.links.iter().map(|l| (l.id, l.url.clone(), l.host.clone())).collect(),
         may_relate: may.relate,
         may_confirm,
+        requester_mode: may.requester_mode.map(|m| m.as_str().to_owned()).unwrap_or_default(),
         may_reopen: may_confirm && view.next_statuses.contains(&Status::Reopened) && may.reply,
         reopen_open: solution == Some("reopen"),
         resolution: t.resolution.map(|r| words(r.as_str())).unwrap_or_default(),
@@ -1180,6 +1183,7 @@ pub async fn show(
         Some("link") => "The link is added.",
         Some("unlink") => "The link is removed.",
         Some("reopen") => "The ticket is reopened, and your message is added.",
+        Some("mode") => "Your choice of mail for this ticket is saved.",
         _ => "",
     };
     // The solution mail's links lead here; answering needs the person signed in.
@@ -1190,6 +1194,26 @@ pub async fn show(
         return Err(PageError::SignIn(format!("/tickets/{id}?solution={answer}")));
     }
     ticket_page_for(&state, &viewer, id, Errors::default(), String::new(), notice, solution).await
+}
+
+/// How the requester wants to hear of the ticket.
+#[derive(Debug, Default, Deserialize)]
+pub struct ModeForm {
+    #[serde(default)]
+    mode: String,
+}
+
+/// Saves how the requester hears of the ticket by mail.
+pub async fn set_requester_mode(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<ModeForm>,
+) -> PageResult {
+    let outcome = match form.mode.parse() {
+        Ok(mode) => state.app.set_requester_mode(&viewer.actor, id, mode).await,
+        Err(_) => Err(helpdesk_app::AppError::invalid("mode", "choose every change or the solution only")),
+    };
+    back_to_ticket(&state, &viewer, id, outcome, "mode").await
 }
 
 /// Why the solution does not solve the problem.

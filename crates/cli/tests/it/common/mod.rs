@@ -500,6 +500,16 @@ pub async fn snapshot(store: &Arc<dyn Store>) -> Vec<(&'static str, i64)> {
     store.row_counts().await.expect("row counts")
 }
 
+/// Row counts of every table once no job is waiting (at most 15 s): what the worker had still
+/// to do (mail being sent) is not taken for what a refusal wrote.
+pub async fn snapshot_when_idle(store: &Arc<dyn Store>) -> Vec<(&'static str, i64)> {
+    eventually("the jobs to be done", std::time::Duration::from_secs(15), || async {
+        let counts = snapshot(store).await;
+        counts.iter().any(|(table, n)| *table == "jobs" && *n == 0).then_some(counts)
+    })
+    .await
+}
+
 /// Row counts of every table but the counter of attempts (a refused sign-in is counted: that is
 /// the throttle), to prove that a refusal changed nothing else.
 pub async fn snapshot_but_attempts(store: &Arc<dyn Store>) -> Vec<(&'static str, i64)> {
