@@ -242,6 +242,8 @@ pub enum Audience {
     TeamAddress,
     /// The unit's alarm address (an alarm ticket, at any hour).
     AlarmAddress,
+    /// Someone the ticket's supporters involved in it: what its unit gets, internal notes too.
+    Involved,
 }
 
 /// One message to write: everything its templates show, already cut to what the recipient may
@@ -310,9 +312,8 @@ impl App {
         let unit = self.store.unit(ticket.unit).await?;
         let article = match notify.event {
             Event::Reply { article, .. } => match self.store.article(article).await? {
-                // An internal note is never announced by mail.
-                Some(a) if !a.internal => Some(a),
-                _ => return Ok(Vec::new()),
+                Some(a) => Some(a),
+                None => return Ok(Vec::new()),
             },
             _ => None,
         };
@@ -332,6 +333,11 @@ impl App {
                 | Event::WaitingReminder { .. }
                 | Event::StatusChanged { to: Status::Solved | Status::Unsolved, .. }
         );
+        // An internal note reaches the people involved in the ticket, and nobody else.
+        let internal = article.as_ref().is_some_and(|a| a.internal);
+        if internal {
+            candidates.retain(|c| c.audience == Audience::Involved);
+        }
         if !heard
             && candidates.iter().any(|c| c.audience == Audience::Requester)
             && self.mode_of(&ticket).await? == RequesterMode::SolutionOnly
@@ -363,7 +369,8 @@ impl App {
                 continue;
             }
             let facts = TicketFacts::from(&ticket);
-            if check_ticket(&c.actor, TicketAction::Read, &facts).is_err() {
+            let reads = if internal { TicketAction::ReadInternal } else { TicketAction::Read };
+            if check_ticket(&c.actor, reads, &facts).is_err() {
                 continue;
             }
             let may_reply = check_ticket(&c.actor, TicketAction::Reply, &facts).is_ok() || c.account.is_none();
@@ -479,6 +486,11 @@ impl App {
             {
                 self.push_address(&mut all, address, Audience::Monitoring).await?;
             }
+        }
+        // The people involved get what the unit gets (internal notes too: see `notices`), as
+        // people who work on it, after those who hear of it in a part of their own.
+        for person in self.store.involved(ticket.id).await? {
+            self.push_account(&mut all, person, Audience::Involved).await?;
         }
         // Followers hear of the conversation and the solution; last, so that anyone who hears
         // of the ticket in another part hears of it as that.

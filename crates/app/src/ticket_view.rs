@@ -60,6 +60,8 @@ pub struct TicketView {
     /// For those who work on it: what the requesters of its duplicates (slaves) wrote on them,
     /// each with its ticket, oldest first.
     pub from_duplicates: Vec<(TicketId, Article)>,
+    /// For those who read its internal notes: the people involved in it.
+    pub involved: Vec<helpdesk_domain::account::InvolvedPerson>,
 }
 
 /// A step Helpdesk will take by itself on a ticket.
@@ -191,6 +193,10 @@ impl App {
             None => None,
         };
         let pending = self.pending(&ticket, &units).await?;
+        let involved = match internal {
+            true => self.involved(actor, id).await?,
+            false => Vec::new(),
+        };
         Ok(TicketView {
             ticket,
             articles,
@@ -208,6 +214,7 @@ impl App {
             relations,
             from_duplicates,
             team_name,
+            involved,
         })
     }
 

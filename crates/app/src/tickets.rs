@@ -439,7 +439,8 @@ impl App {
             record(&mut *tx, author, id, changes, now).await?;
             let quiet =
                 Origin::record(&origin, &mut *tx, InboundStatus::ArticleAdded, id, Some(article.id), now).await?;
-            if !internal {
+            // An internal note is mailed only to the people involved in the ticket.
+            if !internal || !tx.involved_in_tx(id).await?.is_empty() {
                 notify::queue(&mut *tx, vec![Event::Reply { ticket: id, article: article.id }], author, &quiet, now)
                     .await?;
             }

@@ -219,6 +219,18 @@ named_enum!(Notification {
     EveryChange => "every_change",
 });
 
+/// Someone involved in a ticket by its supporters: they get what its unit gets by mail,
+/// internal notes included (GGUS's "involve others").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvolvedPerson {
+    /// Their account.
+    pub account: crate::AccountId,
+    /// Their name.
+    pub name: String,
+    /// Their address.
+    pub email: String,
+}
+
 /// How a ticket's requester hears of it by mail (GGUS's submitter mode): of every change, or of
 /// its solution only. Either way they get the receipt of a new ticket and the reminders of one
 /// waiting for their reply, which ask something of them.

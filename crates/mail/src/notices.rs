@@ -84,6 +84,9 @@ fn subject_of(notice: &Notice, tag: &str) -> String {
         Event::Alarm { .. } => format!("{tagged} (raised to an alarm)"),
         Event::Assigned { owner: Some(_), .. } => format!("{tagged} (assigned to you)"),
         Event::Assigned { .. } => format!("{tagged} (assigned to {})", notice.unit_name),
+        Event::Reply { .. } if notice.article.as_ref().is_some_and(|a| a.internal) => {
+            format!("Re: {tagged} (internal note)")
+        }
         Event::Reply { .. } => format!("Re: {tagged}"),
         Event::StatusChanged { to, .. } => format!("{tagged} ({to})"),
         Event::Reopened { .. } => format!("{tagged} (reopened)"),

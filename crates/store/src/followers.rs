@@ -21,6 +21,8 @@ pub trait FollowerStore {
     async fn follows(&self, ticket: TicketId, account: AccountId) -> StoreResult<bool>;
     /// The mode `ticket`'s requester chose for it, if they chose one.
     async fn requester_mode(&self, ticket: TicketId) -> StoreResult<Option<RequesterMode>>;
+    /// The accounts involved in `ticket` (at most [`MOST_FOLLOWERS`]).
+    async fn involved(&self, ticket: TicketId) -> StoreResult<Vec<AccountId>>;
 }
 
 /// Following and no longer following, in a transaction.
@@ -32,4 +34,16 @@ pub trait FollowerTx {
     async fn unfollow(&mut self, ticket: TicketId, account: AccountId) -> StoreResult<bool>;
     /// `ticket`'s requester hears of it in `mode` from now on.
     async fn set_requester_mode(&mut self, ticket: TicketId, mode: RequesterMode) -> StoreResult<()>;
+    /// `account` is involved in `ticket` by `by` from `since` on; true when it was not before.
+    async fn involve(
+        &mut self,
+        ticket: TicketId,
+        account: AccountId,
+        by: Option<AccountId>,
+        since: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// `account` is no longer involved in `ticket`; true when it was.
+    async fn uninvolve(&mut self, ticket: TicketId, account: AccountId) -> StoreResult<bool>;
+    /// The accounts involved in `ticket`, in this transaction (at most [`MOST_FOLLOWERS`]).
+    async fn involved_in_tx(&mut self, ticket: TicketId) -> StoreResult<Vec<AccountId>>;
 }

@@ -42,6 +42,17 @@ macro_rules! followers_sql {
                 mode.map(|m| m.parse().map_err(|e| crate::StoreError::Corrupt(format!("requester mode: {e}"))))
                     .transpose()
             }
+
+            async fn involved(
+                &self,
+                ticket: helpdesk_domain::TicketId,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::AccountId>> {
+                Ok(sqlx::query_scalar($crate::statements::followers::INVOLVED)
+                    .bind(ticket)
+                    .bind(MOST_FOLLOWERS as i64)
+                    .fetch_all(&self.read)
+                    .await?)
+            }
         }
 
         #[async_trait::async_trait]
@@ -85,6 +96,47 @@ macro_rules! followers_sql {
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
+            }
+
+            async fn involve(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                account: helpdesk_domain::AccountId,
+                by: Option<helpdesk_domain::AccountId>,
+                since: time::OffsetDateTime,
+            ) -> crate::StoreResult<bool> {
+                let done = sqlx::query($crate::statements::followers::INVOLVE)
+                    .bind(ticket)
+                    .bind(account)
+                    .bind(by)
+                    .bind(crate::rows::Ts::from(since))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn uninvolve(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+                account: helpdesk_domain::AccountId,
+            ) -> crate::StoreResult<bool> {
+                let done = sqlx::query($crate::statements::followers::UNINVOLVE)
+                    .bind(ticket)
+                    .bind(account)
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn involved_in_tx(
+                &mut self,
+                ticket: helpdesk_domain::TicketId,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::AccountId>> {
+                Ok(sqlx::query_scalar($crate::statements::followers::INVOLVED)
+                    .bind(ticket)
+                    .bind(MOST_FOLLOWERS as i64)
+                    .fetch_all(&mut *self.tx)
+                    .await?)
             }
         }
     };

@@ -253,6 +253,69 @@ async fn a_requester_who_asks_for_the_solution_only_hears_of_nothing_else() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn people_involved_get_what_the_unit_gets_internal_notes_included_if_they_may_read_them() {
+    let Some(desk) = MailDesk::new("direct").await else { return };
+    let (_, requester, requester_token) = desk.person("requester", &[Role::Community]).await;
+    let (supporter_id, _, supporter_token) = desk.supporter().await;
+    let (sally_id, sally, _) = desk.person("sally", &[Role::Staff]).await;
+    let (_, carl, _) = desk.person("carl", &[Role::Community]).await;
+    let id = desk.open(&requester_token, json!({})).await;
+    let take = json!({"status": "in_progress", "owner": supporter_id});
+    assert_eq!(
+        desk.server.patch(&format!("/api/v1/tickets/{id}"), &supporter_token, take).await.status,
+        StatusCode::OK
+    );
+    let involved = format!("/api/v1/tickets/{id}/involved");
+
+    let before = snapshot_when_idle(desk.server.store()).await;
+    let refusals = [
+        (&supporter_token, carl.clone(), StatusCode::UNPROCESSABLE_ENTITY, "internal notes are for"),
+        (&supporter_token, unique_address("nobody"), StatusCode::UNPROCESSABLE_ENTITY, "no active account"),
+        (&requester_token, sally.clone(), StatusCode::FORBIDDEN, "internal notes are for"),
+    ];
+    for (token, person, status, why) in refusals {
+        let answer = desk.server.post(&involved, token, json!({"person": person})).await;
+        assert_eq!(answer.status, status, "{person}: {:?}", answer.body);
+        assert_problem(&answer, status);
+        assert!(answer.body.to_string().contains(why), "{why} in {:?}", answer.body);
+    }
+    assert_eq!(snapshot_when_idle(desk.server.store()).await, before, "refusals write nothing");
+
+    let made = desk.server.post(&involved, &supporter_token, json!({"person": sally.to_uppercase()})).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{:?}", made.body);
+    assert_eq!(made.body["account"], sally_id);
+    let listed = desk.server.get(&involved, &supporter_token).await;
+    assert_eq!(listed.body.as_array().map(Vec::len), Some(1), "{:?}", listed.body);
+    assert_eq!(
+        desk.server.get(&involved, &requester_token).await.status,
+        StatusCode::FORBIDDEN,
+        "the list is internal"
+    );
+
+    let articles = format!("/api/v1/tickets/{id}/articles");
+    let note = json!({"body": "Internal: the quota host is SECRET-HOST-11", "internal": true});
+    created(desk.server.post(&articles, &supporter_token, note).await);
+    let reply = json!({"body": "The quota is raised.", "internal": false});
+    created(desk.server.post(&articles, &supporter_token, reply).await);
+    let noted = desk.peer.about(&sally, "(internal note)", 1).await;
+    assert!(noted[0].text.contains("SECRET-HOST-11") && noted[0].text.contains("do not forward"), "{}", noted[0].text);
+    assert!(noted[0].text.contains("involved you in this ticket"), "it says why: {}", noted[0].text);
+    desk.peer.about(&sally, "Re: [Helpdesk #", 2).await;
+    desk.peer.about(&requester, "Re: [Helpdesk #", 1).await;
+    assert!(!any_contains(&desk.peer.messages_for(&requester), "SECRET-HOST-11"), "a note reached the requester");
+
+    let gone = desk.server.call(Method::DELETE, &format!("{involved}/{sally_id}"), Some(&supporter_token), None).await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{:?}", gone.body);
+    let later = json!({"body": "Internal: SECRET-HOST-12", "internal": true});
+    created(desk.server.post(&articles, &supporter_token, later).await);
+    let last = json!({"body": "Anything else?", "internal": false});
+    created(desk.server.post(&articles, &supporter_token, last).await);
+    desk.peer.about(&requester, "Re: [Helpdesk #", 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!any_contains(&desk.peer.messages_for(&sally), "SECRET-HOST-12"), "no longer involved, no longer told");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn notifications_reach_each_reader_with_only_what_they_may_read() {
     let Some(desk) = MailDesk::new("direct").await else { return };
     let (_, submitter, submitter_token) = desk.person("submitter", &[Role::Community]).await;

@@ -1,14 +1,19 @@
 //! Following a ticket: `GET`, `PUT` and `DELETE /api/v1/tickets/{id}/subscription`; how its
-//! requester hears of it: `GET`, `PUT /api/v1/tickets/{id}/requester-mode`.
+//! requester hears of it: `GET`, `PUT /api/v1/tickets/{id}/requester-mode`; who is involved in
+//! it: `GET`, `POST /api/v1/tickets/{id}/involved`, `DELETE .../involved/{account}`.
 
 use axum::Json;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use helpdesk_domain::AccountId;
 use helpdesk_domain::TicketId;
-use helpdesk_domain::account::RequesterMode;
+use helpdesk_domain::account::{InvolvedPerson, RequesterMode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiResult, ReadRefusals, WriteRefusals};
+use super::{ApiResult, ReadRefusals, RestrictedReadRefusals, WriteRefusals, created};
 use crate::extract::{ApiJson, ApiPath, Caller};
+use crate::problem::Problem;
 
 /// Whether the caller follows a ticket: a follower gets its public replies and its solution by
 /// mail, as long as they may read it.
@@ -85,4 +90,53 @@ pub async fn set_requester_mode(
 ) -> ApiResult<RequesterModeBody> {
     state.app.set_requester_mode(&actor, id, body.mode).await?;
     Ok(Json(body))
+}
+
+/// Someone to involve in a ticket.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Involve {
+    /// Their account's number or address.
+    #[schema(min_length = 1, max_length = 254)]
+    pub person: String,
+}
+
+/// The people the ticket's supporters involved in it (for those who read its internal notes).
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/involved", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")), security(("bearer" = [])),
+    responses((status = 200, description = "The people involved", body = Vec<InvolvedPerson>), RestrictedReadRefusals))]
+pub async fn list_involved(
+    Caller { state, actor }: Caller,
+    ApiPath(id): ApiPath<TicketId>,
+) -> ApiResult<Vec<InvolvedPerson>> {
+    Ok(Json(state.app.involved(&actor, id).await?))
+}
+
+/// Involves someone in the ticket (its supporters and staff): they get what its unit gets by
+/// mail, internal notes included, so they must be someone the policy lets read those (else 422,
+/// saying why, and nothing is written). Involving them again changes nothing.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/involved", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number")), request_body = Involve,
+    security(("bearer" = [])),
+    responses((status = 201, description = "The person involved", body = InvolvedPerson), WriteRefusals))]
+pub async fn involve(
+    Caller { state, actor }: Caller,
+    ApiPath(id): ApiPath<TicketId>,
+    ApiJson(body): ApiJson<Involve>,
+) -> Result<impl IntoResponse, Problem> {
+    let person = state.app.involve(&actor, id, &body.person).await?;
+    Ok(created(format!("/api/v1/tickets/{id}/involved"), person))
+}
+
+/// No longer involves someone in the ticket (its supporters and staff).
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/involved/{account}", tag = "tickets",
+    params(("id" = i64, Path, description = "The ticket number"), ("account" = i64, Path, description = "The account")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "They are no longer involved"), WriteRefusals))]
+pub async fn uninvolve(
+    Caller { state, actor }: Caller,
+    ApiPath((id, account)): ApiPath<(TicketId, AccountId)>,
+) -> Result<StatusCode, Problem> {
+    state.app.uninvolve(&actor, id, account).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

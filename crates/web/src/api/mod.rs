@@ -263,6 +263,8 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(teams::sync_team))
         .routes(routes!(followers::get_subscription, followers::follow, followers::unfollow))
         .routes(routes!(followers::get_requester_mode, followers::set_requester_mode))
+        .routes(routes!(followers::list_involved, followers::involve))
+        .routes(routes!(followers::uninvolve))
         .routes(routes!(relations::list_relations, relations::create_relation))
         .routes(routes!(relations::delete_relation))
         .routes(routes!(relations::create_child))

@@ -57,6 +57,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/tickets/{id}/children", post(tickets::open_child))
         .route("/tickets/{id}/reopen", post(tickets::reopen))
         .route("/tickets/{id}/requester-mode", post(tickets::set_requester_mode))
+        .route("/tickets/{id}/involved", post(tickets::involve))
+        .route("/tickets/{id}/involved/{account}/remove", post(tickets::uninvolve))
         .route("/tickets/{id}/edit", post(tickets::edit))
         .route("/tickets/{id}/links", post(tickets::add_link))
         .route("/tickets/{id}/links/{link}/remove", post(tickets::remove_link))

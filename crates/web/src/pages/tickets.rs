@@ -844,6 +844,8 @@ struct TicketPage {
     may_reopen: bool,
     /// How the requester hears of it (`every_change`, `solution_only`), for the requester.
     requester_mode: String,
+    /// The people involved (account, name, address), for those who work on it.
+    involved: Vec<(i64, String, String)>,
     /// Whether "It is not solved" opens at once (the solution mail's reopen link).
     reopen_open: bool,
     /// The qualifier, in words.
@@ -1110,6 +1112,7 @@ async fn ticket_page_for(
         may_relate: may.relate,
         may_confirm,
         requester_mode: may.requester_mode.map(|m| m.as_str().to_owned()).unwrap_or_default(),
+        involved: view.involved.iter().map(|p| (p.account.get(), p.name.clone(), p.email.clone())).collect(),
         may_reopen: may_confirm && view.next_statuses.contains(&Status::Reopened) && may.reply,
         reopen_open: solution == Some("reopen"),
         resolution: t.resolution.map(|r| words(r.as_str())).unwrap_or_default(),
@@ -1184,6 +1187,8 @@ pub async fn show(
         Some("unlink") => "The link is removed.",
         Some("reopen") => "The ticket is reopened, and your message is added.",
         Some("mode") => "Your choice of mail for this ticket is saved.",
+        Some("involve") => "They are involved: they get what the unit gets, internal notes included.",
+        Some("uninvolve") => "They are no longer involved.",
         _ => "",
     };
     // The solution mail's links lead here; answering needs the person signed in.
@@ -1194,6 +1199,32 @@ pub async fn show(
         return Err(PageError::SignIn(format!("/tickets/{id}?solution={answer}")));
     }
     ticket_page_for(&state, &viewer, id, Errors::default(), String::new(), notice, solution).await
+}
+
+/// Whom to involve in the ticket.
+#[derive(Debug, Default, Deserialize)]
+pub struct InvolveForm {
+    #[serde(default)]
+    person: String,
+}
+
+/// Involves someone in the ticket; a refusal (with why) comes back on the page.
+pub async fn involve(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath(id): PagePath<TicketId>,
+    PageForm(form): PageForm<InvolveForm>,
+) -> PageResult {
+    back_to_ticket(&state, &viewer, id, state.app.involve(&viewer.actor, id, &form.person).await, "involve").await
+}
+
+/// No longer involves someone in the ticket.
+pub async fn uninvolve(
+    SignedIn { state, viewer }: SignedIn,
+    PagePath((id, account)): PagePath<(TicketId, i64)>,
+    PageForm(_): PageForm<NoFields>,
+) -> PageResult {
+    let account = helpdesk_domain::AccountId(account);
+    back_to_ticket(&state, &viewer, id, state.app.uninvolve(&viewer.actor, id, account).await, "uninvolve").await
 }
 
 /// How the requester wants to hear of the ticket.
