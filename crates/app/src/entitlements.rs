@@ -1,13 +1,15 @@
 //! What a person's dashboard says about their organisations: membership, partnership, and the
 //! support contract that makes them a named user.
 
-use helpdesk_domain::OrgId;
+use helpdesk_domain::history::Alert;
 use helpdesk_domain::listing::{Narrowing, TicketFilter, TicketOrder};
 use helpdesk_domain::organisation::Contract;
 use helpdesk_domain::paging::{Page, PageRequest};
 use helpdesk_domain::policy::Actor;
+use helpdesk_domain::policy::{TicketAction, TicketFacts, check_ticket};
 use helpdesk_domain::status::Status;
 use helpdesk_domain::ticket::TicketSummary;
+use helpdesk_domain::{AccountId, OrgId};
 
 use crate::{App, AppError, AppResult};
 
@@ -43,7 +45,13 @@ pub struct Dashboard {
     pub waiting: i64,
     /// How many of their tickets are solved and wait for them to verify the solution.
     pub solved: i64,
+    /// What changed on the tickets they opened, own or follow since they last looked at each,
+    /// newest first, each with the name of who changed it.
+    pub alerts: Vec<(Alert, String)>,
 }
+
+/// The most alerts a dashboard shows.
+const MOST_ALERTS: i64 = 20;
 
 impl App {
     /// `actor`'s dashboard, listing their own tickets, or with `company` those of `org` (the
@@ -83,7 +91,29 @@ impl App {
             Some(narrowing) => Some(self.ticket_summaries(actor, list.narrowed(narrowing), page).await?),
             None => None,
         };
-        Ok(Dashboard { entitlements, companies, company, tickets, waiting, solved })
+        let alerts = self.alerts(actor, me).await?;
+        Ok(Dashboard { entitlements, companies, company, tickets, waiting, solved, alerts })
+    }
+
+    /// What changed on `me`'s tickets since they last looked, on those `actor` may still read.
+    async fn alerts(&self, actor: &Actor, me: AccountId) -> AppResult<Vec<(Alert, String)>> {
+        let mut alerts = Vec::new();
+        for alert in self.store.unread(me, MOST_ALERTS).await? {
+            let readable = self
+                .store
+                .ticket(alert.ticket)
+                .await?
+                .is_some_and(|t| check_ticket(actor, TicketAction::Read, &TicketFacts::from(&t)).is_ok());
+            if !readable {
+                continue;
+            }
+            let by = match alert.actor {
+                Some(id) => self.store.account(id).await?.map(|a| a.name).unwrap_or_default(),
+                None => "Helpdesk".to_owned(),
+            };
+            alerts.push((alert, by));
+        }
+        Ok(alerts)
     }
 
     /// The organisations `actor` is a member or partner of, with the contract running today.

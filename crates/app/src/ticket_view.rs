@@ -193,6 +193,25 @@ impl App {
             None => None,
         };
         let pending = self.pending(&ticket, &units).await?;
+        // Looking at a ticket of one's own marks its changes read (the dashboard's alerts); it
+        // is written only when something changed since the last look.
+        if let Some(me) = actor.account {
+            let mine = [Some(ticket.submitter), ticket.on_behalf_of, ticket.owner].contains(&Some(me)) || following;
+            let unseen = mine
+                && match self.store.seen_at(me, id).await? {
+                    (Some(seen), Some(changed)) => seen < changed,
+                    _ => true,
+                };
+            if unseen {
+                let now = self.now();
+                self.write(move |mut tx| async move {
+                    tx.mark_seen(me, id, now).await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+                .await?;
+            }
+        }
         let involved = match internal {
             true => self.involved(actor, id).await?,
             false => Vec::new(),

@@ -94,3 +94,21 @@ impl Change {
         }
     }
 }
+
+/// A change on a ticket someone opened, owns or follows that they have not looked at since: a
+/// line of their dashboard's alerts (the ticket's latest public change by someone else).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// The ticket.
+    pub ticket: crate::TicketId,
+    /// Its title.
+    pub title: String,
+    /// What changed (a history field: `status`, `article`...).
+    pub field: String,
+    /// Its new value, as the history keeps it.
+    pub new: serde_json::Value,
+    /// When.
+    pub at: time::OffsetDateTime,
+    /// Who changed it (none: Helpdesk itself).
+    pub actor: Option<crate::AccountId>,
+}

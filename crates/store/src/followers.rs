@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use helpdesk_domain::account::RequesterMode;
+use helpdesk_domain::history::Alert;
 use helpdesk_domain::{AccountId, TicketId};
 use time::OffsetDateTime;
 
@@ -23,6 +24,16 @@ pub trait FollowerStore {
     async fn requester_mode(&self, ticket: TicketId) -> StoreResult<Option<RequesterMode>>;
     /// The accounts involved in `ticket` (at most [`MOST_FOLLOWERS`]).
     async fn involved(&self, ticket: TicketId) -> StoreResult<Vec<AccountId>>;
+    /// When `account` last looked at `ticket` (if it did), and when `ticket` last changed.
+    async fn seen_at(
+        &self,
+        account: AccountId,
+        ticket: TicketId,
+    ) -> StoreResult<(Option<OffsetDateTime>, Option<OffsetDateTime>)>;
+    /// What changed on the tickets `account` opened, is the customer of, owns or follows since
+    /// it last looked at each: the latest public change by someone else, newest first (at most
+    /// `limit`).
+    async fn unread(&self, account: AccountId, limit: i64) -> StoreResult<Vec<Alert>>;
 }
 
 /// Following and no longer following, in a transaction.
@@ -46,4 +57,6 @@ pub trait FollowerTx {
     async fn uninvolve(&mut self, ticket: TicketId, account: AccountId) -> StoreResult<bool>;
     /// The accounts involved in `ticket`, in this transaction (at most [`MOST_FOLLOWERS`]).
     async fn involved_in_tx(&mut self, ticket: TicketId) -> StoreResult<Vec<AccountId>>;
+    /// `account` looked at `ticket` at `at`.
+    async fn mark_seen(&mut self, account: AccountId, ticket: TicketId, at: OffsetDateTime) -> StoreResult<()>;
 }

@@ -43,6 +43,51 @@ macro_rules! followers_sql {
                     .transpose()
             }
 
+            async fn seen_at(
+                &self,
+                account: helpdesk_domain::AccountId,
+                ticket: helpdesk_domain::TicketId,
+            ) -> crate::StoreResult<(Option<time::OffsetDateTime>, Option<time::OffsetDateTime>)> {
+                let (seen, changed): (Option<crate::rows::Ts>, Option<crate::rows::Ts>) =
+                    sqlx::query_as($crate::statements::followers::SEEN_AT)
+                        .bind(account)
+                        .bind(ticket)
+                        .fetch_one(&self.read)
+                        .await?;
+                Ok((seen.map(|t| t.0), changed.map(|t| t.0)))
+            }
+
+            async fn unread(
+                &self,
+                account: helpdesk_domain::AccountId,
+                limit: i64,
+            ) -> crate::StoreResult<Vec<helpdesk_domain::history::Alert>> {
+                type Row = (
+                    helpdesk_domain::TicketId,
+                    String,
+                    String,
+                    sqlx::types::Json<serde_json::Value>,
+                    crate::rows::Ts,
+                    Option<helpdesk_domain::AccountId>,
+                );
+                let rows: Vec<Row> = sqlx::query_as($crate::statements::followers::UNREAD)
+                    .bind(account)
+                    .bind(limit)
+                    .fetch_all(&self.read)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(ticket, title, field, new, at, actor)| helpdesk_domain::history::Alert {
+                        ticket,
+                        title,
+                        field,
+                        new: new.0,
+                        at: at.0,
+                        actor,
+                    })
+                    .collect())
+            }
+
             async fn involved(
                 &self,
                 ticket: helpdesk_domain::TicketId,
@@ -126,6 +171,21 @@ macro_rules! followers_sql {
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(done.rows_affected() > 0)
+            }
+
+            async fn mark_seen(
+                &mut self,
+                account: helpdesk_domain::AccountId,
+                ticket: helpdesk_domain::TicketId,
+                at: time::OffsetDateTime,
+            ) -> crate::StoreResult<()> {
+                sqlx::query($crate::statements::followers::MARK_SEEN)
+                    .bind(account)
+                    .bind(ticket)
+                    .bind(crate::rows::Ts::from(at))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(())
             }
 
             async fn involved_in_tx(

@@ -67,3 +67,67 @@ async fn the_ticket_page_has_a_follow_button_that_says_what_following_brings() {
     assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", odd.html);
     assert_eq!(snapshot(f.server.store()).await, before, "a refusal writes nothing");
 }
+
+/// The dashboard's alerts, as its page lists them: the text of each `<li>` of the Alerts panel.
+fn alerts_of(html: &str) -> String {
+    let start = html.find("<h2>Alerts</h2>").expect("the alerts panel");
+    let end = html[start..].find("</section>").map_or(html.len(), |e| start + e);
+    html[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn the_dashboard_alerts_say_what_changed_on_ones_tickets_since_one_last_looked() {
+    let f = Fixture::new().await;
+    let (_, sam) = f.supporter(&unique_address("sam"), f.first_line).await;
+    let ann_address = unique_address("ann");
+    let (_, ann) = f.server.account(&ann_address, &[Role::Community]).await;
+    let fan_address = unique_address("fan");
+    let (_, fan) = f.server.account(&fan_address, &[Role::Community]).await;
+    let mine = f.open(&ann, json!({"title": "Quota exceeded"})).await;
+    let followed = f.open(&f.admin, json!({"title": "Storage slow"})).await;
+    let quiet = f.open(&ann, json!({"title": "Nothing happens here"})).await;
+    let follow =
+        f.server.call(Method::PUT, &format!("/api/v1/tickets/{followed}/subscription"), Some(&fan), None).await;
+    assert_eq!(follow.status, StatusCode::OK);
+    let ann_page = f.session_of(&ann_address).await;
+    assert!(alerts_of(&ann_page.get("/dashboard").await.html).contains("Nothing needs you now"), "her own opening");
+
+    let change = |id: i64, body: serde_json::Value| {
+        let (server, token, path) = (&f.server, sam.clone(), format!("/api/v1/tickets/{id}"));
+        async move { assert_eq!(server.patch(&path, &token, body).await.status, StatusCode::OK) }
+    };
+    change(mine, json!({"status": "in_progress"})).await;
+    let reply = json!({"body": "We raised it.", "internal": false});
+    assert_eq!(
+        f.server.post(&format!("/api/v1/tickets/{mine}/articles"), &sam, reply).await.status,
+        StatusCode::CREATED
+    );
+    change(followed, json!({"status": "in_progress"})).await;
+    let note = json!({"body": "Internal only", "internal": true});
+    assert_eq!(
+        f.server.post(&format!("/api/v1/tickets/{followed}/articles"), &sam, note).await.status,
+        StatusCode::CREATED
+    );
+
+    let alerts = alerts_of(&ann_page.get("/dashboard").await.html);
+    assert!(alerts.contains(&format!("#{mine} Quota exceeded: a new reply by ")), "{alerts}");
+    assert!(!alerts.contains(&format!("#{quiet} ")), "no change, no alert: {alerts}");
+    let fan_page = f.session_of(&fan_address).await;
+    let alerts = alerts_of(&fan_page.get("/dashboard").await.html);
+    assert!(
+        alerts.contains(&format!("#{followed} Storage slow: now in progress by ")),
+        "an internal note is no alert: {alerts}"
+    );
+
+    // Looked at, the ticket's alert is gone until it changes again.
+    assert_eq!(ann_page.get(&format!("/tickets/{mine}")).await.status, StatusCode::OK);
+    assert!(alerts_of(&ann_page.get("/dashboard").await.html).contains("Nothing needs you now"));
+    change(mine, json!({"status": "waiting_for_reply"})).await;
+    let alerts = alerts_of(&ann_page.get("/dashboard").await.html);
+    assert!(alerts.contains(&format!("#{mine} Quota exceeded: now waiting for reply by ")), "{alerts}");
+
+    // A ticket one may no longer read is no alert.
+    change(followed, json!({"privacy": "private"})).await;
+    let alerts = alerts_of(&fan_page.get("/dashboard").await.html);
+    assert!(!alerts.contains("Storage slow"), "{alerts}");
+}

@@ -27,6 +27,29 @@ pub(crate) const UNINVOLVE: &str = "DELETE FROM ticket_involved WHERE ticket_id 
 pub(crate) const INVOLVED: &str =
     "SELECT account_id FROM ticket_involved WHERE ticket_id = $1 ORDER BY account_id LIMIT $2";
 
+/// Records when a person last looked at a ticket.
+pub(crate) const MARK_SEEN: &str = "INSERT INTO ticket_views (account_id, ticket_id, seen_at) VALUES ($1, $2, $3) \
+    ON CONFLICT (account_id, ticket_id) DO UPDATE SET seen_at = excluded.seen_at";
+
+/// When a person last looked at a ticket, and when it last changed.
+pub(crate) const SEEN_AT: &str = "SELECT (SELECT seen_at FROM ticket_views WHERE account_id = $1 AND ticket_id = $2), \
+    (SELECT at FROM ticket_history WHERE ticket_id = $2 ORDER BY id DESC LIMIT 1)";
+
+/// The latest public change by someone else on each ticket the person opened, is the customer
+/// of, owns or follows, when it came after they last looked, newest first. Each source of
+/// tickets is its own index lookup (a UNION rather than one OR, which would scan the tickets).
+pub(crate) const UNREAD: &str = "SELECT t.id, t.title, h.field, h.new_value, h.at, h.actor_id \
+    FROM (SELECT id FROM tickets WHERE submitter_id = $1 \
+          UNION SELECT id FROM tickets WHERE on_behalf_of = $1 \
+          UNION SELECT id FROM tickets WHERE owner_id = $1 \
+          UNION SELECT ticket_id FROM ticket_followers WHERE account_id = $1) mine \
+    JOIN tickets t ON t.id = mine.id \
+    JOIN ticket_history h ON h.id = (SELECT MAX(l.id) FROM ticket_history l WHERE l.ticket_id = t.id \
+        AND l.internal = FALSE AND (l.actor_id IS NULL OR l.actor_id <> $1)) \
+    LEFT JOIN ticket_views v ON v.account_id = $1 AND v.ticket_id = t.id \
+    WHERE v.seen_at IS NULL OR h.at > v.seen_at \
+    ORDER BY h.at DESC, t.id DESC LIMIT $2";
+
 /// Every statement above, by name, as each engine runs it.
 pub(crate) fn all(_postgres: bool) -> Vec<(&'static str, &'static str)> {
     vec![
@@ -39,5 +62,8 @@ pub(crate) fn all(_postgres: bool) -> Vec<(&'static str, &'static str)> {
         ("INVOLVE", INVOLVE),
         ("UNINVOLVE", UNINVOLVE),
         ("INVOLVED", INVOLVED),
+        ("MARK_SEEN", MARK_SEEN),
+        ("SEEN_AT", SEEN_AT),
+        ("UNREAD", UNREAD),
     ]
 }

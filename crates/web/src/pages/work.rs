@@ -266,6 +266,20 @@ fn asked(filters: &ListQuery) -> (Option<Narrowing>, PageRequest, Option<Errors>
     }
 }
 
+/// A change of a ticket's history, in words for the dashboard's alerts.
+fn what_changed(field: &str, new: &serde_json::Value) -> String {
+    let value = new.as_str().map(words);
+    match (field, value) {
+        ("article", _) => "a new reply".to_owned(),
+        ("status", Some(status)) => format!("now {status}"),
+        ("priority", Some(priority)) => format!("priority {priority}"),
+        ("owner", _) => "a new owner".to_owned(),
+        ("unit", _) => "moved to another unit".to_owned(),
+        ("relation", _) => "related to another ticket".to_owned(),
+        (field, _) => format!("{} changed", words(field)),
+    }
+}
+
 /// The dashboard: my tickets, company tickets, entitlements, alerts and a link to the profile.
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -290,7 +304,14 @@ pub async fn dashboard(
         });
     }
     let (waiting, solved) = (board.waiting, board.solved);
-    let mut alerts = vec![];
+    let mut alerts: Vec<Line> = board
+        .alerts
+        .iter()
+        .map(|(a, by)| Line {
+            text: format!("#{} {}: {} by {by}, {}", a.ticket, a.title, what_changed(&a.field, &a.new), when(a.at)),
+            href: format!("/tickets/{}", a.ticket),
+        })
+        .collect();
     if waiting > 0 {
         alerts.push(Line {
             text: format!("{waiting} of your tickets wait for your reply"),
