@@ -286,6 +286,21 @@ impl App {
                 return Err(AppError::invalid("duplicate_of", format!("there is no ticket #{other} you may read")));
             }
         }
+        // The category the ticket is to have, when the patch changes it or its fields: read
+        // outside the transaction, as at opening; the foreign key still guards it.
+        let category = match (patch.category, &patch.fields) {
+            (Some(chosen), _) => Some(
+                self.store
+                    .category(chosen)
+                    .await?
+                    .ok_or_else(|| AppError::invalid("category", format!("there is no category {chosen}")))?,
+            ),
+            (None, Some(_)) => {
+                let current = self.ticket(actor, id).await?.category;
+                self.store.category(current).await?
+            }
+            (None, None) => None,
+        };
         let (actor, store) = (actor.clone(), self.store.clone());
         let ticket = self
             .write(move |mut tx| async move {
@@ -301,7 +316,10 @@ impl App {
                         _ => return Err(AppError::invalid("owner", format!("there is no active account {owner}"))),
                     }
                 }
-                let (mut next, changes) = workflow::update(&actor, &ticket, &patch)?;
+                let (mut next, mut changes) = workflow::update(&actor, &ticket, &patch)?;
+                if let Some(category) = &category {
+                    changes.extend(workflow::recategorise(&actor, &ticket, &patch, category, &mut next)?);
+                }
                 if changes.is_empty() && words.is_some() {
                     return Err(AppError::Conflict {
                         detail: format!("ticket #{id} is {}, so it is not reopened", ticket.status),
@@ -313,7 +331,6 @@ impl App {
                     tx.commit().await?;
                     return Ok(shown_to(&actor, ticket));
                 }
-                let mut changes = changes;
                 changes.extend(crate::duplicates::detach_reopened(&mut *tx, &actor, &ticket, &mut next, now).await?);
                 next.updated_at = now;
                 tx.update_ticket(&next).await?;

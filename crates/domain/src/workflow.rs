@@ -432,6 +432,10 @@ pub struct TicketPatch {
     /// The ticket this one duplicates, named with the qualifier `duplicate` (a ticket with a
     /// master duplicates its master and needs none).
     pub duplicate_of: Option<crate::TicketId>,
+    /// Another category (its fields are checked again; see [`recategorise`]).
+    pub category: Option<CategoryId>,
+    /// New values of the category's fields (all of them).
+    pub fields: Option<Map<String, Value>>,
 }
 
 /// Applies `patch` to `ticket` as `actor`: every changed field is checked against the policy and
@@ -571,6 +575,49 @@ pub fn update(actor: &Actor, ticket: &Ticket, patch: &TicketPatch) -> Result<(Ti
         changes.push(Change::new("remind_at", Value::Null, date.to_string()));
     }
     Ok((next, changes))
+}
+
+/// Applies a change of category or of its fields (`patch.category`, `patch.fields`) to `next`,
+/// `category` being the category the ticket is to have: as an edit (see [`edits`]), its fields
+/// checked against that category as at opening (the values given, else those the ticket has).
+/// A new category routes a ticket nobody has taken yet (`new` or `assigned`, no owner) to its
+/// default unit.
+pub fn recategorise(
+    actor: &Actor,
+    ticket: &Ticket,
+    patch: &TicketPatch,
+    category: &Category,
+    next: &mut Ticket,
+) -> Result<Vec<Change>, RuleError> {
+    let moves = category.id != ticket.category;
+    let values = patch.fields.as_ref().unwrap_or(&ticket.fields);
+    if !moves && values == &ticket.fields {
+        return Ok(Vec::new());
+    }
+    if ticket.status.is_frozen() {
+        return Err(RuleError::Conflict {
+            detail: format!("ticket #{} is {}; nothing about it changes any more", ticket.id, ticket.status),
+            allowed: vec![],
+        });
+    }
+    check_ticket(actor, TicketAction::Edit, &TicketFacts::from(ticket))?;
+    let fields = check_field_values(&category.fields, values)?;
+    let mut changes = Vec::new();
+    if moves {
+        changes.push(Change::new("category", ticket.category, category.id));
+        next.category = category.id;
+        let untaken = ticket.owner.is_none() && matches!(ticket.status, Status::New | Status::Assigned);
+        if untaken && next.unit == ticket.unit && category.default_unit != ticket.unit {
+            let why = Some("the new category's unit".to_owned());
+            changes.push(Change::new("unit", ticket.unit, category.default_unit).because(why));
+            next.unit = category.default_unit;
+        }
+    }
+    if fields != ticket.fields {
+        changes.push(Change::new("fields", Value::Object(ticket.fields.clone()), Value::Object(fields.clone())));
+        next.fields = fields;
+    }
+    Ok(changes)
 }
 
 /// Refusals that depend on the patch alone.
@@ -1206,6 +1253,71 @@ pub(crate) mod tests {
             let got = update(&actor, &ticket(status), &patch);
             let ok = match (&expect, &got) {
                 (Changes(fields), Ok((_, changes))) => changes.iter().map(|c| c.field).collect::<Vec<_>>() == *fields,
+                (Denied, Err(RuleError::Denied(_))) => true,
+                (Conflicts, Err(RuleError::Conflict { .. })) => true,
+                (Invalid, Err(RuleError::Invalid(_))) => true,
+                _ => false,
+            };
+            assert!(ok, "{why}: expected {expect:?}, got {got:?}");
+        }
+    }
+
+    #[test]
+    fn a_new_category_checks_its_fields_and_routes_only_what_nobody_took() {
+        use Expect::*;
+        use Status::*;
+        let storage = Category { id: CategoryId(8), default_unit: UnitId(11), ..category() };
+        let fields = |v: serde_json::Value| TicketPatch { fields: v.as_object().cloned(), ..TicketPatch::default() };
+        let to_storage = TicketPatch { category: Some(CategoryId(8)), ..fields(json!({"version": "5.0"})) };
+        // (who, status, owned, patch, the category to have, expectation, why)
+        let table: Vec<(Actor, Status, bool, TicketPatch, Category, Expect, &str)> = vec![
+            (
+                submitter(),
+                New,
+                false,
+                to_storage.clone(),
+                storage.clone(),
+                Changes(&["category", "unit", "fields"]),
+                "routed",
+            ),
+            (
+                submitter(),
+                InProgress,
+                false,
+                to_storage.clone(),
+                storage.clone(),
+                Changes(&["category", "fields"]),
+                "worked on",
+            ),
+            (
+                supporter(),
+                Assigned,
+                true,
+                to_storage.clone(),
+                storage.clone(),
+                Changes(&["category", "fields"]),
+                "taken",
+            ),
+            (submitter(), New, false, fields(json!({"version": ""})), category(), Invalid, "a required field blank"),
+            (submitter(), New, false, fields(json!({"version": "4.5"})), category(), Changes(&[]), "the same values"),
+            (
+                submitter(),
+                Solved,
+                false,
+                to_storage.clone(),
+                storage.clone(),
+                Denied,
+                "reopened before its requester edits",
+            ),
+            (supporter(), Closed, false, to_storage.clone(), storage, Conflicts, "closed is final"),
+        ];
+        for (actor, status, owned, patch, category, expect, why) in table {
+            let mut t = ticket(status);
+            t.owner = owned.then_some(SUPPORTER);
+            let mut next = t.clone();
+            let got = recategorise(&actor, &t, &patch, &category, &mut next);
+            let ok = match (&expect, &got) {
+                (Changes(fields), Ok(changes)) => changes.iter().map(|c| c.field).collect::<Vec<_>>() == *fields,
                 (Denied, Err(RuleError::Denied(_))) => true,
                 (Conflicts, Err(RuleError::Conflict { .. })) => true,
                 (Invalid, Err(RuleError::Invalid(_))) => true,

@@ -6,7 +6,7 @@ use helpdesk_domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::{Fixture, assert_problem, snapshot, unique_address};
+use crate::common::{Fixture, assert_problem, created, snapshot, unique_address};
 
 async fn history(f: &Fixture, token: &str, id: i64) -> Vec<Value> {
     let answer = f.server.get(&format!("/api/v1/tickets/{id}/history?per_page=100"), token).await;
@@ -99,4 +99,52 @@ async fn the_ticket_page_edits_the_title_and_says_why_it_refuses() {
     assert!(
         page.contains("<h1>#") && page.contains("Printer jammed on floor 2") && page.contains("The ticket is changed.")
     );
+}
+
+#[tokio::test]
+async fn a_new_category_checks_its_fields_again_and_routes_a_ticket_nobody_took_to_its_unit() {
+    let f = Fixture::new().await;
+    let (_, sam) = f.supporter(&unique_address("sam"), f.first_line).await;
+    let (_, ann) = f.server.account(&unique_address("ann"), &[Role::Community]).await;
+    let storage = json!({"name": "Storage", "default_unit": f.second_line,
+        "fields": [{"key": "volume", "label": "Volume", "type": "text", "required": true}]});
+    let storage = created(f.server.post("/api/v1/categories", &f.admin, storage).await);
+    let untaken = f.open(&ann, json!({})).await;
+    let taken = f.open(&ann, json!({})).await;
+    let path = |id: i64| format!("/api/v1/tickets/{id}");
+    let taken_now = f.server.patch(&path(taken), &sam, json!({"status": "in_progress"})).await;
+    assert_eq!(taken_now.status, StatusCode::OK, "{:?}", taken_now.body);
+
+    let stranger = f.server.account(&unique_address("eve"), &[Role::Community]).await.1;
+    let before = snapshot(f.server.store()).await;
+    for (body, field) in [
+        (json!({"category": storage}), "fields.volume"),
+        (json!({"category": storage, "fields": {"volume": ""}}), "fields.volume"),
+        (json!({"category": 999_999}), "category"),
+        (json!({"fields": {"version": "4.5", "nonsense": 1}}), "fields"),
+    ] {
+        let answer = f.server.patch(&path(untaken), &ann, body.clone()).await;
+        assert_problem(&answer, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(answer.body.to_string().contains(field), "{body}: {field} in {:?}", answer.body);
+    }
+    let refused =
+        f.server.patch(&path(untaken), &stranger, json!({"category": storage, "fields": {"volume": "v1"}})).await;
+    assert_problem(&refused, StatusCode::FORBIDDEN);
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
+
+    let moved = f.server.patch(&path(untaken), &ann, json!({"category": storage, "fields": {"volume": "/data"}})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.body);
+    assert_eq!(moved.body["category"], storage);
+    assert_eq!(moved.body["unit"], f.second_line, "nobody had taken it: it goes to the category's unit");
+    assert_eq!(moved.body["fields"], json!({"volume": "/data"}));
+    let fields: Vec<Value> = history(&f, &f.admin, untaken).await;
+    let changed: Vec<&str> = fields.iter().filter_map(|h| h["field"].as_str()).collect();
+    for field in ["category", "unit", "fields"] {
+        assert!(changed.contains(&field), "{field} in the history: {changed:?}");
+    }
+
+    let stays =
+        f.server.patch(&path(taken), &sam, json!({"category": storage, "fields": {"volume": "/scratch"}})).await;
+    assert_eq!(stays.status, StatusCode::OK, "{:?}", stays.body);
+    assert_eq!(stays.body["unit"], f.first_line, "a ticket being worked on stays with its unit");
 }

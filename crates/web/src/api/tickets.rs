@@ -131,6 +131,13 @@ pub struct UpdateTicket {
     /// All "send a copy to" addresses from now on (an empty list takes them away).
     #[schema(max_items = 10)]
     pub copy_to: Option<Vec<String>>,
+    /// Another category (the requester's side while the ticket is not solved, and its
+    /// supporters): its fields are checked again (those given in `fields`, else the ticket's),
+    /// and a ticket nobody has taken yet goes to its default unit.
+    pub category: Option<CategoryId>,
+    /// All the values of the category's fields from now on, checked as at opening.
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Map<String, serde_json::Value>>,
     /// With `resolution: duplicate`, the number of the ticket this one duplicates (a ticket the
     /// caller may read; required unless the ticket is a slave, which duplicates its master). The
     /// two are tied by a cross reference, which names each only to those who may read it.
@@ -414,6 +421,8 @@ pub async fn update_ticket(
         link_url: body.link_url,
         copy_to: body.copy_to,
         duplicate_of: body.duplicate_of.map(TicketId),
+        category: body.category,
+        fields: body.fields,
     };
     Ok(Json(state.app.update_ticket(&actor, id, patch).await?))
 }
