@@ -52,6 +52,98 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A body that is JSON, or a multipart form of that JSON (the part `body`) and files (parts
+/// `attachments` with a file name): the API's way to send files with a ticket or an article,
+/// within the pages' limits (each file at most the largest attachment, 413 past it; how many,
+/// and which, the use case checks).
+pub struct ApiJsonWithFiles<T> {
+    /// The JSON.
+    pub body: T,
+    /// The files sent with it.
+    pub files: Vec<helpdesk_domain::attachment::NewUpload>,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonWithFiles<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if json_content_type(request.headers()) {
+            let ApiJson(body) = ApiJson::from_request(request, state).await?;
+            return Ok(ApiJsonWithFiles { body, files: Vec::new() });
+        }
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("multipart/form-data"));
+        if !multipart {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Not JSON",
+                "send the body as JSON (Content-Type: application/json), or as multipart/form-data with the JSON \
+                 in the part `body` and files in parts `attachments`",
+            ));
+        }
+        let bad = |e: axum::extract::multipart::MultipartError| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+            _ => Problem::new(StatusCode::BAD_REQUEST, "Unreadable form", format!("the form could not be read: {e}")),
+        };
+        let mut form = axum::extract::Multipart::from_request(request, state).await.map_err(|e| {
+            Problem::new(StatusCode::BAD_REQUEST, "Unreadable form", format!("the form could not be read: {e}"))
+        })?;
+        let mut json: Option<Bytes> = None;
+        let mut files = Vec::new();
+        while let Some(mut part) = form.next_field().await.map_err(bad)? {
+            let (name, filename) = (part.name().unwrap_or_default().to_owned(), part.file_name().map(str::to_owned));
+            let content_type = part.content_type().map(str::to_owned).unwrap_or_default();
+            let limit = match (&filename, name.as_str()) {
+                (Some(_), "attachments") => helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES,
+                (None, "body") => 2 * helpdesk_domain::workflow::MAX_BODY_BYTES,
+                _ => {
+                    return Err(Problem::from(AppError::invalid(
+                        &name,
+                        "a form sends the JSON in the part `body` and files (with their names) in parts `attachments`",
+                    )));
+                }
+            };
+            let mut bytes = Vec::new();
+            while let Some(chunk) = part.chunk().await.map_err(bad)? {
+                if bytes.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            match filename {
+                Some(filename) => files.push(helpdesk_domain::attachment::NewUpload { filename, content_type, bytes }),
+                None => json = Some(Bytes::from(bytes)),
+            }
+        }
+        let json =
+            json.ok_or_else(|| Problem::from(AppError::invalid("body", "the form has no part `body` with the JSON")))?;
+        // The part is a string to the form: JSON that is not the request is a bad value of it.
+        let body = crate::input::json(&json).map_err(|e| match e {
+            crate::input::JsonError::Syntax(detail) => {
+                Problem::from(AppError::invalid("body", format!("the part is not the request as JSON: {detail}")))
+            }
+            data => Problem::from(data),
+        })?;
+        Ok(ApiJsonWithFiles { body, files })
+    }
+}
+
+/// A form with files larger than the limits.
+fn too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Too large",
+        format!(
+            "attach at most {} files of at most {} MiB each",
+            helpdesk_domain::attachment::MAX_ATTACHMENTS,
+            helpdesk_domain::attachment::MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
 /// Whether the body is declared JSON: `application/json`, or a JSON-based `application/*+json`.
 fn json_content_type(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {

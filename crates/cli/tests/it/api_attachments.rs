@@ -211,3 +211,42 @@ async fn a_refused_upload_writes_nothing() {
     app.add_article_with(&staff, ticket.id, "five".into(), false, Channel::Web, five).await.expect("five files");
     assert_eq!(app.attachments(&staff, ticket.id).await.expect("list").len(), 5);
 }
+
+#[tokio::test]
+async fn the_api_takes_files_with_a_ticket_and_an_article_within_the_pages_limits() {
+    let f = Fixture::new().await;
+    let (_, sam) = f.supporter(&crate::common::unique_address("sam"), f.first_line).await;
+    let (_, ann) = f.server.account(&crate::common::unique_address("ann"), &[Role::Community]).await;
+    let files =
+        |n: usize| (0..n).map(|i| (["a.log", "b.log", "c.log", "d.log", "e.log", "f.log"][i], b"line\n".to_vec()));
+    let opened = f.server.post_files("/api/v1/tickets", &f.admin, &f.ticket(json!({})), files(2).collect()).await;
+    assert_eq!(opened.status, StatusCode::CREATED, "{:?}", opened.body);
+    let id = opened.body["id"].as_i64().expect("an id");
+    let listed = f.server.get(&format!("/api/v1/tickets/{id}/attachments"), &f.admin).await.body;
+    let names: Vec<&str> = listed.as_array().expect("a list").iter().filter_map(|a| a["filename"].as_str()).collect();
+    assert_eq!(names, ["a.log", "b.log"], "{listed}");
+
+    let reply = json!({"body": "Here is the trace.", "internal": false});
+    let added = f
+        .server
+        .post_files(&format!("/api/v1/tickets/{id}/articles"), &sam, &reply, vec![("trace.txt", b"trace".to_vec())])
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{:?}", added.body);
+    let listed = f.server.get(&format!("/api/v1/tickets/{id}/attachments"), &f.admin).await.body;
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+
+    let before = snapshot(f.server.store()).await;
+    let articles = format!("/api/v1/tickets/{id}/articles");
+    let too_many = f.server.post_files(&articles, &sam, &reply, files(6).collect()).await;
+    assert_problem(&too_many, StatusCode::UNPROCESSABLE_ENTITY);
+    let too_large = vec![("big.bin", vec![0u8; MAX_ATTACHMENT_BYTES + 1])];
+    assert_problem(&f.server.post_files(&articles, &sam, &reply, too_large).await, StatusCode::PAYLOAD_TOO_LARGE);
+    // A community user may reply, not attach files.
+    assert_problem(&f.server.post_files(&articles, &ann, &reply, files(1).collect()).await, StatusCode::FORBIDDEN);
+    let not_json = f.server.post_files(&articles, &sam, &json!("not an article"), files(1).collect()).await;
+    assert_problem(&not_json, StatusCode::UNPROCESSABLE_ENTITY);
+    let form = reqwest::multipart::Form::new().text("note", "no body part");
+    let odd = reqwest::Client::new().post(format!("{}{articles}", f.server.url)).bearer_auth(&sam).multipart(form);
+    assert_eq!(odd.send().await.expect("an answer").status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
+}

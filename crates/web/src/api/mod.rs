@@ -249,10 +249,8 @@ async fn revoke_my_token(
 /// The API's routes, with the OpenAPI document they describe.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(tickets::create_ticket, tickets::list_tickets))
         .routes(routes!(tickets::get_ticket, tickets::update_ticket))
         .routes(routes!(tickets::bulk_update))
-        .routes(routes!(tickets::create_article, tickets::list_articles))
         .routes(routes!(tickets::ticket_history))
         .routes(routes!(tickets::ticket_sla))
         .routes(routes!(tickets::escalate_ticket))
@@ -327,6 +325,14 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sync::receive_resume))
         .routes(routes!(sync::receive_pull))
         .routes(routes!(sync::receive_receipts))
+        // A ticket or an article may come with files, as a multipart form.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(tickets::create_ticket, tickets::list_tickets))
+                .routes(routes!(tickets::create_article, tickets::list_articles))
+                .layer(axum::middleware::from_fn_with_state(crate::pages::MAX_UPLOAD_BODY, refuse_declared_over))
+                .layer(axum::extract::DefaultBodyLimit::max(crate::pages::MAX_UPLOAD_BODY)),
+        )
         // Events carry the files of a ticket or an article, base64-encoded.
         .merge(
             OpenApiRouter::new()

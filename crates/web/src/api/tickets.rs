@@ -19,7 +19,7 @@ use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiResult, PageParams, ReadRefusals, WriteRefusals, created};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Caller};
+use crate::extract::{ApiJson, ApiJsonWithFiles, ApiPath, ApiQuery, Caller};
 use crate::problem::Problem;
 
 /// What opening a ticket takes.
@@ -326,8 +326,23 @@ impl ListTickets {
     }
 }
 
-/// Opens a ticket: triaged, routed to its category's default unit, status `new`.
-#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", request_body = CreateTicket,
+/// A request with files: the request's JSON in the part `body`, each file in a part
+/// `attachments` with its file name (at most 5 files of at most 10 MiB each, as on the pages).
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct WithFiles {
+    /// The request, as JSON.
+    #[schema(content_media_type = "application/json")]
+    pub body: String,
+    /// The files.
+    #[schema(value_type = Vec<String>, format = Binary, max_items = 5)]
+    pub attachments: Vec<Vec<u8>>,
+}
+
+/// Opens a ticket: triaged, routed to its category's default unit, status `new`. Files come
+/// with it as a multipart form (the JSON in `body`, files in `attachments`).
+#[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets",
+    request_body(content((CreateTicket = "application/json"), (WithFiles = "multipart/form-data"))),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The new ticket", body = Ticket),
@@ -335,7 +350,7 @@ impl ListTickets {
     ))]
 pub async fn create_ticket(
     Caller { state, actor }: Caller,
-    ApiJson(body): ApiJson<CreateTicket>,
+    ApiJsonWithFiles { body, files }: ApiJsonWithFiles<CreateTicket>,
 ) -> Result<impl IntoResponse, Problem> {
     let cmd = OpenTicket {
         title: body.title,
@@ -356,7 +371,7 @@ pub async fn create_ticket(
         team: body.team,
         unit: body.unit,
     };
-    let ticket = state.app.open_ticket(&actor, cmd).await?;
+    let ticket = state.app.open_ticket_with(&actor, cmd, files).await?;
     Ok(created(format!("/api/v1/tickets/{}", ticket.id), ticket))
 }
 
@@ -453,8 +468,10 @@ pub async fn bulk_update(
     Ok(Json(state.app.bulk_update(&actor, &tickets, patch).await?))
 }
 
-/// Adds a public reply or an internal note.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/articles", tag = "tickets", request_body = CreateArticle,
+/// Adds a public reply or an internal note. Files come with it as a multipart form (the JSON in
+/// `body`, files in `attachments`), for those who may attach files.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/articles", tag = "tickets",
+    request_body(content((CreateArticle = "application/json"), (WithFiles = "multipart/form-data"))),
     params(("id" = i64, Path, description = "The ticket number")),
     security(("bearer" = [])),
     responses(
@@ -464,9 +481,9 @@ pub async fn bulk_update(
 pub async fn create_article(
     Caller { state, actor }: Caller,
     ApiPath(id): ApiPath<TicketId>,
-    ApiJson(body): ApiJson<CreateArticle>,
+    ApiJsonWithFiles { body, files }: ApiJsonWithFiles<CreateArticle>,
 ) -> Result<impl IntoResponse, Problem> {
-    let article = state.app.add_article(&actor, id, body.body, body.internal, Channel::Api).await?;
+    let article = state.app.add_article_with(&actor, id, body.body, body.internal, Channel::Api, files).await?;
     Ok(created(format!("/api/v1/tickets/{id}/articles"), article))
 }
 

@@ -661,6 +661,17 @@ impl TestServer {
         answer(request.send().await.expect("the server answers")).await
     }
 
+    /// POSTs `json` with files as a multipart form (the JSON in the part `body`, each file in a
+    /// part `attachments`).
+    pub async fn post_files(&self, path: &str, token: &str, json: &Value, files: Vec<(&str, Vec<u8>)>) -> Answer {
+        let mut form = reqwest::multipart::Form::new().text("body", json.to_string());
+        for (name, bytes) in files {
+            form = form.part("attachments", reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()));
+        }
+        let request = self.client.post(format!("{}{path}", self.url)).bearer_auth(token).multipart(form);
+        answer(request.send().await.expect("the server answers")).await
+    }
+
     /// GETs a public JSON document.
     pub async fn get_json(&self, path: &str) -> Value {
         self.call(Method::GET, path, None, None).await.body
