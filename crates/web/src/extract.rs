@@ -68,7 +68,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonWithFiles<T>
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         if json_content_type(request.headers()) {
-            let ApiJson(body) = ApiJson::from_request(request, state).await?;
+            // The route takes forms with files; JSON alone keeps the API's own limit.
+            let too_long = || {
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Request body too large",
+                    format!("a request body may hold at most {} bytes", crate::MAX_BODY_BYTES),
+                )
+            };
+            if declared_over(request.headers(), crate::MAX_BODY_BYTES) {
+                return Err(too_long());
+            }
+            let bytes =
+                axum::body::to_bytes(request.into_body(), crate::MAX_BODY_BYTES).await.map_err(|_| too_long())?;
+            let body = crate::input::json(&bytes).map_err(Problem::from)?;
             return Ok(ApiJsonWithFiles { body, files: Vec::new() });
         }
         let multipart = request
