@@ -594,13 +594,7 @@ pub fn recategorise(
     if !moves && values == &ticket.fields {
         return Ok(Vec::new());
     }
-    if ticket.status.is_frozen() {
-        return Err(RuleError::Conflict {
-            detail: format!("ticket #{} is {}; nothing about it changes any more", ticket.id, ticket.status),
-            allowed: vec![],
-        });
-    }
-    check_ticket(actor, TicketAction::Edit, &TicketFacts::from(ticket))?;
+    check_editable(actor, ticket)?;
     let fields = check_field_values(&category.fields, values)?;
     let mut changes = Vec::new();
     if moves {
@@ -620,7 +614,18 @@ pub fn recategorise(
     Ok(changes)
 }
 
-/// Refusals that depend on the patch alone.
+/// What was written at opening changes only while the ticket is not verified or closed, and
+/// only by whom the policy lets edit it.
+fn check_editable(actor: &Actor, ticket: &Ticket) -> Result<(), RuleError> {
+    if ticket.status.is_frozen() {
+        return Err(RuleError::Conflict {
+            detail: format!("ticket #{} is {}; nothing about it changes any more", ticket.id, ticket.status),
+            allowed: vec![],
+        });
+    }
+    Ok(check_ticket(actor, TicketAction::Edit, &TicketFacts::from(ticket))?)
+}
+
 /// Applies the edits of what was written at opening (title, description, link, copies) to
 /// `next`: by the ticket's supporters, and by its requesters' side while it is not solved; never
 /// once it is verified or closed. Each is checked as at opening; the copies' change is recorded
@@ -634,13 +639,7 @@ fn edits(actor: &Actor, ticket: &Ticket, patch: &TicketPatch, next: &mut Ticket)
     if !differs {
         return Ok(Vec::new());
     }
-    if ticket.status.is_frozen() {
-        return Err(RuleError::Conflict {
-            detail: format!("ticket #{} is {}; nothing about it changes any more", ticket.id, ticket.status),
-            allowed: vec![],
-        });
-    }
-    check_ticket(actor, TicketAction::Edit, &TicketFacts::from(ticket))?;
+    check_editable(actor, ticket)?;
     let mut errors = Errors::new();
     let mut changes = Vec::new();
     if let Some(title) = patch.title.as_deref() {
@@ -677,6 +676,7 @@ fn edits(actor: &Actor, ticket: &Ticket, patch: &TicketPatch, next: &mut Ticket)
     Ok(changes)
 }
 
+/// Refusals that depend on the patch alone.
 fn check_patch_shape(patch: &TicketPatch) -> Result<(), RuleError> {
     let mut errors = Errors::new();
     if let Some(reason) = &patch.priority_reason {
