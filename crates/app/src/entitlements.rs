@@ -48,6 +48,8 @@ pub struct Dashboard {
     /// What changed on the tickets they opened, own or follow since they last looked at each,
     /// newest first, each with the name of who changed it.
     pub alerts: Vec<(Alert, String)>,
+    /// The teams they belong to or keep: id, name, and whether they keep its members.
+    pub teams: Vec<(helpdesk_domain::TeamId, String, bool)>,
 }
 
 /// The most alerts a dashboard shows.
@@ -92,7 +94,16 @@ impl App {
             None => None,
         };
         let alerts = self.alerts(actor, me).await?;
-        Ok(Dashboard { entitlements, companies, company, tickets, waiting, solved, alerts })
+        let mut ids: Vec<_> = actor.teams.iter().chain(&actor.manages_teams).copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut teams = Vec::new();
+        for id in ids {
+            if let Some(team) = self.store.team(id).await? {
+                teams.push((id, team.name, actor.manages_teams.contains(&id)));
+            }
+        }
+        Ok(Dashboard { entitlements, companies, company, tickets, waiting, solved, alerts, teams })
     }
 
     /// What changed on `me`'s tickets since they last looked, on those `actor` may still read.

@@ -80,7 +80,8 @@ async fn notification_preferences_start_with_everything_and_unknown_kinds_change
         "status_change",
         "reopened",
         "join_request",
-        "service_level"
+        "service_level",
+        "every_change"
     ]);
     let got = server.get("/api/v1/me/notifications", &token).await;
     assert_eq!(got.status, StatusCode::OK);
@@ -334,7 +335,7 @@ async fn the_document_describes_the_account_operations() {
         assert!(op["responses"]["401"].is_object(), "{method} {path} says it needs a token");
     }
     let kinds = &doc["components"]["schemas"]["Notification"]["enum"];
-    assert_eq!(kinds.as_array().map(Vec::len), Some(7), "{kinds:?}");
+    assert_eq!(kinds.as_array().map(Vec::len), Some(8), "{kinds:?}");
     assert!(doc["components"]["schemas"]["LinkedIdentity"].is_object());
 }
 

@@ -247,3 +247,39 @@ async fn a_member_named_by_certificate_dn_is_one_once_that_certificate_signs_the
     let by_manager = f.server.call(Method::PUT, &format!("{path}/members"), Some(&dave), Some(added)).await;
     assert_eq!(by_manager.status, StatusCode::OK, "and its manager: {:?}", by_manager.body);
 }
+
+#[tokio::test]
+async fn a_teams_manager_keeps_it_on_its_own_page_and_its_members_only_read_it() {
+    let f = Fixture::new().await;
+    let (manager, _) = person(&f, "maria").await;
+    let (member, _) = person(&f, "mo").await;
+    let (stranger, _) = person(&f, "sid").await;
+    let id = team(&f, "lhcb", &[(&member, false)]).await;
+    let put = json!({"member": manager, "manager": true});
+    let made = f.server.call(Method::PUT, &format!("/api/v1/teams/{id}/members"), Some(&f.admin), Some(put)).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.body);
+
+    let keeper = f.session_of(&manager).await;
+    let dashboard = keeper.get("/dashboard").await.html;
+    assert!(dashboard.contains(&format!("href=\"/teams/{id}\">Team lhcb: you keep its members")), "{dashboard}");
+    let page = keeper.get(&format!("/teams/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains(&format!("action=\"/teams/{id}/members\"")), "the manager's forms");
+    let newcomer = unique_address("nina");
+    let added = keeper.post_form(&format!("/teams/{id}/members"), &[("member", &newcomer), ("action", "put")]).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.html);
+    assert!(added.html.contains(&newcomer));
+
+    let reader = f.session_of(&member).await;
+    let page = reader.get(&format!("/teams/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "a member reads the list");
+    assert!(page.html.contains(&newcomer) && !page.html.contains("Save the member"), "and has no form to change it");
+    let outsider = f.session_of(&stranger).await;
+    let before = snapshot(f.server.store()).await;
+    let refused =
+        reader.post_form(&format!("/teams/{id}/members"), &[("member", "eve@example.org"), ("action", "put")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.html);
+    // A team one may not read does not exist for one.
+    assert_eq!(outsider.get(&format!("/teams/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(snapshot(f.server.store()).await, before, "refusals write nothing");
+}

@@ -1,15 +1,17 @@
-//! The admin pages of teams: every team, and one team's members (added by hand, removed, or
-//! synced from a pasted list of addresses and DNs).
+//! The pages of teams: every team (admins), and one team's members (added by hand, removed, or
+//! synced from a pasted list of addresses and DNs) for admins under `/admin/teams/{id}` and
+//! for its managers and members under `/teams/{id}` (the policy says who may change what).
 
 use askama::Template;
 use helpdesk_app::teams::SyncedList;
 use helpdesk_domain::TeamId;
+use helpdesk_domain::policy::Action;
 use helpdesk_domain::team::TeamMember;
 use serde::Deserialize;
 
 use super::admin::refused;
 use super::form::{PageForm, PagePath};
-use super::{Admin, Errors, PageResult, Shell, Viewer, render, see_other};
+use super::{Admin, Errors, PageResult, Shell, SignedIn, Viewer, render, see_other};
 use crate::AppState;
 
 #[derive(Template)]
@@ -68,6 +70,10 @@ struct TeamPage {
     name: String,
     email: String,
     members: Vec<TeamMember>,
+    /// Where the page's forms go: `/admin/teams` for admins, `/teams` for the others.
+    base: &'static str,
+    /// Whether the viewer keeps the members (admins, the team's managers).
+    may_manage: bool,
     /// What the last sync did, in words.
     synced: Vec<String>,
     errors: Errors,
@@ -82,7 +88,10 @@ async fn team_page(
     synced: Vec<String>,
 ) -> PageResult {
     let (team, members) = state.app.team(&viewer.actor, id).await?;
+    let admin = state.app.may(&viewer.actor, Action::Administer).is_ok();
     let page = TeamPage {
+        base: if admin { "/admin/teams" } else { "/teams" },
+        may_manage: state.app.may(&viewer.actor, Action::ManageTeamMembers(id)).is_ok(),
         shell: Shell::of(viewer).with_notice(notice),
         id: team.id.get(),
         name: team.name,
@@ -94,8 +103,13 @@ async fn team_page(
     if page.errors.any() { refused(&page) } else { Ok(render(&page)) }
 }
 
-/// One team and its members.
+/// One team and its members, in the admin pages.
 pub async fn team(Admin { state, viewer }: Admin, PagePath(id): PagePath<TeamId>) -> PageResult {
+    team_page(&state, &viewer, id, Errors::default(), "", Vec::new()).await
+}
+
+/// One team and its members, for its managers and members.
+pub async fn my_team(SignedIn { state, viewer }: SignedIn, PagePath(id): PagePath<TeamId>) -> PageResult {
     team_page(&state, &viewer, id, Errors::default(), "", Vec::new()).await
 }
 
@@ -114,7 +128,7 @@ pub struct MemberForm {
 
 /// Adds, changes or removes a member.
 pub async fn member(
-    Admin { state, viewer }: Admin,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<TeamId>,
     PageForm(form): PageForm<MemberForm>,
 ) -> PageResult {
@@ -144,7 +158,7 @@ pub struct SyncForm {
 
 /// Makes the team's members (or alarmers) those of the pasted list.
 pub async fn sync(
-    Admin { state, viewer }: Admin,
+    SignedIn { state, viewer }: SignedIn,
     PagePath(id): PagePath<TeamId>,
     PageForm(form): PageForm<SyncForm>,
 ) -> PageResult {

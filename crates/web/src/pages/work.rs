@@ -324,6 +324,13 @@ pub async fn dashboard(
             href: "/dashboard?status=solved".into(),
         });
     }
+    let teams = board.teams.iter().map(|(id, name, keeps)| Line {
+        text: match keeps {
+            true => format!("Team {name}: you keep its members"),
+            false => format!("Team {name}: you are a member"),
+        },
+        href: format!("/teams/{id}"),
+    });
     let entitlements = board
         .entitlements
         .iter()
@@ -341,6 +348,7 @@ pub async fn dashboard(
             },
             href: String::new(),
         })
+        .chain(teams)
         .collect();
     let mut hidden = vec![];
     if let Some(org) = board.company {
