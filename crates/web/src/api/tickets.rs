@@ -328,7 +328,8 @@ impl ListTickets {
 
 /// A request with files: the request's JSON in the part `body`, each file in a part
 /// `attachments` with its file name (at most 5 files of at most 10 MiB each, as on the pages).
-#[derive(Debug, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct WithFiles {
     /// The request, as JSON.
